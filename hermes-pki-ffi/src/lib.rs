@@ -1,0 +1,1 @@
+//! UniFFI bindings (filled in by the bindings work).

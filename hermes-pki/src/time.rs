@@ -1,0 +1,105 @@
+//! Time as a parameter.
+//!
+//! Nothing in the library reads the system clock deep inside its logic: operations that depend
+//! on "now" take a [`Clock`] (or an explicit validation time), so tests and callers can pin it.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// A source of the current time.
+pub trait Clock: Send + Sync {
+    /// The current time.
+    fn now(&self) -> SystemTime;
+}
+
+/// The operating system's clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+}
+
+/// A clock stopped at one instant, for tests and for validating "as of" a given time.
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock(pub SystemTime);
+
+impl FixedClock {
+    /// A clock fixed at `secs` seconds after the Unix epoch.
+    pub fn from_unix(secs: u64) -> Self {
+        FixedClock(UNIX_EPOCH + Duration::from_secs(secs))
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> SystemTime {
+        self.0
+    }
+}
+
+/// Seconds since the Unix epoch (negative before 1970).
+pub fn unix_seconds(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => i64::try_from(e.duration().as_secs()).map_or(i64::MIN, |s| -s),
+    }
+}
+
+/// The instant `secs` seconds after (or, if negative, before) the Unix epoch.
+pub fn from_unix_seconds(secs: i64) -> SystemTime {
+    if secs >= 0 {
+        UNIX_EPOCH + Duration::from_secs(secs.unsigned_abs())
+    } else {
+        UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs())
+    }
+}
+
+/// Formats a time as RFC 3339 in UTC (`2026-11-22T19:08:05Z`), whole seconds.
+pub fn to_rfc3339(t: SystemTime) -> String {
+    let secs = unix_seconds(t);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian (year, month, day) (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_formats_known_instants() {
+        assert_eq!(to_rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        assert_eq!(to_rfc3339(from_unix_seconds(951_782_400)), "2000-02-29T00:00:00Z");
+        assert_eq!(to_rfc3339(from_unix_seconds(-1)), "1969-12-31T23:59:59Z");
+        assert_eq!(to_rfc3339(from_unix_seconds(4_102_444_799)), "2099-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn unix_round_trip_and_fixed_clock() {
+        for s in [-86_400_i64, 0, 1, 1_700_000_000] {
+            assert_eq!(unix_seconds(from_unix_seconds(s)), s);
+        }
+        assert_eq!(unix_seconds(FixedClock::from_unix(42).now()), 42);
+    }
+}
