@@ -90,9 +90,15 @@ mod tests {
     #[test]
     fn rfc3339_formats_known_instants() {
         assert_eq!(to_rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
-        assert_eq!(to_rfc3339(from_unix_seconds(951_782_400)), "2000-02-29T00:00:00Z");
+        assert_eq!(
+            to_rfc3339(from_unix_seconds(951_782_400)),
+            "2000-02-29T00:00:00Z"
+        );
         assert_eq!(to_rfc3339(from_unix_seconds(-1)), "1969-12-31T23:59:59Z");
-        assert_eq!(to_rfc3339(from_unix_seconds(4_102_444_799)), "2099-12-31T23:59:59Z");
+        assert_eq!(
+            to_rfc3339(from_unix_seconds(4_102_444_799)),
+            "2099-12-31T23:59:59Z"
+        );
     }
 
     #[test]

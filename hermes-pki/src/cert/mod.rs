@@ -1,17 +1,36 @@
 //! Certificates: parsed once, DER kept, with the facts the rest of the library asks for.
 //!
-//! API CONTRACT (skeleton; bodies are filled in by the `cert` work). Other modules (store, key,
-//! bindings) program against these signatures.
+//! A [`Certificate`] keeps the DER exactly as given and the parsed `x509-cert` structure, and
+//! computes once, at parse time, what the rest of the library asks for: thumbprints, names,
+//! serial, validity, email addresses, key usages, key identifiers, CRL distribution points and
+//! the key algorithm. Cloning is cheap (the parsed data is shared).
+//!
+//! Loaders for files as users have them (PEM bundles, DER, PKCS#7 certs-only) are in
+//! [`load_certificates`] and friends.
 
 mod load;
+mod name;
+mod oid;
+mod signature;
 mod thumbprint;
+mod tlv;
 
-pub use load::{LoadProblem, LoadReport, load_certificates, parse_der, parse_pem_bundle, parse_pkcs7};
+pub use load::{
+    LoadProblem, LoadReport, load_certificates, parse_der, parse_pem_bundle, parse_pkcs7,
+};
+pub use oid::{EKU_ANY, EKU_EMAIL_PROTECTION};
+pub use signature::verify_signature;
 pub use thumbprint::{Sha256Thumbprint, Sha512Thumbprint, Thumbprint};
 
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
-use crate::error::Result;
+use der::asn1::{BitStringRef, ObjectIdentifier, OctetStringRef};
+use der::{Decode, Tag, Tagged};
+
+use crate::error::{Error, Result};
 
 /// A certificate serial number: the big-endian bytes of the (positive) INTEGER, without a
 /// leading zero, shown as upper-case hex.
@@ -21,16 +40,27 @@ pub struct Serial(Vec<u8>);
 impl Serial {
     /// From the big-endian magnitude bytes; leading zero bytes are stripped.
     pub fn from_bytes(bytes: &[u8]) -> Self {
-        let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len().saturating_sub(1));
-        Serial(bytes[start..].to_vec())
+        let start = bytes
+            .iter()
+            .position(|b| *b != 0)
+            .unwrap_or(bytes.len().saturating_sub(1));
+        Serial(bytes.get(start..).unwrap_or_default().to_vec())
     }
     /// Parses hex as an admin types it (`01:A2 ff`, `0x1a2f`); separators and case ignored.
     pub fn from_hex(s: &str) -> Result<Self> {
         let s = s.trim();
-        let s = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
-        let mut digits: String = s.chars().filter(|c| !matches!(c, ':' | ' ' | '-')).collect();
+        let s = s
+            .strip_prefix("0x")
+            .or_else(|| s.strip_prefix("0X"))
+            .unwrap_or(s);
+        let mut digits: String = s
+            .chars()
+            .filter(|c| !matches!(c, ':' | ' ' | '-'))
+            .collect();
         if digits.is_empty() {
-            return Err(crate::Error::InvalidArgument("serial number is empty".into()));
+            return Err(crate::Error::InvalidArgument(
+                "serial number is empty".into(),
+            ));
         }
         if digits.len() % 2 == 1 {
             digits.insert(0, '0');
@@ -121,131 +151,814 @@ pub enum UsageError {
     KeyAlgorithm(String),
 }
 
-/// A parsed X.509 certificate. Cheap to clone is not a goal; it owns its DER.
+impl fmt::Display for KeyAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyAlgorithm::Rsa { bits } => write!(f, "RSA-{bits}"),
+            KeyAlgorithm::EcP256 => f.write_str("EC P-256"),
+            KeyAlgorithm::EcP384 => f.write_str("EC P-384"),
+            KeyAlgorithm::Ed25519 => f.write_str("Ed25519"),
+            KeyAlgorithm::Other(oid) => write!(f, "unsupported ({oid})"),
+        }
+    }
+}
+
+/// A parsed X.509 certificate: the DER exactly as given, the parsed structure and the facts
+/// computed from it at parse time. Cloning is cheap: the parsed data is shared.
 #[derive(Debug, Clone)]
 pub struct Certificate {
-    // filled in by the cert work
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    der: Vec<u8>,
+    x509: x509_cert::Certificate,
+    /// Byte ranges within `der`.
+    tbs: std::ops::Range<usize>,
+    subject_der: std::ops::Range<usize>,
+    issuer_der: std::ops::Range<usize>,
+    spki: std::ops::Range<usize>,
+    sha256: Sha256Thumbprint,
+    sha512: Thumbprint,
+    subject: String,
+    issuer: String,
+    serial: Serial,
+    not_before: SystemTime,
+    not_after: SystemTime,
+    emails: Vec<String>,
+    key_usage: Option<KeyUsage>,
+    extended_key_usage: Option<Vec<String>>,
+    basic_constraints: Option<BasicConstraints>,
+    subject_key_id: Option<Vec<u8>>,
+    authority_key_id: Option<Vec<u8>>,
+    crl_distribution_points: Vec<String>,
+    key_algorithm: KeyAlgorithm,
+    self_signed: OnceLock<bool>,
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Certificate")
+            .field("subject", &self.subject)
+            .field("issuer", &self.issuer)
+            .field("serial", &self.serial.to_string())
+            .field("sha256", &self.sha256)
+            .finish_non_exhaustive()
+    }
+}
+
+fn malformed(detail: impl fmt::Display) -> Error {
+    Error::malformed("certificate", detail)
+}
+
+/// The position of `part` (a sub-slice of `whole`) within `whole`.
+fn range_of(whole: &[u8], part: &[u8]) -> Result<std::ops::Range<usize>> {
+    let start = (part.as_ptr() as usize)
+        .checked_sub(whole.as_ptr() as usize)
+        .ok_or_else(|| malformed("internal offset error"))?;
+    let end = start
+        .checked_add(part.len())
+        .filter(|end| *end <= whole.len())
+        .ok_or_else(|| malformed("internal offset error"))?;
+    Ok(start..end)
+}
+
+/// The raw element ranges of a certificate: tbsCertificate, issuer, subject, SPKI.
+struct RawParts {
+    tbs: std::ops::Range<usize>,
+    issuer: std::ops::Range<usize>,
+    subject: std::ops::Range<usize>,
+    spki: std::ops::Range<usize>,
+}
+
+fn raw_parts(der: &[u8]) -> Result<RawParts> {
+    let outer = tlv::single(der).map_err(malformed)?;
+    let parts = tlv::elements(outer.value).map_err(malformed)?;
+    let tbs = parts
+        .first()
+        .ok_or_else(|| malformed("empty certificate"))?;
+    let fields = tlv::elements(tbs.value).map_err(malformed)?;
+    // [0] version is optional; then serial, signature, issuer, validity, subject, spki.
+    let skip = usize::from(
+        fields
+            .first()
+            .is_some_and(|f| tlv::is_context(f.tag, 0, true)),
+    );
+    let field = |i: usize| {
+        fields
+            .get(skip + i)
+            .ok_or_else(|| malformed("tbsCertificate is missing fields"))
+    };
+    Ok(RawParts {
+        tbs: range_of(der, tbs.raw)?,
+        issuer: range_of(der, field(2)?.raw)?,
+        subject: range_of(der, field(4)?.raw)?,
+        spki: range_of(der, field(5)?.raw)?,
+    })
+}
+
+/// The magnitude of a DER INTEGER's two's-complement bytes.
+fn integer_magnitude(bytes: &[u8]) -> Vec<u8> {
+    if bytes.first().is_some_and(|b| b & 0x80 != 0) {
+        // Negative (not allowed by RFC 5280, found in old certificates): negate.
+        let mut out: Vec<u8> = bytes.iter().map(|b| !b).collect();
+        for b in out.iter_mut().rev() {
+            let (v, carry) = b.overflowing_add(1);
+            *b = v;
+            if !carry {
+                break;
+            }
+        }
+        out
+    } else {
+        bytes.to_vec()
+    }
+}
+
+fn key_algorithm_of(spki: &x509_cert::spki::SubjectPublicKeyInfoOwned) -> KeyAlgorithm {
+    let alg = &spki.algorithm;
+    match alg.oid {
+        oid::RSA_ENCRYPTION | oid::RSASSA_PSS => {
+            let bits = spki
+                .subject_public_key
+                .as_bytes()
+                .and_then(|b| rsa::pkcs1::RsaPublicKeyRef::from_der(b).ok())
+                .map(|k| {
+                    let n = k.modulus.as_bytes();
+                    n.first()
+                        .map(|top| (n.len() - 1) * 8 + (8 - top.leading_zeros() as usize))
+                        .unwrap_or(0)
+                });
+            match bits {
+                Some(bits) => KeyAlgorithm::Rsa { bits },
+                None => KeyAlgorithm::Other(alg.oid.to_string()),
+            }
+        }
+        oid::EC_PUBLIC_KEY => {
+            let curve = alg
+                .parameters
+                .as_ref()
+                .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
+            match curve {
+                Some(oid::P256) => KeyAlgorithm::EcP256,
+                Some(oid::P384) => KeyAlgorithm::EcP384,
+                Some(other) => KeyAlgorithm::Other(other.to_string()),
+                None => KeyAlgorithm::Other(alg.oid.to_string()),
+            }
+        }
+        oid::ED25519 => KeyAlgorithm::Ed25519,
+        other => KeyAlgorithm::Other(other.to_string()),
+    }
+}
+
+/// Extensions, parsed.
+#[derive(Default)]
+struct Extensions {
+    key_usage: Option<KeyUsage>,
+    extended_key_usage: Option<Vec<String>>,
+    basic_constraints: Option<BasicConstraints>,
+    subject_key_id: Option<Vec<u8>>,
+    authority_key_id: Option<Vec<u8>>,
+    crl_distribution_points: Vec<String>,
+    san_emails: Vec<String>,
+}
+
+fn parse_key_usage(value: &[u8]) -> der::Result<KeyUsage> {
+    let bits = BitStringRef::from_der(value)?;
+    let bit = |n: usize| {
+        bits.raw_bytes()
+            .get(n / 8)
+            .is_some_and(|byte| byte & (0x80 >> (n % 8)) != 0)
+    };
+    Ok(KeyUsage {
+        digital_signature: bit(0),
+        non_repudiation: bit(1),
+        key_encipherment: bit(2),
+        data_encipherment: bit(3),
+        key_agreement: bit(4),
+        key_cert_sign: bit(5),
+        crl_sign: bit(6),
+        encipher_only: bit(7),
+        decipher_only: bit(8),
+    })
+}
+
+fn expect_sequence<'a>(value: &'a [u8]) -> der::Result<Vec<tlv::Tlv<'a>>> {
+    let seq = tlv::single(value)?;
+    if seq.tag != Tag::Sequence {
+        return Err(seq.tag.unexpected_error(Some(Tag::Sequence)).into());
+    }
+    tlv::elements(seq.value)
+}
+
+fn parse_basic_constraints(value: &[u8]) -> der::Result<BasicConstraints> {
+    let fields = expect_sequence(value)?;
+    let mut ca = false;
+    let mut path_len = None;
+    let mut rest = fields.as_slice();
+    if let Some((first, tail)) = rest.split_first()
+        && first.tag == Tag::Boolean
+    {
+        ca = bool::from_der(first.raw)?;
+        rest = tail;
+    }
+    if let Some((first, tail)) = rest.split_first() {
+        path_len = Some(u32::from_der(first.raw)?);
+        rest = tail;
+    }
+    if !rest.is_empty() {
+        return Err(der::ErrorKind::Failed.into());
+    }
+    Ok(BasicConstraints { ca, path_len })
+}
+
+fn parse_eku(value: &[u8]) -> der::Result<Vec<String>> {
+    expect_sequence(value)?
+        .iter()
+        .map(|t| ObjectIdentifier::from_der(t.raw).map(|o: ObjectIdentifier| o.to_string()))
+        .collect()
+}
+
+fn parse_aki(value: &[u8]) -> der::Result<Option<Vec<u8>>> {
+    Ok(expect_sequence(value)?
+        .iter()
+        .find(|t| tlv::is_context(t.tag, 0, false))
+        .map(|t| t.value.to_vec()))
+}
+
+/// GeneralNames: returns the contents of every element with the given primitive context tag.
+fn general_names(value: &[u8], number: u32) -> der::Result<Vec<&[u8]>> {
+    Ok(tlv::elements(value)?
+        .into_iter()
+        .filter(|t| tlv::is_context(t.tag, number, false))
+        .map(|t| t.value)
+        .collect())
+}
+
+fn parse_san_emails(value: &[u8]) -> der::Result<Vec<String>> {
+    let seq = tlv::single(value)?;
+    if seq.tag != Tag::Sequence {
+        return Err(seq.tag.unexpected_error(Some(Tag::Sequence)).into());
+    }
+    // rfc822Name is an IA5String, but UTF-8 is found there (OpenSSL writes it): accepted.
+    Ok(general_names(seq.value, 1)?
+        .into_iter()
+        .filter_map(|b| std::str::from_utf8(b).ok().map(str::to_owned))
+        .collect())
+}
+
+fn parse_crl_dps(value: &[u8]) -> der::Result<Vec<String>> {
+    let mut uris = Vec::new();
+    for dp in expect_sequence(value)? {
+        if dp.tag != Tag::Sequence {
+            return Err(dp.tag.unexpected_error(Some(Tag::Sequence)).into());
+        }
+        for field in tlv::elements(dp.value)? {
+            if !tlv::is_context(field.tag, 0, true) {
+                continue;
+            }
+            for dp_name in tlv::elements(field.value)? {
+                // fullName [0] GeneralNames; nameRelativeToCRLIssuer [1] has no URI.
+                if tlv::is_context(dp_name.tag, 0, true) {
+                    for uri in general_names(dp_name.value, 6)? {
+                        if let Ok(s) = std::str::from_utf8(uri) {
+                            uris.push(s.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(uris)
+}
+
+fn parse_extensions(cert: &x509_cert::Certificate) -> Result<Extensions> {
+    let mut out = Extensions::default();
+    let Some(exts) = cert.tbs_certificate().extensions() else {
+        return Ok(out);
+    };
+    let mut seen = HashSet::new();
+    for ext in exts {
+        if !seen.insert(ext.extn_id) {
+            return Err(malformed(format!(
+                "extension {} appears more than once",
+                ext.extn_id
+            )));
+        }
+        let value = ext.extn_value.as_bytes();
+        let bad = |name: &str, e: der::Error| malformed(format!("{name} extension: {e}"));
+        match ext.extn_id {
+            oid::CE_KEY_USAGE => {
+                out.key_usage = Some(parse_key_usage(value).map_err(|e| bad("keyUsage", e))?)
+            }
+            oid::CE_EXT_KEY_USAGE => {
+                out.extended_key_usage =
+                    Some(parse_eku(value).map_err(|e| bad("extendedKeyUsage", e))?)
+            }
+            oid::CE_BASIC_CONSTRAINTS => {
+                out.basic_constraints =
+                    Some(parse_basic_constraints(value).map_err(|e| bad("basicConstraints", e))?)
+            }
+            oid::CE_SUBJECT_KEY_ID => {
+                let ski = <&OctetStringRef>::from_der(value)
+                    .map_err(|e| bad("subjectKeyIdentifier", e))?;
+                out.subject_key_id = Some(ski.as_bytes().to_vec());
+            }
+            oid::CE_AUTHORITY_KEY_ID => {
+                out.authority_key_id =
+                    parse_aki(value).map_err(|e| bad("authorityKeyIdentifier", e))?
+            }
+            oid::CE_SUBJECT_ALT_NAME => {
+                out.san_emails = parse_san_emails(value).map_err(|e| bad("subjectAltName", e))?
+            }
+            oid::CE_CRL_DISTRIBUTION_POINTS => {
+                out.crl_distribution_points =
+                    parse_crl_dps(value).map_err(|e| bad("cRLDistributionPoints", e))?
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+fn subject_emails(name: &x509_cert::name::Name) -> Vec<String> {
+    name.iter()
+        .filter(|atv| atv.oid == oid::EMAIL_ADDRESS)
+        .filter(|atv| matches!(atv.value.tag(), Tag::Ia5String | Tag::Utf8String))
+        .filter_map(|atv| {
+            std::str::from_utf8(atv.value.value())
+                .ok()
+                .map(str::to_owned)
+        })
+        .collect()
 }
 
 impl Certificate {
     /// Parses one DER-encoded certificate. Trailing bytes are an error.
-    pub fn from_der(_der: &[u8]) -> Result<Self> {
-        todo!()
+    ///
+    /// Errors with [`Error::Malformed`] (`what` = `"certificate"`) for anything that does not
+    /// parse, including extension values that do not parse and duplicate extensions.
+    pub fn from_der(der: &[u8]) -> Result<Self> {
+        let x509 = x509_cert::Certificate::from_der(der).map_err(malformed)?;
+        let parts = raw_parts(der)?;
+        let ext = parse_extensions(&x509)?;
+        let tbs = x509.tbs_certificate();
+
+        let mut emails = Vec::new();
+        let mut seen = HashSet::new();
+        for raw in subject_emails(tbs.subject())
+            .into_iter()
+            .chain(ext.san_emails)
+        {
+            if let Ok(email) = normalize_email(&raw)
+                && seen.insert(email.clone())
+            {
+                emails.push(email);
+            }
+        }
+
+        let inner = Inner {
+            sha256: Sha256Thumbprint::of(der),
+            sha512: Thumbprint::of(der),
+            subject: name::rfc4514(tbs.subject()),
+            issuer: name::rfc4514(tbs.issuer()),
+            serial: Serial::from_bytes(&integer_magnitude(tbs.serial_number().as_bytes())),
+            not_before: tbs.validity().not_before.to_system_time(),
+            not_after: tbs.validity().not_after.to_system_time(),
+            emails,
+            key_usage: ext.key_usage,
+            extended_key_usage: ext.extended_key_usage,
+            basic_constraints: ext.basic_constraints,
+            subject_key_id: ext.subject_key_id,
+            authority_key_id: ext.authority_key_id,
+            crl_distribution_points: ext.crl_distribution_points,
+            key_algorithm: key_algorithm_of(tbs.subject_public_key_info()),
+            tbs: parts.tbs,
+            subject_der: parts.subject,
+            issuer_der: parts.issuer,
+            spki: parts.spki,
+            der: der.to_vec(),
+            x509,
+            self_signed: OnceLock::new(),
+        };
+        Ok(Certificate {
+            inner: Arc::new(inner),
+        })
     }
+
     /// Parses exactly one PEM `CERTIFICATE` block.
-    pub fn from_pem(_pem: &str) -> Result<Self> {
-        todo!()
+    ///
+    /// Another label gives [`Error::UnexpectedPemLabel`]; no block, several blocks or broken
+    /// base64 give [`Error::Malformed`].
+    ///
+    /// ```
+    /// use hermes_pki::cert::Certificate;
+    ///
+    /// let err = Certificate::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+    ///     .unwrap_err();
+    /// assert_eq!(err.kind(), hermes_pki::ErrorKind::Parse);
+    /// assert!(Certificate::from_pem("not PEM").is_err());
+    /// ```
+    pub fn from_pem(pem: &str) -> Result<Self> {
+        let (items, _) = load::scan_pem(pem.as_bytes(), 2);
+        let mut items = items.into_iter();
+        match (items.next(), items.next()) {
+            (None, _) => Err(Error::malformed("PEM certificate", "no PEM block found")),
+            (Some(item), None) => {
+                let block = item.map_err(|problem| problem.error)?;
+                if block.label != "CERTIFICATE" {
+                    return Err(Error::UnexpectedPemLabel {
+                        label: load::printable_label(block.label),
+                        expected: "CERTIFICATE",
+                    });
+                }
+                let der = load::decode_body(block.body)?;
+                Certificate::from_der(&der)
+            }
+            _ => Err(Error::malformed(
+                "PEM certificate",
+                "more than one PEM block; use load_certificates for bundles",
+            )),
+        }
     }
+
     /// The DER encoding, exactly as parsed.
     pub fn der(&self) -> &[u8] {
-        todo!()
+        &self.inner.der
     }
+
     /// PEM encoding (`-----BEGIN CERTIFICATE-----`, 64-column base64, LF line ends).
     pub fn to_pem(&self) -> String {
-        todo!()
+        der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, &self.inner.der)
+            .unwrap_or_default()
     }
+
     /// The parsed `x509-cert` structure.
     pub fn x509(&self) -> &x509_cert::Certificate {
-        todo!()
+        &self.inner.x509
     }
+
+    /// The DER of the tbsCertificate, exactly as in the input (what the signature covers).
+    pub fn tbs_der(&self) -> &[u8] {
+        self.inner
+            .der
+            .get(self.inner.tbs.clone())
+            .unwrap_or_default()
+    }
+
     /// SHA-256 over the DER.
     pub fn sha256(&self) -> &Sha256Thumbprint {
-        todo!()
+        &self.inner.sha256
     }
+
     /// SHA-512 over the DER: the certificate's identity in the store and the trust list.
     pub fn thumbprint(&self) -> &Thumbprint {
-        todo!()
+        &self.inner.sha512
     }
+
     /// Subject as an RFC 4514 string (`CN=Alice,O=Example,C=NL`).
     pub fn subject(&self) -> &str {
-        todo!()
+        &self.inner.subject
     }
+
     /// Issuer as an RFC 4514 string.
     pub fn issuer(&self) -> &str {
-        todo!()
+        &self.inner.issuer
     }
+
     /// DER of the subject Name (for index lookups: compare names by their encoding).
     pub fn subject_der(&self) -> &[u8] {
-        todo!()
+        self.inner
+            .der
+            .get(self.inner.subject_der.clone())
+            .unwrap_or_default()
     }
+
     /// DER of the issuer Name.
     pub fn issuer_der(&self) -> &[u8] {
-        todo!()
+        self.inner
+            .der
+            .get(self.inner.issuer_der.clone())
+            .unwrap_or_default()
     }
+
     /// The serial number.
+    ///
+    /// A negative serial (forbidden by RFC 5280, seen in old certificates) is given by its
+    /// magnitude.
     pub fn serial(&self) -> &Serial {
-        todo!()
+        &self.inner.serial
     }
+
     /// notBefore.
     pub fn not_before(&self) -> SystemTime {
-        todo!()
+        self.inner.not_before
     }
+
     /// notAfter.
     pub fn not_after(&self) -> SystemTime {
-        todo!()
+        self.inner.not_after
     }
+
     /// notBefore <= t <= notAfter.
-    pub fn is_valid_at(&self, _t: SystemTime) -> bool {
-        todo!()
+    pub fn is_valid_at(&self, t: SystemTime) -> bool {
+        self.inner.not_before <= t && t <= self.inner.not_after
     }
+
     /// Email addresses from SAN rfc822Name and subject emailAddress, normalised
     /// (see [`normalize_email`]), de-duplicated, in certificate order.
+    ///
+    /// Certificate order: the subject's emailAddress attributes (the subject comes first in the
+    /// certificate), then the SAN rfc822Name entries. Addresses that fail normalisation are
+    /// left out.
     pub fn emails(&self) -> &[String] {
-        todo!()
+        &self.inner.emails
     }
+
+    /// Does the certificate carry `addr` (compared after [`normalize_email`]: exact local part,
+    /// case-insensitive and IDN-aware domain)?
+    pub fn has_email(&self, addr: &str) -> bool {
+        normalize_email(addr).is_ok_and(|a| self.inner.emails.contains(&a))
+    }
+
     /// keyUsage, if present.
     pub fn key_usage(&self) -> Option<KeyUsage> {
-        todo!()
+        self.inner.key_usage
     }
+
     /// extendedKeyUsage OIDs (dotted strings), if present.
     pub fn extended_key_usage(&self) -> Option<&[String]> {
-        todo!()
+        self.inner.extended_key_usage.as_deref()
     }
+
     /// basicConstraints, if present.
     pub fn basic_constraints(&self) -> Option<BasicConstraints> {
-        todo!()
+        self.inner.basic_constraints
     }
+
     /// subjectKeyIdentifier bytes, if present.
     pub fn subject_key_id(&self) -> Option<&[u8]> {
-        todo!()
+        self.inner.subject_key_id.as_deref()
     }
+
     /// authorityKeyIdentifier keyIdentifier bytes, if present.
     pub fn authority_key_id(&self) -> Option<&[u8]> {
-        todo!()
+        self.inner.authority_key_id.as_deref()
     }
+
     /// URIs of the CRL distribution points (fullName uniformResourceIdentifier).
     pub fn crl_distribution_points(&self) -> &[String] {
-        todo!()
+        &self.inner.crl_distribution_points
     }
+
     /// basicConstraints cA is true.
     pub fn is_ca(&self) -> bool {
-        todo!()
+        self.inner.basic_constraints.is_some_and(|bc| bc.ca)
     }
+
     /// Subject equals issuer and the signature verifies with the certificate's own key.
+    ///
+    /// Computed on first use and remembered.
     pub fn is_self_signed(&self) -> bool {
-        todo!()
+        *self.inner.self_signed.get_or_init(|| {
+            self.subject_der() == self.issuer_der() && self.verify_issued_by(self).is_ok()
+        })
     }
+
+    /// Checks that `issuer`'s key signed this certificate: the signature over the
+    /// tbsCertificate verifies under `issuer`'s public key (names, validity and constraints are
+    /// not looked at; that is path validation's job).
+    ///
+    /// Errors: [`Error::Crypto`] when it does not verify or the signature algorithm inside the
+    /// tbsCertificate differs from the outer one; [`Error::Unsupported`] for algorithms this
+    /// library does not handle.
+    pub fn verify_issued_by(&self, issuer: &Certificate) -> Result<()> {
+        let x509 = &self.inner.x509;
+        if x509.signature_algorithm() != x509.tbs_certificate().signature() {
+            return Err(Error::Crypto(
+                "the certificate's two signature algorithm fields differ".into(),
+            ));
+        }
+        let signature = x509
+            .signature()
+            .as_bytes()
+            .ok_or_else(|| malformed("signature BIT STRING has unused bits"))?;
+        verify_signature(
+            issuer.public_key_der(),
+            x509.signature_algorithm(),
+            self.tbs_der(),
+            signature,
+        )
+    }
+
     /// The public key algorithm.
     pub fn key_algorithm(&self) -> KeyAlgorithm {
-        todo!()
+        self.inner.key_algorithm.clone()
     }
+
     /// DER of the SubjectPublicKeyInfo.
     pub fn public_key_der(&self) -> &[u8] {
-        todo!()
+        self.inner
+            .der
+            .get(self.inner.spki.clone())
+            .unwrap_or_default()
     }
-    /// S/MIME signing usage (REQUIREMENTS.md section 1).
+
+    fn check_eku(&self) -> Result<(), UsageError> {
+        match &self.inner.extended_key_usage {
+            Some(ekus)
+                if !ekus
+                    .iter()
+                    .any(|o| o == EKU_EMAIL_PROTECTION || o == EKU_ANY) =>
+            {
+                Err(UsageError::ExtendedKeyUsageMissing)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// S/MIME signing usage (REQUIREMENTS.md section 1): keyUsage, if present, has
+    /// digitalSignature or nonRepudiation; extendedKeyUsage, if present, has emailProtection or
+    /// anyExtendedKeyUsage; the key is RSA, P-256, P-384 or Ed25519.
     pub fn usable_for_signing(&self) -> Result<(), UsageError> {
-        todo!()
+        if let KeyAlgorithm::Other(_) = self.inner.key_algorithm {
+            return Err(UsageError::KeyAlgorithm(
+                self.inner.key_algorithm.to_string(),
+            ));
+        }
+        if let Some(ku) = self.inner.key_usage
+            && !(ku.digital_signature || ku.non_repudiation)
+        {
+            return Err(UsageError::KeyUsageMissing {
+                needed: "digitalSignature, nonRepudiation",
+            });
+        }
+        self.check_eku()
     }
-    /// S/MIME encryption usage (REQUIREMENTS.md section 1).
+
+    /// S/MIME encryption usage (REQUIREMENTS.md section 1): the key can encrypt (RSA, P-256,
+    /// P-384; not Ed25519); keyUsage, if present, has keyEncipherment (RSA) or keyAgreement
+    /// (EC); extendedKeyUsage, if present, has emailProtection or anyExtendedKeyUsage.
     pub fn usable_for_encryption(&self) -> Result<(), UsageError> {
-        todo!()
+        let needed = match self.inner.key_algorithm {
+            KeyAlgorithm::Rsa { .. } => "keyEncipherment",
+            KeyAlgorithm::EcP256 | KeyAlgorithm::EcP384 => "keyAgreement",
+            _ => {
+                return Err(UsageError::KeyAlgorithm(
+                    self.inner.key_algorithm.to_string(),
+                ));
+            }
+        };
+        if let Some(ku) = self.inner.key_usage {
+            let ok = match self.inner.key_algorithm {
+                KeyAlgorithm::Rsa { .. } => ku.key_encipherment,
+                _ => ku.key_agreement,
+            };
+            if !ok {
+                return Err(UsageError::KeyUsageMissing { needed });
+            }
+        }
+        self.check_eku()
     }
 }
 
 /// Normalises an email address: trims, keeps the local part exactly, lower-cases the domain and
 /// converts an IDN domain to its A-label (punycode) form. Errors on an address without exactly
 /// one `@` or with an invalid domain.
-pub fn normalize_email(_addr: &str) -> Result<String> {
-    todo!()
+///
+/// ```
+/// use hermes_pki::cert::normalize_email;
+///
+/// assert_eq!(normalize_email(" Alice@EXAMPLE.com ").unwrap(), "Alice@example.com");
+/// assert_eq!(normalize_email("user@Bücher.example").unwrap(), "user@xn--bcher-kva.example");
+/// assert!(normalize_email("a@b@c").is_err());
+/// ```
+pub fn normalize_email(addr: &str) -> Result<String> {
+    let invalid = |why: &str| Error::InvalidArgument(format!("email address {addr:?}: {why}"));
+    let addr_trimmed = addr.trim();
+    let mut parts = addr_trimmed.split('@');
+    let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(invalid("must contain exactly one @"));
+    };
+    if local.is_empty() {
+        return Err(invalid("the local part is empty"));
+    }
+    if local.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid(
+            "the local part contains white space or control characters",
+        ));
+    }
+    if domain.is_empty() {
+        return Err(invalid("the domain is empty"));
+    }
+    let domain = if domain.starts_with('[') && domain.ends_with(']') && domain.is_ascii() {
+        // An address literal ([192.0.2.1], [IPv6:...]).
+        domain.to_ascii_lowercase()
+    } else {
+        let ascii = idna::domain_to_ascii(domain)
+            .map_err(|_| invalid("the domain is not a valid domain name"))?;
+        let labels_ok = !ascii.is_empty()
+            && ascii.trim_end_matches('.').split('.').all(|l| {
+                !l.is_empty()
+                    && l.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            });
+        if !labels_ok {
+            return Err(invalid("the domain is not a valid domain name"));
+        }
+        ascii
+    };
+    Ok(format!("{local}@{domain}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_emails() {
+        assert_eq!(
+            normalize_email("user@Bücher.example").unwrap(),
+            "user@xn--bcher-kva.example"
+        );
+        assert_eq!(
+            normalize_email("Alice@EXAMPLE.com").unwrap(),
+            "Alice@example.com"
+        );
+        assert_eq!(
+            normalize_email("  bob@example.org\n").unwrap(),
+            "bob@example.org"
+        );
+        assert_eq!(normalize_email("x@[192.0.2.1]").unwrap(), "x@[192.0.2.1]");
+        assert_eq!(
+            normalize_email("user@xn--bcher-kva.example").unwrap(),
+            "user@xn--bcher-kva.example"
+        );
+        for bad in [
+            "a@b@c",
+            "nodomain",
+            "",
+            "@example.com",
+            "user@",
+            "us er@example.com",
+            "a@exa mple.com",
+            "a@ex..com",
+        ] {
+            let err = normalize_email(bad).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::InvalidArgument, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn serial_hex_parsing() {
+        assert_eq!(
+            Serial::from_hex("01:A2 ff").unwrap().as_bytes(),
+            &[0x01, 0xA2, 0xFF]
+        );
+        assert_eq!(Serial::from_hex("0x1a2f").unwrap().to_string(), "1A2F");
+        assert_eq!(Serial::from_hex("abc").unwrap().as_bytes(), &[0x0A, 0xBC]);
+        assert_eq!(Serial::from_hex("00 00 05").unwrap().as_bytes(), &[5]);
+        assert_eq!(Serial::from_hex("0").unwrap().as_bytes(), &[0]);
+        assert!(Serial::from_hex("").is_err());
+        assert!(Serial::from_hex("xyz").is_err());
+        assert_eq!(Serial::from_bytes(&[]).as_bytes(), &[] as &[u8]);
+    }
+
+    #[test]
+    fn integer_magnitudes() {
+        assert_eq!(integer_magnitude(&[0x00, 0x80]), vec![0x00, 0x80]);
+        assert_eq!(integer_magnitude(&[0xFF]), vec![0x01]);
+        assert_eq!(integer_magnitude(&[0xFF, 0x00]), vec![0x01, 0x00]);
+    }
+
+    #[test]
+    fn key_usage_bits() {
+        // digitalSignature + keyEncipherment: BIT STRING 05 A0
+        let ku = parse_key_usage(&[0x03, 0x02, 0x05, 0xA0]).unwrap();
+        assert!(ku.digital_signature && ku.key_encipherment && !ku.non_repudiation);
+        // decipherOnly: bit 8
+        let ku = parse_key_usage(&[0x03, 0x03, 0x07, 0x00, 0x80]).unwrap();
+        assert!(ku.decipher_only && !ku.digital_signature);
+        assert!(parse_key_usage(&[0x04, 0x00]).is_err());
+    }
+
+    #[test]
+    fn basic_constraints_forms() {
+        assert_eq!(
+            parse_basic_constraints(&[0x30, 0x00]).unwrap(),
+            BasicConstraints {
+                ca: false,
+                path_len: None
+            }
+        );
+        assert_eq!(
+            parse_basic_constraints(&[0x30, 0x06, 0x01, 0x01, 0xFF, 0x02, 0x01, 0x03]).unwrap(),
+            BasicConstraints {
+                ca: true,
+                path_len: Some(3)
+            }
+        );
+        assert!(parse_basic_constraints(&[0x30, 0x03, 0x02, 0x01, 0xFF]).is_err());
+        assert!(parse_basic_constraints(&[0x04, 0x00]).is_err());
+    }
 }

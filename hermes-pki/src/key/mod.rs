@@ -1,12 +1,42 @@
 //! Private keys: generation, PKCS#8 / PKCS#1 in and out, password protection, and the
 //! [`Signer`] / [`Decryptor`] traits the rest of the library signs and decrypts through.
 //!
-//! API CONTRACT (skeleton; bodies are filled in by the `key` work).
+//! Supported keys: RSA (2048-4096 bits generated; 1024-8192 bits imported), ECDSA/ECDH on
+//! P-256 and P-384, and Ed25519. Key material is zeroized when a [`PrivateKey`] is dropped and
+//! never appears in `Debug` output or error messages.
+//!
+//! ```
+//! use hermes_pki::key::{KeySpec, PbeKdf, PrivateKey, SignatureScheme, HashAlg, Signer};
+//!
+//! # fn main() -> hermes_pki::Result<()> {
+//! let key = PrivateKey::generate(KeySpec::EcP256)?;
+//! let signature = key.sign(SignatureScheme::Ecdsa(HashAlg::Sha256), b"hello")?;
+//! assert!(!signature.is_empty());
+//!
+//! // Round trip through PEM, in the clear and password-protected.
+//! let pem = key.to_pkcs8_pem()?;
+//! let again = PrivateKey::from_pem(&pem, None)?;
+//! assert_eq!(again.public_key_der(), key.public_key_der());
+//!
+//! let protected = key.to_encrypted_pkcs8_pem(b"correct horse", PbeKdf::Scrypt)?;
+//! let again = PrivateKey::from_pem(&protected, Some(b"correct horse"))?;
+//! assert_eq!(again.key_id(), key.key_id());
+//! # Ok(())
+//! # }
+//! ```
 
 use zeroize::Zeroizing;
 
 use crate::cert::{Certificate, KeyAlgorithm};
-use crate::error::Result;
+use crate::error::{Error, Result};
+
+mod encoding;
+mod generate;
+mod ops;
+mod pbes2;
+mod rsa_pkcs1v15;
+#[cfg(test)]
+mod tests;
 
 /// What kind of key to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +94,11 @@ pub enum KeyTransport {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PbeKdf {
-    /// scrypt (N=2^15, r=8, p=1): the default.
+    /// scrypt (N=2^14, r=8, p=1, 16 MiB): the default.
+    ///
+    /// N=2^14 rather than 2^15: OpenSSL 3.0 refuses scrypt above 32 MiB including its own
+    /// overhead ("memory limit exceeded"), so keys written with N=2^15 could not be read by
+    /// `openssl pkey`. 2^14 is what OpenSSL itself writes for `openssl pkcs8 -scrypt`.
     Scrypt,
     /// PBKDF2-HMAC-SHA256 with 600,000 iterations (for tools that lack scrypt).
     Pbkdf2Sha256,
@@ -120,82 +154,196 @@ pub trait Decryptor: Send + Sync {
 }
 
 /// A private key held in memory; zeroized on drop.
+///
+/// Build one with [`generate`](Self::generate) or one of the parsers
+/// ([`from_bytes`](Self::from_bytes) detects the format). It signs through [`Signer`] and
+/// decrypts through [`Decryptor`].
 pub struct PrivateKey {
-    // filled in by the key work
+    inner: Inner,
+    /// DER SubjectPublicKeyInfo, computed once (public data).
+    spki: Vec<u8>,
+    algorithm: KeyAlgorithm,
+}
+
+/// The key material. Every variant zeroizes itself on drop (`RsaPrivateKey`,
+/// `elliptic_curve::SecretKey` and `ed25519_dalek::SigningKey` implement `ZeroizeOnDrop`).
+pub(crate) enum Inner {
+    Rsa(Box<RsaKey>),
+    P256(p256::SecretKey),
+    P384(p384::SecretKey),
+    Ed25519(Box<ed25519_dalek::SigningKey>),
+}
+
+/// An RSA key with the secret its implicit-rejection KDF is keyed with.
+pub(crate) struct RsaKey {
+    pub(crate) key: rsa::RsaPrivateKey,
+    /// SHA-256 over the private exponent (fixed width): the implicit-rejection key.
+    pub(crate) ir_secret: Zeroizing<[u8; 32]>,
 }
 
 impl std::fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PrivateKey").finish_non_exhaustive()
+        f.debug_struct("PrivateKey")
+            .field("algorithm", &self.algorithm)
+            .field("key_id", &self.key_id())
+            .finish_non_exhaustive()
     }
 }
 
 impl PrivateKey {
     /// Generates a key. RSA sizes other than 2048/3072/4096 are refused ([`crate::Error::Weak`]
     /// below 2048).
-    pub fn generate(_spec: KeySpec) -> Result<Self> {
-        todo!()
+    ///
+    /// Precisely: a standard size below 2048 bits (a multiple of 256, such as 1024) is
+    /// [`crate::Error::Weak`]; any other unsupported size (2000, 8192) is
+    /// [`crate::Error::InvalidArgument`].
+    pub fn generate(spec: KeySpec) -> Result<Self> {
+        generate::generate(spec)
     }
     /// Parses an unencrypted PKCS#8 DER `PrivateKeyInfo` (RSA, EC P-256/P-384, Ed25519).
-    pub fn from_pkcs8_der(_der: &[u8]) -> Result<Self> {
-        todo!()
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self> {
+        encoding::from_pkcs8_der(der)
     }
     /// Parses an encrypted PKCS#8 DER `EncryptedPrivateKeyInfo` (PBES2) with the default limits.
-    pub fn from_encrypted_pkcs8_der(_der: &[u8], _password: &[u8]) -> Result<Self> {
-        todo!()
+    pub fn from_encrypted_pkcs8_der(der: &[u8], password: &[u8]) -> Result<Self> {
+        Self::from_encrypted_pkcs8_der_with_limits(der, password, KdfLimits::default())
     }
     /// Same, with explicit KDF limits.
+    ///
+    /// The KDF parameters are checked against `limits` before any key is derived
+    /// ([`crate::Error::LimitExceeded`]); a wrong password is [`crate::Error::BadPassword`].
     pub fn from_encrypted_pkcs8_der_with_limits(
-        _der: &[u8],
-        _password: &[u8],
-        _limits: KdfLimits,
+        der: &[u8],
+        password: &[u8],
+        limits: KdfLimits,
     ) -> Result<Self> {
-        todo!()
+        let plain = pbes2::decrypt(der, password, limits)?;
+        // A decryption that "worked" with a wrong password yields garbage: treat any failure
+        // to read the result as a wrong password.
+        encoding::from_pkcs8_der(&plain).map_err(|e| match e {
+            Error::Unsupported { .. } | Error::Weak(_) => e,
+            _ => Error::BadPassword,
+        })
     }
     /// Parses a PEM private key: `PRIVATE KEY`, `RSA PRIVATE KEY` (PKCS#1), `EC PRIVATE KEY`
     /// (SEC1), or `ENCRYPTED PRIVATE KEY` (needs `password`).
-    pub fn from_pem(_pem: &str, _password: Option<&[u8]>) -> Result<Self> {
-        todo!()
+    pub fn from_pem(pem: &str, password: Option<&[u8]>) -> Result<Self> {
+        encoding::from_pem(pem, password, KdfLimits::default())
     }
     /// Auto-detects PEM or DER (PKCS#8, encrypted PKCS#8, PKCS#1 RSA).
-    pub fn from_bytes(_input: &[u8], _password: Option<&[u8]>) -> Result<Self> {
-        todo!()
+    ///
+    /// SEC1 `ECPrivateKey` DER is recognised too.
+    pub fn from_bytes(input: &[u8], password: Option<&[u8]>) -> Result<Self> {
+        encoding::from_bytes(input, password, KdfLimits::default())
+    }
+    /// [`from_pem`](Self::from_pem) with explicit KDF limits for `ENCRYPTED PRIVATE KEY`.
+    pub fn from_pem_with_limits(
+        pem: &str,
+        password: Option<&[u8]>,
+        limits: KdfLimits,
+    ) -> Result<Self> {
+        encoding::from_pem(pem, password, limits)
+    }
+    /// [`from_bytes`](Self::from_bytes) with explicit KDF limits for encrypted PKCS#8.
+    pub fn from_bytes_with_limits(
+        input: &[u8],
+        password: Option<&[u8]>,
+        limits: KdfLimits,
+    ) -> Result<Self> {
+        encoding::from_bytes(input, password, limits)
     }
     /// Unencrypted PKCS#8 DER.
     pub fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>> {
-        todo!()
+        encoding::to_pkcs8_der(&self.inner)
     }
     /// Unencrypted PKCS#8 PEM.
     pub fn to_pkcs8_pem(&self) -> Result<Zeroizing<String>> {
-        todo!()
+        let der = self.to_pkcs8_der()?;
+        encoding::pem_encode("PRIVATE KEY", &der).map(Zeroizing::new)
     }
     /// Encrypted PKCS#8 DER (PBES2, AES-256-CBC, `kdf`).
-    pub fn to_encrypted_pkcs8_der(&self, _password: &[u8], _kdf: PbeKdf) -> Result<Vec<u8>> {
-        todo!()
+    pub fn to_encrypted_pkcs8_der(&self, password: &[u8], kdf: PbeKdf) -> Result<Vec<u8>> {
+        let der = self.to_pkcs8_der()?;
+        pbes2::encrypt(&der, password, kdf)
     }
     /// Encrypted PKCS#8 PEM (`ENCRYPTED PRIVATE KEY`).
-    pub fn to_encrypted_pkcs8_pem(&self, _password: &[u8], _kdf: PbeKdf) -> Result<String> {
-        todo!()
+    pub fn to_encrypted_pkcs8_pem(&self, password: &[u8], kdf: PbeKdf) -> Result<String> {
+        let der = self.to_encrypted_pkcs8_der(password, kdf)?;
+        encoding::pem_encode("ENCRYPTED PRIVATE KEY", &der)
     }
     /// The key's algorithm.
     pub fn algorithm(&self) -> KeyAlgorithm {
-        todo!()
+        self.algorithm.clone()
     }
     /// DER SubjectPublicKeyInfo.
     pub fn public_key_der(&self) -> Vec<u8> {
-        todo!()
+        self.spki.clone()
     }
     /// The key id: SHA-256 over the SubjectPublicKeyInfo DER (what the store indexes keys by).
     pub fn key_id(&self) -> KeyId {
-        KeyId::of_public_key_der(&self.public_key_der())
+        KeyId::of_public_key_der(&self.spki)
     }
     /// Whether this key is the private half of `cert`'s public key.
-    pub fn matches(&self, _cert: &Certificate) -> bool {
-        todo!()
+    ///
+    /// The public keys are compared by value (RSA modulus and exponent; EC curve and point,
+    /// compressed or not; Ed25519 bytes), not by their encoding.
+    pub fn matches(&self, cert: &Certificate) -> bool {
+        encoding::spki_matches(&self.inner, cert.public_key_der())
     }
     /// [`matches`](Self::matches), or [`crate::Error::KeyMismatch`].
     pub fn ensure_matches(&self, cert: &Certificate) -> Result<()> {
-        if self.matches(cert) { Ok(()) } else { Err(crate::Error::KeyMismatch) }
+        if self.matches(cert) {
+            Ok(())
+        } else {
+            Err(crate::Error::KeyMismatch)
+        }
+    }
+
+    /// Wraps key material, computing the public key and algorithm once.
+    pub(crate) fn from_inner(inner: Inner) -> Result<Self> {
+        let (spki, algorithm) = encoding::public_info(&inner)?;
+        Ok(PrivateKey {
+            inner,
+            spki,
+            algorithm,
+        })
+    }
+
+    #[cfg(test)]
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
+    }
+}
+
+impl Signer for PrivateKey {
+    fn algorithm(&self) -> KeyAlgorithm {
+        PrivateKey::algorithm(self)
+    }
+    fn public_key_der(&self) -> Vec<u8> {
+        PrivateKey::public_key_der(self)
+    }
+    fn sign(&self, scheme: SignatureScheme, message: &[u8]) -> Result<Vec<u8>> {
+        ops::sign(&self.inner, scheme, message)
+    }
+}
+
+impl Decryptor for PrivateKey {
+    fn algorithm(&self) -> KeyAlgorithm {
+        PrivateKey::algorithm(self)
+    }
+    fn public_key_der(&self) -> Vec<u8> {
+        PrivateKey::public_key_der(self)
+    }
+    fn decrypt_key_transport(
+        &self,
+        scheme: KeyTransport,
+        encrypted_key: &[u8],
+        expected_len: usize,
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        ops::decrypt_key_transport(&self.inner, scheme, encrypted_key, expected_len)
+    }
+    fn ecdh(&self, peer_public_sec1: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        ops::ecdh(&self.inner, peer_public_sec1)
     }
 }
 

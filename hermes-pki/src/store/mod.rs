@@ -1,1 +1,363 @@
-//! Persistence: the storage traits and their backends (filled in by the `store` work).
+//! Persistence: the storage traits and their backends.
+//!
+//! The engine never touches SQL or files directly; it talks to a [`Store`]. A store hands out
+//! transactions:
+//!
+//! - [`Store::transact`] runs a closure with a [`Transaction`] (reads and writes). The changes
+//!   become visible (and durable, for a persistent backend) only when the closure returns `Ok`;
+//!   when it returns `Err` (or panics) **nothing** it wrote is kept.
+//! - [`Store::read`] runs a closure with a [`ReadTransaction`]: a consistent view for queries.
+//!
+//! Both are object safe, so a backend can be chosen at run time (`Box<dyn Store>`,
+//! `Arc<dyn Store>`). [`StoreExt`] adds the generic, value-returning forms
+//! [`transaction`](StoreExt::transaction) and [`read_transaction`](StoreExt::read_transaction)
+//! to every store, including `dyn Store`.
+//!
+//! Backends:
+//!
+//! - [`MemoryStore`]: everything in memory; for tests and short-lived tools.
+//! - [`SqliteStore`]: the embedded default, one SQLite file shared safely by several processes;
+//!   private keys sealed under a [`MasterKey`] (AES-256-GCM) at rest.
+//!
+//! What is stored:
+//!
+//! - the **certificate store**: certificates, identified by their SHA-512 [`Thumbprint`] and
+//!   indexed by subject, subjectKeyIdentifier, (issuer, serial) and email address;
+//! - **private keys**, identified by their [`KeyId`] (SHA-256 of the SubjectPublicKeyInfo DER).
+//!   A certificate's key is the key whose id is that of the certificate's public key, so a key
+//!   serves every certificate issued for it (a renewed certificate finds the same key);
+//! - the **root store**: trust anchors, kept apart from the certificate store.
+//!
+//! ```
+//! use hermes_pki::store::{MemoryStore, Store, StoreExt};
+//!
+//! let store: Box<dyn Store> = Box::new(MemoryStore::new());
+//! let count = store.read_transaction(|tx| tx.count_certificates())?;
+//! assert_eq!(count, 0);
+//! # Ok::<(), hermes_pki::Error>(())
+//! ```
+
+#[doc(hidden)]
+pub mod conformance;
+mod memory;
+mod seal;
+mod sqlite;
+
+pub use memory::MemoryStore;
+pub use seal::{MasterKey, MasterKeySource};
+pub use sqlite::SqliteStore;
+
+use std::time::SystemTime;
+
+use crate::cert::{Certificate, Serial, Thumbprint};
+use crate::error::{Error, Result};
+use crate::key::{KeyId, PrivateKey};
+
+/// A storage backend: hands out transactions over the certificate store, the keys and the root
+/// store.
+///
+/// Implementations must be safe to share between threads. A transaction must not start another
+/// transaction on the same store from inside its closure (backends may deadlock or refuse).
+pub trait Store: Send + Sync {
+    /// Runs `f` in a read-write transaction.
+    ///
+    /// Everything `f` wrote is committed when it returns `Ok(())`. When it returns `Err`, or
+    /// panics, everything it wrote is discarded and the error is returned unchanged. An error
+    /// while committing is returned as [`Error::Storage`]. The closure is called exactly once.
+    fn transact(&self, f: &mut dyn FnMut(&mut dyn Transaction) -> Result<()>) -> Result<()>;
+
+    /// Runs `f` with a consistent read-only view of the store.
+    ///
+    /// The closure is called exactly once; its error is returned unchanged.
+    fn read(&self, f: &mut dyn FnMut(&dyn ReadTransaction) -> Result<()>) -> Result<()>;
+}
+
+/// Generic conveniences over any [`Store`] (including `dyn Store`): transactions that return a
+/// value.
+pub trait StoreExt: Store {
+    /// Runs `f` in a read-write transaction and returns its value. Commits only when `f`
+    /// returns `Ok`; on `Err` nothing `f` wrote is kept.
+    ///
+    /// ```
+    /// use hermes_pki::store::{MemoryStore, StoreExt};
+    ///
+    /// let store = MemoryStore::new();
+    /// let r: hermes_pki::Result<()> = store.transaction(|_tx| {
+    ///     Err(hermes_pki::Error::InvalidArgument("changed my mind".into()))
+    /// });
+    /// assert!(r.is_err());
+    /// ```
+    fn transaction<T>(&self, f: impl FnOnce(&mut dyn Transaction) -> Result<T>) -> Result<T> {
+        let mut f = Some(f);
+        let mut out = None;
+        self.transact(&mut |tx| {
+            let f = f.take().ok_or_else(called_twice)?;
+            out = Some(f(tx)?);
+            Ok(())
+        })?;
+        out.ok_or_else(called_twice)
+    }
+
+    /// Runs `f` with a read-only view and returns its value.
+    fn read_transaction<T>(&self, f: impl FnOnce(&dyn ReadTransaction) -> Result<T>) -> Result<T> {
+        let mut f = Some(f);
+        let mut out = None;
+        self.read(&mut |tx| {
+            let f = f.take().ok_or_else(called_twice)?;
+            out = Some(f(tx)?);
+            Ok(())
+        })?;
+        out.ok_or_else(called_twice)
+    }
+}
+
+impl<S: Store + ?Sized> StoreExt for S {}
+
+impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
+    fn transact(&self, f: &mut dyn FnMut(&mut dyn Transaction) -> Result<()>) -> Result<()> {
+        (**self).transact(f)
+    }
+
+    fn read(&self, f: &mut dyn FnMut(&dyn ReadTransaction) -> Result<()>) -> Result<()> {
+        (**self).read(f)
+    }
+}
+
+impl<S: Store + ?Sized> Store for Box<S> {
+    fn transact(&self, f: &mut dyn FnMut(&mut dyn Transaction) -> Result<()>) -> Result<()> {
+        (**self).transact(f)
+    }
+
+    fn read(&self, f: &mut dyn FnMut(&dyn ReadTransaction) -> Result<()>) -> Result<()> {
+        (**self).read(f)
+    }
+}
+
+fn called_twice() -> Error {
+    Error::Storage("the store backend did not run the transaction closure exactly once".into())
+}
+
+/// The queries available in every transaction.
+///
+/// Lists are returned in ascending thumbprint order (byte order of the SHA-512 digest), so every
+/// backend returns the same order.
+pub trait ReadTransaction {
+    // --- certificate store -------------------------------------------------------------------
+
+    /// The certificate with this SHA-512 thumbprint.
+    fn certificate(&self, thumbprint: &Thumbprint) -> Result<Option<Certificate>>;
+
+    /// Every certificate whose subject Name has exactly this DER encoding
+    /// ([`Certificate::subject_der`]).
+    fn certificates_by_subject(&self, subject_der: &[u8]) -> Result<Vec<Certificate>>;
+
+    /// Every certificate with this subjectKeyIdentifier.
+    fn certificates_by_subject_key_id(&self, ski: &[u8]) -> Result<Vec<Certificate>>;
+
+    /// The certificate with this issuer Name (DER) and serial number, if stored. If several
+    /// were stored (a misbehaving CA), the first in thumbprint order.
+    fn certificate_by_issuer_serial(
+        &self,
+        issuer_der: &[u8],
+        serial: &Serial,
+    ) -> Result<Option<Certificate>>;
+
+    /// Every certificate carrying this email address (SAN rfc822Name or subject emailAddress).
+    /// The address is normalised with [`crate::cert::normalize_email`] first, so the domain
+    /// matches case-insensitively and the local part exactly. An address that does not
+    /// normalise is [`Error::InvalidArgument`].
+    fn certificates_by_email(&self, email: &str) -> Result<Vec<Certificate>>;
+
+    /// The certificates matching `filter` (see [`CertificateFilter`]).
+    fn list_certificates(&self, filter: &CertificateFilter) -> Result<Vec<Certificate>>;
+
+    /// How many certificates the certificate store holds (roots not included).
+    fn count_certificates(&self) -> Result<u64>;
+
+    // --- private keys ------------------------------------------------------------------------
+
+    /// The private key with this id, unsealed.
+    fn key(&self, id: &KeyId) -> Result<Option<PrivateKey>>;
+
+    /// Whether a private key with this id is stored.
+    fn has_key(&self, id: &KeyId) -> Result<bool>;
+
+    /// The private key of the stored certificate with this thumbprint: the key whose id is
+    /// `KeyId::of_public_key_der(cert.public_key_der())`. `None` when the certificate or its
+    /// key is not stored.
+    fn key_for_certificate(&self, thumbprint: &Thumbprint) -> Result<Option<PrivateKey>>;
+
+    // --- root store (trust anchors) ----------------------------------------------------------
+
+    /// Every trust anchor, in thumbprint order.
+    fn roots(&self) -> Result<Vec<Certificate>>;
+
+    /// Whether the certificate with this thumbprint is a trust anchor.
+    fn is_root(&self, thumbprint: &Thumbprint) -> Result<bool>;
+}
+
+/// The changes available in a read-write transaction (in addition to every query of
+/// [`ReadTransaction`], which sees the transaction's own changes).
+pub trait Transaction: ReadTransaction {
+    // --- certificate store -------------------------------------------------------------------
+
+    /// Adds a certificate. Idempotent on its SHA-512 thumbprint: returns `true` when it was
+    /// newly inserted, `false` when it was already stored (nothing changes).
+    fn put_certificate(&mut self, cert: &Certificate) -> Result<bool>;
+
+    /// Removes a certificate (not its key, which may serve other certificates, nor a root
+    /// entry for it). Returns whether it was stored.
+    fn delete_certificate(&mut self, thumbprint: &Thumbprint) -> Result<bool>;
+
+    // --- private keys ------------------------------------------------------------------------
+
+    /// Stores a private key (a persistent backend seals it first) and returns its id.
+    /// Idempotent: storing a key that is already stored changes nothing.
+    fn put_key(&mut self, key: &PrivateKey) -> Result<KeyId>;
+
+    /// Removes a private key. Returns whether it was stored.
+    fn delete_key(&mut self, id: &KeyId) -> Result<bool>;
+
+    // --- root store (trust anchors) ----------------------------------------------------------
+
+    /// Makes a certificate a trust anchor. Returns `true` when newly added.
+    fn put_root(&mut self, cert: &Certificate) -> Result<bool>;
+
+    /// Removes a trust anchor. Returns whether it was one.
+    fn delete_root(&mut self, thumbprint: &Thumbprint) -> Result<bool>;
+}
+
+/// Which certificates to list by expiry, relative to a time the caller passes.
+///
+/// A certificate is *expired* at `t` when its notAfter is before `t`, compared to the second.
+/// A certificate that is not yet valid counts as unexpired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExpiryFilter {
+    /// Expired or not.
+    #[default]
+    All,
+    /// Only certificates not expired at this time.
+    Unexpired(SystemTime),
+    /// Only certificates expired at this time.
+    Expired(SystemTime),
+}
+
+impl ExpiryFilter {
+    /// Whether a certificate with this notAfter passes the filter.
+    pub fn accepts(&self, not_after: SystemTime) -> bool {
+        let na = crate::time::unix_seconds(not_after);
+        match self {
+            ExpiryFilter::All => true,
+            ExpiryFilter::Unexpired(t) => na >= crate::time::unix_seconds(*t),
+            ExpiryFilter::Expired(t) => na < crate::time::unix_seconds(*t),
+        }
+    }
+}
+
+/// What [`ReadTransaction::list_certificates`] returns: the filters of an admin UI, and paging.
+///
+/// ```
+/// use std::time::SystemTime;
+/// use hermes_pki::store::CertificateFilter;
+///
+/// let filter = CertificateFilter::new()
+///     .email("alice@example.com")
+///     .unexpired_at(SystemTime::UNIX_EPOCH)
+///     .with_key(true)
+///     .limit(50);
+/// assert_eq!(filter.get_limit(), Some(50));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CertificateFilter {
+    email: Option<String>,
+    expiry: ExpiryFilter,
+    with_key: Option<bool>,
+    offset: u64,
+    limit: Option<u64>,
+}
+
+impl CertificateFilter {
+    /// Everything.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only certificates with this email address (normalised when the query runs, as in
+    /// [`ReadTransaction::certificates_by_email`]).
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// The expiry filter.
+    pub fn expiry(mut self, expiry: ExpiryFilter) -> Self {
+        self.expiry = expiry;
+        self
+    }
+
+    /// Only certificates not expired at `t`.
+    pub fn unexpired_at(self, t: SystemTime) -> Self {
+        self.expiry(ExpiryFilter::Unexpired(t))
+    }
+
+    /// Only certificates expired at `t`.
+    pub fn expired_at(self, t: SystemTime) -> Self {
+        self.expiry(ExpiryFilter::Expired(t))
+    }
+
+    /// `true`: only certificates whose private key is stored; `false`: only those without.
+    pub fn with_key(mut self, with_key: bool) -> Self {
+        self.with_key = Some(with_key);
+        self
+    }
+
+    /// Skips the first `offset` matches (in thumbprint order).
+    pub fn offset(mut self, offset: u64) -> Self {
+        self.offset = offset;
+        self
+    }
+
+    /// Returns at most `limit` matches.
+    pub fn limit(mut self, limit: u64) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// The email filter, as given.
+    pub fn get_email(&self) -> Option<&str> {
+        self.email.as_deref()
+    }
+
+    /// The expiry filter.
+    pub fn get_expiry(&self) -> ExpiryFilter {
+        self.expiry
+    }
+
+    /// The private-key filter.
+    pub fn get_with_key(&self) -> Option<bool> {
+        self.with_key
+    }
+
+    /// The number of matches skipped.
+    pub fn get_offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The maximum number of matches returned.
+    pub fn get_limit(&self) -> Option<u64> {
+        self.limit
+    }
+
+    /// The email filter normalised, or the error for an address that does not normalise.
+    pub(crate) fn normalized_email(&self) -> Result<Option<String>> {
+        self.email.as_deref().map(normalize_query_email).transpose()
+    }
+}
+
+/// Normalises an email address given to a query.
+pub(crate) fn normalize_query_email(email: &str) -> Result<String> {
+    crate::cert::normalize_email(email).map_err(|e| match e {
+        Error::InvalidArgument(m) => Error::InvalidArgument(m),
+        other => Error::InvalidArgument(format!("not a usable email address: {other}")),
+    })
+}

@@ -1,0 +1,111 @@
+//! hermes-pki measured beside OpenSSL (through the `openssl` crate) in the same run.
+//!
+//! Groups, each with a `hermes-pki` and an `openssl` function on identical input:
+//! - `cert_parse_thumbprint`: parse one PEM certificate and compute its SHA-512 thumbprint;
+//! - `rsa2048_keygen`: generate an RSA-2048 key pair.
+//!
+//! `scripts/bench-report.py` turns criterion's estimates into the ratios quoted in the README.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use hermes_pki::cert::Certificate;
+use hermes_pki::key::{KeySpec, PrivateKey};
+use openssl::asn1::Asn1Time;
+use openssl::bn::BigNum;
+use openssl::hash::MessageDigest;
+use openssl::pkey::PKey;
+use openssl::rsa::Rsa;
+use openssl::x509::extension::{ExtendedKeyUsage, KeyUsage, SubjectAlternativeName};
+use openssl::x509::{X509, X509NameBuilder};
+
+/// A realistic S/MIME end-user certificate (RSA-2048, SAN email, key usages), made by OpenSSL.
+fn sample_certificate_pem() -> String {
+    let rsa = Rsa::generate(2048).expect("openssl generates RSA");
+    let key = PKey::from_rsa(rsa).expect("pkey");
+    let mut name = X509NameBuilder::new().expect("name");
+    name.append_entry_by_text("C", "NL").expect("C");
+    name.append_entry_by_text("O", "Example Mail").expect("O");
+    name.append_entry_by_text("CN", "Alice Example")
+        .expect("CN");
+    name.append_entry_by_text("emailAddress", "alice@example.com")
+        .expect("email");
+    let name = name.build();
+    let mut b = X509::builder().expect("builder");
+    b.set_version(2).expect("version");
+    b.set_serial_number(
+        &BigNum::from_u32(0x1234_5678)
+            .expect("bn")
+            .to_asn1_integer()
+            .expect("int"),
+    )
+    .expect("serial");
+    b.set_subject_name(&name).expect("subject");
+    b.set_issuer_name(&name).expect("issuer");
+    b.set_pubkey(&key).expect("pubkey");
+    b.set_not_before(&Asn1Time::days_from_now(0).expect("t"))
+        .expect("nb");
+    b.set_not_after(&Asn1Time::days_from_now(365).expect("t"))
+        .expect("na");
+    let ctx = b.x509v3_context(None, None);
+    let san = SubjectAlternativeName::new()
+        .email("alice@example.com")
+        .build(&ctx)
+        .expect("san");
+    b.append_extension(san).expect("san");
+    b.append_extension(
+        KeyUsage::new()
+            .critical()
+            .digital_signature()
+            .key_encipherment()
+            .build()
+            .expect("ku"),
+    )
+    .expect("ku");
+    b.append_extension(
+        ExtendedKeyUsage::new()
+            .email_protection()
+            .build()
+            .expect("eku"),
+    )
+    .expect("eku");
+    b.sign(&key, MessageDigest::sha256()).expect("sign");
+    String::from_utf8(b.build().to_pem().expect("pem")).expect("utf8")
+}
+
+fn cert_parse_thumbprint(c: &mut Criterion) {
+    let pem = sample_certificate_pem();
+    let mut group = c.benchmark_group("cert_parse_thumbprint");
+    group.bench_function("hermes-pki", |b| {
+        b.iter(|| {
+            let cert = Certificate::from_pem(black_box(&pem)).expect("parses");
+            black_box(*cert.thumbprint())
+        })
+    });
+    group.bench_function("openssl", |b| {
+        b.iter(|| {
+            let cert = X509::from_pem(black_box(pem.as_bytes())).expect("parses");
+            black_box(cert.digest(MessageDigest::sha512()).expect("digest"))
+        })
+    });
+    group.finish();
+}
+
+fn rsa2048_keygen(c: &mut Criterion) {
+    let mut group = c.benchmark_group("rsa2048_keygen");
+    // Key generation takes tens to hundreds of milliseconds and varies with the primes found.
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(20));
+    group.bench_function("hermes-pki", |b| {
+        b.iter(|| black_box(PrivateKey::generate(KeySpec::Rsa(2048)).expect("generates")))
+    });
+    group.bench_function("openssl", |b| {
+        b.iter(|| black_box(Rsa::generate(2048).expect("generates")))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, cert_parse_thumbprint, rsa2048_keygen);
+criterion_main!(benches);

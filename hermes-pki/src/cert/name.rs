@@ -1,0 +1,160 @@
+//! Distinguished names as RFC 4514 strings.
+
+use der::asn1::ObjectIdentifier;
+use der::{Tag, Tagged};
+use x509_cert::name::Name;
+
+/// Short names for the attribute types found in certificate subjects. RFC 4514 section 3 names
+/// (CN, L, ST, O, OU, C, STREET, DC, UID) first; the others as OpenSSL spells them.
+fn short_name(oid: &ObjectIdentifier) -> Option<&'static str> {
+    Some(match oid.to_string().as_str() {
+        "2.5.4.3" => "CN",
+        "2.5.4.7" => "L",
+        "2.5.4.8" => "ST",
+        "2.5.4.10" => "O",
+        "2.5.4.11" => "OU",
+        "2.5.4.6" => "C",
+        "2.5.4.9" => "STREET",
+        "0.9.2342.19200300.100.1.25" => "DC",
+        "0.9.2342.19200300.100.1.1" => "UID",
+        "1.2.840.113549.1.9.1" => "emailAddress",
+        "2.5.4.4" => "SN",
+        "2.5.4.42" => "GN",
+        "2.5.4.5" => "serialNumber",
+        "2.5.4.12" => "title",
+        "2.5.4.43" => "initials",
+        "2.5.4.44" => "generationQualifier",
+        "2.5.4.46" => "dnQualifier",
+        "2.5.4.65" => "pseudonym",
+        "2.5.4.17" => "postalCode",
+        "2.5.4.15" => "businessCategory",
+        "2.5.4.41" => "name",
+        "2.5.4.13" => "description",
+        "2.5.4.97" => "organizationIdentifier",
+        "1.3.6.1.4.1.311.60.2.1.1" => "jurisdictionL",
+        "1.3.6.1.4.1.311.60.2.1.2" => "jurisdictionST",
+        "1.3.6.1.4.1.311.60.2.1.3" => "jurisdictionC",
+        _ => return None,
+    })
+}
+
+/// Decodes a directory string value to text, if it is one of the string types.
+pub(crate) fn decode_string(tag: Tag, value: &[u8]) -> Option<String> {
+    match tag {
+        Tag::Utf8String => std::str::from_utf8(value).ok().map(str::to_owned),
+        Tag::PrintableString | Tag::Ia5String | Tag::NumericString | Tag::VisibleString => {
+            if value.is_ascii() {
+                std::str::from_utf8(value).ok().map(str::to_owned)
+            } else {
+                None
+            }
+        }
+        // T.61 in theory; in practice Latin-1 is what is found there.
+        Tag::TeletexString => Some(value.iter().map(|b| char::from(*b)).collect()),
+        Tag::BmpString => {
+            if !value.len().is_multiple_of(2) {
+                return None;
+            }
+            let units: Vec<u16> = value
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect();
+            String::from_utf16(&units).ok()
+        }
+        _ => None,
+    }
+}
+
+/// Escapes an attribute value per RFC 4514 section 2.4. Control characters are written as
+/// `\XX` hex pairs too, so the string stays on one line.
+pub(crate) fn escape_value(value: &str, out: &mut String) {
+    let count = value.chars().count();
+    for (i, c) in value.chars().enumerate() {
+        match c {
+            '"' | '+' | ',' | ';' | '<' | '>' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '#' if i == 0 => out.push_str("\\#"),
+            ' ' if i == 0 || i + 1 == count => out.push_str("\\ "),
+            '\0'..='\x1f' | '\x7f' => out.push_str(&format!("\\{:02X}", c as u32)),
+            _ => out.push(c),
+        }
+    }
+}
+
+/// Renders a Name as an RFC 4514 string: RDNs in reverse order separated by `,`, multi-valued
+/// RDNs joined by `+`, values escaped; unknown attribute types and non-string values as
+/// `oid=#hex` of the value's DER.
+pub(crate) fn rfc4514(name: &Name) -> String {
+    let mut out = String::new();
+    let rdns: Vec<_> = name.iter_rdn().collect();
+    for (i, rdn) in rdns.iter().rev().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        for (j, atv) in rdn.iter().enumerate() {
+            if j > 0 {
+                out.push('+');
+            }
+            let text = short_name(&atv.oid)
+                .and_then(|n| decode_string(atv.value.tag(), atv.value.value()).map(|v| (n, v)));
+            match text {
+                Some((n, v)) => {
+                    out.push_str(n);
+                    out.push('=');
+                    escape_value(&v, &mut out);
+                }
+                None => {
+                    out.push_str(&atv.oid.to_string());
+                    out.push_str("=#");
+                    let der = der::Encode::to_der(&atv.value).unwrap_or_default();
+                    out.push_str(&hex::encode_upper(der));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn esc(s: &str) -> String {
+        let mut out = String::new();
+        escape_value(s, &mut out);
+        out
+    }
+
+    #[test]
+    fn escapes_per_rfc4514() {
+        assert_eq!(esc("plain"), "plain");
+        assert_eq!(esc("Smith, John"), "Smith\\, John");
+        assert_eq!(esc("a+b;c<d>e\"f\\g"), "a\\+b\\;c\\<d\\>e\\\"f\\\\g");
+        assert_eq!(esc("#hash"), "\\#hash");
+        assert_eq!(esc("mid#hash"), "mid#hash");
+        assert_eq!(esc(" lead and trail "), "\\ lead and trail\\ ");
+        assert_eq!(esc("nul\0"), "nul\\00");
+        assert_eq!(esc("Tëst"), "Tëst");
+    }
+
+    #[test]
+    fn renders_in_reverse_order_with_short_names() {
+        let name = Name::from_str("CN=Alice\\, A.,O=Example,C=NL").unwrap();
+        assert_eq!(rfc4514(&name), "CN=Alice\\, A.,O=Example,C=NL");
+        let name = Name::from_str("CN=x,1.2.3.4=#0c0161").unwrap();
+        assert_eq!(rfc4514(&name), "CN=x,1.2.3.4=#0C0161");
+    }
+
+    #[test]
+    fn decodes_bmp_strings() {
+        assert_eq!(
+            decode_string(Tag::BmpString, &[0, b'h', 0, b'i']).as_deref(),
+            Some("hi")
+        );
+        assert_eq!(decode_string(Tag::BmpString, &[0]), None);
+        assert_eq!(decode_string(Tag::PrintableString, &[0xC3, 0xAB]), None);
+    }
+}

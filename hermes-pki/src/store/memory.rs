@@ -1,0 +1,391 @@
+//! [`MemoryStore`]: everything in memory, behind one lock.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, PoisonError, RwLock};
+
+use super::{CertificateFilter, ReadTransaction, Store, Transaction, normalize_query_email};
+use crate::cert::{Certificate, Serial, Thumbprint};
+use crate::error::Result;
+use crate::key::{KeyId, PrivateKey};
+
+/// A store held in memory: for tests, short-lived tools, and as the reference behaviour of the
+/// storage traits.
+///
+/// Reads run concurrently; a write transaction holds the lock exclusively while its closure
+/// runs and keeps an undo log, so a closure that fails (or panics) leaves nothing behind.
+/// Private keys are held as [`PrivateKey`] values (zeroized when dropped); nothing is written
+/// anywhere.
+#[derive(Default)]
+pub struct MemoryStore {
+    state: RwLock<State>,
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStore").finish_non_exhaustive()
+    }
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Store for MemoryStore {
+    fn transact(&self, f: &mut dyn FnMut(&mut dyn Transaction) -> Result<()>) -> Result<()> {
+        let mut guard = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        let mut tx = MemTx {
+            state: &mut guard,
+            undo: Vec::new(),
+        };
+        f(&mut tx)?;
+        tx.undo.clear(); // commit: nothing to roll back
+        Ok(())
+    }
+
+    fn read(&self, f: &mut dyn FnMut(&dyn ReadTransaction) -> Result<()>) -> Result<()> {
+        let guard = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        f(&*guard)
+    }
+}
+
+/// A stored certificate with the facts the indexes use.
+struct Entry {
+    cert: Certificate,
+    key_id: KeyId,
+}
+
+type Index<K> = HashMap<K, BTreeSet<Thumbprint>>;
+
+#[derive(Default)]
+struct State {
+    certs: BTreeMap<Thumbprint, Arc<Entry>>,
+    by_subject: Index<Vec<u8>>,
+    by_ski: Index<Vec<u8>>,
+    by_issuer_serial: Index<(Vec<u8>, Serial)>,
+    by_email: Index<String>,
+    keys: HashMap<KeyId, Arc<PrivateKey>>,
+    roots: BTreeMap<Thumbprint, Arc<Certificate>>,
+}
+
+fn index_add<K: std::hash::Hash + Eq>(index: &mut Index<K>, key: K, t: Thumbprint) {
+    index.entry(key).or_default().insert(t);
+}
+
+fn index_remove<K: std::hash::Hash + Eq>(index: &mut Index<K>, key: K, t: &Thumbprint) {
+    if let Some(set) = index.get_mut(&key) {
+        set.remove(t);
+        if set.is_empty() {
+            index.remove(&key);
+        }
+    }
+}
+
+/// A copy of a key (through its PKCS#8 encoding; the intermediate DER is zeroized).
+fn copy_key(key: &PrivateKey) -> Result<PrivateKey> {
+    PrivateKey::from_pkcs8_der(&key.to_pkcs8_der()?)
+}
+
+impl State {
+    fn insert_cert(&mut self, entry: Arc<Entry>) {
+        let c = &entry.cert;
+        let t = *c.thumbprint();
+        index_add(&mut self.by_subject, c.subject_der().to_vec(), t);
+        if let Some(ski) = c.subject_key_id() {
+            index_add(&mut self.by_ski, ski.to_vec(), t);
+        }
+        index_add(
+            &mut self.by_issuer_serial,
+            (c.issuer_der().to_vec(), c.serial().clone()),
+            t,
+        );
+        for e in c.emails() {
+            index_add(&mut self.by_email, e.clone(), t);
+        }
+        self.certs.insert(t, entry);
+    }
+
+    fn remove_cert(&mut self, t: &Thumbprint) -> Option<Arc<Entry>> {
+        let entry = self.certs.remove(t)?;
+        let c = &entry.cert;
+        index_remove(&mut self.by_subject, c.subject_der().to_vec(), t);
+        if let Some(ski) = c.subject_key_id() {
+            index_remove(&mut self.by_ski, ski.to_vec(), t);
+        }
+        index_remove(
+            &mut self.by_issuer_serial,
+            (c.issuer_der().to_vec(), c.serial().clone()),
+            t,
+        );
+        for e in c.emails() {
+            index_remove(&mut self.by_email, e.clone(), t);
+        }
+        Some(entry)
+    }
+
+    fn collect(&self, set: Option<&BTreeSet<Thumbprint>>) -> Vec<Certificate> {
+        set.into_iter()
+            .flatten()
+            .filter_map(|t| self.certs.get(t))
+            .map(|e| e.cert.clone())
+            .collect()
+    }
+}
+
+impl ReadTransaction for State {
+    fn certificate(&self, thumbprint: &Thumbprint) -> Result<Option<Certificate>> {
+        Ok(self.certs.get(thumbprint).map(|e| e.cert.clone()))
+    }
+
+    fn certificates_by_subject(&self, subject_der: &[u8]) -> Result<Vec<Certificate>> {
+        Ok(self.collect(self.by_subject.get(subject_der)))
+    }
+
+    fn certificates_by_subject_key_id(&self, ski: &[u8]) -> Result<Vec<Certificate>> {
+        Ok(self.collect(self.by_ski.get(ski)))
+    }
+
+    fn certificate_by_issuer_serial(
+        &self,
+        issuer_der: &[u8],
+        serial: &Serial,
+    ) -> Result<Option<Certificate>> {
+        let key = (issuer_der.to_vec(), serial.clone());
+        Ok(self
+            .collect(self.by_issuer_serial.get(&key))
+            .into_iter()
+            .next())
+    }
+
+    fn certificates_by_email(&self, email: &str) -> Result<Vec<Certificate>> {
+        let email = normalize_query_email(email)?;
+        Ok(self.collect(self.by_email.get(&email)))
+    }
+
+    fn list_certificates(&self, filter: &CertificateFilter) -> Result<Vec<Certificate>> {
+        let email = filter.normalized_email()?;
+        let candidates: Box<dyn Iterator<Item = &Arc<Entry>>> = match &email {
+            Some(e) => Box::new(
+                self.by_email
+                    .get(e)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|t| self.certs.get(t)),
+            ),
+            None => Box::new(self.certs.values()),
+        };
+        let expiry = filter.get_expiry();
+        let with_key = filter.get_with_key();
+        let offset = usize::try_from(filter.get_offset()).unwrap_or(usize::MAX);
+        let limit = filter
+            .get_limit()
+            .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+        Ok(candidates
+            .filter(|e| expiry.accepts(e.cert.not_after()))
+            .filter(|e| with_key.is_none_or(|w| self.keys.contains_key(&e.key_id) == w))
+            .skip(offset)
+            .take(limit)
+            .map(|e| e.cert.clone())
+            .collect())
+    }
+
+    fn count_certificates(&self) -> Result<u64> {
+        Ok(self.certs.len() as u64)
+    }
+
+    fn key(&self, id: &KeyId) -> Result<Option<PrivateKey>> {
+        self.keys.get(id).map(|k| copy_key(k)).transpose()
+    }
+
+    fn has_key(&self, id: &KeyId) -> Result<bool> {
+        Ok(self.keys.contains_key(id))
+    }
+
+    fn key_for_certificate(&self, thumbprint: &Thumbprint) -> Result<Option<PrivateKey>> {
+        match self.certs.get(thumbprint) {
+            Some(e) => self.key(&e.key_id),
+            None => Ok(None),
+        }
+    }
+
+    fn roots(&self) -> Result<Vec<Certificate>> {
+        Ok(self.roots.values().map(|c| Certificate::clone(c)).collect())
+    }
+
+    fn is_root(&self, thumbprint: &Thumbprint) -> Result<bool> {
+        Ok(self.roots.contains_key(thumbprint))
+    }
+}
+
+/// One step to take back when a transaction does not commit.
+enum Undo {
+    RemoveCert(Thumbprint),
+    RestoreCert(Arc<Entry>),
+    RemoveKey(KeyId),
+    RestoreKey(KeyId, Arc<PrivateKey>),
+    RemoveRoot(Thumbprint),
+    RestoreRoot(Thumbprint, Arc<Certificate>),
+}
+
+/// A write transaction: mutates the state in place and logs how to undo each change. Dropped
+/// without commit (closure error or panic), it rolls everything back.
+struct MemTx<'a> {
+    state: &'a mut State,
+    undo: Vec<Undo>,
+}
+
+impl Drop for MemTx<'_> {
+    fn drop(&mut self) {
+        while let Some(step) = self.undo.pop() {
+            match step {
+                Undo::RemoveCert(t) => {
+                    self.state.remove_cert(&t);
+                }
+                Undo::RestoreCert(e) => self.state.insert_cert(e),
+                Undo::RemoveKey(id) => {
+                    self.state.keys.remove(&id);
+                }
+                Undo::RestoreKey(id, k) => {
+                    self.state.keys.insert(id, k);
+                }
+                Undo::RemoveRoot(t) => {
+                    self.state.roots.remove(&t);
+                }
+                Undo::RestoreRoot(t, c) => {
+                    self.state.roots.insert(t, c);
+                }
+            }
+        }
+    }
+}
+
+impl ReadTransaction for MemTx<'_> {
+    fn certificate(&self, thumbprint: &Thumbprint) -> Result<Option<Certificate>> {
+        self.state.certificate(thumbprint)
+    }
+
+    fn certificates_by_subject(&self, subject_der: &[u8]) -> Result<Vec<Certificate>> {
+        self.state.certificates_by_subject(subject_der)
+    }
+
+    fn certificates_by_subject_key_id(&self, ski: &[u8]) -> Result<Vec<Certificate>> {
+        self.state.certificates_by_subject_key_id(ski)
+    }
+
+    fn certificate_by_issuer_serial(
+        &self,
+        issuer_der: &[u8],
+        serial: &Serial,
+    ) -> Result<Option<Certificate>> {
+        self.state.certificate_by_issuer_serial(issuer_der, serial)
+    }
+
+    fn certificates_by_email(&self, email: &str) -> Result<Vec<Certificate>> {
+        self.state.certificates_by_email(email)
+    }
+
+    fn list_certificates(&self, filter: &CertificateFilter) -> Result<Vec<Certificate>> {
+        self.state.list_certificates(filter)
+    }
+
+    fn count_certificates(&self) -> Result<u64> {
+        self.state.count_certificates()
+    }
+
+    fn key(&self, id: &KeyId) -> Result<Option<PrivateKey>> {
+        self.state.key(id)
+    }
+
+    fn has_key(&self, id: &KeyId) -> Result<bool> {
+        self.state.has_key(id)
+    }
+
+    fn key_for_certificate(&self, thumbprint: &Thumbprint) -> Result<Option<PrivateKey>> {
+        self.state.key_for_certificate(thumbprint)
+    }
+
+    fn roots(&self) -> Result<Vec<Certificate>> {
+        ReadTransaction::roots(&*self.state)
+    }
+
+    fn is_root(&self, thumbprint: &Thumbprint) -> Result<bool> {
+        self.state.is_root(thumbprint)
+    }
+}
+
+impl Transaction for MemTx<'_> {
+    fn put_certificate(&mut self, cert: &Certificate) -> Result<bool> {
+        let t = *cert.thumbprint();
+        if self.state.certs.contains_key(&t) {
+            return Ok(false);
+        }
+        let entry = Arc::new(Entry {
+            cert: cert.clone(),
+            key_id: KeyId::of_public_key_der(cert.public_key_der()),
+        });
+        self.state.insert_cert(entry);
+        self.undo.push(Undo::RemoveCert(t));
+        Ok(true)
+    }
+
+    fn delete_certificate(&mut self, thumbprint: &Thumbprint) -> Result<bool> {
+        match self.state.remove_cert(thumbprint) {
+            Some(e) => {
+                self.undo.push(Undo::RestoreCert(e));
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    fn put_key(&mut self, key: &PrivateKey) -> Result<KeyId> {
+        let id = key.key_id();
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.state.keys.entry(id) {
+            slot.insert(Arc::new(copy_key(key)?));
+            self.undo.push(Undo::RemoveKey(id));
+        }
+        Ok(id)
+    }
+
+    fn delete_key(&mut self, id: &KeyId) -> Result<bool> {
+        match self.state.keys.remove(id) {
+            Some(k) => {
+                self.undo.push(Undo::RestoreKey(*id, k));
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    fn put_root(&mut self, cert: &Certificate) -> Result<bool> {
+        let t = *cert.thumbprint();
+        if self.state.roots.contains_key(&t) {
+            return Ok(false);
+        }
+        self.state.roots.insert(t, Arc::new(cert.clone()));
+        self.undo.push(Undo::RemoveRoot(t));
+        Ok(true)
+    }
+
+    fn delete_root(&mut self, thumbprint: &Thumbprint) -> Result<bool> {
+        match self.state.roots.remove(thumbprint) {
+            Some(c) => {
+                self.undo.push(Undo::RestoreRoot(*thumbprint, c));
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_store_passes_the_conformance_suite() {
+        super::super::conformance::run_all(&mut || Ok(Box::new(MemoryStore::new()))).unwrap();
+    }
+}

@@ -1,0 +1,665 @@
+//! [`SqliteStore`]: the embedded default backend, one SQLite file.
+
+mod migrations;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
+
+use super::seal::{MasterKey, MasterKeySource, ScryptParams, load_or_create_key_file, random};
+use super::{
+    CertificateFilter, ExpiryFilter, ReadTransaction, Store, Transaction, normalize_query_email,
+};
+use crate::cert::{Certificate, Serial, Thumbprint};
+use crate::error::{Error, Result};
+use crate::key::{KeyId, PrivateKey};
+use crate::time::unix_seconds;
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        // rusqlite messages name the SQLite failure (and at most the SQL text); never values.
+        Error::Storage(format!("SQLite: {e}"))
+    }
+}
+
+/// How long a connection waits for another connection (or process) to release a lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Idle read connections kept for reuse.
+const MAX_IDLE_READERS: usize = 8;
+
+const META_CHECK: &str = "master_key_check";
+const META_KDF_SALT: &str = "kdf_salt";
+const META_KDF_PARAMS: &str = "kdf_scrypt_params";
+
+/// A store in one SQLite file (the embedded default backend).
+///
+/// - The file is in WAL mode with a busy timeout, and every write transaction starts with
+///   `BEGIN IMMEDIATE`, so several threads and several processes can share one file: writers
+///   wait for each other instead of failing or losing updates, readers are not blocked.
+/// - The schema is versioned (`PRAGMA user_version`) and migrated on open; a file written by a
+///   newer library is refused with [`Error::Storage`].
+/// - Private keys are sealed with AES-256-GCM under the [`MasterKey`] from the
+///   [`MasterKeySource`] given to [`open`](Self::open); the database never holds a key in the
+///   clear. A wrong master key is detected when the store opens ([`Error::BadPassword`]).
+///
+/// Within a process, write transactions are serialised on one connection; read transactions
+/// use a small pool of further connections and run concurrently.
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    master: MasterKey,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// File name of the database in [`open_default`](Self::open_default)'s directory.
+    pub const DATABASE_FILE: &'static str = "hermes.db";
+    /// File name of the master key file in [`open_default`](Self::open_default)'s directory.
+    pub const KEY_FILE: &'static str = "master.key";
+
+    /// Opens (creating if needed) the database at `path`, migrating its schema, and obtains the
+    /// master key from `source`.
+    ///
+    /// Errors: [`Error::Storage`] for a file that is not a hermes-pki database or has a newer
+    /// schema; [`Error::BadPassword`] for a passphrase or key file that does not belong to this
+    /// database; [`Error::InvalidArgument`] when the database is protected by a passphrase and
+    /// a key was given, or the other way round; [`Error::Io`] for an unreadable key file.
+    pub fn open(path: impl AsRef<Path>, source: MasterKeySource) -> Result<Self> {
+        let mut conn = open_connection(path.as_ref())?;
+        // Read connections are opened later by path: pin it against changes of the working
+        // directory. (This also refuses SQLite's special names such as `:memory:`.)
+        let path = std::fs::canonicalize(path.as_ref())
+            .map_err(|e| Error::io("cannot resolve", path.as_ref(), e))?;
+        set_wal(&conn)?;
+        migrations::migrate(&mut conn)?;
+        let master = resolve_master_key(&mut conn, source)?;
+        Ok(SqliteStore {
+            path,
+            writer: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
+            master,
+        })
+    }
+
+    /// Opens the store in directory `dir` (created if needed): the database
+    /// `dir/hermes.db` with the master key file `dir/master.key` beside it (created, mode 0600,
+    /// on first use).
+    pub fn open_default(dir: impl AsRef<Path>) -> Result<Self> {
+        let dir = dir.as_ref();
+        std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
+        Self::open(
+            dir.join(Self::DATABASE_FILE),
+            MasterKeySource::KeyFile(dir.join(Self::KEY_FILE)),
+        )
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version this library writes (`PRAGMA user_version` of its databases).
+    pub fn schema_version() -> u32 {
+        u32::try_from(migrations::latest_version()).unwrap_or(u32::MAX)
+    }
+
+    fn take_reader(&self) -> Result<Connection> {
+        let idle = self
+            .readers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        match idle {
+            Some(c) => Ok(c),
+            None => {
+                let c = open_connection(&self.path)?;
+                c.pragma_update(None, "query_only", true)?;
+                Ok(c)
+            }
+        }
+    }
+
+    fn return_reader(&self, conn: Connection) {
+        let mut idle = self.readers.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+    }
+}
+
+fn open_connection(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    Ok(conn)
+}
+
+/// Puts the database in WAL mode (a persistent property of the file).
+///
+/// Switching needs an exclusive lock, and SQLite reports a conflict with a concurrent opener as
+/// "database is locked" without waiting on the busy handler, so the switch is retried here for
+/// up to [`BUSY_TIMEOUT`].
+fn set_wal(conn: &Connection) -> Result<()> {
+    let started = std::time::Instant::now();
+    let mut pause = Duration::from_millis(5);
+    loop {
+        let attempt = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get::<_, String>(0))
+            .and_then(|mode| {
+                if mode.eq_ignore_ascii_case("wal") {
+                    Ok(mode)
+                } else {
+                    conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+                }
+            });
+        match attempt {
+            Ok(mode) if mode.eq_ignore_ascii_case("wal") => return Ok(()),
+            Ok(mode) => {
+                return Err(Error::Storage(format!(
+                    "cannot switch the database to WAL journal mode (it is in {mode} mode)"
+                )));
+            }
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(100));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+fn meta(conn: &Connection, name: &str) -> Result<Option<Vec<u8>>> {
+    Ok(conn
+        .prepare_cached("SELECT value FROM meta WHERE name = ?1")?
+        .query_row([name], |r| r.get(0))
+        .optional()?)
+}
+
+/// Writes the given meta entries unless `guard` is already set (another opener was first).
+fn init_meta(conn: &mut Connection, guard: &str, entries: &[(&str, &[u8])]) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    if meta(&tx, guard)?.is_none() {
+        for (name, value) in entries {
+            tx.execute(
+                "INSERT INTO meta (name, value) VALUES (?1, ?2)",
+                params![name, value],
+            )?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn resolve_master_key(conn: &mut Connection, source: MasterKeySource) -> Result<MasterKey> {
+    match source {
+        MasterKeySource::Provided(key) => check_master_key(conn, key),
+        MasterKeySource::KeyFile(path) => {
+            let key = load_or_create_key_file(&path)?;
+            check_master_key(conn, key)
+        }
+        MasterKeySource::Passphrase(pass) => {
+            if pass.is_empty() {
+                return Err(Error::InvalidArgument(
+                    "the store passphrase is empty; give a passphrase".into(),
+                ));
+            }
+            if meta(conn, META_KDF_SALT)?.is_none() {
+                if meta(conn, META_CHECK)?.is_some() {
+                    return Err(Error::InvalidArgument(
+                        "this database is protected by a master key (key file or provided key), \
+                         not a passphrase"
+                            .into(),
+                    ));
+                }
+                let mut salt = [0u8; 32];
+                random(&mut salt)?;
+                let params = ScryptParams::DEFAULT;
+                let key = MasterKey::derive(pass.as_bytes(), &salt, params)?;
+                let check = key.check_value()?;
+                init_meta(
+                    conn,
+                    META_KDF_SALT,
+                    &[
+                        (META_KDF_SALT, &salt[..]),
+                        (META_KDF_PARAMS, &params.encode()),
+                        (META_CHECK, &check),
+                    ],
+                )?;
+                if meta(conn, META_KDF_SALT)?.as_deref() == Some(&salt[..]) {
+                    return Ok(key);
+                }
+                // Another process initialised the database first: derive with its salt.
+            }
+            let salt = meta(conn, META_KDF_SALT)?.ok_or_else(|| {
+                Error::Storage("the database lost its key derivation salt".into())
+            })?;
+            let params = meta(conn, META_KDF_PARAMS)?.ok_or_else(|| {
+                Error::Storage("the database has a salt but no key derivation parameters".into())
+            })?;
+            let params = ScryptParams::decode(&params)?;
+            let check = meta(conn, META_CHECK)?.ok_or_else(|| {
+                Error::Storage("the database has no master key check value".into())
+            })?;
+            let key = MasterKey::derive(pass.as_bytes(), &salt, params)?;
+            if key.verify_check_value(&check)? {
+                Ok(key)
+            } else {
+                Err(Error::BadPassword)
+            }
+        }
+    }
+}
+
+/// Verifies a key against the database's check value, writing the check value on first use.
+fn check_master_key(conn: &mut Connection, key: MasterKey) -> Result<MasterKey> {
+    if meta(conn, META_KDF_SALT)?.is_some() {
+        return Err(Error::InvalidArgument(
+            "this database is protected by a passphrase: open it with MasterKeySource::Passphrase"
+                .into(),
+        ));
+    }
+    if meta(conn, META_CHECK)?.is_none() {
+        init_meta(conn, META_CHECK, &[(META_CHECK, &key.check_value()?)])?;
+    }
+    let check = meta(conn, META_CHECK)?
+        .ok_or_else(|| Error::Storage("the master key check value was not written".into()))?;
+    if key.verify_check_value(&check)? {
+        Ok(key)
+    } else {
+        // The key (file) does not belong to this database. `Error::BadPassword` has a fixed
+        // message; a dedicated variant of kind BadPassword could say so explicitly.
+        Err(Error::BadPassword)
+    }
+}
+
+impl Store for SqliteStore {
+    fn transact(&self, f: &mut dyn FnMut(&mut dyn Transaction) -> Result<()>) -> Result<()> {
+        let mut conn = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        f(&mut SqlTx {
+            conn: &tx,
+            master: &self.master,
+        })?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn read(&self, f: &mut dyn FnMut(&dyn ReadTransaction) -> Result<()>) -> Result<()> {
+        let conn = self.take_reader()?;
+        let result = (|| {
+            let tx = conn.unchecked_transaction()?;
+            let r = f(&SqlTx {
+                conn: &tx,
+                master: &self.master,
+            });
+            tx.rollback()?;
+            r
+        })();
+        self.return_reader(conn);
+        result
+    }
+}
+
+/// A transaction on one connection (read-write, or read-only when handed out as
+/// `&dyn ReadTransaction`).
+struct SqlTx<'a> {
+    conn: &'a Connection,
+    master: &'a MasterKey,
+}
+
+fn parse_stored(der: &[u8]) -> Result<Certificate> {
+    Certificate::from_der(der)
+        .map_err(|e| Error::Storage(format!("a stored certificate no longer parses: {e}")))
+}
+
+impl SqlTx<'_> {
+    fn certs(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Certificate>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let ders = stmt
+            .query_map(params, |r| r.get::<_, Vec<u8>>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        ders.iter().map(|d| parse_stored(d)).collect()
+    }
+
+    fn cert(&self, sql: &str, params: impl rusqlite::Params) -> Result<Option<Certificate>> {
+        let der: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached(sql)?
+            .query_row(params, |r| r.get(0))
+            .optional()?;
+        der.map(|d| parse_stored(&d)).transpose()
+    }
+
+    fn open_key(&self, id_bytes: &[u8], sealed: &[u8]) -> Result<PrivateKey> {
+        let id = KeyId::from_bytes(id_bytes)
+            .map_err(|_| Error::Storage("a stored key id is not 32 bytes".into()))?;
+        self.master.open_private_key(&id, sealed)
+    }
+}
+
+impl ReadTransaction for SqlTx<'_> {
+    fn certificate(&self, thumbprint: &Thumbprint) -> Result<Option<Certificate>> {
+        self.cert(
+            "SELECT der FROM certificates WHERE thumbprint = ?1",
+            [thumbprint.as_bytes().as_slice()],
+        )
+    }
+
+    fn certificates_by_subject(&self, subject_der: &[u8]) -> Result<Vec<Certificate>> {
+        self.certs(
+            "SELECT der FROM certificates WHERE subject_der = ?1 ORDER BY thumbprint",
+            [subject_der],
+        )
+    }
+
+    fn certificates_by_subject_key_id(&self, ski: &[u8]) -> Result<Vec<Certificate>> {
+        self.certs(
+            "SELECT der FROM certificates WHERE ski = ?1 ORDER BY thumbprint",
+            [ski],
+        )
+    }
+
+    fn certificate_by_issuer_serial(
+        &self,
+        issuer_der: &[u8],
+        serial: &Serial,
+    ) -> Result<Option<Certificate>> {
+        self.cert(
+            "SELECT der FROM certificates WHERE issuer_der = ?1 AND serial = ?2 \
+             ORDER BY thumbprint LIMIT 1",
+            [issuer_der, serial.as_bytes()],
+        )
+    }
+
+    fn certificates_by_email(&self, email: &str) -> Result<Vec<Certificate>> {
+        let email = normalize_query_email(email)?;
+        self.certs(
+            "SELECT c.der FROM cert_emails e JOIN certificates c ON c.thumbprint = e.thumbprint \
+             WHERE e.email = ?1 ORDER BY c.thumbprint",
+            [email],
+        )
+    }
+
+    fn list_certificates(&self, filter: &CertificateFilter) -> Result<Vec<Certificate>> {
+        let mut sql = String::from("SELECT c.der FROM certificates c");
+        let mut args: Vec<Value> = Vec::new();
+        if let Some(email) = filter.normalized_email()? {
+            sql.push_str(" JOIN cert_emails e ON e.thumbprint = c.thumbprint AND e.email = ?");
+            args.push(Value::Text(email));
+        }
+        sql.push_str(" WHERE 1");
+        match filter.get_expiry() {
+            ExpiryFilter::All => {}
+            ExpiryFilter::Unexpired(t) => {
+                sql.push_str(" AND c.not_after >= ?");
+                args.push(Value::Integer(unix_seconds(t)));
+            }
+            ExpiryFilter::Expired(t) => {
+                sql.push_str(" AND c.not_after < ?");
+                args.push(Value::Integer(unix_seconds(t)));
+            }
+        }
+        match filter.get_with_key() {
+            None => {}
+            Some(true) => {
+                sql.push_str(" AND EXISTS (SELECT 1 FROM keys k WHERE k.key_id = c.key_id)")
+            }
+            Some(false) => {
+                sql.push_str(" AND NOT EXISTS (SELECT 1 FROM keys k WHERE k.key_id = c.key_id)")
+            }
+        }
+        sql.push_str(" ORDER BY c.thumbprint LIMIT ? OFFSET ?");
+        let to_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        args.push(Value::Integer(filter.get_limit().map_or(-1, to_i64)));
+        args.push(Value::Integer(to_i64(filter.get_offset())));
+        self.certs(&sql, params_from_iter(args))
+    }
+
+    fn count_certificates(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .prepare_cached("SELECT COUNT(*) FROM certificates")?
+            .query_row([], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    fn key(&self, id: &KeyId) -> Result<Option<PrivateKey>> {
+        let sealed: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT sealed FROM keys WHERE key_id = ?1")?
+            .query_row([id.as_bytes().as_slice()], |r| r.get(0))
+            .optional()?;
+        sealed
+            .map(|s| self.master.open_private_key(id, &s))
+            .transpose()
+    }
+
+    fn has_key(&self, id: &KeyId) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM keys WHERE key_id = ?1")?
+            .exists([id.as_bytes().as_slice()])?)
+    }
+
+    fn key_for_certificate(&self, thumbprint: &Thumbprint) -> Result<Option<PrivateKey>> {
+        let row: Option<(Vec<u8>, Vec<u8>)> = self
+            .conn
+            .prepare_cached(
+                "SELECT k.key_id, k.sealed FROM certificates c JOIN keys k ON k.key_id = c.key_id \
+                 WHERE c.thumbprint = ?1",
+            )?
+            .query_row([thumbprint.as_bytes().as_slice()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        row.map(|(id, sealed)| self.open_key(&id, &sealed))
+            .transpose()
+    }
+
+    fn roots(&self) -> Result<Vec<Certificate>> {
+        self.certs("SELECT der FROM roots ORDER BY thumbprint", [])
+    }
+
+    fn is_root(&self, thumbprint: &Thumbprint) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM roots WHERE thumbprint = ?1")?
+            .exists([thumbprint.as_bytes().as_slice()])?)
+    }
+}
+
+impl Transaction for SqlTx<'_> {
+    fn put_certificate(&mut self, cert: &Certificate) -> Result<bool> {
+        let t = cert.thumbprint().as_bytes().as_slice();
+        let key_id = KeyId::of_public_key_der(cert.public_key_der());
+        let inserted = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO certificates (thumbprint, der, subject, subject_der, issuer_der, \
+                 serial, ski, key_id, not_before, not_after, is_ca) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+                 ON CONFLICT (thumbprint) DO NOTHING",
+            )?
+            .execute(params![
+                t,
+                cert.der(),
+                cert.subject(),
+                cert.subject_der(),
+                cert.issuer_der(),
+                cert.serial().as_bytes(),
+                cert.subject_key_id(),
+                key_id.as_bytes().as_slice(),
+                unix_seconds(cert.not_before()),
+                unix_seconds(cert.not_after()),
+                cert.is_ca(),
+            ])?;
+        if inserted == 0 {
+            return Ok(false);
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO cert_emails (email, thumbprint) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        )?;
+        for email in cert.emails() {
+            stmt.execute(params![email, t])?;
+        }
+        Ok(true)
+    }
+
+    fn delete_certificate(&mut self, thumbprint: &Thumbprint) -> Result<bool> {
+        let t = thumbprint.as_bytes().as_slice();
+        self.conn
+            .prepare_cached("DELETE FROM cert_emails WHERE thumbprint = ?1")?
+            .execute([t])?;
+        let n = self
+            .conn
+            .prepare_cached("DELETE FROM certificates WHERE thumbprint = ?1")?
+            .execute([t])?;
+        Ok(n > 0)
+    }
+
+    fn put_key(&mut self, key: &PrivateKey) -> Result<KeyId> {
+        let id = key.key_id();
+        if self.has_key(&id)? {
+            return Ok(id);
+        }
+        let (id, sealed) = self.master.seal_private_key(key)?;
+        self.conn
+            .prepare_cached("INSERT INTO keys (key_id, sealed) VALUES (?1, ?2)")?
+            .execute(params![id.as_bytes().as_slice(), sealed])?;
+        Ok(id)
+    }
+
+    fn delete_key(&mut self, id: &KeyId) -> Result<bool> {
+        let n = self
+            .conn
+            .prepare_cached("DELETE FROM keys WHERE key_id = ?1")?
+            .execute([id.as_bytes().as_slice()])?;
+        Ok(n > 0)
+    }
+
+    fn put_root(&mut self, cert: &Certificate) -> Result<bool> {
+        let n = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO roots (thumbprint, der, subject_der, ski) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (thumbprint) DO NOTHING",
+            )?
+            .execute(params![
+                cert.thumbprint().as_bytes().as_slice(),
+                cert.der(),
+                cert.subject_der(),
+                cert.subject_key_id(),
+            ])?;
+        Ok(n > 0)
+    }
+
+    fn delete_root(&mut self, thumbprint: &Thumbprint) -> Result<bool> {
+        let n = self
+            .conn
+            .prepare_cached("DELETE FROM roots WHERE thumbprint = ?1")?
+            .execute([thumbprint.as_bytes().as_slice()])?;
+        Ok(n > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newer_schema_is_refused_with_a_clear_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        let key = || MasterKeySource::Provided(MasterKey::from_bytes([1; 32]));
+        drop(SqliteStore::open(&path, key()).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        let err = SqliteStore::open(&path, key()).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Storage);
+        assert!(err.to_string().contains("newer"), "{err}");
+    }
+
+    #[test]
+    fn wrong_master_key_and_wrong_source_kind_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        drop(
+            SqliteStore::open(
+                &path,
+                MasterKeySource::Provided(MasterKey::from_bytes([1; 32])),
+            )
+            .unwrap(),
+        );
+        let err = SqliteStore::open(
+            &path,
+            MasterKeySource::Provided(MasterKey::from_bytes([2; 32])),
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::BadPassword);
+        let err = SqliteStore::open(&path, MasterKeySource::passphrase("pw")).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidArgument);
+        let other = dir.path().join("p.db");
+        let err = SqliteStore::open(&other, MasterKeySource::passphrase("")).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidArgument);
+        assert!(
+            SqliteStore::open(
+                &path,
+                MasterKeySource::Provided(MasterKey::from_bytes([1; 32]))
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn not_a_database_is_a_storage_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        std::fs::write(&path, vec![0x42u8; 4096]).unwrap();
+        let err = SqliteStore::open(
+            &path,
+            MasterKeySource::Provided(MasterKey::from_bytes([1; 32])),
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Storage);
+    }
+
+    #[test]
+    fn sqlite_store_passes_the_conformance_suite() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut n = 0;
+        super::super::conformance::run_all(&mut || {
+            n += 1;
+            let path = dir.path().join(format!("c{n}.db"));
+            Ok(Box::new(SqliteStore::open(
+                path,
+                MasterKeySource::Provided(MasterKey::from_bytes([3; 32])),
+            )?))
+        })
+        .unwrap();
+        let path = dir.path().join("reopen.db");
+        super::super::conformance::survives_reopen(&mut || {
+            Ok(Box::new(SqliteStore::open(
+                &path,
+                MasterKeySource::Provided(MasterKey::from_bytes([3; 32])),
+            )?))
+        })
+        .unwrap();
+    }
+}

@@ -1,0 +1,124 @@
+//! The versioned schema of [`SqliteStore`](super::SqliteStore).
+//!
+//! The schema version is SQLite's `PRAGMA user_version`. [`MIGRATIONS`] is the ordered list of
+//! steps: step `i` (0-based) moves a database from version `i` to version `i + 1`. Pending steps
+//! are applied together in one `BEGIN IMMEDIATE` transaction, so concurrent openers never see a
+//! half-migrated schema. A database whose version is newer than this library knows is refused
+//! with a clear [`Error::Storage`] instead of being misread. Never edit a released step; append a
+//! new one.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::error::{Error, Result};
+
+/// `PRAGMA application_id` of a hermes-pki database ("HPKI").
+pub(super) const APPLICATION_ID: i64 = 0x4850_4B49;
+
+/// The migration steps, oldest first.
+pub(super) const MIGRATIONS: &[&str] = &[
+    // 1: certificate store, email index, sealed keys, root store, meta.
+    "
+    CREATE TABLE meta (
+        name  TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE certificates (
+        thumbprint  BLOB PRIMARY KEY,      -- SHA-512 of der
+        der         BLOB NOT NULL,
+        subject     TEXT NOT NULL,         -- RFC 4514, for display and search
+        subject_der BLOB NOT NULL,
+        issuer_der  BLOB NOT NULL,
+        serial      BLOB NOT NULL,         -- big-endian magnitude
+        ski         BLOB,                  -- subjectKeyIdentifier
+        key_id      BLOB NOT NULL,         -- SHA-256 of the SubjectPublicKeyInfo DER
+        not_before  INTEGER NOT NULL,      -- Unix seconds
+        not_after   INTEGER NOT NULL,      -- Unix seconds
+        is_ca       INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX certificates_subject ON certificates (subject_der);
+    CREATE INDEX certificates_ski ON certificates (ski);
+    CREATE INDEX certificates_issuer_serial ON certificates (issuer_der, serial);
+    CREATE INDEX certificates_key_id ON certificates (key_id);
+    CREATE INDEX certificates_not_after ON certificates (not_after);
+
+    CREATE TABLE cert_emails (
+        email      TEXT NOT NULL,          -- normalised (cert::normalize_email)
+        thumbprint BLOB NOT NULL REFERENCES certificates (thumbprint) ON DELETE CASCADE,
+        PRIMARY KEY (email, thumbprint)
+    ) WITHOUT ROWID;
+    CREATE INDEX cert_emails_thumbprint ON cert_emails (thumbprint);
+
+    CREATE TABLE keys (
+        key_id BLOB PRIMARY KEY,           -- SHA-256 of the SubjectPublicKeyInfo DER
+        sealed BLOB NOT NULL               -- AES-256-GCM sealed PKCS#8 (store::seal)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE roots (
+        thumbprint  BLOB PRIMARY KEY,
+        der         BLOB NOT NULL,
+        subject_der BLOB NOT NULL,
+        ski         BLOB
+    ) WITHOUT ROWID;
+    CREATE INDEX roots_subject ON roots (subject_der);
+    CREATE INDEX roots_ski ON roots (ski);
+    ",
+];
+
+/// The schema version this library writes and understands.
+pub(super) fn latest_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+fn user_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+}
+
+fn check_version(v: i64) -> Result<()> {
+    let known = latest_version();
+    if v > known {
+        return Err(Error::Storage(format!(
+            "the database has schema version {v}, newer than this library supports \
+             (version {known}); it was written by a newer hermes-pki: upgrade hermes-pki to open it"
+        )));
+    }
+    if v < 0 {
+        return Err(Error::Storage(format!(
+            "the database has an invalid schema version {v}; it is not a hermes-pki database"
+        )));
+    }
+    Ok(())
+}
+
+fn check_application_id(conn: &Connection) -> Result<()> {
+    let id: i64 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
+    if id != 0 && id != APPLICATION_ID {
+        return Err(Error::Storage(format!(
+            "the database file belongs to another application (application_id {id:#x}); \
+             it is not a hermes-pki database"
+        )));
+    }
+    Ok(())
+}
+
+/// Brings the schema up to [`latest_version`], or refuses a database that is newer.
+pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
+    check_application_id(conn)?;
+    let v = user_version(conn)?;
+    check_version(v)?;
+    if v == latest_version() {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Another process may have migrated while this one waited for the lock.
+    let v = user_version(&tx)?;
+    check_version(v)?;
+    let from = usize::try_from(v).unwrap_or(usize::MAX);
+    for step in MIGRATIONS.iter().skip(from) {
+        tx.execute_batch(step)?;
+    }
+    tx.pragma_update(None, "user_version", latest_version())?;
+    tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+    tx.commit()?;
+    Ok(())
+}

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The full test run of hermes-pki (what CI runs through .ci/run):
+#   format, clippy, cargo tests, the Python wheel in a fresh virtualenv with pytest,
+#   the UniFFI bindings (Python, Swift, C header) and their tests, and the fuzz smoke run.
+# Every step runs even if an earlier one failed; the summary lists each step's result and time.
+# Needs: rustup toolchain (with rustfmt, clippy), python3 with venv + pip, gcc. Installs the rest.
+# Environment: SKIP_FUZZ=1 skips the fuzz smoke run; WHEEL_PROFILE=dev builds an unoptimised wheel.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+echo "== setup: system packages"
+missing=()
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
+if ((${#missing[@]})); then
+    echo "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q "${missing[@]}"
+fi
+
+echo "== setup: .venv with maturin and pytest"
+if [[ ! -x .venv/bin/python ]]; then python3 -m venv .venv; fi
+.venv/bin/python -m pip install -q --disable-pip-version-check "maturin>=1.9.4,<2" "pytest>=8"
+
+names=() results=() times=()
+failed=0
+step() { # step NAME FUNCTION
+    local name=$1 fn=$2 start rc
+    echo
+    echo "=================== $name ==================="
+    start=$(date +%s)
+    set +e
+    (set -euo pipefail; "$fn") 2>&1 | tee -a "$log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    names+=("$name"); times+=($(($(date +%s) - start)))
+    if ((rc == 0)); then results+=(ok); else results+=("FAILED ($rc)"); failed=$((failed + 1)); fi
+}
+
+pytest_run() { # pytest_run PYTHON ARGS...: fails on exit 5 (no tests collected) as on failures
+    local py=$1; shift
+    local rc=0
+    "$py" -m pytest -p no:cacheprovider "$@" || rc=$?
+    if ((rc == 5)); then echo "pytest collected no tests: failing" >&2; fi
+    return "$rc"
+}
+
+s_fmt() { cargo fmt --all -- --check; }
+s_clippy() { cargo clippy --workspace --all-targets -- -D warnings; }
+s_test() { cargo test --workspace --no-fail-fast; }
+s_python() {
+    rm -rf target/wheels
+    local profile=(--release)
+    [[ ${WHEEL_PROFILE:-release} == dev ]] && profile=(--profile dev)
+    .venv/bin/maturin build "${profile[@]}" -m hermes-pki-py/Cargo.toml -o target/wheels
+    local wheel
+    wheel=$(ls target/wheels/hermes_pki-*.whl)
+    rm -rf target/py-venv
+    python3 -m venv target/py-venv
+    target/py-venv/bin/python -m pip install -q --disable-pip-version-check "$wheel" "pytest>=8"
+    # Run from outside the source tree so that the installed wheel is what is imported.
+    (cd /tmp && "$root/target/py-venv/bin/python" -c \
+        'import hermes_pki; print("imported hermes_pki", hermes_pki.__version__, "from", hermes_pki.__file__)')
+    (cd /tmp && pytest_run "$root/target/py-venv/bin/python" --import-mode=importlib \
+        -v "$root/hermes-pki-py/tests")
+}
+s_ffi() {
+    [[ -x target/py-venv/bin/python ]] || {
+        python3 -m venv target/py-venv
+        target/py-venv/bin/python -m pip install -q "pytest>=8"
+    }
+    bash hermes-pki-ffi/tests/generate_and_test.sh "$root/target/py-venv/bin/python"
+}
+s_fuzz() {
+    if [[ ${SKIP_FUZZ:-0} == 1 ]]; then echo "fuzz smoke skipped (SKIP_FUZZ=1)"; return 0; fi
+    if [[ -f scripts/fuzz-smoke.sh ]]; then
+        bash scripts/fuzz-smoke.sh
+    else
+        echo "scripts/fuzz-smoke.sh not present: fuzz smoke skipped"
+    fi
+}
+
+total_start=$(date +%s)
+step "cargo fmt --check" s_fmt
+step "cargo clippy -D warnings" s_clippy
+step "cargo test --workspace" s_test
+step "python wheel + fresh venv + pytest" s_python
+step "uniffi bindings (python, swift, C header) + tests" s_ffi
+step "fuzz smoke" s_fuzz
+
+# Test counts from the runners' own closing lines.
+cargo_pass=$(awk '/^test result:/ {for (i = 1; i < NF; i++) if ($(i+1) ~ /^passed/) n += $i} END {print n + 0}' "$log")
+cargo_fail=$(awk '/^test result:/ {for (i = 1; i < NF; i++) if ($(i+1) ~ /^failed/) n += $i} END {print n + 0}' "$log")
+py_pass=$(awk '/^(=+ )?[0-9]+ (passed|failed).* in [0-9.]+s/ {for (i = 1; i < NF; i++) if ($(i+1) ~ /^passed/) n += $i} END {print n + 0}' "$log")
+py_fail=$(awk '/^(=+ )?[0-9]+ (passed|failed).* in [0-9.]+s/ {for (i = 1; i < NF; i++) if ($(i+1) ~ /^(failed|error)/) n += $i} END {print n + 0}' "$log")
+
+echo
+echo "=================== summary ==================="
+for i in "${!names[@]}"; do
+    printf '%-52s %-12s %5ss\n' "${names[$i]}" "${results[$i]}" "${times[$i]}"
+done
+echo "cargo tests: ${cargo_pass:-0} passed, ${cargo_fail:-0} failed; pytest: $py_pass passed, $py_fail failed"
+echo "total time: $(($(date +%s) - total_start))s; steps: $((${#names[@]} - failed)) ok, $failed failed"
+echo "tests: $((${cargo_pass:-0} + py_pass)) passed, $((${cargo_fail:-0} + py_fail)) failed"
+exit $((failed > 0))

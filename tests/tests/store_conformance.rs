@@ -1,0 +1,126 @@
+//! The storage conformance suite (`hermes_pki::store::conformance`) against every backend.
+
+use std::path::Path;
+
+use hermes_pki::Result;
+use hermes_pki::store::conformance::{self, Check};
+use hermes_pki::store::{MasterKey, MasterKeySource, MemoryStore, SqliteStore, Store};
+
+fn memory(_dir: &Path) -> Result<Box<dyn Store>> {
+    Ok(Box::new(MemoryStore::new()))
+}
+
+fn sqlite(dir: &Path) -> Result<Box<dyn Store>> {
+    Ok(Box::new(SqliteStore::open(
+        dir.join("store.db"),
+        MasterKeySource::Provided(MasterKey::from_bytes([0x5a; 32])),
+    )?))
+}
+
+fn sqlite_key_file(dir: &Path) -> Result<Box<dyn Store>> {
+    Ok(Box::new(SqliteStore::open_default(dir)?))
+}
+
+fn run(check: Check, make: fn(&Path) -> Result<Box<dyn Store>>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = make(dir.path()).unwrap();
+    check(&*store).unwrap();
+}
+
+macro_rules! suite {
+    ($backend:ident, $make:expr) => {
+        mod $backend {
+            use super::*;
+
+            #[test]
+            fn certificates_round_trip() {
+                run(conformance::certificates_round_trip, $make);
+            }
+            #[test]
+            fn index_lookups() {
+                run(conformance::index_lookups, $make);
+            }
+            #[test]
+            fn email_lookups() {
+                run(conformance::email_lookups, $make);
+            }
+            #[test]
+            fn delete_certificate_clears_indexes() {
+                run(conformance::delete_certificate_clears_indexes, $make);
+            }
+            #[test]
+            fn list_filters() {
+                run(conformance::list_filters, $make);
+            }
+            #[test]
+            fn keys() {
+                run(conformance::keys, $make);
+            }
+            #[test]
+            fn roots() {
+                run(conformance::roots, $make);
+            }
+            #[test]
+            fn failed_transaction_writes_nothing() {
+                run(conformance::failed_transaction_writes_nothing, $make);
+            }
+            #[test]
+            fn panicking_transaction_writes_nothing() {
+                run(conformance::panicking_transaction_writes_nothing, $make);
+            }
+            #[test]
+            fn transactions_see_their_own_writes() {
+                run(conformance::transactions_see_their_own_writes, $make);
+            }
+        }
+    };
+}
+
+suite!(memory_store, memory);
+suite!(sqlite_store, sqlite);
+suite!(sqlite_store_default, sqlite_key_file);
+
+#[test]
+fn sqlite_data_survives_close_and_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    conformance::survives_reopen(&mut || sqlite(dir.path())).unwrap();
+}
+
+#[test]
+fn sqlite_default_store_survives_close_and_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    conformance::survives_reopen(&mut || sqlite_key_file(dir.path())).unwrap();
+}
+
+#[test]
+fn stores_work_as_shared_trait_objects() {
+    use hermes_pki::store::StoreExt;
+    let dir = tempfile::tempdir().unwrap();
+    let stores: Vec<std::sync::Arc<dyn Store>> = vec![
+        memory(dir.path()).unwrap().into(),
+        sqlite(dir.path()).unwrap().into(),
+    ];
+    for store in stores {
+        let f = conformance::fixtures().unwrap();
+        let threads: Vec<_> = [
+            f.alice.cert.clone(),
+            f.bob.cert.clone(),
+            f.carol.cert.clone(),
+        ]
+        .into_iter()
+        .map(|c| {
+            let store = store.clone();
+            std::thread::spawn(move || store.transaction(|tx| tx.put_certificate(&c)).unwrap())
+        })
+        .collect();
+        for t in threads {
+            assert!(t.join().unwrap());
+        }
+        assert_eq!(
+            store
+                .read_transaction(|tx| tx.count_certificates())
+                .unwrap(),
+            3
+        );
+    }
+}
