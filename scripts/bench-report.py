@@ -28,3 +28,13 @@ print("|---|---|---|---|")
 for group in sorted(p.name for p in root.iterdir() if (p / "openssl").is_dir()):
     ours, theirs = mean_ns(group, "hermes-pki"), mean_ns(group, "openssl")
     print(f"| {group} | {human(ours)} | {human(theirs)} | {ours / theirs:.2f} |")
+
+memory = root / "memory" / "results.json"
+if memory.is_file():
+    print()
+    print("| memory | hermes-pki | OpenSSL | ratio (hermes-pki / OpenSSL) |")
+    print("|---|---|---|---|")
+    for name, r in sorted(json.loads(memory.read_text()).items()):
+        ours, theirs = r["hermes-pki"], r["openssl"]
+        print(f"| {name} (bytes kept each, {r['count']} kept) | {ours:.0f} B | {theirs:.0f} B "
+              f"| {ours / theirs:.2f} |")

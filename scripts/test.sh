@@ -54,6 +54,24 @@ pytest_run() { # pytest_run PYTHON ARGS...: fails on exit 5 (no tests collected)
 s_fmt() { cargo fmt --all -- --check; }
 s_clippy() { cargo clippy --workspace --all-targets -- -D warnings; }
 s_test() { cargo test --workspace --no-fail-fast; }
+s_demo() { # the README's first command, on a fresh store, twice (the second run adds nothing)
+    local store
+    store=$(mktemp -d)
+    local out
+    out=$(cargo run -q -p hermes-pki --example inspect -- --store "$store/data")
+    echo "$out"
+    grep -q "3 new certificate(s), 1 new key(s) sealed; it now holds 3 certificate(s), 1 with" <<<"$out"
+    out=$(cargo run -q -p hermes-pki --example inspect -- --store "$store/data")
+    grep -q "0 new certificate(s), 0 new key(s) sealed; it now holds 3 certificate(s), 1 with" <<<"$out"
+    test -f "$store/data/master.key"
+    # A file that holds no certificate or key: exit code 1, with the reason on stderr.
+    echo "not a certificate" >"$store/junk.txt"
+    if cargo run -q -p hermes-pki --example inspect -- --store "$store/data" "$store/junk.txt"; then
+        echo "inspect accepted a junk file" >&2
+        return 1
+    fi
+    rm -rf "$store"
+}
 s_python() {
     rm -rf target/wheels
     local profile=(--release)
@@ -90,6 +108,7 @@ total_start=$(date +%s)
 step "cargo fmt --check" s_fmt
 step "cargo clippy -D warnings" s_clippy
 step "cargo test --workspace" s_test
+step "main job: inspect example on a fresh SQLite store" s_demo
 step "python wheel + fresh venv + pytest" s_python
 step "uniffi bindings (python, swift, C header) + tests" s_ffi
 step "fuzz smoke" s_fuzz

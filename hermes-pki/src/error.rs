@@ -106,6 +106,10 @@ pub enum Error {
     /// Wrong password or passphrase, or tampered protected data.
     #[error("wrong password, or the protected data has been altered")]
     BadPassword,
+    /// The master key given to open a store (provided key, key file or passphrase) is not the
+    /// one the store was created with.
+    #[error("the master key does not belong to this store: {0}")]
+    WrongMasterKey(String),
     /// A resource limit was hit (KDF work, input size, item count).
     #[error("limit exceeded: {0}")]
     LimitExceeded(String),
@@ -147,7 +151,7 @@ impl Error {
             Error::Unsupported { .. } => ErrorKind::Unsupported,
             Error::Weak(_) => ErrorKind::Weak,
             Error::KeyMismatch => ErrorKind::KeyMismatch,
-            Error::BadPassword => ErrorKind::BadPassword,
+            Error::BadPassword | Error::WrongMasterKey(_) => ErrorKind::BadPassword,
             Error::LimitExceeded(_) => ErrorKind::LimitExceeded,
             Error::Crypto(_) => ErrorKind::Crypto,
             Error::NotFound(_) => ErrorKind::NotFound,

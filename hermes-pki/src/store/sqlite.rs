@@ -43,7 +43,7 @@ const META_KDF_PARAMS: &str = "kdf_scrypt_params";
 ///   newer library is refused with [`Error::Storage`].
 /// - Private keys are sealed with AES-256-GCM under the [`MasterKey`] from the
 ///   [`MasterKeySource`] given to [`open`](Self::open); the database never holds a key in the
-///   clear. A wrong master key is detected when the store opens ([`Error::BadPassword`]).
+///   clear. A wrong master key is detected when the store opens ([`Error::WrongMasterKey`]).
 ///
 /// Within a process, write transactions are serialised on one connection; read transactions
 /// use a small pool of further connections and run concurrently.
@@ -72,7 +72,7 @@ impl SqliteStore {
     /// master key from `source`.
     ///
     /// Errors: [`Error::Storage`] for a file that is not a hermes-pki database or has a newer
-    /// schema; [`Error::BadPassword`] for a passphrase or key file that does not belong to this
+    /// schema; [`Error::WrongMasterKey`] for a passphrase or key file that does not belong to this
     /// database; [`Error::InvalidArgument`] when the database is protected by a passphrase and
     /// a key was given, or the other way round; [`Error::Io`] for an unreadable key file.
     pub fn open(path: impl AsRef<Path>, source: MasterKeySource) -> Result<Self> {
@@ -260,7 +260,9 @@ fn resolve_master_key(conn: &mut Connection, source: MasterKeySource) -> Result<
             if key.verify_check_value(&check)? {
                 Ok(key)
             } else {
-                Err(Error::BadPassword)
+                Err(Error::WrongMasterKey(
+                    "the passphrase is wrong; use the one the store was created with".into(),
+                ))
             }
         }
     }
@@ -282,9 +284,11 @@ fn check_master_key(conn: &mut Connection, key: MasterKey) -> Result<MasterKey> 
     if key.verify_check_value(&check)? {
         Ok(key)
     } else {
-        // The key (file) does not belong to this database. `Error::BadPassword` has a fixed
-        // message; a dedicated variant of kind BadPassword could say so explicitly.
-        Err(Error::BadPassword)
+        Err(Error::WrongMasterKey(
+            "the key file or provided key was made for another database; use the key file \
+             created beside this database (master.key) or the key it was opened with before"
+                .into(),
+        ))
     }
 }
 
@@ -613,6 +617,11 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.kind(), crate::ErrorKind::BadPassword);
+        assert!(
+            matches!(err, Error::WrongMasterKey(_)),
+            "a wrong key says so: {err}"
+        );
+        assert!(err.to_string().contains("does not belong to this store"));
         let err = SqliteStore::open(&path, MasterKeySource::passphrase("pw")).unwrap_err();
         assert_eq!(err.kind(), crate::ErrorKind::InvalidArgument);
         let other = dir.path().join("p.db");
