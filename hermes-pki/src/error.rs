@@ -41,6 +41,12 @@ pub enum ErrorKind {
     Io,
     /// An argument is out of its allowed range.
     InvalidArgument,
+    /// A private key could not be read (not a key, or a format this library does not read).
+    InvalidKey,
+    /// A certificate that must be a CA (basicConstraints cA TRUE) is not one.
+    NotCa,
+    /// The operation is disabled by the caller's configuration.
+    NotPermitted,
 }
 
 impl fmt::Display for ErrorKind {
@@ -58,6 +64,9 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Storage => "storage",
             ErrorKind::Io => "io",
             ErrorKind::InvalidArgument => "invalid-argument",
+            ErrorKind::InvalidKey => "invalid-key",
+            ErrorKind::NotCa => "not-ca",
+            ErrorKind::NotPermitted => "not-permitted",
         };
         f.write_str(s)
     }
@@ -139,6 +148,15 @@ pub enum Error {
     /// An argument is out of range.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// A private key given to the library could not be read.
+    #[error("the private key could not be read: {0}")]
+    InvalidKey(String),
+    /// A certificate given as a CA is not a CA.
+    #[error("not a CA certificate: {0}")]
+    NotCa(String),
+    /// The operation is disabled by configuration; the message says how to enable it.
+    #[error("not permitted: {0}")]
+    NotPermitted(String),
 }
 
 impl Error {
@@ -159,6 +177,9 @@ impl Error {
             Error::Storage(_) => ErrorKind::Storage,
             Error::Io { .. } => ErrorKind::Io,
             Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
+            Error::InvalidKey(_) => ErrorKind::InvalidKey,
+            Error::NotCa(_) => ErrorKind::NotCa,
+            Error::NotPermitted(_) => ErrorKind::NotPermitted,
         }
     }
 

@@ -29,9 +29,11 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod ca;
 pub mod cert;
 pub mod error;
 pub mod key;
+pub mod pkcs12;
 pub mod store;
 pub mod time;
 

@@ -69,6 +69,51 @@ pub fn to_rfc3339(t: SystemTime) -> String {
     )
 }
 
+/// `t` moved by `years` calendar years (same month, day and time of day; 29 February becomes
+/// 28 February in a year that has none).
+///
+/// ```
+/// use hermes_pki::time::{add_years, from_unix_seconds, to_rfc3339};
+///
+/// let leap_day = from_unix_seconds(951_782_400); // 2000-02-29T00:00:00Z
+/// assert_eq!(to_rfc3339(add_years(leap_day, 1)), "2001-02-28T00:00:00Z");
+/// assert_eq!(to_rfc3339(add_years(leap_day, 4)), "2004-02-29T00:00:00Z");
+/// ```
+pub fn add_years(t: SystemTime, years: i64) -> SystemTime {
+    let secs = unix_seconds(t);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    let y = y.saturating_add(years);
+    let d = if m == 2 && d == 29 && !is_leap(y) { 28 } else { d };
+    from_unix_seconds(
+        days_from_civil(y, m, d)
+            .saturating_mul(86_400)
+            .saturating_add(rem),
+    )
+}
+
+/// `t` moved by `days` days of 86,400 seconds.
+pub fn add_days(t: SystemTime, days: i64) -> SystemTime {
+    from_unix_seconds(unix_seconds(t).saturating_add(days.saturating_mul(86_400)))
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+/// A proleptic Gregorian date to days since 1970-01-01 (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(m);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Days since 1970-01-01 to a proleptic Gregorian (year, month, day) (H. Hinnant's algorithm).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -99,6 +144,17 @@ mod tests {
             to_rfc3339(from_unix_seconds(4_102_444_799)),
             "2099-12-31T23:59:59Z"
         );
+    }
+
+    #[test]
+    fn civil_round_trip() {
+        for days in [-800_000_i64, -1, 0, 1, 11_016, 20_000, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        let t = from_unix_seconds(1_763_900_000); // 2025-11-23T12:13:20Z
+        assert_eq!(to_rfc3339(add_years(t, 5)), "2030-11-23T12:13:20Z");
+        assert_eq!(to_rfc3339(add_days(t, 1825)), "2030-11-22T12:13:20Z");
     }
 
     #[test]

@@ -57,6 +57,18 @@ macro_rules! suite {
                 run(conformance::keys, $make);
             }
             #[test]
+            fn certificate_authorities() {
+                run(conformance::certificate_authorities, $make);
+            }
+            #[test]
+            fn issued_records() {
+                run(conformance::issued_records, $make);
+            }
+            #[test]
+            fn trust_list() {
+                run(conformance::trust_list, $make);
+            }
+            #[test]
             fn roots() {
                 run(conformance::roots, $make);
             }

@@ -10,7 +10,7 @@
 
 mod load;
 mod name;
-mod oid;
+pub(crate) mod oid;
 mod signature;
 mod thumbprint;
 mod tlv;

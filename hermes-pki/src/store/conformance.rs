@@ -12,8 +12,11 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::{CertificateFilter, ExpiryFilter, Store, StoreExt};
-use crate::cert::{Certificate, Thumbprint};
+use super::{
+    CaId, CertificateFilter, CtlEntry, CtlStatus, ExpiryFilter, IssuedRecord, NewCa, Store,
+    StoreExt,
+};
+use crate::cert::{Certificate, Serial, Thumbprint};
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::{KeyId, PrivateKey};
 
@@ -144,6 +147,9 @@ pub fn run_all(make: &mut dyn FnMut() -> Result<Box<dyn Store>>) -> Result<()> {
         ("list_filters", list_filters),
         ("keys", keys),
         ("roots", roots),
+        ("certificate_authorities", certificate_authorities),
+        ("issued_records", issued_records),
+        ("trust_list", trust_list),
         (
             "failed_transaction_writes_nothing",
             failed_transaction_writes_nothing,
@@ -539,6 +545,224 @@ pub fn roots(store: &dyn Store) -> Result<()> {
         assert_eq!(tps(&tx.roots()?), sorted(&[&f.ca_renewed]));
         Ok(())
     })
+}
+
+fn new_ca(name: &str, cert: &Certificate, parent: Option<CaId>) -> NewCa {
+    NewCa {
+        name: name.into(),
+        certificate: *cert.thumbprint(),
+        parent,
+        imported: false,
+        created: at(Y2025),
+    }
+}
+
+fn issued_record(ca: CaId, serial: &[u8], cert: &Certificate) -> IssuedRecord {
+    IssuedRecord {
+        ca,
+        serial: Serial::from_bytes(serial),
+        subject: cert.subject().to_string(),
+        email: cert.emails().first().cloned(),
+        thumbprint: *cert.thumbprint(),
+        not_before: cert.not_before(),
+        not_after: cert.not_after(),
+        issued_at: at(Y2025),
+    }
+}
+
+/// CA records: ids, unique names, parent, at most one default, renewal, delete rules.
+pub fn certificate_authorities(store: &dyn Store) -> Result<()> {
+    let f = fixtures()?;
+    assert!(store.read_transaction(|tx| tx.cas())?.is_empty());
+    assert!(store.read_transaction(|tx| tx.default_ca())?.is_none());
+    let root = store.transaction(|tx| tx.insert_ca(&new_ca("Root CA", &f.ca.cert, None)))?;
+    let sub =
+        store.transaction(|tx| tx.insert_ca(&new_ca("Issuing CA", &f.ca_renewed, Some(root))))?;
+    assert!(sub > root, "ids grow");
+    store.read_transaction(|tx| {
+        let r = tx.ca(root)?.expect("stored");
+        assert_eq!(r.name, "Root CA");
+        assert_eq!(r.certificate, *f.ca.cert.thumbprint());
+        assert_eq!(r.parent, None);
+        assert!(!r.is_default && !r.imported);
+        assert_eq!(r.created, at(Y2025));
+        assert_eq!(tx.ca(sub)?.expect("stored").parent, Some(root));
+        assert_eq!(tx.ca_by_name("root ca")?.map(|c| c.id), Some(root));
+        assert_eq!(tx.ca_by_name("ISSUING CA")?.map(|c| c.id), Some(sub));
+        assert!(tx.ca_by_name("Other")?.is_none());
+        let ids: Vec<CaId> = tx.cas()?.iter().map(|c| c.id).collect();
+        assert_eq!(ids, vec![root, sub]);
+        Ok(())
+    })?;
+    // Names are unique, case-insensitively; unknown parents are refused.
+    let e = store
+        .transaction(|tx| tx.insert_ca(&new_ca("ROOT ca", &f.bob.cert, None)))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Duplicate, "{e}");
+    let missing = CaId::new(root.get() + 1000)?;
+    let e = store
+        .transaction(|tx| tx.insert_ca(&new_ca("Orphan", &f.bob.cert, Some(missing))))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    // Exactly the one set is the default.
+    store.transaction(|tx| tx.set_default_ca(root))?;
+    store.transaction(|tx| tx.set_default_ca(sub))?;
+    store.read_transaction(|tx| {
+        assert_eq!(tx.default_ca()?.map(|c| c.id), Some(sub));
+        assert_eq!(tx.cas()?.iter().filter(|c| c.is_default).count(), 1);
+        Ok(())
+    })?;
+    let e = store
+        .transaction(|tx| tx.set_default_ca(missing))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    assert_eq!(
+        store.read_transaction(|tx| tx.default_ca())?.map(|c| c.id),
+        Some(sub)
+    );
+    // Renewal points the record at the new certificate.
+    store.transaction(|tx| tx.set_ca_certificate(root, f.ca_renewed.thumbprint()))?;
+    assert_eq!(
+        store
+            .read_transaction(|tx| tx.ca(root))?
+            .map(|c| c.certificate),
+        Some(*f.ca_renewed.thumbprint())
+    );
+    // A parent cannot go before its child; a CA with issued records cannot go.
+    let e = store.transaction(|tx| tx.delete_ca(root)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+    store.transaction(|tx| tx.insert_issued(&issued_record(sub, &[7], &f.alice.cert)))?;
+    let e = store.transaction(|tx| tx.delete_ca(sub)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+    store.transaction(|tx| {
+        assert!(tx.delete_issued(sub, &Serial::from_bytes(&[7]))?);
+        assert!(tx.delete_ca(sub)?);
+        assert!(!tx.delete_ca(sub)?);
+        assert!(tx.delete_ca(root)?);
+        Ok(())
+    })?;
+    assert!(store.read_transaction(|tx| tx.cas())?.is_empty());
+    // Ids are not reused, and a name is free again once its CA is gone.
+    let again = store.transaction(|tx| tx.insert_ca(&new_ca("Root CA", &f.ca.cert, None)))?;
+    assert!(again > sub);
+    Ok(())
+}
+
+/// Issued records: unique per (CA, serial), listed per CA, a failed insert changes nothing.
+pub fn issued_records(store: &dyn Store) -> Result<()> {
+    let f = fixtures()?;
+    let (a, b) = store.transaction(|tx| {
+        Ok((
+            tx.insert_ca(&new_ca("A", &f.ca.cert, None))?,
+            tx.insert_ca(&new_ca("B", &f.ca_renewed, None))?,
+        ))
+    })?;
+    let alice = issued_record(a, &[0x01, 0x02], &f.alice.cert);
+    let bob = issued_record(a, &[0x01, 0x01], &f.bob.cert);
+    store.transaction(|tx| {
+        tx.insert_issued(&alice)?;
+        tx.insert_issued(&bob)
+    })?;
+    // The same serial from another CA is fine.
+    store.transaction(|tx| tx.insert_issued(&issued_record(b, &[0x01, 0x02], &f.carol.cert)))?;
+    // The same serial from the same CA is refused, and the transaction keeps nothing.
+    let e = store
+        .transaction(|tx| {
+            tx.insert_issued(&issued_record(a, &[0x7f], &f.carol.cert))?;
+            tx.insert_issued(&issued_record(a, &[0x01, 0x02], &f.carol.cert))
+        })
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Duplicate, "{e}");
+    // A duplicate can be caught and retried inside one transaction (issuance does this).
+    store.transaction(|tx| {
+        let dup = tx.insert_issued(&issued_record(a, &[0x01, 0x01], &f.carol.cert));
+        assert_eq!(dup.unwrap_err().kind(), ErrorKind::Duplicate);
+        tx.insert_issued(&issued_record(a, &[0x05], &f.carol.cert))
+    })?;
+    let e = store
+        .transaction(|tx| tx.insert_issued(&issued_record(CaId::new(999)?, &[1], &f.carol.cert)))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    store.read_transaction(|tx| {
+        assert_eq!(
+            tx.issued(a, &Serial::from_bytes(&[1, 2]))?,
+            Some(alice.clone())
+        );
+        assert!(tx.issued(a, &Serial::from_bytes(&[0x7f]))?.is_none());
+        let serials: Vec<String> = tx
+            .issued_by(a)?
+            .iter()
+            .map(|r| r.serial.to_string())
+            .collect();
+        assert_eq!(serials, ["05", "0101", "0102"], "in numeric serial order");
+        assert_eq!(tx.count_issued_by(a)?, 3);
+        assert_eq!(tx.count_issued_by(b)?, 1);
+        let rec = tx.issued(b, &Serial::from_bytes(&[1, 2]))?.expect("stored");
+        assert_eq!(rec.thumbprint, *f.carol.cert.thumbprint());
+        assert_eq!(rec.email.as_deref(), Some("carol@example.org"));
+        assert_eq!(rec.not_after, f.carol.cert.not_after());
+        Ok(())
+    })?;
+    assert!(store.transaction(|tx| tx.delete_issued(a, &Serial::from_bytes(&[5])))?);
+    assert!(!store.transaction(|tx| tx.delete_issued(a, &Serial::from_bytes(&[5])))?);
+    assert_eq!(store.read_transaction(|tx| tx.count_issued_by(a))?, 2);
+    Ok(())
+}
+
+/// The Certificate Trust List: put replaces, delete, list order.
+pub fn trust_list(store: &dyn Store) -> Result<()> {
+    let f = fixtures()?;
+    let a = *f.alice.cert.thumbprint();
+    let b = *f.bob.cert.thumbprint();
+    assert!(store.read_transaction(|tx| tx.ctl_entries())?.is_empty());
+    store.transaction(|tx| {
+        tx.put_ctl_entry(&CtlEntry::whitelisted(a))?;
+        tx.put_ctl_entry(&CtlEntry::blacklisted(b))
+    })?;
+    store.read_transaction(|tx| {
+        assert_eq!(tx.ctl_entry(&a)?, Some(CtlEntry::whitelisted(a)));
+        assert_eq!(
+            tx.ctl_entry(&b)?.map(|e| e.status),
+            Some(CtlStatus::Blacklisted)
+        );
+        assert!(tx.ctl_entry(f.carol.cert.thumbprint())?.is_none());
+        let mut want = vec![a, b];
+        want.sort();
+        let got: Vec<Thumbprint> = tx.ctl_entries()?.iter().map(|e| e.thumbprint).collect();
+        assert_eq!(got, want);
+        Ok(())
+    })?;
+    let changed = CtlEntry {
+        thumbprint: a,
+        status: CtlStatus::Whitelisted,
+        allow_expired: true,
+    };
+    store.transaction(|tx| tx.put_ctl_entry(&changed))?;
+    assert_eq!(
+        store.read_transaction(|tx| tx.ctl_entry(&a))?,
+        Some(changed)
+    );
+    assert_eq!(store.read_transaction(|tx| tx.ctl_entries())?.len(), 2);
+    // A failed transaction keeps the old entries.
+    let _ = store.transaction(|tx| {
+        tx.delete_ctl_entry(&a)?;
+        tx.put_ctl_entry(&CtlEntry::whitelisted(b))?;
+        Err::<(), _>(Error::InvalidArgument("roll back".into()))
+    });
+    assert_eq!(
+        store.read_transaction(|tx| tx.ctl_entry(&a))?,
+        Some(changed)
+    );
+    assert_eq!(
+        store
+            .read_transaction(|tx| tx.ctl_entry(&b))?
+            .map(|e| e.status),
+        Some(CtlStatus::Blacklisted)
+    );
+    assert!(store.transaction(|tx| tx.delete_ctl_entry(&a))?);
+    assert!(!store.transaction(|tx| tx.delete_ctl_entry(&a))?);
+    assert!(store.read_transaction(|tx| tx.ctl_entry(&a))?.is_none());
+    Ok(())
 }
 
 /// The state [`failed_transaction_writes_nothing`] starts from and must end in.

@@ -3,9 +3,13 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, PoisonError, RwLock};
 
-use super::{CertificateFilter, ReadTransaction, Store, Transaction, normalize_query_email};
+use super::records::{ca_name_key, duplicate_ca_name, duplicate_serial, unknown_ca};
+use super::{
+    CaId, CaRecord, CertificateFilter, CtlEntry, IssuedRecord, NewCa, ReadTransaction, Store,
+    Transaction, normalize_query_email,
+};
 use crate::cert::{Certificate, Serial, Thumbprint};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::key::{KeyId, PrivateKey};
 
 /// A store held in memory: for tests, short-lived tools, and as the reference behaviour of the
@@ -68,6 +72,11 @@ struct State {
     by_email: Index<String>,
     keys: HashMap<KeyId, Arc<PrivateKey>>,
     roots: BTreeMap<Thumbprint, Arc<Certificate>>,
+    cas: BTreeMap<CaId, CaRecord>,
+    /// The last CA id handed out (ids are never reused).
+    last_ca_id: u64,
+    issued: BTreeMap<(CaId, Serial), IssuedRecord>,
+    ctl: BTreeMap<Thumbprint, CtlEntry>,
 }
 
 fn index_add<K: std::hash::Hash + Eq>(index: &mut Index<K>, key: K, t: Thumbprint) {
@@ -217,6 +226,58 @@ impl ReadTransaction for State {
     fn is_root(&self, thumbprint: &Thumbprint) -> Result<bool> {
         Ok(self.roots.contains_key(thumbprint))
     }
+
+    fn ca(&self, id: CaId) -> Result<Option<CaRecord>> {
+        Ok(self.cas.get(&id).cloned())
+    }
+
+    fn ca_by_name(&self, name: &str) -> Result<Option<CaRecord>> {
+        let key = ca_name_key(name);
+        Ok(self
+            .cas
+            .values()
+            .find(|c| ca_name_key(&c.name) == key)
+            .cloned())
+    }
+
+    fn cas(&self) -> Result<Vec<CaRecord>> {
+        Ok(self.cas.values().cloned().collect())
+    }
+
+    fn default_ca(&self) -> Result<Option<CaRecord>> {
+        Ok(self.cas.values().find(|c| c.is_default).cloned())
+    }
+
+    fn issued(&self, ca: CaId, serial: &Serial) -> Result<Option<IssuedRecord>> {
+        Ok(self.issued.get(&(ca, serial.clone())).cloned())
+    }
+
+    fn issued_by(&self, ca: CaId) -> Result<Vec<IssuedRecord>> {
+        let mut records: Vec<IssuedRecord> = self
+            .issued
+            .range((ca, Serial::from_bytes(&[]))..)
+            .take_while(|((c, _), _)| *c == ca)
+            .map(|(_, r)| r.clone())
+            .collect();
+        // Numeric order: serials have no leading zero bytes, so shorter is smaller.
+        records.sort_by(|x, y| {
+            let (x, y) = (x.serial.as_bytes(), y.serial.as_bytes());
+            x.len().cmp(&y.len()).then_with(|| x.cmp(y))
+        });
+        Ok(records)
+    }
+
+    fn count_issued_by(&self, ca: CaId) -> Result<u64> {
+        Ok(self.issued_by(ca)?.len() as u64)
+    }
+
+    fn ctl_entry(&self, thumbprint: &Thumbprint) -> Result<Option<CtlEntry>> {
+        Ok(self.ctl.get(thumbprint).copied())
+    }
+
+    fn ctl_entries(&self) -> Result<Vec<CtlEntry>> {
+        Ok(self.ctl.values().copied().collect())
+    }
 }
 
 /// One step to take back when a transaction does not commit.
@@ -227,6 +288,11 @@ enum Undo {
     RestoreKey(KeyId, Arc<PrivateKey>),
     RemoveRoot(Thumbprint),
     RestoreRoot(Thumbprint, Arc<Certificate>),
+    /// Put back the CA record as it was (`None`: remove it).
+    Ca(CaId, Option<CaRecord>),
+    LastCaId(u64),
+    Issued((CaId, Serial), Option<IssuedRecord>),
+    Ctl(Thumbprint, Option<CtlEntry>),
 }
 
 /// A write transaction: mutates the state in place and logs how to undo each change. Dropped
@@ -256,8 +322,34 @@ impl Drop for MemTx<'_> {
                 Undo::RestoreRoot(t, c) => {
                     self.state.roots.insert(t, c);
                 }
+                Undo::Ca(id, old) => restore(&mut self.state.cas, id, old),
+                Undo::LastCaId(n) => self.state.last_ca_id = n,
+                Undo::Issued(k, old) => restore(&mut self.state.issued, k, old),
+                Undo::Ctl(t, old) => restore(&mut self.state.ctl, t, old),
             }
         }
+    }
+}
+
+fn restore<K: Ord, V>(map: &mut BTreeMap<K, V>, key: K, old: Option<V>) {
+    match old {
+        Some(v) => {
+            map.insert(key, v);
+        }
+        None => {
+            map.remove(&key);
+        }
+    }
+}
+
+impl MemTx<'_> {
+    /// Replaces (or removes, with `None`) a CA record, logging the old value.
+    fn write_ca(&mut self, id: CaId, new: Option<CaRecord>) {
+        let old = match new {
+            Some(r) => self.state.cas.insert(id, r),
+            None => self.state.cas.remove(&id),
+        };
+        self.undo.push(Undo::Ca(id, old));
     }
 }
 
@@ -312,6 +404,42 @@ impl ReadTransaction for MemTx<'_> {
 
     fn is_root(&self, thumbprint: &Thumbprint) -> Result<bool> {
         self.state.is_root(thumbprint)
+    }
+
+    fn ca(&self, id: CaId) -> Result<Option<CaRecord>> {
+        self.state.ca(id)
+    }
+
+    fn ca_by_name(&self, name: &str) -> Result<Option<CaRecord>> {
+        self.state.ca_by_name(name)
+    }
+
+    fn cas(&self) -> Result<Vec<CaRecord>> {
+        self.state.cas()
+    }
+
+    fn default_ca(&self) -> Result<Option<CaRecord>> {
+        self.state.default_ca()
+    }
+
+    fn issued(&self, ca: CaId, serial: &Serial) -> Result<Option<IssuedRecord>> {
+        self.state.issued(ca, serial)
+    }
+
+    fn issued_by(&self, ca: CaId) -> Result<Vec<IssuedRecord>> {
+        self.state.issued_by(ca)
+    }
+
+    fn count_issued_by(&self, ca: CaId) -> Result<u64> {
+        self.state.count_issued_by(ca)
+    }
+
+    fn ctl_entry(&self, thumbprint: &Thumbprint) -> Result<Option<CtlEntry>> {
+        self.state.ctl_entry(thumbprint)
+    }
+
+    fn ctl_entries(&self) -> Result<Vec<CtlEntry>> {
+        self.state.ctl_entries()
     }
 }
 
@@ -373,6 +501,114 @@ impl Transaction for MemTx<'_> {
         match self.state.roots.remove(thumbprint) {
             Some(c) => {
                 self.undo.push(Undo::RestoreRoot(*thumbprint, c));
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    fn insert_ca(&mut self, ca: &NewCa) -> Result<CaId> {
+        if self.state.ca_by_name(&ca.name)?.is_some() {
+            return Err(duplicate_ca_name(&ca.name));
+        }
+        if let Some(parent) = ca.parent
+            && !self.state.cas.contains_key(&parent)
+        {
+            return Err(unknown_ca(parent));
+        }
+        let id = CaId::new(self.state.last_ca_id + 1)?;
+        self.undo.push(Undo::LastCaId(self.state.last_ca_id));
+        self.state.last_ca_id = id.get();
+        let record = CaRecord {
+            id,
+            name: ca.name.clone(),
+            certificate: ca.certificate,
+            parent: ca.parent,
+            is_default: false,
+            imported: ca.imported,
+            created: ca.created,
+        };
+        self.write_ca(id, Some(record));
+        Ok(id)
+    }
+
+    fn set_ca_certificate(&mut self, id: CaId, certificate: &Thumbprint) -> Result<()> {
+        let mut record = self.state.ca(id)?.ok_or_else(|| unknown_ca(id))?;
+        record.certificate = *certificate;
+        self.write_ca(id, Some(record));
+        Ok(())
+    }
+
+    fn set_default_ca(&mut self, id: CaId) -> Result<()> {
+        if !self.state.cas.contains_key(&id) {
+            return Err(unknown_ca(id));
+        }
+        let changes: Vec<CaRecord> = self
+            .state
+            .cas
+            .values()
+            .filter(|c| c.is_default != (c.id == id))
+            .cloned()
+            .collect();
+        for mut c in changes {
+            c.is_default = c.id == id;
+            self.write_ca(c.id, Some(c));
+        }
+        Ok(())
+    }
+
+    fn delete_ca(&mut self, id: CaId) -> Result<bool> {
+        if !self.state.cas.contains_key(&id) {
+            return Ok(false);
+        }
+        if self.state.count_issued_by(id)? > 0 {
+            return Err(Error::InvalidArgument(format!(
+                "CA {id} still has issued certificates on record"
+            )));
+        }
+        if self.state.cas.values().any(|c| c.parent == Some(id)) {
+            return Err(Error::InvalidArgument(format!(
+                "CA {id} is the parent of another stored CA"
+            )));
+        }
+        self.write_ca(id, None);
+        Ok(true)
+    }
+
+    fn insert_issued(&mut self, record: &IssuedRecord) -> Result<()> {
+        if !self.state.cas.contains_key(&record.ca) {
+            return Err(unknown_ca(record.ca));
+        }
+        let key = (record.ca, record.serial.clone());
+        if self.state.issued.contains_key(&key) {
+            return Err(duplicate_serial(record.ca, &record.serial));
+        }
+        self.state.issued.insert(key.clone(), record.clone());
+        self.undo.push(Undo::Issued(key, None));
+        Ok(())
+    }
+
+    fn delete_issued(&mut self, ca: CaId, serial: &Serial) -> Result<bool> {
+        let key = (ca, serial.clone());
+        match self.state.issued.remove(&key) {
+            Some(old) => {
+                self.undo.push(Undo::Issued(key, Some(old)));
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    fn put_ctl_entry(&mut self, entry: &CtlEntry) -> Result<()> {
+        let old = self.state.ctl.insert(entry.thumbprint, *entry);
+        self.undo.push(Undo::Ctl(entry.thumbprint, old));
+        Ok(())
+    }
+
+    fn delete_ctl_entry(&mut self, thumbprint: &Thumbprint) -> Result<bool> {
+        match self.state.ctl.remove(thumbprint) {
+            Some(old) => {
+                self.undo.push(Undo::Ctl(*thumbprint, Some(old)));
                 Ok(true)
             }
             None => Ok(false),

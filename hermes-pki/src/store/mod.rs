@@ -26,7 +26,10 @@
 //! - **private keys**, identified by their [`KeyId`] (SHA-256 of the SubjectPublicKeyInfo DER).
 //!   A certificate's key is the key whose id is that of the certificate's public key, so a key
 //!   serves every certificate issued for it (a renewed certificate finds the same key);
-//! - the **root store**: trust anchors, kept apart from the certificate store.
+//! - the **root store**: trust anchors, kept apart from the certificate store;
+//! - **certificate authorities** ([`CaRecord`]) and the certificates they issued
+//!   ([`IssuedRecord`], unique per CA and serial number);
+//! - the **Certificate Trust List** ([`CtlEntry`]), keyed by SHA-512 thumbprint.
 //!
 //! ```
 //! use hermes_pki::store::{MemoryStore, Store, StoreExt};
@@ -40,10 +43,12 @@
 #[doc(hidden)]
 pub mod conformance;
 mod memory;
+mod records;
 mod seal;
 mod sqlite;
 
 pub use memory::MemoryStore;
+pub use records::{CaId, CaRecord, CtlEntry, CtlStatus, IssuedRecord, NewCa};
 pub use seal::{MasterKey, MasterKeySource};
 pub use sqlite::SqliteStore;
 
@@ -194,6 +199,37 @@ pub trait ReadTransaction {
 
     /// Whether the certificate with this thumbprint is a trust anchor.
     fn is_root(&self, thumbprint: &Thumbprint) -> Result<bool>;
+
+    // --- certificate authorities -------------------------------------------------------------
+
+    /// The CA with this id.
+    fn ca(&self, id: CaId) -> Result<Option<CaRecord>>;
+
+    /// The CA with this name, compared case-insensitively.
+    fn ca_by_name(&self, name: &str) -> Result<Option<CaRecord>>;
+
+    /// Every CA, in id order.
+    fn cas(&self) -> Result<Vec<CaRecord>>;
+
+    /// The default CA, if one is set.
+    fn default_ca(&self) -> Result<Option<CaRecord>>;
+
+    /// The record of the certificate `ca` issued with this serial number.
+    fn issued(&self, ca: CaId, serial: &Serial) -> Result<Option<IssuedRecord>>;
+
+    /// Every certificate `ca` issued, in numeric serial number order.
+    fn issued_by(&self, ca: CaId) -> Result<Vec<IssuedRecord>>;
+
+    /// How many certificates `ca` issued (records still stored).
+    fn count_issued_by(&self, ca: CaId) -> Result<u64>;
+
+    // --- Certificate Trust List --------------------------------------------------------------
+
+    /// The trust list entry for this thumbprint.
+    fn ctl_entry(&self, thumbprint: &Thumbprint) -> Result<Option<CtlEntry>>;
+
+    /// Every trust list entry, in thumbprint order.
+    fn ctl_entries(&self) -> Result<Vec<CtlEntry>>;
 }
 
 /// The changes available in a read-write transaction (in addition to every query of
@@ -225,6 +261,41 @@ pub trait Transaction: ReadTransaction {
 
     /// Removes a trust anchor. Returns whether it was one.
     fn delete_root(&mut self, thumbprint: &Thumbprint) -> Result<bool>;
+
+    // --- certificate authorities -------------------------------------------------------------
+
+    /// Adds a CA (not default) and returns the id the store assigned. Errors:
+    /// [`Error::Duplicate`] when a CA of the same name (case-insensitively) exists;
+    /// [`Error::NotFound`] when `parent` is not a stored CA.
+    fn insert_ca(&mut self, ca: &NewCa) -> Result<CaId>;
+
+    /// Points a CA at a new certificate (after a renewal). [`Error::NotFound`] for an unknown
+    /// CA.
+    fn set_ca_certificate(&mut self, id: CaId, certificate: &Thumbprint) -> Result<()>;
+
+    /// Makes `id` the default CA and clears the flag on every other CA, in this transaction.
+    /// [`Error::NotFound`] for an unknown CA.
+    fn set_default_ca(&mut self, id: CaId) -> Result<()>;
+
+    /// Removes a CA record (not its certificate, key or trust entries; the caller removes those
+    /// in the same transaction). Errors: [`Error::InvalidArgument`] while issued records of the
+    /// CA remain or another CA names it as parent. Returns whether it was stored.
+    fn delete_ca(&mut self, id: CaId) -> Result<bool>;
+
+    /// Records an issued certificate. [`Error::Duplicate`] when the CA already has a record
+    /// with this serial number (nothing is written); [`Error::NotFound`] for an unknown CA.
+    fn insert_issued(&mut self, record: &IssuedRecord) -> Result<()>;
+
+    /// Removes the record of an issued certificate. Returns whether it was stored.
+    fn delete_issued(&mut self, ca: CaId, serial: &Serial) -> Result<bool>;
+
+    // --- Certificate Trust List --------------------------------------------------------------
+
+    /// Adds or replaces the trust list entry for `entry.thumbprint`.
+    fn put_ctl_entry(&mut self, entry: &CtlEntry) -> Result<()>;
+
+    /// Removes the trust list entry for this thumbprint. Returns whether there was one.
+    fn delete_ctl_entry(&mut self, thumbprint: &Thumbprint) -> Result<bool>;
 }
 
 /// Which certificates to list by expiry, relative to a time the caller passes.

@@ -9,14 +9,16 @@ use std::time::Duration;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 
+use super::records::{ca_name_key, duplicate_ca_name, duplicate_serial, unknown_ca};
 use super::seal::{MasterKey, MasterKeySource, ScryptParams, load_or_create_key_file, random};
 use super::{
-    CertificateFilter, ExpiryFilter, ReadTransaction, Store, Transaction, normalize_query_email,
+    CaId, CaRecord, CertificateFilter, CtlEntry, CtlStatus, ExpiryFilter, IssuedRecord, NewCa,
+    ReadTransaction, Store, Transaction, normalize_query_email,
 };
 use crate::cert::{Certificate, Serial, Thumbprint};
 use crate::error::{Error, Result};
 use crate::key::{KeyId, PrivateKey};
-use crate::time::unix_seconds;
+use crate::time::{from_unix_seconds, unix_seconds};
 
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
@@ -355,7 +357,114 @@ impl SqlTx<'_> {
             .map_err(|_| Error::Storage("a stored key id is not 32 bytes".into()))?;
         self.master.open_private_key(&id, sealed)
     }
+
+    fn ca_rows(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<CaRecord>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt
+            .query_map(params, |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                    r.get::<_, Option<i64>>(3)?,
+                    r.get::<_, bool>(4)?,
+                    r.get::<_, bool>(5)?,
+                    r.get::<_, i64>(6)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(id, name, cert, parent, is_default, imported, created)| {
+                Ok(CaRecord {
+                    id: stored_ca_id(id)?,
+                    name,
+                    certificate: stored_thumbprint(&cert)?,
+                    parent: parent.map(stored_ca_id).transpose()?,
+                    is_default,
+                    imported,
+                    created: from_unix_seconds(created),
+                })
+            })
+            .collect()
+    }
+
+    fn issued_rows(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<IssuedRecord>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt
+            .query_map(params, |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Vec<u8>>(4)?,
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, i64>(6)?,
+                    r.get::<_, i64>(7)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(ca, serial, subject, email, t, nb, na, at)| {
+                Ok(IssuedRecord {
+                    ca: stored_ca_id(ca)?,
+                    serial: Serial::from_bytes(&serial),
+                    subject,
+                    email,
+                    thumbprint: stored_thumbprint(&t)?,
+                    not_before: from_unix_seconds(nb),
+                    not_after: from_unix_seconds(na),
+                    issued_at: from_unix_seconds(at),
+                })
+            })
+            .collect()
+    }
+
+    fn ctl_rows(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<CtlEntry>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt
+            .query_map(params, |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, bool>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(t, status, allow_expired)| {
+                Ok(CtlEntry {
+                    thumbprint: stored_thumbprint(&t)?,
+                    status: CtlStatus::parse(&status).map_err(|_| {
+                        Error::Storage("a stored trust list status is invalid".into())
+                    })?,
+                    allow_expired,
+                })
+            })
+            .collect()
+    }
 }
+
+fn stored_ca_id(id: i64) -> Result<CaId> {
+    u64::try_from(id)
+        .ok()
+        .and_then(|n| CaId::new(n).ok())
+        .ok_or_else(|| Error::Storage(format!("a stored CA id is invalid ({id})")))
+}
+
+fn stored_thumbprint(bytes: &[u8]) -> Result<Thumbprint> {
+    Thumbprint::from_bytes(bytes)
+        .map_err(|_| Error::Storage("a stored thumbprint is not 64 bytes".into()))
+}
+
+fn sql_ca_id(id: CaId) -> i64 {
+    i64::try_from(id.get()).unwrap_or(i64::MAX)
+}
+
+const CA_COLUMNS: &str =
+    "SELECT id, name, certificate, parent, is_default, imported, created FROM cas";
+const ISSUED_COLUMNS: &str =
+    "SELECT ca, serial, subject, email, thumbprint, not_before, not_after, issued_at FROM issued";
 
 impl ReadTransaction for SqlTx<'_> {
     fn certificate(&self, thumbprint: &Thumbprint) -> Result<Option<Certificate>> {
@@ -486,6 +595,71 @@ impl ReadTransaction for SqlTx<'_> {
             .prepare_cached("SELECT 1 FROM roots WHERE thumbprint = ?1")?
             .exists([thumbprint.as_bytes().as_slice()])?)
     }
+
+    fn ca(&self, id: CaId) -> Result<Option<CaRecord>> {
+        Ok(self
+            .ca_rows(&format!("{CA_COLUMNS} WHERE id = ?1"), [sql_ca_id(id)])?
+            .pop())
+    }
+
+    fn ca_by_name(&self, name: &str) -> Result<Option<CaRecord>> {
+        Ok(self
+            .ca_rows(
+                &format!("{CA_COLUMNS} WHERE name_key = ?1"),
+                [ca_name_key(name)],
+            )?
+            .pop())
+    }
+
+    fn cas(&self) -> Result<Vec<CaRecord>> {
+        self.ca_rows(&format!("{CA_COLUMNS} ORDER BY id"), [])
+    }
+
+    fn default_ca(&self) -> Result<Option<CaRecord>> {
+        Ok(self
+            .ca_rows(&format!("{CA_COLUMNS} WHERE is_default = 1"), [])?
+            .pop())
+    }
+
+    fn issued(&self, ca: CaId, serial: &Serial) -> Result<Option<IssuedRecord>> {
+        Ok(self
+            .issued_rows(
+                &format!("{ISSUED_COLUMNS} WHERE ca = ?1 AND serial = ?2"),
+                params![sql_ca_id(ca), serial.as_bytes()],
+            )?
+            .pop())
+    }
+
+    fn issued_by(&self, ca: CaId) -> Result<Vec<IssuedRecord>> {
+        self.issued_rows(
+            &format!("{ISSUED_COLUMNS} WHERE ca = ?1 ORDER BY length(serial), serial"),
+            [sql_ca_id(ca)],
+        )
+    }
+
+    fn count_issued_by(&self, ca: CaId) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .prepare_cached("SELECT COUNT(*) FROM issued WHERE ca = ?1")?
+            .query_row([sql_ca_id(ca)], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    fn ctl_entry(&self, thumbprint: &Thumbprint) -> Result<Option<CtlEntry>> {
+        Ok(self
+            .ctl_rows(
+                "SELECT thumbprint, status, allow_expired FROM ctl WHERE thumbprint = ?1",
+                [thumbprint.as_bytes().as_slice()],
+            )?
+            .pop())
+    }
+
+    fn ctl_entries(&self) -> Result<Vec<CtlEntry>> {
+        self.ctl_rows(
+            "SELECT thumbprint, status, allow_expired FROM ctl ORDER BY thumbprint",
+            [],
+        )
+    }
 }
 
 impl Transaction for SqlTx<'_> {
@@ -577,6 +751,138 @@ impl Transaction for SqlTx<'_> {
         let n = self
             .conn
             .prepare_cached("DELETE FROM roots WHERE thumbprint = ?1")?
+            .execute([thumbprint.as_bytes().as_slice()])?;
+        Ok(n > 0)
+    }
+
+    fn insert_ca(&mut self, ca: &NewCa) -> Result<CaId> {
+        if self.ca_by_name(&ca.name)?.is_some() {
+            return Err(duplicate_ca_name(&ca.name));
+        }
+        if let Some(parent) = ca.parent
+            && self.ca(parent)?.is_none()
+        {
+            return Err(unknown_ca(parent));
+        }
+        self.conn
+            .prepare_cached(
+                "INSERT INTO cas (name, name_key, certificate, parent, is_default, imported, \
+                 created) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)",
+            )?
+            .execute(params![
+                ca.name,
+                ca_name_key(&ca.name),
+                ca.certificate.as_bytes().as_slice(),
+                ca.parent.map(sql_ca_id),
+                ca.imported,
+                unix_seconds(ca.created),
+            ])?;
+        stored_ca_id(self.conn.last_insert_rowid())
+    }
+
+    fn set_ca_certificate(&mut self, id: CaId, certificate: &Thumbprint) -> Result<()> {
+        let n = self
+            .conn
+            .prepare_cached("UPDATE cas SET certificate = ?2 WHERE id = ?1")?
+            .execute(params![sql_ca_id(id), certificate.as_bytes().as_slice()])?;
+        if n == 0 {
+            return Err(unknown_ca(id));
+        }
+        Ok(())
+    }
+
+    fn set_default_ca(&mut self, id: CaId) -> Result<()> {
+        if self.ca(id)?.is_none() {
+            return Err(unknown_ca(id));
+        }
+        self.conn
+            .prepare_cached("UPDATE cas SET is_default = 0 WHERE is_default = 1 AND id != ?1")?
+            .execute([sql_ca_id(id)])?;
+        self.conn
+            .prepare_cached("UPDATE cas SET is_default = 1 WHERE id = ?1")?
+            .execute([sql_ca_id(id)])?;
+        Ok(())
+    }
+
+    fn delete_ca(&mut self, id: CaId) -> Result<bool> {
+        if self.ca(id)?.is_none() {
+            return Ok(false);
+        }
+        if self.count_issued_by(id)? > 0 {
+            return Err(Error::InvalidArgument(format!(
+                "CA {id} still has issued certificates on record"
+            )));
+        }
+        let children = self
+            .conn
+            .prepare_cached("SELECT 1 FROM cas WHERE parent = ?1")?
+            .exists([sql_ca_id(id)])?;
+        if children {
+            return Err(Error::InvalidArgument(format!(
+                "CA {id} is the parent of another stored CA"
+            )));
+        }
+        let n = self
+            .conn
+            .prepare_cached("DELETE FROM cas WHERE id = ?1")?
+            .execute([sql_ca_id(id)])?;
+        Ok(n > 0)
+    }
+
+    fn insert_issued(&mut self, record: &IssuedRecord) -> Result<()> {
+        if self.ca(record.ca)?.is_none() {
+            return Err(unknown_ca(record.ca));
+        }
+        let n = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO issued (ca, serial, subject, email, thumbprint, not_before, \
+                 not_after, issued_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+                 ON CONFLICT (ca, serial) DO NOTHING",
+            )?
+            .execute(params![
+                sql_ca_id(record.ca),
+                record.serial.as_bytes(),
+                record.subject,
+                record.email,
+                record.thumbprint.as_bytes().as_slice(),
+                unix_seconds(record.not_before),
+                unix_seconds(record.not_after),
+                unix_seconds(record.issued_at),
+            ])?;
+        if n == 0 {
+            return Err(duplicate_serial(record.ca, &record.serial));
+        }
+        Ok(())
+    }
+
+    fn delete_issued(&mut self, ca: CaId, serial: &Serial) -> Result<bool> {
+        let n = self
+            .conn
+            .prepare_cached("DELETE FROM issued WHERE ca = ?1 AND serial = ?2")?
+            .execute(params![sql_ca_id(ca), serial.as_bytes()])?;
+        Ok(n > 0)
+    }
+
+    fn put_ctl_entry(&mut self, entry: &CtlEntry) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO ctl (thumbprint, status, allow_expired) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (thumbprint) DO UPDATE SET status = excluded.status, \
+                 allow_expired = excluded.allow_expired",
+            )?
+            .execute(params![
+                entry.thumbprint.as_bytes().as_slice(),
+                entry.status.as_str(),
+                entry.allow_expired,
+            ])?;
+        Ok(())
+    }
+
+    fn delete_ctl_entry(&mut self, thumbprint: &Thumbprint) -> Result<bool> {
+        let n = self
+            .conn
+            .prepare_cached("DELETE FROM ctl WHERE thumbprint = ?1")?
             .execute([thumbprint.as_bytes().as_slice()])?;
         Ok(n > 0)
     }

@@ -63,6 +63,41 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX roots_subject ON roots (subject_der);
     CREATE INDEX roots_ski ON roots (ski);
     ",
+    // 2: certificate authorities, issued certificates, Certificate Trust List.
+    "
+    CREATE TABLE cas (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused
+        name        TEXT NOT NULL,
+        name_key    TEXT NOT NULL UNIQUE,               -- lower-cased name: unique CA names
+        certificate BLOB NOT NULL,                      -- SHA-512 thumbprint of the current cert
+        parent      INTEGER REFERENCES cas (id),
+        is_default  INTEGER NOT NULL DEFAULT 0,
+        imported    INTEGER NOT NULL,
+        created     INTEGER NOT NULL                    -- Unix seconds
+    );
+    -- At most one default CA.
+    CREATE UNIQUE INDEX cas_one_default ON cas (is_default) WHERE is_default = 1;
+
+    CREATE TABLE issued (
+        ca          INTEGER NOT NULL REFERENCES cas (id),
+        serial      BLOB NOT NULL,                      -- big-endian magnitude
+        subject     TEXT NOT NULL,
+        email       TEXT,
+        thumbprint  BLOB NOT NULL,
+        not_before  INTEGER NOT NULL,
+        not_after   INTEGER NOT NULL,
+        issued_at   INTEGER NOT NULL,
+        PRIMARY KEY (ca, serial)                        -- serials unique per issuer
+    ) WITHOUT ROWID;
+    CREATE INDEX issued_email ON issued (email);
+    CREATE INDEX issued_thumbprint ON issued (thumbprint);
+
+    CREATE TABLE ctl (
+        thumbprint    BLOB PRIMARY KEY,                 -- SHA-512 of the certificate
+        status        TEXT NOT NULL CHECK (status IN ('whitelisted', 'blacklisted')),
+        allow_expired INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this library writes and understands.

@@ -1,0 +1,167 @@
+//! Certificate issuance, hermes-pki beside OpenSSL (the `openssl` crate) in the same run.
+//!
+//! Groups, each with a `hermes-pki` and an `openssl` function doing the same work:
+//! - `ca_issue_pregenerated_key`: issue one end-user S/MIME certificate (subject with email,
+//!   SAN, keyUsage, EKU, key identifiers, random serial) for an existing RSA-2048 key, signed
+//!   by an RSA-2048 CA with SHA-256. hermes-pki also records the issuance, the certificate and
+//!   the (copied) key in a `MemoryStore` transaction; OpenSSL only builds and signs.
+//! - `ca_issue_rsa2048_keygen`: the same with a new RSA-2048 key generated each time.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use hermes_pki::ca::{CaSpec, CertificateAuthority, DistinguishedName, IssueSpec};
+use hermes_pki::key::{KeySpec, PrivateKey};
+use hermes_pki::store::MemoryStore;
+use hermes_pki::time::SystemClock;
+use openssl::asn1::Asn1Time;
+use openssl::bn::{BigNum, MsbOption};
+use openssl::hash::MessageDigest;
+use openssl::pkey::{PKey, Private};
+use openssl::rsa::Rsa;
+use openssl::x509::extension::{
+    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName,
+    SubjectKeyIdentifier,
+};
+use openssl::x509::{X509, X509NameBuilder};
+
+/// An RSA-2048 CA made by OpenSSL: its certificate and key.
+fn openssl_ca() -> (X509, PKey<Private>) {
+    let key = PKey::from_rsa(Rsa::generate(2048).expect("rsa")).expect("pkey");
+    let mut name = X509NameBuilder::new().expect("name");
+    name.append_entry_by_text("CN", "Bench Root CA").expect("cn");
+    let name = name.build();
+    let mut b = X509::builder().expect("builder");
+    b.set_version(2).expect("v3");
+    b.set_serial_number(&BigNum::from_u32(1).expect("bn").to_asn1_integer().expect("int"))
+        .expect("serial");
+    b.set_subject_name(&name).expect("subject");
+    b.set_issuer_name(&name).expect("issuer");
+    b.set_pubkey(&key).expect("pubkey");
+    b.set_not_before(&Asn1Time::days_from_now(0).expect("t")).expect("nb");
+    b.set_not_after(&Asn1Time::days_from_now(1825).expect("t")).expect("na");
+    b.append_extension(BasicConstraints::new().critical().ca().build().expect("bc"))
+        .expect("bc");
+    let ski = SubjectKeyIdentifier::new()
+        .build(&b.x509v3_context(None, None))
+        .expect("ski");
+    b.append_extension(ski).expect("ski");
+    b.sign(&key, MessageDigest::sha256()).expect("sign");
+    (b.build(), key)
+}
+
+/// What the OpenSSL side does per issuance: subject, random 128-bit serial, validity, the same
+/// extensions, SHA-256 signature.
+fn openssl_issue(ca: &X509, ca_key: &PKey<Private>, key: &PKey<Private>, n: u64) -> X509 {
+    let email = format!("user{n}@example.com");
+    let mut name = X509NameBuilder::new().expect("name");
+    name.append_entry_by_text("CN", "Bench User").expect("cn");
+    name.append_entry_by_text("emailAddress", &email).expect("e");
+    let name = name.build();
+    let mut b = X509::builder().expect("builder");
+    b.set_version(2).expect("v3");
+    let mut serial = BigNum::new().expect("bn");
+    serial.rand(127, MsbOption::MAYBE_ZERO, false).expect("rand");
+    b.set_serial_number(&serial.to_asn1_integer().expect("int")).expect("serial");
+    b.set_subject_name(&name).expect("subject");
+    b.set_issuer_name(ca.subject_name()).expect("issuer");
+    b.set_pubkey(key).expect("pubkey");
+    b.set_not_before(&Asn1Time::days_from_now(0).expect("t")).expect("nb");
+    b.set_not_after(&Asn1Time::days_from_now(365).expect("t")).expect("na");
+    b.append_extension(BasicConstraints::new().critical().build().expect("bc"))
+        .expect("bc");
+    b.append_extension(
+        KeyUsage::new()
+            .critical()
+            .digital_signature()
+            .key_encipherment()
+            .build()
+            .expect("ku"),
+    )
+    .expect("ku");
+    b.append_extension(ExtendedKeyUsage::new().email_protection().build().expect("eku"))
+        .expect("eku");
+    let ctx = b.x509v3_context(Some(ca), None);
+    let san = SubjectAlternativeName::new().email(&email).build(&ctx).expect("san");
+    let ski = SubjectKeyIdentifier::new().build(&ctx).expect("ski");
+    let aki = AuthorityKeyIdentifier::new().keyid(true).build(&ctx).expect("aki");
+    b.append_extension(san).expect("san");
+    b.append_extension(ski).expect("ski");
+    b.append_extension(aki).expect("aki");
+    b.sign(ca_key, MessageDigest::sha256()).expect("sign");
+    b.build()
+}
+
+fn hermes_ca(store: &MemoryStore) -> CertificateAuthority<'_, MemoryStore> {
+    let ca = CertificateAuthority::new(store);
+    ca.create(
+        &CaSpec::new(DistinguishedName::new("Bench Root CA")).key(KeySpec::Rsa(2048)),
+        &SystemClock,
+    )
+    .expect("creates a CA");
+    ca
+}
+
+fn issue_pregenerated_key(c: &mut Criterion) {
+    let store = MemoryStore::new();
+    let ca = hermes_ca(&store);
+    let key_der = PrivateKey::generate(KeySpec::Rsa(2048))
+        .expect("key")
+        .to_pkcs8_der()
+        .expect("der");
+    let (o_ca, o_ca_key) = openssl_ca();
+    let o_key = PKey::from_rsa(Rsa::generate(2048).expect("rsa")).expect("pkey");
+
+    let mut group = c.benchmark_group("ca_issue_pregenerated_key");
+    let mut n = 0u64;
+    group.bench_function("hermes-pki", |b| {
+        b.iter_batched(
+            || PrivateKey::from_pkcs8_der(&key_der).expect("key copy"),
+            |key| {
+                n += 1;
+                let spec = IssueSpec::new(format!("user{n}@example.com"), "Bench User");
+                black_box(ca.issue_with_key(&spec, key, &SystemClock).expect("issues"))
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    let mut n = 0u64;
+    group.bench_function("openssl", |b| {
+        b.iter(|| {
+            n += 1;
+            black_box(openssl_issue(&o_ca, &o_ca_key, &o_key, n))
+        })
+    });
+    group.finish();
+}
+
+fn issue_rsa2048_keygen(c: &mut Criterion) {
+    let store = MemoryStore::new();
+    let ca = hermes_ca(&store);
+    let (o_ca, o_ca_key) = openssl_ca();
+    let mut group = c.benchmark_group("ca_issue_rsa2048_keygen");
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(20));
+    let mut n = 0u64;
+    group.bench_function("hermes-pki", |b| {
+        b.iter(|| {
+            n += 1;
+            let spec = IssueSpec::new(format!("user{n}@example.com"), "Bench User");
+            black_box(ca.issue(&spec, &SystemClock).expect("issues"))
+        })
+    });
+    let mut n = 0u64;
+    group.bench_function("openssl", |b| {
+        b.iter(|| {
+            n += 1;
+            let key = PKey::from_rsa(Rsa::generate(2048).expect("rsa")).expect("pkey");
+            black_box(openssl_issue(&o_ca, &o_ca_key, &key, n))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, issue_pregenerated_key, issue_rsa2048_keygen);
+criterion_main!(benches);

@@ -1,0 +1,2 @@
+//! PKCS#12 benchmarks (placeholder until written).
+fn main() {}

@@ -1,0 +1,1 @@
+//! PKCS#12 (stub in the CA work copy).
