@@ -39,6 +39,21 @@ trap 'rm -rf "$seeds"' EXIT
         -outform DER -out ec.enc.p8
     openssl pkcs8 -topk8 -in ed.key -scrypt -scrypt_N 1024 -scrypt_r 8 -scrypt_p 1 \
         -passout pass:password -outform DER -out ed.scrypt.p8
+    # PKCS#12 with the fuzz target's password and an iteration count within its limits.
+    openssl pkcs12 -export -in ec.pem -inkey ec.key -certfile rsa.pem -name seed -iter 1000 \
+        -passout pass:password -out default.p12
+    openssl pkcs12 -export -in ec.pem -inkey ec.key -legacy -iter 1000 \
+        -passout pass:password -out legacy.p12
+    openssl pkcs12 -export -in rsa.pem -inkey rsa.key -nomac -iter 1000 \
+        -passout pass:password -out nomac.p12
+    openssl pkcs12 -export -in ec.pem -inkey ec.key -keypbe NONE -certpbe NONE -iter 1000 \
+        -passout pass: -out plain.p12
+    # CA import: two bytes (big-endian) giving the length of the certificate part, then the key.
+    for pair in "ec.pem ec.key" "rsa.der rsa.pkcs1.pem" "rsa.pem ec.key"; do
+        set -- $pair
+        python3 -c 'import sys; c = open(sys.argv[1], "rb").read(); k = open(sys.argv[2], "rb").read(); sys.stdout.buffer.write(len(c).to_bytes(2, "big") + c + k)' \
+            "$1" "$2" > "ca-${1%.*}-${2%.*}.bin"
+    done
 )
 
 seed() { # seed TARGET FILE...
@@ -52,12 +67,14 @@ seed pkcs7 bundle.p7b
 seed load_auto rsa.pem rsa.der bundle.p7b bundle.p7b.pem mixed.pem
 seed pkcs8 rsa.p8 ec.p8 ed.p8 rsa.key ec.key rsa.pkcs1.pem
 seed encrypted_pkcs8 ec.enc.p8 ed.scrypt.p8
+seed pkcs12 default.p12 legacy.p12 nomac.p12 plain.p12
+seed ca_import ca-ec-ec.bin ca-rsa-rsa.pkcs1.bin ca-rsa-ec.bin
 
 echo "== building fuzz targets"
 cargo fuzz build -O
 
 log=$(mktemp)
-for target in pem_bundle der_certificate pkcs7 load_auto pkcs8 encrypted_pkcs8; do
+for target in pem_bundle der_certificate pkcs7 load_auto pkcs8 encrypted_pkcs8 pkcs12 ca_import; do
     echo "== fuzzing $target for ${seconds}s"
     if ! cargo fuzz run -O "$target" "fuzz/corpus/$target" -- \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 \

@@ -24,9 +24,9 @@ if ((${#missing[@]})); then
     apt-get install -y -q "${missing[@]}"
 fi
 
-echo "== setup: .venv with maturin and pytest"
+echo "== setup: .venv with maturin, pytest and cryptography (PKCS#12 interop tests)"
 if [[ ! -x .venv/bin/python ]]; then python3 -m venv .venv; fi
-.venv/bin/python -m pip install -q --disable-pip-version-check "maturin>=1.9.4,<2" "pytest>=8"
+.venv/bin/python -m pip install -q --disable-pip-version-check "maturin>=1.9.4,<2" "pytest>=8" "cryptography>=42"
 
 names=() results=() times=()
 failed=0

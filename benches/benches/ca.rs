@@ -31,17 +31,25 @@ use openssl::x509::{X509, X509NameBuilder};
 fn openssl_ca() -> (X509, PKey<Private>) {
     let key = PKey::from_rsa(Rsa::generate(2048).expect("rsa")).expect("pkey");
     let mut name = X509NameBuilder::new().expect("name");
-    name.append_entry_by_text("CN", "Bench Root CA").expect("cn");
+    name.append_entry_by_text("CN", "Bench Root CA")
+        .expect("cn");
     let name = name.build();
     let mut b = X509::builder().expect("builder");
     b.set_version(2).expect("v3");
-    b.set_serial_number(&BigNum::from_u32(1).expect("bn").to_asn1_integer().expect("int"))
-        .expect("serial");
+    b.set_serial_number(
+        &BigNum::from_u32(1)
+            .expect("bn")
+            .to_asn1_integer()
+            .expect("int"),
+    )
+    .expect("serial");
     b.set_subject_name(&name).expect("subject");
     b.set_issuer_name(&name).expect("issuer");
     b.set_pubkey(&key).expect("pubkey");
-    b.set_not_before(&Asn1Time::days_from_now(0).expect("t")).expect("nb");
-    b.set_not_after(&Asn1Time::days_from_now(1825).expect("t")).expect("na");
+    b.set_not_before(&Asn1Time::days_from_now(0).expect("t"))
+        .expect("nb");
+    b.set_not_after(&Asn1Time::days_from_now(1825).expect("t"))
+        .expect("na");
     b.append_extension(BasicConstraints::new().critical().ca().build().expect("bc"))
         .expect("bc");
     let ski = SubjectKeyIdentifier::new()
@@ -58,18 +66,24 @@ fn openssl_issue(ca: &X509, ca_key: &PKey<Private>, key: &PKey<Private>, n: u64)
     let email = format!("user{n}@example.com");
     let mut name = X509NameBuilder::new().expect("name");
     name.append_entry_by_text("CN", "Bench User").expect("cn");
-    name.append_entry_by_text("emailAddress", &email).expect("e");
+    name.append_entry_by_text("emailAddress", &email)
+        .expect("e");
     let name = name.build();
     let mut b = X509::builder().expect("builder");
     b.set_version(2).expect("v3");
     let mut serial = BigNum::new().expect("bn");
-    serial.rand(127, MsbOption::MAYBE_ZERO, false).expect("rand");
-    b.set_serial_number(&serial.to_asn1_integer().expect("int")).expect("serial");
+    serial
+        .rand(127, MsbOption::MAYBE_ZERO, false)
+        .expect("rand");
+    b.set_serial_number(&serial.to_asn1_integer().expect("int"))
+        .expect("serial");
     b.set_subject_name(&name).expect("subject");
     b.set_issuer_name(ca.subject_name()).expect("issuer");
     b.set_pubkey(key).expect("pubkey");
-    b.set_not_before(&Asn1Time::days_from_now(0).expect("t")).expect("nb");
-    b.set_not_after(&Asn1Time::days_from_now(365).expect("t")).expect("na");
+    b.set_not_before(&Asn1Time::days_from_now(0).expect("t"))
+        .expect("nb");
+    b.set_not_after(&Asn1Time::days_from_now(365).expect("t"))
+        .expect("na");
     b.append_extension(BasicConstraints::new().critical().build().expect("bc"))
         .expect("bc");
     b.append_extension(
@@ -81,12 +95,23 @@ fn openssl_issue(ca: &X509, ca_key: &PKey<Private>, key: &PKey<Private>, n: u64)
             .expect("ku"),
     )
     .expect("ku");
-    b.append_extension(ExtendedKeyUsage::new().email_protection().build().expect("eku"))
-        .expect("eku");
+    b.append_extension(
+        ExtendedKeyUsage::new()
+            .email_protection()
+            .build()
+            .expect("eku"),
+    )
+    .expect("eku");
     let ctx = b.x509v3_context(Some(ca), None);
-    let san = SubjectAlternativeName::new().email(&email).build(&ctx).expect("san");
+    let san = SubjectAlternativeName::new()
+        .email(&email)
+        .build(&ctx)
+        .expect("san");
     let ski = SubjectKeyIdentifier::new().build(&ctx).expect("ski");
-    let aki = AuthorityKeyIdentifier::new().keyid(true).build(&ctx).expect("aki");
+    let aki = AuthorityKeyIdentifier::new()
+        .keyid(true)
+        .build(&ctx)
+        .expect("aki");
     b.append_extension(san).expect("san");
     b.append_extension(ski).expect("ski");
     b.append_extension(aki).expect("aki");

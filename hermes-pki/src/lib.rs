@@ -29,6 +29,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod bundle;
 pub mod ca;
 pub mod cert;
 pub mod error;

@@ -85,7 +85,11 @@ pub fn add_years(t: SystemTime, years: i64) -> SystemTime {
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
     let y = y.saturating_add(years);
-    let d = if m == 2 && d == 29 && !is_leap(y) { 28 } else { d };
+    let d = if m == 2 && d == 29 && !is_leap(y) {
+        28
+    } else {
+        d
+    };
     from_unix_seconds(
         days_from_civil(y, m, d)
             .saturating_mul(86_400)

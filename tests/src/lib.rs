@@ -348,3 +348,58 @@ pub fn p7b(dir: &Path, certs: &[&Path], pem: bool) -> Vec<u8> {
     args.extend(["-outform", if pem { "PEM" } else { "DER" }]);
     openssl(&args, dir)
 }
+
+/// `openssl pkcs12 -export` of `issued` (certificate and key) with the extra certificates
+/// `chain` (`-certfile`, in one PEM file), password `password` and further options `extra`
+/// (e.g. `["-legacy"]`, `["-nomac"]`); returns the DER file.
+pub fn pkcs12_export(
+    dir: &Path,
+    issued: &Issued,
+    chain: &[&Path],
+    password: &str,
+    extra: &[&str],
+) -> Vec<u8> {
+    let pass = format!("pass:{password}");
+    let mut args = vec![
+        "pkcs12",
+        "-export",
+        "-in",
+        path_str(&issued.cert),
+        "-inkey",
+        path_str(&issued.key),
+        "-passout",
+        &pass,
+    ];
+    let bundle = dir.join("pkcs12-chain.pem");
+    if !chain.is_empty() {
+        let mut pem = Vec::new();
+        for c in chain {
+            pem.extend(std::fs::read(c).unwrap());
+        }
+        std::fs::write(&bundle, pem).unwrap();
+        args.extend(["-certfile", path_str(&bundle)]);
+    }
+    args.extend(extra);
+    openssl(&args, dir)
+}
+
+/// A Python interpreter that can `import cryptography`: the workspace's `.venv` (made by
+/// `scripts/test.sh`) if it has it, else `python3` from `PATH`. Panics, saying how to get one,
+/// if neither has it.
+pub fn python_with_cryptography() -> PathBuf {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
+    for candidate in [venv, PathBuf::from("python3")] {
+        let ok = Command::new(&candidate)
+            .args(["-c", "import cryptography"])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+        if ok {
+            return candidate;
+        }
+    }
+    panic!(
+        "no Python with the `cryptography` package: run scripts/test.sh (it installs it into \
+         .venv) or `python3 -m pip install cryptography`"
+    )
+}

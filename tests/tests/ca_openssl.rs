@@ -43,7 +43,10 @@ fn assert_verifies(dir: &Path, root: &str, untrusted: Option<&str>, leaf: &str) 
         }
         args.push(leaf);
         let (ok, text) = verify(dir, &args);
-        assert!(ok && text.contains(": OK"), "openssl verify {purpose}: {text}");
+        assert!(
+            ok && text.contains(": OK"),
+            "openssl verify {purpose}: {text}"
+        );
     }
 }
 
@@ -69,14 +72,18 @@ fn root_and_intermediate_made_here_verify_with_openssl() {
     assert!(ok, "{text}");
     let text = String::from_utf8(openssl(&["x509", "-in", &root, "-noout", "-text"], d)).unwrap();
     assert!(
-        text.contains("X509v3 Basic Constraints: critical")
-            && text.contains("CA:TRUE, pathlen:1"),
+        text.contains("X509v3 Basic Constraints: critical") && text.contains("CA:TRUE, pathlen:1"),
         "{text}"
     );
-    assert!(text.contains("X509v3 Key Usage: critical") && text.contains("Certificate Sign, CRL Sign"));
+    assert!(
+        text.contains("X509v3 Key Usage: critical") && text.contains("Certificate Sign, CRL Sign")
+    );
     assert!(text.contains("sha256WithRSAEncryption"));
 
-    for (i, key) in [KeySpec::Rsa(2048), KeySpec::EcP256, KeySpec::EcP384].into_iter().enumerate() {
+    for (i, key) in [KeySpec::Rsa(2048), KeySpec::EcP256, KeySpec::EcP384]
+        .into_iter()
+        .enumerate()
+    {
         let issued = ca
             .issue(
                 &IssueSpec::new(format!("user{i}@example.com"), format!("User {i}"))
@@ -89,9 +96,15 @@ fn root_and_intermediate_made_here_verify_with_openssl() {
         assert_verifies(d, &root, Some(&inter), &leaf);
         let text =
             String::from_utf8(openssl(&["x509", "-in", &leaf, "-noout", "-text"], d)).unwrap();
-        assert!(text.contains(&format!("email:user{i}@example.com")), "{text}");
+        assert!(
+            text.contains(&format!("email:user{i}@example.com")),
+            "{text}"
+        );
         assert!(text.contains("E-mail Protection"), "{text}");
-        assert!(text.contains("URI:http://crl.example.com/mail.crl"), "{text}");
+        assert!(
+            text.contains("URI:http://crl.example.com/mail.crl"),
+            "{text}"
+        );
         // The key openssl sees in the certificate is the one we hand out.
         std::fs::write(
             d.join(format!("user{i}.key")),
@@ -147,11 +160,38 @@ fn external_ca_made_by_openssl_imports_and_issues() {
     let d = dir.path();
     let ext = "basicConstraints = critical, CA:TRUE\nkeyUsage = critical, keyCertSign, cRLSign\n\
                subjectKeyIdentifier = hash";
-    let rsa = self_signed(d, "extrsa", KeyKind::Rsa(2048), "/CN=OpenSSL RSA CA/O=Elsewhere", ext);
+    let rsa = self_signed(
+        d,
+        "extrsa",
+        KeyKind::Rsa(2048),
+        "/CN=OpenSSL RSA CA/O=Elsewhere",
+        ext,
+    );
     let ec = self_signed(d, "extec", KeyKind::P256, "/CN=OpenSSL EC CA", ext);
     // A PKCS#1 ("traditional") copy of the RSA key, and the certificate as DER.
-    openssl(&["rsa", "-in", "extrsa.key", "-traditional", "-out", "extrsa.pkcs1.pem"], d);
-    openssl(&["x509", "-in", "extrsa.pem", "-outform", "DER", "-out", "extrsa.der"], d);
+    openssl(
+        &[
+            "rsa",
+            "-in",
+            "extrsa.key",
+            "-traditional",
+            "-out",
+            "extrsa.pkcs1.pem",
+        ],
+        d,
+    );
+    openssl(
+        &[
+            "x509",
+            "-in",
+            "extrsa.pem",
+            "-outform",
+            "DER",
+            "-out",
+            "extrsa.der",
+        ],
+        d,
+    );
     let leaf = issue(
         d,
         "leaf",
@@ -174,19 +214,35 @@ fn external_ca_made_by_openssl_imports_and_issues() {
     // Refusals: mismatched key, not a CA, garbage certificate, garbage key.
     let cases: [(Vec<u8>, Vec<u8>, ErrorKind); 4] = [
         (rsa.pem(), read("extec.key"), ErrorKind::KeyMismatch),
-        (leaf.pem(), std::fs::read(&leaf.key).unwrap(), ErrorKind::NotCa),
-        (b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".to_vec(), read("extrsa.key"), ErrorKind::Parse),
+        (
+            leaf.pem(),
+            std::fs::read(&leaf.key).unwrap(),
+            ErrorKind::NotCa,
+        ),
+        (
+            b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".to_vec(),
+            read("extrsa.key"),
+            ErrorKind::Parse,
+        ),
         (rsa.pem(), b"not a key".to_vec(), ErrorKind::InvalidKey),
     ];
     for (cert, key, kind) in cases {
-        let e = ca.import(&cert, &key, None, false, &SystemClock).unwrap_err();
+        let e = ca
+            .import(&cert, &key, None, false, &SystemClock)
+            .unwrap_err();
         assert_eq!(e.kind(), kind, "{e}");
         assert_eq!(count(&store), empty, "a refusal stored something");
     }
 
     // DER certificate with a PKCS#1 key; PEM certificate with a PKCS#8 key.
     let a = ca
-        .import(&read("extrsa.der"), &read("extrsa.pkcs1.pem"), None, false, &SystemClock)
+        .import(
+            &read("extrsa.der"),
+            &read("extrsa.pkcs1.pem"),
+            None,
+            false,
+            &SystemClock,
+        )
         .unwrap();
     let b = ca
         .import(&ec.pem(), &read("extec.key"), None, true, &SystemClock)
@@ -196,7 +252,9 @@ fn external_ca_made_by_openssl_imports_and_issues() {
     for (id, root) in [(a.id, "extrsa.pem"), (b.id, "extec.pem")] {
         let issued = ca
             .issue(
-                &IssueSpec::new("bob@example.org", "Bob").ca(id).key(KeySpec::EcP256),
+                &IssueSpec::new("bob@example.org", "Bob")
+                    .ca(id)
+                    .key(KeySpec::EcP256),
                 &SystemClock,
             )
             .unwrap();
@@ -227,7 +285,11 @@ fn two_processes_issuing_at_once_lose_nothing_and_repeat_no_serial() {
         .iter()
         .map(|prefix| {
             Command::new(env!("CARGO_BIN_EXE_ca_issuer"))
-                .args([store_dir.to_str().unwrap(), prefix, &PER_PROCESS.to_string()])
+                .args([
+                    store_dir.to_str().unwrap(),
+                    prefix,
+                    &PER_PROCESS.to_string(),
+                ])
                 .spawn()
                 .expect("spawn ca_issuer")
         })
@@ -238,7 +300,11 @@ fn two_processes_issuing_at_once_lose_nothing_and_repeat_no_serial() {
     }
     let store = SqliteStore::open_default(&store_dir).unwrap();
     let records = store.read_transaction(|tx| tx.issued_by(ca_id)).unwrap();
-    assert_eq!(records.len(), 2 * PER_PROCESS, "every issuance was recorded");
+    assert_eq!(
+        records.len(),
+        2 * PER_PROCESS,
+        "every issuance was recorded"
+    );
     let serials: HashSet<_> = records.iter().map(|r| r.serial.clone()).collect();
     assert_eq!(serials.len(), 2 * PER_PROCESS, "no serial repeated");
     let emails: HashSet<_> = records.iter().filter_map(|r| r.email.clone()).collect();
@@ -249,7 +315,10 @@ fn two_processes_issuing_at_once_lose_nothing_and_repeat_no_serial() {
             for r in &records {
                 let cert = tx.certificate(&r.thumbprint)?.expect("certificate stored");
                 assert_eq!(cert.serial(), &r.serial);
-                assert!(tx.key_for_certificate(&r.thumbprint)?.is_some(), "key stored");
+                assert!(
+                    tx.key_for_certificate(&r.thumbprint)?.is_some(),
+                    "key stored"
+                );
             }
             Ok(())
         })

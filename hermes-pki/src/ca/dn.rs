@@ -165,8 +165,10 @@ impl DistinguishedName {
     /// The attributes in certificate order (most significant first).
     fn attributes(&self) -> Result<Vec<(ObjectIdentifier, Any)>> {
         let utf8 = |s: &str| -> Result<Any> {
-            Any::encode_from(&Utf8StringRef::new(s).map_err(|e| Error::InvalidArgument(e.to_string()))?)
-                .map_err(|e| Error::InvalidArgument(e.to_string()))
+            Any::encode_from(
+                &Utf8StringRef::new(s).map_err(|e| Error::InvalidArgument(e.to_string()))?,
+            )
+            .map_err(|e| Error::InvalidArgument(e.to_string()))
         };
         let mut out = Vec::new();
         if let Some(c) = &self.country {
@@ -188,16 +190,18 @@ impl DistinguishedName {
             }
         }
         out.push((OID_CN, utf8(&self.common_name)?));
-        for (oid, v) in [(OID_GIVEN_NAME, &self.given_name), (OID_SURNAME, &self.surname)] {
+        for (oid, v) in [
+            (OID_GIVEN_NAME, &self.given_name),
+            (OID_SURNAME, &self.surname),
+        ] {
             if let Some(v) = v {
                 out.push((oid, utf8(v)?));
             }
         }
         if let Some(e) = &self.email {
             let e = crate::cert::normalize_email(e)?;
-            let ia5 = Ia5StringRef::new(&e).map_err(|_| {
-                Error::InvalidArgument(format!("email address {e:?} is not ASCII"))
-            })?;
+            let ia5 = Ia5StringRef::new(&e)
+                .map_err(|_| Error::InvalidArgument(format!("email address {e:?} is not ASCII")))?;
             out.push((
                 OID_EMAIL,
                 Any::encode_from(&ia5).map_err(|e| Error::InvalidArgument(e.to_string()))?,
@@ -255,7 +259,11 @@ impl std::fmt::Display for DistinguishedName {
 }
 
 fn allowed(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, ' ' | '\'' | '-' | '.' | ',' | '&' | '(' | ')' | '/' | '+' | '_' | '@' | ':')
+    c.is_alphanumeric()
+        || matches!(
+            c,
+            ' ' | '\'' | '-' | '.' | ',' | '&' | '(' | ')' | '/' | '+' | '_' | '@' | ':'
+        )
 }
 
 fn check_text(field: &str, value: &str, max: usize) -> Result<()> {
@@ -289,22 +297,68 @@ mod tests {
 
     #[test]
     fn fields_are_checked() {
-        assert!(DistinguishedName::new("Müller & Söhne (Root) CA").validate().is_ok());
-        for bad in ["", " CA", "CA ", "a\"b", "x=y", "semi;colon", "new\nline", "back\\slash"] {
+        assert!(
+            DistinguishedName::new("Müller & Söhne (Root) CA")
+                .validate()
+                .is_ok()
+        );
+        for bad in [
+            "",
+            " CA",
+            "CA ",
+            "a\"b",
+            "x=y",
+            "semi;colon",
+            "new\nline",
+            "back\\slash",
+        ] {
             let e = DistinguishedName::new(bad).validate().unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{bad:?}");
         }
         let long = "x".repeat(65);
         assert!(DistinguishedName::new(long).validate().is_err());
-        assert!(DistinguishedName::new("CA").locality("y".repeat(128)).validate().is_ok());
-        assert!(DistinguishedName::new("CA").organization("O<").validate().is_err());
-        assert!(DistinguishedName::new("CA").country("nl").validate().is_ok());
+        assert!(
+            DistinguishedName::new("CA")
+                .locality("y".repeat(128))
+                .validate()
+                .is_ok()
+        );
+        assert!(
+            DistinguishedName::new("CA")
+                .organization("O<")
+                .validate()
+                .is_err()
+        );
+        assert!(
+            DistinguishedName::new("CA")
+                .country("nl")
+                .validate()
+                .is_ok()
+        );
         for c in ["XX", "D", "DEU", "1A", ""] {
-            assert!(DistinguishedName::new("CA").country(c).validate().is_err(), "{c}");
+            assert!(
+                DistinguishedName::new("CA").country(c).validate().is_err(),
+                "{c}"
+            );
         }
-        assert!(DistinguishedName::new("CA").email("a@b@c").validate().is_err());
-        assert!(DistinguishedName::new("CA").email("jörg@example.com").validate().is_err());
-        assert!(DistinguishedName::new("CA").email("a@Bücher.example").validate().is_ok());
+        assert!(
+            DistinguishedName::new("CA")
+                .email("a@b@c")
+                .validate()
+                .is_err()
+        );
+        assert!(
+            DistinguishedName::new("CA")
+                .email("jörg@example.com")
+                .validate()
+                .is_err()
+        );
+        assert!(
+            DistinguishedName::new("CA")
+                .email("a@Bücher.example")
+                .validate()
+                .is_ok()
+        );
     }
 
     #[test]
@@ -322,7 +376,10 @@ mod tests {
             String::from(name.common_name().unwrap().unwrap()),
             "Alice Example"
         );
-        assert_eq!(name.email_address().unwrap().unwrap().as_str(), "Alice@example.com");
+        assert_eq!(
+            name.email_address().unwrap().unwrap().as_str(),
+            "Alice@example.com"
+        );
         assert_eq!(name.country().unwrap().unwrap().as_str(), "DE");
     }
 }

@@ -472,7 +472,8 @@ impl<'s, S: Store + ?Sized> CertificateAuthority<'s, S> {
         spec.name.validate()?;
         if let Some(i) = &spec.intermediate {
             i.validate()?;
-            if i.common_name().trim().to_lowercase() == spec.name.common_name().trim().to_lowercase()
+            if i.common_name().trim().to_lowercase()
+                == spec.name.common_name().trim().to_lowercase()
             {
                 return Err(Error::InvalidArgument(
                     "the root and the intermediate CA need different common names".into(),
@@ -611,7 +612,9 @@ impl<'s, S: Store + ?Sized> CertificateAuthority<'s, S> {
         let loaded = load_certificates(certificate);
         if loaded.certificates.is_empty() {
             return Err(match loaded.problems.into_iter().next() {
-                Some(p) => Error::malformed("CA certificate", format!("{}: {}", p.location, p.error)),
+                Some(p) => {
+                    Error::malformed("CA certificate", format!("{}: {}", p.location, p.error))
+                }
                 None => Error::Empty {
                     what: "CA certificate",
                 },
@@ -644,7 +647,11 @@ impl<'s, S: Store + ?Sized> CertificateAuthority<'s, S> {
         let name = name_of(&cert);
         let now = clock.now();
         self.store.transaction(|tx| {
-            if tx.cas()?.iter().any(|c| c.certificate == *cert.thumbprint()) {
+            if tx
+                .cas()?
+                .iter()
+                .any(|c| c.certificate == *cert.thumbprint())
+            {
                 return Err(Error::Duplicate(format!(
                     "the CA certificate {} is already a CA here",
                     cert.subject()
@@ -685,9 +692,8 @@ impl<'s, S: Store + ?Sized> CertificateAuthority<'s, S> {
             {
                 return Ok(ca);
             }
-            tx.ca_by_name(id_or_name)?.ok_or_else(|| {
-                Error::NotFound(format!("no CA with id or name {id_or_name:?}"))
-            })
+            tx.ca_by_name(id_or_name)?
+                .ok_or_else(|| Error::NotFound(format!("no CA with id or name {id_or_name:?}")))
         })
     }
 
@@ -737,7 +743,11 @@ impl<'s, S: Store + ?Sized> CertificateAuthority<'s, S> {
                     let parent = require_ca(tx, parent_id)?;
                     let parent_cert = stored_certificate(tx, &parent)?;
                     let parent_key = stored_key(tx, &parent)?;
-                    (parent_cert.subject_der().to_vec(), parent_key, Some(parent_id))
+                    (
+                        parent_cert.subject_der().to_vec(),
+                        parent_key,
+                        Some(parent_id),
+                    )
                 }
                 None if old.is_self_signed() => (old.subject_der().to_vec(), key, None),
                 None => {
@@ -863,72 +873,73 @@ impl<'s, S: Store + ?Sized> CertificateAuthority<'s, S> {
         let spki = key.public_key_der();
         let ski = key_identifier(&spki)?;
         let now = clock.now();
-        self.store.transaction(|tx| {
-            let ca = match spec.ca {
-                Some(id) => require_ca(tx, id)?,
-                None => tx.default_ca()?.ok_or_else(|| {
-                    Error::NotFound("there is no CA to issue from: create or import one".into())
-                })?,
-            };
-            let ca_cert = stored_certificate(tx, &ca)?;
-            if ca_cert.not_after() <= now {
-                return Err(Error::InvalidArgument(format!(
-                    "CA {} ({}) expired on {}; renew it before issuing",
-                    ca.id,
-                    ca.name,
-                    crate::time::to_rfc3339(ca_cert.not_after())
-                )));
-            }
-            let ca_key = stored_key(tx, &ca)?;
-            let scheme = scheme_for(&ca_key.algorithm(), spec.hash)?;
-            let not_after = add_days(now, i64::from(spec.days)).min(ca_cert.not_after());
-            let extensions = profile::smime_extensions(
-                &key.algorithm(),
-                &email,
-                &ski,
-                &ski_of(&ca_cert)?,
-                spec.crl_distribution_point.as_deref(),
-            )?;
-            let mut last = None;
-            for _ in 0..SERIAL_ATTEMPTS {
-                let serial = random_serial()?;
-                if tx.issued(ca.id, &serial)?.is_some() {
-                    continue;
+        self.store
+            .transaction(|tx| {
+                let ca = match spec.ca {
+                    Some(id) => require_ca(tx, id)?,
+                    None => tx.default_ca()?.ok_or_else(|| {
+                        Error::NotFound("there is no CA to issue from: create or import one".into())
+                    })?,
+                };
+                let ca_cert = stored_certificate(tx, &ca)?;
+                if ca_cert.not_after() <= now {
+                    return Err(Error::InvalidArgument(format!(
+                        "CA {} ({}) expired on {}; renew it before issuing",
+                        ca.id,
+                        ca.name,
+                        crate::time::to_rfc3339(ca_cert.not_after())
+                    )));
                 }
-                let cert = sign_certificate(
-                    TbsParts {
-                        serial: &serial,
-                        issuer_der: ca_cert.subject_der(),
-                        subject_der: &subject,
-                        spki_der: &spki,
-                        not_before: now,
-                        not_after,
-                        extensions: extensions.clone(),
-                    },
-                    &ca_key,
-                    scheme,
+                let ca_key = stored_key(tx, &ca)?;
+                let scheme = scheme_for(&ca_key.algorithm(), spec.hash)?;
+                let not_after = add_days(now, i64::from(spec.days)).min(ca_cert.not_after());
+                let extensions = profile::smime_extensions(
+                    &key.algorithm(),
+                    &email,
+                    &ski,
+                    &ski_of(&ca_cert)?,
+                    spec.crl_distribution_point.as_deref(),
                 )?;
-                let record = record_for(ca.id, &cert, Some(email.clone()), now);
-                match tx.insert_issued(&record) {
-                    Ok(()) => {
-                        tx.put_certificate(&cert)?;
-                        tx.put_key(&key)?;
-                        return Ok((cert, record, chain_of(tx, ca.id)?));
+                let mut last = None;
+                for _ in 0..SERIAL_ATTEMPTS {
+                    let serial = random_serial()?;
+                    if tx.issued(ca.id, &serial)?.is_some() {
+                        continue;
                     }
-                    Err(e) if e.kind() == ErrorKind::Duplicate => last = Some(e),
-                    Err(e) => return Err(e),
+                    let cert = sign_certificate(
+                        TbsParts {
+                            serial: &serial,
+                            issuer_der: ca_cert.subject_der(),
+                            subject_der: &subject,
+                            spki_der: &spki,
+                            not_before: now,
+                            not_after,
+                            extensions: extensions.clone(),
+                        },
+                        &ca_key,
+                        scheme,
+                    )?;
+                    let record = record_for(ca.id, &cert, Some(email.clone()), now);
+                    match tx.insert_issued(&record) {
+                        Ok(()) => {
+                            tx.put_certificate(&cert)?;
+                            tx.put_key(&key)?;
+                            return Ok((cert, record, chain_of(tx, ca.id)?));
+                        }
+                        Err(e) if e.kind() == ErrorKind::Duplicate => last = Some(e),
+                        Err(e) => return Err(e),
+                    }
                 }
-            }
-            Err(last.unwrap_or_else(|| {
-                Error::Crypto("could not draw an unused serial number".into())
-            }))
-        })
-        .map(|(certificate, record, chain)| Issued {
-            certificate,
-            key,
-            record,
-            chain,
-        })
+                Err(last.unwrap_or_else(|| {
+                    Error::Crypto("could not draw an unused serial number".into())
+                }))
+            })
+            .map(|(certificate, record, chain)| Issued {
+                certificate,
+                key,
+                record,
+                chain,
+            })
     }
 
     /// The CA's private key, when the configuration allows it
@@ -968,7 +979,9 @@ fn chain_of(tx: &dyn ReadTransaction, id: CaId) -> Result<Vec<Certificate>> {
     let mut next = Some(id);
     while let Some(id) = next {
         if out.len() >= 16 {
-            return Err(Error::Storage("the CA parent chain is longer than 16".into()));
+            return Err(Error::Storage(
+                "the CA parent chain is longer than 16".into(),
+            ));
         }
         let ca = require_ca(tx, id)?;
         out.push(stored_certificate(tx, &ca)?);

@@ -44,7 +44,11 @@ fn aki_ext(issuer_ski: &[u8]) -> Result<x509_cert::ext::Extension> {
 }
 
 /// The extensions of a CA certificate. `path_len`: how many CA certificates may follow it.
-pub(crate) fn ca_extensions(ski: &[u8], issuer_ski: &[u8], path_len: Option<u8>) -> Result<Extensions> {
+pub(crate) fn ca_extensions(
+    ski: &[u8],
+    issuer_ski: &[u8],
+    path_len: Option<u8>,
+) -> Result<Extensions> {
     let bc = BasicConstraints {
         ca: true,
         path_len_constraint: path_len,
@@ -127,7 +131,13 @@ pub(crate) fn check_crl_url(url: &str) -> Result<()> {
         .split("://")
         .nth(1)
         .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
-    if !scheme_ok || !host_ok || !url.is_ascii() || url.chars().any(|c| c.is_ascii_whitespace() || c.is_ascii_control()) {
+    if !scheme_ok
+        || !host_ok
+        || !url.is_ascii()
+        || url
+            .chars()
+            .any(|c| c.is_ascii_whitespace() || c.is_ascii_control())
+    {
         return Err(Error::InvalidArgument(format!(
             "CRL distribution point {url:?} is not an http:// or https:// URL"
         )));

@@ -10,8 +10,12 @@ fn clock() -> FixedClock {
 }
 
 fn ec_root(name: &str) -> CaSpec {
-    CaSpec::new(DistinguishedName::new(name).organization("Example").country("DE"))
-        .key(KeySpec::EcP256)
+    CaSpec::new(
+        DistinguishedName::new(name)
+            .organization("Example")
+            .country("DE"),
+    )
+    .key(KeySpec::EcP256)
 }
 
 fn alice() -> IssueSpec {
@@ -139,7 +143,11 @@ fn exactly_one_default() {
     let ca = CertificateAuthority::new(&store);
     let a = ca.create(&ec_root("A"), &clock()).unwrap().root().id;
     let b = ca.create(&ec_root("B"), &clock()).unwrap().root().id;
-    assert_eq!(ca.default_ca().unwrap().unwrap().id, a, "not asked: unchanged");
+    assert_eq!(
+        ca.default_ca().unwrap().unwrap().id,
+        a,
+        "not asked: unchanged"
+    );
     let c = ca
         .create(&ec_root("C").make_default(true), &clock())
         .unwrap()
@@ -157,7 +165,10 @@ fn exactly_one_default() {
     assert_eq!(defaults, vec![b]);
     let before = snapshot(&store);
     let missing = CaId::new(999).unwrap();
-    assert_eq!(ca.set_default(missing).unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(
+        ca.set_default(missing).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
     assert_eq!(snapshot(&store), before);
     // Deleting the default hands the flag to the lowest remaining id.
     ca.delete(b).unwrap();
@@ -191,7 +202,10 @@ fn create_refusals_store_nothing() {
         (ec_root("Zero").years(0), ErrorKind::InvalidArgument),
         (ec_root("Six").years(6), ErrorKind::InvalidArgument),
         (ec_root("Weak").key(KeySpec::Rsa(1024)), ErrorKind::Weak),
-        (ec_root("Odd").key(KeySpec::Rsa(8192)), ErrorKind::InvalidArgument),
+        (
+            ec_root("Odd").key(KeySpec::Rsa(8192)),
+            ErrorKind::InvalidArgument,
+        ),
         (ec_root("Sha1").hash(HashAlg::Sha1), ErrorKind::Weak),
         (ec_root("Ed").key(KeySpec::Ed25519), ErrorKind::Unsupported),
     ];
@@ -200,7 +214,9 @@ fn create_refusals_store_nothing() {
         assert_eq!(e.kind(), kind, "{spec:?}: {e}");
         assert_eq!(snapshot(&store), before, "{spec:?} changed the store");
     }
-    let e = ca.create(&ec_root("Weak").key(KeySpec::Rsa(1024)), &clock()).unwrap_err();
+    let e = ca
+        .create(&ec_root("Weak").key(KeySpec::Rsa(1024)), &clock())
+        .unwrap_err();
     assert!(e.to_string().contains("1024"), "{e}");
 }
 
@@ -218,7 +234,11 @@ fn issued_certificate_has_the_smime_profile() {
     let issued = ca.issue(&spec, &clock()).unwrap();
     let cert = issued.certificate();
     assert_eq!(cert.emails(), ["Alice@example.com"]);
-    assert!(cert.subject().contains("CN=Alice Example"), "{}", cert.subject());
+    assert!(
+        cert.subject().contains("CN=Alice Example"),
+        "{}",
+        cert.subject()
+    );
     assert!(cert.subject().contains("O=Example"));
     assert!(!cert.is_ca());
     assert_eq!(cert.basic_constraints().map(|b| b.ca), Some(false));
@@ -250,10 +270,16 @@ fn issued_certificate_has_the_smime_profile() {
     assert_eq!(unix_seconds(record.issued_at), NOW);
     store
         .read_transaction(|tx| {
-            assert_eq!(tx.issued(created.root().id, cert.serial())?.as_ref(), Some(record));
+            assert_eq!(
+                tx.issued(created.root().id, cert.serial())?.as_ref(),
+                Some(record)
+            );
             assert!(tx.key_for_certificate(cert.thumbprint())?.is_some());
             assert_eq!(tx.certificates_by_email("Alice@EXAMPLE.com")?.len(), 1);
-            assert!(!tx.is_root(cert.thumbprint())?, "an end-user certificate is no anchor");
+            assert!(
+                !tx.is_root(cert.thumbprint())?,
+                "an end-user certificate is no anchor"
+            );
             Ok(())
         })
         .unwrap();
@@ -277,7 +303,10 @@ fn rsa_certificates_use_key_encipherment_and_validity_is_capped_by_the_ca() {
         oid::SHA384_WITH_RSA
     );
     let issued = ca
-        .issue(&IssueSpec::new("bob@example.org", "Bob").days(3650), &clock())
+        .issue(
+            &IssueSpec::new("bob@example.org", "Bob").days(3650),
+            &clock(),
+        )
         .unwrap();
     let cert = issued.certificate();
     let ku = cert.key_usage().unwrap();
@@ -288,10 +317,7 @@ fn rsa_certificates_use_key_encipherment_and_validity_is_capped_by_the_ca() {
         root.root_certificate().not_after(),
         "cut at the CA's notAfter"
     );
-    assert_eq!(
-        cert.x509().signature_algorithm().oid,
-        oid::SHA256_WITH_RSA
-    );
+    assert_eq!(cert.x509().signature_algorithm().oid, oid::SHA256_WITH_RSA);
 }
 
 #[test]
@@ -303,7 +329,12 @@ fn serials_are_unique_and_random() {
     for i in 0..40 {
         let spec = IssueSpec::new(format!("user{i}@example.com"), format!("User {i}"))
             .key(KeySpec::EcP256);
-        let s = ca.issue(&spec, &clock()).unwrap().certificate().serial().clone();
+        let s = ca
+            .issue(&spec, &clock())
+            .unwrap()
+            .certificate()
+            .serial()
+            .clone();
         assert!(s.as_bytes()[0] & 0x80 == 0, "positive");
         assert!(serials.insert(s));
     }
@@ -322,17 +353,32 @@ fn issue_refusals_store_nothing() {
     ca.create(&ec_root("Root").years(1), &clock()).unwrap();
     let before = snapshot(&store);
     let cases: Vec<(IssueSpec, ErrorKind)> = vec![
-        (IssueSpec::new("not-an-address", "X"), ErrorKind::InvalidArgument),
+        (
+            IssueSpec::new("not-an-address", "X"),
+            ErrorKind::InvalidArgument,
+        ),
         (IssueSpec::new("a@b@c", "X"), ErrorKind::InvalidArgument),
-        (IssueSpec::new("a@example.com", ""), ErrorKind::InvalidArgument),
-        (IssueSpec::new("a@example.com", "X;Y"), ErrorKind::InvalidArgument),
+        (
+            IssueSpec::new("a@example.com", ""),
+            ErrorKind::InvalidArgument,
+        ),
+        (
+            IssueSpec::new("a@example.com", "X;Y"),
+            ErrorKind::InvalidArgument,
+        ),
         (alice().days(0), ErrorKind::InvalidArgument),
         (alice().days(3651), ErrorKind::InvalidArgument),
         (alice().key(KeySpec::Rsa(1024)), ErrorKind::Weak),
         (alice().key(KeySpec::Ed25519), ErrorKind::Unsupported),
         (alice().hash(HashAlg::Sha1), ErrorKind::Weak),
-        (alice().crl_distribution_point("ftp://x/y.crl"), ErrorKind::InvalidArgument),
-        (alice().crl_distribution_point("http://"), ErrorKind::InvalidArgument),
+        (
+            alice().crl_distribution_point("ftp://x/y.crl"),
+            ErrorKind::InvalidArgument,
+        ),
+        (
+            alice().crl_distribution_point("http://"),
+            ErrorKind::InvalidArgument,
+        ),
         (alice().ca(CaId::new(77).unwrap()), ErrorKind::NotFound),
     ];
     for (spec, kind) in cases {
@@ -409,7 +455,9 @@ fn intermediate_renewal_is_signed_by_its_root() {
     let inter_id = created.issuing().id;
     let issued = ca.issue(&alice(), &clock()).unwrap();
     let renewed = ca.renew(inter_id, &clock()).unwrap();
-    renewed.verify_issued_by(created.root_certificate()).unwrap();
+    renewed
+        .verify_issued_by(created.root_certificate())
+        .unwrap();
     issued.certificate().verify_issued_by(&renewed).unwrap();
     let records = ca.issued(root_id).unwrap();
     assert_eq!(records.len(), 1, "the old record was replaced");
@@ -445,9 +493,7 @@ fn delete_rules() {
     store
         .read_transaction(|tx| {
             assert!(tx.key_for_certificate(cert.thumbprint())?.is_none());
-            assert!(
-                !tx.has_key(&crate::key::KeyId::of_public_key_der(cert.public_key_der()))?
-            );
+            assert!(!tx.has_key(&crate::key::KeyId::of_public_key_der(cert.public_key_der()))?);
             Ok(())
         })
         .unwrap();
@@ -461,7 +507,8 @@ fn delete_rules() {
 fn import_accepts_a_ca_and_refuses_each_bad_input_with_its_own_kind() {
     // Make the external CA in another store, with key export enabled there.
     let elsewhere = MemoryStore::new();
-    let other = CertificateAuthority::with_config(&elsewhere, CaConfig::new().allow_key_export(true));
+    let other =
+        CertificateAuthority::with_config(&elsewhere, CaConfig::new().allow_key_export(true));
     let made = other.create(&ec_root("External CA"), &clock()).unwrap();
     let ca_pem = made.root_certificate().to_pem();
     let ca_key = other.export_key(made.root().id).unwrap();
@@ -481,7 +528,11 @@ fn import_accepts_a_ca_and_refuses_each_bad_input_with_its_own_kind() {
     let cases: Vec<(&[u8], &[u8], ErrorKind)> = vec![
         (b"garbage", key_pem.as_bytes(), ErrorKind::Parse),
         (ca_pem.as_bytes(), b"garbage", ErrorKind::InvalidKey),
-        (ca_pem.as_bytes(), wrong_key.as_bytes(), ErrorKind::KeyMismatch),
+        (
+            ca_pem.as_bytes(),
+            wrong_key.as_bytes(),
+            ErrorKind::KeyMismatch,
+        ),
         (user_pem.as_bytes(), user_key.as_bytes(), ErrorKind::NotCa),
     ];
     for (cert, key, kind) in cases {
@@ -494,22 +545,40 @@ fn import_accepts_a_ca_and_refuses_each_bad_input_with_its_own_kind() {
         .to_encrypted_pkcs8_pem(b"secret", crate::key::PbeKdf::Pbkdf2Sha256)
         .unwrap();
     let e = ca
-        .import(ca_pem.as_bytes(), encrypted.as_bytes(), Some(b"wrong"), false, &clock())
+        .import(
+            ca_pem.as_bytes(),
+            encrypted.as_bytes(),
+            Some(b"wrong"),
+            false,
+            &clock(),
+        )
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::BadPassword);
     assert_eq!(snapshot(&store), before);
 
     let record = ca
-        .import(ca_pem.as_bytes(), encrypted.as_bytes(), Some(b"secret"), true, &clock())
+        .import(
+            ca_pem.as_bytes(),
+            encrypted.as_bytes(),
+            Some(b"secret"),
+            true,
+            &clock(),
+        )
         .unwrap();
     assert!(record.imported && record.is_default);
     assert_eq!(record.name, "External CA");
-    assert_eq!(ca.list().unwrap().iter().filter(|c| c.is_default).count(), 1);
+    assert_eq!(
+        ca.list().unwrap().iter().filter(|c| c.is_default).count(),
+        1
+    );
     store
         .read_transaction(|tx| {
             let t = made.root_certificate().thumbprint();
             assert!(tx.is_root(t)?);
-            assert_eq!(tx.ctl_entry(t)?.map(|e| e.status), Some(CtlStatus::Whitelisted));
+            assert_eq!(
+                tx.ctl_entry(t)?.map(|e| e.status),
+                Some(CtlStatus::Whitelisted)
+            );
             Ok(())
         })
         .unwrap();
@@ -535,7 +604,9 @@ fn ca_key_export_is_off_unless_enabled() {
         .unwrap()
         .root()
         .id;
-    let e = CertificateAuthority::new(&store).export_key(id).unwrap_err();
+    let e = CertificateAuthority::new(&store)
+        .export_key(id)
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotPermitted);
     assert!(e.to_string().contains("allow_key_export"), "{e}");
     let ca = CertificateAuthority::with_config(&store, CaConfig::new().allow_key_export(true));

@@ -33,7 +33,7 @@ use crate::error::{Error, Result};
 mod encoding;
 mod generate;
 mod ops;
-mod pbes2;
+pub(crate) mod pbes2;
 mod rsa_pkcs1v15;
 #[cfg(test)]
 mod tests;

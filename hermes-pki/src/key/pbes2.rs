@@ -140,6 +140,17 @@ pub(crate) fn decrypt(
     limits: KdfLimits,
 ) -> Result<Zeroizing<Vec<u8>>> {
     let (alg, data) = split(der)?;
+    decrypt_parts(alg, data, password, limits)
+}
+
+/// Decrypts `data` encrypted with the PBES2 scheme `alg` (also used for PKCS#12 bags and
+/// `EncryptedData`), after checking the KDF's work against `limits`.
+pub(crate) fn decrypt_parts(
+    alg: AlgorithmIdentifierRef<'_>,
+    data: &[u8],
+    password: &[u8],
+    limits: KdfLimits,
+) -> Result<Zeroizing<Vec<u8>>> {
     if alg.oid != PBES2 {
         let dotted = alg.oid.to_string();
         if dotted.starts_with(PBES1_PREFIX) || dotted.starts_with(PKCS12_PBE_PREFIX) {

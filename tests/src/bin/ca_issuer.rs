@@ -21,9 +21,12 @@ fn run() -> Result<(), String> {
     let store = SqliteStore::open_default(dir).map_err(|e| format!("open: {e}"))?;
     let ca = CertificateAuthority::new(&store);
     for i in 0..count {
-        let spec = IssueSpec::new(format!("{prefix}{i}@example.com"), format!("User {prefix}{i}"))
-            .key(KeySpec::EcP256)
-            .days(30);
+        let spec = IssueSpec::new(
+            format!("{prefix}{i}@example.com"),
+            format!("User {prefix}{i}"),
+        )
+        .key(KeySpec::EcP256)
+        .days(30);
         ca.issue(&spec, &SystemClock)
             .map_err(|e| format!("issue {i}: {e}"))?;
     }
