@@ -16,40 +16,23 @@ use hermes_pki::ca::{CaSpec, CertificateAuthority, DistinguishedName, IssueSpec}
 use hermes_pki::key::{KeySpec, PrivateKey};
 use hermes_pki::store::MemoryStore;
 use hermes_pki::time::SystemClock;
-use openssl::asn1::Asn1Time;
+use hermes_pki_benches::{openssl_builder, openssl_name};
 use openssl::bn::{BigNum, MsbOption};
 use openssl::hash::MessageDigest;
 use openssl::pkey::{PKey, Private};
 use openssl::rsa::Rsa;
+use openssl::x509::X509;
 use openssl::x509::extension::{
     AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName,
     SubjectKeyIdentifier,
 };
-use openssl::x509::{X509, X509NameBuilder};
 
 /// An RSA-2048 CA made by OpenSSL: its certificate and key.
 fn openssl_ca() -> (X509, PKey<Private>) {
     let key = PKey::from_rsa(Rsa::generate(2048).expect("rsa")).expect("pkey");
-    let mut name = X509NameBuilder::new().expect("name");
-    name.append_entry_by_text("CN", "Bench Root CA")
-        .expect("cn");
-    let name = name.build();
-    let mut b = X509::builder().expect("builder");
-    b.set_version(2).expect("v3");
-    b.set_serial_number(
-        &BigNum::from_u32(1)
-            .expect("bn")
-            .to_asn1_integer()
-            .expect("int"),
-    )
-    .expect("serial");
-    b.set_subject_name(&name).expect("subject");
-    b.set_issuer_name(&name).expect("issuer");
-    b.set_pubkey(&key).expect("pubkey");
-    b.set_not_before(&Asn1Time::days_from_now(0).expect("t"))
-        .expect("nb");
-    b.set_not_after(&Asn1Time::days_from_now(1825).expect("t"))
-        .expect("na");
+    let name = openssl_name(&[("CN", "Bench Root CA")]);
+    let serial = BigNum::from_u32(1).expect("bn");
+    let mut b = openssl_builder(&key, &name, &name, &serial, 1825);
     b.append_extension(BasicConstraints::new().critical().ca().build().expect("bc"))
         .expect("bc");
     let ski = SubjectKeyIdentifier::new()
@@ -64,26 +47,12 @@ fn openssl_ca() -> (X509, PKey<Private>) {
 /// extensions, SHA-256 signature.
 fn openssl_issue(ca: &X509, ca_key: &PKey<Private>, key: &PKey<Private>, n: u64) -> X509 {
     let email = format!("user{n}@example.com");
-    let mut name = X509NameBuilder::new().expect("name");
-    name.append_entry_by_text("CN", "Bench User").expect("cn");
-    name.append_entry_by_text("emailAddress", &email)
-        .expect("e");
-    let name = name.build();
-    let mut b = X509::builder().expect("builder");
-    b.set_version(2).expect("v3");
+    let name = openssl_name(&[("CN", "Bench User"), ("emailAddress", &email)]);
     let mut serial = BigNum::new().expect("bn");
     serial
         .rand(127, MsbOption::MAYBE_ZERO, false)
         .expect("rand");
-    b.set_serial_number(&serial.to_asn1_integer().expect("int"))
-        .expect("serial");
-    b.set_subject_name(&name).expect("subject");
-    b.set_issuer_name(ca.subject_name()).expect("issuer");
-    b.set_pubkey(key).expect("pubkey");
-    b.set_not_before(&Asn1Time::days_from_now(0).expect("t"))
-        .expect("nb");
-    b.set_not_after(&Asn1Time::days_from_now(365).expect("t"))
-        .expect("na");
+    let mut b = openssl_builder(key, &name, ca.subject_name(), &serial, 365);
     b.append_extension(BasicConstraints::new().critical().build().expect("bc"))
         .expect("bc");
     b.append_extension(

@@ -18,13 +18,13 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use hermes_pki::cert::Certificate;
 use hermes_pki::key::PrivateKey;
 use hermes_pki::pkcs12::{self, Pkcs12Options};
-use openssl::asn1::Asn1Time;
+use hermes_pki_benches::{openssl_builder, openssl_name};
 use openssl::bn::BigNum;
 use openssl::hash::MessageDigest;
 use openssl::pkcs12::Pkcs12;
 use openssl::pkey::{PKey, Private};
 use openssl::rsa::Rsa;
-use openssl::x509::{X509, X509NameBuilder};
+use openssl::x509::X509;
 
 const PASSWORD: &str = "bench password";
 const ITERATIONS: u32 = 2048;
@@ -32,28 +32,12 @@ const ITERATIONS: u32 = 2048;
 /// An RSA-2048 key and a self-signed certificate for it, made by OpenSSL.
 fn sample() -> (PKey<Private>, X509) {
     let key = PKey::from_rsa(Rsa::generate(2048).expect("openssl generates RSA")).expect("pkey");
-    let mut name = X509NameBuilder::new().expect("name");
-    name.append_entry_by_text("CN", "Alice Example")
-        .expect("CN");
-    name.append_entry_by_text("emailAddress", "alice@example.com")
-        .expect("email");
-    let name = name.build();
-    let mut b = X509::builder().expect("builder");
-    b.set_version(2).expect("version");
-    b.set_serial_number(
-        &BigNum::from_u32(0x1234)
-            .expect("bn")
-            .to_asn1_integer()
-            .expect("int"),
-    )
-    .expect("serial");
-    b.set_subject_name(&name).expect("subject");
-    b.set_issuer_name(&name).expect("issuer");
-    b.set_pubkey(&key).expect("pubkey");
-    b.set_not_before(&Asn1Time::days_from_now(0).expect("t"))
-        .expect("nb");
-    b.set_not_after(&Asn1Time::days_from_now(365).expect("t"))
-        .expect("na");
+    let name = openssl_name(&[
+        ("CN", "Alice Example"),
+        ("emailAddress", "alice@example.com"),
+    ]);
+    let serial = BigNum::from_u32(0x1234).expect("bn");
+    let mut b = openssl_builder(&key, &name, &name, &serial, 365);
     b.sign(&key, MessageDigest::sha256()).expect("sign");
     (key, b.build())
 }

@@ -13,42 +13,26 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use hermes_pki::cert::Certificate;
 use hermes_pki::key::{KeySpec, PrivateKey};
-use openssl::asn1::Asn1Time;
+use hermes_pki_benches::{openssl_builder, openssl_name};
 use openssl::bn::BigNum;
 use openssl::hash::MessageDigest;
 use openssl::pkey::PKey;
 use openssl::rsa::Rsa;
+use openssl::x509::X509;
 use openssl::x509::extension::{ExtendedKeyUsage, KeyUsage, SubjectAlternativeName};
-use openssl::x509::{X509, X509NameBuilder};
 
 /// A realistic S/MIME end-user certificate (RSA-2048, SAN email, key usages), made by OpenSSL.
 fn sample_certificate_pem() -> String {
     let rsa = Rsa::generate(2048).expect("openssl generates RSA");
     let key = PKey::from_rsa(rsa).expect("pkey");
-    let mut name = X509NameBuilder::new().expect("name");
-    name.append_entry_by_text("C", "NL").expect("C");
-    name.append_entry_by_text("O", "Example Mail").expect("O");
-    name.append_entry_by_text("CN", "Alice Example")
-        .expect("CN");
-    name.append_entry_by_text("emailAddress", "alice@example.com")
-        .expect("email");
-    let name = name.build();
-    let mut b = X509::builder().expect("builder");
-    b.set_version(2).expect("version");
-    b.set_serial_number(
-        &BigNum::from_u32(0x1234_5678)
-            .expect("bn")
-            .to_asn1_integer()
-            .expect("int"),
-    )
-    .expect("serial");
-    b.set_subject_name(&name).expect("subject");
-    b.set_issuer_name(&name).expect("issuer");
-    b.set_pubkey(&key).expect("pubkey");
-    b.set_not_before(&Asn1Time::days_from_now(0).expect("t"))
-        .expect("nb");
-    b.set_not_after(&Asn1Time::days_from_now(365).expect("t"))
-        .expect("na");
+    let name = openssl_name(&[
+        ("C", "NL"),
+        ("O", "Example Mail"),
+        ("CN", "Alice Example"),
+        ("emailAddress", "alice@example.com"),
+    ]);
+    let serial = BigNum::from_u32(0x1234_5678).expect("bn");
+    let mut b = openssl_builder(&key, &name, &name, &serial, 365);
     let ctx = b.x509v3_context(None, None);
     let san = SubjectAlternativeName::new()
         .email("alice@example.com")

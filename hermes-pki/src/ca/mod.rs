@@ -173,10 +173,8 @@ impl CreatedCa {
 #[derive(Debug, Clone)]
 pub struct IssueSpec {
     email: String,
-    common_name: String,
-    organization: Option<String>,
-    given_name: Option<String>,
-    surname: Option<String>,
+    /// The subject without the email address (added at issuance, normalised).
+    name: DistinguishedName,
     days: u32,
     key: KeySpec,
     hash: HashAlg,
@@ -190,10 +188,7 @@ impl IssueSpec {
     pub fn new(email: impl Into<String>, common_name: impl Into<String>) -> Self {
         IssueSpec {
             email: email.into(),
-            common_name: common_name.into(),
-            organization: None,
-            given_name: None,
-            surname: None,
+            name: DistinguishedName::new(common_name),
             days: 365,
             key: KeySpec::Rsa(2048),
             hash: HashAlg::Sha256,
@@ -204,19 +199,19 @@ impl IssueSpec {
 
     /// The organisation (O).
     pub fn organization(mut self, o: impl Into<String>) -> Self {
-        self.organization = Some(o.into());
+        self.name = self.name.organization(o);
         self
     }
 
     /// The given name (GN).
     pub fn given_name(mut self, gn: impl Into<String>) -> Self {
-        self.given_name = Some(gn.into());
+        self.name = self.name.given_name(gn);
         self
     }
 
     /// The surname (SN).
     pub fn surname(mut self, sn: impl Into<String>) -> Self {
-        self.surname = Some(sn.into());
+        self.name = self.name.surname(sn);
         self
     }
 
@@ -253,17 +248,7 @@ impl IssueSpec {
     }
 
     fn subject(&self, email: &str) -> DistinguishedName {
-        let mut dn = DistinguishedName::new(self.common_name.clone());
-        if let Some(o) = &self.organization {
-            dn = dn.organization(o.clone());
-        }
-        if let Some(g) = &self.given_name {
-            dn = dn.given_name(g.clone());
-        }
-        if let Some(s) = &self.surname {
-            dn = dn.surname(s.clone());
-        }
-        dn.email(email)
+        self.name.clone().email(email)
     }
 
     /// Every check that needs no store: name fields, email, days, key, hash, URL.
