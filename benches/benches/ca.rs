@@ -8,15 +8,17 @@
 //! - `ca_issue_rsa2048_keygen`: the same with a new RSA-2048 key generated each time.
 #![allow(missing_docs)]
 
+mod common;
+
 use std::hint::black_box;
 use std::time::Duration;
 
+use common::{openssl_builder, openssl_name};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use hermes_pki::ca::{CaSpec, CertificateAuthority, DistinguishedName, IssueSpec};
 use hermes_pki::key::{KeySpec, PrivateKey};
 use hermes_pki::store::MemoryStore;
 use hermes_pki::time::SystemClock;
-use hermes_pki_benches::{openssl_builder, openssl_name};
 use openssl::bn::{BigNum, MsbOption};
 use openssl::hash::MessageDigest;
 use openssl::pkey::{PKey, Private};

@@ -11,14 +11,16 @@
 //! Most of the time is the KDF work (two PBKDF2 runs and one PKCS#12 KDF run per file).
 #![allow(missing_docs)]
 
+mod common;
+
 use std::hint::black_box;
 use std::time::Duration;
 
+use common::{openssl_builder, openssl_name};
 use criterion::{Criterion, criterion_group, criterion_main};
 use hermes_pki::cert::Certificate;
 use hermes_pki::key::PrivateKey;
 use hermes_pki::pkcs12::{self, Pkcs12Options};
-use hermes_pki_benches::{openssl_builder, openssl_name};
 use openssl::bn::BigNum;
 use openssl::hash::MessageDigest;
 use openssl::pkcs12::Pkcs12;

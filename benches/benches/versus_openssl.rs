@@ -7,13 +7,15 @@
 //! `scripts/bench-report.py` turns criterion's estimates into the ratios quoted in the README.
 #![allow(missing_docs)]
 
+mod common;
+
 use std::hint::black_box;
 use std::time::Duration;
 
+use common::{openssl_builder, openssl_name};
 use criterion::{Criterion, criterion_group, criterion_main};
 use hermes_pki::cert::Certificate;
 use hermes_pki::key::{KeySpec, PrivateKey};
-use hermes_pki_benches::{openssl_builder, openssl_name};
 use openssl::bn::BigNum;
 use openssl::hash::MessageDigest;
 use openssl::pkey::PKey;
