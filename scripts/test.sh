@@ -55,18 +55,23 @@ s_fmt() { cargo fmt --all -- --check; }
 s_clippy() { cargo clippy --workspace --all-targets -- -D warnings; }
 s_test() { cargo test --workspace --no-fail-fast; }
 s_demo() { # the README's first command, on a fresh store, twice (the second run adds nothing)
+    # `cargo test --workspace` has built the example already (same sources as `cargo run -p
+    # hermes-pki --example inspect`); building it again alone would rebuild dependencies with
+    # another feature set.
+    local inspect=(target/debug/examples/inspect)
+    [[ -x ${inspect[0]} ]] || inspect=(cargo run -q -p hermes-pki --example inspect --)
     local store
     store=$(mktemp -d)
     local out
-    out=$(cargo run -q -p hermes-pki --example inspect -- --store "$store/data")
+    out=$("${inspect[@]}" --store "$store/data")
     echo "$out"
     grep -q "3 new certificate(s), 1 new key(s) sealed; it now holds 3 certificate(s), 1 with" <<<"$out"
-    out=$(cargo run -q -p hermes-pki --example inspect -- --store "$store/data")
+    out=$("${inspect[@]}" --store "$store/data")
     grep -q "0 new certificate(s), 0 new key(s) sealed; it now holds 3 certificate(s), 1 with" <<<"$out"
     test -f "$store/data/master.key"
     # A file that holds no certificate or key: exit code 1, with the reason on stderr.
     echo "not a certificate" >"$store/junk.txt"
-    if cargo run -q -p hermes-pki --example inspect -- --store "$store/data" "$store/junk.txt"; then
+    if "${inspect[@]}" --store "$store/data" "$store/junk.txt"; then
         echo "inspect accepted a junk file" >&2
         return 1
     fi

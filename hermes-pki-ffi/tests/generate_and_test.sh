@@ -9,10 +9,12 @@ out=hermes-pki-ffi/generated
 rm -rf "$out"
 mkdir -p "$out/python" "$out/swift"
 
-cargo build -p hermes-pki-ffi --lib
+# `cargo test --workspace` (run before this in CI) builds the cdylib and the bindgen binary;
+# building them alone would rebuild dependencies with another feature set.
 lib=target/debug/libhermes_pki_ffi.so
+[[ -f $lib && -x target/debug/uniffi-bindgen ]] || cargo build -p hermes-pki-ffi --lib --bins
 test -f "$lib"
-bindgen=(cargo run -q -p hermes-pki-ffi --bin uniffi-bindgen -- generate --no-format --library "$lib")
+bindgen=(target/debug/uniffi-bindgen generate --no-format --library "$lib")
 "${bindgen[@]}" --language python --out-dir "$out/python"
 "${bindgen[@]}" --language swift --out-dir "$out/swift"
 cp "$lib" "$out/python/"

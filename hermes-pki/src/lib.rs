@@ -37,6 +37,7 @@ pub mod key;
 pub mod pkcs12;
 pub mod store;
 pub mod time;
+pub mod trust;
 
 pub use error::{Error, ErrorKind, Result};
 

@@ -35,8 +35,8 @@
 //! ```
 
 mod dn;
-mod profile;
-mod sign;
+pub(crate) mod profile;
+pub(crate) mod sign;
 
 pub use dn::DistinguishedName;
 

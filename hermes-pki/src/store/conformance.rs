@@ -529,6 +529,12 @@ pub fn roots(store: &dyn Store) -> Result<()> {
         assert!(tx.is_root(&t)?);
         assert!(!tx.is_root(f.alice.cert.thumbprint())?);
         assert_eq!(
+            tps(&tx.roots_by_subject(f.ca.cert.subject_der())?),
+            sorted(&[&f.ca.cert, &f.ca_renewed]),
+            "the renewal has the same subject"
+        );
+        assert!(tx.roots_by_subject(f.alice.cert.subject_der())?.is_empty());
+        assert_eq!(
             tx.count_certificates()?,
             0,
             "roots are not in the certificate store"

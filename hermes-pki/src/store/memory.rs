@@ -227,6 +227,15 @@ impl ReadTransaction for State {
         Ok(self.roots.contains_key(thumbprint))
     }
 
+    fn roots_by_subject(&self, subject_der: &[u8]) -> Result<Vec<Certificate>> {
+        Ok(self
+            .roots
+            .values()
+            .filter(|c| c.subject_der() == subject_der)
+            .map(|c| (**c).clone())
+            .collect())
+    }
+
     fn ca(&self, id: CaId) -> Result<Option<CaRecord>> {
         Ok(self.cas.get(&id).cloned())
     }
@@ -404,6 +413,10 @@ impl ReadTransaction for MemTx<'_> {
 
     fn is_root(&self, thumbprint: &Thumbprint) -> Result<bool> {
         self.state.is_root(thumbprint)
+    }
+
+    fn roots_by_subject(&self, subject_der: &[u8]) -> Result<Vec<Certificate>> {
+        self.state.roots_by_subject(subject_der)
     }
 
     fn ca(&self, id: CaId) -> Result<Option<CaRecord>> {

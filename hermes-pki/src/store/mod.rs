@@ -200,6 +200,10 @@ pub trait ReadTransaction {
     /// Whether the certificate with this thumbprint is a trust anchor.
     fn is_root(&self, thumbprint: &Thumbprint) -> Result<bool>;
 
+    /// The trust anchors whose subject Name has exactly this DER encoding, in thumbprint
+    /// order (what chain building asks for).
+    fn roots_by_subject(&self, subject_der: &[u8]) -> Result<Vec<Certificate>>;
+
     // --- certificate authorities -------------------------------------------------------------
 
     /// The CA with this id.

@@ -596,6 +596,13 @@ impl ReadTransaction for SqlTx<'_> {
             .exists([thumbprint.as_bytes().as_slice()])?)
     }
 
+    fn roots_by_subject(&self, subject_der: &[u8]) -> Result<Vec<Certificate>> {
+        self.certs(
+            "SELECT der FROM roots WHERE subject_der = ?1 ORDER BY thumbprint",
+            [subject_der],
+        )
+    }
+
     fn ca(&self, id: CaId) -> Result<Option<CaRecord>> {
         Ok(self
             .ca_rows(&format!("{CA_COLUMNS} WHERE id = ?1"), [sql_ca_id(id)])?

@@ -1,0 +1,266 @@
+//! The trust engine: chain building to a trust anchor, RFC 5280 path validation for S/MIME
+//! (and TLS server certificates), and the Certificate Trust List (REQUIREMENTS.md section 3).
+//!
+//! One entry point, [`Validator::validate`], in the manner of rustls-webpki's `verify_cert`:
+//! it builds candidate chains from the certificate up to a trust anchor (depth-first, issuers
+//! in a sensible order, loops refused, the work bounded by a [`Budget`]) and validates each
+//! complete chain until one passes. The result is [`Validation::Valid`] with the chain, or
+//! [`Validation::Invalid`] with typed [`Reason`]s whose `Display` is the message an admin reads.
+//!
+//! Trust list semantics: a blacklisted certificate is never valid, and blacklisting a CA
+//! certificate invalidates everything issued under it; a whitelisted end-user certificate is
+//! valid without a chain (and after expiry if its entry allows it); a whitelisted CA certificate
+//! makes nothing below it valid (only trust anchors do).
+//!
+//! ```
+//! use hermes_pki::ca::{CaSpec, CertificateAuthority, DistinguishedName, IssueSpec};
+//! use hermes_pki::key::KeySpec;
+//! use hermes_pki::store::{MemoryStore, StoreExt};
+//! use hermes_pki::time::SystemClock;
+//! use hermes_pki::trust::{LeafPolicy, Validation, ValidationOptions, Validator};
+//!
+//! # fn main() -> hermes_pki::Result<()> {
+//! let store = MemoryStore::new();
+//! let ca = CertificateAuthority::new(&store);
+//! ca.create(&CaSpec::new(DistinguishedName::new("Root")).key(KeySpec::EcP256), &SystemClock)?;
+//! let alice = ca.issue(&IssueSpec::new("alice@example.com", "Alice").key(KeySpec::EcP256), &SystemClock)?;
+//!
+//! let options = ValidationOptions::new(std::time::SystemTime::now(), LeafPolicy::SmimeEncryption);
+//! let result = store.read_transaction(|tx| Validator::new(tx).validate(alice.certificate(), &options))?;
+//! match result {
+//!     Validation::Valid { chain } => assert_eq!(chain.len(), 2),
+//!     Validation::Invalid { reasons } => panic!("{reasons:?}"),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+mod reason;
+mod verify;
+
+pub use reason::Reason;
+pub use verify::Validator;
+
+use std::net::IpAddr;
+use std::time::SystemTime;
+
+use crate::cert::{Certificate, EKU_EMAIL_PROTECTION};
+
+/// extendedKeyUsage id-kp-serverAuth.
+pub const EKU_SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
+/// extendedKeyUsage id-kp-clientAuth.
+pub const EKU_CLIENT_AUTH: &str = "1.3.6.1.5.5.7.3.2";
+
+/// What the end certificate must be good for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LeafPolicy {
+    /// S/MIME signing (REQUIREMENTS.md section 1 usage rules; EKU emailProtection).
+    SmimeSigning,
+    /// S/MIME encryption (REQUIREMENTS.md section 1 usage rules; EKU emailProtection).
+    SmimeEncryption,
+    /// A TLS server certificate for this name (SAN dNSName / iPAddress; EKU serverAuth).
+    TlsServer(ServerName),
+    /// Any use: the chain is checked, the end certificate's usages are not (no EKU required).
+    Any,
+}
+
+/// A server name to match against a TLS server certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerName {
+    /// A DNS name (`mail.example.com`).
+    Dns(String),
+    /// An IP address.
+    Ip(IpAddr),
+}
+
+impl std::fmt::Display for ServerName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServerName::Dns(d) => f.write_str(d),
+            ServerName::Ip(ip) => write!(f, "{ip}"),
+        }
+    }
+}
+
+impl LeafPolicy {
+    /// The EKU this policy requires by default.
+    pub fn default_eku(&self) -> Option<&'static str> {
+        match self {
+            LeafPolicy::SmimeSigning | LeafPolicy::SmimeEncryption => Some(EKU_EMAIL_PROTECTION),
+            LeafPolicy::TlsServer(_) => Some(EKU_SERVER_AUTH),
+            LeafPolicy::Any => None,
+        }
+    }
+}
+
+/// The work chain building may do for one validation. Exhausting it is its own error
+/// ([`Reason::BudgetExceeded`]), so no input can make validation run long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// Signature verifications (rustls-webpki allows 100).
+    pub signatures: usize,
+    /// Candidate issuers considered, over the whole search.
+    pub candidates: usize,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            signatures: 100,
+            candidates: 2_000,
+        }
+    }
+}
+
+/// Revocation status of one certificate, as a [`RevocationChecker`] reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevocationStatus {
+    /// Known not to be revoked.
+    Good,
+    /// Revoked.
+    Revoked {
+        /// The CRL reason, if given.
+        reason: Option<String>,
+        /// The revocation date, if given.
+        date: Option<SystemTime>,
+    },
+    /// No revocation information (no CRL for the issuer).
+    Unknown,
+}
+
+/// Asked by validation about every certificate on a chain (except the trust anchor).
+pub trait RevocationChecker: Send + Sync {
+    /// The status of `cert`, issued by `issuer`, at `at`.
+    fn status(&self, cert: &Certificate, issuer: &Certificate, at: SystemTime) -> RevocationStatus;
+}
+
+/// The checker used until CRLs are configured: no revocation information for anything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoRevocationInfo;
+
+impl RevocationChecker for NoRevocationInfo {
+    fn status(&self, _: &Certificate, _: &Certificate, _: SystemTime) -> RevocationStatus {
+        RevocationStatus::Unknown
+    }
+}
+
+/// How to validate.
+#[derive(Debug, Clone)]
+pub struct ValidationOptions {
+    at: SystemTime,
+    leaf: LeafPolicy,
+    required_eku: Option<String>,
+    max_intermediates: usize,
+    budget: Budget,
+    check_anchor_validity: bool,
+    min_rsa_bits: usize,
+    pub(crate) strict: bool,
+}
+
+impl ValidationOptions {
+    /// Validation at time `at` for `leaf`, with the EKU the policy requires, at most 8
+    /// intermediates, the default [`Budget`], anchors' validity checked, RSA keys of 2048 bits
+    /// or more.
+    pub fn new(at: SystemTime, leaf: LeafPolicy) -> Self {
+        let required_eku = leaf.default_eku().map(str::to_string);
+        ValidationOptions {
+            at,
+            leaf,
+            required_eku,
+            max_intermediates: 8,
+            budget: Budget::default(),
+            check_anchor_validity: true,
+            min_rsa_bits: 2048,
+            strict: true,
+        }
+    }
+
+    /// Whether the RFC 5280 profile rules that conforming CAs follow are enforced (default
+    /// `true`): serial numbers positive and at most 20 octets; authority key identifier on
+    /// every certificate that is not self-issued (anchors exempt); subject key identifier,
+    /// a non-empty subject and a critical basicConstraints on CA certificates; keyCertSign
+    /// only with cA; a critical subjectAltName with an empty subject; policyConstraints
+    /// critical; subjectAltName DNS names in preferred name syntax. Turn off for mail from
+    /// old, sloppy CAs.
+    pub fn rfc5280_strict(mut self, yes: bool) -> Self {
+        self.strict = yes;
+        self
+    }
+
+    /// Requires this extended key usage (dotted OID) instead of the policy's default; `None`
+    /// requires none.
+    pub fn required_eku(mut self, eku: Option<&str>) -> Self {
+        self.required_eku = eku.map(str::to_string);
+        self
+    }
+
+    /// The most intermediate certificates allowed between the end certificate and the anchor.
+    pub fn max_intermediates(mut self, n: usize) -> Self {
+        self.max_intermediates = n;
+        self
+    }
+
+    /// The work budget.
+    pub fn budget(mut self, budget: Budget) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// Whether a trust anchor must itself be within its validity (default `true`: a renewed
+    /// CA replaces the old anchor so the new validity is what is enforced).
+    pub fn check_anchor_validity(mut self, yes: bool) -> Self {
+        self.check_anchor_validity = yes;
+        self
+    }
+
+    /// The smallest RSA key accepted anywhere on the chain (default 2048).
+    pub fn min_rsa_bits(mut self, bits: usize) -> Self {
+        self.min_rsa_bits = bits;
+        self
+    }
+
+    /// The validation time.
+    pub fn time(&self) -> SystemTime {
+        self.at
+    }
+
+    /// The leaf policy.
+    pub fn leaf_policy(&self) -> &LeafPolicy {
+        &self.leaf
+    }
+}
+
+/// The outcome of a validation.
+#[derive(Debug, Clone)]
+pub enum Validation {
+    /// Valid: the chain from the certificate (first) to the trust anchor (last); just the
+    /// certificate when it is valid by being whitelisted.
+    Valid {
+        /// The chain.
+        chain: Vec<Certificate>,
+    },
+    /// Not valid, with every reason found on the best candidate chain.
+    Invalid {
+        /// Why (at least one).
+        reasons: Vec<Reason>,
+    },
+}
+
+impl Validation {
+    /// Whether the result is [`Validation::Valid`].
+    pub fn is_valid(&self) -> bool {
+        matches!(self, Validation::Valid { .. })
+    }
+
+    /// The reasons (empty when valid).
+    pub fn reasons(&self) -> &[Reason] {
+        match self {
+            Validation::Valid { .. } => &[],
+            Validation::Invalid { reasons } => reasons,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

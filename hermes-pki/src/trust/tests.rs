@@ -1,0 +1,641 @@
+//! Trust engine tests: every failure reason and every trust list rule, on chains made here.
+
+use std::time::SystemTime;
+
+use der::asn1::ObjectIdentifier;
+use x509_cert::ext::Extensions;
+
+use super::*;
+use crate::ca::DistinguishedName;
+use crate::ca::profile::{ca_extensions, smime_extensions};
+use crate::ca::sign::{TbsParts, extension, key_identifier, random_serial, sign_certificate};
+use crate::cert::{Certificate, UsageError};
+use crate::key::{HashAlg, KeySpec, PrivateKey, SignatureScheme};
+use crate::store::{CtlEntry, CtlStatus, MemoryStore, StoreExt};
+use crate::time::{add_days, from_unix_seconds};
+
+/// 2026-01-01T00:00:00Z
+fn now() -> SystemTime {
+    from_unix_seconds(1_767_225_600)
+}
+
+/// A key and its certificate.
+struct Node {
+    key: PrivateKey,
+    cert: Certificate,
+}
+
+/// Signs a certificate for `key` named `cn`, by `issuer` (self-signed when `None`), valid
+/// from `start` for `days`, with `exts` (built from the subject's and issuer's key ids).
+fn make(
+    cn: &str,
+    issuer: Option<&Node>,
+    key: PrivateKey,
+    exts: impl FnOnce(&[u8], &[u8]) -> Extensions,
+    (start, days): (SystemTime, i64),
+) -> Node {
+    let subject = DistinguishedName::new(cn).to_der().unwrap();
+    let spki = key.public_key_der();
+    let ski = key_identifier(&spki).unwrap();
+    let (issuer_der, issuer_ski, signer) = match issuer {
+        Some(i) => (
+            i.cert.subject_der().to_vec(),
+            i.cert.subject_key_id().unwrap().to_vec(),
+            &i.key,
+        ),
+        None => (subject.clone(), ski.clone(), &key),
+    };
+    let cert = sign_certificate(
+        TbsParts {
+            serial: &random_serial().unwrap(),
+            issuer_der: &issuer_der,
+            subject_der: &subject,
+            spki_der: &spki,
+            not_before: start,
+            not_after: add_days(start, days),
+            extensions: exts(&ski, &issuer_ski),
+        },
+        signer,
+        SignatureScheme::Ecdsa(HashAlg::Sha256),
+    )
+    .unwrap();
+    Node { key, cert }
+}
+
+fn ec() -> PrivateKey {
+    PrivateKey::generate(KeySpec::EcP256).unwrap()
+}
+
+fn valid_for_a_year() -> (SystemTime, i64) {
+    (add_days(now(), -1), 365)
+}
+
+fn ca(cn: &str, issuer: Option<&Node>, path_len: Option<u8>) -> Node {
+    make(
+        cn,
+        issuer,
+        ec(),
+        |s, i| ca_extensions(s, i, path_len).unwrap(),
+        valid_for_a_year(),
+    )
+}
+
+fn leaf(email: &str, issuer: &Node) -> Node {
+    let key = ec();
+    let alg = key.algorithm();
+    make(
+        "Leaf",
+        Some(issuer),
+        key,
+        |s, i| smime_extensions(&alg, email, s, i, None).unwrap(),
+        valid_for_a_year(),
+    )
+}
+
+/// root -> intermediate -> leaf, the root in the root store and the intermediate stored.
+struct World {
+    store: MemoryStore,
+    root: Node,
+    inter: Node,
+    leaf: Node,
+}
+
+fn world() -> World {
+    let root = ca("Root", None, Some(1));
+    let inter = ca("Intermediate", Some(&root), Some(0));
+    let leaf = leaf("alice@example.com", &inter);
+    let store = MemoryStore::new();
+    store
+        .transaction(|tx| {
+            tx.put_root(&root.cert)?;
+            tx.put_certificate(&inter.cert)?;
+            tx.put_certificate(&leaf.cert)?;
+            Ok(())
+        })
+        .unwrap();
+    World {
+        store,
+        root,
+        inter,
+        leaf,
+    }
+}
+
+fn opts() -> ValidationOptions {
+    ValidationOptions::new(now(), LeafPolicy::SmimeEncryption)
+}
+
+fn validate(store: &MemoryStore, cert: &Certificate, o: &ValidationOptions) -> Validation {
+    store
+        .read_transaction(|tx| Validator::new(tx).validate(cert, o))
+        .unwrap()
+}
+
+fn ctl(store: &MemoryStore, entry: CtlEntry) {
+    store.transaction(|tx| tx.put_ctl_entry(&entry)).unwrap();
+}
+
+#[track_caller]
+fn assert_invalid(v: &Validation, pred: impl Fn(&Reason) -> bool) {
+    match v {
+        Validation::Valid { .. } => panic!("expected invalid, got valid"),
+        Validation::Invalid { reasons } => {
+            assert!(reasons.iter().any(pred), "unexpected reasons: {reasons:?}");
+            for r in reasons {
+                assert!(!r.to_string().is_empty());
+            }
+        }
+    }
+}
+
+#[test]
+fn a_good_chain_is_valid_for_both_smime_uses() {
+    let w = world();
+    for policy in [
+        LeafPolicy::SmimeSigning,
+        LeafPolicy::SmimeEncryption,
+        LeafPolicy::Any,
+    ] {
+        let v = validate(
+            &w.store,
+            &w.leaf.cert,
+            &ValidationOptions::new(now(), policy),
+        );
+        let Validation::Valid { chain } = v else {
+            panic!("{v:?}")
+        };
+        let tps: Vec<_> = chain.iter().map(|c| *c.thumbprint()).collect();
+        assert_eq!(
+            tps,
+            vec![
+                *w.leaf.cert.thumbprint(),
+                *w.inter.cert.thumbprint(),
+                *w.root.cert.thumbprint()
+            ]
+        );
+    }
+}
+
+#[test]
+fn intermediates_passed_by_the_caller_are_used() {
+    let w = world();
+    let store = MemoryStore::new();
+    store
+        .transaction(|tx| tx.put_root(&w.root.cert).map(|_| ()))
+        .unwrap();
+    assert_invalid(&validate(&store, &w.leaf.cert, &opts()), |r| {
+        matches!(r, Reason::NoPathToTrustAnchor { .. })
+    });
+    let v = store
+        .read_transaction(|tx| {
+            Validator::new(tx)
+                .intermediates([w.inter.cert.clone()])
+                .validate(&w.leaf.cert, &opts())
+        })
+        .unwrap();
+    assert!(v.is_valid(), "{v:?}");
+}
+
+#[test]
+fn time_reasons() {
+    let w = world();
+    let later = ValidationOptions::new(add_days(now(), 400), LeafPolicy::SmimeEncryption);
+    assert_invalid(&validate(&w.store, &w.leaf.cert, &later), |r| {
+        matches!(r, Reason::Expired { .. })
+    });
+    let earlier = ValidationOptions::new(add_days(now(), -30), LeafPolicy::SmimeEncryption);
+    assert_invalid(&validate(&w.store, &w.leaf.cert, &earlier), |r| {
+        matches!(r, Reason::NotYetValid { .. })
+    });
+}
+
+#[test]
+fn untrusted_root_and_wrong_key_give_no_path() {
+    let w = world();
+    let store = MemoryStore::new();
+    store
+        .transaction(|tx| tx.put_certificate(&w.inter.cert).map(|_| ()))
+        .unwrap();
+    assert_invalid(&validate(&store, &w.leaf.cert, &opts()), |r| {
+        matches!(r, Reason::NoPathToTrustAnchor { .. })
+    });
+    // A root with the same name and another key does not verify the intermediate.
+    let impostor = ca("Root", None, Some(1));
+    store
+        .transaction(|tx| tx.put_root(&impostor.cert).map(|_| ()))
+        .unwrap();
+    assert_invalid(&validate(&store, &w.leaf.cert, &opts()), |r| {
+        matches!(r, Reason::BadSignature { .. })
+    });
+}
+
+fn store_with(root: &Node, certs: &[&Certificate]) -> MemoryStore {
+    let store = MemoryStore::new();
+    store
+        .transaction(|tx| {
+            tx.put_root(&root.cert)?;
+            for c in certs {
+                tx.put_certificate(c)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    store
+}
+
+#[test]
+fn ca_constraint_reasons() {
+    let root = ca("Root", None, Some(0));
+    // pathLen 0 on the root, yet an intermediate below it.
+    let inter = ca("Intermediate", Some(&root), None);
+    let l = leaf("a@example.com", &inter);
+    let store = store_with(&root, &[&inter.cert]);
+    assert_invalid(&validate(&store, &l.cert, &opts()), |r| {
+        matches!(r, Reason::PathLengthExceeded { path_len: 0, .. })
+    });
+
+    // An "issuer" that is not a CA.
+    let root = ca("Root", None, None);
+    let not_ca = leaf("x@example.com", &root);
+    let below = leaf("b@example.com", &not_ca);
+    let store = store_with(&root, &[&not_ca.cert]);
+    assert_invalid(&validate(&store, &below.cert, &opts()), |r| {
+        matches!(r, Reason::IssuerNotCa { .. })
+    });
+
+    // A CA whose keyUsage lacks keyCertSign.
+    let no_sign = make(
+        "No Sign CA",
+        Some(&root),
+        ec(),
+        |s, i| {
+            let mut e = ca_extensions(s, i, None).unwrap();
+            e[1] = extension(
+                crate::cert::oid::CE_KEY_USAGE,
+                true,
+                &x509_cert::ext::pkix::KeyUsage(
+                    x509_cert::ext::pkix::KeyUsages::DigitalSignature.into(),
+                ),
+            )
+            .unwrap();
+            e
+        },
+        valid_for_a_year(),
+    );
+    let below = leaf("c@example.com", &no_sign);
+    let store = store_with(&root, &[&no_sign.cert]);
+    assert_invalid(&validate(&store, &below.cert, &opts()), |r| {
+        matches!(r, Reason::IssuerCannotSignCertificates { .. })
+    });
+}
+
+#[test]
+fn unknown_critical_extension_fails() {
+    let root = ca("Root", None, None);
+    let key = ec();
+    let alg = key.algorithm();
+    let odd = make(
+        "Odd",
+        Some(&root),
+        key,
+        |s, i| {
+            let mut e = smime_extensions(&alg, "o@example.com", s, i, None).unwrap();
+            e.push(
+                extension(
+                    ObjectIdentifier::new_unwrap("1.3.6.1.4.1.99999.1"),
+                    true,
+                    &der::asn1::Null,
+                )
+                .unwrap(),
+            );
+            e
+        },
+        valid_for_a_year(),
+    );
+    let store = store_with(&root, &[]);
+    assert_invalid(
+        &validate(&store, &odd.cert, &opts()),
+        |r| matches!(r, Reason::UnknownCriticalExtension { oid, .. } if oid == "1.3.6.1.4.1.99999.1"),
+    );
+}
+
+#[test]
+fn leaf_usage_eku_and_ca_reasons() {
+    let root = ca("Root", None, None);
+    let store = store_with(&root, &[]);
+    // A server certificate: wrong EKU for S/MIME.
+    let key = ec();
+    let server = make(
+        "Server",
+        Some(&root),
+        key,
+        |s, i| {
+            vec![
+                extension(
+                    crate::cert::oid::CE_EXT_KEY_USAGE,
+                    false,
+                    &x509_cert::ext::pkix::ExtendedKeyUsage(vec![ObjectIdentifier::new_unwrap(
+                        EKU_SERVER_AUTH,
+                    )]),
+                )
+                .unwrap(),
+                ca_extensions(s, i, None).unwrap().remove(3),
+                ca_extensions(s, i, None).unwrap().remove(2),
+            ]
+        },
+        valid_for_a_year(),
+    );
+    assert_invalid(&validate(&store, &server.cert, &opts()), |r| {
+        matches!(r, Reason::ExtendedKeyUsage { .. })
+    });
+    // Signing-only keyUsage: fine to sign, not to encrypt.
+    let signer = make(
+        "Signer",
+        Some(&root),
+        ec(),
+        |s, i| {
+            let mut e = ca_extensions(s, i, None).unwrap();
+            e[0] = extension(
+                crate::cert::oid::CE_BASIC_CONSTRAINTS,
+                true,
+                &x509_cert::ext::pkix::BasicConstraints {
+                    ca: false,
+                    path_len_constraint: None,
+                },
+            )
+            .unwrap();
+            e[1] = extension(
+                crate::cert::oid::CE_KEY_USAGE,
+                true,
+                &x509_cert::ext::pkix::KeyUsage(
+                    x509_cert::ext::pkix::KeyUsages::DigitalSignature.into(),
+                ),
+            )
+            .unwrap();
+            e
+        },
+        valid_for_a_year(),
+    );
+    let sign = ValidationOptions::new(now(), LeafPolicy::SmimeSigning);
+    assert!(validate(&store, &signer.cert, &sign).is_valid());
+    assert_invalid(&validate(&store, &signer.cert, &opts()), |r| {
+        matches!(r, Reason::Usage(UsageError::KeyUsageMissing { .. }))
+    });
+    // A CA certificate is no S/MIME end certificate.
+    let sub = ca("Sub CA", Some(&root), None);
+    assert_invalid(&validate(&store, &sub.cert, &opts()), |r| {
+        matches!(r, Reason::LeafIsCa { .. })
+    });
+    let any = ValidationOptions::new(now(), LeafPolicy::Any);
+    assert!(validate(&store, &sub.cert, &any).is_valid());
+}
+
+struct RevokeOne(crate::cert::Thumbprint);
+
+impl RevocationChecker for RevokeOne {
+    fn status(&self, cert: &Certificate, _: &Certificate, _: SystemTime) -> RevocationStatus {
+        if *cert.thumbprint() == self.0 {
+            RevocationStatus::Revoked {
+                reason: Some("keyCompromise".into()),
+                date: Some(now()),
+            }
+        } else {
+            RevocationStatus::Good
+        }
+    }
+}
+
+#[test]
+fn revocation_is_asked_for_every_certificate_below_the_anchor() {
+    let w = world();
+    for revoked in [&w.leaf.cert, &w.inter.cert] {
+        let checker = RevokeOne(*revoked.thumbprint());
+        let v = w
+            .store
+            .read_transaction(|tx| {
+                Validator::new(tx)
+                    .revocation(&checker)
+                    .validate(&w.leaf.cert, &opts())
+            })
+            .unwrap();
+        assert_invalid(
+            &v,
+            |r| matches!(r, Reason::Revoked { reason: Some(x), .. } if x == "keyCompromise"),
+        );
+    }
+    let checker = RevokeOne(*w.root.cert.thumbprint());
+    let v = w
+        .store
+        .read_transaction(|tx| {
+            Validator::new(tx)
+                .revocation(&checker)
+                .validate(&w.leaf.cert, &opts())
+        })
+        .unwrap();
+    assert!(v.is_valid(), "the anchor itself is not checked");
+}
+
+#[test]
+fn blacklisting_is_inherited_down_the_chain() {
+    let w = world();
+    ctl(&w.store, CtlEntry::blacklisted(*w.leaf.cert.thumbprint()));
+    assert_invalid(&validate(&w.store, &w.leaf.cert, &opts()), |r| {
+        matches!(
+            r,
+            Reason::Blacklisted {
+                inherited: false,
+                ..
+            }
+        )
+    });
+
+    for ca in [&w.inter.cert, &w.root.cert] {
+        let w2 = world();
+        let target = if ca.thumbprint() == w.inter.cert.thumbprint() {
+            *w2.inter.cert.thumbprint()
+        } else {
+            *w2.root.cert.thumbprint()
+        };
+        ctl(&w2.store, CtlEntry::blacklisted(target));
+        assert_invalid(&validate(&w2.store, &w2.leaf.cert, &opts()), |r| {
+            matches!(
+                r,
+                Reason::Blacklisted {
+                    inherited: true,
+                    ..
+                }
+            )
+        });
+        // Whitelisting the leaf does not save it from a blacklisted issuer.
+        ctl(&w2.store, CtlEntry::whitelisted(*w2.leaf.cert.thumbprint()));
+        assert_invalid(&validate(&w2.store, &w2.leaf.cert, &opts()), |r| {
+            matches!(
+                r,
+                Reason::Blacklisted {
+                    inherited: true,
+                    ..
+                }
+            )
+        });
+    }
+}
+
+#[test]
+fn a_blacklisted_and_whitelisted_leaf_is_not_valid() {
+    let w = world();
+    // The blacklist wins over everything: a store holds one entry per thumbprint, so the
+    // blacklist entry replaces a whitelist entry.
+    ctl(&w.store, CtlEntry::whitelisted(*w.leaf.cert.thumbprint()));
+    ctl(&w.store, CtlEntry::blacklisted(*w.leaf.cert.thumbprint()));
+    assert!(!validate(&w.store, &w.leaf.cert, &opts()).is_valid());
+}
+
+#[test]
+fn a_whitelisted_end_certificate_is_valid_without_a_chain_and_after_expiry_if_allowed() {
+    let root = ca("Unknown Root", None, None);
+    let l = leaf("w@example.com", &root);
+    let store = MemoryStore::new();
+    assert!(!validate(&store, &l.cert, &opts()).is_valid());
+    ctl(&store, CtlEntry::whitelisted(*l.cert.thumbprint()));
+    let Validation::Valid { chain } = validate(&store, &l.cert, &opts()) else {
+        panic!("whitelisted")
+    };
+    assert_eq!(chain.len(), 1);
+    // Usage rules still hold for a whitelisted certificate.
+    let server_only =
+        ValidationOptions::new(now(), LeafPolicy::SmimeSigning).required_eku(Some(EKU_SERVER_AUTH));
+    assert!(!validate(&store, &l.cert, &server_only).is_valid());
+
+    let later = ValidationOptions::new(add_days(now(), 400), LeafPolicy::SmimeEncryption);
+    assert_invalid(&validate(&store, &l.cert, &later), |r| {
+        matches!(r, Reason::Expired { .. })
+    });
+    ctl(
+        &store,
+        CtlEntry {
+            thumbprint: *l.cert.thumbprint(),
+            status: CtlStatus::Whitelisted,
+            allow_expired: true,
+        },
+    );
+    assert!(validate(&store, &l.cert, &later).is_valid());
+}
+
+#[test]
+fn a_whitelisted_intermediate_makes_nothing_below_it_valid() {
+    let w = world();
+    let store = MemoryStore::new();
+    store
+        .transaction(|tx| tx.put_certificate(&w.inter.cert).map(|_| ()))
+        .unwrap();
+    ctl(&store, CtlEntry::whitelisted(*w.inter.cert.thumbprint()));
+    assert_invalid(&validate(&store, &w.leaf.cert, &opts()), |r| {
+        matches!(r, Reason::NoPathToTrustAnchor { .. })
+    });
+    // Nor is a whitelisted CA certificate valid by itself.
+    let any = ValidationOptions::new(now(), LeafPolicy::Any);
+    assert!(!validate(&store, &w.inter.cert, &any).is_valid());
+}
+
+#[test]
+fn a_renewed_root_still_validates_what_the_old_one_issued() {
+    let store = MemoryStore::new();
+    let authority = crate::ca::CertificateAuthority::new(&store);
+    let clock = crate::time::FixedClock(add_days(now(), -1));
+    let created = authority
+        .create(
+            &crate::ca::CaSpec::new(DistinguishedName::new("Root")).key(KeySpec::EcP256),
+            &clock,
+        )
+        .unwrap();
+    let issued = authority
+        .issue(
+            &crate::ca::IssueSpec::new("r@example.com", "R").key(KeySpec::EcP256),
+            &clock,
+        )
+        .unwrap();
+    authority.renew(created.root().id, &clock).unwrap();
+    let Validation::Valid { chain } = validate(&store, issued.certificate(), &opts()) else {
+        panic!("renewed")
+    };
+    assert_ne!(
+        chain[1].thumbprint(),
+        created.root_certificate().thumbprint(),
+        "the chain ends at the renewed root"
+    );
+}
+
+#[test]
+fn stress_decoys_loops_and_depth_end_with_a_clear_error_within_the_budget() {
+    let root = ca("Root", None, None);
+    let inter = ca("Intermediate", Some(&root), None);
+    let l = leaf("d@example.com", &inter);
+
+    // 100 decoy intermediates with the same name and other keys, plus the real one.
+    let decoys: Vec<Certificate> = (0..100)
+        .map(|_| ca("Intermediate", Some(&root), None).cert)
+        .collect();
+    let store = store_with(&root, &decoys.iter().collect::<Vec<_>>());
+    let started = std::time::Instant::now();
+    let v = validate(&store, &l.cert, &opts());
+    assert_invalid(&v, |r| {
+        matches!(
+            r,
+            Reason::BudgetExceeded { .. } | Reason::BadSignature { .. }
+        )
+    });
+    // With the real intermediate among them, it is found (AKI/SKI ordering puts it first).
+    store
+        .transaction(|tx| tx.put_certificate(&inter.cert).map(|_| ()))
+        .unwrap();
+    assert!(validate(&store, &l.cert, &opts()).is_valid());
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+
+    // A loop: A and B cross-sign each other, neither leads to a trusted root.
+    let a = ca("Loop A", None, None);
+    let b = ca("Loop B", Some(&a), None);
+    let a_by_b = make(
+        "Loop A",
+        Some(&b),
+        a.key,
+        |s, i| ca_extensions(s, i, None).unwrap(),
+        valid_for_a_year(),
+    );
+    let below = leaf("l@example.com", &a_by_b);
+    let store = store_with(&root, &[&b.cert, &a_by_b.cert, &a.cert]);
+    assert_invalid(&validate(&store, &below.cert, &opts()), |r| {
+        matches!(r, Reason::NoPathToTrustAnchor { .. })
+    });
+
+    // 50 intermediates deep: beyond the depth limit.
+    let mut chain = vec![ca("Depth 0", Some(&root), None)];
+    for d in 1..50 {
+        let next = ca(&format!("Depth {d}"), chain.last(), None);
+        chain.push(next);
+    }
+    let deep = leaf("deep@example.com", chain.last().unwrap());
+    let store = store_with(&root, &chain.iter().map(|n| &n.cert).collect::<Vec<_>>());
+    assert_invalid(&validate(&store, &deep.cert, &opts()), |r| {
+        matches!(
+            r,
+            Reason::ChainTooLong { max: 8 } | Reason::BudgetExceeded { .. }
+        )
+    });
+    // A budget too small for the chain is its own error.
+    let tiny = opts().budget(Budget {
+        signatures: 1,
+        candidates: 100,
+    });
+    assert_invalid(&validate(&w_store(&root, &inter), &l.cert, &tiny), |r| {
+        matches!(
+            r,
+            Reason::BudgetExceeded {
+                what: "signature checks"
+            }
+        )
+    });
+}
+
+fn w_store(root: &Node, inter: &Node) -> MemoryStore {
+    store_with(root, &[&inter.cert])
+}

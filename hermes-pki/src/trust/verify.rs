@@ -1,0 +1,708 @@
+//! [`Validator`]: chain building and path validation.
+
+use std::collections::HashSet;
+
+use super::{
+    Budget, LeafPolicy, NoRevocationInfo, Reason, RevocationChecker, RevocationStatus, Validation,
+    ValidationOptions,
+};
+use crate::cert::{Certificate, EKU_ANY, KeyAlgorithm, Thumbprint, oid};
+use crate::error::Result;
+use crate::store::{CtlEntry, CtlStatus, ReadTransaction};
+
+static NO_REVOCATION: NoRevocationInfo = NoRevocationInfo;
+
+/// Extensions path validation processes; any other extension marked critical fails.
+const UNDERSTOOD_CRITICAL: &[der::asn1::ObjectIdentifier] = &[
+    oid::CE_BASIC_CONSTRAINTS,
+    oid::CE_KEY_USAGE,
+    oid::CE_EXT_KEY_USAGE,
+    oid::CE_SUBJECT_ALT_NAME,
+];
+
+/// Validates certificates against trust anchors: those of a store's root store and any given
+/// with [`anchors`](Self::anchors), through the store's certificates and any intermediates
+/// given with [`intermediates`](Self::intermediates) (e.g. those carried in a signed message).
+pub struct Validator<'a> {
+    tx: Option<&'a dyn ReadTransaction>,
+    anchors: Vec<Certificate>,
+    intermediates: Vec<Certificate>,
+    revocation: &'a dyn RevocationChecker,
+}
+
+impl std::fmt::Debug for Validator<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Validator")
+            .field("store", &self.tx.is_some())
+            .field("anchors", &self.anchors.len())
+            .field("intermediates", &self.intermediates.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// An issuer candidate.
+struct Candidate {
+    cert: Certificate,
+    anchor: bool,
+}
+
+/// State of one search.
+struct Search<'o> {
+    options: &'o ValidationOptions,
+    budget: Budget,
+    /// Reasons of the first complete chain that failed validation.
+    best: Option<Vec<Reason>>,
+    /// Links refused on the way (bad signatures), reported when no chain completes.
+    links: Vec<Reason>,
+    /// Subject of the deepest certificate reached without an issuer.
+    dead_end: Option<String>,
+    /// A blacklisted issuer met on the way (kills a whitelisted end certificate too).
+    blacklisted_issuer: Option<Reason>,
+    too_long: bool,
+}
+
+enum Stop {
+    Found(Vec<Certificate>),
+    Budget(&'static str),
+}
+
+impl<'a> Validator<'a> {
+    /// A validator over a store: its root store gives the anchors, its certificate store the
+    /// intermediates, its trust list the white- and blacklist.
+    pub fn new(tx: &'a dyn ReadTransaction) -> Self {
+        Validator {
+            tx: Some(tx),
+            anchors: Vec::new(),
+            intermediates: Vec::new(),
+            revocation: &NO_REVOCATION,
+        }
+    }
+
+    /// A validator without a store: only the anchors and intermediates given (no trust list).
+    pub fn without_store() -> Self {
+        Validator {
+            tx: None,
+            anchors: Vec::new(),
+            intermediates: Vec::new(),
+            revocation: &NO_REVOCATION,
+        }
+    }
+
+    /// Adds trust anchors (besides the store's roots).
+    pub fn anchors(mut self, certs: impl IntoIterator<Item = Certificate>) -> Self {
+        self.anchors.extend(certs);
+        self
+    }
+
+    /// Adds intermediates to build chains through (besides the store's certificates).
+    pub fn intermediates(mut self, certs: impl IntoIterator<Item = Certificate>) -> Self {
+        self.intermediates.extend(certs);
+        self
+    }
+
+    /// The revocation checker asked about every certificate of a chain (default: none).
+    pub fn revocation(mut self, checker: &'a dyn RevocationChecker) -> Self {
+        self.revocation = checker;
+        self
+    }
+
+    /// Validates `leaf` with `options`. `Err` only when the store fails; an invalid
+    /// certificate is `Ok(Validation::Invalid { .. })`.
+    pub fn validate(&self, leaf: &Certificate, options: &ValidationOptions) -> Result<Validation> {
+        let leaf_entry = self.ctl(leaf.thumbprint())?;
+        if let Some(e) = leaf_entry
+            && e.status == CtlStatus::Blacklisted
+        {
+            return Ok(Validation::Invalid {
+                reasons: vec![Reason::Blacklisted {
+                    subject: leaf.subject().to_string(),
+                    thumbprint: *leaf.thumbprint(),
+                    inherited: false,
+                }],
+            });
+        }
+        let mut search = Search {
+            options,
+            budget: options.budget,
+            best: None,
+            links: Vec::new(),
+            dead_end: None,
+            blacklisted_issuer: None,
+            too_long: false,
+        };
+        let outcome = if self.is_anchor(leaf)? {
+            match self.check_path(std::slice::from_ref(leaf), options)? {
+                Ok(()) => Ok(Some(vec![leaf.clone()])),
+                Err(r) => {
+                    search.best = Some(r);
+                    Ok(None)
+                }
+            }
+        } else {
+            let mut path = vec![leaf.clone()];
+            let mut seen = HashSet::new();
+            seen.insert(identity(leaf));
+            match self.extend(&mut path, &mut seen, &mut search)? {
+                Some(Stop::Found(chain)) => Ok(Some(chain)),
+                Some(Stop::Budget(what)) => Err(Reason::BudgetExceeded { what }),
+                None => Ok(None),
+            }
+        };
+        let chain = match outcome {
+            Ok(Some(chain)) => return Ok(Validation::Valid { chain }),
+            Ok(None) => None,
+            Err(budget) => Some(budget),
+        };
+        // No valid chain: a whitelisted end-user certificate is valid on its own.
+        if let Some(entry) = leaf_entry
+            && entry.status == CtlStatus::Whitelisted
+            && !leaf.is_ca()
+        {
+            if let Some(b) = search.blacklisted_issuer.take() {
+                return Ok(Validation::Invalid { reasons: vec![b] });
+            }
+            let mut reasons = Vec::new();
+            check_time(leaf, options, entry.allow_expired, &mut reasons);
+            check_leaf(leaf, options, &mut reasons);
+            if reasons.is_empty() {
+                return Ok(Validation::Valid {
+                    chain: vec![leaf.clone()],
+                });
+            }
+            return Ok(Validation::Invalid { reasons });
+        }
+        let reasons = match (chain, search.best) {
+            (Some(budget), _) => vec![budget],
+            (None, Some(best)) => best,
+            (None, None) => {
+                let mut r = search.links;
+                if let Some(b) = search.blacklisted_issuer {
+                    r.insert(0, b);
+                }
+                if search.too_long {
+                    r.push(Reason::ChainTooLong {
+                        max: options.max_intermediates,
+                    });
+                }
+                if r.is_empty() || search.dead_end.is_some() {
+                    r.push(Reason::NoPathToTrustAnchor {
+                        last: search
+                            .dead_end
+                            .unwrap_or_else(|| leaf.subject().to_string()),
+                    });
+                }
+                r
+            }
+        };
+        Ok(Validation::Invalid { reasons })
+    }
+
+    fn ctl(&self, t: &Thumbprint) -> Result<Option<CtlEntry>> {
+        match self.tx {
+            Some(tx) => tx.ctl_entry(t),
+            None => Ok(None),
+        }
+    }
+
+    fn is_anchor(&self, cert: &Certificate) -> Result<bool> {
+        if self
+            .anchors
+            .iter()
+            .any(|a| a.thumbprint() == cert.thumbprint())
+        {
+            return Ok(true);
+        }
+        match self.tx {
+            Some(tx) => tx.is_root(cert.thumbprint()),
+            None => Ok(false),
+        }
+    }
+
+    /// Issuer candidates of `cert`, best first: anchors, then a key identifier match, then
+    /// those valid at the validation time, then the later notAfter.
+    fn candidates(
+        &self,
+        cert: &Certificate,
+        options: &ValidationOptions,
+    ) -> Result<Vec<Candidate>> {
+        let name = cert.issuer_der();
+        let mut out: Vec<Candidate> = Vec::new();
+        let mut seen = HashSet::new();
+        let mut push = |c: Certificate, anchor: bool, out: &mut Vec<Candidate>| {
+            if seen.insert(*c.thumbprint()) {
+                out.push(Candidate { cert: c, anchor });
+            }
+        };
+        for a in self.anchors.iter().filter(|a| a.subject_der() == name) {
+            push(a.clone(), true, &mut out);
+        }
+        if let Some(tx) = self.tx {
+            for a in tx.roots_by_subject(name)? {
+                push(a, true, &mut out);
+            }
+            for c in tx.certificates_by_subject(name)? {
+                let anchor = tx.is_root(c.thumbprint())?;
+                push(c, anchor, &mut out);
+            }
+        }
+        for c in self
+            .intermediates
+            .iter()
+            .filter(|c| c.subject_der() == name)
+        {
+            push(c.clone(), false, &mut out);
+        }
+        let aki = cert.authority_key_id();
+        let at = options.at;
+        out.sort_by_key(|c| {
+            let id_match = match (aki, c.cert.subject_key_id()) {
+                (Some(a), Some(s)) => a == s,
+                (Some(_), None) => false,
+                (None, _) => true,
+            };
+            (
+                !c.anchor,
+                !id_match,
+                !c.cert.is_valid_at(at),
+                std::cmp::Reverse(c.cert.not_after()),
+            )
+        });
+        Ok(out)
+    }
+
+    /// Depth-first extension of `path` (leaf first) towards an anchor.
+    fn extend(
+        &self,
+        path: &mut Vec<Certificate>,
+        seen: &mut HashSet<(Vec<u8>, Vec<u8>)>,
+        search: &mut Search<'_>,
+    ) -> Result<Option<Stop>> {
+        let Some(current) = path.last().cloned() else {
+            return Ok(None);
+        };
+        let candidates = self.candidates(&current, search.options)?;
+        if candidates.is_empty() {
+            search
+                .dead_end
+                .get_or_insert_with(|| current.subject().to_string());
+            return Ok(None);
+        }
+        for cand in candidates {
+            if search.budget.candidates == 0 {
+                return Ok(Some(Stop::Budget("candidate issuers")));
+            }
+            search.budget.candidates -= 1;
+            let id = identity(&cand.cert);
+            if seen.contains(&id)
+                || path
+                    .iter()
+                    .any(|p| p.thumbprint() == cand.cert.thumbprint())
+            {
+                continue; // a loop
+            }
+            if search.budget.signatures == 0 {
+                return Ok(Some(Stop::Budget("signature checks")));
+            }
+            search.budget.signatures -= 1;
+            if let Err(e) = current.verify_issued_by(&cand.cert) {
+                search.links.push(Reason::BadSignature {
+                    subject: current.subject().to_string(),
+                    detail: e.to_string(),
+                });
+                continue;
+            }
+            if let Some(e) = self.ctl(cand.cert.thumbprint())?
+                && e.status == CtlStatus::Blacklisted
+            {
+                search
+                    .blacklisted_issuer
+                    .get_or_insert(Reason::Blacklisted {
+                        subject: cand.cert.subject().to_string(),
+                        thumbprint: *cand.cert.thumbprint(),
+                        inherited: true,
+                    });
+            }
+            path.push(cand.cert.clone());
+            if cand.anchor {
+                match self.check_path(path, search.options)? {
+                    Ok(()) => return Ok(Some(Stop::Found(path.clone()))),
+                    Err(reasons) => {
+                        search.best.get_or_insert(reasons);
+                    }
+                }
+            } else if path[1..].iter().filter(|c| !is_self_issued(c)).count()
+                > search.options.max_intermediates
+            {
+                search.too_long = true;
+            } else {
+                seen.insert(id.clone());
+                let found = self.extend(path, seen, search)?;
+                seen.remove(&id);
+                if found.is_some() {
+                    return Ok(found);
+                }
+            }
+            path.pop();
+        }
+        Ok(None)
+    }
+
+    /// Validates one complete chain (leaf first, anchor last). `Ok(Err(reasons))` when invalid.
+    fn check_path(
+        &self,
+        path: &[Certificate],
+        options: &ValidationOptions,
+    ) -> Result<std::result::Result<(), Vec<Reason>>> {
+        let mut reasons = Vec::new();
+        let last = path.len() - 1;
+        for (i, cert) in path.iter().enumerate() {
+            let is_anchor = i == last;
+            if !is_anchor || options.check_anchor_validity {
+                check_time(cert, options, false, &mut reasons);
+            }
+            check_key(cert, options, &mut reasons);
+            check_critical(cert, &mut reasons);
+            if options.strict {
+                check_structure(cert, i == 0, is_anchor, &mut reasons);
+            }
+            if is_anchor
+                && i > 0
+                && is_self_issued(cert)
+                && matches!(options.leaf, LeafPolicy::TlsServer(_))
+            {
+                check_tls_root(cert, &mut reasons);
+            }
+            if i > 0 {
+                check_issuer(path, i, options, &mut reasons);
+            }
+            if let Some(e) = self.ctl(cert.thumbprint())?
+                && e.status == CtlStatus::Blacklisted
+            {
+                reasons.push(Reason::Blacklisted {
+                    subject: cert.subject().to_string(),
+                    thumbprint: *cert.thumbprint(),
+                    inherited: i > 0,
+                });
+            }
+            if !is_anchor {
+                let issuer = &path[i + 1];
+                if let RevocationStatus::Revoked { reason, date } =
+                    self.revocation.status(cert, issuer, options.at)
+                {
+                    reasons.push(Reason::Revoked {
+                        subject: cert.subject().to_string(),
+                        reason,
+                        date,
+                    });
+                }
+            }
+        }
+        if let Some(leaf) = path.first() {
+            check_leaf(leaf, options, &mut reasons);
+        }
+        Ok(if reasons.is_empty() {
+            Ok(())
+        } else {
+            Err(reasons)
+        })
+    }
+}
+
+/// What identifies a CA for loop detection: subject and public key (a re-signed or
+/// cross-signed copy of a certificate already on the path is the same CA).
+fn identity(cert: &Certificate) -> (Vec<u8>, Vec<u8>) {
+    (cert.subject_der().to_vec(), cert.public_key_der().to_vec())
+}
+
+fn check_time(cert: &Certificate, o: &ValidationOptions, allow_expired: bool, r: &mut Vec<Reason>) {
+    if o.at < cert.not_before() {
+        r.push(Reason::NotYetValid {
+            subject: cert.subject().to_string(),
+            not_before: cert.not_before(),
+        });
+    }
+    if o.at > cert.not_after() && !allow_expired {
+        r.push(Reason::Expired {
+            subject: cert.subject().to_string(),
+            not_after: cert.not_after(),
+        });
+    }
+}
+
+fn check_key(cert: &Certificate, o: &ValidationOptions, r: &mut Vec<Reason>) {
+    let weak = |detail: String| Reason::WeakKey {
+        subject: cert.subject().to_string(),
+        detail,
+    };
+    match cert.key_algorithm() {
+        KeyAlgorithm::Rsa { bits } if bits < o.min_rsa_bits => r.push(weak(format!(
+            "RSA {bits} bits, at least {} needed",
+            o.min_rsa_bits
+        ))),
+        KeyAlgorithm::Rsa { bits } if bits % 8 != 0 => r.push(weak(format!(
+            "RSA modulus of {bits} bits is not a whole number of bytes"
+        ))),
+        KeyAlgorithm::Other(oid) => r.push(weak(format!("unsupported key algorithm {oid}"))),
+        _ => {}
+    }
+}
+
+fn check_critical(cert: &Certificate, r: &mut Vec<Reason>) {
+    let Some(exts) = cert.x509().tbs_certificate().extensions() else {
+        return;
+    };
+    for e in exts.iter().filter(|e| e.critical) {
+        if !UNDERSTOOD_CRITICAL.contains(&e.extn_id) {
+            r.push(Reason::UnknownCriticalExtension {
+                subject: cert.subject().to_string(),
+                oid: e.extn_id.to_string(),
+            });
+        }
+    }
+}
+
+/// RFC 5280 profile rules a conforming CA follows (checked with `ValidationOptions::strict`).
+fn check_structure(cert: &Certificate, is_leaf: bool, is_anchor: bool, r: &mut Vec<Reason>) {
+    let mut bad = |detail: &str| {
+        r.push(Reason::Malformed {
+            subject: cert.subject().to_string(),
+            detail: detail.to_string(),
+        })
+    };
+    let tbs = cert.x509().tbs_certificate();
+    let serial = tbs.serial_number().as_bytes();
+    if is_anchor {
+        // Trust anchors are trusted as configured (real roots have serial 0).
+    } else if serial.iter().all(|b| *b == 0) {
+        bad("the serial number is zero (RFC 5280 4.1.2.2)");
+    } else if serial.first().is_some_and(|b| b & 0x80 != 0) {
+        bad("the serial number is negative (RFC 5280 4.1.2.2)");
+    } else if serial.len() > 20 {
+        bad("the serial number is longer than 20 octets (RFC 5280 4.1.2.2)");
+    }
+    let ext = |id: &der::asn1::ObjectIdentifier| {
+        tbs.extensions()
+            .and_then(|exts| exts.iter().find(|e| e.extn_id == *id))
+    };
+    let is_ca_position = !is_leaf;
+    if !is_self_issued(cert) && cert.authority_key_id().is_none() {
+        bad("no authority key identifier (RFC 5280 4.2.1.1: required unless self-signed)");
+    }
+    if is_ca_position && cert.subject_key_id().is_none() {
+        bad("a CA certificate without a subject key identifier (RFC 5280 4.2.1.2)");
+    }
+    if is_ca_position && tbs.subject().is_empty() {
+        bad("a CA certificate with an empty subject (RFC 5280 4.1.2.6)");
+    }
+    if is_ca_position
+        && let Some(bc) = ext(&oid::CE_BASIC_CONSTRAINTS)
+        && !bc.critical
+    {
+        bad("a CA certificate whose basicConstraints is not critical (RFC 5280 4.2.1.9)");
+    }
+    if cert.key_usage().is_some_and(|ku| ku.key_cert_sign) && !cert.is_ca() {
+        bad("keyCertSign without basicConstraints cA (RFC 5280 4.2.1.3)");
+    }
+    if let Some(san) = ext(&oid::CE_SUBJECT_ALT_NAME)
+        && tbs.subject().is_empty()
+        && !san.critical
+    {
+        bad("an empty subject with a non-critical subjectAltName (RFC 5280 4.2.1.6)");
+    }
+    if let Some(pc) = ext(&oid::CE_POLICY_CONSTRAINTS)
+        && !pc.critical
+    {
+        bad("policyConstraints is not critical (RFC 5280 4.2.1.11)");
+    }
+    if ext(&oid::PE_AUTHORITY_INFO_ACCESS).is_some()
+        && tbs
+            .get_extension::<x509_cert::ext::pkix::AuthorityInfoAccessSyntax>()
+            .is_err()
+    {
+        bad("the authorityInfoAccess extension does not parse");
+    }
+    if let Ok(Some((_, san))) = tbs.get_extension::<x509_cert::ext::pkix::SubjectAltName>() {
+        for name in &san.0 {
+            if let x509_cert::ext::pkix::name::GeneralName::DnsName(d) = name
+                && !valid_dns_name(d.as_str())
+            {
+                bad(&format!(
+                    "subjectAltName dNSName {:?} is not a valid host name",
+                    d.as_str()
+                ));
+            }
+        }
+    }
+}
+
+/// A host name in preferred name syntax (letters, digits, hyphens; labels of 1-63 octets, no
+/// hyphen at either end), optionally with `*` as the whole first label; the last label is not
+/// all digits (that would be an IP address written as a name).
+fn valid_dns_name(name: &str) -> bool {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    if name.is_empty() || name.len() > 253 {
+        return false;
+    }
+    let labels: Vec<&str> = name.split('.').collect();
+    for (i, label) in labels.iter().enumerate() {
+        if i == 0 && *label == "*" && labels.len() > 1 {
+            continue;
+        }
+        let ok = !label.is_empty()
+            && label.len() <= 63
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-');
+        if !ok {
+            return false;
+        }
+    }
+    !labels
+        .last()
+        .is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn is_self_issued(cert: &Certificate) -> bool {
+    cert.subject_der() == cert.issuer_der()
+}
+
+/// CA rules for `path[i]`, the issuer of `path[i - 1]`.
+fn check_issuer(path: &[Certificate], i: usize, o: &ValidationOptions, r: &mut Vec<Reason>) {
+    let ca = &path[i];
+    let subject = || ca.subject().to_string();
+    match ca.basic_constraints() {
+        Some(bc) if bc.ca => {
+            if let Some(len) = bc.path_len {
+                // Non-self-issued intermediates below this CA (the leaf does not count).
+                let below = path[1..i].iter().filter(|c| !is_self_issued(c)).count();
+                if below > len as usize {
+                    r.push(Reason::PathLengthExceeded {
+                        subject: subject(),
+                        path_len: len,
+                    });
+                }
+            }
+        }
+        _ => r.push(Reason::IssuerNotCa { subject: subject() }),
+    }
+    if let Some(ku) = ca.key_usage()
+        && !ku.key_cert_sign
+    {
+        r.push(Reason::IssuerCannotSignCertificates { subject: subject() });
+    }
+    if let (Some(required), Some(ekus)) = (&o.required_eku, ca.extended_key_usage())
+        && !ekus.iter().any(|e| e == required || e == EKU_ANY)
+    {
+        r.push(Reason::ExtendedKeyUsage {
+            subject: subject(),
+            required: required.clone(),
+        });
+    }
+}
+
+/// The end certificate's rules: its policy's usage, the required EKU, no CA for a leaf role.
+fn check_leaf(leaf: &Certificate, o: &ValidationOptions, r: &mut Vec<Reason>) {
+    let subject = || leaf.subject().to_string();
+    if let (Some(required), Some(ekus)) = (&o.required_eku, leaf.extended_key_usage())
+        && !ekus.iter().any(|e| e == required || e == EKU_ANY)
+    {
+        r.push(Reason::ExtendedKeyUsage {
+            subject: subject(),
+            required: required.clone(),
+        });
+    }
+    match &o.leaf {
+        LeafPolicy::SmimeSigning => {
+            if let Err(e) = leaf.usable_for_signing() {
+                r.push(Reason::Usage(e));
+            }
+        }
+        LeafPolicy::SmimeEncryption => {
+            if let Err(e) = leaf.usable_for_encryption() {
+                r.push(Reason::Usage(e));
+            }
+        }
+        LeafPolicy::TlsServer(_) => check_tls_leaf(leaf, r),
+        LeafPolicy::Any => {}
+    }
+    // An S/MIME certificate is an end-entity certificate. (RFC 5280 itself allows a CA
+    // certificate in the leaf position, and so does the TLS policy.)
+    if matches!(
+        o.leaf,
+        LeafPolicy::SmimeSigning | LeafPolicy::SmimeEncryption
+    ) && leaf.is_ca()
+    {
+        r.push(Reason::LeafIsCa { subject: subject() });
+    }
+}
+
+/// The CA/Browser Forum rules a TLS server certificate follows (7.1.2.7): extKeyUsage not
+/// critical and without anyExtendedKeyUsage;
+/// a subjectAltName not critical when the subject is not empty; a CA certificate in the leaf
+/// position has keyCertSign.
+fn check_tls_leaf(leaf: &Certificate, r: &mut Vec<Reason>) {
+    let subject = || leaf.subject().to_string();
+    let tbs = leaf.x509().tbs_certificate();
+    let ext = |id: &der::asn1::ObjectIdentifier| {
+        tbs.extensions()
+            .and_then(|exts| exts.iter().find(|e| e.extn_id == *id))
+    };
+    if let Some(ekus) = leaf.extended_key_usage()
+        && ekus.iter().any(|e| e == EKU_ANY)
+    {
+        r.push(Reason::Malformed {
+            subject: subject(),
+            detail: "anyExtendedKeyUsage in a server certificate (CABF 7.1.2.7.10)".into(),
+        });
+    }
+    if ext(&oid::CE_EXT_KEY_USAGE).is_some_and(|e| e.critical) {
+        r.push(Reason::Malformed {
+            subject: subject(),
+            detail: "a critical extKeyUsage in a server certificate (CABF 7.1.2.7.6)".into(),
+        });
+    }
+    if !tbs.subject().is_empty() && ext(&oid::CE_SUBJECT_ALT_NAME).is_some_and(|e| e.critical) {
+        r.push(Reason::Malformed {
+            subject: subject(),
+            detail: "a critical subjectAltName with a non-empty subject (RFC 5280 4.2.1.6)".into(),
+        });
+    }
+    if leaf.is_ca() && leaf.key_usage().is_some_and(|ku| !ku.key_cert_sign) {
+        r.push(Reason::LeafIsCa { subject: subject() });
+    }
+}
+
+/// CA/Browser Forum rules for a root in a TLS chain (7.1.2.1): no extKeyUsage; an
+/// authorityKeyIdentifier, if present, with only a keyIdentifier equal to the subject key
+/// identifier.
+fn check_tls_root(root: &Certificate, r: &mut Vec<Reason>) {
+    let mut bad = |detail: &str| {
+        r.push(Reason::Malformed {
+            subject: root.subject().to_string(),
+            detail: detail.to_string(),
+        })
+    };
+    if root.extended_key_usage().is_some() {
+        bad("a root with an extKeyUsage extension (CABF 7.1.2.1.2)");
+    }
+    if let Ok(Some((_, aki))) = root
+        .x509()
+        .tbs_certificate()
+        .get_extension::<x509_cert::ext::pkix::AuthorityKeyIdentifier>()
+    {
+        if aki.authority_cert_issuer.is_some() || aki.authority_cert_serial_number.is_some() {
+            bad("a root authorityKeyIdentifier with issuer or serial fields (CABF 7.1.2.1.3)");
+        }
+        match (&aki.key_identifier, root.subject_key_id()) {
+            (None, _) => {
+                bad("a root authorityKeyIdentifier without keyIdentifier (CABF 7.1.2.1.3)")
+            }
+            (Some(k), Some(ski)) if k.as_bytes() != ski => {
+                bad("a root authorityKeyIdentifier that differs from its subjectKeyIdentifier")
+            }
+            _ => {}
+        }
+    }
+}
