@@ -54,6 +54,26 @@ trap 'rm -rf "$seeds"' EXIT
         python3 -c 'import sys; c = open(sys.argv[1], "rb").read(); k = open(sys.argv[2], "rb").read(); sys.stdout.buffer.write(len(c).to_bytes(2, "big") + c + k)' \
             "$1" "$2" > "ca-${1%.*}-${2%.*}.bin"
     done
+    # Chain building: length-prefixed DER certificates (anchor, end certificate, intermediates).
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout root.key \
+        -out root.pem -days 30 -subj "/CN=Seed Root" 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout sub.key -out sub.csr \
+        -subj "/CN=Seed Sub" 2>/dev/null
+    printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n' > ca.ext
+    openssl x509 -req -in sub.csr -CA root.pem -CAkey root.key -days 30 -extfile ca.ext \
+        -out sub.pem 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ee.key -out ee.csr \
+        -subj "/CN=Seed EE" 2>/dev/null
+    printf 'subjectAltName=email:ee@example.com\nkeyUsage=critical,digitalSignature,keyAgreement\nextendedKeyUsage=emailProtection\nauthorityKeyIdentifier=keyid\n' > ee.ext
+    openssl x509 -req -in ee.csr -CA sub.pem -CAkey sub.key -days 30 -extfile ee.ext \
+        -out ee.pem 2>/dev/null
+    for c in root sub ee; do openssl x509 -in $c.pem -outform DER -out $c.der; done
+    python3 -c 'import sys
+out = b""
+for f in sys.argv[1:]:
+    d = open(f, "rb").read()
+    out += len(d).to_bytes(2, "big") + d
+sys.stdout.buffer.write(out)' root.der ee.der sub.der > chain.bin
 )
 
 seed() { # seed TARGET FILE...
@@ -69,12 +89,13 @@ seed pkcs8 rsa.p8 ec.p8 ed.p8 rsa.key ec.key rsa.pkcs1.pem
 seed encrypted_pkcs8 ec.enc.p8 ed.scrypt.p8
 seed pkcs12 default.p12 legacy.p12 nomac.p12 plain.p12
 seed ca_import ca-ec-ec.bin ca-rsa-rsa.pkcs1.bin ca-rsa-ec.bin
+seed chain_build chain.bin
 
 echo "== building fuzz targets"
 cargo fuzz build -O
 
 log=$(mktemp)
-for target in pem_bundle der_certificate pkcs7 load_auto pkcs8 encrypted_pkcs8 pkcs12 ca_import; do
+for target in pem_bundle der_certificate pkcs7 load_auto pkcs8 encrypted_pkcs8 pkcs12 ca_import chain_build; do
     echo "== fuzzing $target for ${seconds}s"
     if ! cargo fuzz run -O "$target" "fuzz/corpus/$target" -- \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 \

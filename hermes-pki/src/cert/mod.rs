@@ -9,7 +9,7 @@
 //! [`load_certificates`] and friends.
 
 mod load;
-mod name;
+pub(crate) mod name;
 pub(crate) mod oid;
 mod signature;
 mod thumbprint;

@@ -35,6 +35,7 @@
 //! # }
 //! ```
 
+mod constraints;
 mod reason;
 mod verify;
 

@@ -2,6 +2,9 @@
 
 use std::collections::HashSet;
 
+use super::constraints::{
+    NameConstraints, SubjectNames, matches_dns_name, matches_ip, subject_names,
+};
 use super::{
     Budget, LeafPolicy, NoRevocationInfo, Reason, RevocationChecker, RevocationStatus, Validation,
     ValidationOptions,
@@ -18,7 +21,11 @@ const UNDERSTOOD_CRITICAL: &[der::asn1::ObjectIdentifier] = &[
     oid::CE_KEY_USAGE,
     oid::CE_EXT_KEY_USAGE,
     oid::CE_SUBJECT_ALT_NAME,
+    oid::CE_NAME_CONSTRAINTS,
 ];
+
+/// Name constraint comparisons allowed for one chain (rustls-webpki allows 250,000).
+const NAME_CONSTRAINT_BUDGET: usize = 250_000;
 
 /// Validates certificates against trust anchors: those of a store's root store and any given
 /// with [`anchors`](Self::anchors), through the store's certificates and any intermediates
@@ -397,6 +404,7 @@ impl<'a> Validator<'a> {
                 }
             }
         }
+        check_name_constraints(path, &mut reasons);
         if let Some(leaf) = path.first() {
             check_leaf(leaf, options, &mut reasons);
         }
@@ -405,6 +413,47 @@ impl<'a> Validator<'a> {
         } else {
             Err(reasons)
         })
+    }
+}
+
+/// Every CA's name constraints (anchors' included) applied to every certificate below it,
+/// self-issued intermediates excepted (RFC 5280 6.1.3 (b), (c)).
+fn check_name_constraints(path: &[Certificate], r: &mut Vec<Reason>) {
+    let mut budget = NAME_CONSTRAINT_BUDGET;
+    let mut names: Vec<Option<std::result::Result<SubjectNames, String>>> =
+        (0..path.len()).map(|_| None).collect();
+    for (i, ca) in path.iter().enumerate().skip(1) {
+        let constraints = match NameConstraints::of(ca) {
+            Ok(Some(c)) => c,
+            Ok(None) => continue,
+            Err(detail) => {
+                r.push(Reason::Malformed {
+                    subject: ca.subject().to_string(),
+                    detail,
+                });
+                continue;
+            }
+        };
+        for (j, cert) in path.iter().enumerate().take(i) {
+            if j > 0 && is_self_issued(cert) {
+                continue;
+            }
+            let n = names[j].get_or_insert_with(|| subject_names(cert));
+            let result = match n {
+                Ok(n) => constraints.check(n, &mut budget),
+                Err(e) => Err(e.clone()),
+            };
+            if let Err(e) = result {
+                r.push(Reason::NameConstraints {
+                    detail: format!(
+                        "\"{}\": {e} (constraints of \"{}\")",
+                        cert.subject(),
+                        ca.subject()
+                    ),
+                });
+                return;
+            }
+        }
     }
 }
 
@@ -485,7 +534,7 @@ fn check_structure(cert: &Certificate, is_leaf: bool, is_anchor: bool, r: &mut V
             .and_then(|exts| exts.iter().find(|e| e.extn_id == *id))
     };
     let is_ca_position = !is_leaf;
-    if !is_self_issued(cert) && cert.authority_key_id().is_none() {
+    if !is_anchor && !is_self_issued(cert) && cert.authority_key_id().is_none() {
         bad("no authority key identifier (RFC 5280 4.2.1.1: required unless self-signed)");
     }
     if is_ca_position && cert.subject_key_id().is_none() {
@@ -508,6 +557,14 @@ fn check_structure(cert: &Certificate, is_leaf: bool, is_anchor: bool, r: &mut V
         && !san.critical
     {
         bad("an empty subject with a non-critical subjectAltName (RFC 5280 4.2.1.6)");
+    }
+    if let Some(nc) = ext(&oid::CE_NAME_CONSTRAINTS) {
+        if !nc.critical {
+            bad("nameConstraints is not critical (RFC 5280 4.2.1.10)");
+        }
+        if !cert.is_ca() {
+            bad("nameConstraints in a certificate that is not a CA (RFC 5280 4.2.1.10)");
+        }
     }
     if let Some(pc) = ext(&oid::CE_POLICY_CONSTRAINTS)
         && !pc.critical
@@ -624,7 +681,18 @@ fn check_leaf(leaf: &Certificate, o: &ValidationOptions, r: &mut Vec<Reason>) {
                 r.push(Reason::Usage(e));
             }
         }
-        LeafPolicy::TlsServer(_) => check_tls_leaf(leaf, r),
+        LeafPolicy::TlsServer(name) => {
+            check_tls_leaf(leaf, r);
+            let matched = subject_names(leaf).is_ok_and(|names| match name {
+                super::ServerName::Dns(d) => matches_dns_name(&names, d),
+                super::ServerName::Ip(ip) => matches_ip(&names, *ip),
+            });
+            if !matched {
+                r.push(Reason::NameMismatch {
+                    wanted: name.to_string(),
+                });
+            }
+        }
         LeafPolicy::Any => {}
     }
     // An S/MIME certificate is an end-entity certificate. (RFC 5280 itself allows a CA
