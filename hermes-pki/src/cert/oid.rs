@@ -31,6 +31,9 @@ pub(crate) const CE_CRL_DISTRIBUTION_POINTS: Oid = Oid::new_unwrap("2.5.29.31");
 pub(crate) const CE_AUTHORITY_KEY_ID: Oid = Oid::new_unwrap("2.5.29.35");
 pub(crate) const CE_EXT_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.37");
 pub(crate) const CE_NAME_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.30");
+pub(crate) const CE_CERTIFICATE_POLICIES: Oid = Oid::new_unwrap("2.5.29.32");
+pub(crate) const CE_POLICY_MAPPINGS: Oid = Oid::new_unwrap("2.5.29.33");
+pub(crate) const CE_INHIBIT_ANY_POLICY: Oid = Oid::new_unwrap("2.5.29.54");
 pub(crate) const PE_AUTHORITY_INFO_ACCESS: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.1.1");
 pub(crate) const CE_POLICY_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.36");
 

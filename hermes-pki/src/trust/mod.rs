@@ -36,9 +36,11 @@
 //! ```
 
 mod constraints;
+mod policies;
 mod reason;
 mod verify;
 
+pub use policies::PolicyInputs;
 pub use reason::Reason;
 pub use verify::Validator;
 
@@ -157,6 +159,7 @@ pub struct ValidationOptions {
     check_anchor_validity: bool,
     min_rsa_bits: usize,
     pub(crate) strict: bool,
+    pub(crate) policies: PolicyInputs,
 }
 
 impl ValidationOptions {
@@ -174,7 +177,15 @@ impl ValidationOptions {
             check_anchor_validity: true,
             min_rsa_bits: 2048,
             strict: true,
+            policies: PolicyInputs::default(),
         }
+    }
+
+    /// The certificate policy inputs of RFC 5280 6.1.1 (initial policy set, explicit policy,
+    /// mapping and anyPolicy inhibition). The default accepts any policy.
+    pub fn policies(mut self, inputs: PolicyInputs) -> Self {
+        self.policies = inputs;
+        self
     }
 
     /// Whether the RFC 5280 profile rules that conforming CAs follow are enforced (default

@@ -639,3 +639,354 @@ fn stress_decoys_loops_and_depth_end_with_a_clear_error_within_the_budget() {
 fn w_store(root: &Node, inter: &Node) -> MemoryStore {
     store_with(root, &[&inter.cert])
 }
+
+fn constrained_ca(
+    root: &Node,
+    permitted: Vec<x509_cert::ext::pkix::name::GeneralName>,
+    excluded: Vec<x509_cert::ext::pkix::name::GeneralName>,
+) -> Node {
+    use x509_cert::ext::pkix::constraints::name::GeneralSubtree;
+    let subtrees = |names: Vec<x509_cert::ext::pkix::name::GeneralName>| {
+        (!names.is_empty()).then(|| {
+            names
+                .into_iter()
+                .map(|base| GeneralSubtree {
+                    base,
+                    minimum: 0,
+                    maximum: None,
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let nc = x509_cert::ext::pkix::NameConstraints {
+        permitted_subtrees: subtrees(permitted),
+        excluded_subtrees: subtrees(excluded),
+    };
+    make(
+        "Constrained CA",
+        Some(root),
+        ec(),
+        |s, i| {
+            let mut e = ca_extensions(s, i, None).unwrap();
+            e.push(extension(crate::cert::oid::CE_NAME_CONSTRAINTS, true, &nc).unwrap());
+            e
+        },
+        valid_for_a_year(),
+    )
+}
+
+fn email_name(s: &str) -> x509_cert::ext::pkix::name::GeneralName {
+    x509_cert::ext::pkix::name::GeneralName::Rfc822Name(der::asn1::Ia5String::new(s).unwrap())
+}
+
+#[test]
+fn name_constraints_bind_email_addresses_below_the_ca() {
+    let root = ca("Root", None, None);
+    let nc = constrained_ca(
+        &root,
+        vec![email_name("example.com")],
+        vec![email_name("ceo@example.com")],
+    );
+    let store = store_with(&root, &[&nc.cert]);
+    let ok = leaf("alice@example.com", &nc);
+    assert!(validate(&store, &ok.cert, &opts()).is_valid());
+    for bad in [
+        "mallory@evil.example",
+        "ceo@example.com",
+        "x@sub.example.com",
+    ] {
+        let l = leaf(bad, &nc);
+        assert_invalid(
+            &validate(&store, &l.cert, &opts()),
+            |r| matches!(r, Reason::NameConstraints { detail } if detail.contains(bad)),
+        );
+    }
+}
+
+#[test]
+fn tls_server_names_match_the_san_only() {
+    let root = ca("Root", None, None);
+    let store = store_with(&root, &[]);
+    let server = make(
+        "www.example.com",
+        Some(&root),
+        ec(),
+        |s, i| {
+            let san = x509_cert::ext::pkix::SubjectAltName(vec![
+                x509_cert::ext::pkix::name::GeneralName::DnsName(
+                    der::asn1::Ia5String::new("*.example.com").unwrap(),
+                ),
+            ]);
+            let mut e = ca_extensions(s, i, None).unwrap();
+            e[0] = extension(
+                crate::cert::oid::CE_BASIC_CONSTRAINTS,
+                true,
+                &x509_cert::ext::pkix::BasicConstraints {
+                    ca: false,
+                    path_len_constraint: None,
+                },
+            )
+            .unwrap();
+            e[1] = extension(crate::cert::oid::CE_SUBJECT_ALT_NAME, false, &san).unwrap();
+            e
+        },
+        valid_for_a_year(),
+    );
+    let tls = |name: &str| {
+        ValidationOptions::new(
+            now(),
+            LeafPolicy::TlsServer(ServerName::Dns(name.to_string())),
+        )
+    };
+    assert!(validate(&store, &server.cert, &tls("mail.example.com")).is_valid());
+    for wrong in ["example.com", "a.b.example.com", "www.example.org"] {
+        assert_invalid(&validate(&store, &server.cert, &tls(wrong)), |r| {
+            matches!(r, Reason::NameMismatch { .. })
+        });
+    }
+    let ip = ValidationOptions::new(
+        now(),
+        LeafPolicy::TlsServer(ServerName::Ip("192.0.2.1".parse().unwrap())),
+    );
+    assert_invalid(&validate(&store, &server.cert, &ip), |r| {
+        matches!(r, Reason::NameMismatch { .. })
+    });
+}
+
+#[test]
+fn weak_keys_and_profile_violations_are_reasons() {
+    let w = world();
+    let strict = opts().min_rsa_bits(4096);
+    // EC keys are not affected by the RSA minimum...
+    assert!(validate(&w.store, &w.leaf.cert, &strict).is_valid());
+    // ...an RSA key below it is.
+    let store = MemoryStore::new();
+    let authority = crate::ca::CertificateAuthority::new(&store);
+    let clock = crate::time::FixedClock(add_days(now(), -1));
+    authority
+        .create(
+            &crate::ca::CaSpec::new(DistinguishedName::new("RSA Root")).key(KeySpec::Rsa(2048)),
+            &clock,
+        )
+        .unwrap();
+    let issued = authority
+        .issue(
+            &crate::ca::IssueSpec::new("rsa@example.com", "R").key(KeySpec::EcP256),
+            &clock,
+        )
+        .unwrap();
+    assert!(validate(&store, issued.certificate(), &opts()).is_valid());
+    assert_invalid(&validate(&store, issued.certificate(), &strict), |r| {
+        matches!(r, Reason::WeakKey { .. })
+    });
+    // A leaf without an authority key identifier breaks the RFC 5280 profile; the loose
+    // setting accepts it.
+    let root = ca("Root", None, None);
+    let key = ec();
+    let alg = key.algorithm();
+    let no_aki = make(
+        "No AKI",
+        Some(&root),
+        key,
+        |s, i| {
+            let mut e = smime_extensions(&alg, "n@example.com", s, i, None).unwrap();
+            e.retain(|x| x.extn_id != crate::cert::oid::CE_AUTHORITY_KEY_ID);
+            e
+        },
+        valid_for_a_year(),
+    );
+    let store = store_with(&root, &[]);
+    assert_invalid(
+        &validate(&store, &no_aki.cert, &opts()),
+        |r| matches!(r, Reason::Malformed { detail, .. } if detail.contains("authority key identifier")),
+    );
+    assert!(validate(&store, &no_aki.cert, &opts().rfc5280_strict(false)).is_valid());
+}
+
+fn oid(s: &str) -> ObjectIdentifier {
+    ObjectIdentifier::new_unwrap(s)
+}
+
+fn policies_ext(ids: &[&str]) -> x509_cert::ext::Extension {
+    let cp = x509_cert::ext::pkix::CertificatePolicies(
+        ids.iter()
+            .map(|i| x509_cert::ext::pkix::certpolicy::PolicyInformation {
+                policy_identifier: oid(i),
+                policy_qualifiers: None,
+            })
+            .collect(),
+    );
+    extension(crate::cert::oid::CE_CERTIFICATE_POLICIES, false, &cp).unwrap()
+}
+
+fn mappings_ext(pairs: &[(&str, &str)]) -> x509_cert::ext::Extension {
+    let pm = x509_cert::ext::pkix::PolicyMappings(
+        pairs
+            .iter()
+            .map(|(a, b)| x509_cert::ext::pkix::PolicyMapping {
+                issuer_domain_policy: oid(a),
+                subject_domain_policy: oid(b),
+            })
+            .collect(),
+    );
+    extension(crate::cert::oid::CE_POLICY_MAPPINGS, true, &pm).unwrap()
+}
+
+const P1: &str = "1.3.6.1.4.1.99999.10.1";
+const P2: &str = "1.3.6.1.4.1.99999.10.2";
+const ANY: &str = "2.5.29.32.0";
+
+/// root -> intermediate (extra extensions) -> leaf (policies), the store holding the root.
+fn policy_chain(
+    inter_exts: Vec<x509_cert::ext::Extension>,
+    leaf_policies: &[&str],
+) -> (MemoryStore, Node) {
+    let root = ca("Root", None, None);
+    let inter = make(
+        "Intermediate",
+        Some(&root),
+        ec(),
+        |s, i| {
+            let mut e = ca_extensions(s, i, None).unwrap();
+            e.extend(inter_exts);
+            e
+        },
+        valid_for_a_year(),
+    );
+    let key = ec();
+    let alg = key.algorithm();
+    let leaf_policies: Vec<String> = leaf_policies.iter().map(|s| s.to_string()).collect();
+    let l = make(
+        "Leaf",
+        Some(&inter),
+        key,
+        |s, i| {
+            let mut e = smime_extensions(&alg, "p@example.com", s, i, None).unwrap();
+            if !leaf_policies.is_empty() {
+                let ids: Vec<&str> = leaf_policies.iter().map(String::as_str).collect();
+                e.push(policies_ext(&ids));
+            }
+            e
+        },
+        valid_for_a_year(),
+    );
+    (store_with(&root, &[&inter.cert]), l)
+}
+
+fn with_policies(inputs: PolicyInputs) -> ValidationOptions {
+    opts().policies(inputs)
+}
+
+fn explicit(set: &[&str]) -> PolicyInputs {
+    PolicyInputs {
+        initial_policy_set: set.iter().map(|s| oid(s)).collect(),
+        initial_explicit_policy: true,
+        ..PolicyInputs::default()
+    }
+}
+
+#[track_caller]
+fn assert_policy_failure(v: &Validation) {
+    assert_invalid(v, |r| matches!(r, Reason::Policy { .. }));
+}
+
+#[test]
+fn policies_default_accept_anything_explicit_requires_one() {
+    let (store, l) = policy_chain(vec![], &[]);
+    assert!(validate(&store, &l.cert, &opts()).is_valid());
+    assert_policy_failure(&validate(&store, &l.cert, &with_policies(explicit(&[]))));
+
+    let (store, l) = policy_chain(vec![policies_ext(&[P1])], &[P1]);
+    assert!(validate(&store, &l.cert, &with_policies(explicit(&[]))).is_valid());
+    assert!(validate(&store, &l.cert, &with_policies(explicit(&[P1]))).is_valid());
+    assert_policy_failure(&validate(&store, &l.cert, &with_policies(explicit(&[P2]))));
+}
+
+#[test]
+fn any_policy_in_an_intermediate_and_its_inhibition() {
+    let (store, l) = policy_chain(vec![policies_ext(&[ANY])], &[P1]);
+    assert!(validate(&store, &l.cert, &with_policies(explicit(&[P1]))).is_valid());
+    let inhibited = PolicyInputs {
+        initial_any_policy_inhibit: true,
+        ..explicit(&[P1])
+    };
+    assert_policy_failure(&validate(&store, &l.cert, &with_policies(inhibited)));
+}
+
+#[test]
+fn policy_mappings_and_their_inhibition() {
+    let (store, l) = policy_chain(vec![policies_ext(&[P1]), mappings_ext(&[(P1, P2)])], &[P2]);
+    assert!(validate(&store, &l.cert, &with_policies(explicit(&[P1]))).is_valid());
+    let inhibited = PolicyInputs {
+        initial_policy_mapping_inhibit: true,
+        ..explicit(&[P1])
+    };
+    assert_policy_failure(&validate(&store, &l.cert, &with_policies(inhibited)));
+    // A mapping to anyPolicy is refused whatever the inputs.
+    let (store, l) = policy_chain(vec![policies_ext(&[P1]), mappings_ext(&[(P1, ANY)])], &[P1]);
+    assert_policy_failure(&validate(&store, &l.cert, &opts()));
+}
+
+#[test]
+fn require_explicit_policy_in_a_ca_applies_below_it() {
+    let pc = x509_cert::ext::pkix::PolicyConstraints {
+        require_explicit_policy: Some(0),
+        inhibit_policy_mapping: None,
+    };
+    let pc = extension(crate::cert::oid::CE_POLICY_CONSTRAINTS, true, &pc).unwrap();
+    let (store, l) = policy_chain(vec![pc.clone()], &[]);
+    assert_policy_failure(&validate(&store, &l.cert, &opts()));
+    let (store, l) = policy_chain(vec![pc, policies_ext(&[P1])], &[P1]);
+    assert!(validate(&store, &l.cert, &opts()).is_valid());
+}
+
+#[test]
+fn many_policy_mappings_finish_quickly() {
+    // Every intermediate maps each of 40 policies to all 40: the RFC's tree would grow as
+    // 40^depth; the level graph stays small.
+    let ids: Vec<String> = (0..40)
+        .map(|k| format!("1.3.6.1.4.1.99999.20.{k}"))
+        .collect();
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let pairs: Vec<(&str, &str)> = refs
+        .iter()
+        .flat_map(|a| refs.iter().map(move |b| (*a, *b)))
+        .collect();
+    let root = ca("Root", None, None);
+    let mut chain = vec![];
+    let mut issuer = &root;
+    for d in 0..6 {
+        let node = make(
+            &format!("Mapper {d}"),
+            Some(issuer),
+            ec(),
+            |s, i| {
+                let mut e = ca_extensions(s, i, None).unwrap();
+                e.push(policies_ext(&refs));
+                e.push(mappings_ext(&pairs));
+                e
+            },
+            valid_for_a_year(),
+        );
+        chain.push(node);
+        issuer = chain.last().unwrap();
+    }
+    let key = ec();
+    let alg = key.algorithm();
+    let l = make(
+        "Leaf",
+        chain.last(),
+        key,
+        |s, i| {
+            let mut e = smime_extensions(&alg, "m@example.com", s, i, None).unwrap();
+            e.push(policies_ext(&refs[..1]));
+            e
+        },
+        valid_for_a_year(),
+    );
+    let store = store_with(&root, &chain.iter().map(|n| &n.cert).collect::<Vec<_>>());
+    let started = std::time::Instant::now();
+    let v = validate(&store, &l.cert, &with_policies(explicit(&[refs[3]])));
+    assert!(v.is_valid(), "{:?}", v.reasons());
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}

@@ -22,6 +22,10 @@ const UNDERSTOOD_CRITICAL: &[der::asn1::ObjectIdentifier] = &[
     oid::CE_EXT_KEY_USAGE,
     oid::CE_SUBJECT_ALT_NAME,
     oid::CE_NAME_CONSTRAINTS,
+    oid::CE_CERTIFICATE_POLICIES,
+    oid::CE_POLICY_MAPPINGS,
+    oid::CE_POLICY_CONSTRAINTS,
+    oid::CE_INHIBIT_ANY_POLICY,
 ];
 
 /// Name constraint comparisons allowed for one chain (rustls-webpki allows 250,000).
@@ -405,6 +409,12 @@ impl<'a> Validator<'a> {
             }
         }
         check_name_constraints(path, &mut reasons);
+        let below_anchor: Vec<&Certificate> = path[..last].iter().rev().collect();
+        if let Err(e) = super::policies::process(&below_anchor, &options.policies) {
+            reasons.push(Reason::Policy {
+                detail: e.to_string(),
+            });
+        }
         if let Some(leaf) = path.first() {
             check_leaf(leaf, options, &mut reasons);
         }
