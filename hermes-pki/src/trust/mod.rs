@@ -35,7 +35,7 @@
 //! # }
 //! ```
 
-mod constraints;
+mod names;
 mod policies;
 mod reason;
 mod verify;

@@ -24,7 +24,6 @@
 //! pathological "many names times many constraints" certificates of x509-limbo).
 
 // Until the path validator calls into this module, its items are only used by the tests.
-#![cfg_attr(not(test), allow(dead_code))]
 
 use std::fmt;
 use std::net::IpAddr;
@@ -886,6 +885,7 @@ pub(crate) struct SubjectNames {
 
 impl SubjectNames {
     /// The well-formed dNSName entries of the subjectAltName, lower case (`*.` kept).
+    #[cfg(test)]
     pub(crate) fn dns_names(&self) -> impl Iterator<Item = String> + '_ {
         self.dns.iter().filter_map(|p| match &p.parsed {
             Some(DnsPattern::Exact(n)) => Some(n.clone()),
@@ -900,6 +900,7 @@ impl SubjectNames {
     }
 
     /// Does the subjectAltName have any dNSName or iPAddress entry (well formed or not)?
+    #[cfg(test)]
     pub(crate) fn has_server_names(&self) -> bool {
         !self.dns.is_empty() || !self.ips.is_empty()
     }

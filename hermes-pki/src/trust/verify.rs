@@ -2,8 +2,8 @@
 
 use std::collections::HashSet;
 
-use super::constraints::{
-    NameConstraints, SubjectNames, matches_dns_name, matches_ip, subject_names,
+use super::names::{
+    self, NameConstraints, SubjectNames, matches_dns_name, matches_ip, subject_names,
 };
 use super::{
     Budget, LeafPolicy, NoRevocationInfo, Reason, RevocationChecker, RevocationStatus, Validation,
@@ -27,9 +27,6 @@ const UNDERSTOOD_CRITICAL: &[der::asn1::ObjectIdentifier] = &[
     oid::CE_POLICY_CONSTRAINTS,
     oid::CE_INHIBIT_ANY_POLICY,
 ];
-
-/// Name constraint comparisons allowed for one chain (rustls-webpki allows 250,000).
-const NAME_CONSTRAINT_BUDGET: usize = 250_000;
 
 /// Validates certificates against trust anchors: those of a store's root store and any given
 /// with [`anchors`](Self::anchors), through the store's certificates and any intermediates
@@ -429,17 +426,16 @@ impl<'a> Validator<'a> {
 /// Every CA's name constraints (anchors' included) applied to every certificate below it,
 /// self-issued intermediates excepted (RFC 5280 6.1.3 (b), (c)).
 fn check_name_constraints(path: &[Certificate], r: &mut Vec<Reason>) {
-    let mut budget = NAME_CONSTRAINT_BUDGET;
-    let mut names: Vec<Option<std::result::Result<SubjectNames, String>>> =
+    let mut names_of: Vec<Option<std::result::Result<SubjectNames, String>>> =
         (0..path.len()).map(|_| None).collect();
     for (i, ca) in path.iter().enumerate().skip(1) {
-        let constraints = match NameConstraints::of(ca) {
+        let constraints = match NameConstraints::from_certificate(ca) {
             Ok(Some(c)) => c,
             Ok(None) => continue,
-            Err(detail) => {
+            Err(e) => {
                 r.push(Reason::Malformed {
                     subject: ca.subject().to_string(),
-                    detail,
+                    detail: e.to_string(),
                 });
                 continue;
             }
@@ -448,18 +444,15 @@ fn check_name_constraints(path: &[Certificate], r: &mut Vec<Reason>) {
             if j > 0 && is_self_issued(cert) {
                 continue;
             }
-            let n = names[j].get_or_insert_with(|| subject_names(cert));
+            let n =
+                names_of[j].get_or_insert_with(|| subject_names(cert).map_err(|e| e.to_string()));
             let result = match n {
-                Ok(n) => constraints.check(n, &mut budget),
+                Ok(n) => names::check(&constraints, n).map_err(|v| v.message(ca.subject())),
                 Err(e) => Err(e.clone()),
             };
             if let Err(e) = result {
                 r.push(Reason::NameConstraints {
-                    detail: format!(
-                        "\"{}\": {e} (constraints of \"{}\")",
-                        cert.subject(),
-                        ca.subject()
-                    ),
+                    detail: format!("\"{}\": {e}", cert.subject()),
                 });
                 return;
             }
