@@ -36,11 +36,11 @@
 //! ```
 
 mod names;
-mod policies;
+mod policy;
 mod reason;
 mod verify;
 
-pub use policies::PolicyInputs;
+pub use policy::PolicyInputs;
 pub use reason::Reason;
 pub use verify::Validator;
 

@@ -406,8 +406,10 @@ impl<'a> Validator<'a> {
             }
         }
         check_name_constraints(path, &mut reasons);
-        let below_anchor: Vec<&Certificate> = path[..last].iter().rev().collect();
-        if let Err(e) = super::policies::process(&below_anchor, &options.policies) {
+        let below_anchor: Vec<Certificate> = path[..last].iter().rev().cloned().collect();
+        if let Some(Err(e)) = (!below_anchor.is_empty())
+            .then(|| super::policy::process_path(&below_anchor, &options.policies))
+        {
             reasons.push(Reason::Policy {
                 detail: e.to_string(),
             });
