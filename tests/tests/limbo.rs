@@ -1,5 +1,5 @@
-//! The x509-limbo path-validation suite (`../shared/limbo/limbo.json.gz`) run against the trust
-//! engine.
+//! The x509-limbo path-validation suite (`tests/data/limbo/limbo.json.gz`, a copy of
+//! `../shared/limbo/limbo.json.gz`) run against the trust engine.
 //!
 //! Every testcase is built into a [`Validator`] without a store (its trusted certificates as
 //! anchors, its untrusted intermediates as the pool), validated at the case's time for a TLS
@@ -55,10 +55,13 @@ struct PeerName {
     value: String,
 }
 
+/// The suite: `$LIMBO` if set, else the copy kept in the repository
+/// (`tests/data/limbo/limbo.json.gz`, the same bytes as `../shared/limbo/limbo.json.gz`,
+/// Apache-2.0, so that CI on a clean checkout needs nothing beside it).
 fn suite_path() -> PathBuf {
     match std::env::var_os("LIMBO") {
         Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/limbo/limbo.json.gz"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/limbo/limbo.json.gz"),
     }
 }
 
