@@ -36,7 +36,7 @@ fuzz_target!(|data: &[u8]| {
             .intermediates(intermediates.clone());
         let options = ValidationOptions::new(at, policy);
         match validator.validate(leaf, &options).expect("no store, no storage error") {
-            Validation::Valid { chain } => {
+            Validation::Valid { chain, .. } => {
                 assert_eq!(chain[0].thumbprint(), leaf.thumbprint());
                 assert_eq!(chain.last().unwrap().thumbprint(), anchor.thumbprint());
                 for pair in chain.windows(2) {

@@ -32,6 +32,7 @@
 pub mod bundle;
 pub mod ca;
 pub mod cert;
+pub mod crl;
 pub mod error;
 pub mod key;
 pub mod pkcs12;

@@ -403,3 +403,5 @@ pub fn python_with_cryptography() -> PathBuf {
          .venv) or `python3 -m pip install cryptography`"
     )
 }
+
+pub mod http_server;

@@ -34,10 +34,12 @@
 //! # }
 //! ```
 
+pub(crate) mod crl;
 mod dn;
 pub(crate) mod profile;
 pub(crate) mod sign;
 
+pub use crl::{CreatedCrl, CrlSpec, Revocation};
 pub use dn::DistinguishedName;
 
 use std::time::SystemTime;

@@ -8,12 +8,12 @@
 //! Loaders for files as users have them (PEM bundles, DER, PKCS#7 certs-only) are in
 //! [`load_certificates`] and friends.
 
-mod load;
+pub(crate) mod load;
 pub(crate) mod name;
 pub(crate) mod oid;
 mod signature;
 mod thumbprint;
-mod tlv;
+pub(crate) mod tlv;
 
 pub use load::{
     LoadProblem, LoadReport, load_certificates, parse_der, parse_pem_bundle, parse_pkcs7,
@@ -379,7 +379,7 @@ fn parse_eku(value: &[u8]) -> der::Result<Vec<String>> {
         .collect()
 }
 
-fn parse_aki(value: &[u8]) -> der::Result<Option<Vec<u8>>> {
+pub(crate) fn parse_aki(value: &[u8]) -> der::Result<Option<Vec<u8>>> {
     Ok(expect_sequence(value)?
         .iter()
         .find(|t| tlv::is_context(t.tag, 0, false))
@@ -387,7 +387,7 @@ fn parse_aki(value: &[u8]) -> der::Result<Option<Vec<u8>>> {
 }
 
 /// GeneralNames: returns the contents of every element with the given primitive context tag.
-fn general_names(value: &[u8], number: u32) -> der::Result<Vec<&[u8]>> {
+pub(crate) fn general_names(value: &[u8], number: u32) -> der::Result<Vec<&[u8]>> {
     Ok(tlv::elements(value)?
         .into_iter()
         .filter(|t| tlv::is_context(t.tag, number, false))

@@ -35,6 +35,13 @@ pub(crate) const CE_CERTIFICATE_POLICIES: Oid = Oid::new_unwrap("2.5.29.32");
 pub(crate) const CE_POLICY_MAPPINGS: Oid = Oid::new_unwrap("2.5.29.33");
 pub(crate) const CE_INHIBIT_ANY_POLICY: Oid = Oid::new_unwrap("2.5.29.54");
 pub(crate) const PE_AUTHORITY_INFO_ACCESS: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.1.1");
+pub(crate) const CE_CRL_NUMBER: Oid = Oid::new_unwrap("2.5.29.20");
+pub(crate) const CE_CRL_REASON: Oid = Oid::new_unwrap("2.5.29.21");
+pub(crate) const CE_INVALIDITY_DATE: Oid = Oid::new_unwrap("2.5.29.24");
+pub(crate) const CE_DELTA_CRL_INDICATOR: Oid = Oid::new_unwrap("2.5.29.27");
+pub(crate) const CE_ISSUING_DISTRIBUTION_POINT: Oid = Oid::new_unwrap("2.5.29.28");
+pub(crate) const CE_CERTIFICATE_ISSUER: Oid = Oid::new_unwrap("2.5.29.29");
+pub(crate) const CE_FRESHEST_CRL: Oid = Oid::new_unwrap("2.5.29.46");
 pub(crate) const CE_POLICY_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.36");
 
 /// extendedKeyUsage emailProtection.

@@ -5,8 +5,8 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use super::records::{ca_name_key, duplicate_ca_name, duplicate_serial, unknown_ca};
 use super::{
-    CaId, CaRecord, CertificateFilter, CtlEntry, IssuedRecord, NewCa, ReadTransaction, Store,
-    Transaction, normalize_query_email,
+    CaId, CaRecord, CertificateFilter, CrlFetchState, CrlId, CrlRecord, CtlEntry, IssuedRecord,
+    NewCa, NewCrl, ReadTransaction, RevokedEntry, Store, Transaction, normalize_query_email,
 };
 use crate::cert::{Certificate, Serial, Thumbprint};
 use crate::error::{Error, Result};
@@ -77,6 +77,18 @@ struct State {
     last_ca_id: u64,
     issued: BTreeMap<(CaId, Serial), IssuedRecord>,
     ctl: BTreeMap<Thumbprint, CtlEntry>,
+    crls: BTreeMap<CrlId, Arc<MemCrl>>,
+    /// The last CRL id handed out (ids are never reused).
+    last_crl_id: u64,
+    crl_numbers: BTreeMap<CaId, u64>,
+    crl_fetches: BTreeMap<String, CrlFetchState>,
+}
+
+/// A stored CRL: its record, DER and entries indexed by serial.
+struct MemCrl {
+    record: CrlRecord,
+    der: Vec<u8>,
+    entries: BTreeMap<Serial, RevokedEntry>,
 }
 
 fn index_add<K: std::hash::Hash + Eq>(index: &mut Index<K>, key: K, t: Thumbprint) {
@@ -287,6 +299,50 @@ impl ReadTransaction for State {
     fn ctl_entries(&self) -> Result<Vec<CtlEntry>> {
         Ok(self.ctl.values().copied().collect())
     }
+
+    fn crl(&self, id: CrlId) -> Result<Option<CrlRecord>> {
+        Ok(self.crls.get(&id).map(|c| c.record.clone()))
+    }
+
+    fn crl_der(&self, id: CrlId) -> Result<Option<Vec<u8>>> {
+        Ok(self.crls.get(&id).map(|c| c.der.clone()))
+    }
+
+    fn crls(&self) -> Result<Vec<CrlRecord>> {
+        Ok(self.crls.values().map(|c| c.record.clone()).collect())
+    }
+
+    fn crls_by_issuer(&self, issuer_der: &[u8]) -> Result<Vec<CrlRecord>> {
+        Ok(self
+            .crls
+            .values()
+            .filter(|c| c.record.issuer_der == issuer_der)
+            .map(|c| c.record.clone())
+            .collect())
+    }
+
+    fn crl_entry(&self, id: CrlId, serial: &Serial) -> Result<Option<RevokedEntry>> {
+        Ok(self
+            .crls
+            .get(&id)
+            .and_then(|c| c.entries.get(serial).cloned()))
+    }
+
+    fn crl_entries(&self, id: CrlId) -> Result<Vec<RevokedEntry>> {
+        Ok(self
+            .crls
+            .get(&id)
+            .map(|c| c.entries.values().cloned().collect())
+            .unwrap_or_default())
+    }
+
+    fn ca_crl_number(&self, ca: CaId) -> Result<Option<u64>> {
+        Ok(self.crl_numbers.get(&ca).copied())
+    }
+
+    fn crl_fetch_state(&self, url: &str) -> Result<Option<CrlFetchState>> {
+        Ok(self.crl_fetches.get(url).cloned())
+    }
 }
 
 /// One step to take back when a transaction does not commit.
@@ -302,6 +358,10 @@ enum Undo {
     LastCaId(u64),
     Issued((CaId, Serial), Option<IssuedRecord>),
     Ctl(Thumbprint, Option<CtlEntry>),
+    Crl(CrlId, Option<Arc<MemCrl>>),
+    LastCrlId(u64),
+    CrlNumber(CaId, Option<u64>),
+    CrlFetch(String, Option<CrlFetchState>),
 }
 
 /// A write transaction: mutates the state in place and logs how to undo each change. Dropped
@@ -335,6 +395,10 @@ impl Drop for MemTx<'_> {
                 Undo::LastCaId(n) => self.state.last_ca_id = n,
                 Undo::Issued(k, old) => restore(&mut self.state.issued, k, old),
                 Undo::Ctl(t, old) => restore(&mut self.state.ctl, t, old),
+                Undo::Crl(id, old) => restore(&mut self.state.crls, id, old),
+                Undo::LastCrlId(n) => self.state.last_crl_id = n,
+                Undo::CrlNumber(ca, old) => restore(&mut self.state.crl_numbers, ca, old),
+                Undo::CrlFetch(url, old) => restore(&mut self.state.crl_fetches, url, old),
             }
         }
     }
@@ -453,6 +517,38 @@ impl ReadTransaction for MemTx<'_> {
 
     fn ctl_entries(&self) -> Result<Vec<CtlEntry>> {
         self.state.ctl_entries()
+    }
+
+    fn crl(&self, id: CrlId) -> Result<Option<CrlRecord>> {
+        self.state.crl(id)
+    }
+
+    fn crl_der(&self, id: CrlId) -> Result<Option<Vec<u8>>> {
+        self.state.crl_der(id)
+    }
+
+    fn crls(&self) -> Result<Vec<CrlRecord>> {
+        self.state.crls()
+    }
+
+    fn crls_by_issuer(&self, issuer_der: &[u8]) -> Result<Vec<CrlRecord>> {
+        self.state.crls_by_issuer(issuer_der)
+    }
+
+    fn crl_entry(&self, id: CrlId, serial: &Serial) -> Result<Option<RevokedEntry>> {
+        self.state.crl_entry(id, serial)
+    }
+
+    fn crl_entries(&self, id: CrlId) -> Result<Vec<RevokedEntry>> {
+        self.state.crl_entries(id)
+    }
+
+    fn ca_crl_number(&self, ca: CaId) -> Result<Option<u64>> {
+        self.state.ca_crl_number(ca)
+    }
+
+    fn crl_fetch_state(&self, url: &str) -> Result<Option<CrlFetchState>> {
+        self.state.crl_fetch_state(url)
     }
 }
 
@@ -626,6 +722,67 @@ impl Transaction for MemTx<'_> {
             }
             None => Ok(false),
         }
+    }
+    fn insert_crl(&mut self, crl: &NewCrl, entries: &[RevokedEntry]) -> Result<CrlId> {
+        if self
+            .state
+            .crls
+            .values()
+            .any(|c| c.record.sha256 == crl.record.sha256)
+        {
+            return Err(super::records::duplicate_crl());
+        }
+        let mut map = BTreeMap::new();
+        for e in entries {
+            if map.insert(e.serial.clone(), e.clone()).is_some() {
+                return Err(super::records::duplicate_crl_entry(&e.serial));
+            }
+        }
+        let id = CrlId::new(self.state.last_crl_id + 1)?;
+        self.undo.push(Undo::LastCrlId(self.state.last_crl_id));
+        self.state.last_crl_id = id.get();
+        let mut record = crl.record.clone();
+        record.id = id;
+        let old = self.state.crls.insert(
+            id,
+            Arc::new(MemCrl {
+                record,
+                der: crl.der.clone(),
+                entries: map,
+            }),
+        );
+        self.undo.push(Undo::Crl(id, old));
+        Ok(id)
+    }
+
+    fn delete_crl(&mut self, id: CrlId) -> Result<bool> {
+        match self.state.crls.remove(&id) {
+            Some(old) => {
+                self.undo.push(Undo::Crl(id, Some(old)));
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    fn set_ca_crl_number(&mut self, ca: CaId, number: u64) -> Result<()> {
+        if !self.state.cas.contains_key(&ca) {
+            return Err(unknown_ca(ca));
+        }
+        let old = self.state.crl_numbers.get(&ca).copied();
+        super::records::check_crl_number(ca, old, number)?;
+        self.state.crl_numbers.insert(ca, number);
+        self.undo.push(Undo::CrlNumber(ca, old));
+        Ok(())
+    }
+
+    fn put_crl_fetch_state(&mut self, state: &CrlFetchState) -> Result<()> {
+        let old = self
+            .state
+            .crl_fetches
+            .insert(state.url.clone(), state.clone());
+        self.undo.push(Undo::CrlFetch(state.url.clone(), old));
+        Ok(())
     }
 }
 

@@ -29,7 +29,10 @@
 //! - the **root store**: trust anchors, kept apart from the certificate store;
 //! - **certificate authorities** ([`CaRecord`]) and the certificates they issued
 //!   ([`IssuedRecord`], unique per CA and serial number);
-//! - the **Certificate Trust List** ([`CtlEntry`]), keyed by SHA-512 thumbprint.
+//! - the **Certificate Trust List** ([`CtlEntry`]), keyed by SHA-512 thumbprint;
+//! - the **CRL store**: CRLs ([`CrlRecord`], valid or kept-but-invalid) with their revoked
+//!   serials indexed for lookup, each CA's last CRL number, and the fetch history of CRL
+//!   distribution points ([`CrlFetchState`]).
 //!
 //! ```
 //! use hermes_pki::store::{MemoryStore, Store, StoreExt};
@@ -48,7 +51,11 @@ mod seal;
 mod sqlite;
 
 pub use memory::MemoryStore;
-pub use records::{CaId, CaRecord, CtlEntry, CtlStatus, IssuedRecord, NewCa};
+pub(crate) use records::unknown_crl;
+pub use records::{
+    CaId, CaRecord, CrlFetchState, CrlId, CrlRecord, CrlStatus, CtlEntry, CtlStatus, IssuedRecord,
+    NewCa, NewCrl, RevokedEntry,
+};
 pub use seal::{MasterKey, MasterKeySource};
 pub use sqlite::SqliteStore;
 
@@ -234,6 +241,30 @@ pub trait ReadTransaction {
 
     /// Every trust list entry, in thumbprint order.
     fn ctl_entries(&self) -> Result<Vec<CtlEntry>>;
+
+    /// A stored CRL's record.
+    fn crl(&self, id: CrlId) -> Result<Option<CrlRecord>>;
+
+    /// A stored CRL's DER.
+    fn crl_der(&self, id: CrlId) -> Result<Option<Vec<u8>>>;
+
+    /// Every stored CRL (valid and invalid), by id.
+    fn crls(&self) -> Result<Vec<CrlRecord>>;
+
+    /// The stored CRLs whose issuer name is `issuer_der` (exact DER), by id.
+    fn crls_by_issuer(&self, issuer_der: &[u8]) -> Result<Vec<CrlRecord>>;
+
+    /// The entry for `serial` on CRL `id`, if listed (an indexed lookup: no CRL is parsed).
+    fn crl_entry(&self, id: CrlId, serial: &Serial) -> Result<Option<RevokedEntry>>;
+
+    /// Every entry of CRL `id`, by serial.
+    fn crl_entries(&self, id: CrlId) -> Result<Vec<RevokedEntry>>;
+
+    /// The last CRL number CA `ca` used, if it made a CRL.
+    fn ca_crl_number(&self, ca: CaId) -> Result<Option<u64>>;
+
+    /// The fetch history of a distribution point URL.
+    fn crl_fetch_state(&self, url: &str) -> Result<Option<CrlFetchState>>;
 }
 
 /// The changes available in a read-write transaction (in addition to every query of
@@ -300,6 +331,21 @@ pub trait Transaction: ReadTransaction {
 
     /// Removes the trust list entry for this thumbprint. Returns whether there was one.
     fn delete_ctl_entry(&mut self, thumbprint: &Thumbprint) -> Result<bool>;
+
+    /// Stores a CRL with its entries. A CRL with the same SHA-256 already stored:
+    /// [`Error::Duplicate`]. Entries must have distinct serials.
+    fn insert_crl(&mut self, crl: &NewCrl, entries: &[RevokedEntry]) -> Result<CrlId>;
+
+    /// Deletes a stored CRL and its entries; `false` if there was none.
+    fn delete_crl(&mut self, id: CrlId) -> Result<bool>;
+
+    /// Records the last CRL number CA `ca` used. It must be greater than the one recorded
+    /// ([`Error::InvalidArgument`] otherwise): CRL numbers only grow. Unknown CA:
+    /// [`Error::NotFound`].
+    fn set_ca_crl_number(&mut self, ca: CaId, number: u64) -> Result<()>;
+
+    /// Records a distribution point's fetch history (replacing the previous one).
+    fn put_crl_fetch_state(&mut self, state: &CrlFetchState) -> Result<()>;
 }
 
 /// Which certificates to list by expiry, relative to a time the caller passes.

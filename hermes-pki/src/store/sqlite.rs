@@ -9,11 +9,15 @@ use std::time::Duration;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 
-use super::records::{ca_name_key, duplicate_ca_name, duplicate_serial, unknown_ca};
+use super::records::{
+    ca_name_key, check_crl_number, duplicate_ca_name, duplicate_crl, duplicate_crl_entry,
+    duplicate_serial, unknown_ca,
+};
 use super::seal::{MasterKey, MasterKeySource, ScryptParams, load_or_create_key_file, random};
 use super::{
-    CaId, CaRecord, CertificateFilter, CtlEntry, CtlStatus, ExpiryFilter, IssuedRecord, NewCa,
-    ReadTransaction, Store, Transaction, normalize_query_email,
+    CaId, CaRecord, CertificateFilter, CrlFetchState, CrlId, CrlRecord, CrlStatus, CtlEntry,
+    CtlStatus, ExpiryFilter, IssuedRecord, NewCa, NewCrl, ReadTransaction, RevokedEntry, Store,
+    Transaction, normalize_query_email,
 };
 use crate::cert::{Certificate, Serial, Thumbprint};
 use crate::error::{Error, Result};
@@ -445,6 +449,78 @@ impl SqlTx<'_> {
     }
 }
 
+const CRL_COLUMNS: &str = "SELECT id, sha256, issuer, issuer_der, number, delta_base, scope, \
+     this_update, next_update, signer_key, problem, entries, source, stored_at FROM crls";
+
+impl SqlTx<'_> {
+    fn crl_rows(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<CrlRecord>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt
+            .query_map(params, |r| {
+                Ok((
+                    (
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, Vec<u8>>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Vec<u8>>(3)?,
+                        r.get::<_, Option<Vec<u8>>>(4)?,
+                        r.get::<_, Option<Vec<u8>>>(5)?,
+                        r.get::<_, Vec<u8>>(6)?,
+                    ),
+                    (
+                        r.get::<_, i64>(7)?,
+                        r.get::<_, Option<i64>>(8)?,
+                        r.get::<_, Option<Vec<u8>>>(9)?,
+                        r.get::<_, Option<String>>(10)?,
+                        r.get::<_, i64>(11)?,
+                        r.get::<_, Option<String>>(12)?,
+                        r.get::<_, i64>(13)?,
+                    ),
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(
+                |(
+                    (id, sha, issuer, issuer_der, number, delta_base, scope),
+                    (this_update, next_update, signer_key, problem, entries, source, stored_at),
+                )| {
+                    let bad = || Error::Storage("a stored CRL record is invalid".into());
+                    Ok(CrlRecord {
+                        id: u64::try_from(id)
+                            .ok()
+                            .and_then(|n| CrlId::new(n).ok())
+                            .ok_or_else(bad)?,
+                        sha256: sha.try_into().map_err(|_| bad())?,
+                        issuer,
+                        issuer_der,
+                        number,
+                        delta_base,
+                        scope,
+                        this_update: from_unix_seconds(this_update),
+                        next_update: next_update.map(from_unix_seconds),
+                        signer_key: signer_key
+                            .map(|k| KeyId::from_bytes(&k))
+                            .transpose()
+                            .map_err(|_| bad())?,
+                        status: match problem {
+                            None => CrlStatus::Valid,
+                            Some(p) => CrlStatus::Invalid(p),
+                        },
+                        entries: u64::try_from(entries).map_err(|_| bad())?,
+                        source,
+                        stored_at: from_unix_seconds(stored_at),
+                    })
+                },
+            )
+            .collect()
+    }
+}
+
+fn sql_crl_id(id: CrlId) -> i64 {
+    i64::try_from(id.get()).unwrap_or(i64::MAX)
+}
+
 fn stored_ca_id(id: i64) -> Result<CaId> {
     u64::try_from(id)
         .ok()
@@ -666,6 +742,92 @@ impl ReadTransaction for SqlTx<'_> {
             "SELECT thumbprint, status, allow_expired FROM ctl ORDER BY thumbprint",
             [],
         )
+    }
+    fn crl(&self, id: CrlId) -> Result<Option<CrlRecord>> {
+        Ok(self
+            .crl_rows(&format!("{CRL_COLUMNS} WHERE id = ?1"), [sql_crl_id(id)])?
+            .pop())
+    }
+
+    fn crl_der(&self, id: CrlId) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT der FROM crls WHERE id = ?1")?
+            .query_row([sql_crl_id(id)], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn crls(&self) -> Result<Vec<CrlRecord>> {
+        self.crl_rows(&format!("{CRL_COLUMNS} ORDER BY id"), [])
+    }
+
+    fn crls_by_issuer(&self, issuer_der: &[u8]) -> Result<Vec<CrlRecord>> {
+        self.crl_rows(
+            &format!("{CRL_COLUMNS} WHERE issuer_der = ?1 ORDER BY id"),
+            [issuer_der],
+        )
+    }
+
+    fn crl_entry(&self, id: CrlId, serial: &Serial) -> Result<Option<RevokedEntry>> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT revoked_at, reason FROM crl_entries WHERE crl = ?1 AND serial = ?2",
+            )?
+            .query_row(params![sql_crl_id(id), serial.as_bytes()], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?))
+            })
+            .optional()?;
+        Ok(row.map(|(at, reason)| RevokedEntry {
+            serial: serial.clone(),
+            date: from_unix_seconds(at),
+            reason: reason.and_then(|r| u8::try_from(r).ok()),
+        }))
+    }
+
+    fn crl_entries(&self, id: CrlId) -> Result<Vec<RevokedEntry>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT serial, revoked_at, reason FROM crl_entries WHERE crl = ?1 ORDER BY serial",
+        )?;
+        let mut entries = stmt
+            .query_map([sql_crl_id(id)], |r| {
+                Ok(RevokedEntry {
+                    serial: Serial::from_bytes(&r.get::<_, Vec<u8>>(0)?),
+                    date: from_unix_seconds(r.get(1)?),
+                    reason: r
+                        .get::<_, Option<i64>>(2)?
+                        .and_then(|r| u8::try_from(r).ok()),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        entries.sort_by(|a, b| a.serial.cmp(&b.serial));
+        Ok(entries)
+    }
+
+    fn ca_crl_number(&self, ca: CaId) -> Result<Option<u64>> {
+        let n: Option<Option<i64>> = self
+            .conn
+            .prepare_cached("SELECT crl_number FROM cas WHERE id = ?1")?
+            .query_row([sql_ca_id(ca)], |r| r.get(0))
+            .optional()?;
+        Ok(n.flatten().and_then(|n| u64::try_from(n).ok()))
+    }
+
+    fn crl_fetch_state(&self, url: &str) -> Result<Option<CrlFetchState>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT last_attempt, last_success, last_error FROM crl_fetches WHERE url = ?1",
+            )?
+            .query_row([url], |r| {
+                Ok(CrlFetchState {
+                    url: url.to_string(),
+                    last_attempt: from_unix_seconds(r.get(0)?),
+                    last_success: r.get::<_, Option<i64>>(1)?.map(from_unix_seconds),
+                    last_error: r.get(2)?,
+                })
+            })
+            .optional()?)
     }
 }
 
@@ -892,6 +1054,109 @@ impl Transaction for SqlTx<'_> {
             .prepare_cached("DELETE FROM ctl WHERE thumbprint = ?1")?
             .execute([thumbprint.as_bytes().as_slice()])?;
         Ok(n > 0)
+    }
+    fn insert_crl(&mut self, crl: &NewCrl, entries: &[RevokedEntry]) -> Result<CrlId> {
+        let r = &crl.record;
+        let exists = self
+            .conn
+            .prepare_cached("SELECT 1 FROM crls WHERE sha256 = ?1")?
+            .exists([r.sha256.as_slice()])?;
+        if exists {
+            return Err(duplicate_crl());
+        }
+        let problem = match &r.status {
+            CrlStatus::Valid => None,
+            CrlStatus::Invalid(p) => Some(p.as_str()),
+        };
+        self.conn
+            .prepare_cached(
+                "INSERT INTO crls (sha256, der, issuer, issuer_der, number, delta_base, scope, \
+                 this_update, next_update, signer_key, problem, entries, source, stored_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?
+            .execute(params![
+                r.sha256.as_slice(),
+                crl.der,
+                r.issuer,
+                r.issuer_der,
+                r.number,
+                r.delta_base,
+                r.scope,
+                unix_seconds(r.this_update),
+                r.next_update.map(unix_seconds),
+                r.signer_key.as_ref().map(|k| k.as_bytes().to_vec()),
+                problem,
+                i64::try_from(entries.len()).unwrap_or(i64::MAX),
+                r.source,
+                unix_seconds(r.stored_at),
+            ])?;
+        let id = self.conn.last_insert_rowid();
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO crl_entries (crl, serial, revoked_at, reason) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for e in entries {
+            let res = stmt.execute(params![
+                id,
+                e.serial.as_bytes(),
+                unix_seconds(e.date),
+                e.reason.map(i64::from)
+            ]);
+            match res {
+                Ok(_) => {}
+                Err(rusqlite::Error::SqliteFailure(f, _))
+                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    return Err(duplicate_crl_entry(&e.serial));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        u64::try_from(id)
+            .ok()
+            .and_then(|n| CrlId::new(n).ok())
+            .ok_or_else(|| Error::Storage(format!("SQLite assigned an invalid CRL id ({id})")))
+    }
+
+    fn delete_crl(&mut self, id: CrlId) -> Result<bool> {
+        self.conn
+            .prepare_cached("DELETE FROM crl_entries WHERE crl = ?1")?
+            .execute([sql_crl_id(id)])?;
+        let n = self
+            .conn
+            .prepare_cached("DELETE FROM crls WHERE id = ?1")?
+            .execute([sql_crl_id(id)])?;
+        Ok(n > 0)
+    }
+
+    fn set_ca_crl_number(&mut self, ca: CaId, number: u64) -> Result<()> {
+        if self.ca(ca)?.is_none() {
+            return Err(unknown_ca(ca));
+        }
+        check_crl_number(ca, self.ca_crl_number(ca)?, number)?;
+        let n = i64::try_from(number).map_err(|_| {
+            Error::InvalidArgument(format!("CRL number {number} is too large to record"))
+        })?;
+        self.conn
+            .prepare_cached("UPDATE cas SET crl_number = ?2 WHERE id = ?1")?
+            .execute(params![sql_ca_id(ca), n])?;
+        Ok(())
+    }
+
+    fn put_crl_fetch_state(&mut self, state: &CrlFetchState) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO crl_fetches (url, last_attempt, last_success, last_error) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (url) DO UPDATE SET \
+                 last_attempt = excluded.last_attempt, last_success = excluded.last_success, \
+                 last_error = excluded.last_error",
+            )?
+            .execute(params![
+                state.url,
+                unix_seconds(state.last_attempt),
+                state.last_success.map(unix_seconds),
+                state.last_error,
+            ])?;
+        Ok(())
     }
 }
 

@@ -28,7 +28,7 @@
 //! let options = ValidationOptions::new(std::time::SystemTime::now(), LeafPolicy::SmimeEncryption);
 //! let result = store.read_transaction(|tx| Validator::new(tx).validate(alice.certificate(), &options))?;
 //! match result {
-//!     Validation::Valid { chain } => assert_eq!(chain.len(), 2),
+//!     Validation::Valid { chain, .. } => assert_eq!(chain.len(), 2),
 //!     Validation::Invalid { reasons } => panic!("{reasons:?}"),
 //! }
 //! # Ok(())
@@ -48,6 +48,7 @@ use std::net::IpAddr;
 use std::time::SystemTime;
 
 use crate::cert::{Certificate, EKU_EMAIL_PROTECTION};
+use crate::crl::RevocationReason;
 
 /// extendedKeyUsage id-kp-serverAuth.
 pub const EKU_SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
@@ -120,31 +121,79 @@ impl Default for Budget {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RevocationStatus {
     /// Known not to be revoked.
-    Good,
+    Good {
+        /// nextUpdate of the revocation information used (a CRL); past it, the information is
+        /// stale (see [`ValidationOptions::reject_stale_crls`]).
+        next_update: Option<SystemTime>,
+    },
     /// Revoked.
     Revoked {
         /// The CRL reason, if given.
-        reason: Option<String>,
-        /// The revocation date, if given.
-        date: Option<SystemTime>,
+        reason: Option<RevocationReason>,
+        /// The revocation date.
+        date: SystemTime,
     },
-    /// No revocation information (no CRL for the issuer).
+    /// No revocation information (no usable CRL for the issuer).
     Unknown,
 }
 
 /// Asked by validation about every certificate on a chain (except the trust anchor).
-pub trait RevocationChecker: Send + Sync {
-    /// The status of `cert`, issued by `issuer`, at `at`.
-    fn status(&self, cert: &Certificate, issuer: &Certificate, at: SystemTime) -> RevocationStatus;
+///
+/// A [`Validator`] over a store uses the store's CRLs ([`CrlChecker`](crate::crl::CrlChecker))
+/// unless another checker is given.
+pub trait RevocationChecker {
+    /// The status of `cert`, issued by `issuer`, at `at`. `Err` only when the checker itself
+    /// fails (a store error); validation then fails with that error.
+    fn status(
+        &self,
+        cert: &Certificate,
+        issuer: &Certificate,
+        at: SystemTime,
+    ) -> crate::Result<RevocationStatus>;
 }
 
-/// The checker used until CRLs are configured: no revocation information for anything.
+/// A checker that knows nothing: every status is [`RevocationStatus::Unknown`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoRevocationInfo;
 
 impl RevocationChecker for NoRevocationInfo {
-    fn status(&self, _: &Certificate, _: &Certificate, _: SystemTime) -> RevocationStatus {
-        RevocationStatus::Unknown
+    fn status(
+        &self,
+        _: &Certificate,
+        _: &Certificate,
+        _: SystemTime,
+    ) -> crate::Result<RevocationStatus> {
+        Ok(RevocationStatus::Unknown)
+    }
+}
+
+/// Something a valid result should still tell the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Warning {
+    /// A certificate's revocation status came from a CRL past its nextUpdate (used, because
+    /// [`ValidationOptions::reject_stale_crls`] is off).
+    StaleCrl {
+        /// The certificate's subject.
+        subject: String,
+        /// The CRL's nextUpdate.
+        next_update: SystemTime,
+    },
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Warning::StaleCrl {
+                subject,
+                next_update,
+            } => write!(
+                f,
+                "the revocation status of {subject} comes from a CRL that is stale (its next \
+                 update was due {}); refresh the issuer's CRL",
+                crate::time::to_rfc3339(*next_update)
+            ),
+        }
     }
 }
 
@@ -160,6 +209,8 @@ pub struct ValidationOptions {
     min_rsa_bits: usize,
     pub(crate) strict: bool,
     pub(crate) policies: PolicyInputs,
+    reject_stale_crls: bool,
+    require_revocation_info: bool,
 }
 
 impl ValidationOptions {
@@ -178,6 +229,8 @@ impl ValidationOptions {
             min_rsa_bits: 2048,
             strict: true,
             policies: PolicyInputs::default(),
+            reject_stale_crls: false,
+            require_revocation_info: false,
         }
     }
 
@@ -232,6 +285,31 @@ impl ValidationOptions {
         self
     }
 
+    /// Whether a certificate whose revocation status comes from a CRL past its nextUpdate is
+    /// invalid ([`Reason::StaleCrl`]). Default `false`: the stale CRL is still used, and the
+    /// valid result carries a [`Warning::StaleCrl`]. A certificate listed as revoked is
+    /// revoked either way.
+    pub fn reject_stale_crls(mut self, yes: bool) -> Self {
+        self.reject_stale_crls = yes;
+        self
+    }
+
+    /// Whether every certificate below the anchor must have revocation information (a usable
+    /// CRL of its issuer); without it the certificate is invalid
+    /// ([`Reason::NoRevocationInfo`]). Default `false`.
+    pub fn require_revocation_info(mut self, yes: bool) -> Self {
+        self.require_revocation_info = yes;
+        self
+    }
+
+    pub(crate) fn rejects_stale_crls(&self) -> bool {
+        self.reject_stale_crls
+    }
+
+    pub(crate) fn requires_revocation_info(&self) -> bool {
+        self.require_revocation_info
+    }
+
     /// The validation time.
     pub fn time(&self) -> SystemTime {
         self.at
@@ -251,6 +329,8 @@ pub enum Validation {
     Valid {
         /// The chain.
         chain: Vec<Certificate>,
+        /// What the caller should still know (a stale CRL was used); usually empty.
+        warnings: Vec<Warning>,
     },
     /// Not valid, with every reason found on the best candidate chain.
     Invalid {
@@ -263,6 +343,14 @@ impl Validation {
     /// Whether the result is [`Validation::Valid`].
     pub fn is_valid(&self) -> bool {
         matches!(self, Validation::Valid { .. })
+    }
+
+    /// The warnings of a valid result (empty when invalid).
+    pub fn warnings(&self) -> &[Warning] {
+        match self {
+            Validation::Valid { warnings, .. } => warnings,
+            Validation::Invalid { .. } => &[],
+        }
     }
 
     /// The reasons (empty when valid).

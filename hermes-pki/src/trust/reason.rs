@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::SystemTime;
 
 use crate::cert::{Thumbprint, UsageError};
+use crate::crl::RevocationReason;
 use crate::time::to_rfc3339;
 
 /// One reason a certificate failed validation.
@@ -100,9 +101,25 @@ pub enum Reason {
         /// Its subject.
         subject: String,
         /// The CRL reason, if given.
-        reason: Option<String>,
-        /// The revocation date, if given.
-        date: Option<SystemTime>,
+        reason: Option<RevocationReason>,
+        /// The revocation date.
+        date: SystemTime,
+    },
+    /// A certificate's revocation status comes from a CRL past its nextUpdate, and
+    /// [`ValidationOptions::reject_stale_crls`](super::ValidationOptions::reject_stale_crls) is
+    /// on.
+    StaleCrl {
+        /// The certificate's subject.
+        subject: String,
+        /// The CRL's nextUpdate.
+        next_update: SystemTime,
+    },
+    /// No revocation information for a certificate, and
+    /// [`ValidationOptions::require_revocation_info`](super::ValidationOptions::require_revocation_info)
+    /// is on.
+    NoRevocationInfo {
+        /// The certificate's subject.
+        subject: String,
     },
     /// A certificate on the chain is blacklisted on the trust list.
     Blacklisted {
@@ -194,15 +211,24 @@ impl fmt::Display for Reason {
                 reason,
                 date,
             } => {
-                write!(f, "\"{subject}\" is revoked")?;
-                if let Some(d) = date {
-                    write!(f, " since {}", to_rfc3339(*d))?;
-                }
+                write!(f, "\"{subject}\" is revoked since {}", to_rfc3339(*date))?;
                 if let Some(r) = reason {
                     write!(f, " ({r})")?;
                 }
                 Ok(())
             }
+            Reason::StaleCrl {
+                subject,
+                next_update,
+            } => write!(
+                f,
+                "the CRL for \"{subject}\" is stale (its next update was due {}); refresh it",
+                to_rfc3339(*next_update)
+            ),
+            Reason::NoRevocationInfo { subject } => write!(
+                f,
+                "no revocation information for \"{subject}\" (no usable CRL of its issuer)"
+            ),
             Reason::Blacklisted {
                 subject, inherited, ..
             } => {

@@ -7,9 +7,10 @@ use super::names::{
 };
 use super::{
     Budget, LeafPolicy, NoRevocationInfo, Reason, RevocationChecker, RevocationStatus, Validation,
-    ValidationOptions,
+    ValidationOptions, Warning,
 };
 use crate::cert::{Certificate, EKU_ANY, KeyAlgorithm, Thumbprint, oid};
+use crate::crl::CrlChecker;
 use crate::error::Result;
 use crate::store::{CtlEntry, CtlStatus, ReadTransaction};
 
@@ -35,7 +36,7 @@ pub struct Validator<'a> {
     tx: Option<&'a dyn ReadTransaction>,
     anchors: Vec<Certificate>,
     intermediates: Vec<Certificate>,
-    revocation: &'a dyn RevocationChecker,
+    revocation: Option<&'a dyn RevocationChecker>,
 }
 
 impl std::fmt::Debug for Validator<'_> {
@@ -69,30 +70,35 @@ struct Search<'o> {
     too_long: bool,
 }
 
+/// A valid chain with its warnings, or the reasons it is not valid.
+type PathResult = std::result::Result<Vec<Warning>, Vec<Reason>>;
+
 enum Stop {
-    Found(Vec<Certificate>),
+    Found(Vec<Certificate>, Vec<Warning>),
     Budget(&'static str),
 }
 
 impl<'a> Validator<'a> {
     /// A validator over a store: its root store gives the anchors, its certificate store the
-    /// intermediates, its trust list the white- and blacklist.
+    /// intermediates, its trust list the white- and blacklist, its CRL store the revocation
+    /// status ([`CrlChecker`]).
     pub fn new(tx: &'a dyn ReadTransaction) -> Self {
         Validator {
             tx: Some(tx),
             anchors: Vec::new(),
             intermediates: Vec::new(),
-            revocation: &NO_REVOCATION,
+            revocation: None,
         }
     }
 
-    /// A validator without a store: only the anchors and intermediates given (no trust list).
+    /// A validator without a store: only the anchors and intermediates given (no trust list,
+    /// no revocation information unless a checker is given).
     pub fn without_store() -> Self {
         Validator {
             tx: None,
             anchors: Vec::new(),
             intermediates: Vec::new(),
-            revocation: &NO_REVOCATION,
+            revocation: None,
         }
     }
 
@@ -108,10 +114,25 @@ impl<'a> Validator<'a> {
         self
     }
 
-    /// The revocation checker asked about every certificate of a chain (default: none).
+    /// The revocation checker asked about every certificate of a chain below the anchor
+    /// (default: the store's CRLs; none without a store). [`NoRevocationInfo`] turns
+    /// revocation checking off.
     pub fn revocation(mut self, checker: &'a dyn RevocationChecker) -> Self {
-        self.revocation = checker;
+        self.revocation = Some(checker);
         self
+    }
+
+    fn revocation_status(
+        &self,
+        cert: &Certificate,
+        issuer: &Certificate,
+        at: std::time::SystemTime,
+    ) -> Result<RevocationStatus> {
+        match (self.revocation, self.tx) {
+            (Some(checker), _) => checker.status(cert, issuer, at),
+            (None, Some(tx)) => CrlChecker::new(tx).status(cert, issuer, at),
+            (None, None) => NO_REVOCATION.status(cert, issuer, at),
+        }
     }
 
     /// Validates `leaf` with `options`. `Err` only when the store fails; an invalid
@@ -140,7 +161,7 @@ impl<'a> Validator<'a> {
         };
         let outcome = if self.is_anchor(leaf)? {
             match self.check_path(std::slice::from_ref(leaf), options)? {
-                Ok(()) => Ok(Some(vec![leaf.clone()])),
+                Ok(warnings) => Ok(Some((vec![leaf.clone()], warnings))),
                 Err(r) => {
                     search.best = Some(r);
                     Ok(None)
@@ -151,13 +172,13 @@ impl<'a> Validator<'a> {
             let mut seen = HashSet::new();
             seen.insert(identity(leaf));
             match self.extend(&mut path, &mut seen, &mut search)? {
-                Some(Stop::Found(chain)) => Ok(Some(chain)),
+                Some(Stop::Found(chain, warnings)) => Ok(Some((chain, warnings))),
                 Some(Stop::Budget(what)) => Err(Reason::BudgetExceeded { what }),
                 None => Ok(None),
             }
         };
         let chain = match outcome {
-            Ok(Some(chain)) => return Ok(Validation::Valid { chain }),
+            Ok(Some((chain, warnings))) => return Ok(Validation::Valid { chain, warnings }),
             Ok(None) => None,
             Err(budget) => Some(budget),
         };
@@ -175,6 +196,7 @@ impl<'a> Validator<'a> {
             if reasons.is_empty() {
                 return Ok(Validation::Valid {
                     chain: vec![leaf.clone()],
+                    warnings: Vec::new(),
                 });
             }
             return Ok(Validation::Invalid { reasons });
@@ -203,6 +225,23 @@ impl<'a> Validator<'a> {
             }
         };
         Ok(Validation::Invalid { reasons })
+    }
+
+    /// The issuer of a trust anchor that is not self-issued, if the store has a certificate
+    /// whose key signed it (at most a few candidates are tried).
+    fn anchor_issuer(&self, anchor: &Certificate) -> Result<Option<Certificate>> {
+        let Some(tx) = self.tx else {
+            return Ok(None);
+        };
+        if is_self_issued(anchor) {
+            return Ok(None);
+        }
+        let mut candidates = tx.roots_by_subject(anchor.issuer_der())?;
+        candidates.extend(tx.certificates_by_subject(anchor.issuer_der())?);
+        Ok(candidates
+            .into_iter()
+            .take(4)
+            .find(|c| anchor.verify_issued_by(c).is_ok()))
     }
 
     fn ctl(&self, t: &Thumbprint) -> Result<Option<CtlEntry>> {
@@ -333,7 +372,7 @@ impl<'a> Validator<'a> {
             path.push(cand.cert.clone());
             if cand.anchor {
                 match self.check_path(path, search.options)? {
-                    Ok(()) => return Ok(Some(Stop::Found(path.clone()))),
+                    Ok(warnings) => return Ok(Some(Stop::Found(path.clone(), warnings))),
                     Err(reasons) => {
                         search.best.get_or_insert(reasons);
                     }
@@ -356,12 +395,9 @@ impl<'a> Validator<'a> {
     }
 
     /// Validates one complete chain (leaf first, anchor last). `Ok(Err(reasons))` when invalid.
-    fn check_path(
-        &self,
-        path: &[Certificate],
-        options: &ValidationOptions,
-    ) -> Result<std::result::Result<(), Vec<Reason>>> {
+    fn check_path(&self, path: &[Certificate], options: &ValidationOptions) -> Result<PathResult> {
         let mut reasons = Vec::new();
+        let mut warnings = Vec::new();
         let last = path.len() - 1;
         for (i, cert) in path.iter().enumerate() {
             let is_anchor = i == last;
@@ -392,16 +428,44 @@ impl<'a> Validator<'a> {
                     inherited: i > 0,
                 });
             }
-            if !is_anchor {
-                let issuer = &path[i + 1];
-                if let RevocationStatus::Revoked { reason, date } =
-                    self.revocation.status(cert, issuer, options.at)
-                {
-                    reasons.push(Reason::Revoked {
-                        subject: cert.subject().to_string(),
-                        reason,
-                        date,
-                    });
+            let issuer = if is_anchor {
+                // An anchor that is not self-issued (a store CA's intermediate is a trust
+                // anchor too) is still revoked by its issuer's CRL when that issuer is known.
+                self.anchor_issuer(cert)?.map(|issuer| (issuer, true))
+            } else {
+                Some((path[i + 1].clone(), false))
+            };
+            if let Some((issuer, for_anchor)) = issuer {
+                let subject = || cert.subject().to_string();
+                match self.revocation_status(cert, &issuer, options.at)? {
+                    RevocationStatus::Revoked { reason, date } => {
+                        reasons.push(Reason::Revoked {
+                            subject: subject(),
+                            reason,
+                            date,
+                        });
+                    }
+                    RevocationStatus::Good {
+                        next_update: Some(next_update),
+                    } if next_update < options.at => {
+                        if options.rejects_stale_crls() {
+                            reasons.push(Reason::StaleCrl {
+                                subject: subject(),
+                                next_update,
+                            });
+                        } else {
+                            warnings.push(Warning::StaleCrl {
+                                subject: subject(),
+                                next_update,
+                            });
+                        }
+                    }
+                    RevocationStatus::Good { .. } => {}
+                    RevocationStatus::Unknown => {
+                        if options.requires_revocation_info() && !for_anchor {
+                            reasons.push(Reason::NoRevocationInfo { subject: subject() });
+                        }
+                    }
                 }
             }
         }
@@ -418,7 +482,7 @@ impl<'a> Validator<'a> {
             check_leaf(leaf, options, &mut reasons);
         }
         Ok(if reasons.is_empty() {
-            Ok(())
+            Ok(warnings)
         } else {
             Err(reasons)
         })

@@ -98,6 +98,44 @@ pub(super) const MIGRATIONS: &[&str] = &[
         allow_expired INTEGER NOT NULL
     ) WITHOUT ROWID;
     ",
+    // 3: CRL store with indexed entries, CA CRL numbers, distribution point fetch history.
+    "
+    ALTER TABLE cas ADD COLUMN crl_number INTEGER;      -- last CRL number the CA used
+
+    CREATE TABLE crls (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused
+        sha256      BLOB NOT NULL UNIQUE,               -- SHA-256 of der
+        der         BLOB NOT NULL,
+        issuer      TEXT NOT NULL,                      -- RFC 4514
+        issuer_der  BLOB NOT NULL,
+        number      BLOB,                               -- cRLNumber, big-endian magnitude
+        delta_base  BLOB,                               -- deltaCRLIndicator BaseCRLNumber
+        scope       BLOB NOT NULL,                      -- issuingDistributionPoint DER or empty
+        this_update INTEGER NOT NULL,                   -- Unix seconds
+        next_update INTEGER,
+        signer_key  BLOB,                               -- SHA-256 of the verifying SPKI
+        problem     TEXT,                               -- NULL: valid; else why invalid
+        entries     INTEGER NOT NULL,
+        source      TEXT,
+        stored_at   INTEGER NOT NULL
+    );
+    CREATE INDEX crls_issuer ON crls (issuer_der);
+
+    CREATE TABLE crl_entries (
+        crl        INTEGER NOT NULL,                    -- crls.id (deleted with it)
+        serial     BLOB NOT NULL,                       -- big-endian magnitude
+        revoked_at INTEGER NOT NULL,
+        reason     INTEGER,                             -- CRLReason code
+        PRIMARY KEY (crl, serial)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE crl_fetches (
+        url          TEXT PRIMARY KEY,
+        last_attempt INTEGER NOT NULL,
+        last_success INTEGER,
+        last_error   TEXT
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this library writes and understands.

@@ -1,0 +1,544 @@
+//! Reading a CRL (RFC 5280 section 5): the fields revocation checking needs, every entry, and
+//! the problems that make a CRL unusable (unknown critical extensions, indirect CRLs).
+//!
+//! The revoked-certificate list is walked entry by entry without building an intermediate
+//! tree, so a CRL of a million entries costs one pass and one compact entry each.
+
+use std::time::SystemTime;
+
+use der::asn1::ObjectIdentifier;
+use der::{Decode, Reader, SliceReader, Tag, Tagged};
+use sha2::{Digest, Sha256};
+use spki::AlgorithmIdentifierOwned;
+use x509_cert::ext::Extension;
+use x509_cert::name::Name;
+use x509_cert::time::Time;
+
+use super::RevocationReason;
+use crate::cert::tlv::{self, Tlv};
+use crate::cert::{Serial, name, oid};
+use crate::error::{Error, Result};
+use crate::store::RevokedEntry;
+
+/// The most entries a CRL may list (a bound on memory for hostile input).
+pub const MAX_ENTRIES: usize = 10_000_000;
+
+/// A parsed CRL.
+#[derive(Debug, Clone)]
+pub struct Crl {
+    der: Vec<u8>,
+    sha256: [u8; 32],
+    tbs: std::ops::Range<usize>,
+    tbs_algorithm: AlgorithmIdentifierOwned,
+    signature_algorithm: AlgorithmIdentifierOwned,
+    signature: Vec<u8>,
+    issuer: String,
+    issuer_der: Vec<u8>,
+    this_update: SystemTime,
+    next_update: Option<SystemTime>,
+    number: Option<Vec<u8>>,
+    delta_base: Option<Vec<u8>>,
+    authority_key_id: Option<Vec<u8>>,
+    scope_der: Vec<u8>,
+    scope: Scope,
+    entries: Vec<RevokedEntry>,
+    problems: Vec<String>,
+}
+
+/// What a CRL covers, from its issuingDistributionPoint extension (RFC 5280 5.2.5). The
+/// default (no extension) covers every certificate of the issuer for every reason.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// URIs of the distribution point name (fullName), if the extension names one.
+    pub distribution_point: Vec<String>,
+    /// Only end-entity certificates.
+    pub only_user_certs: bool,
+    /// Only CA certificates.
+    pub only_ca_certs: bool,
+    /// Only attribute certificates (so no public-key certificate at all).
+    pub only_attribute_certs: bool,
+    /// Only these reasons (a partitioned CRL); `None`: every reason.
+    pub only_some_reasons: Option<Vec<RevocationReason>>,
+    /// An indirect CRL (entries may name other issuers). Not supported: such a CRL is invalid.
+    pub indirect: bool,
+}
+
+impl Scope {
+    /// Parses the issuingDistributionPoint extension value; empty input is the full scope.
+    pub fn from_der(value: &[u8]) -> Result<Scope> {
+        if value.is_empty() {
+            return Ok(Scope::default());
+        }
+        parse_idp(value).map_err(|e| Error::malformed("issuingDistributionPoint", e))
+    }
+
+    /// Whether a certificate (a CA certificate or not) is in this scope.
+    pub fn covers(&self, is_ca: bool) -> bool {
+        let excluded = if is_ca {
+            self.only_user_certs
+        } else {
+            self.only_ca_certs
+        };
+        !self.only_attribute_certs && !excluded
+    }
+
+    /// Whether the CRL lists revocations for every reason (not a partition by reason).
+    pub fn all_reasons(&self) -> bool {
+        match &self.only_some_reasons {
+            None => true,
+            Some(r) => RevocationReason::PARTITION.iter().all(|x| r.contains(x)),
+        }
+    }
+}
+
+fn malformed(detail: impl std::fmt::Display) -> Error {
+    Error::malformed("CRL", detail)
+}
+
+fn time_of(raw: &[u8], what: &str) -> Result<SystemTime> {
+    Time::from_der(raw)
+        .map(|t| t.to_system_time())
+        .map_err(|e| malformed(format!("{what}: {e}")))
+}
+
+fn is_time(tag: Tag) -> bool {
+    matches!(tag, Tag::UtcTime | Tag::GeneralizedTime)
+}
+
+/// The magnitude of a non-negative INTEGER (contents octets).
+fn integer_magnitude(value: &[u8], what: &str) -> Result<Vec<u8>> {
+    match value.first() {
+        None => Err(malformed(format!("{what} is an empty INTEGER"))),
+        Some(b) if b & 0x80 != 0 => Err(malformed(format!("{what} is negative"))),
+        Some(_) => Ok(Serial::from_bytes(value).as_bytes().to_vec()),
+    }
+}
+
+fn integer_ext(value: &[u8], what: &str) -> Result<Vec<u8>> {
+    let t = tlv::single(value).map_err(|e| malformed(format!("{what}: {e}")))?;
+    if t.tag != Tag::Integer {
+        return Err(malformed(format!("{what} is not an INTEGER")));
+    }
+    if t.value.len() > 20 {
+        return Err(malformed(format!("{what} is longer than 20 octets")));
+    }
+    integer_magnitude(t.value, what)
+}
+
+impl Crl {
+    /// Parses one CRL from DER.
+    pub fn from_der(der: &[u8]) -> Result<Crl> {
+        let outer = tlv::single(der).map_err(malformed)?;
+        if outer.tag != Tag::Sequence {
+            return Err(malformed("not a SEQUENCE"));
+        }
+        let parts = tlv::elements(outer.value).map_err(malformed)?;
+        let [tbs, alg, sig] = parts.as_slice() else {
+            return Err(malformed("a CertificateList has three fields"));
+        };
+        if tbs.tag != Tag::Sequence || sig.tag != Tag::BitString {
+            return Err(malformed("the CertificateList fields have the wrong types"));
+        }
+        let signature_algorithm = AlgorithmIdentifierOwned::from_der(alg.raw)
+            .map_err(|e| malformed(format!("signatureAlgorithm: {e}")))?;
+        let signature = der::asn1::BitString::from_der(sig.raw)
+            .map_err(|e| malformed(format!("signatureValue: {e}")))?
+            .as_bytes()
+            .ok_or_else(|| malformed("signatureValue has unused bits"))?
+            .to_vec();
+        let tbs_start = tbs.raw.as_ptr() as usize - der.as_ptr() as usize;
+        let mut crl = Crl {
+            der: der.to_vec(),
+            sha256: Sha256::digest(der).into(),
+            tbs: tbs_start..tbs_start + tbs.raw.len(),
+            tbs_algorithm: signature_algorithm.clone(),
+            signature_algorithm,
+            signature,
+            issuer: String::new(),
+            issuer_der: Vec::new(),
+            this_update: SystemTime::UNIX_EPOCH,
+            next_update: None,
+            number: None,
+            delta_base: None,
+            authority_key_id: None,
+            scope_der: Vec::new(),
+            scope: Scope::default(),
+            entries: Vec::new(),
+            problems: Vec::new(),
+        };
+        crl.read_tbs(tbs.value)?;
+        Ok(crl)
+    }
+
+    fn read_tbs(&mut self, tbs: &[u8]) -> Result<()> {
+        let fields = tlv::elements(tbs).map_err(malformed)?;
+        let mut fields = fields.into_iter();
+        let mut field = fields.next();
+        let mut version = 0u8;
+        if let Some(t) = field
+            && t.tag == Tag::Integer
+        {
+            version = u8::from_der(t.raw).map_err(|e| malformed(format!("version: {e}")))?;
+            if version != 1 {
+                return Err(malformed(format!(
+                    "version {} (only v1, without the field, and v2 exist)",
+                    u32::from(version) + 1
+                )));
+            }
+            field = fields.next();
+        }
+        let alg = field.ok_or_else(|| malformed("no signature algorithm"))?;
+        self.tbs_algorithm = AlgorithmIdentifierOwned::from_der(alg.raw)
+            .map_err(|e| malformed(format!("signature: {e}")))?;
+        let issuer = fields.next().ok_or_else(|| malformed("no issuer"))?;
+        let name = Name::from_der(issuer.raw).map_err(|e| malformed(format!("issuer: {e}")))?;
+        self.issuer = name::rfc4514(&name);
+        self.issuer_der = issuer.raw.to_vec();
+        let this = fields.next().ok_or_else(|| malformed("no thisUpdate"))?;
+        if !is_time(this.tag) {
+            return Err(malformed("thisUpdate is not a time"));
+        }
+        self.this_update = time_of(this.raw, "thisUpdate")?;
+        let mut field = fields.next();
+        if let Some(t) = field
+            && is_time(t.tag)
+        {
+            self.next_update = Some(time_of(t.raw, "nextUpdate")?);
+            field = fields.next();
+        }
+        if let Some(t) = field
+            && t.tag == Tag::Sequence
+        {
+            self.read_entries(t.value, version)?;
+            field = fields.next();
+        }
+        if let Some(t) = field
+            && tlv::is_context(t.tag, 0, true)
+        {
+            if version != 1 {
+                return Err(malformed("a v1 CRL has extensions"));
+            }
+            self.read_extensions(t.value)?;
+            field = fields.next();
+        }
+        if field.is_some() {
+            return Err(malformed("unexpected data after the CRL extensions"));
+        }
+        Ok(())
+    }
+
+    fn read_entries(&mut self, list: &[u8], version: u8) -> Result<()> {
+        let mut reader = SliceReader::new(list).map_err(malformed)?;
+        let mut seen = std::collections::HashSet::new();
+        while !reader.is_finished() {
+            if self.entries.len() >= MAX_ENTRIES {
+                return Err(Error::LimitExceeded(format!(
+                    "the CRL lists more than {MAX_ENTRIES} certificates"
+                )));
+            }
+            let entry = der::asn1::AnyRef::decode(&mut reader).map_err(malformed)?;
+            if entry.tag() != Tag::Sequence {
+                return Err(malformed("a revoked-certificate entry is not a SEQUENCE"));
+            }
+            let fields = tlv::elements(entry.value()).map_err(malformed)?;
+            let (serial, date, exts) = match fields.as_slice() {
+                [s, d] => (s, d, None),
+                [s, d, e] => (s, d, Some(e)),
+                _ => return Err(malformed("a revoked-certificate entry has 2 or 3 fields")),
+            };
+            if serial.tag != Tag::Integer || !is_time(date.tag) {
+                return Err(malformed("a revoked-certificate entry has the wrong types"));
+            }
+            let serial = Serial::from_bytes(&integer_magnitude(serial.value, "a serial number")?);
+            let mut out = RevokedEntry {
+                serial,
+                date: time_of(date.raw, "revocationDate")?,
+                reason: None,
+            };
+            if let Some(e) = exts {
+                if version != 1 {
+                    return Err(malformed("a v1 CRL has entry extensions"));
+                }
+                self.read_entry_extensions(e, &mut out)?;
+            }
+            if !seen.insert(out.serial.clone()) {
+                self.problems.push(format!(
+                    "serial number {} is listed more than once",
+                    out.serial
+                ));
+                continue;
+            }
+            self.entries.push(out);
+        }
+        Ok(())
+    }
+
+    fn read_entry_extensions(&mut self, exts: &Tlv<'_>, out: &mut RevokedEntry) -> Result<()> {
+        if exts.tag != Tag::Sequence {
+            return Err(malformed("crlEntryExtensions is not a SEQUENCE"));
+        }
+        let exts = x509_cert::ext::Extensions::from_der(exts.raw)
+            .map_err(|e| malformed(format!("crlEntryExtensions: {e}")))?;
+        for ext in &exts {
+            let value = ext.extn_value.as_bytes();
+            if ext.extn_id == oid::CE_CRL_REASON {
+                let t = tlv::single(value).map_err(malformed)?;
+                let code = match (t.tag, t.value) {
+                    (Tag::Enumerated, [c]) => *c,
+                    _ => return Err(malformed("a reasonCode is not a one-octet ENUMERATED")),
+                };
+                let reason = RevocationReason::from_code(code)
+                    .ok_or_else(|| malformed(format!("reasonCode {code} is not defined")))?;
+                out.reason = Some(reason.code());
+            } else if ext.extn_id == oid::CE_CERTIFICATE_ISSUER {
+                self.problem(
+                    "an entry names another certificate issuer (indirect CRLs are not supported)",
+                );
+            } else if ext.extn_id == oid::CE_INVALIDITY_DATE {
+                // Informational.
+            } else if ext.critical {
+                self.problem(format!(
+                    "an entry has the unknown critical extension {}",
+                    ext.extn_id
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn read_extensions(&mut self, value: &[u8]) -> Result<()> {
+        let exts = x509_cert::ext::Extensions::from_der(value)
+            .map_err(|e| malformed(format!("crlExtensions: {e}")))?;
+        let mut seen: Vec<ObjectIdentifier> = Vec::new();
+        for ext in &exts {
+            if seen.contains(&ext.extn_id) {
+                return Err(malformed(format!(
+                    "extension {} appears twice",
+                    ext.extn_id
+                )));
+            }
+            seen.push(ext.extn_id);
+            self.read_extension(ext)?;
+        }
+        Ok(())
+    }
+
+    fn read_extension(&mut self, ext: &Extension) -> Result<()> {
+        let value = ext.extn_value.as_bytes();
+        let id = ext.extn_id;
+        if id == oid::CE_CRL_NUMBER {
+            self.number = Some(integer_ext(value, "cRLNumber")?);
+        } else if id == oid::CE_DELTA_CRL_INDICATOR {
+            if !ext.critical {
+                self.problem("deltaCRLIndicator is not critical");
+            }
+            self.delta_base = Some(integer_ext(value, "BaseCRLNumber")?);
+        } else if id == oid::CE_AUTHORITY_KEY_ID {
+            self.authority_key_id = crate::cert::parse_aki(value)
+                .map_err(|e| malformed(format!("authorityKeyIdentifier: {e}")))?;
+        } else if id == oid::CE_ISSUING_DISTRIBUTION_POINT {
+            self.scope = Scope::from_der(value)?;
+            self.scope_der = value.to_vec();
+            if self.scope.indirect {
+                self.problem("it is an indirect CRL (not supported)");
+            }
+            if [
+                self.scope.only_user_certs,
+                self.scope.only_ca_certs,
+                self.scope.only_attribute_certs,
+            ]
+            .iter()
+            .filter(|b| **b)
+            .count()
+                > 1
+            {
+                self.problem("issuingDistributionPoint sets more than one onlyContains flag");
+            }
+        } else if id == oid::CE_FRESHEST_CRL || id == oid::PE_AUTHORITY_INFO_ACCESS {
+            // Where to find delta CRLs / the issuer's certificate: informational.
+        } else if ext.critical {
+            self.problem(format!("it has the unknown critical extension {id}"));
+        }
+        Ok(())
+    }
+
+    fn problem(&mut self, p: impl Into<String>) {
+        let p = p.into();
+        if !self.problems.contains(&p) {
+            self.problems.push(p);
+        }
+    }
+
+    /// The DER, as read.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// SHA-256 of the DER.
+    pub fn sha256(&self) -> &[u8; 32] {
+        &self.sha256
+    }
+
+    /// The DER of the tbsCertList (what the signature covers).
+    pub fn tbs_der(&self) -> &[u8] {
+        self.der.get(self.tbs.clone()).unwrap_or_default()
+    }
+
+    /// The signature algorithm (outer field).
+    pub fn signature_algorithm(&self) -> &AlgorithmIdentifierOwned {
+        &self.signature_algorithm
+    }
+
+    /// The signature value.
+    pub fn signature(&self) -> &[u8] {
+        &self.signature
+    }
+
+    /// Checks that the key in `spki_der` signed this CRL.
+    ///
+    /// Errors: [`Error::Crypto`] when the signature does not verify or the two algorithm fields
+    /// differ; [`Error::Unsupported`] for algorithms this library does not handle.
+    pub fn verify_signature(&self, spki_der: &[u8]) -> Result<()> {
+        if self.tbs_algorithm != self.signature_algorithm {
+            return Err(Error::Crypto(
+                "the CRL's two signature algorithm fields differ".into(),
+            ));
+        }
+        crate::cert::verify_signature(
+            spki_der,
+            &self.signature_algorithm,
+            self.tbs_der(),
+            &self.signature,
+        )
+    }
+
+    /// The issuer, RFC 4514.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The issuer name, DER.
+    pub fn issuer_der(&self) -> &[u8] {
+        &self.issuer_der
+    }
+
+    /// thisUpdate.
+    pub fn this_update(&self) -> SystemTime {
+        self.this_update
+    }
+
+    /// nextUpdate, if present.
+    pub fn next_update(&self) -> Option<SystemTime> {
+        self.next_update
+    }
+
+    /// cRLNumber (big-endian magnitude), if present.
+    pub fn number(&self) -> Option<&[u8]> {
+        self.number.as_deref()
+    }
+
+    /// For a delta CRL, the BaseCRLNumber.
+    pub fn delta_base(&self) -> Option<&[u8]> {
+        self.delta_base.as_deref()
+    }
+
+    /// The authorityKeyIdentifier keyIdentifier, if present.
+    pub fn authority_key_id(&self) -> Option<&[u8]> {
+        self.authority_key_id.as_deref()
+    }
+
+    /// The issuingDistributionPoint extension value (DER); empty when absent.
+    pub fn scope_der(&self) -> &[u8] {
+        &self.scope_der
+    }
+
+    /// What the CRL covers.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// The revoked certificates, in the CRL's order.
+    pub fn entries(&self) -> &[RevokedEntry] {
+        &self.entries
+    }
+
+    /// Why the CRL cannot be used, though it parses (unknown critical extensions, indirect
+    /// CRL, a serial listed twice): empty for a usable CRL.
+    pub fn problems(&self) -> &[String] {
+        &self.problems
+    }
+}
+
+/// Compares two CRL numbers (big-endian magnitudes).
+pub(crate) fn cmp_numbers(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    let a = Serial::from_bytes(a);
+    let b = Serial::from_bytes(b);
+    a.as_bytes()
+        .len()
+        .cmp(&b.as_bytes().len())
+        .then_with(|| a.as_bytes().cmp(b.as_bytes()))
+}
+
+fn parse_idp(value: &[u8]) -> der::Result<Scope> {
+    let seq = tlv::single(value)?;
+    if seq.tag != Tag::Sequence {
+        return Err(seq.tag.unexpected_error(Some(Tag::Sequence)).into());
+    }
+    let mut scope = Scope::default();
+    let flag = |t: &Tlv<'_>| -> der::Result<bool> {
+        match t.value {
+            [0] => Ok(false),
+            [0xff] => Ok(true),
+            _ => Err(der::ErrorKind::Failed.into()),
+        }
+    };
+    for field in tlv::elements(seq.value)? {
+        match field.tag {
+            Tag::ContextSpecific {
+                constructed: true,
+                number,
+            } if number.value() == 0 => {
+                for name in tlv::elements(field.value)? {
+                    if tlv::is_context(name.tag, 0, true) {
+                        for uri in crate::cert::general_names(name.value, 6)? {
+                            scope
+                                .distribution_point
+                                .push(String::from_utf8_lossy(uri).into_owned());
+                        }
+                    }
+                }
+            }
+            t if tlv::is_context(t, 1, false) => scope.only_user_certs = flag(&field)?,
+            t if tlv::is_context(t, 2, false) => scope.only_ca_certs = flag(&field)?,
+            t if tlv::is_context(t, 3, false) => {
+                scope.only_some_reasons = Some(reason_flags(field.value)?);
+            }
+            t if tlv::is_context(t, 4, false) => scope.indirect = flag(&field)?,
+            t if tlv::is_context(t, 5, false) => scope.only_attribute_certs = flag(&field)?,
+            _ => return Err(der::ErrorKind::Failed.into()),
+        }
+    }
+    Ok(scope)
+}
+
+/// ReasonFlags BIT STRING contents (first octet: unused bits) to reasons.
+fn reason_flags(value: &[u8]) -> der::Result<Vec<RevocationReason>> {
+    let Some((unused, bits)) = value.split_first() else {
+        return Err(der::ErrorKind::Failed.into());
+    };
+    if *unused > 7 {
+        return Err(der::ErrorKind::Failed.into());
+    }
+    let mut out = Vec::new();
+    // Bit 0 is "unused"; bits 1..=8 are the reasons with those codes (bit 7 is code 8, as
+    // code 7 is not used).
+    for bit in 1..=8u8 {
+        let byte = bits.get(usize::from(bit / 8)).copied().unwrap_or(0);
+        if byte & (0x80 >> (bit % 8)) != 0
+            && let Some(r) = RevocationReason::from_flag_bit(bit)
+        {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
