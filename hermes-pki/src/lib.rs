@@ -29,6 +29,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod ber;
 pub mod bundle;
 pub mod ca;
 pub mod cert;
@@ -36,6 +37,7 @@ pub mod crl;
 pub mod error;
 pub mod key;
 pub mod pkcs12;
+pub mod smime;
 pub mod store;
 pub mod time;
 pub mod trust;

@@ -21,6 +21,9 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hermes_pki::cert::Certificate;
+use hermes_pki::crl::Crls;
+use hermes_pki::store::{MemoryStore, StoreExt};
+use hermes_pki::time::FixedClock;
 use hermes_pki::trust::{LeafPolicy, ServerName, Validation, ValidationOptions, Validator};
 use serde::Deserialize;
 
@@ -47,6 +50,8 @@ struct Testcase {
     expected_peer_name: Option<PeerName>,
     expected_peer_names: Vec<PeerName>,
     max_chain_depth: Option<usize>,
+    #[serde(default)]
+    crls: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -127,9 +132,6 @@ fn parse_all(pems: &[String]) -> Vec<Certificate> {
 
 fn run_case(case: &Testcase) -> Outcome {
     for f in &case.features {
-        if f == "has-crl" {
-            return Outcome::Skip("CRLs (the revocation issue)".into());
-        }
         if f == "pedantic-public-suffix-wildcard" {
             return Outcome::Skip("public suffix list (not implemented)".into());
         }
@@ -180,10 +182,15 @@ fn run_case(case: &Testcase) -> Outcome {
     let actual = match Certificate::from_pem(&case.peer_certificate) {
         Err(e) => Err(format!("peer certificate does not parse: {e}")),
         Ok(peer) => {
-            let validator = Validator::without_store()
-                .anchors(parse_all(&case.trusted_certs))
-                .intermediates(parse_all(&case.untrusted_intermediates));
-            match validator.validate(&peer, &options) {
+            let result = if case.crls.is_empty() {
+                Validator::without_store()
+                    .anchors(parse_all(&case.trusted_certs))
+                    .intermediates(parse_all(&case.untrusted_intermediates))
+                    .validate(&peer, &options)
+            } else {
+                validate_with_crls(case, &peer, at, options)
+            };
+            match result {
                 Err(e) => Err(format!("error: {e}")),
                 Ok(Validation::Invalid { reasons }) => Err(reasons
                     .iter()
@@ -212,6 +219,36 @@ fn run_case(case: &Testcase) -> Outcome {
         ("FAILURE", Ok(())) => Outcome::Fail("expected FAILURE, got SUCCESS".into()),
         (other, _) => Outcome::Skip(format!("expected result {other}")),
     }
+}
+
+/// A case with CRLs: its certificates in a store (trusted ones as roots), its CRLs imported
+/// there as of the validation time (an unusable CRL is kept as invalid and not used), and the
+/// store's validator asked with revocation information required, since the case gives CRLs to
+/// be used.
+fn validate_with_crls(
+    case: &Testcase,
+    peer: &Certificate,
+    at: SystemTime,
+    options: ValidationOptions,
+) -> hermes_pki::Result<Validation> {
+    let store = MemoryStore::new();
+    store.transaction(|tx| {
+        for c in parse_all(&case.trusted_certs) {
+            tx.put_root(&c)?;
+            tx.put_certificate(&c)?;
+        }
+        for c in parse_all(&case.untrusted_intermediates) {
+            tx.put_certificate(&c)?;
+        }
+        Ok(())
+    })?;
+    let crls = Crls::new(&store);
+    for pem in &case.crls {
+        // An unreadable CRL is reported by import and stored nowhere: nothing to use.
+        let _ = crls.import(pem.as_bytes(), Some(&case.id), &FixedClock(at));
+    }
+    let options = options.require_revocation_info(true);
+    store.read_transaction(|tx| Validator::new(tx).validate(peer, &options))
 }
 
 #[test]

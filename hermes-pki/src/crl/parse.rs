@@ -224,6 +224,9 @@ impl Crl {
         if field.is_some() {
             return Err(malformed("unexpected data after the CRL extensions"));
         }
+        if version == 1 && self.number.is_none() {
+            self.problem("it has no cRLNumber (RFC 5280 5.2.3: a v2 CRL must carry one)");
+        }
         Ok(())
     }
 
@@ -327,6 +330,9 @@ impl Crl {
         let value = ext.extn_value.as_bytes();
         let id = ext.extn_id;
         if id == oid::CE_CRL_NUMBER {
+            if ext.critical {
+                self.problem("its cRLNumber is critical (RFC 5280 5.2.3: it must not be)");
+            }
             self.number = Some(integer_ext(value, "cRLNumber")?);
         } else if id == oid::CE_DELTA_CRL_INDICATOR {
             if !ext.critical {

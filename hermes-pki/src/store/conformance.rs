@@ -16,6 +16,7 @@ use super::{
     CaId, CertificateFilter, CtlEntry, CtlStatus, ExpiryFilter, IssuedRecord, NewCa, Store,
     StoreExt,
 };
+use super::{CrlFetchState, CrlId, CrlRecord, CrlStatus, NewCrl, RevokedEntry};
 use crate::cert::{Certificate, Serial, Thumbprint};
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::{KeyId, PrivateKey};
@@ -150,6 +151,7 @@ pub fn run_all(make: &mut dyn FnMut() -> Result<Box<dyn Store>>) -> Result<()> {
         ("certificate_authorities", certificate_authorities),
         ("issued_records", issued_records),
         ("trust_list", trust_list),
+        ("crl_store", crl_store),
         (
             "failed_transaction_writes_nothing",
             failed_transaction_writes_nothing,
@@ -938,4 +940,152 @@ pub fn survives_reopen(open: &mut dyn FnMut() -> Result<Box<dyn Store>>) -> Resu
         assert_eq!(tps(&tx.roots()?), sorted(&[&f.ca.cert]));
         Ok(())
     })
+}
+
+fn crl_record(sha: u8, issuer: &Certificate, number: Option<u8>, valid: bool) -> NewCrl {
+    NewCrl {
+        record: CrlRecord {
+            id: CrlId::placeholder(),
+            sha256: [sha; 32],
+            issuer: issuer.subject().to_string(),
+            issuer_der: issuer.subject_der().to_vec(),
+            number: number.map(|n| vec![n]),
+            delta_base: None,
+            scope: Vec::new(),
+            this_update: at(Y2025),
+            next_update: Some(at(Y2025) + Duration::from_secs(86_400)),
+            signer_key: valid.then(|| KeyId::of_public_key_der(issuer.public_key_der())),
+            status: if valid {
+                CrlStatus::Valid
+            } else {
+                CrlStatus::Invalid("its signature does not verify".into())
+            },
+            entries: 0,
+            source: Some("http://crl.example.com/ca.crl".into()),
+            stored_at: at(Y2025),
+        },
+        der: vec![0x30, 0x03, 0x02, 0x01, sha],
+    }
+}
+
+fn revoked(serial: &[u8], reason: Option<u8>) -> RevokedEntry {
+    RevokedEntry {
+        serial: Serial::from_bytes(serial),
+        date: at(Y2025),
+        reason,
+    }
+}
+
+/// CRLs with indexed entries, CA CRL numbers that only grow, fetch history; all
+/// transactional.
+pub fn crl_store(store: &dyn Store) -> Result<()> {
+    let f = fixtures()?;
+    let issuer = &f.alice.cert;
+    let entries = [revoked(&[1], Some(1)), revoked(&[0x7f, 2], None)];
+    let mut valid = crl_record(1, issuer, Some(5), true);
+    valid.record.entries = 2;
+    let id = store.transaction(|tx| tx.insert_crl(&valid, &entries))?;
+    let invalid = crl_record(2, issuer, None, false);
+    let bad = store.transaction(|tx| tx.insert_crl(&invalid, &[]))?;
+    assert_ne!(id, bad);
+    store.read_transaction(|tx| {
+        let got = tx.crl(id)?.expect("stored CRL");
+        let mut want = valid.record.clone();
+        want.id = id;
+        assert_eq!(got, want);
+        assert_eq!(tx.crl_der(id)?, Some(valid.der.clone()));
+        assert_eq!(tx.crl_entry(id, &Serial::from_bytes(&[1]))?, Some(entries[0].clone()));
+        assert_eq!(
+            tx.crl_entry(id, &Serial::from_bytes(&[0x7f, 2]))?,
+            Some(entries[1].clone())
+        );
+        assert_eq!(tx.crl_entry(id, &Serial::from_bytes(&[3]))?, None);
+        assert_eq!(tx.crl_entry(bad, &Serial::from_bytes(&[1]))?, None);
+        assert_eq!(tx.crl_entries(id)?, entries.to_vec());
+        let all: Vec<CrlId> = tx.crls()?.iter().map(|r| r.id).collect();
+        assert_eq!(all, vec![id, bad]);
+        assert_eq!(
+            tx.crl(bad)?.map(|r| r.status),
+            Some(CrlStatus::Invalid("its signature does not verify".into()))
+        );
+        assert_eq!(tx.crls_by_issuer(issuer.subject_der())?.len(), 2);
+        assert!(tx.crls_by_issuer(f.bob.cert.subject_der())?.is_empty());
+        Ok(())
+    })?;
+    // The same CRL twice, or a serial twice: refused, nothing written.
+    let e = store
+        .transaction(|tx| tx.insert_crl(&valid, &[]))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Duplicate);
+    let e = store
+        .transaction(|tx| {
+            tx.insert_crl(
+                &crl_record(3, issuer, Some(6), true),
+                &[revoked(&[9], None), revoked(&[9], Some(4))],
+            )
+        })
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    assert_eq!(store.read_transaction(|tx| tx.crls())?.len(), 2);
+    // Delete takes the entries along; a rolled-back delete keeps everything.
+    let _ = store.transaction(|tx| {
+        assert!(tx.delete_crl(id)?);
+        Err::<(), _>(Error::InvalidArgument("roll back".into()))
+    });
+    assert!(store.read_transaction(|tx| tx.crl(id))?.is_some());
+    assert!(store.transaction(|tx| tx.delete_crl(id))?);
+    assert!(!store.transaction(|tx| tx.delete_crl(id))?);
+    store.read_transaction(|tx| {
+        assert!(tx.crl(id)?.is_none());
+        assert!(tx.crl_der(id)?.is_none());
+        assert!(tx.crl_entry(id, &Serial::from_bytes(&[1]))?.is_none());
+        assert!(tx.crl_entries(id)?.is_empty());
+        Ok(())
+    })?;
+    // Ids are not reused.
+    let again = store.transaction(|tx| tx.insert_crl(&valid, &entries))?;
+    assert!(again.get() > bad.get());
+    // CRL numbers per CA only grow.
+    let ca = store.transaction(|tx| tx.insert_ca(&new_ca("CRL CA", issuer, None)))?;
+    assert_eq!(store.read_transaction(|tx| tx.ca_crl_number(ca))?, None);
+    store.transaction(|tx| tx.set_ca_crl_number(ca, 1))?;
+    store.transaction(|tx| tx.set_ca_crl_number(ca, 7))?;
+    for n in [7, 3] {
+        let e = store
+            .transaction(|tx| tx.set_ca_crl_number(ca, n))
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    }
+    let _ = store.transaction(|tx| {
+        tx.set_ca_crl_number(ca, 8)?;
+        Err::<(), _>(Error::InvalidArgument("roll back".into()))
+    });
+    assert_eq!(store.read_transaction(|tx| tx.ca_crl_number(ca))?, Some(7));
+    let unknown = CaId::new(ca.get() + 100)?;
+    let e = store
+        .transaction(|tx| tx.set_ca_crl_number(unknown, 1))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    // Fetch history: put replaces.
+    let url = "http://crl.example.com/ca.crl";
+    assert!(store.read_transaction(|tx| tx.crl_fetch_state(url))?.is_none());
+    let first = CrlFetchState {
+        url: url.into(),
+        last_attempt: at(Y2025),
+        last_success: None,
+        last_error: Some("HTTP 404".into()),
+    };
+    store.transaction(|tx| tx.put_crl_fetch_state(&first))?;
+    let second = CrlFetchState {
+        last_attempt: at(Y2025) + Duration::from_secs(60),
+        last_success: Some(at(Y2025) + Duration::from_secs(60)),
+        last_error: None,
+        ..first.clone()
+    };
+    store.transaction(|tx| tx.put_crl_fetch_state(&second))?;
+    assert_eq!(
+        store.read_transaction(|tx| tx.crl_fetch_state(url))?,
+        Some(second)
+    );
+    Ok(())
 }

@@ -1,0 +1,14 @@
+//! S/MIME messages (REQUIREMENTS.md section 7): sign, verify, encrypt and decrypt MIME entities
+//! with CMS (RFC 5652, RFC 8551).
+//!
+//! Layers, bottom up:
+//!
+//! - `signed`: CMS SignedData on content bytes (detached or encapsulated).
+//! - `envelope`: CMS EnvelopedData / AuthEnvelopedData on content bytes.
+//! - the MIME layer and the public message API (this module).
+
+mod envelope;
+mod signed;
+
+pub use envelope::*;
+pub use signed::*;
