@@ -17,6 +17,9 @@ use crate::trust::{LeafPolicy, NoRevocationInfo, ValidationOptions, Validator};
 /// How far in the future a thisUpdate may be (clock skew between the CA and this host).
 const CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);
 
+/// Invalid CRLs kept per issuer name (the oldest go first).
+const MAX_INVALID_PER_ISSUER: usize = 8;
+
 /// The most CRLs read from one input.
 const MAX_CRLS_PER_INPUT: usize = 1_000;
 
@@ -353,17 +356,43 @@ fn import_one(
             outcome,
         })
     };
-    let existing = tx.crls_by_issuer(crl.issuer_der())?;
-    if let Some(same) = existing.iter().find(|r| r.sha256 == *crl.sha256()) {
-        return done(CrlOutcome::AlreadyStored { id: same.id });
-    }
-    let key = match evaluate(tx, crl, at)? {
+    let mut existing = tx.crls_by_issuer(crl.issuer_der())?;
+    let verdict = match existing.iter().find(|r| r.sha256 == *crl.sha256()) {
+        Some(same) if same.status.is_valid() => {
+            return done(CrlOutcome::AlreadyStored { id: same.id });
+        }
+        // Stored as invalid before: judged again (its issuer may be known or trusted now,
+        // or the clock has caught up with its thisUpdate).
+        Some(same) => match evaluate(tx, crl, at)? {
+            Err(_) => return done(CrlOutcome::AlreadyStored { id: same.id }),
+            Ok(key) => {
+                let id = same.id;
+                tx.delete_crl(id)?;
+                existing.retain(|r| r.id != id);
+                Ok(key)
+            }
+        },
+        None => evaluate(tx, crl, at)?,
+    };
+    let key = match verdict {
         Ok(key) => key,
         Err(reason) => {
             let id = tx.insert_crl(
                 &record_of(crl, CrlStatus::Invalid(reason.clone()), None, source, at),
                 &[],
             )?;
+            // Keep only the latest few invalid CRLs of an issuer: whoever can feed CRLs in
+            // cannot grow the store without bound.
+            let mut invalid: Vec<CrlId> = existing
+                .iter()
+                .filter(|r| !r.status.is_valid())
+                .map(|r| r.id)
+                .collect();
+            invalid.sort();
+            let excess = (invalid.len() + 1).saturating_sub(MAX_INVALID_PER_ISSUER);
+            for old in invalid.into_iter().take(excess) {
+                tx.delete_crl(old)?;
+            }
             return done(CrlOutcome::StoredInvalid { id, reason });
         }
     };

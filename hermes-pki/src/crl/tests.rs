@@ -554,6 +554,35 @@ fn import_checks_the_issuer_and_keeps_invalid_crls_flagged() {
     let list = Crls::new(&empty).list().unwrap();
     assert!(matches!(&list[0].status, CrlStatus::Invalid(r) if r.contains("no certificate")));
     assert_eq!(list[0].signer_key, None);
+    // Imported again once the issuer is trusted there, the same bytes are judged again: now
+    // valid, in use, and the invalid record is gone.
+    empty
+        .transaction(|tx| {
+            for c in [other.pair.root_certificate(), other.pair.issuing_certificate()] {
+                tx.put_root(c)?;
+                tx.put_certificate(c)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let again = single_outcome(
+        Crls::new(&empty)
+            .import(foreign.der(), None, &clock())
+            .unwrap(),
+    );
+    assert!(matches!(again, CrlOutcome::Stored { .. }), "{again:?}");
+    let list = Crls::new(&empty).list().unwrap();
+    assert_eq!(list.len(), 1);
+    assert!(list[0].status.is_valid());
+    let revoked = empty
+        .read_transaction(|tx| {
+            Validator::new(tx).validate(
+                other.alice.certificate(),
+                &ValidationOptions::new(now(), LeafPolicy::SmimeEncryption),
+            )
+        })
+        .unwrap();
+    assert!(revoked_reason(&revoked).is_some(), "{revoked:?}");
     // The same bytes again: already stored.
     let again = single_outcome(w.import(foreign.der()));
     assert!(

@@ -1,0 +1,494 @@
+//! The MIME side of S/MIME (RFC 8551 section 3): canonical form, splitting a message into its
+//! outer (RFC 5322) headers and the MIME entity that is signed or encrypted, and the
+//! `multipart/signed` and `application/pkcs7-mime` wrappers.
+//!
+//! Header fields and Content-Type parameters are read with `mail-parser`; the bytes that are
+//! signed are cut from the input by this module, so that they are exactly the bytes the
+//! sender hashed.
+
+use base64ct::{Base64, Encoding};
+use mail_parser::{MessageParser, MimeHeaders};
+
+use crate::error::{Error, Result};
+
+/// The largest message accepted (the issue asks for tens of MB).
+pub(crate) const MAX_MESSAGE: usize = 256 * 1024 * 1024;
+
+fn malformed(detail: impl std::fmt::Display) -> Error {
+    Error::malformed("MIME message", detail)
+}
+
+/// `input` with every line ending as CRLF (bare LF and bare CR become CRLF).
+pub(crate) fn to_crlf(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len() + input.len() / 32 + 2);
+    let mut i = 0;
+    while i < input.len() {
+        let b = input[i];
+        match b {
+            b'\r' => {
+                out.extend_from_slice(b"\r\n");
+                if input.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+            }
+            b'\n' => out.extend_from_slice(b"\r\n"),
+            _ => out.push(b),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Splits `entity` at the blank line that ends its header block: (headers including the final
+/// CRLF of the last field, body). No blank line: all headers, empty body. Input in CRLF form.
+pub(crate) fn split_head(entity: &[u8]) -> (&[u8], &[u8]) {
+    if entity.starts_with(b"\r\n") {
+        return (&[], &entity[2..]);
+    }
+    match find(entity, b"\r\n\r\n") {
+        Some(i) => (&entity[..i + 2], &entity[i + 4..]),
+        None => (entity, &[]),
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The header fields of a header block, each with its continuation lines: (name, raw field
+/// bytes including the final CRLF).
+fn fields(head: &[u8]) -> Vec<(&[u8], &[u8])> {
+    let mut out: Vec<(&[u8], &[u8])> = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < head.len() {
+        let end = find(&head[i..], b"\r\n").map_or(head.len(), |p| i + p + 2);
+        let next_is_continuation = matches!(head.get(end), Some(b' ' | b'\t'));
+        if !next_is_continuation {
+            let field = &head[start..end];
+            let name = field
+                .iter()
+                .position(|b| *b == b':')
+                .map_or(&field[..0], |p| &field[..p]);
+            out.push((name, field));
+            start = end;
+        }
+        i = end;
+    }
+    out
+}
+
+fn is_content_field(name: &[u8]) -> bool {
+    let lower = name.trim_ascii().to_ascii_lowercase();
+    lower.starts_with(b"content-")
+}
+
+fn is_mime_version(name: &[u8]) -> bool {
+    name.trim_ascii().eq_ignore_ascii_case(b"mime-version")
+}
+
+/// A message (or bare MIME entity) split into the header fields that stay outside the
+/// S/MIME wrapper (From, To, Subject, ...) and the entity that is signed or encrypted
+/// (the Content-* fields and the body). All in CRLF form.
+pub(crate) struct Split {
+    pub outer: Vec<u8>,
+    pub entity: Vec<u8>,
+}
+
+/// Splits a message. An entity without Content-Type gets the RFC 2045 default
+/// (`text/plain; charset=us-ascii`) written out, so the signed entity says what it is.
+pub(crate) fn split_message(message: &[u8]) -> Result<Split> {
+    if message.len() > MAX_MESSAGE {
+        return Err(Error::LimitExceeded(format!(
+            "the message is larger than {MAX_MESSAGE} bytes"
+        )));
+    }
+    let crlf = to_crlf(message);
+    let (head, body) = split_head(&crlf);
+    let mut outer = Vec::new();
+    let mut content = Vec::new();
+    for (name, field) in fields(head) {
+        if is_content_field(name) {
+            content.extend_from_slice(field);
+        } else if !is_mime_version(name) {
+            outer.extend_from_slice(field);
+        }
+    }
+    if !fields(&content)
+        .iter()
+        .any(|(n, _)| n.trim_ascii().eq_ignore_ascii_case(b"content-type"))
+    {
+        let mut with_type = b"Content-Type: text/plain; charset=us-ascii\r\n".to_vec();
+        with_type.extend_from_slice(&content);
+        content = with_type;
+    }
+    let mut entity = content;
+    entity.extend_from_slice(b"\r\n");
+    entity.extend_from_slice(body);
+    Ok(Split { outer, entity })
+}
+
+/// Outer headers, `MIME-Version: 1.0`, then the entity.
+pub(crate) fn join(outer: &[u8], entity: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(outer.len() + entity.len() + 20);
+    out.extend_from_slice(outer);
+    out.extend_from_slice(b"MIME-Version: 1.0\r\n");
+    out.extend_from_slice(entity);
+    out
+}
+
+/// What an entity's header says about it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct EntityType {
+    /// `type/subtype`, lower case.
+    pub mime_type: String,
+    pub boundary: Option<String>,
+    pub protocol: Option<String>,
+    pub smime_type: Option<String>,
+    pub micalg: Option<String>,
+    /// Content-Transfer-Encoding, lower case.
+    pub encoding: Option<String>,
+}
+
+/// Reads an entity's Content-Type (with parameters) and Content-Transfer-Encoding.
+pub(crate) fn entity_type(entity: &[u8]) -> EntityType {
+    let (head, _) = split_head(entity);
+    let mut head_only = head.to_vec();
+    head_only.extend_from_slice(b"\r\n");
+    let Some(parsed) = MessageParser::new().parse_headers(&head_only) else {
+        return EntityType {
+            mime_type: "text/plain".into(),
+            ..EntityType::default()
+        };
+    };
+    let mut out = EntityType::default();
+    let root = parsed.root_part();
+    match root.content_type() {
+        Some(ct) => {
+            out.mime_type = format!(
+                "{}/{}",
+                ct.ctype().to_ascii_lowercase(),
+                ct.subtype().unwrap_or("").to_ascii_lowercase()
+            );
+            let attr = |n: &str| ct.attribute(n).map(str::to_string);
+            out.boundary = attr("boundary");
+            out.protocol = attr("protocol").map(|p| p.to_ascii_lowercase());
+            out.smime_type = attr("smime-type").map(|p| p.to_ascii_lowercase());
+            out.micalg = attr("micalg").map(|p| p.to_ascii_lowercase());
+        }
+        None => out.mime_type = "text/plain".into(),
+    }
+    out.encoding = root
+        .content_transfer_encoding()
+        .map(|e| e.trim().to_ascii_lowercase());
+    out
+}
+
+/// Whether an entity type is multipart/signed with a PKCS#7 signature.
+pub(crate) fn is_multipart_signed(t: &EntityType) -> bool {
+    t.mime_type == "multipart/signed"
+}
+
+/// Whether an entity type is `application/pkcs7-mime` (or the old `x-` form).
+pub(crate) fn is_pkcs7_mime(t: &EntityType) -> bool {
+    t.mime_type == "application/pkcs7-mime" || t.mime_type == "application/x-pkcs7-mime"
+}
+
+/// The body parts of a multipart entity, each exactly as it stands between its boundary
+/// delimiters (the CRLF before a delimiter belongs to the delimiter, RFC 2046 5.1.1).
+pub(crate) fn multipart_parts<'a>(entity: &'a [u8], boundary: &str) -> Result<Vec<&'a [u8]>> {
+    let (_, body) = split_head(entity);
+    let delimiter = format!("--{boundary}");
+    let delimiter = delimiter.as_bytes();
+    // Positions of delimiter lines: at the start of the body or after a CRLF.
+    let mut starts = Vec::new();
+    let mut i = 0;
+    while let Some(p) = find(&body[i..], delimiter) {
+        let at = i + p;
+        let rest = &body[at + delimiter.len()..];
+        let transport_padding = rest
+            .iter()
+            .position(|b| *b != b' ' && *b != b'\t')
+            .map_or(rest.len(), |p| p);
+        let ends_line = rest[transport_padding..].starts_with(b"\r\n")
+            || transport_padding == rest.len();
+        let is_delimiter = rest.starts_with(b"--") || ends_line;
+        if (at == 0 || body[..at].ends_with(b"\r\n")) && is_delimiter {
+            starts.push(at);
+        }
+        i = at + delimiter.len();
+    }
+    let mut parts = Vec::new();
+    let mut closed = false;
+    for (k, &at) in starts.iter().enumerate() {
+        let after = &body[at + delimiter.len()..];
+        if after.starts_with(b"--") {
+            closed = true;
+            break;
+        }
+        let line_end =
+            find(after, b"\r\n").ok_or_else(|| malformed("a boundary line does not end"))?;
+        let part_start = at + delimiter.len() + line_end + 2;
+        let next = starts
+            .get(k + 1)
+            .copied()
+            .ok_or_else(|| malformed("the multipart body has no closing boundary"))?;
+        // The CRLF before the next delimiter is not part of this body part.
+        let part_end = next.checked_sub(2).filter(|e| *e >= part_start).unwrap_or(part_start);
+        parts.push(&body[part_start..part_end]);
+    }
+    if !closed {
+        return Err(malformed("the multipart body has no closing boundary"));
+    }
+    Ok(parts)
+}
+
+/// The decoded body of a non-multipart entity (base64 or quoted-printable decoded as its
+/// Content-Transfer-Encoding says).
+pub(crate) fn decoded_body(entity: &[u8]) -> Result<Vec<u8>> {
+    let t = entity_type(entity);
+    let (_, body) = split_head(entity);
+    match t.encoding.as_deref() {
+        Some("base64") => decode_base64(body),
+        None | Some("7bit" | "8bit" | "binary") => Ok(body.to_vec()),
+        Some(_) => {
+            let parsed = MessageParser::new()
+                .parse(entity)
+                .ok_or_else(|| malformed("the entity cannot be read"))?;
+            Ok(parsed.root_part().contents().to_vec())
+        }
+    }
+}
+
+/// Base64 with any whitespace in it.
+pub(crate) fn decode_base64(body: &[u8]) -> Result<Vec<u8>> {
+    let compact: Vec<u8> = body
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    Base64::decode_vec(std::str::from_utf8(&compact).map_err(|_| malformed("the base64 body is not text"))?)
+        .map_err(|_| malformed("the base64 body does not decode"))
+}
+
+/// Base64 in lines of 76 characters, CRLF after each.
+pub(crate) fn encode_base64(data: &[u8]) -> Vec<u8> {
+    let text = Base64::encode_string(data);
+    let mut out = Vec::with_capacity(text.len() + text.len() / 76 * 2 + 2);
+    for chunk in text.as_bytes().chunks(76) {
+        out.extend_from_slice(chunk);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// A fresh boundary: random, so it cannot occur in the content.
+pub(crate) fn boundary() -> Result<String> {
+    let mut r = [0u8; 12];
+    getrandom::fill(&mut r)
+        .map_err(|e| Error::Crypto(format!("the operating system RNG failed: {e}")))?;
+    Ok(format!("----=_hermes_{}", hex::encode(r)))
+}
+
+/// Makes an entity safe to sign: CRLF line ends, and every leaf part whose body has 8-bit
+/// bytes (or NUL, or lines over 998 octets) under 7bit/8bit/binary transfer encoding
+/// re-encoded as base64 (with its Content-Type kept), so no relay can change it.
+pub(crate) fn canonicalize(entity: &[u8]) -> Result<Vec<u8>> {
+    let crlf = to_crlf(entity);
+    canonical_part(&crlf, 0)
+}
+
+fn needs_encoding(body: &[u8]) -> bool {
+    body.iter().any(|b| *b >= 0x80 || *b == 0)
+        || body.split(|b| *b == b'\n').any(|line| line.len() > 999)
+}
+
+fn canonical_part(entity: &[u8], depth: usize) -> Result<Vec<u8>> {
+    if depth > 32 {
+        return Err(malformed("MIME parts nested too deeply"));
+    }
+    let t = entity_type(entity);
+    let (head, body) = split_head(entity);
+    if t.mime_type.starts_with("multipart/") {
+        let Some(b) = t.boundary.as_deref() else {
+            return Err(malformed("a multipart entity has no boundary"));
+        };
+        let parts = multipart_parts(entity, b)?;
+        let mut changed = Vec::with_capacity(parts.len());
+        let mut any = false;
+        for p in &parts {
+            let c = canonical_part(p, depth + 1)?;
+            any |= c.as_slice() != *p;
+            changed.push(c);
+        }
+        if !any {
+            return Ok(entity.to_vec());
+        }
+        // Rebuild: keep the preamble and epilogue, replace the parts.
+        let delimiter = format!("--{b}");
+        let mut out = head.to_vec();
+        out.extend_from_slice(b"\r\n");
+        for c in &changed {
+            out.extend_from_slice(delimiter.as_bytes());
+            out.extend_from_slice(b"\r\n");
+            out.extend_from_slice(c);
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(delimiter.as_bytes());
+        out.extend_from_slice(b"--\r\n");
+        return Ok(out);
+    }
+    let plain = matches!(
+        t.encoding.as_deref(),
+        None | Some("7bit" | "8bit" | "binary")
+    );
+    if !plain || !needs_encoding(body) || t.mime_type == "message/rfc822" {
+        return Ok(entity.to_vec());
+    }
+    // Re-encode the body as base64; drop the old Content-Transfer-Encoding field.
+    let mut out = Vec::with_capacity(body.len() * 4 / 3 + head.len() + 64);
+    for (name, field) in fields(head) {
+        if !name
+            .trim_ascii()
+            .eq_ignore_ascii_case(b"content-transfer-encoding")
+        {
+            out.extend_from_slice(field);
+        }
+    }
+    out.extend_from_slice(b"Content-Transfer-Encoding: base64\r\n\r\n");
+    out.extend_from_slice(&encode_base64(body));
+    Ok(out)
+}
+
+/// `multipart/signed` around `content` (canonical) and a detached signature.
+pub(crate) fn multipart_signed(content: &[u8], signature: &[u8], micalg: &str) -> Result<Vec<u8>> {
+    let b = boundary()?;
+    let mut out = format!(
+        "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; \
+         micalg={micalg};\r\n\tboundary=\"{b}\"\r\n\r\n\
+         This is an S/MIME signed message\r\n\r\n--{b}\r\n"
+    )
+    .into_bytes();
+    out.extend_from_slice(content);
+    out.extend_from_slice(
+        format!(
+            "\r\n--{b}\r\nContent-Type: application/pkcs7-signature; name=\"smime.p7s\"\r\n\
+             Content-Transfer-Encoding: base64\r\n\
+             Content-Disposition: attachment; filename=\"smime.p7s\"\r\n\
+             Content-Description: S/MIME Cryptographic Signature\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    out.extend_from_slice(&encode_base64(signature));
+    out.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
+    Ok(out)
+}
+
+/// `application/pkcs7-mime` with `smime-type` around CMS DER.
+pub(crate) fn pkcs7_mime(der: &[u8], smime_type: &str) -> Vec<u8> {
+    let mut out = format!(
+        "Content-Type: application/pkcs7-mime; smime-type={smime_type}; name=\"smime.p7m\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\
+         Content-Disposition: attachment; filename=\"smime.p7m\"\r\n\
+         Content-Description: S/MIME Cryptographic Message\r\n\r\n"
+    )
+    .into_bytes();
+    out.extend_from_slice(&encode_base64(der));
+    out
+}
+
+/// The micalg parameter for a digest (RFC 8551 3.5.3).
+pub(crate) fn micalg(hash: crate::key::HashAlg) -> &'static str {
+    match hash {
+        crate::key::HashAlg::Sha1 => "sha-1",
+        crate::key::HashAlg::Sha256 => "sha-256",
+        crate::key::HashAlg::Sha384 => "sha-384",
+        crate::key::HashAlg::Sha512 => "sha-512",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_ends_become_crlf() {
+        assert_eq!(to_crlf(b"a\nb\r\nc\rd"), b"a\r\nb\r\nc\r\nd");
+        assert_eq!(to_crlf(b""), b"");
+    }
+
+    #[test]
+    fn messages_split_into_outer_headers_and_the_entity() {
+        let m = b"From: a@example.com\nTo: b@example.com\nSubject: hi\n  there\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\nbody\n";
+        let s = split_message(m).unwrap();
+        assert_eq!(
+            s.outer,
+            b"From: a@example.com\r\nTo: b@example.com\r\nSubject: hi\r\n  there\r\n"
+        );
+        assert_eq!(s.entity, b"Content-Type: text/plain; charset=utf-8\r\n\r\nbody\r\n");
+        let joined = join(&s.outer, &s.entity);
+        assert!(joined.starts_with(b"From: a@example.com\r\n"));
+        assert!(find(&joined, b"MIME-Version: 1.0\r\nContent-Type: text/plain").is_some());
+        // No Content-Type: the default is written out.
+        let s = split_message(b"Subject: x\r\n\r\nhello").unwrap();
+        assert_eq!(
+            s.entity,
+            b"Content-Type: text/plain; charset=us-ascii\r\n\r\nhello"
+        );
+    }
+
+    #[test]
+    fn content_type_parameters_are_read() {
+        let t = entity_type(
+            b"Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\";\r\n micalg=SHA-256; boundary=\"b1\"\r\n\r\n",
+        );
+        assert_eq!(t.mime_type, "multipart/signed");
+        assert_eq!(t.boundary.as_deref(), Some("b1"));
+        assert_eq!(t.protocol.as_deref(), Some("application/pkcs7-signature"));
+        assert_eq!(t.micalg.as_deref(), Some("sha-256"));
+        let t = entity_type(
+            b"Content-Type: application/x-pkcs7-mime; smime-type=enveloped-data\r\nContent-Transfer-Encoding: BASE64\r\n\r\nAA==",
+        );
+        assert!(is_pkcs7_mime(&t));
+        assert_eq!(t.smime_type.as_deref(), Some("enveloped-data"));
+        assert_eq!(t.encoding.as_deref(), Some("base64"));
+    }
+
+    #[test]
+    fn multipart_parts_are_cut_exactly() {
+        let e = b"Content-Type: multipart/mixed; boundary=\"XX\"\r\n\r\npreamble\r\n--XX\r\nContent-Type: text/plain\r\n\r\none\r\n\r\n--XX\r\n\r\ntwo\r\n--XXY\r\nnot a boundary\r\n--XX--\r\nepilogue";
+        let parts = multipart_parts(e, "XX").unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0], b"Content-Type: text/plain\r\n\r\none\r\n");
+        assert_eq!(parts[1], b"\r\ntwo\r\n--XXY\r\nnot a boundary");
+        assert!(multipart_parts(b"Content-Type: multipart/mixed\r\n\r\n--XX\r\n\r\nx\r\n", "XX").is_err());
+    }
+
+    #[test]
+    fn eight_bit_leaves_are_base64_encoded_and_the_rest_kept() {
+        let e = "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nGrüße\r\n--b\r\nContent-Type: text/plain\r\n\r\nascii\r\n--b--\r\n";
+        let c = canonicalize(e.as_bytes()).unwrap();
+        let text = String::from_utf8(c.clone()).unwrap();
+        assert!(text.contains("Content-Transfer-Encoding: base64\r\n\r\nR3LDvMOfZQ==\r\n"), "{text}");
+        assert!(!text.contains("8bit"));
+        assert!(text.contains("--b\r\nContent-Type: text/plain\r\n\r\nascii\r\n"));
+        let parts = multipart_parts(&c, "b").unwrap();
+        assert_eq!(decoded_body(parts[0]).unwrap(), "Grüße".as_bytes());
+        // Already 7-bit: unchanged.
+        let plain = b"Content-Type: text/plain\r\n\r\nhello\r\n";
+        assert_eq!(canonicalize(plain).unwrap(), plain);
+    }
+
+    #[test]
+    fn wrappers_parse_back() {
+        let signed = multipart_signed(b"Content-Type: text/plain\r\n\r\nhi", &[1, 2, 3], "sha-256").unwrap();
+        let t = entity_type(&signed);
+        assert!(is_multipart_signed(&t));
+        let parts = multipart_parts(&signed, t.boundary.as_deref().unwrap()).unwrap();
+        assert_eq!(parts[0], b"Content-Type: text/plain\r\n\r\nhi");
+        assert_eq!(decoded_body(parts[1]).unwrap(), [1, 2, 3]);
+        let p7 = pkcs7_mime(&[9; 100], "enveloped-data");
+        assert_eq!(decoded_body(&p7).unwrap(), [9; 100]);
+        assert_eq!(entity_type(&p7).smime_type.as_deref(), Some("enveloped-data"));
+    }
+}
