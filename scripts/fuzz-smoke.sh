@@ -17,6 +17,10 @@ fi
 
 seeds=$(mktemp -d)
 trap 'rm -rf "$seeds"' EXIT
+# The crl_import target trusts a fixed CA; its certificate and (test) key live in the target.
+sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p;/END CERTIFICATE/q' fuzz/fuzz_targets/crl_import.rs \
+    > "$seeds/crlca.pem"
+sed -n '/BEGIN PRIVATE KEY/,/END PRIVATE KEY/p' fuzz/fuzz_targets/crl_import.rs > "$seeds/crlca.key"
 (
     cd "$seeds"
     openssl req -x509 -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.pem -days 30 \
@@ -74,6 +78,59 @@ for f in sys.argv[1:]:
     d = open(f, "rb").read()
     out += len(d).to_bytes(2, "big") + d
 sys.stdout.buffer.write(out)' root.der ee.der sub.der > chain.bin
+    # BER as streaming CMS writers emit it (indefinite lengths, segmented OCTET STRINGs).
+    openssl cms -sign -in mixed.pem -signer rsa.pem -inkey rsa.key -outform DER -stream \
+        -nodetach -binary -out signed-stream.cms
+    openssl cms -encrypt -in mixed.pem -recip ec.pem -aes256 -outform DER -stream -binary \
+        -out enveloped-stream.cms
+    # CRLs of the crl_import target's CA (openssl ca -gencrl): a full CRL (serial 1001
+    # keyCompromise, 1002, a 16-byte serial on certificateHold), an empty one, one scoped to
+    # user certificates at a distribution point, and the full CRL followed by a delta CRL
+    # (removeFromCRL for the held serial); DER and PEM.
+    mkdir crlca && (
+        cd crlca
+        cat > ca.cnf <<'EOF'
+[ca]
+default_ca = fuzz
+[fuzz]
+database = index.txt
+crlnumber = crlnumber
+certificate = ../crlca.pem
+private_key = ../crlca.key
+default_md = sha256
+default_crl_days = 30
+crl_extensions = full
+[full]
+authorityKeyIdentifier = keyid:always
+[scoped]
+authorityKeyIdentifier = keyid:always
+issuingDistributionPoint = critical, @idp
+[idp]
+fullname = URI:http://crl.example.com/users.crl
+onlyuser = TRUE
+[delta]
+authorityKeyIdentifier = keyid:always
+# deltaCRLIndicator: based on CRL number 5 (crl.pem)
+2.5.29.27 = critical, DER:02:01:05
+EOF
+        echo 05 > crlnumber
+        ee='R\t491231235959Z\t260101000000Z,keyCompromise\t1001\tunknown\t/CN=Fuzz EE\n'
+        held='0123456789ABCDEF0123456789ABCDEF\tunknown\t/CN=Fuzz Held\n'
+        printf "$ee"'R\t491231235959Z\t260102000000Z\t1002\tunknown\t/CN=Other\n' > index.txt
+        printf 'R\t491231235959Z\t260103000000Z,certificateHold\t'"$held" >> index.txt
+        openssl ca -config ca.cnf -gencrl -out ../crl.pem 2>/dev/null
+        : > index.txt
+        openssl ca -config ca.cnf -gencrl -out ../crl-empty.pem 2>/dev/null
+        printf "$ee" > index.txt
+        openssl ca -config ca.cnf -gencrl -crlexts scoped -out ../crl-scoped.pem 2>/dev/null
+        printf 'R\t491231235959Z\t260105000000Z,removeFromCRL\t'"$held" > index.txt
+        openssl ca -config ca.cnf -gencrl -crlexts delta -out ../crl-delta.pem 2>/dev/null
+    )
+    for c in crl crl-empty crl-scoped crl-delta; do
+        openssl crl -in $c.pem -outform DER -out $c.der
+    done
+    cat crl.der crl-delta.der > crl-full-delta.der
+    cat crl.pem crl-delta.pem > crl-full-delta.pem
 )
 
 seed() { # seed TARGET FILE...
@@ -90,12 +147,62 @@ seed encrypted_pkcs8 ec.enc.p8 ed.scrypt.p8
 seed pkcs12 default.p12 legacy.p12 nomac.p12 plain.p12
 seed ca_import ca-ec-ec.bin ca-rsa-rsa.pkcs1.bin ca-rsa-ec.bin
 seed chain_build chain.bin
+cp hermes-pki/src/ber_testdata/signed-stream.der "$seeds/fixture-signed-stream.der"
+seed ber fixture-signed-stream.der signed-stream.cms enveloped-stream.cms rsa.der bundle.p7b \
+    default.p12
+seed crl_import crl.der crl.pem crl-empty.der crl-scoped.pem crl-full-delta.der crl-full-delta.pem
+# cms_verify: SignedData as `openssl cms -sign` writes it: detached (EC), opaque (RSA), opaque
+# without certificates and signed attributes, SHA-1, RSA-PSS, and streamed BER.
+(
+    cd "$seeds"
+    printf 'Content-Type: text/plain\r\n\r\nseed\r\n' > content.txt
+    sign() { openssl cms -sign -binary -in content.txt -outform DER "$@"; }
+    sign -signer ec.pem -inkey ec.key -out signed-detached.cms
+    sign -signer rsa.pem -inkey rsa.key -nodetach -out signed-opaque.cms
+    sign -signer ec.pem -inkey ec.key -nodetach -nocerts -noattr -out signed-bare.cms
+    sign -signer rsa.pem -inkey rsa.key -md sha1 -out signed-sha1.cms
+    sign -signer rsa.pem -inkey rsa.key -keyopt rsa_padding_mode:pss -out signed-pss.cms
+    sign -signer ec.pem -inkey ec.key -nodetach -stream -out signed-ec-stream.cms
+)
+seed cms_verify signed-detached.cms signed-opaque.cms signed-bare.cms signed-sha1.cms \
+    signed-pss.cms signed-ec-stream.cms signed-stream.cms
+
+# cms_decrypt: EnvelopedData / AuthEnvelopedData as `openssl cms -encrypt` writes it, to
+# certificates for the two fixed keys in the target's source (RSA with serial 1, P-256 with
+# serial 2: the serial tells the target which key answers): AES-CBC and AES-GCM, PKCS#1 v1.5
+# and OAEP, ECDH with OpenSSL's default and SHA-256 KDFs, two recipients, 3DES, subject key
+# identifier, and streamed BER.
+(
+    root=$PWD
+    cd "$seeds"
+    pem_block() { awk -v n="$1" '/-----BEGIN PRIVATE KEY-----/ { i++ } i == n { print } /-----END PRIVATE KEY-----/ && i == n { exit }' \
+        "$root/fuzz/fuzz_targets/cms_decrypt.rs"; }
+    pem_block 1 > cms-rsa.key
+    pem_block 2 > cms-ec.key
+    openssl req -x509 -new -key cms-rsa.key -set_serial 1 -subj "/CN=Fuzz RSA" -days 30 \
+        -out cms-rsa.pem 2>/dev/null
+    openssl req -x509 -new -key cms-ec.key -set_serial 2 -subj "/CN=Fuzz EC" -days 30 \
+        -out cms-ec.pem 2>/dev/null
+    printf 'Content-Type: text/plain\r\n\r\nfuzz seed\r\n' > cms-plain.txt
+    enc() { out=$1; shift; openssl cms -encrypt -binary -in cms-plain.txt -outform DER -out "$out" "$@"; }
+    enc env-rsa-cbc.cms -aes-256-cbc -recip cms-rsa.pem
+    enc env-rsa-oaep-gcm.cms -aes-128-gcm -recip cms-rsa.pem -keyopt rsa_padding_mode:oaep \
+        -keyopt rsa_oaep_md:sha256
+    enc env-ec-gcm.cms -aes-256-gcm -recip cms-ec.pem
+    enc env-ec-sha256kdf.cms -aes-128-cbc -recip cms-ec.pem -keyopt ecdh_kdf_md:sha256
+    enc env-two.cms -aes-256-cbc -recip cms-rsa.pem -recip cms-ec.pem
+    enc env-des3.cms -des3 -recip cms-rsa.pem
+    enc env-keyid.cms -keyid -aes-256-cbc -recip cms-ec.pem
+    enc env-stream.cms -stream -aes-256-gcm -recip cms-ec.pem
+)
+seed cms_decrypt env-rsa-cbc.cms env-rsa-oaep-gcm.cms env-ec-gcm.cms env-ec-sha256kdf.cms \
+    env-two.cms env-des3.cms env-keyid.cms env-stream.cms enveloped-stream.cms
 
 echo "== building fuzz targets"
 cargo fuzz build -O
 
 log=$(mktemp)
-for target in pem_bundle der_certificate pkcs7 load_auto pkcs8 encrypted_pkcs8 pkcs12 ca_import chain_build; do
+for target in pem_bundle der_certificate pkcs7 load_auto pkcs8 encrypted_pkcs8 pkcs12 ca_import chain_build crl_import ber cms_verify cms_decrypt; do
     echo "== fuzzing $target for ${seconds}s"
     if ! cargo fuzz run -O "$target" "fuzz/corpus/$target" -- \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 \

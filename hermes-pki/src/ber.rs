@@ -1,1 +1,1248 @@
-//! BER to DER.
+//! BER to DER-shaped bytes, for the peers that write BER.
+//!
+//! Thunderbird (NSS), BouncyCastle-based gateways, Windows and `openssl cms -stream` write CMS
+//! and PKCS#12 in BER: indefinite lengths closed by end-of-contents markers, long-form lengths
+//! longer than needed, and string types in constructed (segmented) form. The DER decoders this
+//! library uses (`der`, `cms`, `x509-cert`) read DER only. [`to_der`] rewrites one BER element
+//! so that they can:
+//!
+//! - every length becomes definite and minimal;
+//! - a constructed encoding of a universal string type (OCTET STRING, BIT STRING, UTF8String,
+//!   PrintableString, IA5String, T61String, BMPString, UniversalString, ...) becomes one
+//!   primitive element holding the segments' contents in order (for a BIT STRING, the unused
+//!   bits of the last segment);
+//! - everything else is kept as it is: identifier octets (high tag numbers included), the
+//!   contents of primitive elements, and the order of the elements of a SET or SET OF.
+//!
+//! The output is therefore *DER-shaped* (the lengths and string forms DER requires), not
+//! canonical DER: SET OF elements are not re-sorted, because signatures over signed attributes
+//! are computed over the sender's encoding, and the contents of primitive elements (a BOOLEAN
+//! TRUE other than 0xFF, the unused bits of a BIT STRING) are not rewritten. A context-specific
+//! or application tag in constructed form stays constructed even when it is an IMPLICIT string
+//! type: its underlying type cannot be known without the ASN.1 module.
+//!
+//! Work is linear in the size of the input: a first pass checks the input and measures the
+//! output (4 bytes of bookkeeping per constructed element), a second pass writes the output into
+//! one buffer of exactly the right size. Input that is already DER-shaped is returned as it is,
+//! without a copy. No recursion: nesting is tracked on a heap stack bounded by
+//! [`BerLimits::max_depth`].
+//!
+//! ```
+//! use std::borrow::Cow;
+//! use hermes_pki::ber::{BerLimits, to_der};
+//!
+//! // SEQUENCE (indefinite length) { OCTET STRING in two segments "ab" "c" }
+//! let ber = [0x30, 0x80, 0x24, 0x80, 0x04, 0x02, b'a', b'b', 0x04, 0x01, b'c', 0, 0, 0, 0];
+//! let der = to_der(&ber, "CMS message", &BerLimits::default()).unwrap();
+//! assert_eq!(*der, [0x30, 0x05, 0x04, 0x03, b'a', b'b', b'c']);
+//!
+//! // DER input comes back borrowed, not copied.
+//! let again = to_der(&der, "CMS message", &BerLimits::default()).unwrap();
+//! assert!(matches!(again, Cow::Borrowed(_)));
+//! ```
+
+use std::borrow::Cow;
+
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+/// Limits for converting untrusted BER.
+///
+/// ```
+/// use hermes_pki::ber::BerLimits;
+///
+/// let mut limits = BerLimits::default();
+/// assert_eq!(limits.max_depth, 64);
+/// limits.max_output = 16 * 1024 * 1024;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BerLimits {
+    /// How deeply elements may nest: the outermost element is at depth 1, the elements inside it
+    /// at depth 2, and so on (the segments of a constructed string count as a level). Default 64.
+    pub max_depth: usize,
+    /// The largest output accepted, in bytes. Default 256 MiB. Values above 4 GiB act as 4 GiB.
+    pub max_output: usize,
+}
+
+impl Default for BerLimits {
+    fn default() -> Self {
+        BerLimits {
+            max_depth: 64,
+            max_output: 256 * 1024 * 1024,
+        }
+    }
+}
+
+/// Converts one BER element spanning all of `input` to DER-shaped bytes (see the
+/// [module documentation](self)): definite minimal lengths, constructed string types joined into
+/// primitive ones, SET OF order and primitive contents kept.
+///
+/// Returns `input` itself (borrowed) when it is already DER-shaped, so large DER messages are
+/// not copied. `what` names the input in errors ("CMS message", "PKCS#12 file").
+///
+/// Fails with [`ErrorKind::Parse`](crate::ErrorKind::Parse) on: truncated data, a length beyond
+/// the end of the input or of the enclosing element, an indefinite length on a primitive element,
+/// an end-of-contents marker where an element was expected, a missing end-of-contents marker, a
+/// segment of a constructed string with another tag than the string's, a malformed BIT STRING
+/// segment, a tag number in a non-minimal form, and data after the element. Fails with
+/// [`ErrorKind::LimitExceeded`](crate::ErrorKind::LimitExceeded) when elements nest deeper than
+/// `limits.max_depth` or the output would exceed `limits.max_output`.
+///
+/// ```
+/// use hermes_pki::ber::{BerLimits, to_der};
+/// use hermes_pki::ErrorKind;
+///
+/// // Indefinite length on a primitive element.
+/// let err = to_der(&[0x04, 0x80, 0, 0], "CMS message", &BerLimits::default()).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Parse);
+/// assert!(err.to_string().contains("CMS message"));
+/// ```
+pub fn to_der<'a>(
+    input: &'a [u8],
+    what: &'static str,
+    limits: &BerLimits,
+) -> Result<Cow<'a, [u8]>> {
+    let plan = measure(input, what, limits)?;
+    if !plan.changed {
+        return Ok(Cow::Borrowed(input));
+    }
+    let mut out = Vec::with_capacity(plan.total);
+    write(input, what, limits, &plan, &mut out)?;
+    Ok(Cow::Owned(out))
+}
+
+/// Like [`to_der`], for input that may hold secrets (decrypted content, plain key bags): the
+/// result is always a copy, in a buffer allocated once at its final size (never reallocated, so
+/// no stray copies are left behind) and wiped when dropped.
+///
+/// ```
+/// use hermes_pki::ber::{BerLimits, to_der_secret};
+///
+/// let der = to_der_secret(&[0x30, 0x80, 0x05, 0x00, 0, 0], "PKCS#12 file", &BerLimits::default())
+///     .unwrap();
+/// assert_eq!(*der, [0x30, 0x02, 0x05, 0x00]);
+/// ```
+pub fn to_der_secret(
+    input: &[u8],
+    what: &'static str,
+    limits: &BerLimits,
+) -> Result<Zeroizing<Vec<u8>>> {
+    let plan = measure(input, what, limits)?;
+    if !plan.changed {
+        return Ok(Zeroizing::new(input.to_vec()));
+    }
+    let mut out = Zeroizing::new(Vec::with_capacity(plan.total));
+    write(input, what, limits, &plan, &mut out)?;
+    Ok(out)
+}
+
+/// What the first pass learns and the second pass uses.
+struct Plan {
+    /// The output contents length of every constructed element kept constructed and of every
+    /// constructed string, in the order they start in the input.
+    lengths: Vec<u32>,
+    /// The length of the whole output.
+    total: usize,
+    /// Whether the output differs from the input.
+    changed: bool,
+}
+
+fn measure(input: &[u8], what: &'static str, limits: &BerLimits) -> Result<Plan> {
+    let mut walker = Walker::new(input, what, limits, Mode::Measure(Vec::new()));
+    let total = walker.run()?;
+    match walker.mode {
+        Mode::Measure(lengths) => Ok(Plan {
+            lengths,
+            total,
+            changed: walker.changed,
+        }),
+        Mode::Write { .. } => Err(inconsistent(what)),
+    }
+}
+
+fn write(
+    input: &[u8],
+    what: &'static str,
+    limits: &BerLimits,
+    plan: &Plan,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    let mut walker = Walker::new(
+        input,
+        what,
+        limits,
+        Mode::Write {
+            lengths: &plan.lengths,
+            next: 0,
+            out,
+        },
+    );
+    let total = walker.run()?;
+    let consistent = match &walker.mode {
+        Mode::Write { next, out, .. } => {
+            total == plan.total && out.len() == plan.total && *next == plan.lengths.len()
+        }
+        Mode::Measure(_) => false,
+    };
+    if consistent {
+        Ok(())
+    } else {
+        Err(inconsistent(what))
+    }
+}
+
+/// The error for a bug: the two passes saw different things.
+fn inconsistent(what: &'static str) -> Error {
+    Error::malformed(what, "internal error: the BER conversion passes disagree")
+}
+
+/// Universal tag numbers whose BER encoding may be constructed and whose DER encoding is
+/// primitive: BIT STRING, OCTET STRING, ObjectDescriptor, UTF8String, the restricted character
+/// string types and the two time types (which are encoded as VisibleString).
+fn is_string_type(number: u32) -> bool {
+    matches!(number, 3 | 4 | 7 | 12 | 18..=28 | 30)
+}
+
+/// The name of a universal string type, for messages.
+fn string_type_name(number: u32) -> &'static str {
+    match number {
+        3 => "BIT STRING",
+        4 => "OCTET STRING",
+        7 => "ObjectDescriptor",
+        12 => "UTF8String",
+        18 => "NumericString",
+        19 => "PrintableString",
+        20 => "T61String",
+        21 => "VideotexString",
+        22 => "IA5String",
+        23 => "UTCTime",
+        24 => "GeneralizedTime",
+        25 => "GraphicString",
+        26 => "VisibleString",
+        27 => "GeneralString",
+        28 => "UniversalString",
+        30 => "BMPString",
+        _ => "string",
+    }
+}
+
+const BIT_STRING: u32 = 3;
+
+/// The identifier and length octets of one element.
+struct Header {
+    /// Length of the identifier octets.
+    id_len: usize,
+    /// Universal class.
+    universal: bool,
+    constructed: bool,
+    number: u32,
+    /// `None`: indefinite.
+    len: Option<usize>,
+    /// Length of the identifier and length octets.
+    header_len: usize,
+    /// Whether the length octets are the minimal definite form.
+    minimal: bool,
+}
+
+/// The number of length octets DER uses for `len`.
+fn length_len(len: usize) -> usize {
+    if len < 0x80 {
+        1
+    } else {
+        1 + (usize::BITS - len.leading_zeros()).div_ceil(8) as usize
+    }
+}
+
+/// Appends the DER length octets of `len`.
+fn push_length(out: &mut Vec<u8>, len: usize) {
+    if len < 0x80 {
+        out.push(len as u8);
+        return;
+    }
+    let bytes = len.to_be_bytes();
+    let skip = bytes.iter().take_while(|b| **b == 0).count();
+    let significant = bytes.get(skip..).unwrap_or_default();
+    out.push(0x80 | significant.len() as u8);
+    out.extend_from_slice(significant);
+}
+
+enum Mode<'p, 'o> {
+    /// First pass: record the contents length of each constructed element.
+    Measure(Vec<u32>),
+    /// Second pass: write, taking the lengths recorded by the first pass in order.
+    Write {
+        lengths: &'p [u32],
+        next: usize,
+        out: &'o mut Vec<u8>,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A constructed element that stays constructed.
+    Plain,
+    /// The outermost constructed encoding of a string type: becomes one primitive element.
+    String,
+    /// A constructed segment inside a constructed string: disappears.
+    Segment,
+}
+
+/// An open constructed element.
+struct Frame {
+    /// Where its contents end: for a definite length, exactly here; for an indefinite length,
+    /// the end-of-contents marker must come before this (the end of the enclosing element).
+    end: usize,
+    indefinite: bool,
+    kind: Kind,
+    id_len: usize,
+    /// Measure: the index of its entry in the lengths; write: the contents length to produce.
+    slot: usize,
+    /// Output contents bytes so far (of a `Plain` element).
+    content: usize,
+}
+
+/// The constructed string being joined.
+struct Joining {
+    number: u32,
+    /// Data bytes so far (for a BIT STRING, without unused-bits octets).
+    data: usize,
+    /// Unused bits of the last BIT STRING segment seen.
+    unused: u8,
+    /// Write: where the unused-bits octet of the output BIT STRING goes.
+    unused_at: usize,
+}
+
+struct Walker<'a, 'p, 'o> {
+    input: &'a [u8],
+    what: &'static str,
+    max_depth: usize,
+    max_output: usize,
+    mode: Mode<'p, 'o>,
+    changed: bool,
+    joining: Option<Joining>,
+}
+
+impl<'a, 'p, 'o> Walker<'a, 'p, 'o> {
+    fn new(input: &'a [u8], what: &'static str, limits: &BerLimits, mode: Mode<'p, 'o>) -> Self {
+        Walker {
+            input,
+            what,
+            max_depth: limits.max_depth,
+            max_output: limits.max_output.min(u32::MAX as usize),
+            mode,
+            changed: false,
+            joining: None,
+        }
+    }
+
+    fn malformed(&self, detail: &str, at: usize) -> Error {
+        Error::malformed(self.what, format!("{detail} (at byte {at})"))
+    }
+
+    /// `a + b`, failing when above the output limit.
+    fn add(&self, a: usize, b: usize) -> Result<usize> {
+        match a.checked_add(b) {
+            Some(n) if n <= self.max_output => Ok(n),
+            _ => Err(Error::LimitExceeded(format!(
+                "the {} is more than {} bytes once converted from BER to DER",
+                self.what, self.max_output
+            ))),
+        }
+    }
+
+    /// The output length of an element with `id_len` identifier octets and `content` contents
+    /// octets.
+    fn element_len(&self, id_len: usize, content: usize) -> Result<usize> {
+        self.add(id_len + length_len(content), content)
+    }
+
+    /// Walks the element spanning the input; returns the output length.
+    fn run(&mut self) -> Result<usize> {
+        let input = self.input;
+        let mut stack: Vec<Frame> = Vec::with_capacity(self.max_depth.min(64));
+        let mut pos = 0usize;
+        loop {
+            // Close the elements that end here.
+            if let Some(&Frame {
+                end, indefinite, ..
+            }) = stack.last()
+            {
+                let closed = if indefinite {
+                    let eoc = input
+                        .get(pos..end)
+                        .is_some_and(|rest| rest.starts_with(&[0, 0]));
+                    if eoc {
+                        pos += 2;
+                    }
+                    eoc
+                } else {
+                    pos == end
+                };
+                if closed {
+                    let Some(frame) = stack.pop() else {
+                        return Err(inconsistent(self.what));
+                    };
+                    if let Some(len) = self.close(&frame)?
+                        && let Some(total) = self.element_done(&mut stack, len, pos)?
+                    {
+                        return Ok(total);
+                    }
+                    continue;
+                }
+                // Every element, and the end-of-contents marker, takes at least two bytes.
+                if indefinite && pos + 2 > end {
+                    return Err(self.malformed("missing end-of-contents marker", pos));
+                }
+            }
+            let limit = stack.last().map_or(input.len(), |f| f.end);
+            if stack.len() >= self.max_depth {
+                return Err(Error::LimitExceeded(format!(
+                    "the {} nests elements more than {} deep",
+                    self.what, self.max_depth
+                )));
+            }
+            let h = self.header(pos, limit, !stack.is_empty())?;
+            if h.universal && h.number == 0 {
+                return Err(
+                    self.malformed("end-of-contents marker where an element was expected", pos)
+                );
+            }
+            if let Some(j) = &self.joining
+                && !(h.universal && h.number == j.number)
+            {
+                return Err(self.malformed(
+                    &format!(
+                        "a segment of a constructed {} has a different tag",
+                        string_type_name(j.number)
+                    ),
+                    pos,
+                ));
+            }
+            if !h.minimal {
+                self.changed = true;
+            }
+            let contents = pos + h.header_len;
+            if !h.constructed {
+                let Some(len) = h.len else {
+                    return Err(self.malformed("indefinite length on a primitive element", pos));
+                };
+                let value = input.get(contents..contents + len).unwrap_or_default();
+                let end = contents + len;
+                if self.joining.is_some() {
+                    self.segment(value, pos)?;
+                    pos = end;
+                    continue;
+                }
+                let out_len = self.element_len(h.id_len, len)?;
+                if let Mode::Write { out, .. } = &mut self.mode {
+                    out.extend_from_slice(input.get(pos..pos + h.id_len).unwrap_or_default());
+                    push_length(out, len);
+                    out.extend_from_slice(value);
+                }
+                pos = end;
+                if let Some(total) = self.element_done(&mut stack, out_len, pos)? {
+                    return Ok(total);
+                }
+                continue;
+            }
+            if h.len.is_none() {
+                self.changed = true;
+            }
+            let kind = if self.joining.is_some() {
+                Kind::Segment
+            } else if h.universal && is_string_type(h.number) {
+                self.changed = true;
+                Kind::String
+            } else {
+                Kind::Plain
+            };
+            let slot = match kind {
+                Kind::Segment => 0,
+                Kind::Plain | Kind::String => self.open(&h, pos)?,
+            };
+            if kind == Kind::String {
+                let unused_at = match &mut self.mode {
+                    Mode::Write { out, .. } if h.number == BIT_STRING => {
+                        out.push(0);
+                        out.len() - 1
+                    }
+                    _ => 0,
+                };
+                self.joining = Some(Joining {
+                    number: h.number,
+                    data: 0,
+                    unused: 0,
+                    unused_at,
+                });
+            }
+            stack.push(Frame {
+                end: h.len.map_or(limit, |len| contents + len),
+                indefinite: h.len.is_none(),
+                kind,
+                id_len: h.id_len,
+                slot,
+                content: 0,
+            });
+            pos = contents;
+        }
+    }
+
+    /// Accounts for an element of `len` output bytes that ended at `pos`: adds it to the
+    /// enclosing element, or, at the top, returns the total.
+    fn element_done(&self, stack: &mut [Frame], len: usize, pos: usize) -> Result<Option<usize>> {
+        match stack.last_mut() {
+            Some(parent) => {
+                parent.content = self.add(parent.content, len)?;
+                Ok(None)
+            }
+            None if pos == self.input.len() => Ok(Some(len)),
+            None => Err(self.malformed("trailing data after the element", pos)),
+        }
+    }
+
+    /// Starts the output of a constructed element (kept constructed, or a string to be joined)
+    /// at `pos`; returns its slot.
+    fn open(&mut self, h: &Header, pos: usize) -> Result<usize> {
+        match &mut self.mode {
+            Mode::Measure(lengths) => {
+                lengths.push(0);
+                Ok(lengths.len() - 1)
+            }
+            Mode::Write { lengths, next, out } => {
+                let Some(&len) = lengths.get(*next) else {
+                    return Err(inconsistent(self.what));
+                };
+                *next += 1;
+                let len = len as usize;
+                if h.universal && is_string_type(h.number) {
+                    // Universal string types have low tag numbers: one identifier octet.
+                    out.push(h.number as u8);
+                } else {
+                    out.extend_from_slice(self.input.get(pos..pos + h.id_len).unwrap_or_default());
+                }
+                push_length(out, len);
+                Ok(len)
+            }
+        }
+    }
+
+    /// Adds one primitive segment of the string being joined.
+    fn segment(&mut self, value: &[u8], pos: usize) -> Result<()> {
+        let Some(j) = &self.joining else {
+            return Err(inconsistent(self.what));
+        };
+        let data = if j.number == BIT_STRING {
+            let Some((&unused, data)) = value.split_first() else {
+                return Err(self.malformed("BIT STRING segment without its unused-bits octet", pos));
+            };
+            if unused > 7 {
+                return Err(self.malformed("BIT STRING segment with more than 7 unused bits", pos));
+            }
+            if data.is_empty() && unused != 0 {
+                return Err(self.malformed("empty BIT STRING segment with unused bits", pos));
+            }
+            if j.unused != 0 {
+                return Err(self.malformed(
+                    "a BIT STRING segment other than the last has unused bits",
+                    pos,
+                ));
+            }
+            data
+        } else {
+            value
+        };
+        let total = self.add(j.data, data.len())?;
+        if let Some(j) = &mut self.joining {
+            j.data = total;
+            if j.number == BIT_STRING {
+                j.unused = value.first().copied().unwrap_or_default();
+            }
+        }
+        if let Mode::Write { out, .. } = &mut self.mode {
+            out.extend_from_slice(data);
+        }
+        Ok(())
+    }
+
+    /// Finishes a constructed element; returns its output length, or `None` for a segment
+    /// (whose contents were counted in the string).
+    fn close(&mut self, frame: &Frame) -> Result<Option<usize>> {
+        let (content, id_len) = match frame.kind {
+            Kind::Segment => return Ok(None),
+            Kind::Plain => (frame.content, frame.id_len),
+            Kind::String => {
+                let Some(j) = self.joining.take() else {
+                    return Err(inconsistent(self.what));
+                };
+                if j.number == BIT_STRING {
+                    if let Mode::Write { out, .. } = &mut self.mode
+                        && let Some(b) = out.get_mut(j.unused_at)
+                    {
+                        *b = j.unused;
+                    }
+                    (self.add(j.data, 1)?, 1)
+                } else {
+                    (j.data, 1)
+                }
+            }
+        };
+        match &mut self.mode {
+            Mode::Measure(lengths) => {
+                let (Some(entry), Ok(len)) = (lengths.get_mut(frame.slot), u32::try_from(content))
+                else {
+                    return Err(inconsistent(self.what));
+                };
+                *entry = len;
+            }
+            Mode::Write { .. } if frame.slot != content => return Err(inconsistent(self.what)),
+            Mode::Write { .. } => {}
+        }
+        self.element_len(id_len, content).map(Some)
+    }
+
+    /// Reads the identifier and length octets of the element at `pos`, which must end by
+    /// `limit` (the end of the enclosing element if `enclosed`, else of the input).
+    fn header(&self, pos: usize, limit: usize, enclosed: bool) -> Result<Header> {
+        let data = self.input.get(pos..limit).unwrap_or_default();
+        let Some(&first) = data.first() else {
+            return Err(self.malformed("truncated: an element was expected", pos));
+        };
+        let universal = first & 0xC0 == 0;
+        let constructed = first & 0x20 != 0;
+        let mut number = u32::from(first & 0x1F);
+        let mut i = 1;
+        if number == 0x1F {
+            number = 0;
+            loop {
+                let Some(&b) = data.get(i) else {
+                    return Err(self.malformed("truncated tag", pos));
+                };
+                if i == 1 && b == 0x80 {
+                    return Err(self.malformed("tag number with a leading zero", pos));
+                }
+                if number > u32::MAX >> 7 {
+                    return Err(self.malformed("tag number too large", pos));
+                }
+                number = (number << 7) | u32::from(b & 0x7F);
+                i += 1;
+                if b & 0x80 == 0 {
+                    break;
+                }
+            }
+            if number < 0x1F {
+                return Err(
+                    self.malformed("tag number below 31 written in the multi-byte form", pos)
+                );
+            }
+        }
+        let id_len = i;
+        let Some(&first_len) = data.get(i) else {
+            return Err(self.malformed("truncated length", pos));
+        };
+        i += 1;
+        let (len, minimal) = match first_len {
+            0..=0x7F => (Some(usize::from(first_len)), true),
+            0x80 => (None, true),
+            0xFF => return Err(self.malformed("reserved length octet 0xFF", pos)),
+            _ => {
+                let n = usize::from(first_len & 0x7F);
+                let Some(bytes) = data.get(i..i + n) else {
+                    return Err(self.malformed("truncated length", pos));
+                };
+                i += n;
+                let zeros = bytes.iter().take_while(|b| **b == 0).count();
+                let significant = bytes.get(zeros..).unwrap_or_default();
+                if significant.len() > size_of::<usize>() {
+                    return Err(self.malformed("length runs past the end of the input", pos));
+                }
+                let len = significant
+                    .iter()
+                    .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+                (Some(len), len >= 0x80 && zeros == 0)
+            }
+        };
+        if let Some(len) = len
+            && len > data.len() - i
+        {
+            return Err(self.malformed(
+                if enclosed {
+                    "length runs past the end of the enclosing element"
+                } else {
+                    "length runs past the end of the input"
+                },
+                pos,
+            ));
+        }
+        Ok(Header {
+            id_len,
+            universal,
+            constructed,
+            number,
+            len,
+            header_len: i,
+            minimal,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    const WHAT: &str = "test input";
+
+    fn conv(input: &[u8]) -> Result<Vec<u8>> {
+        to_der(input, WHAT, &BerLimits::default()).map(Cow::into_owned)
+    }
+
+    /// A DER element.
+    fn tlv(tag: &[u8], value: &[u8]) -> Vec<u8> {
+        let mut out = tag.to_vec();
+        push_length(&mut out, value.len());
+        out.extend_from_slice(value);
+        out
+    }
+
+    #[test]
+    fn indefinite_nested_sequences() {
+        // SEQUENCE { SEQUENCE { SET { INTEGER 5 } }, NULL }, every length indefinite.
+        let ber = [
+            0x30, 0x80, 0x30, 0x80, 0x31, 0x80, 0x02, 0x01, 0x05, 0x00, 0x00, 0x00, 0x00, 0x05,
+            0x00, 0x00, 0x00,
+        ];
+        let der = [
+            0x30, 0x09, 0x30, 0x05, 0x31, 0x03, 0x02, 0x01, 0x05, 0x05, 0x00,
+        ];
+        let out = to_der(&ber, WHAT, &BerLimits::default()).unwrap();
+        assert!(matches!(out, Cow::Owned(_)));
+        assert_eq!(*out, der);
+        // Empty indefinite SEQUENCE.
+        assert_eq!(conv(&[0x30, 0x80, 0, 0]).unwrap(), [0x30, 0x00]);
+    }
+
+    #[test]
+    fn constructed_octet_strings_are_joined() {
+        // OCTET STRING, constructed, indefinite { "ab", constructed definite { "c", "" }, "d" }
+        let ber = [
+            0x24, 0x80, 0x04, 0x02, b'a', b'b', 0x24, 0x05, 0x04, 0x01, b'c', 0x04, 0x00, 0x04,
+            0x01, b'd', 0x00, 0x00,
+        ];
+        assert_eq!(conv(&ber).unwrap(), [0x04, 0x04, b'a', b'b', b'c', b'd']);
+        // No segments at all.
+        assert_eq!(conv(&[0x24, 0x00]).unwrap(), [0x04, 0x00]);
+        // Inside a SEQUENCE, with a result long enough for a long-form length.
+        let mut ber = vec![0x30, 0x80, 0x24, 0x80];
+        ber.extend(tlv(&[0x04], &[7; 200]));
+        ber.extend(tlv(&[0x04], &[8; 100]));
+        ber.extend([0, 0, 0, 0]);
+        let inner = tlv(&[0x04], &[[7u8; 200].as_slice(), &[8; 100]].concat());
+        assert_eq!(&inner[..4], &[0x04, 0x82, 0x01, 0x2C]);
+        assert_eq!(conv(&ber).unwrap(), tlv(&[0x30], &inner));
+        // Other string types are joined the same way.
+        let utf8 = [
+            0x2C, 0x80, 0x0C, 0x02, 0xC3, 0xA9, 0x0C, 0x01, b'!', 0x00, 0x00,
+        ];
+        assert_eq!(conv(&utf8).unwrap(), [0x0C, 0x03, 0xC3, 0xA9, b'!']);
+        let bmp = [0x3E, 0x06, 0x1E, 0x02, 0x00, b'h', 0x1E, 0x00];
+        assert_eq!(conv(&bmp).unwrap(), [0x1E, 0x02, 0x00, b'h']);
+    }
+
+    #[test]
+    fn constructed_bit_strings_keep_the_last_unused_bits() {
+        // BIT STRING { (0 unused) AA BB, (0 unused) empty, (4 unused) C0 }
+        let ber = [
+            0x23, 0x80, 0x03, 0x03, 0x00, 0xAA, 0xBB, 0x03, 0x01, 0x00, 0x03, 0x02, 0x04, 0xC0,
+            0x00, 0x00,
+        ];
+        assert_eq!(conv(&ber).unwrap(), [0x03, 0x04, 0x04, 0xAA, 0xBB, 0xC0]);
+        // Nested constructed segment, and an empty constructed BIT STRING.
+        let ber = [
+            0x23, 0x09, 0x23, 0x04, 0x03, 0x02, 0x00, 0x01, 0x03, 0x01, 0x00,
+        ];
+        assert_eq!(conv(&ber).unwrap(), [0x03, 0x02, 0x00, 0x01]);
+        assert_eq!(conv(&[0x23, 0x80, 0, 0]).unwrap(), [0x03, 0x01, 0x00]);
+        for bad in [
+            &[0x23, 0x02, 0x03, 0x00][..],         // no unused-bits octet
+            &[0x23, 0x04, 0x03, 0x02, 0x08, 0xFF], // 8 unused bits
+            &[0x23, 0x03, 0x03, 0x01, 0x01],       // empty with unused bits
+            &[0x23, 0x08, 0x03, 0x02, 0x01, 0xFE, 0x03, 0x02, 0x00, 0xFF], // unused not last
+        ] {
+            let err = conv(bad).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Parse, "{bad:02X?}");
+            assert!(err.to_string().contains("BIT STRING"), "{err}");
+        }
+    }
+
+    #[test]
+    fn context_and_application_tags_stay_constructed() {
+        // [0] constructed (an IMPLICIT OCTET STRING, perhaps: not knowable) with two segments.
+        let ber = [0xA0, 0x80, 0x04, 0x01, b'a', 0x04, 0x01, b'b', 0x00, 0x00];
+        assert_eq!(
+            conv(&ber).unwrap(),
+            [0xA0, 0x06, 0x04, 0x01, b'a', 0x04, 0x01, b'b']
+        );
+        // A constructed string inside [0] is joined; [0] stays.
+        let ber = [
+            0xA0, 0x80, 0x24, 0x80, 0x04, 0x01, b'a', 0x00, 0x00, 0x00, 0x00,
+        ];
+        assert_eq!(conv(&ber).unwrap(), [0xA0, 0x03, 0x04, 0x01, b'a']);
+    }
+
+    #[test]
+    fn high_tag_numbers() {
+        // [APPLICATION 300] constructed, indefinite { [PRIVATE 31] primitive "x",
+        //   [CONTEXT 16383] constructed (long length) { } }
+        let ber = [
+            0x7F, 0x82, 0x2C, 0x80, 0xDF, 0x1F, 0x01, b'x', 0xBF, 0xFF, 0x7F, 0x81, 0x00, 0x00,
+            0x00,
+        ];
+        let der = [
+            0x7F, 0x82, 0x2C, 0x08, 0xDF, 0x1F, 0x01, b'x', 0xBF, 0xFF, 0x7F, 0x00,
+        ];
+        assert_eq!(conv(&ber).unwrap(), der);
+        assert!(matches!(
+            to_der(&der, WHAT, &BerLimits::default()).unwrap(),
+            Cow::Borrowed(_)
+        ));
+        // Largest tag number that fits in 32 bits; one more bit is refused.
+        let big = [0x9F, 0x8F, 0xFF, 0xFF, 0xFF, 0x7F, 0x00];
+        assert_eq!(conv(&big).unwrap(), big);
+        let too_big = [0x9F, 0x90, 0x80, 0x80, 0x80, 0x80, 0x00, 0x00];
+        assert_eq!(conv(&too_big).unwrap_err().kind(), ErrorKind::Parse);
+        // Non-minimal tag forms are not BER.
+        for bad in [&[0x9F, 0x80, 0x20, 0x00][..], &[0x9F, 0x1E, 0x00]] {
+            let err = conv(bad).unwrap_err();
+            assert!(err.to_string().contains("tag number"), "{err}");
+        }
+    }
+
+    #[test]
+    fn non_minimal_lengths_become_minimal() {
+        assert_eq!(conv(&[0x04, 0x81, 0x01, 0xAA]).unwrap(), [0x04, 0x01, 0xAA]);
+        assert_eq!(
+            conv(&[0x04, 0x82, 0x00, 0x02, 0xAA, 0xBB]).unwrap(),
+            [0x04, 0x02, 0xAA, 0xBB]
+        );
+        assert_eq!(
+            conv(&[0x30, 0x84, 0, 0, 0, 4, 0x02, 0x81, 0x01, 0x05]).unwrap(),
+            [0x30, 0x03, 0x02, 0x01, 0x05]
+        );
+        // 200 bytes with a 2-byte length (DER: 0x81 0xC8).
+        let mut ber = vec![0x04, 0x82, 0x00, 0xC8];
+        ber.extend([9; 200]);
+        assert_eq!(conv(&ber).unwrap(), tlv(&[0x04], &[9; 200]));
+        // Many leading zero octets are fine as long as the value fits.
+        let mut ber = vec![0x04, 0x8A];
+        ber.extend([0; 9]);
+        ber.extend([0x01, 0xAA]);
+        assert_eq!(conv(&ber).unwrap(), [0x04, 0x01, 0xAA]);
+    }
+
+    #[test]
+    fn der_input_is_borrowed() {
+        let der = [
+            0x30, 0x0C, 0x02, 0x01, 0x05, 0x04, 0x02, b'a', b'b', 0xA0, 0x03, 0x01, 0x01, 0xFF,
+        ];
+        let out = to_der(&der, WHAT, &BerLimits::default()).unwrap();
+        assert!(matches!(out, Cow::Borrowed(_)));
+        assert_eq!(*out, der);
+        let big = tlv(&[0x30], &tlv(&[0x04], &[1; 70_000]));
+        assert!(matches!(
+            to_der(&big, WHAT, &BerLimits::default()).unwrap(),
+            Cow::Borrowed(_)
+        ));
+        // The secret variant always copies, with the same bytes.
+        assert_eq!(
+            *to_der_secret(&der, WHAT, &BerLimits::default()).unwrap(),
+            der
+        );
+    }
+
+    #[test]
+    fn secret_output_is_allocated_once() {
+        let ber = [0x30, 0x80, 0x24, 0x80, 0x04, 0x01, b'k', 0, 0, 0, 0];
+        let out = to_der_secret(&ber, WHAT, &BerLimits::default()).unwrap();
+        assert_eq!(*out, [0x30, 0x03, 0x04, 0x01, b'k']);
+        assert_eq!(out.capacity(), out.len());
+    }
+
+    fn assert_parse_error(input: &[u8], needle: &str) {
+        let err = conv(input).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Parse, "{input:02X?}: {err}");
+        let msg = err.to_string();
+        assert!(msg.contains(WHAT), "{msg}");
+        assert!(msg.contains(needle), "{input:02X?}: {msg}");
+    }
+
+    #[test]
+    fn broken_ber_is_refused() {
+        // Indefinite length on a primitive element.
+        assert_parse_error(
+            &[0x04, 0x80, 0x00, 0x00],
+            "indefinite length on a primitive",
+        );
+        // End-of-contents where an element was expected: at the top, in a definite element.
+        assert_parse_error(&[0x00, 0x00], "end-of-contents marker where");
+        assert_parse_error(&[0x30, 0x02, 0x00, 0x00], "end-of-contents marker where");
+        assert_parse_error(
+            &[0x30, 0x80, 0x00, 0x01, 0x00],
+            "end-of-contents marker where",
+        );
+        // Missing end-of-contents: at the end of the input, or of the enclosing element.
+        assert_parse_error(&[0x30, 0x80], "missing end-of-contents");
+        assert_parse_error(&[0x30, 0x80, 0x00], "missing end-of-contents");
+        assert_parse_error(&[0x30, 0x80, 0x05, 0x00], "missing end-of-contents");
+        assert_parse_error(
+            &[0x30, 0x03, 0x30, 0x80, 0x00, 0x00, 0x00],
+            "missing end-of-contents",
+        );
+        // Truncated data.
+        assert_parse_error(&[], "truncated");
+        assert_parse_error(&[0x30], "truncated length");
+        assert_parse_error(&[0x1F], "truncated tag");
+        assert_parse_error(&[0x1F, 0x81], "truncated tag");
+        assert_parse_error(&[0x04, 0x82, 0x01], "truncated length");
+        // Lengths beyond the input or the enclosing element.
+        assert_parse_error(&[0x30, 0x03, 0x02, 0x01], "past the end of the input");
+        assert_parse_error(
+            &[0x30, 0x02, 0x02, 0x05],
+            "past the end of the enclosing element",
+        );
+        assert_parse_error(&[0x04, 0x85, 1, 0, 0, 0, 0], "past the end of the input");
+        assert_parse_error(
+            &[0x04, 0x89, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+            "past the end of the input",
+        );
+        assert_parse_error(&[0x04, 0xFF], "reserved length octet");
+        // Trailing data.
+        assert_parse_error(&[0x02, 0x01, 0x05, 0x00], "trailing data");
+        assert_parse_error(&[0x30, 0x80, 0x00, 0x00, 0x00, 0x00], "trailing data");
+        // A segment with another tag than its string's.
+        assert_parse_error(&[0x24, 0x03, 0x02, 0x01, 0x05], "different tag");
+        assert_parse_error(&[0x24, 0x80, 0x0C, 0x01, b'a', 0x00, 0x00], "different tag");
+        assert_parse_error(&[0x2C, 0x03, 0x04, 0x01, b'a'], "different tag");
+        assert_parse_error(&[0x24, 0x04, 0x30, 0x02, 0x05, 0x00], "different tag");
+        assert_parse_error(&[0x24, 0x03, 0x84, 0x01, b'a'], "different tag");
+    }
+
+    fn assert_limit(input: &[u8], limits: &BerLimits) {
+        let err = to_der(input, WHAT, limits).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{err}");
+        assert!(err.to_string().contains(WHAT), "{err}");
+        let err = to_der_secret(input, WHAT, limits).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{err}");
+    }
+
+    #[test]
+    fn limits_are_enforced() {
+        // Depth: 3 nested elements pass with max_depth 3, not with 2.
+        let nested = [0x30, 0x80, 0x30, 0x80, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00];
+        let mut limits = BerLimits {
+            max_depth: 3,
+            ..BerLimits::default()
+        };
+        assert!(to_der(&nested, WHAT, &limits).is_ok());
+        limits.max_depth = 2;
+        assert_limit(&nested, &limits);
+        // Segments of constructed strings count as levels.
+        let segmented = [0x24, 0x80, 0x24, 0x80, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00];
+        assert_limit(&segmented, &limits);
+        // Deep nesting is refused without overflowing the stack.
+        let mut deep = [0x30, 0x80].repeat(100_000);
+        deep.extend([0u8, 0].repeat(100_000));
+        assert_limit(&deep, &BerLimits::default());
+        // Even with a limit that lets it through, no recursion: it converts.
+        let unlimited = BerLimits {
+            max_depth: usize::MAX,
+            ..BerLimits::default()
+        };
+        let out = to_der(&deep, WHAT, &unlimited).unwrap();
+        assert_eq!(out.first(), Some(&0x30));
+        // Output size: also when the input is DER already.
+        let limits = BerLimits {
+            max_output: 10,
+            ..BerLimits::default()
+        };
+        assert_eq!(
+            conv(&[0x04, 0x09, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+                .unwrap()
+                .len(),
+            11
+        );
+        assert_limit(&[0x04, 0x09, 0, 0, 0, 0, 0, 0, 0, 0, 0], &limits);
+        assert!(to_der(&[0x04, 0x08, 0, 0, 0, 0, 0, 0, 0, 0], WHAT, &limits).is_ok());
+        let mut ber = vec![0x24, 0x80];
+        for _ in 0..5 {
+            ber.extend([0x04, 0x02, 1, 2]);
+        }
+        ber.extend([0, 0]);
+        assert_limit(&ber, &limits);
+    }
+
+    #[test]
+    fn large_segmented_input_converts() {
+        // 8 MiB of content in 1000-byte segments, inside indefinite-length elements.
+        let chunk = [0x5Au8; 1000];
+        let mut ber = vec![0x30, 0x80, 0xA0, 0x80, 0x24, 0x80];
+        for _ in 0..8 * 1024 {
+            ber.extend(tlv(&[0x04], &chunk));
+        }
+        ber.extend([0; 6]);
+        let out = conv(&ber).unwrap();
+        let content = 8 * 1024 * 1000;
+        // Three headers of 5 bytes: tag, 0x83 and a 3-byte length.
+        assert_eq!(out.len(), 5 + 5 + 5 + content);
+        assert_eq!(&out[..5], &[0x30, 0x83, 0x7D, 0x00, 0x0A]);
+        assert!(out[15..].iter().all(|b| *b == 0x5A));
+        assert!(matches!(
+            to_der(&out, WHAT, &BerLimits::default()).unwrap(),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn length_helpers_agree() {
+        for len in [
+            0, 1, 0x7F, 0x80, 0xFF, 0x100, 0xFFFF, 0x1_0000, 0xFF_FFFF, 0x100_0000,
+        ] {
+            let mut out = Vec::new();
+            push_length(&mut out, len);
+            assert_eq!(out.len(), length_len(len), "{len:#x}");
+        }
+    }
+
+    /// Deterministic xorshift64 for the round-trip test.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+
+        fn bytes(&mut self, n: usize) -> Vec<u8> {
+            (0..n).map(|_| self.next() as u8).collect()
+        }
+    }
+
+    /// A random ASN.1 value.
+    enum Node {
+        /// A primitive element with these identifier octets.
+        Primitive(Vec<u8>, Vec<u8>),
+        /// A universal string type (tag number < 31) that BER may split; for a BIT STRING the
+        /// contents start with the unused-bits octet.
+        Str(u8, Vec<u8>),
+        /// A constructed element with these identifier octets.
+        Constructed(Vec<u8>, Vec<Node>),
+    }
+
+    fn random_node(rng: &mut Rng, depth: usize) -> Node {
+        let leaf_only = depth >= 6;
+        match rng.below(if leaf_only { 5 } else { 9 }) {
+            0 => {
+                let n = 1 + rng.below(9);
+                let mut v = rng.bytes(n);
+                if v.len() > 1 && v[0] == 0 && v[1] & 0x80 == 0 {
+                    v[0] = 1;
+                }
+                Node::Primitive(vec![0x02], v)
+            }
+            1 => {
+                let len = [0, 3, 100, 127, 128, 300, 1000][rng.below(7)];
+                Node::Str(0x04, rng.bytes(len))
+            }
+            2 => {
+                let len = rng.below(300);
+                let mut v = rng.bytes(len + 1);
+                v[0] = if len == 0 { 0 } else { rng.below(8) as u8 };
+                Node::Str(0x03, v)
+            }
+            3 => Node::Str(0x0C, "héllo wörld ".repeat(rng.below(20)).into_bytes()),
+            4 => {
+                // High-tag primitive: [PRIVATE 31], [APPLICATION 200], [CONTEXT 70000].
+                let id = match rng.below(3) {
+                    0 => vec![0xDF, 0x1F],
+                    1 => vec![0x5F, 0x81, 0x48],
+                    _ => vec![0x9F, 0x84, 0xA2, 0x70],
+                };
+                let n = rng.below(140);
+                Node::Primitive(id, rng.bytes(n))
+            }
+            kind => {
+                let id = match kind {
+                    5 => vec![0x30],
+                    6 => vec![0x31],
+                    7 => vec![0xA0 | rng.below(3) as u8],
+                    _ => vec![0x7F, 0x82, 0x2C],
+                };
+                let n = rng.below(5);
+                Node::Constructed(id, (0..n).map(|_| random_node(rng, depth + 1)).collect())
+            }
+        }
+    }
+
+    fn encode_der(node: &Node) -> Vec<u8> {
+        match node {
+            Node::Primitive(id, v) => tlv(id, v),
+            Node::Str(tag, v) => tlv(&[*tag], v),
+            Node::Constructed(id, children) => {
+                let inner: Vec<u8> = children.iter().flat_map(encode_der).collect();
+                tlv(id, &inner)
+            }
+        }
+    }
+
+    /// Identifier, BER length (minimal, padded long form, or indefinite) and contents.
+    fn ber_tlv(rng: &mut Rng, id: &[u8], value: &[u8], may_be_indefinite: bool) -> Vec<u8> {
+        let mut out = id.to_vec();
+        match rng.below(if may_be_indefinite { 4 } else { 3 }) {
+            0 => push_length(&mut out, value.len()),
+            1 | 2 => {
+                let pad = 1 + rng.below(3);
+                let bytes = (value.len() as u64).to_be_bytes();
+                let skip = bytes.iter().take_while(|b| **b == 0).count();
+                let n = 8 - skip + pad;
+                out.push(0x80 | n as u8);
+                out.extend(std::iter::repeat_n(0, pad));
+                out.extend(&bytes[skip..]);
+            }
+            _ => {
+                out.push(0x80);
+                out.extend(value);
+                out.extend([0, 0]);
+                return out;
+            }
+        }
+        out.extend(value);
+        out
+    }
+
+    /// Splits `data` into segments of the string type `tag`, possibly nesting constructed
+    /// segments. `unused` is the BIT STRING unused-bits count, put on the last segment only.
+    fn ber_segments(
+        rng: &mut Rng,
+        tag: u8,
+        data: &[u8],
+        unused: Option<u8>,
+        depth: usize,
+    ) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut rest = data;
+        loop {
+            let take = if rest.is_empty() {
+                0
+            } else {
+                rng.below(rest.len() + 1)
+            };
+            let take = if rng.below(4) == 0 { rest.len() } else { take };
+            let (chunk, after) = rest.split_at(take);
+            // A BIT STRING's last segment must not be empty when it has unused bits.
+            let last = after.is_empty() && (!chunk.is_empty() || unused.unwrap_or(0) == 0);
+            if depth < 3 && rng.below(5) == 0 {
+                let inner = ber_segments(
+                    rng,
+                    tag,
+                    chunk,
+                    if last { unused } else { unused.map(|_| 0) },
+                    depth + 1,
+                );
+                out.extend(ber_tlv(rng, &[tag | 0x20], &inner, true));
+            } else {
+                let mut value = Vec::new();
+                if let Some(u) = unused {
+                    value.push(if last { u } else { 0 });
+                }
+                value.extend(chunk);
+                out.extend(ber_tlv(rng, &[tag], &value, false));
+            }
+            rest = after;
+            if last {
+                return out;
+            }
+        }
+    }
+
+    fn encode_ber(rng: &mut Rng, node: &Node) -> Vec<u8> {
+        match node {
+            Node::Primitive(id, v) => ber_tlv(rng, id, v, false),
+            Node::Str(tag, v) => {
+                if rng.below(2) == 0 {
+                    return ber_tlv(rng, &[*tag], v, false);
+                }
+                let (unused, data) = if *tag == 0x03 {
+                    (Some(v[0]), &v[1..])
+                } else {
+                    (None, &v[..])
+                };
+                let inner = ber_segments(rng, *tag, data, unused, 0);
+                ber_tlv(rng, &[tag | 0x20], &inner, true)
+            }
+            Node::Constructed(id, children) => {
+                let inner: Vec<u8> = children.iter().flat_map(|c| encode_ber(rng, c)).collect();
+                ber_tlv(rng, id, &inner, true)
+            }
+        }
+    }
+
+    #[test]
+    fn random_ber_round_trips_to_the_original_der() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut owned = 0;
+        for i in 0..400 {
+            let node = random_node(&mut rng, 0);
+            let der = encode_der(&node);
+            let cow = to_der(&der, WHAT, &BerLimits::default()).unwrap();
+            assert!(matches!(cow, Cow::Borrowed(_)), "case {i}: DER was copied");
+            let ber = encode_ber(&mut rng, &node);
+            let out = to_der(&ber, WHAT, &BerLimits::default())
+                .unwrap_or_else(|e| panic!("case {i}: {e}\nBER {}", hex::encode(&ber)));
+            assert_eq!(
+                *out,
+                der,
+                "case {i}: BER {} converted wrongly",
+                hex::encode(&ber)
+            );
+            assert_eq!(
+                *to_der_secret(&ber, WHAT, &BerLimits::default()).unwrap(),
+                der
+            );
+            if ber != der {
+                owned += 1;
+                assert!(matches!(out, Cow::Owned(_)));
+            }
+        }
+        // The generator does produce BER most of the time.
+        assert!(owned > 300, "{owned}");
+    }
+
+    #[test]
+    fn openssl_streamed_cms_converts_to_what_openssl_re_encodes() {
+        use der::{Decode, Tagged};
+
+        let ber = include_bytes!("ber_testdata/signed-stream.der");
+        let expected = include_bytes!("ber_testdata/signed-stream.openssl-der.der");
+        // The fixture is BER: indefinite lengths from the start.
+        assert_eq!(&ber[..2], &[0x30, 0x80]);
+        assert!(cms::content_info::ContentInfo::from_der(ber).is_err());
+        let out = to_der(ber, "CMS message", &BerLimits::default()).unwrap();
+        assert!(matches!(out, Cow::Owned(_)));
+        assert_ne!(&*out, &ber[..]);
+        assert_eq!(&*out, &expected[..]);
+        let ci = cms::content_info::ContentInfo::from_der(&out).unwrap();
+        assert_eq!(ci.content_type, crate::cert::oid::PKCS7_SIGNED_DATA);
+        let sd: cms::signed_data::SignedData = ci.content.decode_as().unwrap();
+        // The three segments of the content are one OCTET STRING now.
+        let content = sd.encap_content_info.econtent.unwrap();
+        assert_eq!(content.tag(), der::Tag::OctetString);
+        assert_eq!(content.value().len(), 8840);
+        assert!(content.value().starts_with(b"line 0000 of a streamed"));
+    }
+}

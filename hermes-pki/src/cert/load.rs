@@ -1,13 +1,16 @@
-//! Loading certificates from files as users have them: PEM bundles, DER, PKCS#7 certs-only.
+//! Loading certificates from files as users have them: PEM bundles, DER, PKCS#7 certs-only (in
+//! DER, or in BER with indefinite lengths as Windows tools and `openssl cms -stream` write it).
 //!
-//! Work is linear in the input: the PEM scanner reads each line once, and the number of blocks
-//! and problems reported is capped.
+//! Work is linear in the input: the PEM scanner reads each line once, the BER converter
+//! ([`crate::ber`]) is linear and bounded, and the number of blocks and problems reported is
+//! capped.
 
 use std::collections::HashSet;
 
 use der::{Decode, Tag, Tagged};
 
 use super::{Certificate, Thumbprint, oid, tlv};
+use crate::ber::{self, BerLimits};
 use crate::error::{Error, Result};
 
 /// At most this many PEM blocks are looked at in one input.
@@ -86,7 +89,8 @@ impl Collector {
 }
 
 /// Auto-detects PEM (one or many blocks, CERTIFICATE / PKCS7 / X509 CERTIFICATE /
-/// TRUSTED CERTIFICATE labels), DER certificate, or DER PKCS#7 certs-only, and loads everything.
+/// TRUSTED CERTIFICATE labels), DER certificate, or PKCS#7 certs-only (DER or BER), and loads
+/// everything.
 /// Never panics; input that is none of these yields one problem.
 ///
 /// ```
@@ -114,8 +118,11 @@ pub fn load_certificates(input: &[u8]) -> LoadReport {
     match Certificate::from_der(input) {
         Ok(cert) => out.certificate(cert),
         Err(cert_err) => {
-            if cms::content_info::ContentInfo::from_der(input).is_ok() {
-                match pkcs7_entries(input) {
+            let pkcs7 = ber::to_der(input, P7_WHAT, &BerLimits::default())
+                .ok()
+                .filter(|der| cms::content_info::ContentInfo::from_der(der).is_ok());
+            if let Some(der) = pkcs7 {
+                match pkcs7_der_entries(&der) {
                     Ok(entries) => {
                         for (i, entry) in entries.into_iter().enumerate() {
                             out.result(format!("PKCS#7 certificate {}", i + 1), entry);
@@ -129,8 +136,8 @@ pub fn load_certificates(input: &[u8]) -> LoadReport {
                     Error::malformed(
                         "certificate",
                         format!(
-                            "the input is not PEM, a DER certificate or a DER PKCS#7 \
-                             certs-only structure ({cert_err})"
+                            "the input is not PEM, a DER certificate or a PKCS#7 \
+                             certs-only structure in DER or BER ({cert_err})"
                         ),
                     ),
                 );
@@ -210,7 +217,8 @@ pub fn parse_der(der: &[u8]) -> Result<Certificate> {
     Certificate::from_der(der)
 }
 
-/// Parses a DER PKCS#7 / CMS SignedData "certs-only" structure and returns its certificates.
+/// Parses a PKCS#7 / CMS SignedData "certs-only" structure and returns its certificates. DER
+/// and BER (indefinite lengths, segmented strings) are both read.
 ///
 /// The first certificate that does not parse makes the whole call fail; [`load_certificates`]
 /// reports such entries one by one instead.
@@ -218,13 +226,23 @@ pub fn parse_pkcs7(der: &[u8]) -> Result<Vec<Certificate>> {
     pkcs7_entries(der)?.into_iter().collect()
 }
 
+/// What PKCS#7 errors are about.
+const P7_WHAT: &str = "PKCS#7 structure";
+
 fn p7_malformed(detail: impl std::fmt::Display) -> Error {
-    Error::malformed("PKCS#7 structure", detail)
+    Error::malformed(P7_WHAT, detail)
+}
+
+/// The certificates of a DER or BER ContentInfo holding SignedData; see [`pkcs7_der_entries`].
+fn pkcs7_entries(input: &[u8]) -> Result<Vec<Result<Certificate>>> {
+    let der = ber::to_der(input, P7_WHAT, &BerLimits::default())?;
+    pkcs7_der_entries(&der)
 }
 
 /// The certificates of a DER ContentInfo holding SignedData, each parsed on its own, in input
-/// order (kept as their exact bytes: not re-encoded, not re-sorted).
-fn pkcs7_entries(der: &[u8]) -> Result<Vec<Result<Certificate>>> {
+/// order (kept as their exact bytes: not re-encoded, not re-sorted; a certificate in DER, as
+/// certificates are, is left unchanged by the BER conversion).
+fn pkcs7_der_entries(der: &[u8]) -> Result<Vec<Result<Certificate>>> {
     let ci = cms::content_info::ContentInfo::from_der(der).map_err(p7_malformed)?;
     if ci.content_type != oid::PKCS7_SIGNED_DATA {
         return Err(Error::unsupported(
@@ -491,6 +509,34 @@ mod tests {
             report.problems.last().unwrap().error.kind(),
             crate::ErrorKind::LimitExceeded
         );
+    }
+
+    /// `openssl cms -sign -stream` output: SignedData in BER (indefinite lengths, segmented
+    /// content) holding the signer's certificate.
+    const BER_SIGNED: &[u8] = include_bytes!("../ber_testdata/signed-stream.der");
+
+    #[test]
+    fn ber_pkcs7_is_read() {
+        // Not DER: the DER decoder alone refuses it.
+        assert!(cms::content_info::ContentInfo::from_der(BER_SIGNED).is_err());
+        let certs = parse_pkcs7(BER_SIGNED).unwrap();
+        assert_eq!(certs.len(), 1);
+        assert_eq!(certs[0].emails(), ["ber@example.com"]);
+        let report = load_certificates(BER_SIGNED);
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        assert_eq!(report.certificates.len(), 1);
+        assert_eq!(report.certificates[0].der(), certs[0].der());
+        // The same in a PEM PKCS7 block.
+        let pem = der::pem::encode_string("PKCS7", der::pem::LineEnding::LF, BER_SIGNED).unwrap();
+        let report = parse_pem_bundle(pem.as_bytes());
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        assert_eq!(report.certificates.len(), 1);
+        // Broken BER is a PKCS#7 parse problem, not a panic.
+        let truncated = &BER_SIGNED[..BER_SIGNED.len() - 1];
+        let err = parse_pkcs7(truncated).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Parse);
+        assert!(err.to_string().contains("PKCS#7"), "{err}");
+        assert_eq!(load_certificates(truncated).problems.len(), 1);
     }
 
     #[test]

@@ -204,8 +204,9 @@ fn verify_rsa(
         Scheme::Pss { hash, salt_len } => {
             // RFC 8017 9.1.2 step 3, checked here so odd parameters can never reach arithmetic
             // on lengths inside the RSA crate.
-            let mod_bits = key.size().saturating_mul(8);
-            let em_len = mod_bits.saturating_sub(8).div_ceil(8);
+            // emLen = ceil((modBits - 1) / 8).
+            let mod_bits = usize::try_from(key.n().bits()).unwrap_or(usize::MAX);
+            let em_len = mod_bits.saturating_sub(1).div_ceil(8);
             if em_len < hash.len().saturating_add(salt_len).saturating_add(2) {
                 return Err(bad_signature());
             }

@@ -232,7 +232,6 @@ impl Crl {
 
     fn read_entries(&mut self, list: &[u8], version: u8) -> Result<()> {
         let mut reader = SliceReader::new(list).map_err(malformed)?;
-        let mut seen = std::collections::HashSet::new();
         while !reader.is_finished() {
             if self.entries.len() >= MAX_ENTRIES {
                 return Err(Error::LimitExceeded(format!(
@@ -264,14 +263,19 @@ impl Crl {
                 }
                 self.read_entry_extensions(e, &mut out)?;
             }
-            if !seen.insert(out.serial.clone()) {
-                self.problems.push(format!(
-                    "serial number {} is listed more than once",
-                    out.serial
-                ));
-                continue;
-            }
             self.entries.push(out);
+        }
+        // Sorted by serial; a serial listed twice makes the CRL unusable (which entry holds?).
+        self.entries
+            .sort_unstable_by(|a, b| a.serial.cmp(&b.serial));
+        let twice = self
+            .entries
+            .windows(2)
+            .find(|w| w[0].serial == w[1].serial)
+            .map(|w| w[0].serial.clone());
+        if let Some(serial) = twice {
+            self.problem(format!("serial number {serial} is listed more than once"));
+            self.entries.dedup_by(|a, b| a.serial == b.serial);
         }
         Ok(())
     }
@@ -463,7 +467,7 @@ impl Crl {
         &self.scope
     }
 
-    /// The revoked certificates, in the CRL's order.
+    /// The revoked certificates, sorted by serial number.
     pub fn entries(&self) -> &[RevokedEntry] {
         &self.entries
     }

@@ -558,7 +558,10 @@ fn import_checks_the_issuer_and_keeps_invalid_crls_flagged() {
     // valid, in use, and the invalid record is gone.
     empty
         .transaction(|tx| {
-            for c in [other.pair.root_certificate(), other.pair.issuing_certificate()] {
+            for c in [
+                other.pair.root_certificate(),
+                other.pair.issuing_certificate(),
+            ] {
                 tx.put_root(c)?;
                 tx.put_certificate(c)?;
             }

@@ -1,15 +1,12 @@
-//! The little ASN.1 PKCS#12 needs: a BER-to-DER normaliser (Windows writes PKCS#12 with
-//! indefinite lengths and constructed OCTET STRINGs), a DER element reader and a DER writer.
+//! The little ASN.1 PKCS#12 needs: a DER element reader and a DER writer. BER input (Windows
+//! writes PKCS#12 with indefinite lengths and constructed OCTET STRINGs) is first converted with
+//! [`crate::ber::to_der_secret`].
 //!
 //! Only low tag numbers (< 31) occur in PKCS#12; anything else is refused as malformed.
 
 use der::asn1::ObjectIdentifier;
-use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-
-/// How deeply constructed elements may nest (PKCS#12 needs about 8 per level it is decoded at).
-const MAX_DEPTH: usize = 32;
 
 pub(super) const TAG_INTEGER: u8 = 0x02;
 pub(super) const TAG_OCTET_STRING: u8 = 0x04;
@@ -22,7 +19,6 @@ pub(super) const TAG_SET: u8 = 0x31;
 pub(super) const TAG_CONTEXT_0: u8 = 0xA0;
 /// `[0]` primitive (IMPLICIT OCTET STRING).
 pub(super) const TAG_CONTEXT_0_PRIMITIVE: u8 = 0x80;
-const TAG_OCTET_STRING_CONSTRUCTED: u8 = 0x24;
 
 /// What errors of this module are about.
 pub(super) const WHAT: &str = "PKCS#12 file";
@@ -88,26 +84,6 @@ fn parse_header(data: &[u8]) -> Result<Header> {
     })
 }
 
-/// Re-encodes one BER element spanning all of `input` as DER-shaped bytes: definite minimal
-/// lengths, constructed OCTET STRINGs joined into one primitive OCTET STRING. The contents of
-/// primitive elements (certificates inside OCTET STRINGs included) are kept as they are.
-///
-/// Works in one buffer no larger than the input (plus a few bytes per nesting level), which is
-/// wiped when dropped: decrypted safes may hold plain key bags.
-pub(super) fn to_der(input: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-    let mut out = Zeroizing::new(Vec::with_capacity(
-        input.len() + HEADER_ROOM * (MAX_DEPTH + 2),
-    ));
-    let used = normalize(input, 0, &mut out)?;
-    if used != input.len() {
-        return Err(malformed("trailing data after the structure"));
-    }
-    Ok(out)
-}
-
-/// Room left for a length while the contents of a constructed element are written.
-const HEADER_ROOM: usize = 5;
-
 /// The minimal DER encoding of a length.
 fn length_bytes(len: usize) -> Vec<u8> {
     if len < 0x80 {
@@ -119,84 +95,6 @@ fn length_bytes(len: usize) -> Vec<u8> {
     let mut out = vec![0x80 | significant.len() as u8];
     out.extend_from_slice(significant);
     out
-}
-
-/// Normalises the element at the start of `input`, appending it to `out`; returns the bytes
-/// of `input` consumed.
-fn normalize(input: &[u8], depth: usize, out: &mut Vec<u8>) -> Result<usize> {
-    if depth > MAX_DEPTH {
-        return Err(malformed("structures nested too deeply"));
-    }
-    let h = parse_header(input)?;
-    let constructed = h.tag & 0x20 != 0;
-    if !constructed {
-        let len = h
-            .len
-            .ok_or_else(|| malformed("indefinite length on a primitive element"))?;
-        let value = input
-            .get(h.header_len..h.header_len + len)
-            .ok_or_else(|| malformed("truncated element"))?;
-        write_tlv(out, h.tag, value);
-        return Ok(h.header_len + len);
-    }
-    // The children are normalised straight into `out` after room for the length, which is
-    // filled in (and the contents moved up to it) at the end.
-    let tag_pos = out.len();
-    out.push(h.tag);
-    out.extend_from_slice(&[0; HEADER_ROOM]);
-    let content_start = out.len();
-    let mut pos = h.header_len;
-    let end = match h.len {
-        Some(len) => h.header_len + len,
-        None => input.len(),
-    };
-    loop {
-        match h.len {
-            Some(_) if pos == end => break,
-            None if input.get(pos..pos + 2) == Some(&[0, 0]) => {
-                pos += 2;
-                break;
-            }
-            _ => {}
-        }
-        let rest = input
-            .get(pos..end)
-            .filter(|r| !r.is_empty())
-            .ok_or_else(|| malformed("missing end-of-contents marker"))?;
-        pos += normalize(rest, depth + 1, out)?;
-    }
-    if h.tag == TAG_OCTET_STRING_CONSTRUCTED {
-        // Join the segments in place: each one's contents moves left over the headers.
-        let mut read = content_start;
-        let mut write = content_start;
-        while read < out.len() {
-            let segment = out.get(read..).unwrap_or_default();
-            let sh = parse_header(segment)?;
-            let len = sh.len.unwrap_or_default();
-            if sh.tag != TAG_OCTET_STRING {
-                return Err(malformed(
-                    "constructed OCTET STRING with a segment that is not an OCTET STRING",
-                ));
-            }
-            let from = read + sh.header_len;
-            out.copy_within(from..from + len, write);
-            write += len;
-            read = from + len;
-        }
-        out.truncate(write);
-        if let Some(t) = out.get_mut(tag_pos) {
-            *t = TAG_OCTET_STRING;
-        }
-    }
-    let content_len = out.len() - content_start;
-    let header = length_bytes(content_len);
-    let header_end = tag_pos + 1 + header.len();
-    if let Some(room) = out.get_mut(tag_pos + 1..header_end) {
-        room.copy_from_slice(&header);
-    }
-    out.copy_within(content_start.., header_end);
-    out.truncate(header_end + content_len);
-    Ok(pos)
 }
 
 /// Reads DER elements one after the other.
@@ -332,65 +230,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ber_indefinite_and_constructed_strings_become_der() {
-        // SEQUENCE (indefinite) { OCTET STRING constructed (indefinite) { "ab", "c" }, INTEGER 5 }
-        let ber = [
-            0x30, 0x80, 0x24, 0x80, 0x04, 0x02, b'a', b'b', 0x04, 0x01, b'c', 0x00, 0x00, 0x02,
-            0x01, 0x05, 0x00, 0x00,
-        ];
-        let der = to_der(&ber).unwrap();
-        assert_eq!(
-            *der,
-            [0x30, 0x08, 0x04, 0x03, b'a', b'b', b'c', 0x02, 0x01, 0x05]
-        );
-        // Already DER: unchanged.
-        assert_eq!(to_der(&der).unwrap(), der);
-        // Non-minimal long-form length is made minimal.
-        assert_eq!(
-            *to_der(&[0x04, 0x81, 0x01, 0xAA]).unwrap(),
-            [0x04, 0x01, 0xAA]
-        );
-    }
-
-    #[test]
-    fn long_elements_get_long_form_lengths() {
-        // SEQUENCE (indefinite) { OCTET STRING constructed { 200 bytes, 100 bytes } }
-        let mut ber = vec![0x30, 0x80, 0x24, 0x80];
-        write_tlv(&mut ber, TAG_OCTET_STRING, &[7u8; 200]);
-        write_tlv(&mut ber, TAG_OCTET_STRING, &[8u8; 100]);
-        ber.extend([0, 0, 0, 0]);
-        let der = to_der(&ber).unwrap();
-        let mut inner = tlv(
-            TAG_OCTET_STRING,
-            &[[7u8; 200].as_slice(), &[8u8; 100]].concat(),
-        );
-        assert_eq!(&inner[..4], &[0x04, 0x82, 0x01, 0x2C]);
-        let want = tlv(TAG_SEQUENCE, &inner);
-        assert_eq!(*der, want);
-        assert!(der.len() <= ber.len());
-        inner.clear();
-    }
-
-    #[test]
-    fn broken_ber_is_refused() {
+    fn reader_refuses_ber_and_high_tags() {
+        // These are the BER converter's job (crate::ber); the DER reader refuses them.
         for bad in [
-            &[0x30, 0x80][..],               // no end-of-contents
-            &[0x30, 0x80, 0x00],             // half an end-of-contents
-            &[0x04, 0x80, 0x00, 0x00],       // indefinite primitive
-            &[0x30, 0x03, 0x02, 0x01],       // truncated
-            &[0x30, 0x02, 0x02, 0x05],       // child longer than parent
-            &[0x1F, 0x01, 0x00],             // high tag number
-            &[0x04, 0x85, 1, 0, 0, 0, 0],    // 5-byte length
-            &[0x02, 0x01, 0x05, 0x00],       // trailing data
-            &[0x24, 0x03, 0x02, 0x01, 0x05], // constructed string with a non-string
+            &[0x30, 0x80, 0x00, 0x00][..], // indefinite length
+            &[0x1F, 0x01, 0x00],           // high tag number
+            &[0x00, 0x00],                 // end-of-contents
+            &[0x04, 0x85, 1, 0, 0, 0, 0],  // 5-byte length
+            &[0x30, 0x03, 0x02, 0x01],     // truncated
             &[],
         ] {
-            assert!(to_der(bad).is_err(), "{bad:02X?}");
+            let err = Reader::new(bad).next().unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::Parse, "{bad:02X?}");
+            assert!(err.to_string().contains(WHAT), "{err}");
         }
-        // Deep nesting is refused, not a stack overflow.
-        let mut deep = [0x30, 0x80].repeat(10_000);
-        deep.extend([0u8, 0].repeat(10_000));
-        assert!(to_der(&deep).is_err());
     }
 
     #[test]

@@ -5,11 +5,12 @@ use zeroize::Zeroizing;
 
 use super::asn1::{
     self, Reader, TAG_BMP_STRING, TAG_CONTEXT_0, TAG_CONTEXT_0_PRIMITIVE, TAG_INTEGER,
-    TAG_OCTET_STRING, TAG_SEQUENCE, TAG_SET, TAG_UTF8_STRING, malformed,
+    TAG_OCTET_STRING, TAG_SEQUENCE, TAG_SET, TAG_UTF8_STRING, WHAT, malformed,
 };
 use super::crypto::{self, MacData};
 use super::oids;
 use super::{Pkcs12Contents, Pkcs12Limits};
+use crate::ber::{BerLimits, to_der_secret};
 use crate::cert::{Certificate, Sha256Thumbprint};
 use crate::error::{Error, Result};
 use crate::key::PrivateKey;
@@ -53,7 +54,7 @@ pub(super) fn import(
             limits.max_input_len
         )));
     }
-    let der = asn1::to_der(input)?;
+    let der = to_der_secret(input, WHAT, &BerLimits::default())?;
     let pfx = asn1::single(&der, TAG_SEQUENCE, "PFX")?;
     let mut r = Reader::new(pfx.value);
     let version = asn1::integer_u64(r.expect(TAG_INTEGER, "PFX version")?.value, "PFX version")?;
@@ -108,7 +109,7 @@ pub(super) fn import(
         keys: Vec::new(),
         certs: Vec::new(),
     };
-    let auth = asn1::to_der(auth_bytes)?;
+    let auth = to_der_secret(auth_bytes, WHAT, &BerLimits::default())?;
     let seq = asn1::single(&auth, TAG_SEQUENCE, "AuthenticatedSafe")?;
     let mut items = Reader::new(seq.value);
     while !items.is_empty() {
@@ -236,7 +237,7 @@ impl Ctx<'_> {
             return Err(malformed("safeContentsBags nested too deeply"));
         }
         // Key bags may sit here in the clear: the normalised copy is wiped when dropped.
-        let der = asn1::to_der(bytes)?;
+        let der = to_der_secret(bytes, WHAT, &BerLimits::default())?;
         let seq = asn1::single(&der, TAG_SEQUENCE, "SafeContents")?;
         let mut bags = Reader::new(seq.value);
         while !bags.is_empty() {

@@ -210,8 +210,8 @@ pub(crate) fn multipart_parts<'a>(entity: &'a [u8], boundary: &str) -> Result<Ve
             .iter()
             .position(|b| *b != b' ' && *b != b'\t')
             .map_or(rest.len(), |p| p);
-        let ends_line = rest[transport_padding..].starts_with(b"\r\n")
-            || transport_padding == rest.len();
+        let ends_line =
+            rest[transport_padding..].starts_with(b"\r\n") || transport_padding == rest.len();
         let is_delimiter = rest.starts_with(b"--") || ends_line;
         if (at == 0 || body[..at].ends_with(b"\r\n")) && is_delimiter {
             starts.push(at);
@@ -234,7 +234,10 @@ pub(crate) fn multipart_parts<'a>(entity: &'a [u8], boundary: &str) -> Result<Ve
             .copied()
             .ok_or_else(|| malformed("the multipart body has no closing boundary"))?;
         // The CRLF before the next delimiter is not part of this body part.
-        let part_end = next.checked_sub(2).filter(|e| *e >= part_start).unwrap_or(part_start);
+        let part_end = next
+            .checked_sub(2)
+            .filter(|e| *e >= part_start)
+            .unwrap_or(part_start);
         parts.push(&body[part_start..part_end]);
     }
     if !closed {
@@ -267,8 +270,10 @@ pub(crate) fn decode_base64(body: &[u8]) -> Result<Vec<u8>> {
         .copied()
         .filter(|b| !b.is_ascii_whitespace())
         .collect();
-    Base64::decode_vec(std::str::from_utf8(&compact).map_err(|_| malformed("the base64 body is not text"))?)
-        .map_err(|_| malformed("the base64 body does not decode"))
+    Base64::decode_vec(
+        std::str::from_utf8(&compact).map_err(|_| malformed("the base64 body is not text"))?,
+    )
+    .map_err(|_| malformed("the base64 body does not decode"))
 }
 
 /// Base64 in lines of 76 characters, CRLF after each.
@@ -425,7 +430,10 @@ mod tests {
             s.outer,
             b"From: a@example.com\r\nTo: b@example.com\r\nSubject: hi\r\n  there\r\n"
         );
-        assert_eq!(s.entity, b"Content-Type: text/plain; charset=utf-8\r\n\r\nbody\r\n");
+        assert_eq!(
+            s.entity,
+            b"Content-Type: text/plain; charset=utf-8\r\n\r\nbody\r\n"
+        );
         let joined = join(&s.outer, &s.entity);
         assert!(joined.starts_with(b"From: a@example.com\r\n"));
         assert!(find(&joined, b"MIME-Version: 1.0\r\nContent-Type: text/plain").is_some());
@@ -461,7 +469,13 @@ mod tests {
         assert_eq!(parts.len(), 2);
         assert_eq!(parts[0], b"Content-Type: text/plain\r\n\r\none\r\n");
         assert_eq!(parts[1], b"\r\ntwo\r\n--XXY\r\nnot a boundary");
-        assert!(multipart_parts(b"Content-Type: multipart/mixed\r\n\r\n--XX\r\n\r\nx\r\n", "XX").is_err());
+        assert!(
+            multipart_parts(
+                b"Content-Type: multipart/mixed\r\n\r\n--XX\r\n\r\nx\r\n",
+                "XX"
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -469,7 +483,10 @@ mod tests {
         let e = "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nGrüße\r\n--b\r\nContent-Type: text/plain\r\n\r\nascii\r\n--b--\r\n";
         let c = canonicalize(e.as_bytes()).unwrap();
         let text = String::from_utf8(c.clone()).unwrap();
-        assert!(text.contains("Content-Transfer-Encoding: base64\r\n\r\nR3LDvMOfZQ==\r\n"), "{text}");
+        assert!(
+            text.contains("Content-Transfer-Encoding: base64\r\n\r\nR3LDvMOfZQ==\r\n"),
+            "{text}"
+        );
         assert!(!text.contains("8bit"));
         assert!(text.contains("--b\r\nContent-Type: text/plain\r\n\r\nascii\r\n"));
         let parts = multipart_parts(&c, "b").unwrap();
@@ -481,7 +498,8 @@ mod tests {
 
     #[test]
     fn wrappers_parse_back() {
-        let signed = multipart_signed(b"Content-Type: text/plain\r\n\r\nhi", &[1, 2, 3], "sha-256").unwrap();
+        let signed =
+            multipart_signed(b"Content-Type: text/plain\r\n\r\nhi", &[1, 2, 3], "sha-256").unwrap();
         let t = entity_type(&signed);
         assert!(is_multipart_signed(&t));
         let parts = multipart_parts(&signed, t.boundary.as_deref().unwrap()).unwrap();
@@ -489,6 +507,9 @@ mod tests {
         assert_eq!(decoded_body(parts[1]).unwrap(), [1, 2, 3]);
         let p7 = pkcs7_mime(&[9; 100], "enveloped-data");
         assert_eq!(decoded_body(&p7).unwrap(), [9; 100]);
-        assert_eq!(entity_type(&p7).smime_type.as_deref(), Some("enveloped-data"));
+        assert_eq!(
+            entity_type(&p7).smime_type.as_deref(),
+            Some("enveloped-data")
+        );
     }
 }

@@ -976,8 +976,8 @@ fn revoked(serial: &[u8], reason: Option<u8>) -> RevokedEntry {
     }
 }
 
-/// CRLs with indexed entries, CA CRL numbers that only grow, fetch history; all
-/// transactional.
+/// CRLs with indexed entries, CA CRL numbers that only grow, fetch history, S/MIME
+/// capabilities; all transactional.
 pub fn crl_store(store: &dyn Store) -> Result<()> {
     let f = fixtures()?;
     let issuer = &f.alice.cert;
@@ -994,7 +994,10 @@ pub fn crl_store(store: &dyn Store) -> Result<()> {
         want.id = id;
         assert_eq!(got, want);
         assert_eq!(tx.crl_der(id)?, Some(valid.der.clone()));
-        assert_eq!(tx.crl_entry(id, &Serial::from_bytes(&[1]))?, Some(entries[0].clone()));
+        assert_eq!(
+            tx.crl_entry(id, &Serial::from_bytes(&[1]))?,
+            Some(entries[0].clone())
+        );
         assert_eq!(
             tx.crl_entry(id, &Serial::from_bytes(&[0x7f, 2]))?,
             Some(entries[1].clone())
@@ -1068,7 +1071,11 @@ pub fn crl_store(store: &dyn Store) -> Result<()> {
     assert_eq!(e.kind(), ErrorKind::NotFound);
     // Fetch history: put replaces.
     let url = "http://crl.example.com/ca.crl";
-    assert!(store.read_transaction(|tx| tx.crl_fetch_state(url))?.is_none());
+    assert!(
+        store
+            .read_transaction(|tx| tx.crl_fetch_state(url))?
+            .is_none()
+    );
     let first = CrlFetchState {
         url: url.into(),
         last_attempt: at(Y2025),
@@ -1086,6 +1093,30 @@ pub fn crl_store(store: &dyn Store) -> Result<()> {
     assert_eq!(
         store.read_transaction(|tx| tx.crl_fetch_state(url))?,
         Some(second)
+    );
+    // S/MIME capabilities: put replaces; a failed transaction keeps the old list.
+    let t = *f.bob.cert.thumbprint();
+    assert_eq!(
+        store.read_transaction(|tx| tx.smime_capabilities(&t))?,
+        None
+    );
+    let caps = vec![
+        "2.16.840.1.101.3.4.1.46".to_string(),
+        "2.16.840.1.101.3.4.1.42".into(),
+    ];
+    store.transaction(|tx| tx.put_smime_capabilities(&t, &caps))?;
+    let _ = store.transaction(|tx| {
+        tx.put_smime_capabilities(&t, &[])?;
+        Err::<(), _>(Error::InvalidArgument("roll back".into()))
+    });
+    assert_eq!(
+        store.read_transaction(|tx| tx.smime_capabilities(&t))?,
+        Some(caps)
+    );
+    store.transaction(|tx| tx.put_smime_capabilities(&t, &[]))?;
+    assert_eq!(
+        store.read_transaction(|tx| tx.smime_capabilities(&t))?,
+        Some(vec![])
     );
     Ok(())
 }

@@ -82,6 +82,7 @@ struct State {
     last_crl_id: u64,
     crl_numbers: BTreeMap<CaId, u64>,
     crl_fetches: BTreeMap<String, CrlFetchState>,
+    capabilities: BTreeMap<Thumbprint, Vec<String>>,
 }
 
 /// A stored CRL: its record, DER and entries indexed by serial.
@@ -343,6 +344,10 @@ impl ReadTransaction for State {
     fn crl_fetch_state(&self, url: &str) -> Result<Option<CrlFetchState>> {
         Ok(self.crl_fetches.get(url).cloned())
     }
+
+    fn smime_capabilities(&self, thumbprint: &Thumbprint) -> Result<Option<Vec<String>>> {
+        Ok(self.capabilities.get(thumbprint).cloned())
+    }
 }
 
 /// One step to take back when a transaction does not commit.
@@ -362,6 +367,7 @@ enum Undo {
     LastCrlId(u64),
     CrlNumber(CaId, Option<u64>),
     CrlFetch(String, Option<CrlFetchState>),
+    Capabilities(Thumbprint, Option<Vec<String>>),
 }
 
 /// A write transaction: mutates the state in place and logs how to undo each change. Dropped
@@ -399,6 +405,7 @@ impl Drop for MemTx<'_> {
                 Undo::LastCrlId(n) => self.state.last_crl_id = n,
                 Undo::CrlNumber(ca, old) => restore(&mut self.state.crl_numbers, ca, old),
                 Undo::CrlFetch(url, old) => restore(&mut self.state.crl_fetches, url, old),
+                Undo::Capabilities(t, old) => restore(&mut self.state.capabilities, t, old),
             }
         }
     }
@@ -549,6 +556,10 @@ impl ReadTransaction for MemTx<'_> {
 
     fn crl_fetch_state(&self, url: &str) -> Result<Option<CrlFetchState>> {
         self.state.crl_fetch_state(url)
+    }
+
+    fn smime_capabilities(&self, thumbprint: &Thumbprint) -> Result<Option<Vec<String>>> {
+        self.state.smime_capabilities(thumbprint)
     }
 }
 
@@ -782,6 +793,12 @@ impl Transaction for MemTx<'_> {
             .crl_fetches
             .insert(state.url.clone(), state.clone());
         self.undo.push(Undo::CrlFetch(state.url.clone(), old));
+        Ok(())
+    }
+
+    fn put_smime_capabilities(&mut self, thumbprint: &Thumbprint, oids: &[String]) -> Result<()> {
+        let old = self.state.capabilities.insert(*thumbprint, oids.to_vec());
+        self.undo.push(Undo::Capabilities(*thumbprint, old));
         Ok(())
     }
 }

@@ -265,6 +265,10 @@ pub trait ReadTransaction {
 
     /// The fetch history of a distribution point URL.
     fn crl_fetch_state(&self, url: &str) -> Result<Option<CrlFetchState>>;
+
+    /// The S/MIME capabilities (dotted OIDs, strongest first) last announced in a valid
+    /// signature by the holder of this certificate, if any.
+    fn smime_capabilities(&self, thumbprint: &Thumbprint) -> Result<Option<Vec<String>>>;
 }
 
 /// The changes available in a read-write transaction (in addition to every query of
@@ -346,6 +350,10 @@ pub trait Transaction: ReadTransaction {
 
     /// Records a distribution point's fetch history (replacing the previous one).
     fn put_crl_fetch_state(&mut self, state: &CrlFetchState) -> Result<()>;
+
+    /// Records the S/MIME capabilities a certificate's holder announced (replacing earlier
+    /// ones). The certificate need not be stored.
+    fn put_smime_capabilities(&mut self, thumbprint: &Thumbprint, oids: &[String]) -> Result<()>;
 }
 
 /// Which certificates to list by expiry, relative to a time the caller passes.

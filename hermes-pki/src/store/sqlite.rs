@@ -752,7 +752,7 @@ impl ReadTransaction for SqlTx<'_> {
     fn crl_der(&self, id: CrlId) -> Result<Option<Vec<u8>>> {
         Ok(self
             .conn
-            .prepare_cached("SELECT der FROM crls WHERE id = ?1")?
+            .prepare_cached("SELECT der FROM crl_der WHERE crl = ?1")?
             .query_row([sql_crl_id(id)], |r| r.get(0))
             .optional()?)
     }
@@ -811,6 +811,15 @@ impl ReadTransaction for SqlTx<'_> {
             .query_row([sql_ca_id(ca)], |r| r.get(0))
             .optional()?;
         Ok(n.flatten().and_then(|n| u64::try_from(n).ok()))
+    }
+
+    fn smime_capabilities(&self, thumbprint: &Thumbprint) -> Result<Option<Vec<String>>> {
+        let oids: Option<String> = self
+            .conn
+            .prepare_cached("SELECT oids FROM smime_capabilities WHERE thumbprint = ?1")?
+            .query_row([thumbprint.as_bytes().as_slice()], |r| r.get(0))
+            .optional()?;
+        Ok(oids.map(|o| o.split_whitespace().map(str::to_string).collect()))
     }
 
     fn crl_fetch_state(&self, url: &str) -> Result<Option<CrlFetchState>> {
@@ -1070,13 +1079,12 @@ impl Transaction for SqlTx<'_> {
         };
         self.conn
             .prepare_cached(
-                "INSERT INTO crls (sha256, der, issuer, issuer_der, number, delta_base, scope, \
+                "INSERT INTO crls (sha256, issuer, issuer_der, number, delta_base, scope, \
                  this_update, next_update, signer_key, problem, entries, source, stored_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )?
             .execute(params![
                 r.sha256.as_slice(),
-                crl.der,
                 r.issuer,
                 r.issuer_der,
                 r.number,
@@ -1091,6 +1099,9 @@ impl Transaction for SqlTx<'_> {
                 unix_seconds(r.stored_at),
             ])?;
         let id = self.conn.last_insert_rowid();
+        self.conn
+            .prepare_cached("INSERT INTO crl_der (crl, der) VALUES (?1, ?2)")?
+            .execute(params![id, crl.der])?;
         let mut stmt = self.conn.prepare_cached(
             "INSERT INTO crl_entries (crl, serial, revoked_at, reason) VALUES (?1, ?2, ?3, ?4)",
         )?;
@@ -1121,6 +1132,9 @@ impl Transaction for SqlTx<'_> {
         self.conn
             .prepare_cached("DELETE FROM crl_entries WHERE crl = ?1")?
             .execute([sql_crl_id(id)])?;
+        self.conn
+            .prepare_cached("DELETE FROM crl_der WHERE crl = ?1")?
+            .execute([sql_crl_id(id)])?;
         let n = self
             .conn
             .prepare_cached("DELETE FROM crls WHERE id = ?1")?
@@ -1139,6 +1153,24 @@ impl Transaction for SqlTx<'_> {
         self.conn
             .prepare_cached("UPDATE cas SET crl_number = ?2 WHERE id = ?1")?
             .execute(params![sql_ca_id(ca), n])?;
+        Ok(())
+    }
+
+    fn put_smime_capabilities(&mut self, thumbprint: &Thumbprint, oids: &[String]) -> Result<()> {
+        if oids
+            .iter()
+            .any(|o| o.is_empty() || o.contains(char::is_whitespace))
+        {
+            return Err(Error::InvalidArgument(
+                "an S/MIME capability is a dotted OID".into(),
+            ));
+        }
+        self.conn
+            .prepare_cached(
+                "INSERT INTO smime_capabilities (thumbprint, oids) VALUES (?1, ?2) \
+                 ON CONFLICT (thumbprint) DO UPDATE SET oids = excluded.oids",
+            )?
+            .execute(params![thumbprint.as_bytes().as_slice(), oids.join(" ")])?;
         Ok(())
     }
 

@@ -98,14 +98,14 @@ pub(super) const MIGRATIONS: &[&str] = &[
         allow_expired INTEGER NOT NULL
     ) WITHOUT ROWID;
     ",
-    // 3: CRL store with indexed entries, CA CRL numbers, distribution point fetch history.
+    // 3: CRL store with indexed entries, CA CRL numbers, distribution point fetch history,
+    // S/MIME capabilities announced by correspondents.
     "
     ALTER TABLE cas ADD COLUMN crl_number INTEGER;      -- last CRL number the CA used
 
     CREATE TABLE crls (
         id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused
-        sha256      BLOB NOT NULL UNIQUE,               -- SHA-256 of der
-        der         BLOB NOT NULL,
+        sha256      BLOB NOT NULL UNIQUE,               -- SHA-256 of the DER (in crl_der)
         issuer      TEXT NOT NULL,                      -- RFC 4514
         issuer_der  BLOB NOT NULL,
         number      BLOB,                               -- cRLNumber, big-endian magnitude
@@ -121,12 +121,24 @@ pub(super) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX crls_issuer ON crls (issuer_der);
 
+    -- The DER apart: a CRL of a million entries is tens of MB, and SQLite would walk its
+    -- overflow pages to reach any column stored after it on every lookup.
+    CREATE TABLE crl_der (
+        crl INTEGER PRIMARY KEY,                        -- crls.id
+        der BLOB NOT NULL
+    );
+
     CREATE TABLE crl_entries (
         crl        INTEGER NOT NULL,                    -- crls.id (deleted with it)
         serial     BLOB NOT NULL,                       -- big-endian magnitude
         revoked_at INTEGER NOT NULL,
         reason     INTEGER,                             -- CRLReason code
         PRIMARY KEY (crl, serial)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE smime_capabilities (
+        thumbprint BLOB PRIMARY KEY,                    -- SHA-512 of the certificate
+        oids       TEXT NOT NULL                        -- dotted OIDs, space-separated
     ) WITHOUT ROWID;
 
     CREATE TABLE crl_fetches (

@@ -1,0 +1,311 @@
+//! The DER of EnvelopedData / AuthEnvelopedData: object identifiers, a small writer, and a
+//! reader that keeps the exact bytes of what it walks (issuer names, key wrap algorithm
+//! identifiers and authenticated attributes are used as they were in the message).
+
+use der::Tag;
+use der::asn1::ObjectIdentifier as Oid;
+
+use crate::cert::tlv::{self, Tlv};
+use crate::error::{Error, Result};
+
+// Content types (RFC 5652, RFC 5083).
+pub(super) const ID_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.1");
+pub(super) const ID_SIGNED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.2");
+pub(super) const ID_ENVELOPED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.3");
+pub(super) const ID_AUTH_ENVELOPED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.1.23");
+
+// Content encryption (RFC 3565, RFC 5084, RFC 3370, RFC 8018).
+pub(super) const AES128_CBC: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.2");
+pub(super) const AES192_CBC: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.22");
+pub(super) const AES256_CBC: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.42");
+pub(super) const AES128_GCM: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.6");
+pub(super) const AES192_GCM: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.26");
+pub(super) const AES256_GCM: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.46");
+pub(super) const AES128_CCM: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.7");
+pub(super) const AES256_CCM: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.47");
+pub(super) const DES_EDE3_CBC: Oid = Oid::new_unwrap("1.2.840.113549.3.7");
+pub(super) const DES_CBC: Oid = Oid::new_unwrap("1.3.14.3.2.7");
+pub(super) const RC2_CBC: Oid = Oid::new_unwrap("1.2.840.113549.3.2");
+
+// Key wrap (RFC 3394 / RFC 3565).
+pub(super) const AES128_WRAP: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.5");
+pub(super) const AES192_WRAP: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.25");
+pub(super) const AES256_WRAP: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.45");
+
+// Key transport (RFC 8017, RFC 4055).
+pub(super) const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
+pub(super) const RSAES_OAEP: Oid = Oid::new_unwrap("1.2.840.113549.1.1.7");
+pub(super) const MGF1: Oid = Oid::new_unwrap("1.2.840.113549.1.1.8");
+pub(super) const P_SPECIFIED: Oid = Oid::new_unwrap("1.2.840.113549.1.1.9");
+pub(super) const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
+
+// Key agreement (RFC 5753, SEC 1).
+pub(super) const EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
+pub(super) const P256: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
+pub(super) const P384: Oid = Oid::new_unwrap("1.3.132.0.34");
+pub(super) const ECDH_STD_SHA1: Oid = Oid::new_unwrap("1.3.133.16.840.63.0.2");
+pub(super) const ECDH_STD_SHA224: Oid = Oid::new_unwrap("1.3.132.1.11.0");
+pub(super) const ECDH_STD_SHA256: Oid = Oid::new_unwrap("1.3.132.1.11.1");
+pub(super) const ECDH_STD_SHA384: Oid = Oid::new_unwrap("1.3.132.1.11.2");
+pub(super) const ECDH_STD_SHA512: Oid = Oid::new_unwrap("1.3.132.1.11.3");
+pub(super) const ECDH_COFACTOR_SHA1: Oid = Oid::new_unwrap("1.3.133.16.840.63.0.3");
+pub(super) const ECDH_COFACTOR_SHA224: Oid = Oid::new_unwrap("1.3.132.1.14.0");
+pub(super) const ECDH_COFACTOR_SHA256: Oid = Oid::new_unwrap("1.3.132.1.14.1");
+pub(super) const ECDH_COFACTOR_SHA384: Oid = Oid::new_unwrap("1.3.132.1.14.2");
+pub(super) const ECDH_COFACTOR_SHA512: Oid = Oid::new_unwrap("1.3.132.1.14.3");
+
+/// What the parse errors of this module call the input.
+pub(super) const WHAT: &str = "CMS message";
+
+/// [`Error::Malformed`] for the CMS message.
+pub(super) fn malformed(detail: impl std::fmt::Display) -> Error {
+    Error::malformed(WHAT, detail)
+}
+
+/// A readable name for an OID given as its DER contents octets: the registered name when known,
+/// with the dotted form.
+pub(super) fn oid_name_bytes(value: &[u8]) -> String {
+    match Oid::from_bytes(value) {
+        Ok(oid) => oid_name(&oid),
+        Err(_) => format!("an invalid object identifier ({})", hex::encode(value)),
+    }
+}
+
+/// A readable name for an OID.
+pub(super) fn oid_name(oid: &Oid) -> String {
+    match const_oid::db::DB.by_oid(oid) {
+        Some(name) => format!("{name} ({oid})"),
+        None => oid.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+/// The DER length octets of `len`.
+pub(super) fn length(len: usize) -> Vec<u8> {
+    if len < 0x80 {
+        return vec![len as u8];
+    }
+    let bytes = len.to_be_bytes();
+    let skip = bytes.iter().take_while(|b| **b == 0).count();
+    let mut out = Vec::with_capacity(1 + bytes.len() - skip);
+    out.push(0x80 | (bytes.len() - skip) as u8);
+    out.extend_from_slice(&bytes[skip..]);
+    out
+}
+
+/// One element: `tag`, then the concatenation of `parts` as its contents.
+pub(super) fn tlv(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    let len_octets = length(len);
+    let mut out = Vec::with_capacity(1 + len_octets.len() + len);
+    out.push(tag);
+    out.extend_from_slice(&len_octets);
+    for p in parts {
+        out.extend_from_slice(p);
+    }
+    out
+}
+
+/// `SEQUENCE { parts }`.
+pub(super) fn sequence(parts: &[&[u8]]) -> Vec<u8> {
+    tlv(0x30, parts)
+}
+
+/// An OBJECT IDENTIFIER.
+pub(super) fn oid(oid: &Oid) -> Vec<u8> {
+    tlv(0x06, &[oid.as_bytes()])
+}
+
+/// An OCTET STRING.
+pub(super) fn octet_string(bytes: &[u8]) -> Vec<u8> {
+    tlv(0x04, &[bytes])
+}
+
+/// A small non-negative INTEGER (0..=127).
+pub(super) fn small_integer(value: u8) -> Vec<u8> {
+    tlv(0x02, &[&[value & 0x7F]])
+}
+
+/// `AlgorithmIdentifier { oid, parameters }` (`params` is a whole element, or absent).
+pub(super) fn algorithm(id: &Oid, params: Option<&[u8]>) -> Vec<u8> {
+    match params {
+        Some(p) => sequence(&[&oid(id), p]),
+        None => sequence(&[&oid(id)]),
+    }
+}
+
+/// `SET OF` with its elements in DER order (sorted by their encodings).
+pub(super) fn set_of(mut elements: Vec<Vec<u8>>) -> Vec<u8> {
+    elements.sort();
+    let parts: Vec<&[u8]> = elements.iter().map(Vec::as_slice).collect();
+    tlv(0x31, &parts)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/// Consecutive elements of some contents octets, read one at a time (so a count limit stops the
+/// work, not only the result).
+pub(super) struct Elements<'a> {
+    rest: &'a [u8],
+    what: &'static str,
+}
+
+impl<'a> Elements<'a> {
+    /// The elements of `value`, reported as parts of `what`.
+    pub(super) fn new(value: &'a [u8], what: &'static str) -> Self {
+        Elements { rest: value, what }
+    }
+
+    /// The next element, if any.
+    pub(super) fn next_element(&mut self) -> Result<Option<Tlv<'a>>> {
+        if self.rest.is_empty() {
+            return Ok(None);
+        }
+        let el = tlv::leading(self.rest).map_err(|e| malformed(format!("{}: {e}", self.what)))?;
+        self.rest = self.rest.get(el.raw.len()..).unwrap_or_default();
+        Ok(Some(el))
+    }
+
+    /// The next element, which must exist and carry `tag`; `name` says what it is.
+    pub(super) fn expect(&mut self, tag: Tag, name: &str) -> Result<Tlv<'a>> {
+        match self.next_element()? {
+            Some(el) if el.tag == tag => Ok(el),
+            Some(el) => Err(malformed(format!(
+                "{}: expected {name} ({tag}), found {}",
+                self.what, el.tag
+            ))),
+            None => Err(malformed(format!("{}: {name} is missing", self.what))),
+        }
+    }
+
+    /// The next element if it is the context-specific `[number]` (constructed as given).
+    pub(super) fn optional_context(
+        &mut self,
+        number: u32,
+        constructed: bool,
+    ) -> Result<Option<Tlv<'a>>> {
+        match tlv::leading(self.rest) {
+            Ok(el) if tlv::is_context(el.tag, number, constructed) => self.next_element(),
+            _ => Ok(None),
+        }
+    }
+
+    /// The next element if it carries `tag`.
+    pub(super) fn optional(&mut self, tag: Tag) -> Result<Option<Tlv<'a>>> {
+        match tlv::leading(self.rest) {
+            Ok(el) if el.tag == tag => self.next_element(),
+            _ => Ok(None),
+        }
+    }
+
+    /// Fails unless everything has been read.
+    pub(super) fn finish(&self) -> Result<()> {
+        if self.rest.is_empty() {
+            Ok(())
+        } else {
+            Err(malformed(format!(
+                "{}: unexpected data after the last field",
+                self.what
+            )))
+        }
+    }
+}
+
+/// Exactly one element spanning `input`, with tag `tag`.
+pub(super) fn single<'a>(input: &'a [u8], tag: Tag, what: &'static str) -> Result<Tlv<'a>> {
+    let el = tlv::single(input).map_err(|e| malformed(format!("{what}: {e}")))?;
+    if el.tag != tag {
+        return Err(malformed(format!(
+            "{what}: expected {tag}, found {}",
+            el.tag
+        )));
+    }
+    Ok(el)
+}
+
+/// An AlgorithmIdentifier: the OID's contents octets and the raw parameters element, if any.
+pub(super) struct AlgId<'a> {
+    /// The OID (contents octets).
+    pub oid: &'a [u8],
+    /// The parameters element (whole TLV), if present.
+    pub params: Option<Tlv<'a>>,
+}
+
+impl AlgId<'_> {
+    /// Whether the OID is `oid`.
+    pub(super) fn is(&self, oid: &Oid) -> bool {
+        self.oid == oid.as_bytes()
+    }
+
+    /// A readable name for the OID.
+    pub(super) fn name(&self) -> String {
+        oid_name_bytes(self.oid)
+    }
+
+    /// Whether the parameters are absent or NULL.
+    pub(super) fn params_absent_or_null(&self) -> bool {
+        match &self.params {
+            None => true,
+            Some(p) => p.tag == Tag::Null && p.value.is_empty(),
+        }
+    }
+}
+
+/// Parses an AlgorithmIdentifier element.
+pub(super) fn algorithm_id<'a>(el: Tlv<'a>, what: &'static str) -> Result<AlgId<'a>> {
+    if el.tag != Tag::Sequence {
+        return Err(malformed(format!("{what}: not an AlgorithmIdentifier")));
+    }
+    let mut r = Elements::new(el.value, what);
+    let oid = r.expect(Tag::ObjectIdentifier, "algorithm")?.value;
+    let params = r.next_element()?;
+    r.finish()?;
+    Ok(AlgId { oid, params })
+}
+
+/// The contents of an OCTET STRING that may, after BER to DER normalisation of a streamed
+/// message, still be constructed: an implicitly tagged `[n]` whose contents are OCTET STRING
+/// segments (RFC 5652 allows the encrypted content to be sent in pieces). Segments are
+/// concatenated; nesting is followed to a small depth.
+pub(super) fn octets_maybe_constructed(el: &Tlv<'_>, what: &'static str) -> Result<Vec<u8>> {
+    fn collect(value: &[u8], out: &mut Vec<u8>, depth: u8, what: &'static str) -> Result<()> {
+        if depth > 4 {
+            return Err(malformed(format!("{what}: octet string nested too deeply")));
+        }
+        let mut r = Elements::new(value, what);
+        while let Some(seg) = r.next_element()? {
+            match seg.tag {
+                Tag::OctetString => out.extend_from_slice(seg.value),
+                _ if is_constructed_octets(seg.tag) => collect(seg.value, out, depth + 1, what)?,
+                other => {
+                    return Err(malformed(format!(
+                        "{what}: a segment of the content is {other}, not an OCTET STRING"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+    if el.tag.is_constructed() {
+        let mut out = Vec::new();
+        collect(el.value, &mut out, 0, what)?;
+        Ok(out)
+    } else {
+        Ok(el.value.to_vec())
+    }
+}
+
+fn is_constructed_octets(tag: Tag) -> bool {
+    // A universal constructed OCTET STRING is not representable as a `der::Tag`; the
+    // implicitly tagged form is.
+    matches!(
+        tag,
+        Tag::ContextSpecific {
+            constructed: true,
+            ..
+        }
+    )
+}

@@ -1,0 +1,1046 @@
+//! Unit tests of CMS SignedData signing and verification (interop with OpenSSL is in
+//! `tests/tests/cms_signed_openssl.rs`).
+
+use std::sync::OnceLock;
+
+use super::*;
+use crate::ca::{CaSpec, CertificateAuthority, DistinguishedName, IssueSpec};
+use crate::key::{KeySpec, PrivateKey};
+use crate::store::MemoryStore;
+use crate::time::{FixedClock, from_unix_seconds};
+
+/// 2026-01-01T00:00:00Z
+const NOW: i64 = 1_767_225_600;
+
+const CONTENT: &[u8] = b"Content-Type: text/plain; charset=utf-8\r\n\r\nHello, S/MIME!\r\n";
+
+struct Party {
+    cert: Certificate,
+    key: PrivateKey,
+}
+
+struct Fixture {
+    root: Certificate,
+    inter: Certificate,
+    rsa: Party,
+    p256: Party,
+    p384: Party,
+    ed25519: Party,
+}
+
+impl Fixture {
+    fn chain(&self) -> Vec<Certificate> {
+        vec![self.inter.clone(), self.root.clone()]
+    }
+}
+
+/// One CA (root + intermediate) and one signer per key type; the RSA key is generated once.
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let clock = FixedClock(from_unix_seconds(NOW));
+        let store = MemoryStore::new();
+        let ca = CertificateAuthority::new(&store);
+        let created = ca
+            .create(
+                &CaSpec::new(DistinguishedName::new("Signed Test Root").country("DE"))
+                    .key(KeySpec::EcP256)
+                    .intermediate(DistinguishedName::new("Signed Test Mail CA")),
+                &clock,
+            )
+            .unwrap();
+        let party = |email: &str, spec: KeySpec| {
+            let key = PrivateKey::generate(spec).unwrap();
+            let issued = ca
+                .issue_with_key(&IssueSpec::new(email, email), key, &clock)
+                .unwrap();
+            let (cert, key, _, _) = issued.into_parts();
+            Party { cert, key }
+        };
+        Fixture {
+            root: created.root_certificate().clone(),
+            inter: created.issuing_certificate().clone(),
+            rsa: party("rsa@example.com", KeySpec::Rsa(2048)),
+            p256: party("p256@example.com", KeySpec::EcP256),
+            p384: party("p384@example.com", KeySpec::EcP384),
+            ed25519: party("ed25519@example.com", KeySpec::Ed25519),
+        }
+    })
+}
+
+fn signing_time() -> SystemTime {
+    from_unix_seconds(NOW + 3600)
+}
+
+fn options() -> SignOptions {
+    SignOptions::new(signing_time())
+}
+
+fn sign(party: &Party, detached: bool, options: &SignOptions) -> Vec<u8> {
+    sign_data(
+        CONTENT,
+        &party.cert,
+        &fixture().chain(),
+        &party.key,
+        detached,
+        options,
+    )
+    .unwrap()
+}
+
+fn verify(der: &[u8], detached: bool) -> Result<SignedContent> {
+    verify_data(der, detached.then_some(CONTENT), &[])
+}
+
+fn only_signer(result: &SignedContent) -> &SignerReport {
+    assert_eq!(result.signers.len(), 1);
+    &result.signers[0]
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn thumbprints(certs: &[Certificate]) -> Vec<Thumbprint> {
+    certs.iter().map(|c| *c.thumbprint()).collect()
+}
+
+/// Signs detached and encapsulated with `options` and checks everything the report says.
+fn round_trip(party: &Party, options: &SignOptions, algorithm: &str, digest: HashAlg) {
+    let f = fixture();
+    for detached in [true, false] {
+        let der = sign(party, detached, options);
+        assert_eq!(
+            find(&der, CONTENT).is_some(),
+            !detached,
+            "the content is encapsulated exactly when not detached"
+        );
+        let result = verify(&der, detached).unwrap();
+        assert_eq!(result.content, CONTENT);
+        assert!(result.all_signatures_valid());
+        let s = only_signer(&result);
+        assert_eq!(s.status, SignatureStatus::Valid, "detached={detached}");
+        assert_eq!(
+            s.certificate.as_ref().map(|c| *c.thumbprint()),
+            Some(*party.cert.thumbprint())
+        );
+        assert_eq!(s.signing_time, Some(signing_time()));
+        assert_eq!(s.digest, Some(digest));
+        assert_eq!(s.signature_algorithm, algorithm);
+        assert!(s.weak.is_empty(), "{:?}", s.weak);
+        assert_eq!(s.capabilities, SmimeCapability::defaults());
+        assert_eq!(
+            thumbprints(&result.certificates).len(),
+            3,
+            "signer, intermediate and root are carried"
+        );
+        for c in [&party.cert, &f.inter, &f.root] {
+            assert!(thumbprints(&result.certificates).contains(c.thumbprint()));
+        }
+    }
+}
+
+#[test]
+fn rsa_pkcs1v15_round_trip() {
+    let f = fixture();
+    round_trip(
+        &f.rsa,
+        &options(),
+        "sha256WithRSAEncryption",
+        HashAlg::Sha256,
+    );
+    round_trip(
+        &f.rsa,
+        &options().hash(HashAlg::Sha512),
+        "sha512WithRSAEncryption",
+        HashAlg::Sha512,
+    );
+}
+
+#[test]
+fn rsa_pss_sha384_round_trip() {
+    let f = fixture();
+    let opts = options().rsa_pss(true).hash(HashAlg::Sha384);
+    round_trip(&f.rsa, &opts, "RSASSA-PSS with SHA-384", HashAlg::Sha384);
+    // The written parameters: SHA-384, MGF1-SHA-384, salt length 48.
+    let der = sign(&f.rsa, true, &opts);
+    let params = rsa::pkcs1::RsaPssParamsRef::new::<sha2::Sha384>(48)
+        .to_der()
+        .unwrap();
+    assert!(find(&der, &params).is_some());
+}
+
+#[test]
+fn ecdsa_round_trips() {
+    let f = fixture();
+    round_trip(&f.p256, &options(), "ecdsa-with-SHA256", HashAlg::Sha256);
+    round_trip(
+        &f.p384,
+        &options().hash(HashAlg::Sha384),
+        "ecdsa-with-SHA384",
+        HashAlg::Sha384,
+    );
+}
+
+#[test]
+fn ed25519_round_trip_uses_sha512() {
+    let f = fixture();
+    // The configured SHA-256 does not apply: RFC 8419 wants SHA-512.
+    round_trip(&f.ed25519, &options(), "Ed25519", HashAlg::Sha512);
+    assert_eq!(
+        options().digest_for(&KeyAlgorithm::Ed25519),
+        HashAlg::Sha512
+    );
+    assert_eq!(
+        options()
+            .hash(HashAlg::Sha384)
+            .digest_for(&KeyAlgorithm::EcP256),
+        HashAlg::Sha384
+    );
+}
+
+#[test]
+fn any_changed_content_byte_is_content_changed() {
+    let f = fixture();
+    for party in [&f.rsa, &f.p256, &f.ed25519] {
+        // Detached: change the content given.
+        let der = sign(party, true, &options());
+        for i in 0..CONTENT.len() {
+            let mut changed = CONTENT.to_vec();
+            changed[i] ^= 0x01;
+            let result = verify_data(&der, Some(&changed), &[]).unwrap();
+            assert_eq!(only_signer(&result).status, SignatureStatus::ContentChanged);
+            assert!(!result.all_signatures_valid());
+        }
+        let longer = [CONTENT, b"x"].concat();
+        let result = verify_data(&der, Some(&longer), &[]).unwrap();
+        assert_eq!(only_signer(&result).status, SignatureStatus::ContentChanged);
+        // Encapsulated: change the content inside the message.
+        let der = sign(party, false, &options());
+        let at = find(&der, CONTENT).unwrap();
+        for i in at..at + CONTENT.len() {
+            let mut changed = der.clone();
+            changed[i] ^= 0x20;
+            let result = verify(&changed, false).unwrap();
+            assert_eq!(only_signer(&result).status, SignatureStatus::ContentChanged);
+        }
+    }
+    assert_eq!(
+        SignatureStatus::ContentChanged.to_string(),
+        "the signed content was changed"
+    );
+}
+
+#[test]
+fn changed_signature_byte_is_bad_signature() {
+    let f = fixture();
+    for party in [&f.rsa, &f.p256, &f.p384, &f.ed25519] {
+        let der = sign(party, true, &options());
+        // The signature value is the last element of the message.
+        for back in [1, 7, 20, 40] {
+            let mut changed = der.clone();
+            let i = changed.len() - back;
+            changed[i] ^= 0x01;
+            let result = verify(&changed, true).unwrap();
+            let status = &only_signer(&result).status;
+            assert!(
+                matches!(status, SignatureStatus::BadSignature(m) if m.contains("does not verify")),
+                "{status:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_truncation_is_an_error() {
+    let f = fixture();
+    for detached in [true, false] {
+        let der = sign(&f.p256, detached, &options());
+        for len in 0..der.len() {
+            let prefix = &der[..len];
+            assert!(verify_data(prefix, None, &[]).is_err(), "prefix {len}");
+            assert!(
+                verify_data(prefix, Some(CONTENT), &[]).is_err(),
+                "prefix {len}"
+            );
+        }
+    }
+}
+
+#[test]
+fn single_byte_changes_never_panic() {
+    let f = fixture();
+    let der = sign(&f.p256, false, &options().include_chain(false));
+    for i in 0..der.len() {
+        for v in [der[i] ^ 0x01, der[i] ^ 0x80, 0x00, 0xff, 0x80] {
+            let mut changed = der.clone();
+            changed[i] = v;
+            // Any outcome is fine as long as it is an outcome.
+            let _ = verify_data(&changed, None, &[]);
+            let _ = verify_data(&changed, Some(b"x"), &[]);
+        }
+    }
+}
+
+#[test]
+fn sha1_is_refused_for_signing() {
+    let f = fixture();
+    for party in [&f.rsa, &f.p256, &f.ed25519] {
+        let err = sign_data(
+            CONTENT,
+            &party.cert,
+            &[],
+            &party.key,
+            true,
+            &options().hash(HashAlg::Sha1),
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Weak);
+        assert!(err.to_string().contains("SHA-1"), "{err}");
+    }
+}
+
+#[test]
+fn weak_rsa_keys_and_odd_keys_are_refused() {
+    let err = signing_plan(&KeyAlgorithm::Rsa { bits: 1024 }, &options())
+        .err()
+        .unwrap();
+    assert_eq!(err.kind(), ErrorKind::Weak);
+    assert!(err.to_string().contains("RSA-1024"));
+    let err = signing_plan(&KeyAlgorithm::Other("1.2.3".into()), &options())
+        .err()
+        .unwrap();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+}
+
+#[test]
+fn a_key_that_is_not_the_certificates_is_refused() {
+    let f = fixture();
+    let err = sign_data(CONTENT, &f.rsa.cert, &[], &f.p256.key, true, &options()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::KeyMismatch);
+    let other = PrivateKey::generate(KeySpec::EcP256).unwrap();
+    let err = sign_data(CONTENT, &f.p256.cert, &[], &other, false, &options()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::KeyMismatch);
+}
+
+#[test]
+fn detached_and_encapsulated_misuse_is_invalid_argument() {
+    let f = fixture();
+    let detached = sign(&f.p256, true, &options());
+    let err = verify_data(&detached, None, &[]).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(err.to_string().contains("detached"), "{err}");
+    let encapsulated = sign(&f.p256, false, &options());
+    let err = verify_data(&encapsulated, Some(CONTENT), &[]).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(err.to_string().contains("encapsulates"), "{err}");
+}
+
+#[test]
+fn include_chain_false_carries_the_signer_only() {
+    let f = fixture();
+    let der = sign(&f.p384, true, &options().include_chain(false));
+    let result = verify(&der, true).unwrap();
+    assert_eq!(
+        thumbprints(&result.certificates),
+        vec![*f.p384.cert.thumbprint()]
+    );
+    assert!(result.all_signatures_valid());
+    // The signer given again in the chain is carried once.
+    let der = sign_data(
+        CONTENT,
+        &f.p384.cert,
+        &[f.p384.cert.clone(), f.root.clone(), f.root.clone()],
+        &f.p384.key,
+        true,
+        &options(),
+    )
+    .unwrap();
+    let result = verify(&der, true).unwrap();
+    assert_eq!(
+        thumbprints(&result.certificates).len(),
+        2,
+        "signer and root, once each"
+    );
+}
+
+// --- Messages taken apart and put together again -------------------------------------------
+
+/// The parts of a SignedData message made by [`sign_data`].
+struct Parts {
+    digest_algs: Vec<Vec<u8>>,
+    econtent: Option<Vec<u8>>,
+    certs: Option<Vec<Vec<u8>>>,
+    signer_infos: Vec<Vec<u8>>,
+}
+
+fn take_apart(der: &[u8]) -> Parts {
+    let ci = tlv::single(der).unwrap();
+    let ci = tlv::elements(ci.value).unwrap();
+    let sd = tlv::single(ci[1].value).unwrap();
+    let fields = tlv::elements(sd.value).unwrap();
+    let digest_algs = tlv::elements(fields[1].value)
+        .unwrap()
+        .iter()
+        .map(|t| t.raw.to_vec())
+        .collect();
+    let encap = tlv::elements(fields[2].value).unwrap();
+    let econtent = encap
+        .get(1)
+        .map(|w| tlv::single(w.value).unwrap().value.to_vec());
+    let (certs, infos) = if fields.len() == 5 {
+        let certs = tlv::elements(fields[3].value)
+            .unwrap()
+            .iter()
+            .map(|t| t.raw.to_vec())
+            .collect();
+        (Some(certs), &fields[4])
+    } else {
+        (None, &fields[3])
+    };
+    let signer_infos = tlv::elements(infos.value)
+        .unwrap()
+        .iter()
+        .map(|t| t.raw.to_vec())
+        .collect();
+    Parts {
+        digest_algs,
+        econtent,
+        certs,
+        signer_infos,
+    }
+}
+
+fn put_together(parts: &Parts) -> Vec<u8> {
+    let certs: Option<Vec<&[u8]>> = parts
+        .certs
+        .as_ref()
+        .map(|c| c.iter().map(Vec::as_slice).collect());
+    signed_data_message(
+        parts.digest_algs.clone(),
+        parts.econtent.as_deref(),
+        certs.as_deref(),
+        parts.signer_infos.clone(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn take_apart_and_put_together_is_lossless() {
+    let f = fixture();
+    for detached in [true, false] {
+        let der = sign(&f.p256, detached, &options());
+        assert_eq!(put_together(&take_apart(&der)), der);
+    }
+}
+
+#[test]
+fn signer_not_found_without_certificates_unless_given() {
+    let f = fixture();
+    for party in [&f.rsa, &f.p256] {
+        let mut parts = take_apart(&sign(party, true, &options()));
+        parts.certs = None;
+        let der = put_together(&parts);
+        let result = verify(&der, true).unwrap();
+        assert!(result.certificates.is_empty());
+        let s = only_signer(&result);
+        assert_eq!(s.status, SignatureStatus::SignerCertificateNotFound);
+        assert!(s.certificate.is_none());
+        // The other attributes are still reported.
+        assert_eq!(s.signing_time, Some(signing_time()));
+        // Other certificates do not help ...
+        let result = verify_data(&der, Some(CONTENT), &fixture().chain()).unwrap();
+        assert_eq!(
+            only_signer(&result).status,
+            SignatureStatus::SignerCertificateNotFound
+        );
+        // ... the signer's does.
+        let extra = [f.root.clone(), party.cert.clone()];
+        let result = verify_data(&der, Some(CONTENT), &extra).unwrap();
+        let s = only_signer(&result);
+        assert_eq!(s.status, SignatureStatus::Valid);
+        assert_eq!(
+            s.certificate.as_ref().map(|c| *c.thumbprint()),
+            Some(*party.cert.thumbprint())
+        );
+        assert!(
+            result.certificates.is_empty(),
+            "extra certificates are not reported as carried"
+        );
+    }
+}
+
+#[test]
+fn duplicated_and_unreadable_certificate_entries_are_tolerated() {
+    let f = fixture();
+    let mut parts = take_apart(&sign(&f.p256, false, &options().include_chain(false)));
+    let signer = f.p256.cert.der().to_vec();
+    parts.certs = Some(vec![
+        signer.clone(),
+        signer.clone(),
+        f.root.der().to_vec(),
+        vec![0x30, 0x03, 0x02, 0x01, 0x00], // a SEQUENCE that is no certificate
+        vec![0xA1, 0x02, 0x05, 0x00],       // an attribute certificate choice
+        signer,
+    ]);
+    let result = verify(&put_together(&parts), false).unwrap();
+    assert_eq!(result.certificates.len(), 2);
+    assert!(result.all_signatures_valid());
+}
+
+#[test]
+fn work_is_bounded() {
+    let f = fixture();
+    let mut parts = take_apart(&sign(&f.p256, true, &options().include_chain(false)));
+    let info = parts.signer_infos[0].clone();
+    // SET OF elements must differ to be counted as different signers; DER sorting keeps the
+    // copies, which is all the limit needs.
+    parts.signer_infos = vec![info.clone(); MAX_SIGNERS];
+    let result = verify(&put_together(&parts), true).unwrap();
+    assert_eq!(result.signers.len(), MAX_SIGNERS);
+    assert!(result.all_signatures_valid());
+    parts.signer_infos = vec![info.clone(); MAX_SIGNERS + 1];
+    let err = verify(&put_together(&parts), true).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::LimitExceeded);
+
+    parts.signer_infos = vec![info];
+    let cert = f.p256.cert.der().to_vec();
+    parts.certs = Some(vec![cert.clone(); MAX_CERTIFICATES]);
+    let result = verify(&put_together(&parts), true).unwrap();
+    assert_eq!(result.certificates.len(), 1);
+    parts.certs = Some(vec![cert; MAX_CERTIFICATES + 1]);
+    let err = verify(&put_together(&parts), true).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::LimitExceeded);
+}
+
+#[test]
+fn several_signers_are_each_reported() {
+    let f = fixture();
+    let a = take_apart(&sign(&f.rsa, false, &options().include_chain(false)));
+    let b = take_apart(&sign(&f.ed25519, false, &options().include_chain(false)));
+    let parts = Parts {
+        digest_algs: [a.digest_algs, b.digest_algs].concat(),
+        econtent: a.econtent,
+        certs: Some([a.certs.unwrap(), b.certs.unwrap()].concat()),
+        signer_infos: [a.signer_infos, b.signer_infos].concat(),
+    };
+    let result = verify(&put_together(&parts), false).unwrap();
+    assert_eq!(result.signers.len(), 2);
+    assert!(result.all_signatures_valid());
+    let mut found: Vec<Thumbprint> = result
+        .signers
+        .iter()
+        .map(|s| *s.certificate.as_ref().unwrap().thumbprint())
+        .collect();
+    found.sort();
+    let mut expected = vec![*f.rsa.cert.thumbprint(), *f.ed25519.cert.thumbprint()];
+    expected.sort();
+    assert_eq!(found, expected);
+}
+
+/// A SignerInfo signed by `party` over `signed` (already the bytes to sign), with the given
+/// identifier, digest algorithm and signed attributes (as a SET, or None).
+fn custom_signer_info(
+    party: &Party,
+    sid: &[u8],
+    digest_alg: &[u8],
+    signed_attrs: Option<&[u8]>,
+    scheme: SignatureScheme,
+    signature_alg: &AlgorithmIdentifierOwned,
+    signed: &[u8],
+) -> Vec<u8> {
+    let signature = party.key.sign(scheme, signed).unwrap();
+    let version: &[u8] = if sid[0] == 0x80 {
+        &[0x02, 0x01, 0x03]
+    } else {
+        &[0x02, 0x01, 0x01]
+    };
+    let attrs = signed_attrs.map(|a| [&[0xA0][..], &a[1..]].concat());
+    let sig_alg = signature_alg.to_der().unwrap();
+    let sig = der_tlv(0x04, &[&signature]);
+    let mut parts: Vec<&[u8]> = vec![version, sid, digest_alg];
+    if let Some(a) = &attrs {
+        parts.push(a);
+    }
+    parts.extend([sig_alg.as_slice(), sig.as_slice()]);
+    der_tlv(0x30, &parts)
+}
+
+fn issuer_and_serial(cert: &Certificate) -> Vec<u8> {
+    let serial = der_tlv(
+        0x02,
+        &[cert.x509().tbs_certificate().serial_number().as_bytes()],
+    );
+    der_tlv(0x30, &[cert.issuer_der(), &serial])
+}
+
+/// A message with one custom SignerInfo, the content encapsulated and `party`'s certificate.
+fn message_with(party: &Party, digest_alg: &[u8], info: Vec<u8>) -> Vec<u8> {
+    signed_data_message(
+        vec![digest_alg.to_vec()],
+        Some(CONTENT),
+        Some(&[party.cert.der()]),
+        vec![info],
+    )
+    .unwrap()
+}
+
+#[test]
+fn signatures_without_signed_attributes_are_over_the_content() {
+    let f = fixture();
+    // RSA, as old clients wrote it: rsaEncryption, no signed attributes.
+    let sha256 = digest_algorithm(HashAlg::Sha256).unwrap();
+    let rsa_encryption = AlgorithmIdentifierOwned {
+        oid: oid::RSA_ENCRYPTION,
+        parameters: Some(AnyRef::from(Null).into()),
+    };
+    let info = custom_signer_info(
+        &f.rsa,
+        &issuer_and_serial(&f.rsa.cert),
+        &sha256,
+        None,
+        SignatureScheme::RsaPkcs1v15(HashAlg::Sha256),
+        &rsa_encryption,
+        CONTENT,
+    );
+    let der = message_with(&f.rsa, &sha256, info);
+    let result = verify(&der, false).unwrap();
+    let s = only_signer(&result);
+    assert_eq!(s.status, SignatureStatus::Valid);
+    assert_eq!(s.signature_algorithm, "sha256WithRSAEncryption");
+    assert_eq!(s.signing_time, None);
+    assert!(s.capabilities.is_empty());
+    // Without a messageDigest, a changed content breaks the signature itself.
+    let mut changed = der.clone();
+    let at = find(&changed, CONTENT).unwrap();
+    changed[at] ^= 0x01;
+    let result = verify(&changed, false).unwrap();
+    assert!(matches!(
+        only_signer(&result).status,
+        SignatureStatus::BadSignature(_)
+    ));
+
+    // Ed25519 (pure) over the content.
+    let sha512 = digest_algorithm(HashAlg::Sha512).unwrap();
+    let info = custom_signer_info(
+        &f.ed25519,
+        &issuer_and_serial(&f.ed25519.cert),
+        &sha512,
+        None,
+        SignatureScheme::Ed25519,
+        &crate::ca::sign::algorithm_identifier(SignatureScheme::Ed25519).unwrap(),
+        CONTENT,
+    );
+    let result = verify(&message_with(&f.ed25519, &sha512, info), false).unwrap();
+    assert_eq!(only_signer(&result).status, SignatureStatus::Valid);
+}
+
+#[test]
+fn signer_identified_by_subject_key_identifier() {
+    let f = fixture();
+    let sha256 = digest_algorithm(HashAlg::Sha256).unwrap();
+    let attrs = signed_attributes(&digest(HashAlg::Sha256, CONTENT), &options()).unwrap();
+    let ski = f.p256.cert.subject_key_id().unwrap();
+    let info = custom_signer_info(
+        &f.p256,
+        &der_tlv(0x80, &[ski]),
+        &sha256,
+        Some(&attrs),
+        SignatureScheme::Ecdsa(HashAlg::Sha256),
+        &crate::ca::sign::algorithm_identifier(SignatureScheme::Ecdsa(HashAlg::Sha256)).unwrap(),
+        &attrs,
+    );
+    // Among other certificates, the one with that key identifier is found.
+    let der = signed_data_message(
+        vec![sha256],
+        Some(CONTENT),
+        Some(&[f.root.der(), f.p384.cert.der(), f.p256.cert.der()]),
+        vec![info],
+    )
+    .unwrap();
+    let result = verify(&der, false).unwrap();
+    let s = only_signer(&result);
+    assert_eq!(s.status, SignatureStatus::Valid);
+    assert_eq!(
+        s.certificate.as_ref().map(|c| *c.thumbprint()),
+        Some(*f.p256.cert.thumbprint())
+    );
+}
+
+/// Signs `attrs` (a list of encoded Attributes) as the signed attributes of a P-256 signer.
+fn with_attributes(attrs: Vec<Vec<u8>>) -> SignatureStatus {
+    let f = fixture();
+    let sha256 = digest_algorithm(HashAlg::Sha256).unwrap();
+    let set = der_set_of(0x31, attrs);
+    let info = custom_signer_info(
+        &f.p256,
+        &issuer_and_serial(&f.p256.cert),
+        &sha256,
+        Some(&set),
+        SignatureScheme::Ecdsa(HashAlg::Sha256),
+        &crate::ca::sign::algorithm_identifier(SignatureScheme::Ecdsa(HashAlg::Sha256)).unwrap(),
+        &set,
+    );
+    let result = verify(&message_with(&f.p256, &sha256, info), false).unwrap();
+    only_signer(&result).status.clone()
+}
+
+#[test]
+fn signed_attributes_must_be_as_rfc_5652_requires() {
+    let content_type = |o: ObjectIdentifier| attribute(ATTR_CONTENT_TYPE, &o.to_der().unwrap());
+    let md = |d: &[u8]| attribute(ATTR_MESSAGE_DIGEST, &der_tlv(0x04, &[d]));
+    let good_md = digest(HashAlg::Sha256, CONTENT);
+
+    // The minimal correct set verifies.
+    assert_eq!(
+        with_attributes(vec![content_type(ID_DATA).unwrap(), md(&good_md).unwrap()]),
+        SignatureStatus::Valid
+    );
+    let bad = |status: SignatureStatus, needle: &str| match status {
+        SignatureStatus::BadSignature(m) => assert!(m.contains(needle), "{m}"),
+        other => panic!("expected a bad signature about {needle}, got {other:?}"),
+    };
+    bad(
+        with_attributes(vec![md(&good_md).unwrap()]),
+        "lack contentType",
+    );
+    bad(
+        with_attributes(vec![content_type(ID_DATA).unwrap()]),
+        "lack messageDigest",
+    );
+    bad(
+        with_attributes(vec![
+            content_type(ID_SIGNED_DATA).unwrap(),
+            md(&good_md).unwrap(),
+        ]),
+        "does not match the eContentType",
+    );
+    bad(
+        with_attributes(vec![
+            content_type(ID_DATA).unwrap(),
+            md(&good_md).unwrap(),
+            md(&[0u8; 32]).unwrap(),
+        ]),
+        "more than once",
+    );
+    // Two values in one messageDigest attribute.
+    let kind = ATTR_MESSAGE_DIGEST.to_der().unwrap();
+    let two_values = der_tlv(
+        0x30,
+        &[
+            &kind,
+            &der_set_of(
+                0x31,
+                vec![der_tlv(0x04, &[&good_md]), der_tlv(0x04, &[&[0u8; 32]])],
+            ),
+        ],
+    );
+    bad(
+        with_attributes(vec![content_type(ID_DATA).unwrap(), two_values]),
+        "exactly one value",
+    );
+    assert_eq!(
+        with_attributes(vec![
+            content_type(ID_DATA).unwrap(),
+            md(&[1u8; 32]).unwrap()
+        ]),
+        SignatureStatus::ContentChanged
+    );
+}
+
+#[test]
+fn unsupported_digest_algorithm_is_reported() {
+    let f = fixture();
+    let md5 = der_tlv(
+        0x30,
+        &[&ObjectIdentifier::new_unwrap("1.2.840.113549.2.5")
+            .to_der()
+            .unwrap()],
+    );
+    let info = custom_signer_info(
+        &f.p256,
+        &issuer_and_serial(&f.p256.cert),
+        &md5,
+        None,
+        SignatureScheme::Ecdsa(HashAlg::Sha256),
+        &crate::ca::sign::algorithm_identifier(SignatureScheme::Ecdsa(HashAlg::Sha256)).unwrap(),
+        CONTENT,
+    );
+    let result = verify(&message_with(&f.p256, &md5, info), false).unwrap();
+    let s = only_signer(&result);
+    assert_eq!(s.digest, None);
+    assert!(
+        matches!(&s.status, SignatureStatus::Unsupported(m) if m.contains("1.2.840.113549.2.5")),
+        "{:?}",
+        s.status
+    );
+}
+
+#[test]
+fn sha1_signatures_verify_and_are_reported_weak() {
+    let f = fixture();
+    let crate::key::Inner::Rsa(rsa_key) = f.rsa.key.inner() else {
+        panic!("the RSA party has an RSA key");
+    };
+    let sha1 = digest_algorithm(HashAlg::Sha1).unwrap();
+    let mut opts = options();
+    opts.hash = HashAlg::Sha1;
+    let attrs = signed_attributes(&digest(HashAlg::Sha1, CONTENT), &opts).unwrap();
+    let signature = rsa_key
+        .key
+        .sign(
+            rsa::Pkcs1v15Sign::new::<sha1::Sha1>(),
+            &digest(HashAlg::Sha1, &attrs),
+        )
+        .unwrap();
+    let rsa_encryption = AlgorithmIdentifierOwned {
+        oid: oid::RSA_ENCRYPTION,
+        parameters: Some(AnyRef::from(Null).into()),
+    };
+    let info = signer_info(
+        &f.rsa.cert,
+        &sha1,
+        Some(&attrs),
+        &rsa_encryption,
+        &signature,
+    )
+    .unwrap();
+    let result = verify(&message_with(&f.rsa, &sha1, info), false).unwrap();
+    let s = only_signer(&result);
+    assert_eq!(s.status, SignatureStatus::Valid);
+    assert_eq!(s.digest, Some(HashAlg::Sha1));
+    assert_eq!(s.signature_algorithm, "sha1WithRSAEncryption");
+    assert_eq!(s.weak, vec!["SHA-1 digest".to_string()]);
+}
+
+#[test]
+fn ber_indefinite_lengths_are_read() {
+    let f = fixture();
+    let parts = take_apart(&sign(&f.p256, false, &options()));
+    let content = parts.econtent.as_ref().unwrap();
+    // eContent as a constructed OCTET STRING in three segments, everything around it with
+    // indefinite lengths.
+    let (a, rest) = content.split_at(5);
+    let (b, c) = rest.split_at(7);
+    let segments = [
+        der_tlv(0x04, &[a]),
+        der_tlv(0x04, &[b]),
+        der_tlv(0x04, &[c]),
+    ]
+    .concat();
+    let indefinite = |tag: u8, inner: &[u8]| [&[tag, 0x80][..], inner, &[0, 0]].concat();
+    let data = ID_DATA.to_der().unwrap();
+    let encap = indefinite(
+        0x30,
+        &[
+            data.as_slice(),
+            &indefinite(0xA0, &indefinite(0x24, &segments)),
+        ]
+        .concat(),
+    );
+    let certs = der_set_of(0xA0, parts.certs.clone().unwrap());
+    let infos = der_set_of(0x31, parts.signer_infos.clone());
+    let digest_algs = der_set_of(0x31, parts.digest_algs.clone());
+    let signed_data = indefinite(
+        0x30,
+        &[
+            &[0x02, 0x01, 0x01][..],
+            &digest_algs,
+            &encap,
+            &certs,
+            &infos,
+        ]
+        .concat(),
+    );
+    let ber = indefinite(
+        0x30,
+        &[
+            ID_SIGNED_DATA.to_der().unwrap(),
+            indefinite(0xA0, &signed_data),
+        ]
+        .concat(),
+    );
+    let result = verify(&ber, false).unwrap();
+    assert_eq!(result.content, CONTENT);
+    assert!(result.all_signatures_valid());
+}
+
+#[test]
+fn other_content_types_are_unsupported() {
+    let f = fixture();
+    let der = sign(&f.p256, false, &options());
+    // The first id-data in the message is the eContentType: make it id-digestedData.
+    let data = ID_DATA.to_der().unwrap();
+    let at = find(&der, &data).unwrap();
+    let mut changed = der.clone();
+    changed[at + data.len() - 1] = 0x05;
+    let err = verify(&changed, false).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+    assert!(err.to_string().contains("1.2.840.113549.1.7.5"), "{err}");
+    // An EnvelopedData is not a signed message.
+    let signed = ID_SIGNED_DATA.to_der().unwrap();
+    let at = find(&der, &signed).unwrap();
+    let mut changed = der;
+    changed[at + signed.len() - 1] = 0x03;
+    let err = verify(&changed, false).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+    assert!(err.to_string().contains("decrypt it first"), "{err}");
+}
+
+#[test]
+fn certs_only_messages_are_not_signed_messages() {
+    let f = fixture();
+    let mut parts = take_apart(&sign(&f.p256, false, &options()));
+    parts.signer_infos.clear();
+    let err = verify(&put_together(&parts), false).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Parse);
+    assert!(err.to_string().contains("signature"), "{err}");
+}
+
+#[test]
+fn signing_time_encoding_follows_rfc_5652() {
+    let f = fixture();
+    let attr_type = ATTR_SIGNING_TIME.to_der().unwrap();
+    // 2049-12-31T23:59:59Z: UTCTime; 2050-01-01T00:00:00Z: GeneralizedTime.
+    for (secs, tag, len) in [(2_524_607_999_i64, 0x17, 13), (2_524_608_000, 0x18, 15)] {
+        let t = from_unix_seconds(secs);
+        let der = sign(&f.p256, true, &SignOptions::new(t));
+        let at = find(&der, &attr_type).unwrap() + attr_type.len();
+        assert_eq!(der[at..at + 4], [0x31, len + 2, tag, len]);
+        let result = verify(&der, true).unwrap();
+        assert_eq!(only_signer(&result).signing_time, Some(t));
+        assert!(result.all_signatures_valid());
+    }
+    let before_1970 = SystemTime::UNIX_EPOCH - std::time::Duration::from_secs(1);
+    let err = sign_data(
+        CONTENT,
+        &f.p256.cert,
+        &[],
+        &f.p256.key,
+        true,
+        &SignOptions::new(before_1970),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+}
+
+#[test]
+fn capabilities_are_announced_as_configured() {
+    let f = fixture();
+    let caps = vec![
+        SmimeCapability::Aes128Cbc,
+        SmimeCapability::Other("1.2.3.4".into()),
+        SmimeCapability::TripleDesCbc,
+    ];
+    let der = sign(&f.p256, true, &options().capabilities(caps.clone()));
+    let result = verify(&der, true).unwrap();
+    assert_eq!(only_signer(&result).capabilities, caps);
+
+    let der = sign(&f.p256, true, &options().capabilities(Vec::new()));
+    assert!(find(&der, &ATTR_SMIME_CAPABILITIES.to_der().unwrap()).is_none());
+    let result = verify(&der, true).unwrap();
+    assert!(only_signer(&result).capabilities.is_empty());
+    assert!(result.all_signatures_valid());
+
+    let err = sign_data(
+        CONTENT,
+        &f.p256.cert,
+        &[],
+        &f.p256.key,
+        true,
+        &options().capabilities(vec![SmimeCapability::Other("not an oid".into())]),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+
+    // RSAES-OAEP is announced with the SHA-256 parameters this library decrypts with.
+    let der = sign(&f.p256, true, &options());
+    let oaep = rsa::pkcs1::RsaOaepParamsRef::new::<sha2::Sha256>()
+        .to_der()
+        .unwrap();
+    assert!(find(&der, &oaep).is_some());
+}
+
+#[test]
+fn capability_oids_round_trip() {
+    let named = [
+        (
+            SmimeCapability::Aes256Gcm,
+            "2.16.840.1.101.3.4.1.46",
+            "AES-256-GCM",
+        ),
+        (
+            SmimeCapability::Aes128Gcm,
+            "2.16.840.1.101.3.4.1.6",
+            "AES-128-GCM",
+        ),
+        (
+            SmimeCapability::Aes256Cbc,
+            "2.16.840.1.101.3.4.1.42",
+            "AES-256-CBC",
+        ),
+        (
+            SmimeCapability::Aes128Cbc,
+            "2.16.840.1.101.3.4.1.2",
+            "AES-128-CBC",
+        ),
+        (
+            SmimeCapability::Aes192Cbc,
+            "2.16.840.1.101.3.4.1.22",
+            "AES-192-CBC",
+        ),
+        (
+            SmimeCapability::TripleDesCbc,
+            "1.2.840.113549.3.7",
+            "3DES-CBC",
+        ),
+        (
+            SmimeCapability::RsaesOaep,
+            "1.2.840.113549.1.1.7",
+            "RSAES-OAEP",
+        ),
+    ];
+    for (cap, oid, name) in named {
+        assert_eq!(cap.oid(), oid);
+        assert_eq!(SmimeCapability::from_oid(oid), cap);
+        assert_eq!(cap.to_string(), name);
+    }
+    let rc2 = SmimeCapability::from_oid("1.2.840.113549.3.2");
+    assert_eq!(rc2, SmimeCapability::Other("1.2.840.113549.3.2".into()));
+    assert_eq!(rc2.oid(), "1.2.840.113549.3.2");
+    assert_eq!(
+        SmimeCapability::defaults(),
+        vec![
+            SmimeCapability::Aes256Gcm,
+            SmimeCapability::Aes128Gcm,
+            SmimeCapability::Aes256Cbc,
+            SmimeCapability::Aes128Cbc,
+            SmimeCapability::RsaesOaep,
+        ]
+    );
+}
+
+#[test]
+fn der_lengths_are_minimal() {
+    for (len, header) in [
+        (0usize, vec![0x04, 0x00]),
+        (127, vec![0x04, 0x7f]),
+        (128, vec![0x04, 0x81, 0x80]),
+        (255, vec![0x04, 0x81, 0xff]),
+        (256, vec![0x04, 0x82, 0x01, 0x00]),
+        (70_000, vec![0x04, 0x83, 0x01, 0x11, 0x70]),
+    ] {
+        let content = vec![0u8; len];
+        let encoded = der_tlv(0x04, &[&content]);
+        assert_eq!(encoded[..header.len()], header[..], "length {len}");
+        assert_eq!(encoded.len(), header.len() + len);
+        // The der crate reads it back.
+        assert_eq!(
+            der::asn1::OctetString::from_der(&encoded)
+                .unwrap()
+                .as_bytes()
+                .len(),
+            len
+        );
+    }
+}
