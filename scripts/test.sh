@@ -54,28 +54,27 @@ pytest_run() { # pytest_run PYTHON ARGS...: fails on exit 5 (no tests collected)
 s_fmt() { cargo fmt --all -- --check; }
 s_clippy() { cargo clippy --workspace --all-targets -- -D warnings; }
 s_test() { cargo test --workspace --no-fail-fast; }
-s_demo() { # the README's first command, on a fresh store, twice (the second run adds nothing)
-    # `cargo test --workspace` has built the example already (same sources as `cargo run -p
-    # hermes-pki --example inspect`); building it again alone would rebuild dependencies with
-    # another feature set.
-    local inspect=(target/debug/examples/inspect)
-    [[ -x ${inspect[0]} ]] || inspect=(cargo run -q -p hermes-pki --example inspect --)
-    local store
-    store=$(mktemp -d)
-    local out
-    out=$("${inspect[@]}" --store "$store/data")
+s_demo() { # the README's first command: the hermes-pki demo on a fresh SQLite store
+    # `cargo test --workspace` has built the binary already (its end-to-end tests run it);
+    # building it again alone would rebuild dependencies with another feature set.
+    local cli=(target/debug/hermes-pki)
+    [[ -x ${cli[0]} ]] || cli=(cargo run -q -p hermes-pki-cli --)
+    local dir out
+    dir=$(mktemp -d)
+    out=$(cd "$dir" && "${cli[@]}" demo)
     echo "$out"
-    grep -q "3 new certificate(s), 1 new key(s) sealed; it now holds 3 certificate(s), 1 with" <<<"$out"
-    out=$("${inspect[@]}" --store "$store/data")
-    grep -q "0 new certificate(s), 0 new key(s) sealed; it now holds 3 certificate(s), 1 with" <<<"$out"
-    test -f "$store/data/master.key"
-    # A file that holds no certificate or key: exit code 1, with the reason on stderr.
-    echo "not a certificate" >"$store/junk.txt"
-    if "${inspect[@]}" --store "$store/data" "$store/junk.txt"; then
-        echo "inspect accepted a junk file" >&2
+    grep -q "Bob decrypted it with his stored key" <<<"$out"
+    grep -q "bob@example.com: NOT VALID" <<<"$out"
+    grep -q "demo finished: every step did what it should" <<<"$out"
+    # In a store of its own: it is kept, and a second demo refuses the non-empty store.
+    "${cli[@]}" --store "$dir/store" demo >/dev/null
+    test -f "$dir/store/hermes.db"
+    if "${cli[@]}" --store "$dir/store" demo >/dev/null 2>&1; then
+        echo "the demo ran again in a store that is not empty" >&2
         return 1
     fi
-    rm -rf "$store"
+    "${cli[@]}" --store "$dir/store" cert list | grep -q "bob@example.com"
+    rm -rf "$dir"
 }
 s_python() {
     rm -rf target/wheels
@@ -113,7 +112,7 @@ total_start=$(date +%s)
 step "cargo fmt --check" s_fmt
 step "cargo clippy -D warnings" s_clippy
 step "cargo test --workspace" s_test
-step "main job: inspect example on a fresh SQLite store" s_demo
+step "main job: hermes-pki demo on a fresh SQLite store" s_demo
 step "python wheel + fresh venv + pytest" s_python
 step "uniffi bindings (python, swift, C header) + tests" s_ffi
 step "fuzz smoke" s_fuzz

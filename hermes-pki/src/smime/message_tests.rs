@@ -342,7 +342,11 @@ fn gcm_is_chosen_when_every_recipient_announced_it() {
         .unwrap();
     assert_eq!(chosen.content_cipher(), ContentCipher::Aes256Gcm);
     let sent = smime(&w)
-        .encrypt(PLAIN, std::slice::from_ref(&bob_cert), &EncryptOptions::new())
+        .encrypt(
+            PLAIN,
+            std::slice::from_ref(&bob_cert),
+            &EncryptOptions::new(),
+        )
         .unwrap();
     assert!(String::from_utf8_lossy(&sent).contains("authEnveloped-data"));
     assert!(

@@ -1,0 +1,561 @@
+//! `hermes-pki smime ...` and `hermes-pki cms ...`: signing, encrypting, decrypting and
+//! verifying mail (S/MIME) and raw CMS.
+//!
+//! Keys come from the store; signer certificates are validated by the trust engine over the
+//! store (anchors, trust list, CRLs); recipients named by email address get every stored
+//! certificate of that address that is valid for S/MIME encryption now.
+
+use std::time::SystemTime;
+
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+
+use hermes_pki::cert::Certificate;
+use hermes_pki::key::KeyTransport;
+use hermes_pki::smime::{
+    self, ContentCipher, DecryptOptions, SignOptions, SignatureForm, Smime, StoreKeys, Verification,
+};
+use hermes_pki::store::{SqliteStore, StoreExt};
+use hermes_pki::trust::{LeafPolicy, ValidationOptions, Validator};
+
+use crate::common::{
+    CliError, CliResult, Ctx, Dest, EXIT_INVALID, has_key, read_input, resolve_certificate,
+    write_file,
+};
+use crate::output::Outcome;
+
+/// Input and output: files, `-` for stdin / stdout.
+#[derive(Debug, Args)]
+pub struct InOut {
+    /// The input file (`-` for stdin)
+    #[arg(value_name = "IN")]
+    pub input: String,
+    /// The output file (`-` for stdout)
+    #[arg(value_name = "OUT")]
+    pub output: String,
+}
+
+/// The recipients of an encryption and its algorithm choices.
+#[derive(Debug, Args)]
+pub struct EncryptOptions {
+    /// A recipient: an email address (its valid encryption certificates) or a certificate id
+    /// (thumbprint or 8+ hex digits of it); repeat for more
+    #[arg(long = "to", value_name = "EMAIL|ID", required = true)]
+    pub to: Vec<String>,
+    /// AES-256-GCM (AuthEnvelopedData) instead of AES-256-CBC
+    #[arg(long)]
+    pub gcm: bool,
+    /// RSA-OAEP (SHA-256) key transport instead of PKCS#1 v1.5
+    #[arg(long)]
+    pub oaep: bool,
+}
+
+/// `smime` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SmimeCmd {
+    /// Sign a MIME message (clear-signed multipart/signed; --opaque for application/pkcs7-mime)
+    Sign {
+        /// The signer: an email address (its signing certificate with a stored key) or a
+        /// certificate id
+        #[arg(long, value_name = "EMAIL|ID")]
+        signer: String,
+        /// An opaque signature (the content inside the CMS) instead of a clear signature
+        #[arg(long)]
+        opaque: bool,
+        #[command(flatten)]
+        io: InOut,
+    },
+    /// Encrypt a MIME message to one or more recipients
+    Encrypt {
+        #[command(flatten)]
+        options: EncryptOptions,
+        #[command(flatten)]
+        io: InOut,
+    },
+    /// Decrypt a MIME message with a private key of the store
+    Decrypt {
+        #[command(flatten)]
+        io: InOut,
+    },
+    /// Verify a signed MIME message; with OUT, write the signed content there. Exit code 0:
+    /// valid; 3: not valid (the reasons are printed)
+    Verify {
+        /// The signed message (`-` for stdin)
+        #[arg(value_name = "IN")]
+        input: String,
+        /// Where to write the signed content (`-` for stdout)
+        #[arg(value_name = "OUT")]
+        output: Option<String>,
+    },
+    /// Sign, then encrypt a MIME message
+    SignEncrypt {
+        /// The signer: an email address or a certificate id
+        #[arg(long, value_name = "EMAIL|ID")]
+        signer: String,
+        /// An opaque signature instead of a clear signature
+        #[arg(long)]
+        opaque: bool,
+        #[command(flatten)]
+        options: EncryptOptions,
+        #[command(flatten)]
+        io: InOut,
+    },
+    /// Decrypt, then verify a MIME message. Exit code 0: valid; 3: not valid
+    DecryptVerify {
+        #[command(flatten)]
+        io: InOut,
+    },
+}
+
+/// `cms` subcommands: raw CMS (DER or PEM in, DER out), like `openssl cms`.
+#[derive(Debug, Subcommand)]
+pub enum CmsCmd {
+    /// Sign data: SignedData with the content inside (or outside, with --detached)
+    Sign {
+        /// The signer: an email address or a certificate id
+        #[arg(long, value_name = "EMAIL|ID")]
+        signer: String,
+        /// Leave the content out of the SignedData
+        #[arg(long)]
+        detached: bool,
+        #[command(flatten)]
+        io: InOut,
+    },
+    /// Verify a SignedData; with OUT, write the content there. Exit code 0: valid; 3: not valid
+    Verify {
+        /// The SignedData (DER or PEM; `-` for stdin)
+        #[arg(value_name = "IN")]
+        input: String,
+        /// The content of a detached signature
+        #[arg(long, value_name = "FILE")]
+        content: Option<String>,
+        /// Where to write the content (`-` for stdout)
+        #[arg(value_name = "OUT")]
+        output: Option<String>,
+    },
+    /// Encrypt data to one or more recipients (EnvelopedData, or AuthEnvelopedData with --gcm)
+    Encrypt {
+        #[command(flatten)]
+        options: EncryptOptions,
+        #[command(flatten)]
+        io: InOut,
+    },
+    /// Decrypt an EnvelopedData / AuthEnvelopedData with a private key of the store
+    Decrypt {
+        #[command(flatten)]
+        io: InOut,
+    },
+}
+
+/// Runs an `smime` subcommand.
+pub fn run_smime(ctx: &Ctx, cmd: SmimeCmd) -> CliResult<Outcome> {
+    let store = ctx.open()?;
+    let smime = Smime::new(&store);
+    let now = SystemTime::now();
+    match cmd {
+        SmimeCmd::Sign { signer, opaque, io } => {
+            let input = read_input(&io.input)?;
+            let signer = resolve_signer(&store, &signer, now)?;
+            let out = smime.sign(&input.bytes, &signer, form(opaque), &SignOptions::new(now))?;
+            write_out(
+                &io.output,
+                out,
+                json!({"signer": signer.subject(), "form": form_name(opaque)}),
+                "signed",
+            )
+        }
+        SmimeCmd::Encrypt { options, io } => {
+            let input = read_input(&io.input)?;
+            let recipients = resolve_recipients(&store, &options.to, now)?;
+            let opts = smime.choose_cipher(&recipients, &encrypt_options(&options))?;
+            let out = smime.encrypt(&input.bytes, &recipients, &opts)?;
+            write_out(&io.output, out, recipients_json(&recipients), "encrypted")
+        }
+        SmimeCmd::Decrypt { io } => {
+            let input = read_input(&io.input)?;
+            let d = smime.decrypt(&input.bytes, &DecryptOptions::new())?;
+            let info =
+                json!({"cipher": d.cipher, "authenticated": d.authenticated, "weak": d.weak});
+            write_out(&io.output, d.message.to_vec(), info, "decrypted")
+        }
+        SmimeCmd::Verify { input, output } => {
+            let input = read_input(&input)?;
+            let v = smime.verify(&input.bytes, now)?;
+            let content = v.message.message.clone();
+            verdict(&v, output.as_deref(), content)
+        }
+        SmimeCmd::SignEncrypt {
+            signer,
+            opaque,
+            options,
+            io,
+        } => {
+            let input = read_input(&io.input)?;
+            let signer = resolve_signer(&store, &signer, now)?;
+            let recipients = resolve_recipients(&store, &options.to, now)?;
+            let out = smime.sign_encrypt(
+                &input.bytes,
+                &signer,
+                &recipients,
+                form(opaque),
+                &SignOptions::new(now),
+                &encrypt_options(&options),
+            )?;
+            let mut info = recipients_json(&recipients);
+            info["signer"] = signer.subject().into();
+            write_out(&io.output, out, info, "signed and encrypted")
+        }
+        SmimeCmd::DecryptVerify { io } => {
+            let input = read_input(&io.input)?;
+            let (d, v) = smime.decrypt_verify(&input.bytes, now, &DecryptOptions::new())?;
+            match v {
+                Some(v) => {
+                    let content = v.message.message.clone();
+                    verdict(&v, Some(&io.output), content)
+                }
+                None => {
+                    let out = write_out(
+                        &io.output,
+                        d.message.to_vec(),
+                        json!({"cipher": d.cipher, "signed": false}),
+                        "decrypted (not signed)",
+                    )?;
+                    Ok(Outcome {
+                        code: EXIT_INVALID,
+                        human: format!(
+                            "{}NOT VALID: the decrypted message is not signed\n",
+                            out.human
+                        ),
+                        ..out
+                    })
+                }
+            }
+        }
+    }
+}
+
+/// Runs a `cms` subcommand.
+pub fn run_cms(ctx: &Ctx, cmd: CmsCmd) -> CliResult<Outcome> {
+    let store = ctx.open()?;
+    let now = SystemTime::now();
+    match cmd {
+        CmsCmd::Sign {
+            signer,
+            detached,
+            io,
+        } => {
+            let input = read_input(&io.input)?;
+            let signer = resolve_signer(&store, &signer, now)?;
+            let key = store
+                .read_transaction(|tx| tx.key_for_certificate(signer.thumbprint()))?
+                .ok_or_else(|| CliError::new("the store has no private key for the signer"))?;
+            let out = smime::sign_data(
+                &input.bytes,
+                &signer,
+                &[],
+                &key,
+                detached,
+                &SignOptions::new(now),
+            )?;
+            write_out(
+                &io.output,
+                out,
+                json!({"signer": signer.subject(), "detached": detached}),
+                "signed",
+            )
+        }
+        CmsCmd::Verify {
+            input,
+            content,
+            output,
+        } => {
+            let input = read_input(&input)?;
+            let der = cms_der(&input.bytes)?;
+            let detached = content.as_deref().map(read_input).transpose()?;
+            let signed =
+                smime::verify_data(&der, detached.as_ref().map(|c| c.bytes.as_slice()), &[])?;
+            let options = ValidationOptions::new(now, LeafPolicy::SmimeSigning);
+            let mut lines = Vec::new();
+            let mut signers = Vec::new();
+            let mut all_valid = !signed.signers.is_empty();
+            for s in &signed.signers {
+                let validation = match &s.certificate {
+                    Some(c) => Some(store.read_transaction(|tx| {
+                        Validator::new(tx)
+                            .intermediates(signed.certificates.iter().cloned())
+                            .validate(c, &options)
+                    })?),
+                    None => None,
+                };
+                let ok = s.status.is_valid() && validation.as_ref().is_some_and(|v| v.is_valid());
+                all_valid &= ok;
+                let reasons: Vec<String> = validation
+                    .as_ref()
+                    .map(|v| v.reasons().iter().map(ToString::to_string).collect())
+                    .unwrap_or_else(|| vec!["the signer certificate is not known".into()]);
+                let who = s
+                    .certificate
+                    .as_ref()
+                    .map_or("unknown signer".to_string(), |c| c.subject().to_string());
+                lines.push(format!(
+                    "{}: signature {}{}",
+                    who,
+                    s.status,
+                    if reasons.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; {}", reasons.join("; "))
+                    }
+                ));
+                signers.push(json!({"signer": who, "signature": s.status.to_string(), "valid": ok, "reasons": reasons}));
+            }
+            if let Some(out) = output.as_deref() {
+                write_dest(out, &signed.content)?;
+            }
+            let human = format!(
+                "{}\n{}\n",
+                lines.join("\n"),
+                if all_valid { "VALID" } else { "NOT VALID" }
+            );
+            let outcome = Outcome::new(human, json!({"valid": all_valid, "signers": signers}));
+            Ok(if all_valid {
+                outcome
+            } else {
+                outcome.code(EXIT_INVALID)
+            })
+        }
+        CmsCmd::Encrypt { options, io } => {
+            let input = read_input(&io.input)?;
+            let recipients = resolve_recipients(&store, &options.to, now)?;
+            let out = smime::encrypt_data(&input.bytes, &recipients, &encrypt_options(&options))?;
+            write_out(&io.output, out, recipients_json(&recipients), "encrypted")
+        }
+        CmsCmd::Decrypt { io } => {
+            let input = read_input(&io.input)?;
+            let der = cms_der(&input.bytes)?;
+            let d = store.read_transaction(|tx| {
+                smime::decrypt_data(&der, &StoreKeys::new(tx), &DecryptOptions::new())
+            })?;
+            let info =
+                json!({"cipher": d.cipher, "authenticated": d.authenticated, "weak": d.weak});
+            write_out(&io.output, d.content.to_vec(), info, "decrypted")
+        }
+    }
+}
+
+fn form(opaque: bool) -> SignatureForm {
+    if opaque {
+        SignatureForm::Opaque
+    } else {
+        SignatureForm::Detached
+    }
+}
+
+fn form_name(opaque: bool) -> &'static str {
+    if opaque { "opaque" } else { "detached" }
+}
+
+fn encrypt_options(o: &EncryptOptions) -> smime::EncryptOptions {
+    let mut opts = smime::EncryptOptions::new();
+    if o.gcm {
+        opts = opts.cipher(ContentCipher::Aes256Gcm);
+    }
+    if o.oaep {
+        opts = opts.key_transport(KeyTransport::OaepSha256);
+    }
+    opts
+}
+
+/// CMS input as DER: PEM (`CMS` / `PKCS7` blocks) is decoded, anything else taken as DER/BER.
+fn cms_der(bytes: &[u8]) -> CliResult<Vec<u8>> {
+    let text = String::from_utf8_lossy(bytes);
+    if text.contains("-----BEGIN") {
+        let (_, der) = der::pem::decode_vec(text.trim().as_bytes()).map_err(|e| {
+            CliError::new(format!("the PEM input cannot be read: {e}"))
+                .hint("give one CMS / PKCS7 PEM block, or DER")
+        })?;
+        return Ok(der);
+    }
+    Ok(bytes.to_vec())
+}
+
+/// The signer: a certificate id, or an email address whose stored certificate with a key is
+/// valid for S/MIME signing now (the one valid the longest when there are several).
+fn resolve_signer(store: &SqliteStore, who: &str, now: SystemTime) -> CliResult<Certificate> {
+    if !who.contains('@') {
+        return resolve_certificate(store, who);
+    }
+    let options = ValidationOptions::new(now, LeafPolicy::SmimeSigning);
+    let mut found = store.read_transaction(|tx| {
+        let mut ok = Vec::new();
+        for c in tx.certificates_by_email(who)? {
+            if has_key(tx, &c)? && Validator::new(tx).validate(&c, &options)?.is_valid() {
+                ok.push(c);
+            }
+        }
+        Ok(ok)
+    })?;
+    found.sort_by_key(|c| std::cmp::Reverse(c.not_after()));
+    found.into_iter().next().ok_or_else(|| {
+        CliError::new(format!(
+            "no certificate of {who} with a private key is valid for signing now"
+        ))
+        .hint("issue one (`hermes-pki issue`) or import one with its key (`hermes-pki cert import FILE.p12`)")
+    })
+}
+
+/// The recipients: each id as named, each email address as every stored certificate of it
+/// that is valid for S/MIME encryption now.
+fn resolve_recipients(
+    store: &SqliteStore,
+    to: &[String],
+    now: SystemTime,
+) -> CliResult<Vec<Certificate>> {
+    let options = ValidationOptions::new(now, LeafPolicy::SmimeEncryption);
+    let mut out: Vec<Certificate> = Vec::new();
+    for who in to {
+        let certs = if who.contains('@') {
+            let valid = store.read_transaction(|tx| {
+                let mut ok = Vec::new();
+                for c in tx.certificates_by_email(who)? {
+                    if Validator::new(tx).validate(&c, &options)?.is_valid() {
+                        ok.push(c);
+                    }
+                }
+                Ok(ok)
+            })?;
+            if valid.is_empty() {
+                return Err(CliError::new(format!(
+                    "no certificate of {who} is valid for encryption now"
+                ))
+                .hint("import the recipient's certificate (`hermes-pki cert import`), or check it with `hermes-pki cert validate`"));
+            }
+            valid
+        } else {
+            vec![resolve_certificate(store, who)?]
+        };
+        for c in certs {
+            if !out.iter().any(|o| o.thumbprint() == c.thumbprint()) {
+                out.push(c);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn recipients_json(recipients: &[Certificate]) -> Value {
+    json!({"recipients": recipients.iter().map(|c| c.subject().to_string()).collect::<Vec<_>>()})
+}
+
+fn write_dest(out: &str, bytes: &[u8]) -> CliResult<()> {
+    match Dest::from_arg(Some(out)) {
+        Dest::File(path) => write_file(&path, bytes, false),
+        Dest::Stdout => {
+            use std::io::Write;
+            let mut o = std::io::stdout().lock();
+            o.write_all(bytes)
+                .and_then(|()| o.flush())
+                .map_err(|e| CliError::new(format!("cannot write stdout: {e}")))
+        }
+    }
+}
+
+/// Writes a product to OUT (a file, or stdout for `-`).
+fn write_out(out: &str, bytes: Vec<u8>, mut info: Value, what: &str) -> CliResult<Outcome> {
+    match Dest::from_arg(Some(out)) {
+        Dest::File(path) => {
+            write_file(&path, &bytes, false)?;
+            info["written"] = path.display().to_string().into();
+            info["bytes"] = bytes.len().into();
+            Ok(Outcome::new(
+                format!(
+                    "{what}: wrote {} bytes to {}\n",
+                    bytes.len(),
+                    path.display()
+                ),
+                info,
+            ))
+        }
+        Dest::Stdout => {
+            info["bytes"] = bytes.len().into();
+            Ok(Outcome::new(String::new(), info).raw(bytes))
+        }
+    }
+}
+
+/// The human and JSON verdict of a verification; exit 3 when not valid.
+fn verdict(v: &Verification, output: Option<&str>, content: Vec<u8>) -> CliResult<Outcome> {
+    let mut lines = Vec::new();
+    let mut signers = Vec::new();
+    for (verdict, report) in v.signers.iter().zip(&v.message.signed.signers) {
+        let who = verdict
+            .certificate
+            .as_ref()
+            .map_or("unknown signer".to_string(), |c| c.subject().to_string());
+        let reasons: Vec<String> = match &verdict.validation {
+            Some(val) => val.reasons().iter().map(ToString::to_string).collect(),
+            None => vec!["the signer certificate is not in the message or the store".into()],
+        };
+        let warnings: Vec<String> = verdict
+            .validation
+            .as_ref()
+            .map(|val| val.warnings().iter().map(ToString::to_string).collect())
+            .unwrap_or_default();
+        lines.push(format!(
+            "signer {who}: signature {}{}{}",
+            report.status,
+            report
+                .signing_time
+                .map(|t| format!(", signed {}", hermes_pki::time::to_rfc3339(t)))
+                .unwrap_or_default(),
+            if reasons.is_empty() {
+                String::new()
+            } else {
+                format!("\n  not valid: {}", reasons.join("; "))
+            }
+        ));
+        for w in &warnings {
+            lines.push(format!("  warning: {w}"));
+        }
+        for w in &report.weak {
+            lines.push(format!("  weak: {w}"));
+        }
+        signers.push(json!({
+            "signer": who,
+            "signature": report.status.to_string(),
+            "valid": verdict.is_valid(),
+            "reasons": reasons,
+            "warnings": warnings,
+            "weak": report.weak,
+            "signing_time": report.signing_time.map(hermes_pki::time::to_rfc3339),
+        }));
+    }
+    if let Some(out) = output {
+        write_dest(out, &content)?;
+    }
+    let valid = v.is_valid();
+    let human = if output == Some("-") {
+        String::new()
+    } else {
+        format!(
+            "{}\n{}\n",
+            lines.join("\n"),
+            if valid { "VALID" } else { "NOT VALID" }
+        )
+    };
+    if output == Some("-") {
+        for l in &lines {
+            eprintln!("{l}");
+        }
+        eprintln!("{}", if valid { "VALID" } else { "NOT VALID" });
+    }
+    let outcome = Outcome::new(
+        human,
+        json!({"valid": valid, "form": format!("{:?}", v.message.form).to_lowercase(), "signers": signers}),
+    );
+    Ok(if valid {
+        outcome
+    } else {
+        outcome.code(EXIT_INVALID)
+    })
+}

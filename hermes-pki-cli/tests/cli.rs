@@ -1,0 +1,1837 @@
+//! End-to-end tests of the `hermes-pki` binary: every command, with its human and JSON output,
+//! and bad input for each (missing file, wrong password, garbage, unknown CA) with the exit code,
+//! the message, and the store unchanged afterwards. Each test works in its own temporary
+//! directory; EC keys keep them fast.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use tempfile::TempDir;
+
+const BIN: &str = env!("CARGO_BIN_EXE_hermes-pki");
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+
+/// A working directory with a store in it.
+struct Env {
+    dir: TempDir,
+    store: PathBuf,
+}
+
+impl Env {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store");
+        Env { dir, store }
+    }
+
+    /// Another store in the same working directory.
+    fn other(&self, name: &str) -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let store = self.dir.path().join(name);
+        Env { dir, store }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn p(&self, name: &str) -> String {
+        self.path(name).display().to_string()
+    }
+
+    /// The binary, on this store, in the working directory, with a clean environment.
+    fn cmd(&self) -> Command {
+        let mut c = Command::new(BIN);
+        c.current_dir(self.dir.path())
+            .env_remove("HERMES_PKI_STORE")
+            .env_remove("HERMES_PKI_ALLOW_KEY_EXPORT")
+            // CRL downloads from 127.0.0.1 go straight there, whatever the machine's proxy.
+            .env_remove("HTTP_PROXY")
+            .env_remove("http_proxy")
+            .env_remove("ALL_PROXY")
+            .env_remove("all_proxy")
+            .arg("--store")
+            .arg(&self.store)
+            .timeout(Duration::from_secs(120));
+        c
+    }
+
+    /// Runs a command that must succeed; its stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.cmd().args(args).assert().success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    }
+
+    /// Runs a command with --json that must succeed; its document.
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.cmd().arg("--json").args(args).assert().success();
+        serde_json::from_slice(&out.get_output().stdout).unwrap()
+    }
+
+    /// Everything the store holds, as the list commands show it.
+    fn snapshot(&self) -> Value {
+        let mut all = serde_json::Map::new();
+        for group in ["ca", "cert", "crl", "root", "ctl"] {
+            all.insert(group.into(), self.json(&[group, "list"]));
+        }
+        Value::Object(all)
+    }
+
+    /// Runs a command that must fail with `code`, saying `message` on stderr, and leave the
+    /// store as it was.
+    fn fails(&self, args: &[&str], code: i32, message: &str) {
+        let before = self.snapshot();
+        self.cmd()
+            .args(args)
+            .assert()
+            .code(code)
+            .stderr(predicate::str::contains(message));
+        assert_eq!(
+            self.snapshot(),
+            before,
+            "the store changed after the failed `{}`",
+            args.join(" ")
+        );
+    }
+
+    /// A root CA with an issuing intermediate, EC P-256.
+    fn with_ca(&self) -> Value {
+        self.json(&[
+            "ca",
+            "create",
+            "--cn",
+            "Test Root",
+            "--intermediate-cn",
+            "Test Mail CA",
+            "--key-type",
+            "ec-p256",
+        ])
+    }
+
+    /// Issues an EC certificate; its JSON.
+    fn issue(&self, email: &str, extra: &[&str]) -> Value {
+        let mut args = vec![
+            "issue",
+            "--email",
+            email,
+            "--cn",
+            "User",
+            "--key-type",
+            "ec-p256",
+        ];
+        args.extend_from_slice(extra);
+        let doc = self.json(&args);
+        doc["issued"][0].clone()
+    }
+
+    fn write(&self, name: &str, bytes: &[u8]) -> String {
+        std::fs::write(self.path(name), bytes).unwrap();
+        self.p(name)
+    }
+}
+
+fn data(name: &str) -> String {
+    Path::new(DATA).join(name).display().to_string()
+}
+
+fn str_of(v: &Value) -> &str {
+    v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
+}
+
+// --- help and usage ---------------------------------------------------------------------------
+
+#[test]
+fn help_names_every_command_and_flag() {
+    let env = Env::new();
+    let help = |args: &[&str]| -> String {
+        let out = env.cmd().args(args).arg("--help").assert().success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    let top = help(&[]);
+    for word in [
+        "ca",
+        "issue",
+        "cert",
+        "root",
+        "ctl",
+        "crl",
+        "smime",
+        "cms",
+        "demo",
+        "--store",
+        "--json",
+        "HERMES_PKI_STORE",
+        "./hermes-data",
+        "Exit codes",
+    ] {
+        assert!(
+            top.contains(word),
+            "`hermes-pki --help` lacks {word}:\n{top}"
+        );
+    }
+    let cases: &[(&[&str], &[&str])] = &[
+        (
+            &["ca"],
+            &[
+                "create",
+                "import",
+                "list",
+                "renew",
+                "delete",
+                "set-default",
+                "export",
+                "export-key",
+            ],
+        ),
+        (
+            &["ca", "create"],
+            &[
+                "--cn",
+                "--org",
+                "--country",
+                "--email",
+                "--key-size",
+                "--key-type",
+                "--years",
+                "--intermediate-cn",
+                "--default",
+            ],
+        ),
+        (
+            &["ca", "import"],
+            &["--cert", "--key", "--password", "--default"],
+        ),
+        (&["ca", "export"], &["--out", "--chain", "--der"]),
+        (
+            &["ca", "export-key"],
+            &["HERMES_PKI_ALLOW_KEY_EXPORT", "--out", "--password"],
+        ),
+        (
+            &["issue"],
+            &[
+                "--email",
+                "--cn",
+                "--ca",
+                "--days",
+                "--key-size",
+                "--key-type",
+                "--crl-dp",
+                "--p12",
+                "--password",
+                "--generate-password",
+                "--csv",
+            ],
+        ),
+        (&["cert"], &["import", "list", "show", "export", "validate"]),
+        (&["cert", "import"], &["FILE", "--password", ".p12"]),
+        (
+            &["cert", "list"],
+            &["--email", "--expired", "--with-key", "unexpired"],
+        ),
+        (
+            &["cert", "export"],
+            &["--p12", "--password", "--out", "--der"],
+        ),
+        (
+            &["cert", "validate"],
+            &["--usage", "--at", "sign", "encrypt", "any"],
+        ),
+        (&["root"], &["import", "list"]),
+        (&["ctl"], &["add", "remove", "list"]),
+        (
+            &["ctl", "add"],
+            &["--white", "--black", "--allow-expired", "THUMBPRINT|FILE"],
+        ),
+        (&["crl"], &["create", "export", "import", "list", "refresh"]),
+        (
+            &["crl", "create"],
+            &[
+                "--ca",
+                "--revoke",
+                "--next-update-days",
+                "--new",
+                "--reason",
+            ],
+        ),
+        (&["crl", "export"], &["--out", "--pem"]),
+        (&["crl", "refresh"], &["--force"]),
+        (
+            &["smime"],
+            &[
+                "sign",
+                "encrypt",
+                "decrypt",
+                "verify",
+                "sign-encrypt",
+                "decrypt-verify",
+            ],
+        ),
+        (
+            &["smime", "sign"],
+            &["--signer", "--opaque", "<IN>", "<OUT>"],
+        ),
+        (&["smime", "encrypt"], &["--to", "--gcm", "--oaep"]),
+        (&["cms"], &["sign", "verify", "encrypt", "decrypt"]),
+        (&["cms", "sign"], &["--signer", "--detached"]),
+        (&["cms", "verify"], &["--content"]),
+        (&["demo"], &["--store"]),
+    ];
+    for (args, words) in cases {
+        let text = help(args);
+        for w in *words {
+            assert!(
+                text.contains(w),
+                "`hermes-pki {} --help` lacks {w}:\n{text}",
+                args.join(" ")
+            );
+        }
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let env = Env::new();
+    env.cmd()
+        .args(["ca", "frobnicate"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unrecognized subcommand"));
+    env.cmd()
+        .args(["issue", "--email", "a@example.com"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--cn"));
+    env.cmd()
+        .args(["ctl", "add", "AB", "--black", "--allow-expired"])
+        .assert()
+        .code(2);
+    env.cmd()
+        .args(["cert", "validate", "x", "--usage", "fly"])
+        .assert()
+        .code(2);
+    env.cmd().assert().code(2);
+    env.cmd()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("hermes-pki"));
+}
+
+// --- demo -------------------------------------------------------------------------------------
+
+#[test]
+fn demo_walks_the_job_and_shows_the_revocation() {
+    // As from a fresh clone: no store anywhere, no environment.
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .env_remove("HERMES_PKI_STORE")
+        .arg("demo")
+        .timeout(Duration::from_secs(120))
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    for want in [
+        "Create a certificate authority",
+        "EC P-256",
+        "alice@example.com",
+        "bob@example.com",
+        "Bob decrypted it with his stored key",
+        "Alice's signature is valid",
+        "Revoke Bob's certificate with a CRL",
+        "bob@example.com: NOT VALID",
+        "is revoked since",
+        "keyCompromise",
+        "demo finished: every step did what it should",
+    ] {
+        assert!(text.contains(want), "demo output lacks {want:?}:\n{text}");
+    }
+    assert!(
+        !dir.path().join("hermes-data").exists(),
+        "the demo must not touch ./hermes-data"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn demo_json_and_its_own_store() {
+    let env = Env::new();
+    let doc = env.json(&["demo"]);
+    assert_eq!(doc["ok"], true);
+    let steps = doc["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 6);
+    assert!(steps.iter().all(|s| s["ok"] == true));
+    assert!(str_of(&steps[4]["title"]).contains("Revoke"));
+    // It used the empty --store it was given, which now holds the demo's CAs.
+    assert_eq!(doc["temporary"], false);
+    assert_eq!(
+        env.json(&["ca", "list"])["cas"].as_array().unwrap().len(),
+        2
+    );
+    // A store that is not empty is refused.
+    env.fails(&["demo"], 1, "not empty");
+}
+
+// --- ca ---------------------------------------------------------------------------------------
+
+#[test]
+fn ca_create_list_default_renew_export_delete() {
+    let env = Env::new();
+    let text = env.ok(&[
+        "ca",
+        "create",
+        "--cn",
+        "Root One",
+        "--org",
+        "Example",
+        "--country",
+        "de",
+        "--email",
+        "pki@example.com",
+        "--key-type",
+        "ec-p256",
+        "--years",
+        "2",
+    ]);
+    assert!(
+        text.contains("created CA 1 \"Root One\" (EC P-256"),
+        "{text}"
+    );
+    assert!(text.contains("is the default CA"), "{text}");
+    let doc = env.with_ca();
+    assert_eq!(doc["root"]["name"], "Test Root");
+    assert_eq!(doc["intermediate"]["name"], "Test Mail CA");
+    assert_eq!(doc["intermediate"]["parent"], 2);
+    assert_eq!(doc["default"], 1, "the first CA stays the default");
+
+    let list = env.json(&["ca", "list"]);
+    let cas = list["cas"].as_array().unwrap();
+    assert_eq!(cas.len(), 3);
+    assert_eq!(
+        cas[0]["subject"],
+        "emailAddress=pki@example.com,CN=Root One,O=Example,C=DE"
+    );
+    assert_eq!(cas[0]["default"], true);
+    let text = env.ok(&["ca", "list"]);
+    assert!(
+        text.contains("Test Mail CA") && text.contains("under CA 2"),
+        "{text}"
+    );
+
+    // set-default by name, case-insensitively.
+    let doc = env.json(&["ca", "set-default", "test mail ca"]);
+    assert_eq!(doc["ca"]["default"], true);
+    assert_eq!(env.json(&["ca", "list"])["cas"][2]["default"], true);
+    assert_eq!(env.json(&["ca", "list"])["cas"][0]["default"], false);
+
+    // renew: same name, new serial, later end.
+    let before = env.json(&["ca", "list"])["cas"][0].clone();
+    let doc = env.json(&["ca", "renew", "1"]);
+    assert_eq!(doc["ca"]["name"], "Root One");
+    assert_ne!(doc["ca"]["serial"], before["serial"]);
+    assert!(str_of(&doc["ca"]["not_after"]) > str_of(&before["not_after"]));
+    assert!(
+        env.ok(&["ca", "renew", "Root One"])
+            .contains("renewed CA 1 \"Root One\"")
+    );
+
+    // export: PEM on stdout, a file, DER, the chain.
+    let pem = env.ok(&["ca", "export", "Test Mail CA"]);
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----") && pem.matches("BEGIN").count() == 1);
+    let chain = env.ok(&["ca", "export", "3", "--chain"]);
+    assert_eq!(chain.matches("BEGIN CERTIFICATE").count(), 2);
+    let out = env.p("ca.der");
+    assert!(
+        env.ok(&["ca", "export", "3", "--der", "--out", &out])
+            .contains("wrote 1 certificate")
+    );
+    let der = std::fs::read(&out).unwrap();
+    assert_eq!(der[0], 0x30);
+    let doc = env.json(&["ca", "export", "3"]);
+    assert_eq!(doc["pem"].as_str().unwrap(), pem);
+
+    // delete: refused for a CA with a CA under it; fine for a CA with nothing issued.
+    env.fails(&["ca", "delete", "Test Root"], 1, "delete that one first");
+    let doc = env.json(&["ca", "delete", "Test Mail CA"]);
+    assert_eq!(doc["deleted"]["id"], 3);
+    assert!(
+        env.ok(&["ca", "delete", "2"])
+            .contains("deleted CA 2 \"Test Root\"")
+    );
+    assert_eq!(
+        env.json(&["ca", "list"])["cas"].as_array().unwrap().len(),
+        1
+    );
+}
+
+#[test]
+fn ca_failures_leave_the_store_alone() {
+    let env = Env::new();
+    env.with_ca();
+    env.issue("alice@example.com", &[]);
+    env.fails(
+        &["ca", "create", "--cn", "test root", "--key-type", "ec-p256"],
+        1,
+        "already exists",
+    );
+    env.fails(
+        &[
+            "ca",
+            "create",
+            "--cn",
+            "X",
+            "--country",
+            "XX",
+            "--key-type",
+            "ec-p256",
+        ],
+        1,
+        "ISO 3166-1",
+    );
+    env.fails(
+        &["ca", "create", "--cn", "X", "--key-size", "1024"],
+        1,
+        "too weak",
+    );
+    env.fails(
+        &[
+            "ca",
+            "create",
+            "--cn",
+            "X",
+            "--key-type",
+            "ec-p256",
+            "--key-size",
+            "2048",
+        ],
+        1,
+        "--key-size is the size of an RSA key",
+    );
+    env.fails(
+        &[
+            "ca",
+            "create",
+            "--cn",
+            "X",
+            "--key-type",
+            "ec-p256",
+            "--years",
+            "9",
+        ],
+        1,
+        "1 to 5",
+    );
+    for cmd in [
+        vec!["ca", "renew", "nope"],
+        vec!["ca", "delete", "42"],
+        vec!["ca", "set-default", "Nope CA"],
+        vec!["ca", "export", "nope"],
+        vec!["ca", "export-key", "nope"],
+    ] {
+        env.fails(&cmd, 1, "no CA with id or name");
+        env.fails(&cmd, 1, "hermes-pki ca list");
+    }
+    env.fails(
+        &["ca", "delete", "Test Mail CA"],
+        1,
+        "issued certificate(s) on record",
+    );
+    env.fails(
+        &["ca", "export-key", "1"],
+        1,
+        "HERMES_PKI_ALLOW_KEY_EXPORT=1",
+    );
+    let out = env.p("nodir/ca.pem");
+    env.fails(&["ca", "export", "1", "--out", &out], 1, "cannot write");
+}
+
+#[test]
+fn ca_export_key_and_import_elsewhere() {
+    let env = Env::new();
+    env.with_ca();
+    let cert = env.p("root.pem");
+    env.ok(&["ca", "export", "Test Root", "--out", &cert]);
+    let key = env.p("root.key");
+    let text = env
+        .cmd()
+        .env("HERMES_PKI_ALLOW_KEY_EXPORT", "1")
+        .args([
+            "ca",
+            "export-key",
+            "Test Root",
+            "--out",
+            &key,
+            "--password",
+            "s3cret",
+        ])
+        .assert()
+        .success();
+    assert!(String::from_utf8_lossy(&text.get_output().stdout).contains("(encrypted)"));
+    assert!(
+        std::fs::read_to_string(&key)
+            .unwrap()
+            .contains("BEGIN ENCRYPTED PRIVATE KEY")
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "a key file is for its owner only");
+    }
+    let clear = env
+        .cmd()
+        .env("HERMES_PKI_ALLOW_KEY_EXPORT", "1")
+        .args(["--json", "ca", "export-key", "1"])
+        .assert()
+        .success();
+    let doc: Value = serde_json::from_slice(&clear.get_output().stdout).unwrap();
+    assert!(str_of(&doc["pem"]).contains("BEGIN PRIVATE KEY"));
+    assert_eq!(doc["encrypted"], false);
+    let clear_key = env.write("clear.key", str_of(&doc["pem"]).as_bytes());
+
+    let other = env.other("other");
+    let garbage = env.write("garbage.pem", b"this is not a certificate");
+    let inter = env.p("inter.pem");
+    env.ok(&["ca", "export", "Test Mail CA", "--out", &inter]);
+    other.fails(
+        &[
+            "ca",
+            "import",
+            "--cert",
+            &env.p("missing.pem"),
+            "--key",
+            &key,
+        ],
+        1,
+        "cannot read",
+    );
+    other.fails(
+        &[
+            "ca",
+            "import",
+            "--cert",
+            &cert,
+            "--key",
+            &env.p("missing.key"),
+        ],
+        1,
+        "cannot read",
+    );
+    other.fails(
+        &["ca", "import", "--cert", &garbage, "--key", &key],
+        1,
+        "malformed CA certificate",
+    );
+    other.fails(
+        &["ca", "import", "--cert", &cert, "--key", &garbage],
+        1,
+        "could not be read",
+    );
+    other.fails(
+        &["ca", "import", "--cert", &cert, "--key", &key],
+        1,
+        "--password",
+    );
+    other.fails(
+        &[
+            "ca",
+            "import",
+            "--cert",
+            &cert,
+            "--key",
+            &key,
+            "--password",
+            "wrong",
+        ],
+        1,
+        "wrong password",
+    );
+    other.fails(
+        &["ca", "import", "--cert", &inter, "--key", &clear_key],
+        1,
+        "does not match",
+    );
+    let doc = other.json(&[
+        "ca",
+        "import",
+        "--cert",
+        &cert,
+        "--key",
+        &key,
+        "--password",
+        "s3cret",
+        "--default",
+    ]);
+    assert_eq!(doc["ca"]["name"], "Test Root");
+    assert_eq!(doc["ca"]["imported"], true);
+    assert_eq!(doc["ca"]["default"], true);
+    other.fails(
+        &["ca", "import", "--cert", &cert, "--key", &clear_key],
+        1,
+        "already",
+    );
+    // The imported CA issues.
+    let alice = other.issue("alice@example.com", &[]);
+    assert_eq!(alice["issuer"], "CN=Test Root");
+}
+
+// --- issue ------------------------------------------------------------------------------------
+
+#[test]
+fn issue_with_pkcs12_and_in_bulk() {
+    let env = Env::new();
+    env.with_ca();
+    let text = env.ok(&[
+        "issue",
+        "--email",
+        "alice@example.com",
+        "--cn",
+        "Alice Example",
+        "--key-type",
+        "ec-p256",
+        "--days",
+        "30",
+        "--crl-dp",
+        "http://crl.example.com/mail.crl",
+        "--ca",
+        "Test Mail CA",
+    ]);
+    assert!(
+        text.contains("for alice@example.com (EC P-256, serial"),
+        "{text}"
+    );
+    assert!(text.contains("by CA 2"), "{text}");
+
+    // Default key: RSA-2048, as the library issues.
+    let doc = env.json(&["issue", "--email", "rsa@example.com", "--cn", "R"]);
+    assert_eq!(doc["issued"][0]["key_algorithm"], "RSA-2048");
+
+    let p12 = env.p("bob.p12");
+    let doc = env.json(&[
+        "issue",
+        "--email",
+        "bob@example.com",
+        "--cn",
+        "Bob",
+        "--key-type",
+        "ec-p384",
+        "--p12",
+        &p12,
+        "--generate-password",
+        "20",
+    ]);
+    let bob = &doc["issued"][0];
+    assert_eq!(bob["emails"][0], "bob@example.com");
+    assert_eq!(bob["has_key"], true);
+    assert_eq!(bob["key_algorithm"], "EC P-384");
+    assert_eq!(bob["smime_encryption"], true);
+    let password = str_of(&doc["password"]).to_string();
+    assert_eq!(password.len(), 20);
+    // The PKCS#12 file carries the key: another store takes it in with the password.
+    let other = env.other("other");
+    let imported = other.json(&["cert", "import", &p12, "--password", &password]);
+    assert_eq!(imported["private_keys"], 1);
+    assert_eq!(
+        imported["certificates"], 3,
+        "bob, the intermediate and the root"
+    );
+    let listed = other.json(&["cert", "list", "--with-key"]);
+    assert_eq!(listed["certificates"][0]["thumbprint"], bob["thumbprint"]);
+
+    let p12b = env.p("carol.p12");
+    let text = env.ok(&[
+        "issue",
+        "--email",
+        "carol@example.com",
+        "--cn",
+        "Carol",
+        "--key-type",
+        "ec-p256",
+        "--p12",
+        &p12b,
+        "--password",
+        "given",
+    ]);
+    assert!(text.contains("wrote PKCS#12 file"));
+    assert!(
+        !text.contains("PKCS#12 password"),
+        "a given password is not echoed"
+    );
+
+    let csv = env.write(
+        "users.csv",
+        b"email,name\n# the team\nd1@example.com,Dee One\n\nd2@example.com,\"Dee Two\"\n",
+    );
+    let doc = env.json(&["issue", "--csv", &csv, "--key-type", "ec-p256"]);
+    let issued = doc["issued"].as_array().unwrap();
+    assert_eq!(issued.len(), 2);
+    assert_eq!(
+        issued[1]["subject"],
+        "emailAddress=d2@example.com,CN=Dee Two"
+    );
+    assert_eq!(
+        env.json(&["cert", "list"])["certificates"]
+            .as_array()
+            .unwrap()
+            .len(),
+        8
+    );
+}
+
+#[test]
+fn issue_failures_leave_the_store_alone() {
+    let env = Env::new();
+    env.fails(
+        &[
+            "issue",
+            "--email",
+            "a@example.com",
+            "--cn",
+            "A",
+            "--key-type",
+            "ec-p256",
+        ],
+        1,
+        "there is no CA to issue from",
+    );
+    env.with_ca();
+    env.fails(
+        &[
+            "issue",
+            "--email",
+            "a@example.com",
+            "--cn",
+            "A",
+            "--ca",
+            "Nope",
+            "--key-type",
+            "ec-p256",
+        ],
+        1,
+        "no CA with id or name \"Nope\"",
+    );
+    env.fails(
+        &[
+            "issue",
+            "--email",
+            "not-an-address",
+            "--cn",
+            "A",
+            "--key-type",
+            "ec-p256",
+        ],
+        1,
+        "email address",
+    );
+    env.fails(
+        &[
+            "issue",
+            "--email",
+            "a@example.com",
+            "--cn",
+            "A",
+            "--key-size",
+            "1024",
+        ],
+        1,
+        "too weak",
+    );
+    env.fails(
+        &[
+            "issue",
+            "--email",
+            "a@example.com",
+            "--cn",
+            "A",
+            "--days",
+            "0",
+            "--key-type",
+            "ec-p256",
+        ],
+        1,
+        "1 to 3650",
+    );
+    env.fails(
+        &[
+            "issue",
+            "--email",
+            "a@example.com",
+            "--cn",
+            "A",
+            "--key-type",
+            "ec-p256",
+            "--crl-dp",
+            "ldap://x",
+        ],
+        1,
+        "http://",
+    );
+    let p12 = env.p("no/such/dir/a.p12");
+    env.fails(
+        &[
+            "issue",
+            "--email",
+            "a@example.com",
+            "--cn",
+            "A",
+            "--key-type",
+            "ec-p256",
+            "--p12",
+            &p12,
+        ],
+        1,
+        "cannot write",
+    );
+    let p12 = env.p("a.p12");
+    env.fails(
+        &[
+            "issue",
+            "--email",
+            "a@example.com",
+            "--cn",
+            "A",
+            "--key-type",
+            "ec-p256",
+            "--p12",
+            &p12,
+            "--generate-password",
+            "3",
+        ],
+        1,
+        "password length",
+    );
+    assert!(!Path::new(&p12).exists(), "no PKCS#12 file is left behind");
+    env.fails(&["issue", "--csv", &env.p("missing.csv")], 1, "cannot read");
+    let bad = env.write("bad.csv", b"a@example.com,A\nno comma here\n");
+    env.fails(
+        &["issue", "--csv", &bad, "--key-type", "ec-p256"],
+        1,
+        "bad.csv line 2",
+    );
+    let bad = env.write("bad2.csv", b"a@example.com,A\nb@,B\n");
+    env.fails(
+        &["issue", "--csv", &bad, "--key-type", "ec-p256"],
+        1,
+        "line 2",
+    );
+}
+
+// --- cert -------------------------------------------------------------------------------------
+
+#[test]
+fn cert_import_pem_der_p7b_p12_and_list() {
+    let env = Env::new();
+    let src = env.other("src");
+    src.with_ca();
+    let alice = src.issue("alice@example.com", &[]);
+    let pem = src.p("alice.pem");
+    src.ok(&["cert", "export", "alice@example.com", "--out", &pem]);
+    let der = src.p("root.der");
+    src.ok(&["ca", "export", "Test Root", "--der", "--out", &der]);
+
+    let text = env.ok(&["cert", "import", &pem, &der]);
+    assert!(
+        text.contains("imported 2 certificate(s) from 2 file(s): 2 new, 0 already stored"),
+        "{text}"
+    );
+    let doc = env.json(&["cert", "import", &pem, &data("bundle.p7b")]);
+    assert_eq!(doc["certificates"], 3);
+    assert_eq!(doc["new"], 2);
+    assert_eq!(doc["files"][0]["certificates"][0]["new"], false);
+    let doc = env.json(&[
+        "cert",
+        "import",
+        &data("openssl-alice.p12"),
+        "--password",
+        "test",
+    ]);
+    assert_eq!(doc["private_keys"], 1);
+    assert_eq!(doc["files"][0]["private_key"]["new"], true);
+    // stdin
+    let out = env
+        .cmd()
+        .args(["--json", "cert", "import", "-"])
+        .write_stdin(std::fs::read(data("alice-expired.pem")).unwrap())
+        .assert()
+        .success();
+    let doc: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(doc["files"][0]["file"], "stdin");
+
+    let all = env.json(&["cert", "list"]);
+    assert_eq!(all["certificates"].as_array().unwrap().len(), 7);
+    let mine = env.json(&["cert", "list", "--email", "alice@example.com"]);
+    let mine = mine["certificates"].as_array().unwrap();
+    assert_eq!(mine.len(), 3, "ours, openssl's and the expired one");
+    assert!(mine.iter().any(|c| c["thumbprint"] == alice["thumbprint"]));
+    let keyed = env.json(&["cert", "list", "--with-key"]);
+    assert_eq!(keyed["certificates"].as_array().unwrap().len(), 1);
+    assert_eq!(keyed["certificates"][0]["has_key"], true);
+    // (The bundle's certificates expire on 2026-12-23: count on the others only.)
+    let expired = env.json(&["cert", "list", "--expired", "expired"]);
+    let expired = expired["certificates"].as_array().unwrap();
+    assert!(
+        expired
+            .iter()
+            .any(|c| c["not_after"] == "2020-01-01T00:00:00Z")
+    );
+    assert!(
+        !expired
+            .iter()
+            .any(|c| c["thumbprint"] == alice["thumbprint"])
+    );
+    let unexpired = env.json(&["cert", "list", "--expired", "unexpired"]);
+    let unexpired = unexpired["certificates"].as_array().unwrap();
+    assert!(
+        unexpired
+            .iter()
+            .any(|c| c["thumbprint"] == alice["thumbprint"])
+    );
+    assert_eq!(expired.len() + unexpired.len(), 7);
+    let text = env.ok(&["cert", "list", "--expired", "expired"]);
+    assert!(
+        text.contains("(expired)") && text.contains("1 certificate(s)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn cert_import_failures_store_nothing() {
+    let env = Env::new();
+    env.with_ca();
+    let good = env.p("mail.pem");
+    env.ok(&["ca", "export", "Test Mail CA", "--out", &good]);
+    let other = env.other("other");
+    let missing = env.p("missing.pem");
+    other.fails(&["cert", "import", &good, &missing], 1, "cannot read");
+    other.fails(
+        &["cert", "import", &good, &missing],
+        1,
+        "nothing was imported",
+    );
+    let garbage = env.write(
+        "garbage.pem",
+        b"-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n",
+    );
+    other.fails(
+        &["cert", "import", &good, &garbage],
+        1,
+        "no certificate found",
+    );
+    let garbage = env.write("garbage.bin", &[0x30, 0x03, 0x02, 0x01]);
+    other.fails(&["cert", "import", &garbage], 1, "no certificate found");
+    let p12 = data("openssl-alice.p12");
+    other.fails(
+        &["cert", "import", &good, &p12, "--password", "wrong"],
+        1,
+        "wrong password",
+    );
+    other.fails(&["cert", "import", &p12], 1, "its password is needed");
+    let fake_p12 = env.write("fake.p12", b"garbage");
+    other.fails(
+        &["cert", "import", &fake_p12, "--password", "test"],
+        1,
+        "cannot import",
+    );
+    other.fails(
+        &["cert", "import", &env.p("nowhere")],
+        1,
+        "check the file name",
+    );
+}
+
+#[test]
+fn cert_show_export_and_their_failures() {
+    let env = Env::new();
+    env.with_ca();
+    let alice = env.issue("alice@example.com", &[]);
+    let t = str_of(&alice["thumbprint"]).to_string();
+
+    let text = env.ok(&["cert", "show", &t[..12]]);
+    for want in [
+        "subject      emailAddress=alice@example.com,CN=User",
+        "private key  in the store",
+        "S/MIME sign  yes",
+        &t,
+    ] {
+        assert!(text.contains(want), "{want:?} missing:\n{text}");
+    }
+    let doc = env.json(&["cert", "show", "alice@example.com"]);
+    assert_eq!(doc["certificate"]["thumbprint"], t.as_str());
+    assert_eq!(doc["certificate"]["trust_anchor"], false);
+    assert!(str_of(&doc["certificate"]["pem"]).contains("BEGIN CERTIFICATE"));
+    // A trust anchor is found too; colons and lower case are fine.
+    let root = env.json(&["ca", "list"])["cas"][0]["certificate"].clone();
+    let colons = str_of(&root)
+        .to_lowercase()
+        .as_bytes()
+        .chunks(2)
+        .map(|c| String::from_utf8_lossy(c).to_string())
+        .collect::<Vec<_>>()
+        .join(":");
+    assert_eq!(
+        env.json(&["cert", "show", &colons])["certificate"]["trust_anchor"],
+        true
+    );
+
+    let pem = env.ok(&["cert", "export", &t]);
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
+    let der = env.p("alice.der");
+    env.ok(&[
+        "cert",
+        "export",
+        "alice@example.com",
+        "--der",
+        "--out",
+        &der,
+    ]);
+    assert_eq!(std::fs::read(&der).unwrap()[0], 0x30);
+    let doc = env.json(&["cert", "export", &t]);
+    assert_eq!(doc["pem"].as_str().unwrap(), pem);
+    let p12 = env.p("alice.p12");
+    let doc = env.json(&["cert", "export", &t, "--p12", &p12, "--password", "pw"]);
+    assert_eq!(doc["p12"], p12.as_str());
+    let other = env.other("other");
+    let doc = other.json(&["cert", "import", &p12, "--password", "pw"]);
+    assert_eq!(doc["private_keys"], 1);
+
+    env.fails(
+        &["cert", "show", "0123456789abcdef"],
+        1,
+        "no stored certificate matches",
+    );
+    env.fails(
+        &["cert", "show", "nobody@example.com"],
+        1,
+        "no stored certificate matches",
+    );
+    env.fails(&["cert", "show", "xyz"], 1, "is not a certificate id");
+    env.fails(
+        &["cert", "export", "0123456789abcdef"],
+        1,
+        "hermes-pki cert list",
+    );
+    // A certificate without its key cannot go in a PKCS#12 file; no file is left behind.
+    let pem_file = env.write("alice.pem", pem.as_bytes());
+    let third = env.other("third");
+    third.ok(&["cert", "import", &pem_file]);
+    let p12b = env.p("nokey.p12");
+    third.fails(
+        &["cert", "export", &t, "--p12", &p12b, "--password", "pw"],
+        1,
+        "private key",
+    );
+    assert!(!Path::new(&p12b).exists());
+    third.fails(&["cert", "export", &t, "--p12", &p12b], 2, "--password");
+}
+
+#[test]
+fn cert_validate_exit_codes_and_reasons() {
+    let env = Env::new();
+    env.with_ca();
+    env.issue("alice@example.com", &[]);
+    let file = env.p("alice.pem");
+    env.ok(&["cert", "export", "alice@example.com", "--out", &file]);
+
+    let text = env.ok(&["cert", "validate", "alice@example.com", "--usage", "sign"]);
+    assert!(text.contains("VALID for S/MIME signing"), "{text}");
+    assert!(text.contains("CN=Test Mail CA"), "{text}");
+    let doc = env.json(&["cert", "validate", &file, "--usage", "encrypt"]);
+    assert_eq!(doc["valid"], true);
+    assert_eq!(doc["usage"], "encrypt");
+    assert_eq!(doc["chain"].as_array().unwrap().len(), 2);
+    // Before it was issued: not valid yet.
+    let out = env
+        .cmd()
+        .args([
+            "--json",
+            "cert",
+            "validate",
+            &file,
+            "--at",
+            "2000-01-31T12:00:00+01:00",
+        ])
+        .assert()
+        .code(3);
+    let doc: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(doc["at"], "2000-01-31T11:00:00Z");
+    assert!(
+        str_of(&doc["reasons"][0]).contains("is not valid before"),
+        "{doc}"
+    );
+
+    // Not valid: exit 3, the reasons on stdout.
+    env.cmd()
+        .args([
+            "cert",
+            "validate",
+            "alice@example.com",
+            "--at",
+            "2099-01-01",
+        ])
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("NOT VALID").and(predicate::str::contains("expired on")));
+    let out = env
+        .cmd()
+        .args(["--json", "cert", "validate", &data("alice-expired.pem")])
+        .assert()
+        .code(3);
+    let doc: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(doc["valid"], false);
+    assert!(str_of(&doc["reasons"][0]).contains("no chain to a trusted root"));
+    // A CA certificate is not good for S/MIME.
+    env.cmd()
+        .args(["cert", "validate", "Test Root", "--usage", "sign"])
+        .assert()
+        .code(1);
+    let root = str_of(&env.json(&["ca", "list"])["cas"][0]["certificate"]).to_string();
+    env.cmd()
+        .args(["cert", "validate", &root, "--usage", "sign"])
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("NOT VALID"));
+
+    env.fails(&["cert", "validate", &env.p("missing.pem")], 1, "no file");
+    let garbage = env.write("garbage.pem", b"garbage");
+    env.fails(&["cert", "validate", &garbage], 1, "no certificate found");
+    env.fails(
+        &["cert", "validate", "alice@example.com", "--at", "yesterday"],
+        1,
+        "RFC 3339",
+    );
+}
+
+// --- root -------------------------------------------------------------------------------------
+
+#[test]
+fn root_import_list_and_failures() {
+    let env = Env::new();
+    let src = env.other("src");
+    src.with_ca();
+    src.issue("alice@example.com", &[]);
+    let root = src.p("root.pem");
+    src.ok(&["ca", "export", "Test Root", "--out", &root]);
+    let chain = src.p("chain.pem");
+    let alice = src.p("alice.pem");
+    src.ok(&["cert", "export", "alice@example.com", "--out", &alice]);
+    let mut bundle = std::fs::read(&alice).unwrap();
+    bundle.extend(src.ok(&["ca", "export", "Test Mail CA"]).as_bytes());
+    std::fs::write(&chain, bundle).unwrap();
+
+    env.cmd()
+        .args(["cert", "validate", &chain])
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("no chain to a trusted root"));
+    let garbage = env.write("garbage.pem", b"garbage");
+    env.fails(
+        &["root", "import", &root, &garbage],
+        1,
+        "no certificate found",
+    );
+    env.fails(
+        &["root", "import", &root, &env.p("missing.pem")],
+        1,
+        "cannot read",
+    );
+    env.fails(
+        &["root", "import", &root, &alice],
+        1,
+        "not a CA certificate",
+    );
+    env.fails(&["root", "import", &alice], 1, "ctl add");
+
+    let text = env.ok(&["root", "import", &root]);
+    assert!(text.contains("1 trust anchor(s): 1 new"), "{text}");
+    let doc = env.json(&["root", "import", &root]);
+    assert_eq!(doc["new"], 0);
+    let doc = env.json(&["root", "list"]);
+    assert_eq!(doc["roots"][0]["subject"], "CN=Test Root");
+    assert!(env.ok(&["root", "list"]).contains("CN=Test Root"));
+    // The chain in the file now leads to a trust anchor.
+    env.ok(&["cert", "validate", &chain, "--usage", "encrypt"]);
+}
+
+// --- ctl --------------------------------------------------------------------------------------
+
+#[test]
+fn ctl_add_remove_list_and_failures() {
+    let env = Env::new();
+    env.with_ca();
+    let alice = env.issue("alice@example.com", &[]);
+    let t = str_of(&alice["thumbprint"]).to_string();
+
+    let text = env.ok(&["ctl", "add", &t[..16], "--black"]);
+    assert!(text.contains("blacklisted"), "{text}");
+    env.cmd()
+        .args(["cert", "validate", "alice@example.com"])
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("is blacklisted"));
+    let list = env.json(&["ctl", "list"]);
+    let entries = list["entries"].as_array().unwrap();
+    assert_eq!(
+        entries.len(),
+        3,
+        "the two CAs are whitelisted, alice blacklisted"
+    );
+    let e = entries
+        .iter()
+        .find(|e| e["thumbprint"] == t.as_str())
+        .unwrap();
+    assert_eq!(e["status"], "blacklisted");
+    assert_eq!(e["subject"], "emailAddress=alice@example.com,CN=User");
+
+    let doc = env.json(&["ctl", "remove", "alice@example.com"]);
+    assert_eq!(doc["removed"][0], t.as_str());
+    env.ok(&["cert", "validate", "alice@example.com"]);
+
+    // A whitelisted certificate from a file, and one only known by its thumbprint.
+    let file = env.write(
+        "expired.pem",
+        &std::fs::read(data("alice-expired.pem")).unwrap(),
+    );
+    let doc = env.json(&["ctl", "add", &file, "--white", "--allow-expired"]);
+    assert_eq!(doc["entries"][0]["allow_expired"], true);
+    env.ok(&["cert", "validate", &file]);
+    let unknown = "AB".repeat(64);
+    env.ok(&["ctl", "add", &unknown, "--black"]);
+    assert!(
+        env.ok(&["ctl", "list"])
+            .contains("(certificate not stored)")
+    );
+
+    env.fails(
+        &["ctl", "remove", &"CD".repeat(64)],
+        1,
+        "not on the trust list",
+    );
+    env.fails(
+        &["ctl", "remove", &unknown, &"CD".repeat(64)],
+        1,
+        "nothing was removed",
+    );
+    env.fails(
+        &["ctl", "add", "nothing-like-an-id", "--white"],
+        1,
+        "is not a certificate id",
+    );
+    env.fails(
+        &["ctl", "add", "0123456789abcdef", "--white"],
+        1,
+        "no stored certificate matches",
+    );
+    let garbage = env.write("garbage.pem", b"garbage");
+    env.fails(
+        &["ctl", "add", &garbage, "--white"],
+        1,
+        "no certificate found",
+    );
+}
+
+// --- crl --------------------------------------------------------------------------------------
+
+/// Serves `body` over HTTP on 127.0.0.1 for at most `requests` requests, then stops.
+fn serve(body: Vec<u8>, requests: usize) -> (String, std::thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/mail.crl", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        for stream in listener.incoming().take(requests) {
+            let Ok(mut stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/pkix-crl\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(&body);
+        }
+    });
+    (url, handle)
+}
+
+#[test]
+fn crl_create_export_import_list_and_revocation() {
+    let env = Env::new();
+    env.with_ca();
+    let alice = env.issue("alice@example.com", &[]);
+    let bob = env.issue("bob@example.com", &[]);
+    let doc = env.json(&[
+        "crl",
+        "create",
+        "--ca",
+        "Test Mail CA",
+        "--revoke",
+        str_of(&bob["serial"]),
+        "--reason",
+        "keyCompromise",
+        "--next-update-days",
+        "3",
+    ]);
+    assert_eq!(doc["number"], 1);
+    assert_eq!(doc["entries"][0]["serial"], bob["serial"]);
+    assert_eq!(doc["entries"][0]["reason"], "keyCompromise");
+    env.cmd()
+        .args(["cert", "validate", "bob@example.com", "--usage", "encrypt"])
+        .assert()
+        .code(3)
+        .stdout(
+            predicate::str::contains("is revoked since")
+                .and(predicate::str::contains("keyCompromise")),
+        );
+    env.ok(&["cert", "validate", "alice@example.com"]);
+    // The next CRL carries bob forward; --new starts over.
+    let text = env.ok(&["crl", "create", "--ca", "2"]);
+    assert!(
+        text.contains("number 2, 1 revoked certificate(s)"),
+        "{text}"
+    );
+    let doc = env.json(&["crl", "create", "--new"]);
+    assert_eq!(doc["number"], 3);
+    assert_eq!(doc["entries"].as_array().unwrap().len(), 0);
+    env.ok(&["cert", "validate", "bob@example.com"]);
+    env.json(&["crl", "create", "--revoke", str_of(&bob["serial"])]);
+
+    let list = env.json(&["crl", "list"]);
+    let crls = list["crls"].as_array().unwrap();
+    assert_eq!(crls.len(), 1, "a newer CRL replaces the older one");
+    assert_eq!(crls[0]["status"], "valid");
+    assert_eq!(crls[0]["number"], "04");
+    assert!(env.ok(&["crl", "list"]).contains("1 entries"));
+
+    let pem = env.ok(&["crl", "export", "Test Mail CA", "--pem"]);
+    assert!(pem.starts_with("-----BEGIN X509 CRL-----"), "{pem}");
+    let der = env.p("mail.crl");
+    env.ok(&["crl", "export", "2", "--out", &der]);
+    assert_eq!(std::fs::read(&der).unwrap()[0], 0x30);
+    let pem_file = env.write("mail.pem.crl", pem.as_bytes());
+
+    // Another store that trusts the same root takes the CRL in.
+    let other = env.other("other");
+    let root = env.p("root.pem");
+    env.ok(&["ca", "export", "1", "--out", &root]);
+    let inter = env.p("inter.pem");
+    env.ok(&["ca", "export", "2", "--out", &inter]);
+    other.ok(&["root", "import", &root]);
+    other.ok(&["cert", "import", &inter]);
+    let doc = other.json(&["crl", "import", &der]);
+    assert_eq!(doc["imported"][0]["outcome"], "stored");
+    let text = other.ok(&["crl", "import", &pem_file]);
+    assert!(text.contains("already stored"), "{text}");
+    let bob_file = env.p("bob.pem");
+    env.ok(&["cert", "export", "bob@example.com", "--out", &bob_file]);
+    other
+        .cmd()
+        .args(["cert", "validate", &bob_file])
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("revoked"));
+    let _ = alice;
+    // A CRL whose issuer this store does not know is kept as invalid, with a warning.
+    let third = env.other("third");
+    third
+        .cmd()
+        .args(["crl", "import", &der])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("INVALID"));
+    assert_eq!(third.json(&["crl", "list"])["crls"][0]["status"], "invalid");
+}
+
+#[test]
+fn crl_failures_leave_the_store_alone() {
+    let env = Env::new();
+    env.with_ca();
+    env.issue("alice@example.com", &[]);
+    env.fails(&["crl", "export", "Test Mail CA"], 1, "has no CRL yet");
+    env.fails(
+        &["crl", "create", "--revoke", "0BADC0FFEE"],
+        1,
+        "never issued serial number",
+    );
+    env.fails(
+        &["crl", "create", "--revoke", "not-hex"],
+        1,
+        "not hexadecimal",
+    );
+    env.fails(
+        &["crl", "create", "--ca", "Nope"],
+        1,
+        "no CA with id or name",
+    );
+    env.fails(
+        &["crl", "create", "--next-update-days", "0"],
+        1,
+        "1 to 3650",
+    );
+    env.fails(
+        &["crl", "create", "--revoke", "01", "--reason", "grumpy"],
+        1,
+        "is not a CRL reason",
+    );
+    env.fails(&["crl", "export", "Nope"], 1, "no CA with id or name");
+    env.ok(&["crl", "create"]);
+    env.fails(
+        &["crl", "export", "2", "--out", &env.p("no/dir/x.crl")],
+        1,
+        "cannot write",
+    );
+    let garbage = env.write("garbage.crl", b"this is no CRL");
+    let good = env.p("good.crl");
+    env.ok(&["crl", "export", "2", "--out", &good]);
+    let other = env.other("other");
+    other.fails(&["crl", "import", &good, &garbage], 1, "cannot import");
+    other.fails(
+        &["crl", "import", &good, &garbage],
+        1,
+        "nothing was imported",
+    );
+    other.fails(
+        &["crl", "import", &good, &env.p("missing.crl")],
+        1,
+        "cannot read",
+    );
+    let empty = TempDir::new().unwrap();
+    let fresh = Env {
+        store: empty.path().join("s"),
+        dir: empty,
+    };
+    fresh.fails(&["crl", "create"], 1, "there is no CA");
+}
+
+#[test]
+fn crl_refresh_fetches_distribution_points() {
+    let env = Env::new();
+    env.with_ca();
+    let doc = env.json(&["crl", "refresh"]);
+    assert_eq!(doc["urls"].as_array().unwrap().len(), 0);
+    assert!(
+        env.ok(&["crl", "refresh"])
+            .contains("0 distribution point(s), 0 failed")
+    );
+
+    // The store's CA publishes its CRL at a local URL named in the certificates it issues.
+    let crl_der = {
+        env.ok(&["crl", "create"]);
+        let path = env.p("mail.crl");
+        env.ok(&["crl", "export", "2", "--out", &path]);
+        std::fs::read(path).unwrap()
+    };
+    let (url, server) = serve(crl_der, 1);
+    env.issue("alice@example.com", &["--crl-dp", &url]);
+    let alice = env.p("alice.pem");
+    env.ok(&["cert", "export", "alice@example.com", "--out", &alice]);
+    let root = env.p("root.pem");
+    env.ok(&["ca", "export", "1", "--out", &root]);
+    let inter = env.p("inter.pem");
+    env.ok(&["ca", "export", "2", "--out", &inter]);
+
+    let gateway = env.other("gateway");
+    gateway.ok(&["root", "import", &root]);
+    gateway.ok(&["cert", "import", &alice, &inter]);
+    let doc = gateway.json(&["crl", "refresh"]);
+    assert_eq!(doc["failures"], 0);
+    assert_eq!(doc["urls"][0]["url"], url.as_str());
+    assert_eq!(doc["urls"][0]["outcome"], "fetched");
+    assert_eq!(doc["urls"][0]["imports"][0]["outcome"], "stored");
+    server.join().unwrap();
+    assert_eq!(
+        gateway.json(&["crl", "list"])["crls"][0]["source"],
+        url.as_str()
+    );
+    // Not due again for 6 hours.
+    let doc = gateway.json(&["crl", "refresh"]);
+    assert_eq!(doc["urls"][0]["outcome"], "not-due");
+
+    // A distribution point that does not answer: exit 1, the stored CRLs unchanged.
+    let dead = "http://127.0.0.1:1/dead.crl";
+    env.issue("bob@example.com", &["--crl-dp", dead]);
+    let bob = env.p("bob.pem");
+    env.ok(&["cert", "export", "bob@example.com", "--out", &bob]);
+    gateway.ok(&["cert", "import", &bob]);
+    let crls_before = gateway.json(&["crl", "list"]);
+    gateway
+        .cmd()
+        .args(["crl", "refresh", "--timeout", "5"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("FAILED"))
+        .stderr(predicate::str::contains("could not be refreshed"));
+    assert_eq!(gateway.json(&["crl", "list"]), crls_before);
+}
+
+// --- smime and cms ----------------------------------------------------------------------------
+
+#[test]
+fn smime_sign_encrypt_decrypt_verify_end_to_end() {
+    let env = Env::new();
+    env.with_ca();
+    env.issue("alice@example.com", &[]);
+    env.issue("bob@example.com", &[]);
+    let msg = env.write(
+        "msg.eml",
+        b"From: alice@example.com\nTo: bob@example.com\nSubject: numbers\n\nHello Bob\n",
+    );
+    let (signed, opaque, enc, dec, both, inner) = (
+        env.p("signed.eml"),
+        env.p("opaque.eml"),
+        env.p("enc.eml"),
+        env.p("dec.eml"),
+        env.p("both.eml"),
+        env.p("inner.eml"),
+    );
+    env.ok(&[
+        "smime",
+        "sign",
+        "--signer",
+        "alice@example.com",
+        &msg,
+        &signed,
+    ]);
+    let text = std::fs::read_to_string(&signed).unwrap();
+    assert!(text.starts_with("From: alice@example.com\r\n"), "{text}");
+    assert!(text.contains("multipart/signed"));
+    let out = env.ok(&["smime", "verify", &signed, &inner]);
+    assert!(out.contains("VALID") && !out.contains("NOT VALID"), "{out}");
+    assert!(
+        std::fs::read_to_string(&inner)
+            .unwrap()
+            .ends_with("Hello Bob\r\n")
+    );
+    env.ok(&[
+        "smime",
+        "sign",
+        "--signer",
+        "alice@example.com",
+        "--opaque",
+        &msg,
+        &opaque,
+    ]);
+    assert!(
+        std::fs::read_to_string(&opaque)
+            .unwrap()
+            .contains("smime-type=signed-data")
+    );
+    let doc = env.json(&["smime", "verify", &opaque]);
+    assert_eq!(doc["valid"], true);
+    assert_eq!(doc["form"], "opaque");
+    // Encrypt to Bob, decrypt with the store's key.
+    env.ok(&["smime", "encrypt", "--to", "bob@example.com", &msg, &enc]);
+    assert!(
+        std::fs::read_to_string(&enc)
+            .unwrap()
+            .contains("enveloped-data")
+    );
+    env.ok(&["smime", "decrypt", &enc, &dec]);
+    assert!(
+        std::fs::read_to_string(&dec)
+            .unwrap()
+            .ends_with("Hello Bob\r\n")
+    );
+    // GCM and stdin/stdout.
+    let out = env
+        .cmd()
+        .args([
+            "smime",
+            "encrypt",
+            "--to",
+            "bob@example.com",
+            "--gcm",
+            "-",
+            "-",
+        ])
+        .write_stdin(std::fs::read(&msg).unwrap())
+        .assert()
+        .success();
+    let gcm = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(gcm.contains("authEnveloped-data"), "{gcm}");
+    // Sign-encrypt, decrypt-verify.
+    env.ok(&[
+        "smime",
+        "sign-encrypt",
+        "--signer",
+        "alice@example.com",
+        "--to",
+        "bob@example.com",
+        "--oaep",
+        &msg,
+        &both,
+    ]);
+    let out = env.ok(&["smime", "decrypt-verify", &both, &dec]);
+    assert!(out.contains("VALID") && !out.contains("NOT VALID"), "{out}");
+    // A changed byte: exit 3 with the reason.
+    let tampered = std::fs::read_to_string(&signed)
+        .unwrap()
+        .replace("Hello Bob", "Hello Bub");
+    let bad = env.write("bad.eml", tampered.as_bytes());
+    env.cmd()
+        .args(["smime", "verify", &bad])
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("changed"));
+    // Failures: unknown recipient, garbage, not encrypted, missing file; store unchanged.
+    env.fails(
+        &["smime", "encrypt", "--to", "carol@example.com", &msg, &enc],
+        1,
+        "no certificate of carol@example.com",
+    );
+    env.fails(&["smime", "decrypt", &msg, &dec], 1, "not encrypted");
+    env.fails(&["smime", "verify", &msg], 1, "not signed");
+    env.fails(
+        &["smime", "decrypt", &env.p("missing.eml"), &dec],
+        1,
+        "cannot read",
+    );
+    env.fails(
+        &[
+            "smime",
+            "sign",
+            "--signer",
+            "nobody@example.com",
+            &msg,
+            &signed,
+        ],
+        1,
+        "no certificate of nobody@example.com",
+    );
+    let junk = env.write(
+        "junk.p7m",
+        b"Content-Type: application/pkcs7-mime\r\n\r\nAAAA\r\n",
+    );
+    env.fails(&["smime", "decrypt", &junk, &dec], 1, "malformed");
+    // Another store has no key for Bob.
+    let other = env.other("other-store");
+    other.with_ca();
+    other.fails(&["smime", "decrypt", &enc, &dec], 1, "no private key here");
+    // Usage error.
+    env.cmd()
+        .args(["smime", "encrypt", &msg, &enc])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--to"));
+}
+
+#[test]
+fn cms_sign_verify_encrypt_decrypt_end_to_end() {
+    let env = Env::new();
+    env.with_ca();
+    env.issue("alice@example.com", &[]);
+    let data = env.write(
+        "data.bin",
+        &(0..=255u8).cycle().take(5000).collect::<Vec<u8>>(),
+    );
+    let (sig, env_der, back) = (env.p("data.p7s"), env.p("data.p7m"), env.p("back.bin"));
+    env.ok(&[
+        "cms",
+        "sign",
+        "--signer",
+        "alice@example.com",
+        "--detached",
+        &data,
+        &sig,
+    ]);
+    let out = env.ok(&["cms", "verify", &sig, "--content", &data]);
+    assert!(out.contains("VALID") && !out.contains("NOT VALID"), "{out}");
+    env.cmd()
+        .args(["cms", "verify", &sig, "--content", &msg_of(&env)])
+        .assert()
+        .code(3);
+    let opaque = env.p("opaque.p7m");
+    env.ok(&[
+        "cms",
+        "sign",
+        "--signer",
+        "alice@example.com",
+        &data,
+        &opaque,
+    ]);
+    env.ok(&["cms", "verify", &opaque, &back]);
+    assert_eq!(std::fs::read(&back).unwrap(), std::fs::read(&data).unwrap());
+    env.ok(&[
+        "cms",
+        "encrypt",
+        "--to",
+        "alice@example.com",
+        &data,
+        &env_der,
+    ]);
+    env.ok(&["cms", "decrypt", &env_der, &back]);
+    assert_eq!(std::fs::read(&back).unwrap(), std::fs::read(&data).unwrap());
+    env.fails(&["cms", "decrypt", &data, &back], 1, "CMS");
+    env.fails(&["cms", "verify", &data], 1, "CMS");
+}
+
+fn msg_of(env: &Env) -> String {
+    env.write("other.bin", b"not the signed content")
+}
+
+// --- odds and ends ----------------------------------------------------------------------------
+
+#[test]
+fn store_from_the_environment_and_a_broken_store() {
+    let env = Env::new();
+    let dir = env.path("from-env");
+    Command::new(BIN)
+        .current_dir(env.dir.path())
+        .env("HERMES_PKI_STORE", &dir)
+        .args(["ca", "create", "--cn", "Env CA", "--key-type", "ec-p256"])
+        .assert()
+        .success();
+    assert!(dir.join("hermes.db").is_file() && dir.join("master.key").is_file());
+    // A store that is not a store.
+    let not_a_store = env.path("not-a-store");
+    std::fs::create_dir(&not_a_store).unwrap();
+    std::fs::write(
+        not_a_store.join("hermes.db"),
+        b"garbage garbage garbage garbage",
+    )
+    .unwrap();
+    Command::new(BIN)
+        .args(["--store", &not_a_store.display().to_string(), "ca", "list"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cannot open the store"));
+}
+
+#[test]
+fn a_closed_stdout_and_a_pipe_are_handled_quietly() {
+    let env = Env::new();
+    env.with_ca();
+    for n in 0..3 {
+        env.issue(&format!("user{n}@example.com"), &[]);
+    }
+    // The reader is gone before the command writes: no panic, no error, exit 0.
+    let mut child = std::process::Command::new(BIN)
+        .args(["--store", &env.store.display().to_string(), "cert", "list"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?} {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // Piped: no progress bar on stderr.
+    let a = env.p("a.pem");
+    let b = env.p("b.pem");
+    env.ok(&["cert", "export", "user0@example.com", "--out", &a]);
+    env.ok(&["cert", "export", "user1@example.com", "--out", &b]);
+    let other = env.other("other");
+    other
+        .cmd()
+        .args(["cert", "import", &a, &b])
+        .assert()
+        .success()
+        .stderr("");
+}
