@@ -50,7 +50,13 @@ fn refresh_reports_each_distribution_point_and_keeps_the_crl_in_use() {
     let store = MemoryStore::new();
     let ca = CertificateAuthority::new(&store);
     let created = ca.create(&root(), &clock()).unwrap();
-    let paths = ["/good.crl", "/wrong-key.crl", "/missing.crl", "/slow.crl", "/huge.crl"];
+    let paths = [
+        "/good.crl",
+        "/wrong-key.crl",
+        "/missing.crl",
+        "/slow.crl",
+        "/huge.crl",
+    ];
     let urls: Vec<String> = paths.iter().map(|p| server.url(p)).collect();
     let certs: Vec<Certificate> = urls
         .iter()
