@@ -198,7 +198,8 @@ pub fn decrypt_message(
         authenticated,
         weak,
     } = decrypt_data(&der, keys, options)?;
-    let inner = Zeroizing::new(mime::to_crlf(&content));
+    // The entity as it was encrypted (a binary entity keeps its bytes).
+    let inner = Zeroizing::new(content.to_vec());
     let message = Zeroizing::new(join(&split.outer, &inner));
     Ok(DecryptedMessage {
         inner,

@@ -165,7 +165,7 @@ fn multipart_with_attachment_and_non_ascii_round_trips() {
     let split = mime::split_message(&m).unwrap();
     assert_eq!(*opened.inner, split.entity);
     assert_eq!(*opened.message, mime::join(&split.outer, &split.entity));
-    assert_eq!(to_crlf(&opened.message), *opened.message);
+    assert_eq!(*to_crlf(&opened.message), **opened.message);
 }
 
 #[test]

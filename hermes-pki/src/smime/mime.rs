@@ -18,25 +18,50 @@ fn malformed(detail: impl std::fmt::Display) -> Error {
     Error::malformed("MIME message", detail)
 }
 
-/// `input` with every line ending as CRLF (bare LF and bare CR become CRLF).
-pub(crate) fn to_crlf(input: &[u8]) -> Vec<u8> {
+/// Whether every line ending of `input` is already CRLF.
+fn is_crlf(input: &[u8]) -> bool {
+    let mut prev = 0u8;
+    for (i, &b) in input.iter().enumerate() {
+        match b {
+            b'\n' if prev != b'\r' => return false,
+            b'\r' if input.get(i + 1) != Some(&b'\n') => return false,
+            _ => {}
+        }
+        prev = b;
+    }
+    true
+}
+
+/// `input` with every line ending as CRLF (bare LF and bare CR become CRLF); borrowed when it
+/// already is.
+pub(crate) fn to_crlf(input: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if is_crlf(input) {
+        return std::borrow::Cow::Borrowed(input);
+    }
     let mut out = Vec::with_capacity(input.len() + input.len() / 32 + 2);
+    let mut start = 0;
     let mut i = 0;
     while i < input.len() {
-        let b = input[i];
-        match b {
+        match input[i] {
             b'\r' => {
+                out.extend_from_slice(&input[start..i]);
                 out.extend_from_slice(b"\r\n");
                 if input.get(i + 1) == Some(&b'\n') {
                     i += 1;
                 }
+                start = i + 1;
             }
-            b'\n' => out.extend_from_slice(b"\r\n"),
-            _ => out.push(b),
+            b'\n' => {
+                out.extend_from_slice(&input[start..i]);
+                out.extend_from_slice(b"\r\n");
+                start = i + 1;
+            }
+            _ => {}
         }
         i += 1;
     }
-    out
+    out.extend_from_slice(&input[start..]);
+    std::borrow::Cow::Owned(out)
 }
 
 /// Splits `entity` at the blank line that ends its header block: (headers including the final
@@ -103,8 +128,22 @@ pub(crate) fn split_message(message: &[u8]) -> Result<Split> {
             "the message is larger than {MAX_MESSAGE} bytes"
         )));
     }
-    let crlf = to_crlf(message);
-    let (head, body) = split_head(&crlf);
+    // Header block in CRLF form; the body too, unless the entity says it is binary (line
+    // ends are canonicalised for text, RFC 8551 3.1.1, not inside binary content).
+    let (raw_head, raw_body) = split_raw(message);
+    let head_crlf = to_crlf(raw_head);
+    let head: &[u8] = &head_crlf;
+    let binary = fields(head).iter().any(|(n, f)| {
+        n.trim_ascii()
+            .eq_ignore_ascii_case(b"content-transfer-encoding")
+            && f.to_ascii_lowercase().windows(6).any(|w| w == b"binary")
+    });
+    let body_crlf = if binary {
+        std::borrow::Cow::Borrowed(raw_body)
+    } else {
+        to_crlf(raw_body)
+    };
+    let body: &[u8] = &body_crlf;
     let mut outer = Vec::new();
     let mut content = Vec::new();
     for (name, field) in fields(head) {
@@ -126,6 +165,31 @@ pub(crate) fn split_message(message: &[u8]) -> Result<Split> {
     entity.extend_from_slice(b"\r\n");
     entity.extend_from_slice(body);
     Ok(Split { outer, entity })
+}
+
+/// Splits raw input (any line ends) after the blank line that ends the header block:
+/// (header block with its last line end, body).
+fn split_raw(message: &[u8]) -> (&[u8], &[u8]) {
+    let mut i = 0;
+    let mut line_start = 0;
+    while i < message.len() {
+        if message[i] == b'\n' || message[i] == b'\r' {
+            let end = if message[i] == b'\r' && message.get(i + 1) == Some(&b'\n') {
+                i + 2
+            } else {
+                i + 1
+            };
+            if i == line_start {
+                // An empty line: the head ends before it, the body after it.
+                return (&message[..line_start], &message[end..]);
+            }
+            line_start = end;
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    (message, &[])
 }
 
 /// Outer headers, `MIME-Version: 1.0`, then the entity.
@@ -246,6 +310,24 @@ pub(crate) fn multipart_parts<'a>(entity: &'a [u8], boundary: &str) -> Result<Ve
     Ok(parts)
 }
 
+/// The preamble (up to the first delimiter line, with the CRLF before it) and what follows
+/// the closing delimiter `--boundary--` (its line end and the epilogue) of a multipart body
+/// whose parts [`multipart_parts`] has read.
+fn preamble_epilogue<'a>(body: &'a [u8], boundary: &str) -> (&'a [u8], &'a [u8]) {
+    let open = format!("--{boundary}");
+    let close = format!("--{boundary}--");
+    let at_line = |p: usize| p == 0 || body[..p].ends_with(b"\r\n");
+    let first = (0..body.len())
+        .filter(|&p| at_line(p) && body[p..].starts_with(open.as_bytes()))
+        .next()
+        .unwrap_or(0);
+    let last_close = (0..body.len())
+        .rev()
+        .find(|&p| at_line(p) && body[p..].starts_with(close.as_bytes()))
+        .map_or(body.len(), |p| p + close.len());
+    (&body[..first], &body[last_close..])
+}
+
 /// The decoded body of a non-multipart entity (base64 or quoted-printable decoded as its
 /// Content-Transfer-Encoding says).
 pub(crate) fn decoded_body(entity: &[u8]) -> Result<Vec<u8>> {
@@ -299,8 +381,7 @@ pub(crate) fn boundary() -> Result<String> {
 /// bytes (or NUL, or lines over 998 octets) under 7bit/8bit/binary transfer encoding
 /// re-encoded as base64 (with its Content-Type kept), so no relay can change it.
 pub(crate) fn canonicalize(entity: &[u8]) -> Result<Vec<u8>> {
-    let crlf = to_crlf(entity);
-    canonical_part(&crlf, 0)
+    canonical_part(&to_crlf(entity), 0)
 }
 
 fn needs_encoding(body: &[u8]) -> bool {
@@ -330,9 +411,11 @@ fn canonical_part(entity: &[u8], depth: usize) -> Result<Vec<u8>> {
             return Ok(entity.to_vec());
         }
         // Rebuild: keep the preamble and epilogue, replace the parts.
+        let (preamble, epilogue) = preamble_epilogue(body, b);
         let delimiter = format!("--{b}");
         let mut out = head.to_vec();
         out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(preamble);
         for c in &changed {
             out.extend_from_slice(delimiter.as_bytes());
             out.extend_from_slice(b"\r\n");
@@ -340,7 +423,8 @@ fn canonical_part(entity: &[u8], depth: usize) -> Result<Vec<u8>> {
             out.extend_from_slice(b"\r\n");
         }
         out.extend_from_slice(delimiter.as_bytes());
-        out.extend_from_slice(b"--\r\n");
+        out.extend_from_slice(b"--");
+        out.extend_from_slice(epilogue);
         return Ok(out);
     }
     let plain = matches!(
@@ -418,8 +502,10 @@ mod tests {
 
     #[test]
     fn line_ends_become_crlf() {
-        assert_eq!(to_crlf(b"a\nb\r\nc\rd"), b"a\r\nb\r\nc\r\nd");
-        assert_eq!(to_crlf(b""), b"");
+        assert_eq!(*to_crlf(b"a\nb\r\nc\rd"), *b"a\r\nb\r\nc\r\nd");
+        assert!(matches!(to_crlf(b"a\r\nb"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(*to_crlf(b""), *b"");
+        assert_eq!(*to_crlf(b"x\n\n"), *b"x\r\n\r\n");
     }
 
     #[test]
@@ -442,6 +528,19 @@ mod tests {
         assert_eq!(
             s.entity,
             b"Content-Type: text/plain; charset=us-ascii\r\n\r\nhello"
+        );
+    }
+
+    #[test]
+    fn binary_entities_keep_their_bytes() {
+        let body: Vec<u8> = (0..=255u8).collect();
+        let mut m = b"Subject: x\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: binary\n\n".to_vec();
+        m.extend_from_slice(&body);
+        let s = split_message(&m).unwrap();
+        assert!(s.entity.ends_with(&body));
+        assert!(
+            s.entity
+                .starts_with(b"Content-Type: application/octet-stream\r\n")
         );
     }
 
@@ -491,6 +590,19 @@ mod tests {
         assert!(text.contains("--b\r\nContent-Type: text/plain\r\n\r\nascii\r\n"));
         let parts = multipart_parts(&c, "b").unwrap();
         assert_eq!(decoded_body(parts[0]).unwrap(), "Grüße".as_bytes());
+        // Preamble and epilogue survive the rebuild.
+        let with = e
+            .replace(
+                "\r\n\r\n--b\r\n",
+                "\r\n\r\nThis is a multi-part message in MIME format.\r\n--b\r\n",
+            )
+            .replacen("--b--\r\n", "--b--\r\nepilogue\r\n", 1);
+        let c = String::from_utf8(canonicalize(with.as_bytes()).unwrap()).unwrap();
+        assert!(
+            c.contains("\r\n\r\nThis is a multi-part message in MIME format.\r\n--b\r\n"),
+            "{c}"
+        );
+        assert!(c.ends_with("--b--\r\nepilogue\r\n"), "{c}");
         // Already 7-bit: unchanged.
         let plain = b"Content-Type: text/plain\r\n\r\nhello\r\n";
         assert_eq!(canonicalize(plain).unwrap(), plain);
