@@ -318,8 +318,7 @@ fn preamble_epilogue<'a>(body: &'a [u8], boundary: &str) -> (&'a [u8], &'a [u8])
     let close = format!("--{boundary}--");
     let at_line = |p: usize| p == 0 || body[..p].ends_with(b"\r\n");
     let first = (0..body.len())
-        .filter(|&p| at_line(p) && body[p..].starts_with(open.as_bytes()))
-        .next()
+        .find(|&p| at_line(p) && body[p..].starts_with(open.as_bytes()))
         .unwrap_or(0);
     let last_close = (0..body.len())
         .rev()
