@@ -2,12 +2,12 @@
 # Short smoke run of every fuzz target (cargo-fuzz / libFuzzer on the stable toolchain).
 #
 # Each target starts from a small seed corpus made here with the openssl CLI and runs for
-# FUZZ_SECONDS (default 15). libFuzzer fails the run on a panic, on one input taking longer
+# FUZZ_SECONDS (default 10). libFuzzer fails the run on a panic, on one input taking longer
 # than 10 s, on RSS over 2 GiB, or on a single allocation over 512 MiB ("allocate without bound").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-seconds=${FUZZ_SECONDS:-15}
+seconds=${FUZZ_SECONDS:-10}
 export RUSTC_BOOTSTRAP=1
 
 if ! command -v cargo-fuzz >/dev/null 2>&1; then

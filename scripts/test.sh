@@ -57,8 +57,8 @@ s_test() { cargo test --workspace --no-fail-fast; }
 s_demo() { # the README's first command: the hermes-pki demo on a fresh SQLite store
     # `cargo test --workspace` has built the binary already (its end-to-end tests run it);
     # building it again alone would rebuild dependencies with another feature set.
-    local cli=(target/debug/hermes-pki)
-    [[ -x ${cli[0]} ]] || cli=(cargo run -q -p hermes-pki-cli --)
+    local cli=("$root/target/debug/hermes-pki")
+    [[ -x ${cli[0]} ]] || cli=(cargo run -q --manifest-path "$root/Cargo.toml" -p hermes-pki-cli --)
     local dir out
     dir=$(mktemp -d)
     out=$(cd "$dir" && "${cli[@]}" demo)
