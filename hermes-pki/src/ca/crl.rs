@@ -15,7 +15,7 @@ use super::{CertificateAuthority, hash_of, require_ca, stored_certificate, store
 use crate::cert::{Certificate, Serial, oid};
 use crate::crl::{Crl, RevocationReason, store_own_crl};
 use crate::error::{Error, Result};
-use crate::key::{HashAlg, KeyId, Signer};
+use crate::key::{HashAlg, Signer};
 use crate::store::{CaId, CrlId, CrlRecord, ReadTransaction, RevokedEntry, Store, StoreExt};
 use crate::time::{Clock, add_days, from_unix_seconds, unix_seconds};
 
@@ -286,19 +286,10 @@ pub(crate) fn sign_crl(
 
 /// The valid full-scope complete CRLs signed with `ca_cert`'s key, newest first.
 fn own_crls(tx: &dyn ReadTransaction, ca_cert: &Certificate) -> Result<Vec<CrlRecord>> {
-    let key = KeyId::of_public_key_der(ca_cert.public_key_der());
-    let mut v: Vec<CrlRecord> = tx
-        .crls_by_issuer(ca_cert.subject_der())?
+    Ok(crate::crl::valid_crls_of(tx, ca_cert)?
         .into_iter()
-        .filter(|r| {
-            r.status.is_valid()
-                && r.signer_key == Some(key)
-                && r.scope.is_empty()
-                && r.delta_base.is_none()
-        })
-        .collect();
-    v.sort_by(|a, b| crate::crl::newer(b, a));
-    Ok(v)
+        .filter(|r| r.scope.is_empty() && r.delta_base.is_none())
+        .collect())
 }
 
 /// Whole seconds (what a CRL can hold).

@@ -118,9 +118,8 @@ impl RevocationChecker for CrlChecker<'_> {
         complete.sort_by(|a, b| newer(&b.record, &a.record));
         let mut used: Vec<&Applicable> = Vec::new();
         for c in &complete {
-            if !used.iter().any(|u| {
-                u.record.scope == c.record.scope && u.record.issuer_der == c.record.issuer_der
-            }) {
+            // All records share the issuer name (crls_by_issuer): one CRL per scope.
+            if !used.iter().any(|u| u.record.scope == c.record.scope) {
                 used.push(c);
             }
         }

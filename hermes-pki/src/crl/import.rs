@@ -206,15 +206,7 @@ impl<'s, S: Store + ?Sized> Crls<'s, S> {
     /// The valid CRLs in use for certificates issued by `issuer` (its name and key), newest
     /// first.
     pub fn current_for(&self, issuer: &Certificate) -> Result<Vec<CrlRecord>> {
-        let key = KeyId::of_public_key_der(issuer.public_key_der());
-        let mut v: Vec<CrlRecord> = self
-            .store
-            .read_transaction(|tx| tx.crls_by_issuer(issuer.subject_der()))?
-            .into_iter()
-            .filter(|r| r.status.is_valid() && r.signer_key == Some(key))
-            .collect();
-        v.sort_by(|a, b| newer(b, a));
-        Ok(v)
+        self.store.read_transaction(|tx| valid_crls_of(tx, issuer))
     }
 
     /// Deletes a stored CRL. Unknown id: [`Error::NotFound`].
@@ -227,6 +219,21 @@ impl<'s, S: Store + ?Sized> Crls<'s, S> {
             }
         })
     }
+}
+
+/// The valid CRLs issued under `issuer`'s name and key, newest first.
+pub(crate) fn valid_crls_of(
+    tx: &dyn ReadTransaction,
+    issuer: &Certificate,
+) -> Result<Vec<CrlRecord>> {
+    let key = KeyId::of_public_key_der(issuer.public_key_der());
+    let mut v: Vec<CrlRecord> = tx
+        .crls_by_issuer(issuer.subject_der())?
+        .into_iter()
+        .filter(|r| r.status.is_valid() && r.signer_key == Some(key))
+        .collect();
+    v.sort_by(|a, b| newer(b, a));
+    Ok(v)
 }
 
 /// Which of two CRLs of one issuer and scope is newer: by CRL number when both have one,
@@ -434,12 +441,8 @@ pub(crate) fn store_own_crl(
 ) -> Result<CrlId> {
     crl.verify_signature(signer.public_key_der())?;
     let key = KeyId::of_public_key_der(signer.public_key_der());
-    for r in tx.crls_by_issuer(crl.issuer_der())? {
-        if r.status.is_valid()
-            && r.signer_key == Some(key)
-            && r.scope.is_empty()
-            && r.delta_base.is_none()
-        {
+    for r in valid_crls_of(tx, signer)? {
+        if r.scope.is_empty() && r.delta_base.is_none() {
             tx.delete_crl(r.id)?;
         }
     }

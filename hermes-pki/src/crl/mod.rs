@@ -56,8 +56,8 @@ pub use import::{CrlImport, CrlOutcome, Crls, parse_crls};
 pub use parse::{Crl, MAX_ENTRIES, Scope};
 pub use refresh::{RefreshOptions, RefreshReport, UrlOutcome, UrlReport};
 
-pub(crate) use import::newer;
 pub(crate) use import::store_own_crl;
+pub(crate) use import::{newer, valid_crls_of};
 pub(crate) use parse::cmp_numbers;
 
 use std::fmt;
