@@ -44,6 +44,7 @@ pub use policy::PolicyInputs;
 pub use reason::Reason;
 pub use verify::Validator;
 
+
 use std::net::IpAddr;
 use std::time::SystemTime;
 
@@ -150,6 +151,13 @@ pub trait RevocationChecker {
         issuer: &Certificate,
         at: SystemTime,
     ) -> crate::Result<RevocationStatus>;
+
+    /// Whether this checker consults revocation information at all (default `true`). A
+    /// checker that does not ([`NoRevocationInfo`]) turns revocation checking off: an
+    /// [`Unknown`](RevocationStatus::Unknown) status from it earns no warning.
+    fn looks_up_revocation(&self) -> bool {
+        true
+    }
 }
 
 /// A checker that knows nothing: every status is [`RevocationStatus::Unknown`].
@@ -165,12 +173,22 @@ impl RevocationChecker for NoRevocationInfo {
     ) -> crate::Result<RevocationStatus> {
         Ok(RevocationStatus::Unknown)
     }
+
+    fn looks_up_revocation(&self) -> bool {
+        false
+    }
 }
 
 /// Something a valid result should still tell the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Warning {
+    /// No usable CRL covers a certificate on the chain (valid anyway under
+    /// [`RevocationMode::BestEffort`]).
+    NoRevocationInfo {
+        /// The certificate's subject.
+        subject: String,
+    },
     /// A certificate's revocation status came from a CRL past its nextUpdate (used, because
     /// [`ValidationOptions::reject_stale_crls`] is off).
     StaleCrl {
@@ -184,6 +202,11 @@ pub enum Warning {
 impl std::fmt::Display for Warning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            Warning::NoRevocationInfo { subject } => write!(
+                f,
+                "no usable CRL covers {subject}; its revocation status is unknown (import or \
+                 refresh its issuer's CRL)"
+            ),
             Warning::StaleCrl {
                 subject,
                 next_update,
@@ -194,6 +217,50 @@ impl std::fmt::Display for Warning {
                 crate::time::to_rfc3339(*next_update)
             ),
         }
+    }
+}
+
+/// What validation does when revocation information is missing or unusable: the store's
+/// `revocation` setting (`hermes-pki settings set revocation required|best-effort`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RevocationMode {
+    /// No usable CRL for a certificate: it is valid, with [`Warning::NoRevocationInfo`]; a
+    /// stale CRL is used, with [`Warning::StaleCrl`]. The default: mail keeps flowing when a
+    /// CA's CRL cannot be fetched.
+    #[default]
+    BestEffort,
+    /// Every certificate below the trust anchor needs a valid, current CRL of its issuer that
+    /// covers it; without one it is not valid ([`Reason::NoRevocationInfo`],
+    /// [`Reason::StaleCrl`]). RFC 5280 6.3 and NIST PKITS semantics.
+    Required,
+}
+
+impl RevocationMode {
+    /// The setting's value as stored and typed: `best-effort` or `required`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevocationMode::BestEffort => "best-effort",
+            RevocationMode::Required => "required",
+        }
+    }
+}
+
+impl std::str::FromStr for RevocationMode {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Self> {
+        match s {
+            "best-effort" => Ok(RevocationMode::BestEffort),
+            "required" => Ok(RevocationMode::Required),
+            other => Err(crate::Error::InvalidArgument(format!(
+                "revocation must be \"best-effort\" or \"required\", not {other:?}"
+            ))),
+        }
+    }
+}
+
+impl std::fmt::Display for RevocationMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -282,6 +349,16 @@ impl ValidationOptions {
     /// The smallest RSA key accepted anywhere on the chain (default 2048).
     pub fn min_rsa_bits(mut self, bits: usize) -> Self {
         self.min_rsa_bits = bits;
+        self
+    }
+
+    /// What a missing or unusable CRL means ([`RevocationMode`]; default best effort).
+    /// [`RevocationMode::Required`] turns on both [`reject_stale_crls`](Self::reject_stale_crls)
+    /// and [`require_revocation_info`](Self::require_revocation_info).
+    pub fn revocation(mut self, mode: RevocationMode) -> Self {
+        let required = mode == RevocationMode::Required;
+        self.reject_stale_crls = required;
+        self.require_revocation_info = required;
         self
     }
 

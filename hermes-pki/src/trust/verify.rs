@@ -122,6 +122,15 @@ impl<'a> Validator<'a> {
         self
     }
 
+    /// Whether revocation is looked up at all (a store, or a checker other than
+    /// [`NoRevocationInfo`]); without it a missing CRL is not worth a warning.
+    fn checks_revocation(&self) -> bool {
+        match self.revocation {
+            Some(c) => c.looks_up_revocation(),
+            None => self.tx.is_some(),
+        }
+    }
+
     fn revocation_status(
         &self,
         cert: &Certificate,
@@ -461,11 +470,14 @@ impl<'a> Validator<'a> {
                         }
                     }
                     RevocationStatus::Good { .. } => {}
-                    RevocationStatus::Unknown => {
-                        if options.requires_revocation_info() && !for_anchor {
+                    RevocationStatus::Unknown if !for_anchor => {
+                        if options.requires_revocation_info() {
                             reasons.push(Reason::NoRevocationInfo { subject: subject() });
+                        } else if self.checks_revocation() {
+                            warnings.push(Warning::NoRevocationInfo { subject: subject() });
                         }
                     }
+                    RevocationStatus::Unknown => {}
                 }
             }
         }
