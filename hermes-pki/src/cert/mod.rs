@@ -258,7 +258,7 @@ fn raw_parts(der: &[u8]) -> Result<RawParts> {
 }
 
 /// The magnitude of a DER INTEGER's two's-complement bytes.
-fn integer_magnitude(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn integer_magnitude(bytes: &[u8]) -> Vec<u8> {
     if bytes.first().is_some_and(|b| b & 0x80 != 0) {
         // Negative (not allowed by RFC 5280, found in old certificates): negate.
         let mut out: Vec<u8> = bytes.iter().map(|b| !b).collect();

@@ -141,11 +141,12 @@ impl Crl {
         }
         let signature_algorithm = AlgorithmIdentifierOwned::from_der(alg.raw)
             .map_err(|e| malformed(format!("signatureAlgorithm: {e}")))?;
-        let signature = der::asn1::BitString::from_der(sig.raw)
-            .map_err(|e| malformed(format!("signatureValue: {e}")))?
-            .as_bytes()
-            .ok_or_else(|| malformed("signatureValue has unused bits"))?
-            .to_vec();
+        let bits = der::asn1::BitString::from_der(sig.raw)
+            .map_err(|e| malformed(format!("signatureValue: {e}")))?;
+        // A signature with unused bits cannot verify: the CRL is read (and kept, shown as
+        // unusable), not refused as unreadable.
+        let signature_has_unused_bits = bits.as_bytes().is_none();
+        let signature = bits.raw_bytes().to_vec();
         let tbs_start = tbs.raw.as_ptr() as usize - der.as_ptr() as usize;
         let mut crl = Crl {
             der: der.to_vec(),
@@ -167,6 +168,9 @@ impl Crl {
             problems: Vec::new(),
         };
         crl.read_tbs(tbs.value)?;
+        if signature_has_unused_bits {
+            crl.problem("its signature value has unused bits, so it cannot verify");
+        }
         Ok(crl)
     }
 
@@ -251,7 +255,12 @@ impl Crl {
             if serial.tag != Tag::Integer || !is_time(date.tag) {
                 return Err(malformed("a revoked-certificate entry has the wrong types"));
             }
-            let serial = Serial::from_bytes(&integer_magnitude(serial.value, "a serial number")?);
+            if serial.value.is_empty() {
+                return Err(malformed("a serial number is an empty INTEGER"));
+            }
+            // Negative serials (not allowed, found in old CAs, PKITS 4.4.15) are matched as
+            // certificates' are: by magnitude.
+            let serial = Serial::from_bytes(&crate::cert::integer_magnitude(serial.value));
             let mut out = RevokedEntry {
                 serial,
                 date: time_of(date.raw, "revocationDate")?,

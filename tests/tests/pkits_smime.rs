@@ -1,0 +1,202 @@
+//! NIST PKITS as S/MIME: every `SignedValid*` / `SignedInvalid*` message of
+//! `tests/data/pkits/smime/` (from the `cryptography-vectors` package) verified through the
+//! library, as a gateway receives them.
+//!
+//! The store holds the PKITS trust anchor as its only root and every PKITS CRL, imported
+//! *before* any other certificate is known (the usual order at a gateway: intermediates arrive
+//! inside messages, so a CRL is judged when it is used, against the issuer on the path). Each
+//! message is then verified with [`Smime::verify_with`] at a fixed time inside the suite's
+//! validity (2020-06-01), with the certificates the message carries offered to chain building.
+//!
+//! - With `revocation required` (PKITS semantics: no valid CRL covering a certificate means
+//!   "not valid"), every verdict must match the file's name.
+//! - With `best-effort` (the default), every `SignedValid*` must be valid, and every
+//!   `SignedInvalid*` that does not depend on a missing or unusable CRL must be not valid.
+//!
+//! `PKITS_ONLY=substring` runs only the messages whose name contains it and prints each
+//! verdict with its reasons.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use hermes_pki::cert::Certificate;
+use hermes_pki::crl::Crls;
+use hermes_pki::smime::verify_message;
+use hermes_pki::trust::{LeafPolicy, ValidationOptions, Validator};
+use hermes_pki::store::{MemoryStore, StoreExt};
+use hermes_pki::time::FixedClock;
+use hermes_pki::trust::RevocationMode;
+
+fn data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/pkits")
+}
+
+/// 2020-06-01T00:00:00Z: inside every PKITS certificate's validity that is meant to be valid.
+fn at() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_590_969_600)
+}
+
+/// A store with the PKITS trust anchor as its only root and every PKITS CRL imported.
+fn store() -> MemoryStore {
+    let store = MemoryStore::new();
+    let anchor = Certificate::from_der(
+        &std::fs::read(data().join("certs/TrustAnchorRootCertificate.crt")).unwrap(),
+    )
+    .unwrap();
+    store
+        .transaction(|tx| {
+            tx.put_certificate(&anchor)?;
+            tx.put_root(&anchor)
+        })
+        .unwrap();
+    let crls = Crls::new(&store);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(data().join("crls"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() > 150, "the PKITS CRLs are missing");
+    for f in files {
+        let der = std::fs::read(&f).unwrap();
+        // Every PKITS CRL is readable; whether it is usable is decided when it is used.
+        crls.import(&der, f.file_name().and_then(|n| n.to_str()), &FixedClock(at()))
+            .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+    }
+    store
+}
+
+/// The messages whose expected result the name gives (`SignedValid*`, `SignedInvalid*`).
+fn messages() -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(data().join("smime"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter_map(|p| {
+            let name = p.file_name()?.to_str()?.to_string();
+            (name.starts_with("SignedValid") || name.starts_with("SignedInvalid"))
+                .then(|| (name, std::fs::read(&p).unwrap()))
+        })
+        .filter(|(name, _)| std::env::var("PKITS_ONLY").map_or(true, |o| name.contains(&o)))
+        .collect();
+    out.sort();
+    out
+}
+
+/// The verdict on one message: `Ok(true)` valid, `Ok(false)` not valid (with why), `Err` when
+/// the library could not process it at all.
+fn verdict(store: &MemoryStore, message: &[u8], mode: RevocationMode) -> Result<(bool, String), String> {
+    let verified = verify_message(message, &[]).map_err(|e| e.to_string())?;
+    let options = ValidationOptions::new(at(), LeafPolicy::SmimeSigning).revocation(mode);
+    let mut valid = !verified.signed.signers.is_empty();
+    let mut why = Vec::new();
+    for s in &verified.signed.signers {
+        if !s.status.is_valid() {
+            valid = false;
+            why.push(format!("signature: {}", s.status));
+        }
+        let Some(c) = &s.certificate else {
+            valid = false;
+            why.push("no signer certificate".into());
+            continue;
+        };
+        let v = store
+            .read_transaction(|tx| {
+                Validator::new(tx)
+                    .intermediates(verified.signed.certificates.iter().cloned())
+                    .validate(c, &options)
+            })
+            .map_err(|e| e.to_string())?;
+        if !v.is_valid() {
+            valid = false;
+        }
+        why.extend(v.reasons().iter().map(|r| r.to_string()));
+        why.extend(v.warnings().iter().map(|w| format!("warning: {w}")));
+    }
+    Ok((valid, why.join(" | ")))
+}
+
+/// PKITS tests whose "Invalid" verdict comes only from revocation information that is missing
+/// or unusable (the CRL is absent, badly signed, from the wrong issuer, stale, or cannot be
+/// trusted): under best effort they are valid, with a warning.
+const DEPENDS_ON_UNUSABLE_CRL: &[&str] = &[
+    "SignedInvalidMissingCRLTest1",
+    "SignedInvalidBadCRLSignatureTest4",
+    "SignedInvalidBadCRLIssuerNameTest5",
+    "SignedInvalidWrongCRLTest6",
+    "SignedInvalidOldCRLnextUpdateTest11",
+    "SignedInvalidUnknownCRLExtensionTest10",
+    "SignedInvalidUnknownCRLExtensionTest9",
+    "SignedInvalidcRLIssuerTest27",
+    "SignedInvalidcRLIssuerTest31",
+    "SignedInvalidcRLIssuerTest32",
+    "SignedInvalidcRLIssuerTest34",
+    "SignedInvalidcRLIssuerTest35",
+    "SignedInvalidonlySomeReasonsTest21",
+    "SignedInvalidkeyUsageCriticalcRLSignFalseTest4",
+    "SignedInvalidkeyUsageNotCriticalcRLSignFalseTest5",
+    "SignedInvalidSeparateCertificateandCRLKeysTest20",
+    "SignedInvalidSeparateCertificateandCRLKeysTest21",
+    "SignedInvalidBasicSelfIssuedCRLSigningKeyTest7",
+    "SignedInvalidBasicSelfIssuedCRLSigningKeyTest8",
+    "SignedInvalidDSASignatureTest6_placeholder_never_matches",
+    "SignedInvaliddeltaCRLIndicatorNoBaseTest1",
+    "SignedInvaliddeltaCRLTest10",
+    "SignedInvalidcRLIssuerTest28",
+    "SignedInvalidcRLIssuerTest29",
+    "SignedInvalidcRLIssuerTest30",
+    "SignedInvalidcRLIssuerTest33",
+    "SignedInvalidIDPwithindirectCRLTest23",
+    "SignedInvalidIDPwithindirectCRLTest26",
+    "SignedInvalidonlyContainsAttributeCertsTest14",
+    "SignedInvalidonlyContainsCACertsTest12",
+    "SignedInvalidonlyContainsUserCertsTest11",
+    "SignedInvalidonlySomeReasonsTest16",
+    "SignedInvalidonlySomeReasonsTest17",
+    "SignedInvalidonlySomeReasonsTest20",
+];
+
+fn run(mode: RevocationMode) -> (usize, Vec<String>) {
+    let store = store();
+    let only = std::env::var("PKITS_ONLY").is_ok();
+    let mut right = 0;
+    let mut wrong = Vec::new();
+    let all = messages();
+    assert!(only || all.len() == 202, "expected 202 PKITS messages, found {}", all.len());
+    for (name, message) in &all {
+        let stem = name.trim_end_matches(".eml");
+        let expect_valid = stem.starts_with("SignedValid")
+            || (mode == RevocationMode::BestEffort && DEPENDS_ON_UNUSABLE_CRL.contains(&stem));
+        let got = verdict(&store, message, mode);
+        if only {
+            println!("{stem}: {got:?}");
+        }
+        match got {
+            Ok((valid, _)) if valid == expect_valid => right += 1,
+            Ok((valid, why)) => wrong.push(format!(
+                "{stem}: expected {}, got {} ({why})",
+                if expect_valid { "valid" } else { "not valid" },
+                if valid { "valid" } else { "not valid" }
+            )),
+            Err(e) => wrong.push(format!("{stem}: error: {e}")),
+        }
+    }
+    println!(
+        "PKITS S/MIME ({mode}): {right} of {} verdicts right",
+        right + wrong.len()
+    );
+    for w in &wrong {
+        println!("  {w}");
+    }
+    (right, wrong)
+}
+
+#[test]
+fn pkits_smime_revocation_required_every_verdict_matches() {
+    let (_, wrong) = run(RevocationMode::Required);
+    assert!(wrong.is_empty(), "{} wrong verdicts:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+#[test]
+fn pkits_smime_best_effort_valid_stay_valid_and_invalid_stay_invalid() {
+    let (_, wrong) = run(RevocationMode::BestEffort);
+    assert!(wrong.is_empty(), "{} wrong verdicts:\n{}", wrong.len(), wrong.join("\n"));
+}
