@@ -269,6 +269,14 @@ fn import_result(source: &str, i: &CrlImport) -> (String, Value, bool) {
             json!({ "outcome": "stored", "id": id.get(), "replaced": replaced.iter().map(|r| r.get()).collect::<Vec<_>>() }),
             true,
         ),
+        CrlOutcome::StoredPending { id } => (
+            format!(
+                "stored CRL {id} of {issuer} as pending: its issuer's certificate is not known \
+                 yet, so it is checked against the issuer when it is used"
+            ),
+            json!({ "outcome": "stored-pending", "id": id.get() }),
+            true,
+        ),
         CrlOutcome::StoredInvalid { id, reason } => (
             format!("kept CRL {id} of {issuer} as INVALID (it is not used): {reason}"),
             json!({ "outcome": "stored-invalid", "id": id.get(), "reason": reason }),

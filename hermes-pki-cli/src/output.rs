@@ -244,6 +244,7 @@ pub fn crl_number(n: Option<&[u8]>) -> Option<String> {
 /// The JSON of a stored CRL.
 pub fn crl_json(r: &CrlRecord) -> Value {
     let (status, reason) = match &r.status {
+        _ if hermes_pki::crl::is_pending(r) => ("pending", None),
         CrlStatus::Valid => ("valid", None),
         CrlStatus::Invalid(why) => ("invalid", Some(why.clone())),
     };
@@ -279,6 +280,9 @@ pub fn crl_line(r: &CrlRecord) -> String {
         s.push_str("  (delta)");
     }
     match &r.status {
+        _ if hermes_pki::crl::is_pending(r) => {
+            s.push_str("  pending (its issuer was unknown; checked against it when used)")
+        }
         CrlStatus::Valid => s.push_str("  valid"),
         CrlStatus::Invalid(why) => {
             let _ = write!(s, "  INVALID (not used): {why}");

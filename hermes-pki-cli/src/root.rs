@@ -64,11 +64,12 @@ fn import(ctx: &Ctx, files: &[String]) -> CliResult<Outcome> {
             ));
         }
         for c in report.certificates {
-            if !c.is_ca() {
+            if !hermes_pki::trust::can_be_anchor(&c) {
                 bar.finish_and_clear();
                 return Err(CliError::new(format!(
-                    "cannot import {}: \"{}\" is not a CA certificate (no basicConstraints cA), \
-                     so it cannot be a trust anchor; nothing was imported",
+                    "cannot import {}: \"{}\" is not a CA certificate (no basicConstraints cA, \
+                     and not a version 1 self-signed root), so it cannot be a trust anchor; \
+                     nothing was imported",
                     input.name,
                     c.subject()
                 ))

@@ -20,6 +20,16 @@ const CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);
 /// Invalid CRLs kept per issuer name (the oldest go first).
 const MAX_INVALID_PER_ISSUER: usize = 8;
 
+/// Pending CRLs (issuer not known at import) kept per issuer name (the oldest go first).
+const MAX_PENDING_PER_ISSUER: usize = 16;
+
+/// Whether a stored CRL is pending: well formed, stored to be used, but its signature not yet
+/// checked against a known issuer (no certificate of its issuer was known at import). It is
+/// judged each time it is used, against the issuer on the path being validated.
+pub fn is_pending(record: &CrlRecord) -> bool {
+    record.status.is_valid() && record.signer_key.is_none()
+}
+
 /// The most CRLs read from one input.
 const MAX_CRLS_PER_INPUT: usize = 1_000;
 
@@ -76,6 +86,13 @@ pub enum CrlOutcome {
         /// The CRLs it replaced.
         replaced: Vec<CrlId>,
     },
+    /// Well formed, but no certificate of its issuer is known yet (the usual case when the
+    /// intermediates arrive inside messages): stored, and judged each time it is used,
+    /// against the issuer on the path being validated, as OpenSSL does.
+    StoredPending {
+        /// The new CRL's id.
+        id: CrlId,
+    },
     /// Not valid: stored to be shown, never used.
     StoredInvalid {
         /// Its id.
@@ -113,6 +130,14 @@ impl CrlImport {
     /// Whether the CRL is now the valid CRL in use for its issuer and scope (stored now).
     pub fn is_stored_valid(&self) -> bool {
         matches!(self.outcome, CrlOutcome::Stored { .. })
+    }
+
+    /// Whether the CRL was stored to be used: valid now, or pending (judged when used).
+    pub fn is_stored_usable(&self) -> bool {
+        matches!(
+            self.outcome,
+            CrlOutcome::Stored { .. } | CrlOutcome::StoredPending { .. }
+        )
     }
 }
 
@@ -245,25 +270,39 @@ pub(crate) fn newer(a: &CrlRecord, b: &CrlRecord) -> std::cmp::Ordering {
     }
 }
 
-/// Decides whether `crl` is valid at `at`: `Ok(signer key)` or `Err(reason)`.
-fn evaluate(
-    tx: &dyn ReadTransaction,
-    crl: &Crl,
-    at: SystemTime,
-) -> Result<std::result::Result<KeyId, String>> {
+/// What import decides about one CRL.
+enum Verdict {
+    /// Valid: signed with this key of an issuer that chains to a trust anchor.
+    Valid(KeyId),
+    /// Well formed, its issuer unknown: judged when used.
+    Pending,
+    /// Not usable, with the reason.
+    Invalid(String),
+}
+
+/// What can be known of `crl` without its issuer: `Some(reason)` when it can never be used.
+pub(crate) fn intrinsic_problem(crl: &Crl, at: SystemTime) -> Option<String> {
     if !crl.problems().is_empty() {
-        return Ok(Err(crl.problems().join("; ")));
+        return Some(crl.problems().join("; "));
     }
     if let Some(next) = crl.next_update()
         && next < crl.this_update()
     {
-        return Ok(Err("its nextUpdate is before its thisUpdate".into()));
+        return Some("its nextUpdate is before its thisUpdate".into());
     }
     if crl.this_update() > at + CLOCK_SKEW {
-        return Ok(Err(format!(
+        return Some(format!(
             "its thisUpdate ({}) is in the future",
             to_rfc3339(crl.this_update())
-        )));
+        ));
+    }
+    None
+}
+
+/// Decides whether `crl` is valid at `at`.
+fn evaluate(tx: &dyn ReadTransaction, crl: &Crl, at: SystemTime) -> Result<Verdict> {
+    if let Some(problem) = intrinsic_problem(crl, at) {
+        return Ok(Verdict::Invalid(problem));
     }
     let mut candidates = tx.roots_by_subject(crl.issuer_der())?;
     for c in tx.certificates_by_subject(crl.issuer_der())? {
@@ -272,11 +311,7 @@ fn evaluate(
         }
     }
     if candidates.is_empty() {
-        return Ok(Err(format!(
-            "no certificate of its issuer \"{}\" is known; import the issuer's certificate \
-             (and its chain) first",
-            crl.issuer()
-        )));
+        return Ok(Verdict::Pending);
     }
     // Key identifier matches first.
     candidates.sort_by_key(|c| match (crl.authority_key_id(), c.subject_key_id()) {
@@ -302,7 +337,7 @@ fn evaluate(
             .revocation(&NoRevocationInfo)
             .validate(c, &options)?;
         if v.is_valid() {
-            return Ok(Ok(KeyId::of_public_key_der(c.public_key_der())));
+            return Ok(Verdict::Valid(KeyId::of_public_key_der(c.public_key_der())));
         }
         let reasons: Vec<String> = v.reasons().iter().map(ToString::to_string).collect();
         why.get_or_insert_with(|| {
@@ -313,7 +348,7 @@ fn evaluate(
             )
         });
     }
-    Ok(Err(why.unwrap_or_else(|| {
+    Ok(Verdict::Invalid(why.unwrap_or_else(|| {
         format!(
             "its signature does not verify with the key of any known certificate of \"{}\"",
             crl.issuer()
@@ -365,25 +400,45 @@ fn import_one(
     };
     let mut existing = tx.crls_by_issuer(crl.issuer_der())?;
     let verdict = match existing.iter().find(|r| r.sha256 == *crl.sha256()) {
-        Some(same) if same.status.is_valid() => {
+        Some(same) if same.status.is_valid() && !is_pending(same) => {
             return done(CrlOutcome::AlreadyStored { id: same.id });
         }
-        // Stored as invalid before: judged again (its issuer may be known or trusted now,
-        // or the clock has caught up with its thisUpdate).
+        // Stored as invalid or pending before: judged again (its issuer may be known or
+        // trusted now, or the clock has caught up with its thisUpdate).
         Some(same) => match evaluate(tx, crl, at)? {
-            Err(_) => return done(CrlOutcome::AlreadyStored { id: same.id }),
-            Ok(key) => {
+            Verdict::Valid(key) => {
                 let id = same.id;
                 tx.delete_crl(id)?;
                 existing.retain(|r| r.id != id);
-                Ok(key)
+                Verdict::Valid(key)
             }
+            _ => return done(CrlOutcome::AlreadyStored { id: same.id }),
         },
         None => evaluate(tx, crl, at)?,
     };
     let key = match verdict {
-        Ok(key) => key,
-        Err(reason) => {
+        Verdict::Valid(key) => key,
+        Verdict::Pending => {
+            // Its entries are stored, to be used once its signature is checked against the
+            // issuer on a path. Pending CRLs never replace anything (nobody vouched for
+            // them yet), and only the latest few of an issuer name are kept.
+            let id = tx.insert_crl(
+                &record_of(crl, CrlStatus::Valid, None, source, at),
+                crl.entries(),
+            )?;
+            let mut pending: Vec<CrlId> = existing
+                .iter()
+                .filter(|r| is_pending(r))
+                .map(|r| r.id)
+                .collect();
+            pending.sort();
+            let excess = (pending.len() + 1).saturating_sub(MAX_PENDING_PER_ISSUER);
+            for old in pending.into_iter().take(excess) {
+                tx.delete_crl(old)?;
+            }
+            return done(CrlOutcome::StoredPending { id });
+        }
+        Verdict::Invalid(reason) => {
             let id = tx.insert_crl(
                 &record_of(crl, CrlStatus::Invalid(reason.clone()), None, source, at),
                 &[],

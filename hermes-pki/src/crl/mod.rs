@@ -52,12 +52,12 @@ mod refresh;
 
 pub use check::CrlChecker;
 pub use fetch::{CrlFetcher, FetchError, HttpFetcher};
-pub use import::{CrlImport, CrlOutcome, Crls, parse_crls};
+pub use import::{CrlImport, CrlOutcome, Crls, is_pending, parse_crls};
 pub use parse::{Crl, MAX_ENTRIES, Scope};
 pub use refresh::{RefreshOptions, RefreshReport, UrlOutcome, UrlReport};
 
 pub(crate) use import::store_own_crl;
-pub(crate) use import::{newer, valid_crls_of};
+pub(crate) use import::{intrinsic_problem, newer, valid_crls_of};
 pub(crate) use parse::cmp_numbers;
 
 use std::fmt;

@@ -37,13 +37,16 @@
 
 mod names;
 mod policy;
+mod profile;
 mod reason;
 mod verify;
 
 pub use policy::PolicyInputs;
+pub use profile::ProfileRule;
 pub use reason::Reason;
 pub use verify::Validator;
 
+pub(crate) use names::names_match;
 
 use std::net::IpAddr;
 use std::time::SystemTime;
@@ -89,6 +92,11 @@ impl std::fmt::Display for ServerName {
 }
 
 impl LeafPolicy {
+    /// Whether the end certificate is for S/MIME (signing or encryption).
+    pub fn is_smime(&self) -> bool {
+        matches!(self, LeafPolicy::SmimeSigning | LeafPolicy::SmimeEncryption)
+    }
+
     /// The EKU this policy requires by default.
     pub fn default_eku(&self) -> Option<&'static str> {
         match self {
@@ -97,6 +105,13 @@ impl LeafPolicy {
             LeafPolicy::Any => None,
         }
     }
+}
+
+/// Whether `cert` can serve as a trust anchor: a CA certificate (basicConstraints cA), or a
+/// version 1 self-signed certificate (which cannot carry basicConstraints; old roots and many
+/// test CAs are such, and OpenSSL and NSS accept them as roots when trusted explicitly).
+pub fn can_be_anchor(cert: &Certificate) -> bool {
+    cert.is_ca() || (verify::is_version_1(cert) && cert.is_self_signed())
 }
 
 /// The work chain building may do for one validation. Exhausting it is its own error
@@ -183,6 +198,16 @@ impl RevocationChecker for NoRevocationInfo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Warning {
+    /// A certificate breaks an RFC 5280 section 4 profile rule that path validation does not
+    /// need (a CA without subjectKeyIdentifier, a non-critical basicConstraints, ...): valid
+    /// anyway, as OpenSSL and NSS judge it; refused under
+    /// [`ValidationOptions::rfc5280_strict`].
+    Profile {
+        /// The certificate's subject.
+        subject: String,
+        /// The rule.
+        rule: ProfileRule,
+    },
     /// No usable CRL covers a certificate on the chain (valid anyway under
     /// [`RevocationMode::BestEffort`]).
     NoRevocationInfo {
@@ -202,6 +227,7 @@ pub enum Warning {
 impl std::fmt::Display for Warning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            Warning::Profile { subject, rule } => write!(f, "\"{subject}\": {rule}"),
             Warning::NoRevocationInfo { subject } => write!(
                 f,
                 "no usable CRL covers {subject}; its revocation status is unknown (import or \
@@ -294,7 +320,7 @@ impl ValidationOptions {
             budget: Budget::default(),
             check_anchor_validity: true,
             min_rsa_bits: 2048,
-            strict: true,
+            strict: false,
             policies: PolicyInputs::default(),
             reject_stale_crls: false,
             require_revocation_info: false,
@@ -308,13 +334,16 @@ impl ValidationOptions {
         self
     }
 
-    /// Whether the RFC 5280 profile rules that conforming CAs follow are enforced (default
-    /// `true`): serial numbers positive and at most 20 octets; authority key identifier on
-    /// every certificate that is not self-issued (anchors exempt); subject key identifier,
-    /// a non-empty subject and a critical basicConstraints on CA certificates; keyCertSign
-    /// only with cA; a critical subjectAltName with an empty subject; policyConstraints
-    /// critical; subjectAltName DNS names in preferred name syntax. Turn off for mail from
-    /// old, sloppy CAs.
+    /// Whether the RFC 5280 section 4 profile rules that conforming CAs follow refuse a chain
+    /// (default `false`: each broken rule is a [`Warning::Profile`] on a valid result, as
+    /// OpenSSL, NSS and BouncyCastle accept such chains for mail). The rules
+    /// ([`ProfileRule`]): serial numbers positive and at most 20 octets; authority key
+    /// identifier on every certificate that is not self-issued (anchors exempt); subject key
+    /// identifier, a non-empty subject and a critical basicConstraints on CA certificates;
+    /// keyCertSign only with cA; a critical subjectAltName with an empty subject;
+    /// nameConstraints and policyConstraints critical; subjectAltName DNS names in preferred
+    /// name syntax; an S/MIME end certificate that is not a CA. Turn on for conformance
+    /// testing (x509-limbo runs with it) or a closed PKI.
     pub fn rfc5280_strict(mut self, yes: bool) -> Self {
         self.strict = yes;
         self

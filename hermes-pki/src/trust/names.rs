@@ -616,6 +616,20 @@ impl DirName {
     }
 }
 
+/// Whether two DER Names are the same name for chaining (RFC 5280 7.1): equal bytes, or the
+/// same RDNs in the same order whose attributes match after case folding and white-space
+/// normalisation, across PrintableString, UTF8String and BMPString. Names that do not parse
+/// match only byte for byte.
+pub(crate) fn names_match(a: &[u8], b: &[u8]) -> bool {
+    if a == b {
+        return true;
+    }
+    match (Name::from_der(a), Name::from_der(b)) {
+        (Ok(x), Ok(y)) => DirName::from_name(&x).rdns == DirName::from_name(&y).rdns,
+        _ => false,
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Name constraints
 // ---------------------------------------------------------------------------------------------

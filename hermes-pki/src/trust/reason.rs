@@ -4,6 +4,7 @@
 use std::fmt;
 use std::time::SystemTime;
 
+use super::ProfileRule;
 use crate::cert::{Thumbprint, UsageError};
 use crate::crl::RevocationReason;
 use crate::time::to_rfc3339;
@@ -78,6 +79,15 @@ pub enum Reason {
         subject: String,
         /// What is wrong.
         detail: String,
+    },
+    /// A certificate breaks an RFC 5280 section 4 profile rule, and
+    /// [`ValidationOptions::rfc5280_strict`](super::ValidationOptions::rfc5280_strict) is on
+    /// (otherwise it is a [`Warning::Profile`](super::Warning::Profile)).
+    Profile {
+        /// The certificate's subject.
+        subject: String,
+        /// The rule.
+        rule: ProfileRule,
     },
     /// A key on the chain is too weak or of an unsupported kind.
     WeakKey {
@@ -201,6 +211,7 @@ impl fmt::Display for Reason {
                 "\"{subject}\" has a critical extension this validator does not process ({oid})"
             ),
             Reason::Malformed { subject, detail } => write!(f, "\"{subject}\": {detail}"),
+            Reason::Profile { subject, rule } => write!(f, "\"{subject}\": {rule}"),
             Reason::WeakKey { subject, detail } => {
                 write!(f, "the key of \"{subject}\" is not accepted: {detail}")
             }

@@ -13,6 +13,7 @@ use crate::cert::{Certificate, UsageError};
 use crate::key::{HashAlg, KeySpec, PrivateKey, SignatureScheme};
 use crate::store::{CtlEntry, CtlStatus, MemoryStore, StoreExt};
 use crate::time::{add_days, from_unix_seconds};
+use crate::trust::{ProfileRule, Warning};
 
 /// 2026-01-01T00:00:00Z
 fn now() -> SystemTime {
@@ -381,11 +382,31 @@ fn leaf_usage_eku_and_ca_reasons() {
     assert_invalid(&validate(&store, &signer.cert, &opts()), |r| {
         matches!(r, Reason::Usage(UsageError::KeyUsageMissing { .. }))
     });
-    // A CA certificate is no S/MIME end certificate.
+    // A CA certificate is no S/MIME end certificate: a profile warning by default (RFC 5280
+    // allows it; PKITS 4.6.8), a reason under the strict profile.
     let sub = ca("Sub CA", Some(&root), None);
-    assert_invalid(&validate(&store, &sub.cert, &opts()), |r| {
-        matches!(r, Reason::LeafIsCa { .. })
-    });
+    // (Its keyUsage does not allow mail, which is a reason either way.)
+    let loose = validate(&store, &sub.cert, &opts());
+    assert!(
+        !loose.reasons().is_empty()
+            && loose
+                .reasons()
+                .iter()
+                .all(|r| matches!(r, Reason::Usage(_))),
+        "{loose:?}"
+    );
+    assert_invalid(
+        &validate(&store, &sub.cert, &opts().rfc5280_strict(true)),
+        |r| {
+            matches!(
+                r,
+                Reason::Profile {
+                    rule: ProfileRule::EndEntityIsCa,
+                    ..
+                }
+            )
+        },
+    );
     let any = ValidationOptions::new(now(), LeafPolicy::Any);
     assert!(validate(&store, &sub.cert, &any).is_valid());
 }
@@ -789,8 +810,8 @@ fn weak_keys_and_profile_violations_are_reasons() {
     assert_invalid(&validate(&store, issued.certificate(), &strict), |r| {
         matches!(r, Reason::WeakKey { .. })
     });
-    // A leaf without an authority key identifier breaks the RFC 5280 profile; the loose
-    // setting accepts it.
+    // A leaf without an authority key identifier breaks the RFC 5280 profile: refused under
+    // the strict profile, valid with a warning by default.
     let root = ca("Root", None, None);
     let key = ec();
     let alg = key.algorithm();
@@ -807,10 +828,26 @@ fn weak_keys_and_profile_violations_are_reasons() {
     );
     let store = store_with(&root, &[]);
     assert_invalid(
-        &validate(&store, &no_aki.cert, &opts()),
-        |r| matches!(r, Reason::Malformed { detail, .. } if detail.contains("authority key identifier")),
+        &validate(&store, &no_aki.cert, &opts().rfc5280_strict(true)),
+        |r| {
+            matches!(
+                r,
+                Reason::Profile {
+                    rule: ProfileRule::MissingAuthorityKeyId,
+                    ..
+                }
+            )
+        },
     );
-    assert!(validate(&store, &no_aki.cert, &opts().rfc5280_strict(false)).is_valid());
+    let loose = validate(&store, &no_aki.cert, &opts());
+    assert!(loose.is_valid(), "{loose:?}");
+    assert!(
+        loose.warnings().contains(&Warning::Profile {
+            subject: no_aki.cert.subject().to_string(),
+            rule: ProfileRule::MissingAuthorityKeyId
+        }),
+        "{loose:?}"
+    );
 }
 
 fn oid(s: &str) -> ObjectIdentifier {

@@ -3,8 +3,9 @@
 use std::collections::HashSet;
 
 use super::names::{
-    self, NameConstraints, SubjectNames, matches_dns_name, matches_ip, subject_names,
+    self, NameConstraints, SubjectNames, matches_dns_name, matches_ip, names_match, subject_names,
 };
+use super::profile::{self, Position};
 use super::{
     Budget, LeafPolicy, NoRevocationInfo, Reason, RevocationChecker, RevocationStatus, Validation,
     ValidationOptions, Warning,
@@ -139,7 +140,9 @@ impl<'a> Validator<'a> {
     ) -> Result<RevocationStatus> {
         match (self.revocation, self.tx) {
             (Some(checker), _) => checker.status(cert, issuer, at),
-            (None, Some(tx)) => CrlChecker::new(tx).status(cert, issuer, at),
+            (None, Some(tx)) => CrlChecker::new(tx)
+                .certificates(&self.intermediates)
+                .status(cert, issuer, at),
             (None, None) => NO_REVOCATION.status(cert, issuer, at),
         }
     }
@@ -289,7 +292,13 @@ impl<'a> Validator<'a> {
                 out.push(Candidate { cert: c, anchor });
             }
         };
-        for a in self.anchors.iter().filter(|a| a.subject_der() == name) {
+        // RFC 5280 7.1: the given anchors and intermediates (a message's certificates) match
+        // after name normalisation; the store is looked up by the exact encoding.
+        for a in self
+            .anchors
+            .iter()
+            .filter(|a| names_match(a.subject_der(), name))
+        {
             push(a.clone(), true, &mut out);
         }
         if let Some(tx) = self.tx {
@@ -304,7 +313,7 @@ impl<'a> Validator<'a> {
         for c in self
             .intermediates
             .iter()
-            .filter(|c| c.subject_der() == name)
+            .filter(|c| names_match(c.subject_der(), name))
         {
             push(c.clone(), false, &mut out);
         }
@@ -415,8 +424,18 @@ impl<'a> Validator<'a> {
             }
             check_key(cert, options, &mut reasons);
             check_critical(cert, &mut reasons);
-            if options.strict {
-                check_structure(cert, i == 0, is_anchor, &mut reasons);
+            let position = Position {
+                leaf: i == 0,
+                anchor: is_anchor,
+                smime_leaf: options.leaf.is_smime(),
+            };
+            for rule in profile::check(cert, position) {
+                let subject = cert.subject().to_string();
+                if options.strict {
+                    reasons.push(Reason::Profile { subject, rule });
+                } else {
+                    warnings.push(Warning::Profile { subject, rule });
+                }
             }
             if is_anchor
                 && i > 0
@@ -591,118 +610,12 @@ fn check_critical(cert: &Certificate, r: &mut Vec<Reason>) {
     }
 }
 
-/// RFC 5280 profile rules a conforming CA follows (checked with `ValidationOptions::strict`).
-fn check_structure(cert: &Certificate, is_leaf: bool, is_anchor: bool, r: &mut Vec<Reason>) {
-    let mut bad = |detail: &str| {
-        r.push(Reason::Malformed {
-            subject: cert.subject().to_string(),
-            detail: detail.to_string(),
-        })
-    };
-    let tbs = cert.x509().tbs_certificate();
-    let serial = tbs.serial_number().as_bytes();
-    if is_anchor {
-        // Trust anchors are trusted as configured (real roots have serial 0).
-    } else if serial.iter().all(|b| *b == 0) {
-        bad("the serial number is zero (RFC 5280 4.1.2.2)");
-    } else if serial.first().is_some_and(|b| b & 0x80 != 0) {
-        bad("the serial number is negative (RFC 5280 4.1.2.2)");
-    } else if serial.len() > 20 {
-        bad("the serial number is longer than 20 octets (RFC 5280 4.1.2.2)");
-    }
-    let ext = |id: &der::asn1::ObjectIdentifier| {
-        tbs.extensions()
-            .and_then(|exts| exts.iter().find(|e| e.extn_id == *id))
-    };
-    let is_ca_position = !is_leaf;
-    if !is_anchor && !is_self_issued(cert) && cert.authority_key_id().is_none() {
-        bad("no authority key identifier (RFC 5280 4.2.1.1: required unless self-signed)");
-    }
-    if is_ca_position && cert.subject_key_id().is_none() {
-        bad("a CA certificate without a subject key identifier (RFC 5280 4.2.1.2)");
-    }
-    if is_ca_position && tbs.subject().is_empty() {
-        bad("a CA certificate with an empty subject (RFC 5280 4.1.2.6)");
-    }
-    if is_ca_position
-        && let Some(bc) = ext(&oid::CE_BASIC_CONSTRAINTS)
-        && !bc.critical
-    {
-        bad("a CA certificate whose basicConstraints is not critical (RFC 5280 4.2.1.9)");
-    }
-    if cert.key_usage().is_some_and(|ku| ku.key_cert_sign) && !cert.is_ca() {
-        bad("keyCertSign without basicConstraints cA (RFC 5280 4.2.1.3)");
-    }
-    if let Some(san) = ext(&oid::CE_SUBJECT_ALT_NAME)
-        && tbs.subject().is_empty()
-        && !san.critical
-    {
-        bad("an empty subject with a non-critical subjectAltName (RFC 5280 4.2.1.6)");
-    }
-    if let Some(nc) = ext(&oid::CE_NAME_CONSTRAINTS) {
-        if !nc.critical {
-            bad("nameConstraints is not critical (RFC 5280 4.2.1.10)");
-        }
-        if !cert.is_ca() {
-            bad("nameConstraints in a certificate that is not a CA (RFC 5280 4.2.1.10)");
-        }
-    }
-    if let Some(pc) = ext(&oid::CE_POLICY_CONSTRAINTS)
-        && !pc.critical
-    {
-        bad("policyConstraints is not critical (RFC 5280 4.2.1.11)");
-    }
-    if ext(&oid::PE_AUTHORITY_INFO_ACCESS).is_some()
-        && tbs
-            .get_extension::<x509_cert::ext::pkix::AuthorityInfoAccessSyntax>()
-            .is_err()
-    {
-        bad("the authorityInfoAccess extension does not parse");
-    }
-    if let Ok(Some((_, san))) = tbs.get_extension::<x509_cert::ext::pkix::SubjectAltName>() {
-        for name in &san.0 {
-            if let x509_cert::ext::pkix::name::GeneralName::DnsName(d) = name
-                && !valid_dns_name(d.as_str())
-            {
-                bad(&format!(
-                    "subjectAltName dNSName {:?} is not a valid host name",
-                    d.as_str()
-                ));
-            }
-        }
-    }
+/// A version 1 certificate (no extensions possible).
+pub(crate) fn is_version_1(cert: &Certificate) -> bool {
+    cert.x509().tbs_certificate().version() == x509_cert::certificate::Version::V1
 }
 
-/// A host name in preferred name syntax (letters, digits, hyphens; labels of 1-63 octets, no
-/// hyphen at either end), optionally with `*` as the whole first label; the last label is not
-/// all digits (that would be an IP address written as a name).
-fn valid_dns_name(name: &str) -> bool {
-    let name = name.strip_suffix('.').unwrap_or(name);
-    if name.is_empty() || name.len() > 253 {
-        return false;
-    }
-    let labels: Vec<&str> = name.split('.').collect();
-    for (i, label) in labels.iter().enumerate() {
-        if i == 0 && *label == "*" && labels.len() > 1 {
-            continue;
-        }
-        let ok = !label.is_empty()
-            && label.len() <= 63
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            && !label.starts_with('-')
-            && !label.ends_with('-');
-        if !ok {
-            return false;
-        }
-    }
-    !labels
-        .last()
-        .is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit()))
-}
-
-fn is_self_issued(cert: &Certificate) -> bool {
+pub(crate) fn is_self_issued(cert: &Certificate) -> bool {
     cert.subject_der() == cert.issuer_der()
 }
 
@@ -710,7 +623,11 @@ fn is_self_issued(cert: &Certificate) -> bool {
 fn check_issuer(path: &[Certificate], i: usize, o: &ValidationOptions, r: &mut Vec<Reason>) {
     let ca = &path[i];
     let subject = || ca.subject().to_string();
+    // A version 1 trust anchor cannot say it is a CA; trusting it explicitly says so (RFC 5280
+    // 6.1: the anchor is a name and a key, its extensions are not path validation's inputs).
+    let v1_anchor = i == path.len() - 1 && is_version_1(ca);
     match ca.basic_constraints() {
+        _ if v1_anchor => {}
         Some(bc) if bc.ca => {
             if let Some(len) = bc.path_len {
                 // Non-self-issued intermediates below this CA (the leaf does not count).
@@ -775,15 +692,6 @@ fn check_leaf(leaf: &Certificate, o: &ValidationOptions, r: &mut Vec<Reason>) {
             }
         }
         LeafPolicy::Any => {}
-    }
-    // An S/MIME certificate is an end-entity certificate. (RFC 5280 itself allows a CA
-    // certificate in the leaf position, and so does the TLS policy.)
-    if matches!(
-        o.leaf,
-        LeafPolicy::SmimeSigning | LeafPolicy::SmimeEncryption
-    ) && leaf.is_ca()
-    {
-        r.push(Reason::LeafIsCa { subject: subject() });
     }
 }
 
