@@ -175,7 +175,11 @@ fn run_case(case: &Testcase) -> Outcome {
         "SERVER" => Some("1.3.6.1.5.5.7.3.1"),
         _ => None,
     };
-    let mut options = ValidationOptions::new(at, policy).required_eku(required.or(default_eku));
+    // x509-limbo judges RFC 5280 and CA/B Forum conformance: every case runs under the strict
+    // RFC 5280 profile (the library's default for mail turns those rules into warnings).
+    let mut options = ValidationOptions::new(at, policy)
+        .required_eku(required.or(default_eku))
+        .rfc5280_strict(true);
     if let Some(depth) = case.max_chain_depth {
         options = options.max_intermediates(depth);
     }

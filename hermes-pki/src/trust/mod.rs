@@ -35,12 +35,14 @@
 //! # }
 //! ```
 
+mod budget;
 mod names;
 mod policy;
 mod profile;
 mod reason;
 mod verify;
 
+pub use budget::Budget;
 pub use policy::PolicyInputs;
 pub use profile::ProfileRule;
 pub use reason::Reason;
@@ -112,25 +114,6 @@ impl LeafPolicy {
 /// test CAs are such, and OpenSSL and NSS accept them as roots when trusted explicitly).
 pub fn can_be_anchor(cert: &Certificate) -> bool {
     cert.is_ca() || (verify::is_version_1(cert) && cert.is_self_signed())
-}
-
-/// The work chain building may do for one validation. Exhausting it is its own error
-/// ([`Reason::BudgetExceeded`]), so no input can make validation run long.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Budget {
-    /// Signature verifications (rustls-webpki allows 100).
-    pub signatures: usize,
-    /// Candidate issuers considered, over the whole search.
-    pub candidates: usize,
-}
-
-impl Default for Budget {
-    fn default() -> Self {
-        Budget {
-            signatures: 100,
-            candidates: 2_000,
-        }
-    }
 }
 
 /// Revocation status of one certificate, as a [`RevocationChecker`] reports it.

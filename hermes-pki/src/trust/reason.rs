@@ -89,6 +89,14 @@ pub enum Reason {
         /// The rule.
         rule: ProfileRule,
     },
+    /// A certificate on the chain is signed with an algorithm too weak to trust (MD2, MD5, or
+    /// a key below the minimum size): a verdict, like a bad signature, not an error.
+    WeakAlgorithm {
+        /// Subject of the signed certificate.
+        subject: String,
+        /// What is weak.
+        detail: String,
+    },
     /// A key on the chain is too weak or of an unsupported kind.
     WeakKey {
         /// The certificate's subject.
@@ -161,6 +169,43 @@ pub enum Reason {
     },
 }
 
+impl Reason {
+    /// How specific the reason is, higher first (the model is rustls-webpki's
+    /// `Error::rank`): a finding about a certificate on a complete chain (revoked,
+    /// blacklisted, outside name constraints, expired) says more than one about the search
+    /// (no path, the budget ran out). When several candidate chains fail, the result reports
+    /// the chain whose most specific reason ranks highest.
+    pub fn rank(&self) -> u8 {
+        match self {
+            Reason::Revoked { .. } => 100,
+            Reason::Blacklisted { .. } => 95,
+            Reason::NameConstraints { .. } | Reason::Policy { .. } => 85,
+            Reason::Expired { .. } | Reason::NotYetValid { .. } => 80,
+            Reason::IssuerNotCa { .. }
+            | Reason::IssuerCannotSignCertificates { .. }
+            | Reason::PathLengthExceeded { .. } => 75,
+            Reason::Usage(_)
+            | Reason::ExtendedKeyUsage { .. }
+            | Reason::LeafIsCa { .. }
+            | Reason::NameMismatch { .. } => 70,
+            Reason::WeakKey { .. } | Reason::WeakAlgorithm { .. } => 65,
+            Reason::UnknownCriticalExtension { .. }
+            | Reason::Malformed { .. }
+            | Reason::Profile { .. } => 60,
+            Reason::BadSignature { .. } => 50,
+            Reason::StaleCrl { .. } | Reason::NoRevocationInfo { .. } => 40,
+            Reason::ChainTooLong { .. } => 20,
+            Reason::NoPathToTrustAnchor { .. } => 10,
+            Reason::BudgetExceeded { .. } => 5,
+        }
+    }
+
+    /// The highest [`rank`](Self::rank) among `reasons` (0 for none).
+    pub fn rank_of(reasons: &[Reason]) -> u8 {
+        reasons.iter().map(Reason::rank).max().unwrap_or(0)
+    }
+}
+
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -212,6 +257,10 @@ impl fmt::Display for Reason {
             ),
             Reason::Malformed { subject, detail } => write!(f, "\"{subject}\": {detail}"),
             Reason::Profile { subject, rule } => write!(f, "\"{subject}\": {rule}"),
+            Reason::WeakAlgorithm { subject, detail } => write!(
+                f,
+                "the signature on \"{subject}\" uses an algorithm too weak to trust: {detail}"
+            ),
             Reason::WeakKey { subject, detail } => {
                 write!(f, "the key of \"{subject}\" is not accepted: {detail}")
             }

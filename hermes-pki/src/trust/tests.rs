@@ -653,10 +653,7 @@ fn stress_decoys_loops_and_depth_end_with_a_clear_error_within_the_budget() {
         )
     });
     // A budget too small for the chain is its own error.
-    let tiny = opts().budget(Budget {
-        signatures: 1,
-        candidates: 100,
-    });
+    let tiny = opts().budget(Budget::default().signatures(1).candidates(100));
     assert_invalid(&validate(&w_store(&root, &inter), &l.cert, &tiny), |r| {
         matches!(
             r,

@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 
+use super::budget::Exhausted;
 use super::names::{
     self, NameConstraints, SubjectNames, matches_dns_name, matches_ip, names_match, subject_names,
 };
@@ -60,7 +61,7 @@ struct Candidate {
 struct Search<'o> {
     options: &'o ValidationOptions,
     budget: Budget,
-    /// Reasons of the first complete chain that failed validation.
+    /// Reasons of the most specific complete chain that failed validation.
     best: Option<Vec<Reason>>,
     /// Links refused on the way (bad signatures), reported when no chain completes.
     links: Vec<Reason>,
@@ -353,10 +354,9 @@ impl<'a> Validator<'a> {
             return Ok(None);
         }
         for cand in candidates {
-            if search.budget.candidates == 0 {
-                return Ok(Some(Stop::Budget("candidate issuers")));
+            if let Err(Exhausted(what)) = search.budget.consume_candidate() {
+                return Ok(Some(Stop::Budget(what)));
             }
-            search.budget.candidates -= 1;
             let id = identity(&cand.cert);
             if seen.contains(&id)
                 || path
@@ -365,14 +365,21 @@ impl<'a> Validator<'a> {
             {
                 continue; // a loop
             }
-            if search.budget.signatures == 0 {
-                return Ok(Some(Stop::Budget("signature checks")));
+            if let Err(Exhausted(what)) = search.budget.consume_signature() {
+                return Ok(Some(Stop::Budget(what)));
             }
-            search.budget.signatures -= 1;
             if let Err(e) = current.verify_issued_by(&cand.cert) {
-                search.links.push(Reason::BadSignature {
-                    subject: current.subject().to_string(),
-                    detail: e.to_string(),
+                let subject = current.subject().to_string();
+                search.links.push(if e.kind() == crate::ErrorKind::Weak {
+                    Reason::WeakAlgorithm {
+                        subject,
+                        detail: e.to_string(),
+                    }
+                } else {
+                    Reason::BadSignature {
+                        subject,
+                        detail: e.to_string(),
+                    }
                 });
                 continue;
             }
@@ -392,7 +399,15 @@ impl<'a> Validator<'a> {
                 match self.check_path(path, search.options)? {
                     Ok(warnings) => return Ok(Some(Stop::Found(path.clone(), warnings))),
                     Err(reasons) => {
-                        search.best.get_or_insert(reasons);
+                        // Of several complete chains that fail, report the one whose reasons
+                        // are the most specific (rustls-webpki's `most_specific`).
+                        let better = search
+                            .best
+                            .as_ref()
+                            .is_none_or(|b| Reason::rank_of(&reasons) > Reason::rank_of(b));
+                        if better {
+                            search.best = Some(reasons);
+                        }
                     }
                 }
             } else if path[1..].iter().filter(|c| !is_self_issued(c)).count()
