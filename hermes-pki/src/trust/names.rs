@@ -3,9 +3,10 @@
 //!
 //! - [`NameConstraints::from_certificate`] reads a CA certificate's nameConstraints extension.
 //! - [`subject_names`] collects the names a certificate presents: subjectAltName dNSName,
-//!   iPAddress, rfc822Name and directoryName, the subject emailAddress attributes (which RFC 5280
-//!   says must be checked against rfc822Name constraints), the subject itself as a directory name
-//!   (when it is not empty), and the forms this module does not interpret (otherName, URI, ...).
+//!   iPAddress, rfc822Name, uniformResourceIdentifier and directoryName, the subject
+//!   emailAddress attributes (which RFC 5280 says must be checked against rfc822Name
+//!   constraints), the subject itself as a directory name (when it is not empty), and the forms
+//!   this module does not interpret (otherName, registeredID, ...).
 //! - [`check`] decides whether those names satisfy one set of constraints.
 //! - [`matches_dns_name`] and [`matches_ip`] match a TLS server name against the subjectAltName.
 //!
@@ -311,6 +312,160 @@ impl fmt::Display for DnsConstraint {
             DnsConstraint::All => f.write_str(""),
             DnsConstraint::HostAndSubdomains(c) => f.write_str(c),
             DnsConstraint::SubdomainsOnly(c) => write!(f, ".{c}"),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// URIs
+// ---------------------------------------------------------------------------------------------
+
+/// The host of a well-formed uniformResourceIdentifier, the part that URI name constraints
+/// apply to (RFC 5280 4.2.1.10).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum UriHost {
+    /// A registered name that is a valid DNS name, in lower case.
+    Dns(String),
+    /// An IP address: a bracketed IPv6 literal or a dotted-quad IPv4 address.
+    Ip(IpAddr),
+    /// No host: no authority (`urn:...`, `mailto:...`) or an empty one (`file:///...`).
+    Absent,
+}
+
+/// May this byte appear in the userinfo of an authority (RFC 3986 3.2.1: unreserved,
+/// pct-encoded, sub-delims and `:`)? `@`, `/`, `\`, `[` and the like may not.
+fn is_userinfo_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=:".contains(&b)
+}
+
+impl UriHost {
+    /// Extracts the host of a URI written `scheme:[//[userinfo@]host[:port]][/path][?q][#f]`
+    /// (RFC 3986 section 3). The scheme and host are case-insensitive; the host is returned in
+    /// lower case, without userinfo or port.
+    ///
+    /// `None` (malformed: the name fails closed under any URI constraint) when the URI is not
+    /// printable ASCII without spaces, has no valid scheme, has a userinfo with a character
+    /// RFC 3986 does not allow there (so `http://a@b@evil.example/` and
+    /// `http://evil.example\@good.example/` are malformed, not read one way or the other), a
+    /// port that is not a number up to 65535, an IP literal that is not an IPv6 address
+    /// (IPvFuture, zone identifiers), or a registered name that is not a valid DNS name (a
+    /// percent-encoded, trailing-dot or otherwise odd host is not decoded or normalised).
+    fn parse(uri: &str) -> Option<Self> {
+        if !uri.bytes().all(|b| b.is_ascii_graphic()) {
+            return None;
+        }
+        let (scheme, rest) = uri.split_once(':')?;
+        let mut scheme = scheme.bytes();
+        if !scheme.next().is_some_and(|b| b.is_ascii_alphabetic())
+            || !scheme.all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+        {
+            return None;
+        }
+        let Some(after) = rest.strip_prefix("//") else {
+            return Some(UriHost::Absent);
+        };
+        let authority = match after.find(['/', '?', '#']) {
+            Some(end) => after.get(..end)?,
+            None => after,
+        };
+        let host_port = match authority.split_once('@') {
+            Some((userinfo, host_port)) => {
+                if !userinfo.bytes().all(is_userinfo_byte) {
+                    return None;
+                }
+                host_port
+            }
+            None => authority,
+        };
+        let (host, port) = if let Some(literal) = host_port.strip_prefix('[') {
+            let (inside, after) = literal.split_once(']')?;
+            let ip = inside.parse::<std::net::Ipv6Addr>().ok()?;
+            let port = match after {
+                "" => None,
+                _ => Some(after.strip_prefix(':')?),
+            };
+            (UriHost::Ip(IpAddr::V6(ip)), port)
+        } else {
+            let (name, port) = match host_port.split_once(':') {
+                Some((name, port)) => (name, Some(port)),
+                None => (host_port, None),
+            };
+            let name = name.to_ascii_lowercase();
+            let host = if name.is_empty() {
+                UriHost::Absent
+            } else if let Ok(v4) = name.parse::<std::net::Ipv4Addr>() {
+                UriHost::Ip(IpAddr::V4(v4))
+            } else if is_valid_dns_name(&name) {
+                UriHost::Dns(name)
+            } else {
+                return None;
+            };
+            (host, port)
+        };
+        // RFC 3986 allows an empty port; a non-empty one must be a number that fits.
+        if let Some(port) = port
+            && !port.is_empty()
+            && !(port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u16>().is_ok())
+        {
+            return None;
+        }
+        Some(host)
+    }
+}
+
+/// A uniformResourceIdentifier constraint (RFC 5280 4.2.1.10): it applies to the host of the
+/// URI only (scheme, userinfo, port and path are not looked at).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum UriConstraint {
+    /// The empty constraint: every URI, whatever its host or lack of one (read as for dNSName;
+    /// RFC 5280 does not say).
+    All,
+    /// `host.example.com`: URIs whose host is exactly that name.
+    Host(String),
+    /// `.example.com`: URIs whose host is a subdomain of that name (stored without the
+    /// period), any number of labels deep, but not the name itself.
+    Domain(String),
+}
+
+impl UriConstraint {
+    /// Parses a URI constraint: empty, a fully qualified domain name, or one with a leading
+    /// period. `None` when malformed (a whole URI, a wildcard, an IP address, an empty label).
+    fn parse(s: &str) -> Option<Self> {
+        if s.is_empty() {
+            return Some(UriConstraint::All);
+        }
+        let lower = s.to_ascii_lowercase();
+        match lower.strip_prefix('.') {
+            Some(rest) => is_valid_dns_name(rest).then(|| UriConstraint::Domain(rest.into())),
+            None => is_valid_dns_name(&lower).then_some(UriConstraint::Host(lower)),
+        }
+    }
+
+    /// Does a URI with this host fall in this subtree? A host that is an IP address, and a URI
+    /// without a host, fall in no subtree but the empty one: a permitted URI subtree does not
+    /// admit them (fail closed, as pyca/cryptography and rustls-webpki do for names they cannot
+    /// parse), and an excluded one does not exclude them, having no DNS host to be inside it.
+    /// (Go's crypto/x509 refuses them under any URI constraint, excluded ones included.) A URI
+    /// that does not parse at all never gets here: it fails under any URI constraint.
+    fn matches(&self, host: &UriHost) -> bool {
+        match (self, host) {
+            (UriConstraint::All, _) => true,
+            (UriConstraint::Host(c), UriHost::Dns(h)) => h == c,
+            (UriConstraint::Domain(c), UriHost::Dns(h)) => is_subdomain(h, c),
+            (
+                UriConstraint::Host(_) | UriConstraint::Domain(_),
+                UriHost::Ip(_) | UriHost::Absent,
+            ) => false,
+        }
+    }
+}
+
+impl fmt::Display for UriConstraint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UriConstraint::All => f.write_str(""),
+            UriConstraint::Host(h) => f.write_str(h),
+            UriConstraint::Domain(d) => write!(f, ".{d}"),
         }
     }
 }
@@ -643,6 +798,8 @@ enum Subtree {
     Dns(DnsConstraint),
     /// iPAddress with mask.
     Ip(IpConstraint),
+    /// uniformResourceIdentifier (its host).
+    Uri(UriConstraint),
     /// directoryName.
     Directory(DirName),
     /// A form this module does not interpret; a certificate with a name of this form fails.
@@ -656,6 +813,7 @@ impl Subtree {
             Subtree::Email(_) => NameForm::Rfc822Name,
             Subtree::Dns(_) => NameForm::DnsName,
             Subtree::Ip(_) => NameForm::IpAddress,
+            Subtree::Uri(_) => NameForm::Uri,
             Subtree::Directory(_) => NameForm::DirectoryName,
             Subtree::Unsupported(form) => *form,
         }
@@ -737,7 +895,18 @@ impl Subtree {
             GeneralName::DirectoryName(name) => Subtree::Directory(DirName::from_name(&name)),
             GeneralName::OtherName(_) => Subtree::Unsupported(NameForm::OtherName),
             GeneralName::EdiPartyName(_) => Subtree::Unsupported(NameForm::EdiPartyName),
-            GeneralName::UniformResourceIdentifier(_) => Subtree::Unsupported(NameForm::Uri),
+            GeneralName::UniformResourceIdentifier(s) => {
+                let text = s.as_str();
+                Subtree::Uri(UriConstraint::parse(text).ok_or_else(|| {
+                    Error::malformed(
+                        WHAT,
+                        format!(
+                            "the uniformResourceIdentifier constraint {text:?} is not a host or \
+                             .domain name"
+                        ),
+                    )
+                })?)
+            }
             GeneralName::RegisteredId(_) => Subtree::Unsupported(NameForm::RegisteredId),
         })
     }
@@ -749,6 +918,7 @@ impl fmt::Display for Subtree {
             Subtree::Email(c) => write!(f, "{c}"),
             Subtree::Dns(c) => write!(f, "{c}"),
             Subtree::Ip(c) => write!(f, "{c}"),
+            Subtree::Uri(c) => write!(f, "{c}"),
             Subtree::Directory(d) => f.write_str(&d.text),
             Subtree::Unsupported(form) => write!(f, "{} subtree", form.noun()),
         }
@@ -760,9 +930,10 @@ impl fmt::Display for Subtree {
 ///
 /// Interpreted forms: rfc822Name (mailbox, host, `.domain`), dNSName (name and its subdomains,
 /// or with a leading period only the subdomains; empty for everything), iPAddress (IPv4 and
-/// IPv6 with contiguous masks) and directoryName (RDN prefix). Subtrees of any other form are
-/// kept as "unsupported": a certificate that has a name of such a form is refused, one that has
-/// none is unaffected.
+/// IPv6 with contiguous masks), uniformResourceIdentifier (the URI's host: exactly `host`, or
+/// with a leading period only the subdomains; see [`UriConstraint`]) and directoryName (RDN
+/// prefix). Subtrees of any other form are kept as "unsupported": a certificate that has a name
+/// of such a form is refused, one that has none is unaffected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct NameConstraints {
     /// permittedSubtrees (empty when absent).
@@ -777,7 +948,8 @@ impl NameConstraints {
     /// Errors: [`Error::Malformed`] when the extension does not parse, has neither permitted
     /// nor excluded subtrees, has an empty list of subtrees, or has a subtree that is not a valid
     /// constraint of its form (a dNSName with a wildcard or an empty label, an rfc822Name with
-    /// two `@`, an iPAddress of the wrong length or with a non-contiguous mask);
+    /// two `@`, an iPAddress of the wrong length or with a non-contiguous mask, a
+    /// uniformResourceIdentifier that is not a host or `.domain` name);
     /// [`Error::Unsupported`] for a subtree with a minimum other than 0 or with a maximum.
     pub(crate) fn from_certificate(cert: &Certificate) -> Result<Option<NameConstraints>> {
         extension_value(cert, ID_CE_NAME_CONSTRAINTS)
@@ -878,8 +1050,9 @@ struct Presented<T> {
 /// - DNS names: subjectAltName dNSName only (never the subject commonName, as rustls-webpki);
 /// - IP addresses: subjectAltName iPAddress;
 /// - email addresses: subjectAltName rfc822Name and the subject emailAddress attributes;
+/// - URIs: subjectAltName uniformResourceIdentifier, with their hosts;
 /// - directory names: the subject, when it is not empty, and subjectAltName directoryName;
-/// - other forms (otherName, URI, registeredID, x400Address, ediPartyName) by form only.
+/// - other forms (otherName, registeredID, x400Address, ediPartyName) by form only.
 ///
 /// Malformed names are kept (as malformed): they fail closed when constraints of their form
 /// apply.
@@ -891,6 +1064,8 @@ pub(crate) struct SubjectNames {
     ips: Vec<Presented<IpAddr>>,
     /// subjectAltName rfc822Name and subject emailAddress.
     emails: Vec<Presented<Mailbox>>,
+    /// subjectAltName uniformResourceIdentifier.
+    uris: Vec<Presented<UriHost>>,
     /// The subject (if not empty) and subjectAltName directoryName.
     directory: Vec<Presented<DirName>>,
     /// Names of the forms this module does not interpret.
@@ -929,6 +1104,12 @@ impl SubjectNames {
     fn push_email(&mut self, text: String) {
         let parsed = Mailbox::parse(&text);
         self.emails.push(Presented { text, parsed });
+    }
+
+    /// Adds a uniformResourceIdentifier.
+    fn push_uri(&mut self, text: String) {
+        let parsed = UriHost::parse(&text);
+        self.uris.push(Presented { text, parsed });
     }
 
     /// Adds an iPAddress from its octets.
@@ -1003,7 +1184,7 @@ pub(crate) fn subject_names(cert: &Certificate) -> Result<SubjectNames> {
                     };
                     names.directory.push(Presented { text, parsed });
                 }
-                (NameForm::Uri, false) => names.other.push((form, lossy(gn.value))),
+                (NameForm::Uri, false) => names.push_uri(lossy(gn.value)),
                 (NameForm::RegisteredId, false) => {
                     let text = ObjectIdentifier::from_bytes(gn.value)
                         .map(|oid| oid.to_string())
@@ -1035,6 +1216,10 @@ pub(crate) fn subject_names(cert: &Certificate) -> Result<SubjectNames> {
                     parsed: None,
                 }),
                 (NameForm::IpAddress, true) => names.ips.push(Presented {
+                    text: hex::encode(gn.raw),
+                    parsed: None,
+                }),
+                (NameForm::Uri, true) => names.uris.push(Presented {
                     text: hex::encode(gn.raw),
                     parsed: None,
                 }),
@@ -1153,6 +1338,9 @@ impl fmt::Display for NameConstraintViolation {
 ///   present; otherwise it is ignored.
 /// - A wildcard dNSName (`*.example.com`) is permitted only if every name it stands for is, and
 ///   excluded if any name it stands for is.
+/// - A URI is judged by its host ([`UriConstraint::matches`]): one whose host is an IP address
+///   or that has no host is outside every non-empty URI subtree, so it fails permitted URI
+///   subtrees and is not excluded by excluded ones.
 ///
 /// For a whole path the caller calls this once per CA certificate with constraints, for every
 /// certificate below that CA (skipping self-issued intermediates). The first violation found is
@@ -1176,6 +1364,12 @@ pub(crate) fn check(
                 .ips
                 .len()
                 .saturating_mul(constraints.weight(NameForm::IpAddress)),
+        )
+        .saturating_add(
+            names
+                .uris
+                .len()
+                .saturating_mul(constraints.weight(NameForm::Uri)),
         )
         .saturating_add(
             names
@@ -1219,6 +1413,15 @@ pub(crate) fn check(
         &names.ips,
         |s, ip, _| match s {
             Subtree::Ip(c) => c.matches(ip),
+            _ => false,
+        },
+    )?;
+    check_form(
+        constraints,
+        NameForm::Uri,
+        &names.uris,
+        |s, host, _| match s {
+            Subtree::Uri(c) => c.matches(host),
             _ => false,
         },
     )?;
@@ -1869,6 +2072,329 @@ mod tests {
         );
     }
 
+    // --- uniformResourceIdentifier ------------------------------------------------------------
+
+    fn with_uris(list: &[&str]) -> SubjectNames {
+        let mut n = SubjectNames::default();
+        for u in list {
+            n.push_uri((*u).to_owned());
+        }
+        n
+    }
+
+    #[test]
+    fn uri_host_extraction() {
+        let dns = |h: &str| Some(UriHost::Dns(h.to_owned()));
+        let ip = |a: &str| Some(UriHost::Ip(a.parse().unwrap()));
+        for (uri, want) in [
+            ("http://host.example.com", dns("host.example.com")),
+            ("http://host.example.com/", dns("host.example.com")),
+            (
+                "HTTPS://Host.EXAMPLE.com/Path?Q=1#F",
+                dns("host.example.com"),
+            ),
+            ("http://host.example.com:8080/x", dns("host.example.com")),
+            ("http://host.example.com:/x", dns("host.example.com")),
+            ("ftp://host.example.com?q", dns("host.example.com")),
+            ("ldap://host.example.com#f", dns("host.example.com")),
+            ("http://user@host.example.com/", dns("host.example.com")),
+            (
+                "http://user:pa%20ss@host.example.com:443/",
+                dns("host.example.com"),
+            ),
+            // The userinfo is not the host.
+            ("http://good.example.com@evil.example/", dns("evil.example")),
+            // A path that looks like an authority is not one.
+            ("http://evil.example/@good.example.com", dns("evil.example")),
+            ("git+ssh://h.example.org/repo", dns("h.example.org")),
+            ("http://192.0.2.1/", ip("192.0.2.1")),
+            ("http://192.0.2.1:80/", ip("192.0.2.1")),
+            ("http://[2001:db8::1]/", ip("2001:db8::1")),
+            ("http://user@[2001:DB8::1]:8443/x", ip("2001:db8::1")),
+            ("urn:isbn:0451450523", Some(UriHost::Absent)),
+            ("mailto:alice@host.example.com", Some(UriHost::Absent)),
+            ("http:host.example.com", Some(UriHost::Absent)),
+            ("file:///etc/passwd", Some(UriHost::Absent)),
+            // Malformed.
+            ("", None),
+            ("host.example.com", None),
+            ("://host.example.com/", None),
+            ("1http://host.example.com/", None),
+            ("ht tp://host.example.com/", None),
+            ("http://host.example.com/a b", None),
+            ("http://host.ex\u{e4}mple.com/", None),
+            ("http://a@b@evil.example/", None),
+            ("http://evil.example\\@good.example.com/", None),
+            ("http://host.example.com:http/", None),
+            ("http://host.example.com:65536/", None),
+            ("http://host.example.com:+80/", None),
+            ("http://host.example.com:80:80/", None),
+            ("http://host..example.com/", None),
+            ("http://host.example.com./", None),
+            ("http://h%6fst.example.com/", None),
+            ("http://*.example.com/", None),
+            ("http://1.2.3.4.5/", None),
+            ("http://[2001:db8::1/", None),
+            ("http://[2001:db8::1]x/", None),
+            ("http://[192.0.2.1]/", None),
+            ("http://[v1.fe]/", None),
+            ("http://[fe80::1%25eth0]/", None),
+        ] {
+            assert_eq!(UriHost::parse(uri), want, "{uri:?}");
+        }
+    }
+
+    #[test]
+    fn uri_constraint_host_matches_exactly_that_host() {
+        let c = nc(vec![uri("Host.Example.com")], vec![]);
+        for ok in [
+            "http://host.example.com/",
+            "HTTPS://HOST.EXAMPLE.COM:8443/index.html",
+            "ftp://anonymous@host.example.com/pub",
+            "ldap://host.example.com",
+        ] {
+            assert_eq!(check(&c, &with_uris(&[ok])), Ok(()), "{ok}");
+        }
+        for bad in [
+            "http://example.com/",
+            "http://sub.host.example.com/",
+            "http://xhost.example.com/",
+            "http://host.example.com.evil.example/",
+            "http://host.example.com@evil.example/",
+        ] {
+            assert_eq!(
+                check(&c, &with_uris(&[bad])),
+                not_permitted(NameForm::Uri, bad),
+                "{bad}"
+            );
+        }
+        // Every URI must be permitted.
+        assert_eq!(
+            check(
+                &c,
+                &with_uris(&["http://host.example.com/", "http://other.example/"])
+            ),
+            not_permitted(NameForm::Uri, "http://other.example/")
+        );
+    }
+
+    #[test]
+    fn uri_constraint_with_a_leading_period_matches_only_subdomains() {
+        let c = nc(vec![uri(".Example.com")], vec![]);
+        for ok in [
+            "http://host.example.com/",
+            "http://my.host.EXAMPLE.com:80/",
+            "https://user@a.b.c.example.com/",
+        ] {
+            assert_eq!(check(&c, &with_uris(&[ok])), Ok(()), "{ok}");
+        }
+        for bad in [
+            "http://example.com/",
+            "http://badexample.com/",
+            "http://example.com.evil.example/",
+        ] {
+            assert_eq!(
+                check(&c, &with_uris(&[bad])),
+                not_permitted(NameForm::Uri, bad),
+                "{bad}"
+            );
+        }
+        let ex = nc(vec![], vec![uri(".example.com")]);
+        assert_eq!(check(&ex, &with_uris(&["http://example.com/"])), Ok(()));
+        assert_eq!(
+            check(&ex, &with_uris(&["http://Evil.Example.com:1/"])),
+            excluded(NameForm::Uri, "http://Evil.Example.com:1/", ".example.com")
+        );
+        let ex = nc(vec![uri(".example.com")], vec![uri("bad.example.com")]);
+        assert_eq!(check(&ex, &with_uris(&["http://ok.example.com/"])), Ok(()));
+        assert_eq!(
+            check(&ex, &with_uris(&["http://bad.example.com/"])),
+            excluded(NameForm::Uri, "http://bad.example.com/", "bad.example.com")
+        );
+        // A host constraint excludes only that host.
+        assert_eq!(
+            check(&ex, &with_uris(&["http://x.bad.example.com/"])),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn uris_with_an_ip_host_or_no_host_fail_permitted_and_escape_excluded_subtrees() {
+        let names = [
+            "http://192.0.2.1/",
+            "http://[2001:db8::1]:443/",
+            "urn:example:host.example.com",
+            "mailto:a@host.example.com",
+            "file:///host.example.com",
+        ];
+        let permitted = nc(vec![uri(".example.com"), uri("host.example.com")], vec![]);
+        let excluded_only = nc(vec![], vec![uri(".example.com"), uri("host.example.com")]);
+        for name in names {
+            assert_eq!(
+                check(&permitted, &with_uris(&[name])),
+                not_permitted(NameForm::Uri, name),
+                "{name}"
+            );
+            assert_eq!(check(&excluded_only, &with_uris(&[name])), Ok(()), "{name}");
+        }
+        // The empty constraint covers every URI, with a host or not.
+        let all = nc(vec![], vec![uri("")]);
+        for name in names.into_iter().chain(["http://host.example.com/"]) {
+            assert_eq!(
+                check(&all, &with_uris(&[name])),
+                excluded(NameForm::Uri, name, ""),
+                "{name}"
+            );
+        }
+        let permit_all = nc(vec![uri("")], vec![]);
+        assert_eq!(check(&permit_all, &with_uris(&names)), Ok(()));
+        // A URI with an IP host is not checked against iPAddress constraints.
+        let ip_only = nc(vec![ip_v4([10, 0, 0, 0], [255, 0, 0, 0])], vec![]);
+        assert_eq!(check(&ip_only, &with_uris(&["http://192.0.2.1/"])), Ok(()));
+    }
+
+    #[test]
+    fn malformed_uris_fail_closed_only_under_uri_constraints() {
+        let permitted = nc(vec![uri(".example.com")], vec![]);
+        let excluded_only = nc(vec![], vec![uri(".evil.example")]);
+        for bad in [
+            "http://a@b@host.example.com/",
+            "http://host.example.com:99999/",
+            "http://h%6fst.example.com/",
+            "host.example.com",
+            "http://host.example.com/\u{fffd}",
+        ] {
+            assert_eq!(
+                check(&permitted, &with_uris(&[bad])),
+                malformed(NameForm::Uri, bad),
+                "{bad:?}"
+            );
+            assert_eq!(
+                check(&excluded_only, &with_uris(&[bad])),
+                malformed(NameForm::Uri, bad),
+                "{bad:?}"
+            );
+        }
+        // Constraints of another form only: a malformed URI is not looked at.
+        let dns_only = nc(vec![dns("example.com")], vec![]);
+        assert_eq!(check(&dns_only, &with_uris(&["http://a@b@x/"])), Ok(()));
+        let err = check(&permitted, &with_uris(&["http://a@b@x/"])).unwrap_err();
+        assert_eq!(
+            err.message("CN=Sub CA"),
+            "URI \"http://a@b@x/\" is malformed, so it cannot be checked against the name \
+             constraints of \"CN=Sub CA\""
+        );
+    }
+
+    #[test]
+    fn malformed_uri_constraints_are_rejected() {
+        for bad in [
+            "http://example.com/",
+            "example.com/path",
+            "*.example.com",
+            "..example.com",
+            "example.com.",
+            ".",
+            "192.0.2.1",
+            "[2001:db8::1]",
+            "example.com:80",
+            "user@example.com",
+        ] {
+            assert_eq!(nc_err(vec![uri(bad)], vec![]), ErrorKind::Parse, "{bad:?}");
+            assert_eq!(nc_err(vec![], vec![uri(bad)]), ErrorKind::Parse, "{bad:?}");
+        }
+        let parsed = nc(
+            vec![uri("Host.Example.COM"), uri(".Example.org"), uri("")],
+            vec![],
+        );
+        assert_eq!(
+            parsed.permitted,
+            vec![
+                Subtree::Uri(UriConstraint::Host("host.example.com".into())),
+                Subtree::Uri(UriConstraint::Domain("example.org".into())),
+                Subtree::Uri(UriConstraint::All),
+            ]
+        );
+        let shown: Vec<String> = parsed.permitted.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["host.example.com", ".example.org", ""]);
+    }
+
+    #[test]
+    fn uri_comparisons_count_against_the_budget() {
+        let constraints: Vec<GeneralName> = (0..500).map(|i| uri(&format!(".c{i}.test"))).collect();
+        let c = nc(constraints, vec![]);
+        let names: Vec<String> = (0..600).map(|i| format!("http://n{i}.c0.test/")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        assert_eq!(
+            check(&c, &with_uris(&refs)),
+            Err(NameConstraintViolation::TooComplex {
+                comparisons: 300_000
+            })
+        );
+        assert_eq!(check(&c, &with_uris(&refs[..400])), Ok(()));
+    }
+
+    #[test]
+    fn subject_names_reads_san_uris_and_keeps_a_constructed_one_as_malformed() {
+        use crate::ca::DistinguishedName;
+        use crate::ca::sign::{TbsParts, extension, random_serial, sign_certificate};
+        use crate::key::{HashAlg, KeySpec, PrivateKey, SignatureScheme};
+
+        // SAN: a URI, then a [6] with the constructed bit (not a valid URI encoding).
+        let san = tlv(
+            0x30,
+            &[
+                tlv(0x86, b"HTTP://Host.Example.com:8/x"),
+                tlv(0xa6, &tlv(0x04, &[])),
+            ]
+            .concat(),
+        );
+        let key = PrivateKey::generate(KeySpec::EcP256).unwrap();
+        let subject = DistinguishedName::new("uri test").to_der().unwrap();
+        let now = std::time::SystemTime::now();
+        let cert = sign_certificate(
+            TbsParts {
+                serial: &random_serial().unwrap(),
+                issuer_der: &subject,
+                subject_der: &subject,
+                spki_der: &key.public_key_der(),
+                not_before: now,
+                not_after: now,
+                extensions: vec![
+                    extension(
+                        ID_CE_SUBJECT_ALT_NAME,
+                        false,
+                        &der::Any::from_der(&san).unwrap(),
+                    )
+                    .unwrap(),
+                ],
+            },
+            &key,
+            SignatureScheme::Ecdsa(HashAlg::Sha256),
+        )
+        .unwrap();
+        let names = subject_names(&cert).unwrap();
+        assert_eq!(
+            names.uris,
+            vec![
+                Presented {
+                    text: "HTTP://Host.Example.com:8/x".into(),
+                    parsed: Some(UriHost::Dns("host.example.com".into())),
+                },
+                Presented {
+                    text: "a6020400".into(),
+                    parsed: None,
+                },
+            ]
+        );
+        assert!(names.other.is_empty());
+        let c = nc(vec![uri("host.example.com")], vec![]);
+        assert_eq!(check(&c, &names), malformed(NameForm::Uri, "a6020400"));
+        // Constraints of another form only: neither URI matters.
+        let dns_only = nc(vec![dns("example.com")], vec![]);
+        assert_eq!(check(&dns_only, &names), Ok(()));
+    }
+
     // --- directoryName ------------------------------------------------------------------------
 
     #[test]
@@ -1930,30 +2456,33 @@ mod tests {
 
     #[test]
     fn unsupported_forms_fail_only_certificates_that_have_such_names() {
-        let c = nc(vec![dns("example.com")], vec![uri(".example.com")]);
+        let rid = GeneralName::RegisteredId(ObjectIdentifier::new_unwrap("1.2.3.4"));
+        let c = nc(vec![dns("example.com")], vec![rid]);
+        assert_eq!(
+            c.excluded,
+            vec![Subtree::Unsupported(NameForm::RegisteredId)]
+        );
         let mut names = with_dns(&["a.example.com"]);
         assert_eq!(check(&c, &names), Ok(()));
         names
             .other
-            .push((NameForm::Uri, "https://a.example.com/".to_owned()));
+            .push((NameForm::RegisteredId, "1.2.3.4".to_owned()));
         let err = check(&c, &names).unwrap_err();
         assert_eq!(
             err,
             NameConstraintViolation::UnsupportedForm {
-                form: NameForm::Uri,
-                name: "https://a.example.com/".to_owned()
+                form: NameForm::RegisteredId,
+                name: "1.2.3.4".to_owned()
             }
         );
         assert_eq!(
             err.message("CN=Sub CA"),
-            "URI \"https://a.example.com/\" cannot be checked: the name constraints of \
-             \"CN=Sub CA\" restrict URIs, which are not supported"
+            "registeredID \"1.2.3.4\" cannot be checked: the name constraints of \
+             \"CN=Sub CA\" restrict registeredIDs, which are not supported"
         );
-        // A registeredID name is not affected by a URI subtree.
+        // An otherName is not affected by a registeredID subtree.
         let mut names = SubjectNames::default();
-        names
-            .other
-            .push((NameForm::RegisteredId, "1.2.3".to_owned()));
+        names.other.push((NameForm::OtherName, "1.2.3".to_owned()));
         assert_eq!(check(&c, &names), Ok(()));
     }
 
@@ -2219,7 +2748,7 @@ nameConstraints = critical,permitted;IP:10.0.0.0/255.0.255.0
             vec![
                 Subtree::Dns(DnsConstraint::HostAndSubdomains("bad.example.com".into())),
                 Subtree::Ip(IpConstraint::parse(&[10, 66, 0, 0, 255, 255, 0, 0]).unwrap()),
-                Subtree::Unsupported(NameForm::Uri),
+                Subtree::Uri(UriConstraint::Domain("example.com".into())),
             ]
         );
         assert_eq!(c.permitted[6].to_string(), "2001:db8::/32");
@@ -2294,7 +2823,7 @@ nameConstraints = critical,permitted;IP:10.0.0.0/255.0.255.0
         assert_eq!(check(&c, &n), not_permitted(NameForm::IpAddress, "::1"));
 
         // The second certificate: its subject emailAddress is outside the rfc822Name subtrees
-        // (its CN, not being a DNS name, is not checked), and its URI meets an unsupported
+        // (its CN, not being a DNS name, is not checked), and the host of its URI is in the
         // excluded URI subtree.
         let names = subject_names(&other).unwrap();
         assert_eq!(names.dns_names().count(), 0);
@@ -2304,9 +2833,15 @@ nameConstraints = critical,permitted;IP:10.0.0.0/255.0.255.0
             names.other,
             vec![
                 (NameForm::OtherName, "1.3.6.1.4.1.99999.1".to_owned()),
-                (NameForm::Uri, "https://www.example.com/".to_owned()),
                 (NameForm::RegisteredId, "1.2.3.4".to_owned()),
             ]
+        );
+        assert_eq!(
+            names.uris,
+            vec![Presented {
+                text: "https://www.example.com/".to_owned(),
+                parsed: Some(UriHost::Dns("www.example.com".into())),
+            }]
         );
         let err = check(&c, &names).unwrap_err();
         assert_eq!(
@@ -2327,11 +2862,10 @@ nameConstraints = critical,permitted;IP:10.0.0.0/255.0.255.0
         };
         assert_eq!(
             check(&only_uri, &names),
-            Err(NameConstraintViolation::UnsupportedForm {
-                form: NameForm::Uri,
-                name: "https://www.example.com/".into()
-            })
+            excluded(NameForm::Uri, "https://www.example.com/", ".example.com")
         );
+        // The leaf has no URI: unaffected.
+        assert_eq!(check(&only_uri, &subject_names(&leaf).unwrap()), Ok(()));
         // An excluded otherName subtree refuses the otherName.
         let on = nc(
             vec![],
@@ -2351,5 +2885,85 @@ nameConstraints = critical,permitted;IP:10.0.0.0/255.0.255.0
         ));
         // The leaf has no otherName: unaffected.
         assert_eq!(check(&on, &subject_names(&leaf).unwrap()), Ok(()));
+    }
+
+    // --- NIST PKITS ---------------------------------------------------------------------------
+
+    /// A PKITS certificate from `tests/data/pkits/certs/`.
+    fn pkits(name: &str) -> Certificate {
+        let path = format!(
+            "{}/../tests/data/pkits/certs/{name}.crt",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let der = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        Certificate::from_der(&der).unwrap()
+    }
+
+    /// PKITS 4.13.34 to 4.13.38: URI name constraints (34 to 37) and, as PKITS numbers it,
+    /// 4.13.38 "Invalid DNS nameConstraints Test38" (a DNS name outside a permitted dNSName
+    /// subtree), each validated through the whole path engine.
+    #[test]
+    fn pkits_4_13_34_to_38_uri_name_constraints() {
+        use crate::trust::{LeafPolicy, Reason, ValidationOptions, Validator};
+
+        // 2020-06-01T00:00:00Z, inside every PKITS certificate's validity.
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_590_969_600);
+        let options = ValidationOptions::new(at, LeafPolicy::Any).required_eku(None);
+        let anchor = pkits("TrustAnchorRootCertificate");
+        // The expected failure: None for a valid path, else part of the name-constraints reason.
+        for (case, ca, ee, failure) in [
+            (
+                "4.13.34",
+                "nameConstraintsURI1CACert",
+                "ValidURInameConstraintsTest34EE",
+                None,
+            ),
+            (
+                "4.13.35",
+                "nameConstraintsURI1CACert",
+                "InvalidURInameConstraintsTest35EE",
+                Some("URI \"http://testcertificates.gov/invalid.html\" is not permitted"),
+            ),
+            (
+                "4.13.36",
+                "nameConstraintsURI2CACert",
+                "ValidURInameConstraintsTest36EE",
+                None,
+            ),
+            (
+                "4.13.37",
+                "nameConstraintsURI2CACert",
+                "InvalidURInameConstraintsTest37EE",
+                Some(
+                    "URI \"ftp://invalidcertificates.gov:21/test37/\" is excluded by the name \
+                     constraints",
+                ),
+            ),
+            (
+                "4.13.38",
+                "nameConstraintsDNS1CACert",
+                "InvalidDNSnameConstraintsTest38EE",
+                Some("DNS name \"mytestcertificates.gov\" is not permitted"),
+            ),
+        ] {
+            let validator = Validator::without_store()
+                .anchors([anchor.clone()])
+                .intermediates([pkits(ca)]);
+            let result = validator.validate(&pkits(ee), &options).unwrap();
+            match failure {
+                None => assert!(result.is_valid(), "{case}: {:?}", result.reasons()),
+                Some(why) => {
+                    assert!(!result.is_valid(), "{case} must not be valid");
+                    let reasons = result.reasons();
+                    assert!(
+                        matches!(
+                            reasons,
+                            [Reason::NameConstraints { detail }] if detail.contains(why)
+                        ),
+                        "{case}: {reasons:?}"
+                    );
+                }
+            }
+        }
     }
 }
