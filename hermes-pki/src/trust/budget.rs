@@ -3,13 +3,14 @@
 //! make validation run long; running out is its own reason
 //! ([`Reason::BudgetExceeded`](super::Reason::BudgetExceeded)).
 
-/// The work one validation may do: signature verifications and candidate issuers considered,
-/// over the whole path search.
+/// The work one validation may do over the whole path search: signature verifications,
+/// candidate issuers considered, and name-constraint comparisons.
 ///
 /// ```
 /// use hermes_pki::trust::Budget;
 ///
-/// // The defaults: 100 signature checks (as rustls-webpki), 2,000 candidate issuers.
+/// // The defaults: 100 signature checks and 250,000 name comparisons (as rustls-webpki),
+/// // 2,000 candidate issuers.
 /// let budget = Budget::default().signatures(20);
 /// # let _ = budget;
 /// ```
@@ -17,6 +18,7 @@
 pub struct Budget {
     signatures: usize,
     candidates: usize,
+    name_comparisons: usize,
 }
 
 impl Default for Budget {
@@ -24,6 +26,7 @@ impl Default for Budget {
         Budget {
             signatures: 100,
             candidates: 2_000,
+            name_comparisons: 250_000,
         }
     }
 }
@@ -43,6 +46,22 @@ impl Budget {
     pub fn candidates(mut self, n: usize) -> Self {
         self.candidates = n;
         self
+    }
+
+    /// At most `n` name-against-subtree comparisons for name constraints over the whole search
+    /// (default 250,000, as rustls-webpki).
+    pub fn name_comparisons(mut self, n: usize) -> Self {
+        self.name_comparisons = n;
+        self
+    }
+
+    /// `n` name-constraint comparisons.
+    pub(crate) fn consume_name_comparisons(&mut self, n: usize) -> Result<(), Exhausted> {
+        self.name_comparisons = self
+            .name_comparisons
+            .checked_sub(n)
+            .ok_or(Exhausted("name constraint comparisons"))?;
+        Ok(())
     }
 
     /// One signature verification.

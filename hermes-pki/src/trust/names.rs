@@ -1344,51 +1344,16 @@ impl fmt::Display for NameConstraintViolation {
 ///
 /// For a whole path the caller calls this once per CA certificate with constraints, for every
 /// certificate below that CA (skipping self-issued intermediates). The first violation found is
-/// returned. Work is bounded by [`MAX_COMPARISONS`].
+/// returned. Work is bounded by [`MAX_COMPARISONS`] per call; the validator also charges
+/// [`comparisons`] to the path's [`Budget`](super::Budget).
 pub(crate) fn check(
     constraints: &NameConstraints,
     names: &SubjectNames,
 ) -> std::result::Result<(), NameConstraintViolation> {
-    let comparisons = names
-        .dns
-        .len()
-        .saturating_mul(constraints.weight(NameForm::DnsName))
-        .saturating_add(
-            names
-                .emails
-                .len()
-                .saturating_mul(constraints.weight(NameForm::Rfc822Name)),
-        )
-        .saturating_add(
-            names
-                .ips
-                .len()
-                .saturating_mul(constraints.weight(NameForm::IpAddress)),
-        )
-        .saturating_add(
-            names
-                .uris
-                .len()
-                .saturating_mul(constraints.weight(NameForm::Uri)),
-        )
-        .saturating_add(
-            names
-                .directory
-                .len()
-                .saturating_mul(constraints.weight(NameForm::DirectoryName)),
-        )
-        .saturating_add(
-            names.other.len().saturating_mul(
-                constraints
-                    .permitted
-                    .len()
-                    .saturating_add(constraints.excluded.len()),
-            ),
-        );
+    let comparisons = comparisons(constraints, names);
     if comparisons > MAX_COMPARISONS {
         return Err(NameConstraintViolation::TooComplex { comparisons });
     }
-
     check_form(
         constraints,
         NameForm::DnsName,
@@ -1443,6 +1408,47 @@ pub(crate) fn check(
         }
     }
     Ok(())
+}
+
+/// The name-against-subtree comparisons checking `names` against `constraints` takes (the
+/// unit of the work budget; directory names weigh their number of RDNs).
+pub(crate) fn comparisons(constraints: &NameConstraints, names: &SubjectNames) -> usize {
+    names
+        .dns
+        .len()
+        .saturating_mul(constraints.weight(NameForm::DnsName))
+        .saturating_add(
+            names
+                .emails
+                .len()
+                .saturating_mul(constraints.weight(NameForm::Rfc822Name)),
+        )
+        .saturating_add(
+            names
+                .ips
+                .len()
+                .saturating_mul(constraints.weight(NameForm::IpAddress)),
+        )
+        .saturating_add(
+            names
+                .uris
+                .len()
+                .saturating_mul(constraints.weight(NameForm::Uri)),
+        )
+        .saturating_add(
+            names
+                .directory
+                .len()
+                .saturating_mul(constraints.weight(NameForm::DirectoryName)),
+        )
+        .saturating_add(
+            names.other.len().saturating_mul(
+                constraints
+                    .permitted
+                    .len()
+                    .saturating_add(constraints.excluded.len()),
+            ),
+        )
 }
 
 /// Checks the names of one form. `matches(subtree, name, every)` says whether the name falls

@@ -732,6 +732,26 @@ fn name_constraints_bind_email_addresses_below_the_ca() {
 }
 
 #[test]
+fn name_constraint_comparisons_count_against_the_path_budget() {
+    let root = ca("Root", None, None);
+    let nc = constrained_ca(&root, vec![email_name("example.com")], vec![]);
+    let store = store_with(&root, &[&nc.cert]);
+    let ok = leaf("alice@example.com", &nc);
+    assert!(validate(&store, &ok.cert, &opts()).is_valid());
+    // The same path with no comparisons left in the budget ends with a budget reason, not a
+    // verdict on the name.
+    let starved = opts().budget(Budget::default().name_comparisons(0));
+    assert_invalid(&validate(&store, &ok.cert, &starved), |r| {
+        matches!(
+            r,
+            Reason::BudgetExceeded {
+                what: "name constraint comparisons"
+            }
+        )
+    });
+}
+
+#[test]
 fn tls_server_names_match_the_san_only() {
     let root = ca("Root", None, None);
     let store = store_with(&root, &[]);

@@ -173,7 +173,7 @@ impl<'a> Validator<'a> {
             too_long: false,
         };
         let outcome = if self.is_anchor(leaf)? {
-            match self.check_path(std::slice::from_ref(leaf), options)? {
+            match self.check_path(std::slice::from_ref(leaf), options, &mut search.budget)? {
                 Ok(warnings) => Ok(Some((vec![leaf.clone()], warnings))),
                 Err(r) => {
                     search.best = Some(r);
@@ -396,7 +396,7 @@ impl<'a> Validator<'a> {
             }
             path.push(cand.cert.clone());
             if cand.anchor {
-                match self.check_path(path, search.options)? {
+                match self.check_path(path, search.options, &mut search.budget)? {
                     Ok(warnings) => return Ok(Some(Stop::Found(path.clone(), warnings))),
                     Err(reasons) => {
                         // Of several complete chains that fail, report the one whose reasons
@@ -428,7 +428,12 @@ impl<'a> Validator<'a> {
     }
 
     /// Validates one complete chain (leaf first, anchor last). `Ok(Err(reasons))` when invalid.
-    fn check_path(&self, path: &[Certificate], options: &ValidationOptions) -> Result<PathResult> {
+    fn check_path(
+        &self,
+        path: &[Certificate],
+        options: &ValidationOptions,
+        budget: &mut Budget,
+    ) -> Result<PathResult> {
         let mut reasons = Vec::new();
         let mut warnings = Vec::new();
         let last = path.len() - 1;
@@ -515,7 +520,7 @@ impl<'a> Validator<'a> {
                 }
             }
         }
-        check_name_constraints(path, &mut reasons);
+        check_name_constraints(path, budget, &mut reasons);
         let below_anchor: Vec<Certificate> = path[..last].iter().rev().cloned().collect();
         if let Some(Err(e)) = (!below_anchor.is_empty())
             .then(|| super::policy::process_path(&below_anchor, &options.policies))
@@ -537,7 +542,7 @@ impl<'a> Validator<'a> {
 
 /// Every CA's name constraints (anchors' included) applied to every certificate below it,
 /// self-issued intermediates excepted (RFC 5280 6.1.3 (b), (c)).
-fn check_name_constraints(path: &[Certificate], r: &mut Vec<Reason>) {
+fn check_name_constraints(path: &[Certificate], budget: &mut Budget, r: &mut Vec<Reason>) {
     let mut names_of: Vec<Option<std::result::Result<SubjectNames, String>>> =
         (0..path.len()).map(|_| None).collect();
     for (i, ca) in path.iter().enumerate().skip(1) {
@@ -558,6 +563,13 @@ fn check_name_constraints(path: &[Certificate], r: &mut Vec<Reason>) {
             }
             let n =
                 names_of[j].get_or_insert_with(|| subject_names(cert).map_err(|e| e.to_string()));
+            if let Ok(n) = n
+                && let Err(Exhausted(what)) =
+                    budget.consume_name_comparisons(names::comparisons(&constraints, n))
+            {
+                r.push(Reason::BudgetExceeded { what });
+                return;
+            }
             let result = match n {
                 Ok(n) => names::check(&constraints, n).map_err(|v| v.message(ca.subject())),
                 Err(e) => Err(e.clone()),
