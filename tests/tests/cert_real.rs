@@ -315,3 +315,53 @@ fn md5_signature_and_small_rsa_key_are_weak() {
     let err = small.verify_issued_by(&small).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Weak, "{err}");
 }
+
+/// Both validity times before 1970, and broken variants: the times are read exactly; what is
+/// wrong elsewhere is still an error.
+#[test]
+fn pre_1970_validity_variants() {
+    let path = pkits_dir("certs").join("Validpre2000UTCnotBeforeDateTest3EE.crt");
+    let der = std::fs::read(path).unwrap();
+    let find = |needle: &[u8]| {
+        der.windows(needle.len())
+            .position(|w| w == needle)
+            .unwrap_or_else(|| panic!("{:?} not in the certificate", std::str::from_utf8(needle)))
+    };
+    let not_after = find(b"301231083000Z");
+    let not_before = find(b"500101120100Z");
+
+    // notAfter in 1960: expired before 1970.
+    let mut early = der.clone();
+    early[not_after..not_after + 2].copy_from_slice(b"60");
+    let cert = Certificate::from_der(&early).unwrap();
+    assert_eq!(to_rfc3339(cert.not_before()), "1950-01-01T12:01:00Z");
+    assert_eq!(to_rfc3339(cert.not_after()), "1960-12-31T08:30:00Z");
+    assert!(!cert.is_valid_at(UNIX_EPOCH));
+    assert!(cert.is_valid_at(from_unix_seconds(-315_619_200))); // 1960-01-01
+    // The DER is kept as given: the changed date breaks the signature.
+    assert_eq!(cert.der(), early.as_slice());
+    assert_eq!(
+        cert.verify_issued_by(&pkits("GoodCACert"))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Crypto
+    );
+
+    // An impossible pre-1970 date (month 13) is malformed, not masked.
+    let mut bad = der.clone();
+    bad[not_before + 2..not_before + 4].copy_from_slice(b"13");
+    let err = Certificate::from_der(&bad).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Parse, "{err}");
+
+    // A pre-1970 certificate with something else broken (trailing byte, cut short) is still
+    // refused.
+    let mut trailing = der.clone();
+    trailing.push(0);
+    assert_eq!(
+        Certificate::from_der(&trailing).unwrap_err().kind(),
+        ErrorKind::Parse
+    );
+    for cut in [10, der.len() / 2, der.len() - 1] {
+        assert!(Certificate::from_der(&der[..cut]).is_err(), "cut at {cut}");
+    }
+}

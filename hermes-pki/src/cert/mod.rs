@@ -682,6 +682,11 @@ impl Certificate {
     }
 
     /// The parsed `x509-cert` structure.
+    ///
+    /// `x509-cert` cannot hold times before 1970: for such a validity time its structure has
+    /// the Unix epoch instead. [`not_before`](Self::not_before) and
+    /// [`not_after`](Self::not_after) have the real times; [`der`](Self::der) and
+    /// [`tbs_der`](Self::tbs_der) the original bytes.
     pub fn x509(&self) -> &x509_cert::Certificate {
         &self.inner.x509
     }
