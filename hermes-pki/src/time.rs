@@ -107,7 +107,7 @@ fn is_leap(y: i64) -> bool {
 }
 
 /// A proleptic Gregorian date to days since 1970-01-01 (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y.rem_euclid(400);
@@ -144,6 +144,15 @@ mod tests {
             "2000-02-29T00:00:00Z"
         );
         assert_eq!(to_rfc3339(from_unix_seconds(-1)), "1969-12-31T23:59:59Z");
+        // PKITS 4.2.3's notBefore, and the earliest UTCTime (RFC 5280 4.1.2.5.1).
+        assert_eq!(
+            to_rfc3339(UNIX_EPOCH - Duration::from_secs(631_108_740)),
+            "1950-01-01T12:01:00Z"
+        );
+        assert_eq!(
+            to_rfc3339(from_unix_seconds(-631_152_000)),
+            "1950-01-01T00:00:00Z"
+        );
         assert_eq!(
             to_rfc3339(from_unix_seconds(4_102_444_799)),
             "2099-12-31T23:59:59Z"

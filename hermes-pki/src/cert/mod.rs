@@ -11,6 +11,7 @@
 pub(crate) mod load;
 pub(crate) mod name;
 pub(crate) mod oid;
+pub(crate) mod pre1970;
 mod signature;
 mod thumbprint;
 pub(crate) mod tlv;
@@ -19,7 +20,7 @@ pub use load::{
     LoadProblem, LoadReport, load_certificates, parse_der, parse_pem_bundle, parse_pkcs7,
 };
 pub use oid::{EKU_ANY, EKU_EMAIL_PROTECTION};
-pub use signature::verify_signature;
+pub use signature::{verify_signature, verify_signature_with_params};
 pub use thumbprint::{Sha256Thumbprint, Sha512Thumbprint, Thumbprint};
 
 use std::collections::HashSet;
@@ -97,6 +98,13 @@ pub enum KeyAlgorithm {
     EcP384,
     /// Ed25519 (signing only).
     Ed25519,
+    /// DSA (RFC 3279 2.3.2), read and verified only: this library never makes DSA keys or
+    /// signatures. Below 1024 bits it is weak.
+    Dsa {
+        /// Size of the prime `p` in bits; `None` when the key has no parameters of its own and
+        /// inherits them from its issuer (RFC 3279 2.3.2), so the size is the issuer's.
+        bits: Option<usize>,
+    },
     /// Anything else, by OID (dotted).
     Other(String),
 }
@@ -158,6 +166,8 @@ impl fmt::Display for KeyAlgorithm {
             KeyAlgorithm::EcP256 => f.write_str("EC P-256"),
             KeyAlgorithm::EcP384 => f.write_str("EC P-384"),
             KeyAlgorithm::Ed25519 => f.write_str("Ed25519"),
+            KeyAlgorithm::Dsa { bits: Some(bits) } => write!(f, "DSA-{bits}"),
+            KeyAlgorithm::Dsa { bits: None } => f.write_str("DSA (parameters inherited)"),
             KeyAlgorithm::Other(oid) => write!(f, "unsupported ({oid})"),
         }
     }
@@ -178,6 +188,7 @@ struct Inner {
     subject_der: std::ops::Range<usize>,
     issuer_der: std::ops::Range<usize>,
     spki: std::ops::Range<usize>,
+    dsa_params: Option<std::ops::Range<usize>>,
     sha256: Sha256Thumbprint,
     sha512: Thumbprint,
     subject: String,
@@ -223,12 +234,34 @@ fn range_of(whole: &[u8], part: &[u8]) -> Result<std::ops::Range<usize>> {
     Ok(start..end)
 }
 
-/// The raw element ranges of a certificate: tbsCertificate, issuer, subject, SPKI.
+/// The raw element ranges of a certificate: tbsCertificate, issuer, validity, subject, SPKI,
+/// and the DSA parameters inside the SPKI.
 struct RawParts {
     tbs: std::ops::Range<usize>,
     issuer: std::ops::Range<usize>,
+    validity: std::ops::Range<usize>,
     subject: std::ops::Range<usize>,
     spki: std::ops::Range<usize>,
+    dsa_params: Option<std::ops::Range<usize>>,
+}
+
+/// The parameters of an `id-dsa` SubjectPublicKeyInfo (absent or NULL: none).
+fn dsa_params_of(spki: &[u8]) -> Result<Option<&[u8]>> {
+    let spki = tlv::single(spki).map_err(malformed)?;
+    let fields = tlv::elements(spki.value).map_err(malformed)?;
+    let Some(alg) = fields.first() else {
+        return Ok(None);
+    };
+    let alg = tlv::elements(alg.value).map_err(malformed)?;
+    match alg.as_slice() {
+        [o, params]
+            if ObjectIdentifier::from_der(o.raw).is_ok_and(|o| o == oid::DSA)
+                && params.tag != Tag::Null =>
+        {
+            Ok(Some(params.raw))
+        }
+        _ => Ok(None),
+    }
 }
 
 fn raw_parts(der: &[u8]) -> Result<RawParts> {
@@ -249,11 +282,14 @@ fn raw_parts(der: &[u8]) -> Result<RawParts> {
             .get(skip + i)
             .ok_or_else(|| malformed("tbsCertificate is missing fields"))
     };
+    let spki = field(5)?.raw;
     Ok(RawParts {
         tbs: range_of(der, tbs.raw)?,
         issuer: range_of(der, field(2)?.raw)?,
+        validity: range_of(der, field(3)?.raw)?,
         subject: range_of(der, field(4)?.raw)?,
-        spki: range_of(der, field(5)?.raw)?,
+        spki: range_of(der, spki)?,
+        dsa_params: dsa_params_of(spki)?.map(|p| range_of(der, p)).transpose()?,
     })
 }
 
@@ -307,6 +343,20 @@ fn key_algorithm_of(spki: &x509_cert::spki::SubjectPublicKeyInfoOwned) -> KeyAlg
             }
         }
         oid::ED25519 => KeyAlgorithm::Ed25519,
+        oid::DSA => match alg.parameters.as_ref().filter(|p| !p.is_null()) {
+            None => KeyAlgorithm::Dsa { bits: None },
+            Some(params) => der::Encode::to_der(params)
+                .ok()
+                .and_then(|der| {
+                    signature::parse_dss_parms(&der)
+                        .ok()
+                        .map(|dss| signature::bit_len(dss.p))
+                })
+                .map_or_else(
+                    || KeyAlgorithm::Other(alg.oid.to_string()),
+                    |bits| KeyAlgorithm::Dsa { bits: Some(bits) },
+                ),
+        },
         other => KeyAlgorithm::Other(other.to_string()),
     }
 }
@@ -481,6 +531,20 @@ fn parse_extensions(cert: &x509_cert::Certificate) -> Result<Extensions> {
     Ok(out)
 }
 
+/// notBefore and notAfter read from the raw Validity SEQUENCE (for times `x509-cert` cannot
+/// hold).
+fn validity_by_hand(validity: &[u8]) -> Result<(SystemTime, SystemTime)> {
+    let bad = || malformed("validity times do not parse");
+    let seq = tlv::single(validity).map_err(|_| bad())?;
+    match tlv::elements(seq.value).map_err(|_| bad())?.as_slice() {
+        [nb, na] => Ok((
+            pre1970::parse_time_der(nb.raw).ok_or_else(bad)?,
+            pre1970::parse_time_der(na.raw).ok_or_else(bad)?,
+        )),
+        _ => Err(bad()),
+    }
+}
+
 fn subject_emails(name: &x509_cert::name::Name) -> Vec<String> {
     name.iter()
         .filter(|atv| atv.oid == oid::EMAIL_ADDRESS)
@@ -496,11 +560,34 @@ fn subject_emails(name: &x509_cert::name::Name) -> Vec<String> {
 impl Certificate {
     /// Parses one DER-encoded certificate. Trailing bytes are an error.
     ///
+    /// Validity times before 1970 (UTCTime years 50–69, RFC 5280 4.1.2.5.1) are read: see
+    /// [`not_before`](Self::not_before). The `x509-cert` structure ([`x509`](Self::x509)) cannot
+    /// hold them and has the Unix epoch in their place.
+    ///
     /// Errors with [`Error::Malformed`] (`what` = `"certificate"`) for anything that does not
     /// parse, including extension values that do not parse and duplicate extensions.
     pub fn from_der(der: &[u8]) -> Result<Self> {
-        let x509 = x509_cert::Certificate::from_der(der).map_err(malformed)?;
+        let (x509, masked) = match x509_cert::Certificate::from_der(der) {
+            Ok(x509) => (x509, false),
+            // x509-cert cannot represent times before 1970: decode a copy with those masked.
+            Err(e) => match pre1970::mask_pre1970_times(der) {
+                Some(copy) => match x509_cert::Certificate::from_der(&copy) {
+                    Ok(x509) => (x509, true),
+                    Err(_) => return Err(malformed(e)),
+                },
+                None => return Err(malformed(e)),
+            },
+        };
         let parts = raw_parts(der)?;
+        let (not_before, not_after) = if masked {
+            validity_by_hand(der.get(parts.validity.clone()).unwrap_or_default())?
+        } else {
+            let validity = x509.tbs_certificate().validity();
+            (
+                validity.not_before.to_system_time(),
+                validity.not_after.to_system_time(),
+            )
+        };
         let ext = parse_extensions(&x509)?;
         let tbs = x509.tbs_certificate();
 
@@ -523,8 +610,8 @@ impl Certificate {
             subject: name::rfc4514(tbs.subject()),
             issuer: name::rfc4514(tbs.issuer()),
             serial: Serial::from_bytes(&integer_magnitude(tbs.serial_number().as_bytes())),
-            not_before: tbs.validity().not_before.to_system_time(),
-            not_after: tbs.validity().not_after.to_system_time(),
+            not_before,
+            not_after,
             emails,
             key_usage: ext.key_usage,
             extended_key_usage: ext.extended_key_usage,
@@ -537,6 +624,7 @@ impl Certificate {
             subject_der: parts.subject,
             issuer_der: parts.issuer,
             spki: parts.spki,
+            dsa_params: parts.dsa_params,
             der: der.to_vec(),
             x509,
             self_signed: OnceLock::new(),
@@ -594,6 +682,11 @@ impl Certificate {
     }
 
     /// The parsed `x509-cert` structure.
+    ///
+    /// `x509-cert` cannot hold times before 1970: for such a validity time its structure has
+    /// the Unix epoch instead. [`not_before`](Self::not_before) and
+    /// [`not_after`](Self::not_after) have the real times; [`der`](Self::der) and
+    /// [`tbs_der`](Self::tbs_der) the original bytes.
     pub fn x509(&self) -> &x509_cert::Certificate {
         &self.inner.x509
     }
@@ -650,12 +743,12 @@ impl Certificate {
         &self.inner.serial
     }
 
-    /// notBefore.
+    /// notBefore. A time before 1970 is `UNIX_EPOCH - d`.
     pub fn not_before(&self) -> SystemTime {
         self.inner.not_before
     }
 
-    /// notAfter.
+    /// notAfter. A time before 1970 is `UNIX_EPOCH - d`.
     pub fn not_after(&self) -> SystemTime {
         self.inner.not_after
     }
@@ -732,7 +825,25 @@ impl Certificate {
     /// Errors: [`Error::Crypto`] when it does not verify or the signature algorithm inside the
     /// tbsCertificate differs from the outer one; [`Error::Unsupported`] for algorithms this
     /// library does not handle.
+    ///
+    /// An `issuer` with a DSA key that inherits its parameters (RFC 3279 2.3.2) needs
+    /// [`verify_issued_by_with_params`](Self::verify_issued_by_with_params); here it gives
+    /// [`Error::InvalidArgument`]. Weak algorithms and keys give [`Error::Weak`] (see
+    /// [`verify_signature`]).
     pub fn verify_issued_by(&self, issuer: &Certificate) -> Result<()> {
+        self.verify_issued_by_with_params(issuer, None)
+    }
+
+    /// [`verify_issued_by`](Self::verify_issued_by) with the DSA parameters `issuer`'s key
+    /// inherits: when `issuer`'s DSA SubjectPublicKeyInfo has no parameters, RFC 3279 2.3.2 takes
+    /// those of the certificate that issued `issuer`; pass that certificate's
+    /// [`dsa_parameters`](Self::dsa_parameters) as `inherited`. `inherited` is ignored when
+    /// `issuer`'s key has parameters of its own or is not DSA.
+    pub fn verify_issued_by_with_params(
+        &self,
+        issuer: &Certificate,
+        inherited: Option<&[u8]>,
+    ) -> Result<()> {
         let x509 = &self.inner.x509;
         if x509.signature_algorithm() != x509.tbs_certificate().signature() {
             return Err(Error::Crypto(
@@ -742,13 +853,30 @@ impl Certificate {
         let signature = x509
             .signature()
             .as_bytes()
-            .ok_or_else(|| malformed("signature BIT STRING has unused bits"))?;
-        verify_signature(
+            // Not a signature value any algorithm writes (PKITS 4.1.6 has one): does not verify.
+            .ok_or_else(|| {
+                Error::Crypto(
+                    "the signature does not verify: its BIT STRING has unused bits".into(),
+                )
+            })?;
+        verify_signature_with_params(
             issuer.public_key_der(),
+            inherited,
             x509.signature_algorithm(),
             self.tbs_der(),
             signature,
         )
+    }
+
+    /// The DER of the DSA parameters (`Dss-Parms`: p, q, g; RFC 3279 2.3.2) in this
+    /// certificate's SubjectPublicKeyInfo, when its key is DSA and carries them. A DSA key
+    /// without them inherits these from its issuer; see
+    /// [`verify_issued_by_with_params`](Self::verify_issued_by_with_params).
+    pub fn dsa_parameters(&self) -> Option<&[u8]> {
+        self.inner
+            .dsa_params
+            .clone()
+            .and_then(|r| self.inner.der.get(r))
     }
 
     /// The public key algorithm.
@@ -779,7 +907,8 @@ impl Certificate {
 
     /// S/MIME signing usage (REQUIREMENTS.md section 1): keyUsage, if present, has
     /// digitalSignature or nonRepudiation; extendedKeyUsage, if present, has emailProtection or
-    /// anyExtendedKeyUsage; the key is RSA, P-256, P-384 or Ed25519.
+    /// anyExtendedKeyUsage; the key is RSA, P-256, P-384, Ed25519 or DSA (DSA signatures are
+    /// verified, never made).
     pub fn usable_for_signing(&self) -> Result<(), UsageError> {
         if let KeyAlgorithm::Other(_) = self.inner.key_algorithm {
             return Err(UsageError::KeyAlgorithm(

@@ -9,6 +9,17 @@ pub(crate) const SHA1_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.5");
 pub(crate) const SHA256_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.11");
 pub(crate) const SHA384_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.12");
 pub(crate) const SHA512_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.13");
+pub(crate) const MD2_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.2");
+pub(crate) const MD4_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.3");
+pub(crate) const MD5_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.4");
+/// id-dsa (RFC 3279 2.3.2): DSA public keys; also found as a CMS signatureAlgorithm.
+pub(crate) const DSA: Oid = Oid::new_unwrap("1.2.840.10040.4.1");
+/// id-dsa-with-sha1 (RFC 3279 2.2.2).
+pub(crate) const DSA_SHA1: Oid = Oid::new_unwrap("1.2.840.10040.4.3");
+/// id-dsa-with-sha224 (RFC 5758 3.1).
+pub(crate) const DSA_SHA224: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.1");
+/// id-dsa-with-sha256 (RFC 5758 3.1).
+pub(crate) const DSA_SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.2");
 pub(crate) const SHA1: Oid = Oid::new_unwrap("1.3.14.3.2.26");
 pub(crate) const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
 pub(crate) const SHA384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.2");

@@ -3,10 +3,16 @@
 //!
 //! Supported: `sha1/sha256/sha384/sha512WithRSAEncryption` (PKCS#1 v1.5), RSASSA-PSS with
 //! SHA-256/384/512 (MGF1 with the same hash, any salt length), `ecdsa-with-SHA256/384/512` on
-//! P-256 and P-384, and Ed25519.
+//! P-256 and P-384, Ed25519, and DSA (`id-dsa-with-sha1/sha224/sha256`, and a bare `id-dsa` as
+//! old CMS signers write it, which means DSA with SHA-1) for verification only: this library
+//! never makes DSA signatures.
+//!
+//! Recognised but refused as weak ([`Error::Weak`]): MD2, MD4 and MD5 with RSA, RSA keys below
+//! 1024 bits and DSA keys whose prime `p` is below 1024 bits.
 
-use der::asn1::{AnyRef, ObjectIdentifier};
-use der::{Decode, Encode};
+use der::asn1::{AnyRef, ObjectIdentifier, UintRef};
+use der::{Decode, Encode, Tag};
+use dsa::BoxedUint;
 use rsa::pkcs1::DecodeRsaPublicKey;
 use rsa::traits::PublicKeyParts;
 use sha2::Digest;
@@ -14,13 +20,14 @@ use signature::Verifier;
 use signature::hazmat::PrehashVerifier;
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoRef};
 
-use super::oid;
+use super::{oid, tlv};
 use crate::error::{Error, Result};
 
 /// The hash functions signatures may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Hash {
     Sha1,
+    Sha224,
     Sha256,
     Sha384,
     Sha512,
@@ -40,6 +47,7 @@ impl Hash {
     fn digest(self, message: &[u8]) -> Vec<u8> {
         match self {
             Hash::Sha1 => sha1::Sha1::digest(message).to_vec(),
+            Hash::Sha224 => sha2::Sha224::digest(message).to_vec(),
             Hash::Sha256 => sha2::Sha256::digest(message).to_vec(),
             Hash::Sha384 => sha2::Sha384::digest(message).to_vec(),
             Hash::Sha512 => sha2::Sha512::digest(message).to_vec(),
@@ -49,6 +57,7 @@ impl Hash {
     fn len(self) -> usize {
         match self {
             Hash::Sha1 => 20,
+            Hash::Sha224 => 28,
             Hash::Sha256 => 32,
             Hash::Sha384 => 48,
             Hash::Sha512 => 64,
@@ -62,7 +71,11 @@ enum Scheme {
     Pss { hash: Hash, salt_len: usize },
     Ecdsa(Hash),
     Ed25519,
+    Dsa(Hash),
 }
+
+/// The smallest RSA modulus and DSA prime `p`, in bits, that is not refused as weak.
+const MIN_KEY_BITS: usize = 1024;
 
 fn bad_signature() -> Error {
     Error::Crypto("the signature does not verify".into())
@@ -123,6 +136,35 @@ fn parse_pss_params(alg: &AlgorithmIdentifierOwned) -> Result<Scheme> {
 
 fn scheme_of(alg: &AlgorithmIdentifierOwned) -> Result<Scheme> {
     let o = alg.oid;
+    let broken_hash = match o {
+        oid::MD2_WITH_RSA => Some("md2WithRSAEncryption"),
+        oid::MD4_WITH_RSA => Some("md4WithRSAEncryption"),
+        oid::MD5_WITH_RSA => Some("md5WithRSAEncryption"),
+        _ => None,
+    };
+    if let Some(name) = broken_hash {
+        return Err(Error::Weak(format!(
+            "{name} signature: the hash is broken (collisions can be made), so the signature \
+             proves nothing; not verified"
+        )));
+    }
+    let dsa_hash = match o {
+        // RFC 3370 3.1: DSA is used with SHA-1; old CMS signers name the key algorithm.
+        oid::DSA | oid::DSA_SHA1 => Some(Hash::Sha1),
+        oid::DSA_SHA224 => Some(Hash::Sha224),
+        oid::DSA_SHA256 => Some(Hash::Sha256),
+        _ => None,
+    };
+    if let Some(hash) = dsa_hash {
+        // RFC 3279 2.2.2 / RFC 5758 3.1: parameters absent; a NULL is tolerated.
+        if !params_absent_or_null(alg) {
+            return Err(Error::malformed(
+                "signature algorithm",
+                "DSA signature algorithms take no parameters",
+            ));
+        }
+        return Ok(Scheme::Dsa(hash));
+    }
     let rsa_hash = match o {
         oid::SHA1_WITH_RSA => Some(Hash::Sha1),
         oid::SHA256_WITH_RSA => Some(Hash::Sha256),
@@ -169,7 +211,7 @@ fn scheme_of(alg: &AlgorithmIdentifierOwned) -> Result<Scheme> {
             "signature algorithm",
             format!(
                 "{other}; supported are RSA PKCS#1 v1.5 and RSASSA-PSS with SHA-1/2, \
-                 ECDSA on P-256/P-384 with SHA-2, and Ed25519"
+                 ECDSA on P-256/P-384 with SHA-2, Ed25519, and DSA with SHA-1/224/256"
             ),
         )),
     }
@@ -188,12 +230,24 @@ fn verify_rsa(
         .subject_public_key
         .as_bytes()
         .ok_or_else(|| Error::malformed("public key", "RSA key BIT STRING has unused bits"))?;
+    // Sized before the RSA crate sees it: that crate refuses moduli below 1024 bits as a
+    // parse error, and such a key is an answer (weak), not unreadable input.
+    let modulus = rsa::pkcs1::RsaPublicKeyRef::from_der(key_bytes)
+        .map_err(|e| Error::malformed("public key", e))?
+        .modulus;
+    let bits = bit_len(modulus.as_bytes());
+    if bits < MIN_KEY_BITS {
+        return Err(Error::Weak(format!(
+            "RSA key of {bits} bits; at least {MIN_KEY_BITS} are needed"
+        )));
+    }
     let key = rsa::RsaPublicKey::from_pkcs1_der(key_bytes)
         .map_err(|e| Error::unsupported("RSA public key", e))?;
     match *scheme {
         Scheme::Pkcs1v15(hash) => {
             let padding = match hash {
                 Hash::Sha1 => rsa::Pkcs1v15Sign::new::<sha1::Sha1>(),
+                Hash::Sha224 => rsa::Pkcs1v15Sign::new::<sha2::Sha224>(),
                 Hash::Sha256 => rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
                 Hash::Sha384 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
                 Hash::Sha512 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
@@ -227,10 +281,10 @@ fn verify_rsa(
                     &hashed,
                     signature,
                 ),
-                Hash::Sha1 => {
+                Hash::Sha1 | Hash::Sha224 => {
                     return Err(Error::unsupported(
                         "signature algorithm",
-                        "RSASSA-PSS with SHA-1",
+                        "RSASSA-PSS with SHA-1 or SHA-224",
                     ));
                 }
             };
@@ -301,15 +355,198 @@ fn verify_ed25519(
     key.verify(message, &sig).map_err(|_| bad_signature())
 }
 
+/// The number of significant bits of a big-endian magnitude.
+pub(crate) fn bit_len(bytes: &[u8]) -> usize {
+    match bytes.iter().position(|b| *b != 0) {
+        Some(i) => {
+            let top = bytes.get(i).copied().unwrap_or(0);
+            (bytes.len() - i - 1) * 8 + (8 - top.leading_zeros() as usize)
+        }
+        None => 0,
+    }
+}
+
+/// DSA domain parameters (RFC 3279 2.3.2 `Dss-Parms`): big-endian magnitudes.
+pub(crate) struct DssParms<'a> {
+    pub p: &'a [u8],
+    pub q: &'a [u8],
+    pub g: &'a [u8],
+}
+
+/// Reads one non-negative DER INTEGER's magnitude.
+fn uint<'a>(t: &tlv::Tlv<'a>, what: &'static str) -> Result<&'a [u8]> {
+    if t.tag != Tag::Integer {
+        return Err(Error::malformed(what, "expected an INTEGER"));
+    }
+    Ok(UintRef::from_der(t.raw)
+        .map_err(|e| Error::malformed(what, e))?
+        .as_bytes())
+}
+
+/// Parses the DER of a `Dss-Parms` SEQUENCE { p, q, g }.
+pub(crate) fn parse_dss_parms(der: &[u8]) -> Result<DssParms<'_>> {
+    const WHAT: &str = "DSA parameters";
+    let seq = tlv::single(der).map_err(|e| Error::malformed(WHAT, e))?;
+    if seq.tag != Tag::Sequence {
+        return Err(Error::malformed(WHAT, "expected a SEQUENCE of p, q, g"));
+    }
+    match tlv::elements(seq.value)
+        .map_err(|e| Error::malformed(WHAT, e))?
+        .as_slice()
+    {
+        [p, q, g] => Ok(DssParms {
+            p: uint(p, WHAT)?,
+            q: uint(q, WHAT)?,
+            g: uint(g, WHAT)?,
+        }),
+        _ => Err(Error::malformed(WHAT, "expected exactly p, q and g")),
+    }
+}
+
+/// The DER of the DSA parameters in a DSA SubjectPublicKeyInfo's algorithm, if there are any
+/// (absent, or a NULL as some encoders write, means inherited: RFC 3279 2.3.2).
+fn own_dsa_params(spki: &SubjectPublicKeyInfoRef<'_>) -> Result<Option<Vec<u8>>> {
+    match spki.algorithm.parameters.as_ref() {
+        Some(p) if !p.is_null() => p
+            .to_der()
+            .map(Some)
+            .map_err(|e| Error::malformed("DSA parameters", e)),
+        _ => Ok(None),
+    }
+}
+
+/// Builds a DSA verifying key, refusing (as weak) a prime `p` below 1024 bits.
+fn dsa_key(params: &DssParms<'_>, y: &[u8]) -> Result<dsa::VerifyingKey> {
+    let p_bits = bit_len(params.p);
+    if p_bits < MIN_KEY_BITS {
+        return Err(Error::Weak(format!(
+            "DSA key of {p_bits} bits; at least {MIN_KEY_BITS} are needed"
+        )));
+    }
+    let q_bits = bit_len(params.q);
+    let unsupported = || {
+        Error::unsupported(
+            "DSA parameters",
+            format!(
+                "p of {p_bits} bits and q of {q_bits} bits (supported are the FIPS 186 sizes \
+                 1024/160, 2048/224, 2048/256 and 3072/256 with 1 < g < p)"
+            ),
+        )
+    };
+    // The DSA crate wants g and y at the precision of p (its Montgomery arithmetic assumes it).
+    let p = BoxedUint::from_be_slice_vartime(params.p);
+    let precision = p.bits_precision();
+    let q = BoxedUint::from_be_slice_vartime(params.q);
+    let g = BoxedUint::from_be_slice(params.g, precision).map_err(|_| unsupported())?;
+    let y = BoxedUint::from_be_slice(y, precision)
+        .map_err(|_| Error::malformed("public key", "the DSA public value is larger than p"))?;
+    if y >= p {
+        return Err(Error::malformed(
+            "public key",
+            "the DSA public value is not below p",
+        ));
+    }
+    let components = dsa::Components::from_components(p, q, g).map_err(|_| unsupported())?;
+    dsa::VerifyingKey::from_components(components, y).map_err(|_| {
+        Error::malformed(
+            "public key",
+            "the DSA public value is not in the subgroup the parameters define",
+        )
+    })
+}
+
+/// Decodes a `Dss-Sig-Value` (RFC 3279 2.2.2) whose r and s fit the size of `q`; anything else
+/// cannot be a valid signature under this key.
+fn dsa_signature(signature: &[u8], q: &[u8]) -> Option<dsa::Signature> {
+    let seq = tlv::single(signature).ok()?;
+    if seq.tag != Tag::Sequence {
+        return None;
+    }
+    let fields = tlv::elements(seq.value).ok()?;
+    let [r, s] = fields.as_slice() else {
+        return None;
+    };
+    let q_len = q.iter().position(|b| *b != 0).map_or(0, |i| q.len() - i);
+    let precision = u32::try_from(q_len.checked_mul(8)?).ok()?;
+    let int = |t: &tlv::Tlv<'_>| -> Option<BoxedUint> {
+        let bytes = uint(t, "DSA signature").ok()?;
+        BoxedUint::from_be_slice(bytes, precision).ok()
+    };
+    dsa::Signature::from_components(int(r)?, int(s)?)
+}
+
+fn verify_dsa(
+    spki: &SubjectPublicKeyInfoRef<'_>,
+    inherited_params_der: Option<&[u8]>,
+    hash: Hash,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<()> {
+    if spki.algorithm.oid != oid::DSA {
+        return Err(key_mismatch("DSA"));
+    }
+    let own = own_dsa_params(spki)?;
+    let params_der = match (own.as_deref(), inherited_params_der) {
+        (Some(own), _) => own,
+        (None, Some(inherited)) => inherited,
+        (None, None) => {
+            return Err(Error::InvalidArgument(
+                "the signer's DSA public key has no parameters (p, q, g): RFC 3279 says they \
+                 are inherited from the certificate that issued it; verify with \
+                 verify_signature_with_params and that issuer's parameters"
+                    .into(),
+            ));
+        }
+    };
+    let params = parse_dss_parms(params_der)?;
+    let y_der = spki
+        .subject_public_key
+        .as_bytes()
+        .ok_or_else(|| Error::malformed("public key", "DSA key BIT STRING has unused bits"))?;
+    let y = UintRef::from_der(y_der).map_err(|e| Error::malformed("public key", e))?;
+    let key = dsa_key(&params, y.as_bytes())?;
+    let sig = dsa_signature(signature, params.q).ok_or_else(bad_signature)?;
+    key.verify_prehash(&hash.digest(message), &sig)
+        .map_err(|_| bad_signature())
+}
+
 /// Verifies `signature` over `message` with the public key in `spki_der` (a DER
 /// SubjectPublicKeyInfo) under the signature `algorithm` (as found in a certificate, CRL or CMS
 /// SignerInfo).
 ///
-/// Errors: [`Error::Unsupported`] for an algorithm, curve or key this library does not handle;
-/// [`Error::Malformed`] for a key or parameters that do not parse; [`Error::Crypto`] when the
-/// key type does not fit the algorithm or the signature does not verify.
+/// The same as [`verify_signature_with_params`] without inherited DSA parameters: a DSA key
+/// whose SubjectPublicKeyInfo has no parameters gives [`Error::InvalidArgument`].
+///
+/// Errors:
+/// - [`Error::Weak`] for an algorithm or key refused as too weak to mean anything: MD2, MD4 or
+///   MD5 with RSA (recognised, never verified), an RSA modulus below 1024 bits, a DSA prime `p`
+///   below 1024 bits;
+/// - [`Error::Unsupported`] for an algorithm, curve or key this library does not handle;
+/// - [`Error::Malformed`] for a key or parameters that do not parse;
+/// - [`Error::Crypto`] when the key type does not fit the algorithm or the signature does not
+///   verify.
 pub fn verify_signature(
     spki_der: &[u8],
+    algorithm: &AlgorithmIdentifierOwned,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<()> {
+    verify_signature_with_params(spki_der, None, algorithm, message, signature)
+}
+
+/// [`verify_signature`] for a signer whose DSA key may inherit its parameters.
+///
+/// RFC 3279 2.3.2: a DSA SubjectPublicKeyInfo without parameters takes the DSA parameters
+/// (`Dss-Parms`, DER) of the certificate that issued it. `inherited_params_der` is that
+/// issuer's [`Certificate::dsa_parameters`](super::Certificate::dsa_parameters); it is used
+/// only when the key in `spki_der` is DSA and has no parameters of its own (its own always win)
+/// and is ignored for other key types.
+///
+/// Errors: as [`verify_signature`]; a DSA key without parameters when `inherited_params_der`
+/// is `None` gives [`Error::InvalidArgument`] (the caller has to find the issuer's parameters).
+pub fn verify_signature_with_params(
+    spki_der: &[u8],
+    inherited_params_der: Option<&[u8]>,
     algorithm: &AlgorithmIdentifierOwned,
     message: &[u8],
     signature: &[u8],
@@ -321,5 +558,295 @@ pub fn verify_signature(
         Scheme::Pkcs1v15(_) | Scheme::Pss { .. } => verify_rsa(&spki, &scheme, message, signature),
         Scheme::Ecdsa(hash) => verify_ecdsa(&spki, hash, message, signature),
         Scheme::Ed25519 => verify_ed25519(&spki, message, signature),
+        Scheme::Dsa(hash) => verify_dsa(&spki, inherited_params_der, hash, message, signature),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+    use crate::cert::{Certificate, KeyAlgorithm};
+
+    fn cert(pem: &str) -> Certificate {
+        Certificate::from_pem(pem).unwrap()
+    }
+
+    fn dsa_sha1() -> Certificate {
+        cert(include_str!("testdata/dsa2048_sha1.pem"))
+    }
+    fn dsa_sha224() -> Certificate {
+        cert(include_str!("testdata/dsa2048_sha224.pem"))
+    }
+    fn dsa_sha256() -> Certificate {
+        cert(include_str!("testdata/dsa2048_sha256.pem"))
+    }
+
+    /// The signature BIT STRING contents of a certificate.
+    fn sig_of(c: &Certificate) -> Vec<u8> {
+        c.x509().signature().as_bytes().unwrap().to_vec()
+    }
+
+    fn alg(o: ObjectIdentifier) -> AlgorithmIdentifierOwned {
+        AlgorithmIdentifierOwned {
+            oid: o,
+            parameters: None,
+        }
+    }
+
+    /// A DER SEQUENCE (minimal length, below 64 KiB) of the given contents.
+    fn seq(content: &[u8]) -> Vec<u8> {
+        let mut v = vec![0x30];
+        if content.len() < 0x80 {
+            v.push(content.len() as u8);
+        } else if content.len() < 0x100 {
+            v.extend([0x81, content.len() as u8]);
+        } else {
+            v.extend([0x82, (content.len() >> 8) as u8, content.len() as u8]);
+        }
+        v.extend_from_slice(content);
+        v
+    }
+
+    /// A DSA SubjectPublicKeyInfo with the given parameters (None: omitted) and public value.
+    fn dsa_spki(params: Option<&[u8]>, y: &[u8]) -> Vec<u8> {
+        let alg_id = seq(&[&oid::DSA.to_der().unwrap()[..], params.unwrap_or_default()].concat());
+        let y = der::asn1::Uint::new(y).unwrap().to_der().unwrap();
+        let bits = der::asn1::BitString::from_bytes(&y)
+            .unwrap()
+            .to_der()
+            .unwrap();
+        seq(&[alg_id, bits].concat())
+    }
+
+    #[test]
+    fn dsa_signatures_made_by_openssl_verify() {
+        for (c, bits) in [
+            (dsa_sha1(), 2048),
+            (dsa_sha224(), 2048),
+            (dsa_sha256(), 2048),
+        ] {
+            assert_eq!(c.key_algorithm(), KeyAlgorithm::Dsa { bits: Some(bits) });
+            c.verify_issued_by(&c).unwrap();
+            assert!(c.is_self_signed());
+            // One bit changed in what was signed: no longer verifies.
+            let mut tbs = c.tbs_der().to_vec();
+            tbs[10] ^= 1;
+            let err = verify_signature(
+                c.public_key_der(),
+                c.x509().signature_algorithm(),
+                &tbs,
+                &sig_of(&c),
+            )
+            .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Crypto, "{err}");
+        }
+        // The hash named by the algorithm is the one used: SHA-256 over a SHA-224 signature
+        // fails.
+        let c = dsa_sha224();
+        let err = verify_signature(
+            c.public_key_der(),
+            &alg(oid::DSA_SHA256),
+            c.tbs_der(),
+            &sig_of(&c),
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Crypto);
+    }
+
+    #[test]
+    fn bare_id_dsa_means_dsa_with_sha1() {
+        let c = dsa_sha1();
+        verify_signature(c.public_key_der(), &alg(oid::DSA), c.tbs_der(), &sig_of(&c)).unwrap();
+        let c = dsa_sha256();
+        assert!(
+            verify_signature(c.public_key_der(), &alg(oid::DSA), c.tbs_der(), &sig_of(&c)).is_err()
+        );
+    }
+
+    #[test]
+    fn dsa_algorithm_parameters_must_be_absent_or_null() {
+        let c = dsa_sha256();
+        let mut a = alg(oid::DSA_SHA256);
+        a.parameters = Some(der::Any::null());
+        verify_signature(c.public_key_der(), &a, c.tbs_der(), &sig_of(&c)).unwrap();
+        a.parameters = Some(der::Any::encode_from(&5u8).unwrap());
+        let err = verify_signature(c.public_key_der(), &a, c.tbs_der(), &sig_of(&c)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Parse);
+    }
+
+    #[test]
+    fn dsa_parameters_can_be_inherited() {
+        let c = dsa_sha256();
+        let params = c.dsa_parameters().unwrap();
+        assert!(parse_dss_parms(params).is_ok());
+        // The same key without its parameters, as an issuer that inherits them would have.
+        let spki = SubjectPublicKeyInfoRef::from_der(c.public_key_der()).unwrap();
+        let y = UintRef::from_der(spki.subject_public_key.as_bytes().unwrap()).unwrap();
+        let bare = dsa_spki(None, y.as_bytes());
+        let algorithm = c.x509().signature_algorithm();
+        let err = verify_signature(&bare, algorithm, c.tbs_der(), &sig_of(&c)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+        assert!(err.to_string().contains("inherited"), "{err}");
+        verify_signature_with_params(&bare, Some(params), algorithm, c.tbs_der(), &sig_of(&c))
+            .unwrap();
+        // A key's own parameters win over inherited ones.
+        verify_signature_with_params(
+            c.public_key_der(),
+            Some(b"\x30\x00"),
+            algorithm,
+            c.tbs_der(),
+            &sig_of(&c),
+        )
+        .unwrap();
+        // Inherited parameters that do not parse are malformed.
+        let err =
+            verify_signature_with_params(&bare, Some(b"\x30\x00"), algorithm, c.tbs_der(), &[])
+                .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Parse);
+    }
+
+    #[test]
+    fn broken_dsa_signatures_are_bad_signatures_not_panics() {
+        let c = dsa_sha256();
+        let spki = c.public_key_der();
+        let a = c.x509().signature_algorithm();
+        let q = parse_dss_parms(c.dsa_parameters().unwrap())
+            .unwrap()
+            .q
+            .to_vec();
+        let int = |b: &[u8]| der::asn1::Uint::new(b).unwrap().to_der().unwrap();
+        let sig = |r: &[u8], s: &[u8]| seq(&[int(r), int(s)].concat());
+        let huge = vec![0xFF; 600];
+        let mut q_plus = q.clone();
+        *q_plus.last_mut().unwrap() = q_plus.last().unwrap().wrapping_add(1);
+        for bad in [
+            sig(&[0], &[0]),
+            sig(&[1], &[0]),
+            sig(&[0], &[1]),
+            sig(&q, &[1]),
+            sig(&[1], &q),
+            sig(&q_plus, &q_plus),
+            sig(&huge, &[1]),
+            sig(&[1], &huge),
+            sig(&[1], &[1]),
+            seq(&[int(&[1]), int(&[1]), int(&[1])].concat()),
+            seq(&int(&[1])),
+            seq(&[0x02, 0x01, 0xFF, 0x02, 0x01, 0x01]), // negative r
+            [sig(&[1], &[1]), vec![0]].concat(),        // trailing byte
+            vec![0x04, 0x00],
+            vec![],
+        ] {
+            let err = verify_signature(spki, a, c.tbs_der(), &bad).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Crypto, "{bad:02x?}: {err}");
+        }
+    }
+
+    #[test]
+    fn small_dsa_keys_are_weak() {
+        let params = include_bytes!("testdata/dsa512-params.der");
+        assert_eq!(bit_len(parse_dss_parms(params).unwrap().p), 512);
+        let spki = dsa_spki(Some(params), &[0x42; 60]);
+        let err = verify_signature(&spki, &alg(oid::DSA_SHA1), b"message", &seq(&[])).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Weak, "{err}");
+        // Inherited small parameters are just as weak.
+        let bare = dsa_spki(None, &[0x42; 60]);
+        let err = verify_signature_with_params(
+            &bare,
+            Some(params),
+            &alg(oid::DSA_SHA1),
+            b"message",
+            &seq(&[]),
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Weak, "{err}");
+    }
+
+    #[test]
+    fn dsa_keys_outside_the_fips_sizes_are_unsupported_or_malformed() {
+        let c = dsa_sha256();
+        let dss = parse_dss_parms(c.dsa_parameters().unwrap()).unwrap();
+        let int = |b: &[u8]| der::asn1::Uint::new(b).unwrap().to_der().unwrap();
+        let params = |p: &[u8], q: &[u8], g: &[u8]| seq(&[int(p), int(q), int(g)].concat());
+        let a = alg(oid::DSA_SHA256);
+        let check = |params: &[u8], y: &[u8], kind: ErrorKind| {
+            let spki = dsa_spki(Some(params), y);
+            let err = verify_signature(&spki, &a, b"m", &sig_of(&c)).unwrap_err();
+            assert_eq!(err.kind(), kind, "{err}");
+        };
+        // q of 160 bits with a 2048-bit p: not a FIPS 186 size.
+        check(
+            &params(dss.p, &[0x80; 20], dss.g),
+            &[2],
+            ErrorKind::Unsupported,
+        );
+        // g >= p.
+        check(&params(dss.p, dss.q, dss.p), &[2], ErrorKind::Unsupported);
+        // y >= p, y too long, y not in the subgroup.
+        check(&params(dss.p, dss.q, dss.g), dss.p, ErrorKind::Parse);
+        check(&params(dss.p, dss.q, dss.g), &[0x7F; 300], ErrorKind::Parse);
+        check(&params(dss.p, dss.q, dss.g), &[2], ErrorKind::Parse);
+        // Even p.
+        let mut even = dss.p.to_vec();
+        *even.last_mut().unwrap() &= 0xFE;
+        check(&params(&even, dss.q, dss.g), &[2], ErrorKind::Unsupported);
+    }
+
+    #[test]
+    fn md5_and_md2_with_rsa_are_weak_not_unsupported() {
+        let c = cert(include_str!("testdata/rsa2048_md5.pem"));
+        let err = c.verify_issued_by(&c).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Weak, "{err}");
+        assert!(err.to_string().contains("md5WithRSAEncryption"), "{err}");
+        for o in [oid::MD2_WITH_RSA, oid::MD4_WITH_RSA] {
+            let err = verify_signature(c.public_key_der(), &alg(o), c.tbs_der(), &sig_of(&c))
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Weak, "{err}");
+        }
+        // An algorithm not handled at all stays unsupported.
+        let err = verify_signature(
+            c.public_key_der(),
+            &alg(ObjectIdentifier::new_unwrap("1.2.3.4")),
+            c.tbs_der(),
+            &sig_of(&c),
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unsupported);
+    }
+
+    #[test]
+    fn small_rsa_keys_are_weak() {
+        let c = cert(include_str!("testdata/rsa512.pem"));
+        assert_eq!(c.key_algorithm(), KeyAlgorithm::Rsa { bits: 512 });
+        let err = c.verify_issued_by(&c).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Weak, "{err}");
+        assert!(err.to_string().contains("512"), "{err}");
+    }
+
+    #[test]
+    fn key_type_must_fit_the_algorithm() {
+        let rsa = cert(include_str!("testdata/rsa2048_md5.pem"));
+        let dsa = dsa_sha256();
+        let err = verify_signature(
+            rsa.public_key_der(),
+            &alg(oid::DSA_SHA256),
+            dsa.tbs_der(),
+            &sig_of(&dsa),
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Crypto);
+        let mut sha256_rsa = alg(oid::SHA256_WITH_RSA);
+        sha256_rsa.parameters = Some(der::Any::null());
+        let err = verify_signature(dsa.public_key_der(), &sha256_rsa, b"m", &[1, 2]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Crypto);
+    }
+
+    #[test]
+    fn bit_lengths() {
+        assert_eq!(bit_len(&[]), 0);
+        assert_eq!(bit_len(&[0, 0]), 0);
+        assert_eq!(bit_len(&[1]), 1);
+        assert_eq!(bit_len(&[0, 0x80, 0]), 16);
+        assert_eq!(bit_len(&[0x7F, 0xFF]), 15);
     }
 }

@@ -618,6 +618,9 @@ fn check_key(cert: &Certificate, o: &ValidationOptions, r: &mut Vec<Reason>) {
         KeyAlgorithm::Rsa { bits } if bits % 8 != 0 => r.push(weak(format!(
             "RSA modulus of {bits} bits is not a whole number of bytes"
         ))),
+        KeyAlgorithm::Dsa { bits: Some(bits) } if bits < 1024 => {
+            r.push(weak(format!("DSA {bits} bits, at least 1024 needed")))
+        }
         KeyAlgorithm::Other(oid) => r.push(weak(format!("unsupported key algorithm {oid}"))),
         _ => {}
     }
