@@ -368,19 +368,12 @@ impl<'a> Validator<'a> {
             if let Err(Exhausted(what)) = search.budget.consume_signature() {
                 return Ok(Some(Stop::Budget(what)));
             }
-            if let Err(e) = current.verify_issued_by(&cand.cert) {
-                let subject = current.subject().to_string();
-                search.links.push(if e.kind() == crate::ErrorKind::Weak {
-                    Reason::WeakAlgorithm {
-                        subject,
-                        detail: e.to_string(),
-                    }
-                } else {
-                    Reason::BadSignature {
-                        subject,
-                        detail: e.to_string(),
-                    }
-                });
+            // A DSA issuer key that inherits its parameters (RFC 3279 2.3.2) can only be
+            // checked once the certificate above it is on the path: `check_path` does it.
+            if !inherits_dsa_parameters(&cand.cert)
+                && let Err(e) = current.verify_issued_by(&cand.cert)
+            {
+                search.links.push(signature_reason(&current, &e));
                 continue;
             }
             if let Some(e) = self.ctl(cand.cert.thumbprint())?
@@ -467,6 +460,16 @@ impl<'a> Validator<'a> {
             if i > 0 {
                 check_issuer(path, i, options, &mut reasons);
             }
+            // The signature deferred by chain building: the issuer's DSA key takes its
+            // parameters from the nearest DSA key above it on this path.
+            if let Some(issuer) = path.get(i + 1)
+                && inherits_dsa_parameters(issuer)
+            {
+                let inherited = path[i + 2..].iter().find_map(Certificate::dsa_parameters);
+                if let Err(e) = cert.verify_issued_by_with_params(issuer, inherited) {
+                    reasons.push(signature_reason(cert, &e));
+                }
+            }
             if let Some(e) = self.ctl(cert.thumbprint())?
                 && e.status == CtlStatus::Blacklisted
             {
@@ -537,6 +540,27 @@ impl<'a> Validator<'a> {
         } else {
             Err(reasons)
         })
+    }
+}
+
+/// A DSA public key without domain parameters: they come from the issuer's key.
+fn inherits_dsa_parameters(cert: &Certificate) -> bool {
+    matches!(cert.key_algorithm(), KeyAlgorithm::Dsa { bits: None })
+}
+
+/// The reason a signature on `cert` failed: weak algorithm, or does not verify.
+fn signature_reason(cert: &Certificate, e: &crate::Error) -> Reason {
+    let subject = cert.subject().to_string();
+    if e.kind() == crate::ErrorKind::Weak {
+        Reason::WeakAlgorithm {
+            subject,
+            detail: e.to_string(),
+        }
+    } else {
+        Reason::BadSignature {
+            subject,
+            detail: e.to_string(),
+        }
     }
 }
 
@@ -621,6 +645,10 @@ fn check_key(cert: &Certificate, o: &ValidationOptions, r: &mut Vec<Reason>) {
         KeyAlgorithm::Dsa { bits: Some(bits) } if bits < 1024 => {
             r.push(weak(format!("DSA {bits} bits, at least 1024 needed")))
         }
+        // CA/Browser Forum Baseline Requirements 6.1.5: RSA and ECDSA keys only for TLS.
+        KeyAlgorithm::Dsa { .. } if matches!(o.leaf, LeafPolicy::TlsServer(_)) => r.push(weak(
+            "DSA keys are not allowed in TLS server chains (CA/B Forum 6.1.5)".into(),
+        )),
         KeyAlgorithm::Other(oid) => r.push(weak(format!("unsupported key algorithm {oid}"))),
         _ => {}
     }
