@@ -241,28 +241,25 @@ impl NssDb {
     /// this database's trust), decrypts with this database's keys. The result's text has the
     /// header lines (`signer0.status=GoodSignature`), its stdout the content.
     pub fn decode(&self, cms: &[u8], detached: Option<&[u8]>) -> Run {
-        let input = self.dir.join("decode-in.p7m");
-        std::fs::write(&input, cms).unwrap();
-        let i = input.display().to_string();
-        let content_file = self.dir.join("decode-content.bin");
-        let c = content_file.display().to_string();
-        let mut args = vec!["-D", "-h", "0", "-p", "", "-i", &i];
-        if let Some(content) = detached {
-            std::fs::write(&content_file, content).unwrap();
-            args.extend(["-c", &c]);
-        }
-        self.run("cmsutil", &args, b"")
+        self.cmsutil_decode(cms, detached, true)
     }
 
     /// `cmsutil -D` without header output: what Thunderbird's engine does with the message,
-    /// failing when a signature or the signer's chain is not good. Returns the content.
+    /// failing when a signature or the signer's chain is not good. Its stdout is the content.
     pub fn decode_content(&self, cms: &[u8], detached: Option<&[u8]>) -> Run {
+        self.cmsutil_decode(cms, detached, false)
+    }
+
+    fn cmsutil_decode(&self, cms: &[u8], detached: Option<&[u8]>, headers: bool) -> Run {
         let input = self.dir.join("decode-in.p7m");
         std::fs::write(&input, cms).unwrap();
         let i = input.display().to_string();
         let content_file = self.dir.join("decode-content.bin");
         let c = content_file.display().to_string();
         let mut args = vec!["-D", "-p", "", "-i", &i];
+        if headers {
+            args.extend(["-h", "0"]);
+        }
         if let Some(content) = detached {
             std::fs::write(&content_file, content).unwrap();
             args.extend(["-c", &c]);
