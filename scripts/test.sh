@@ -17,6 +17,9 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
+# Interop peers: NSS (Thunderbird's engine: certutil, pk12util, cmsutil) and gpgsm (KMail's).
+{ command -v certutil && command -v cmsutil && command -v pk12util; } >/dev/null 2>&1 || missing+=(libnss3-tools)
+{ command -v gpgsm && command -v gpgconf && command -v gpg-agent; } >/dev/null 2>&1 || missing+=(gpgsm)
 if ((${#missing[@]})); then
     echo "installing: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive

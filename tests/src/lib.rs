@@ -404,4 +404,8 @@ pub fn python_with_cryptography() -> PathBuf {
     )
 }
 
+pub mod cli;
+pub mod gpgsm;
 pub mod http_server;
+pub mod mail;
+pub mod nss;
