@@ -10,17 +10,18 @@ use std::time::SystemTime;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
-use hermes_pki::cert::Certificate;
+use hermes_pki::cert::{Certificate, load_certificates};
 use hermes_pki::key::KeyTransport;
 use hermes_pki::smime::{
-    self, ContentCipher, DecryptOptions, SignOptions, SignatureForm, Smime, StoreKeys, Verification,
+    self, ContentCipher, DecryptOptions, SignOptions, SignatureForm, SignerReport, SignerVerdict,
+    Smime, StoreKeys, VerifyOptions,
 };
 use hermes_pki::store::{SqliteStore, StoreExt};
 use hermes_pki::trust::{LeafPolicy, ValidationOptions, Validator};
 
 use crate::common::{
-    CliError, CliResult, Ctx, Dest, EXIT_INVALID, has_key, read_input, resolve_certificate,
-    write_file,
+    CliError, CliResult, Ctx, Dest, EXIT_INVALID, has_key, parse_rfc3339, read_input,
+    resolve_certificate, write_file,
 };
 use crate::output::Outcome;
 
@@ -33,6 +34,49 @@ pub struct InOut {
     /// The output file (`-` for stdout)
     #[arg(value_name = "OUT")]
     pub output: String,
+}
+
+/// How a signature is judged: the validation time and extra certificates.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Validate the signer certificates as of this time (RFC 3339, e.g. 2026-01-31T12:00:00Z;
+    /// default: now)
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+    /// Extra certificates for finding signers and building chains (PEM, DER or p7b); repeat
+    /// for more files
+    #[arg(long = "certs", value_name = "FILE")]
+    pub certs: Vec<String>,
+}
+
+impl VerifyArgs {
+    /// The library's options: the time (now unless --at) and the certificates of every
+    /// --certs file.
+    fn options(&self, now: SystemTime) -> CliResult<VerifyOptions> {
+        let at = match &self.at {
+            Some(t) => parse_rfc3339(t)?,
+            None => now,
+        };
+        let mut certificates = Vec::new();
+        for file in &self.certs {
+            let input = read_input(file)?;
+            let loaded = load_certificates(&input.bytes);
+            if loaded.certificates.is_empty() {
+                let why = loaded
+                    .problems
+                    .first()
+                    .map(|p| format!(": {}: {}", p.location, p.error))
+                    .unwrap_or_default();
+                return Err(CliError::new(format!(
+                    "--certs {}: no certificate found{why}",
+                    input.name
+                ))
+                .hint("give a certificate file (PEM, DER or p7b)"));
+            }
+            certificates.extend(loaded.certificates);
+        }
+        Ok(VerifyOptions::new(at).certificates(certificates))
+    }
 }
 
 /// The recipients of an encryption and its algorithm choices.
@@ -86,6 +130,8 @@ pub enum SmimeCmd {
         /// Where to write the signed content (`-` for stdout)
         #[arg(value_name = "OUT")]
         output: Option<String>,
+        #[command(flatten)]
+        verify: VerifyArgs,
     },
     /// Sign, then encrypt a MIME message
     SignEncrypt {
@@ -132,6 +178,8 @@ pub enum CmsCmd {
         /// Where to write the content (`-` for stdout)
         #[arg(value_name = "OUT")]
         output: Option<String>,
+        #[command(flatten)]
+        verify: VerifyArgs,
     },
     /// Encrypt data to one or more recipients (EnvelopedData, or AuthEnvelopedData with --gcm)
     Encrypt {
@@ -178,11 +226,22 @@ pub fn run_smime(ctx: &Ctx, cmd: SmimeCmd) -> CliResult<Outcome> {
                 json!({"cipher": d.cipher, "authenticated": d.authenticated, "weak": d.weak});
             write_out(&io.output, d.message.to_vec(), info, "decrypted")
         }
-        SmimeCmd::Verify { input, output } => {
+        SmimeCmd::Verify {
+            input,
+            output,
+            verify,
+        } => {
+            let options = verify.options(now)?;
             let input = read_input(&input)?;
-            let v = smime.verify(&input.bytes, now)?;
-            let content = v.message.message.clone();
-            verdict(&v, output.as_deref(), content)
+            let v = smime.verify_with(&input.bytes, &options)?;
+            let form = format!("{:?}", v.message.form).to_lowercase();
+            verdict(
+                &v.signers,
+                &v.message.signed.signers,
+                Some(&form),
+                output.as_deref(),
+                &v.message.message,
+            )
         }
         SmimeCmd::SignEncrypt {
             signer,
@@ -210,8 +269,14 @@ pub fn run_smime(ctx: &Ctx, cmd: SmimeCmd) -> CliResult<Outcome> {
             let (d, v) = smime.decrypt_verify(&input.bytes, now, &DecryptOptions::new())?;
             match v {
                 Some(v) => {
-                    let content = v.message.message.clone();
-                    verdict(&v, Some(&io.output), content)
+                    let form = format!("{:?}", v.message.form).to_lowercase();
+                    verdict(
+                        &v.signers,
+                        &v.message.signed.signers,
+                        Some(&form),
+                        Some(&io.output),
+                        &v.message.message,
+                    )
                 }
                 None => {
                     let out = write_out(
@@ -246,14 +311,10 @@ pub fn run_cms(ctx: &Ctx, cmd: CmsCmd) -> CliResult<Outcome> {
         } => {
             let input = read_input(&io.input)?;
             let signer = resolve_signer(&store, &signer, now)?;
-            let key = store
-                .read_transaction(|tx| tx.key_for_certificate(signer.thumbprint()))?
-                .ok_or_else(|| CliError::new("the store has no private key for the signer"))?;
-            let out = smime::sign_data(
+            // The chain up to, not including, the anchor goes in, as with `smime sign`.
+            let out = Smime::new(&store).sign_cms(
                 &input.bytes,
                 &signer,
-                &[],
-                &key,
                 detached,
                 &SignOptions::new(now),
             )?;
@@ -268,61 +329,24 @@ pub fn run_cms(ctx: &Ctx, cmd: CmsCmd) -> CliResult<Outcome> {
             input,
             content,
             output,
+            verify,
         } => {
+            let options = verify.options(now)?;
             let input = read_input(&input)?;
             let der = cms_der(&input.bytes)?;
             let detached = content.as_deref().map(read_input).transpose()?;
-            let signed =
-                smime::verify_data(&der, detached.as_ref().map(|c| c.bytes.as_slice()), &[])?;
-            let options = ValidationOptions::new(now, LeafPolicy::SmimeSigning);
-            let mut lines = Vec::new();
-            let mut signers = Vec::new();
-            let mut all_valid = !signed.signers.is_empty();
-            for s in &signed.signers {
-                let validation = match &s.certificate {
-                    Some(c) => Some(store.read_transaction(|tx| {
-                        Validator::new(tx)
-                            .intermediates(signed.certificates.iter().cloned())
-                            .validate(c, &options)
-                    })?),
-                    None => None,
-                };
-                let ok = s.status.is_valid() && validation.as_ref().is_some_and(|v| v.is_valid());
-                all_valid &= ok;
-                let reasons: Vec<String> = validation
-                    .as_ref()
-                    .map(|v| v.reasons().iter().map(ToString::to_string).collect())
-                    .unwrap_or_else(|| vec!["the signer certificate is not known".into()]);
-                let who = s
-                    .certificate
-                    .as_ref()
-                    .map_or("unknown signer".to_string(), |c| c.subject().to_string());
-                lines.push(format!(
-                    "{}: signature {}{}",
-                    who,
-                    s.status,
-                    if reasons.is_empty() {
-                        String::new()
-                    } else {
-                        format!("; {}", reasons.join("; "))
-                    }
-                ));
-                signers.push(json!({"signer": who, "signature": s.status.to_string(), "valid": ok, "reasons": reasons}));
-            }
-            if let Some(out) = output.as_deref() {
-                write_dest(out, &signed.content)?;
-            }
-            let human = format!(
-                "{}\n{}\n",
-                lines.join("\n"),
-                if all_valid { "VALID" } else { "NOT VALID" }
-            );
-            let outcome = Outcome::new(human, json!({"valid": all_valid, "signers": signers}));
-            Ok(if all_valid {
-                outcome
-            } else {
-                outcome.code(EXIT_INVALID)
-            })
+            let v = Smime::new(&store).verify_cms(
+                &der,
+                detached.as_ref().map(|c| c.bytes.as_slice()),
+                &options,
+            )?;
+            verdict(
+                &v.signers,
+                &v.signed.signers,
+                None,
+                output.as_deref(),
+                &v.signed.content,
+            )
         }
         CmsCmd::Encrypt { options, io } => {
             let input = read_input(&io.input)?;
@@ -483,18 +507,31 @@ fn write_out(out: &str, bytes: Vec<u8>, mut info: Value, what: &str) -> CliResul
     }
 }
 
-/// The human and JSON verdict of a verification; exit 3 when not valid.
-fn verdict(v: &Verification, output: Option<&str>, content: Vec<u8>) -> CliResult<Outcome> {
+/// The human and JSON verdict of a verification (a message's, with its `form`, or a bare
+/// CMS one); with `output`, the content is written there. Exit 3 when not valid.
+fn verdict(
+    verdicts: &[SignerVerdict],
+    reports: &[SignerReport],
+    form: Option<&str>,
+    output: Option<&str>,
+    content: &[u8],
+) -> CliResult<Outcome> {
     let mut lines = Vec::new();
     let mut signers = Vec::new();
-    for (verdict, report) in v.signers.iter().zip(&v.message.signed.signers) {
-        let who = verdict
-            .certificate
-            .as_ref()
-            .map_or("unknown signer".to_string(), |c| c.subject().to_string());
+    for (verdict, report) in verdicts.iter().zip(reports) {
+        // Named by its certificate, or by how the message names it when no certificate is
+        // at hand.
+        let who = verdict.certificate.as_ref().map_or_else(
+            || format!("unknown signer ({})", report.identifier),
+            |c| c.subject().to_string(),
+        );
         let reasons: Vec<String> = match &verdict.validation {
             Some(val) => val.reasons().iter().map(ToString::to_string).collect(),
-            None => vec!["the signer certificate is not in the message or the store".into()],
+            None => vec![
+                "the signer certificate is not in the message, the certificates given or the \
+                 store"
+                    .into(),
+            ],
         };
         let warnings: Vec<String> = verdict
             .validation
@@ -523,6 +560,7 @@ fn verdict(v: &Verification, output: Option<&str>, content: Vec<u8>) -> CliResul
         signers.push(json!({
             "signer": who,
             "signature": report.status.to_string(),
+            "signature_valid": verdict.signature_valid,
             "valid": verdict.is_valid(),
             "reasons": reasons,
             "warnings": warnings,
@@ -531,9 +569,9 @@ fn verdict(v: &Verification, output: Option<&str>, content: Vec<u8>) -> CliResul
         }));
     }
     if let Some(out) = output {
-        write_dest(out, &content)?;
+        write_dest(out, content)?;
     }
-    let valid = v.is_valid();
+    let valid = !verdicts.is_empty() && verdicts.iter().all(SignerVerdict::is_valid);
     let human = if output == Some("-") {
         String::new()
     } else {
@@ -549,10 +587,11 @@ fn verdict(v: &Verification, output: Option<&str>, content: Vec<u8>) -> CliResul
         }
         eprintln!("{}", if valid { "VALID" } else { "NOT VALID" });
     }
-    let outcome = Outcome::new(
-        human,
-        json!({"valid": valid, "form": format!("{:?}", v.message.form).to_lowercase(), "signers": signers}),
-    );
+    let mut doc = json!({"valid": valid, "signers": signers});
+    if let Some(form) = form {
+        doc["form"] = form.into();
+    }
+    let outcome = Outcome::new(human, doc);
     Ok(if valid {
         outcome
     } else {

@@ -1835,3 +1835,291 @@ fn a_closed_stdout_and_a_pipe_are_handled_quietly() {
         .success()
         .stderr("");
 }
+
+// --- smime/cms verify --at and --certs, cms sign's chain (issue #13) -----------------------------
+
+/// Runs the `openssl` command in `dir`; panics with its stderr when it fails.
+fn openssl_in(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("these tests need the openssl command");
+    assert!(
+        out.status.success(),
+        "openssl {} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// A store with a root, an intermediate and Alice, Alice's key and certificates as PEM files
+/// (alice.key, alice.pem, inter.pem, root.pem) and a mail and data file.
+fn smime_files() -> Env {
+    let env = Env::new();
+    env.with_ca();
+    env.issue("alice@example.com", &[]);
+    env.ok(&["ca", "export", "Test Root", "--out", &env.p("root.pem")]);
+    env.ok(&["ca", "export", "Test Mail CA", "--out", &env.p("inter.pem")]);
+    env.ok(&[
+        "cert",
+        "export",
+        "alice@example.com",
+        "--out",
+        &env.p("alice.pem"),
+    ]);
+    env.ok(&[
+        "cert",
+        "export",
+        "alice@example.com",
+        "--p12",
+        &env.p("alice.p12"),
+        "--password",
+        "pw",
+    ]);
+    openssl_in(
+        env.dir.path(),
+        &[
+            "pkcs12",
+            "-in",
+            "alice.p12",
+            "-passin",
+            "pass:pw",
+            "-nodes",
+            "-nocerts",
+            "-out",
+            "alice.key",
+        ],
+    );
+    env.write(
+        "msg.eml",
+        b"From: alice@example.com\nTo: bob@example.com\nSubject: numbers\n\nHello Bob\n",
+    );
+    env.write(
+        "data.bin",
+        &(0..=255u8).cycle().take(3000).collect::<Vec<u8>>(),
+    );
+    env
+}
+
+#[test]
+fn cms_sign_carries_the_chain_up_to_the_anchor_for_openssl() {
+    let env = smime_files();
+    let d = env.dir.path();
+    env.ok(&[
+        "cms",
+        "sign",
+        "--signer",
+        "alice@example.com",
+        "data.bin",
+        "attached.p7m",
+    ]);
+    env.ok(&[
+        "cms",
+        "sign",
+        "--signer",
+        "alice@example.com",
+        "--detached",
+        "data.bin",
+        "detached.p7s",
+    ]);
+    // The intermediate is carried, the self-signed root is not.
+    let certs = String::from_utf8(openssl_in(
+        d,
+        &[
+            "pkcs7",
+            "-inform",
+            "DER",
+            "-in",
+            "attached.p7m",
+            "-print_certs",
+            "-noout",
+        ],
+    ))
+    .unwrap();
+    assert!(certs.contains("Test Mail CA"), "{certs}");
+    assert!(!certs.contains("subject=CN = Test Root"), "{certs}");
+    // OpenSSL verifies against the root alone.
+    openssl_in(
+        d,
+        &[
+            "cms",
+            "-verify",
+            "-inform",
+            "DER",
+            "-in",
+            "attached.p7m",
+            "-CAfile",
+            "root.pem",
+            "-out",
+            "out.bin",
+        ],
+    );
+    assert_eq!(
+        std::fs::read(env.path("out.bin")).unwrap(),
+        std::fs::read(env.path("data.bin")).unwrap()
+    );
+    openssl_in(
+        d,
+        &[
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            "detached.p7s",
+            "-content",
+            "data.bin",
+            "-CAfile",
+            "root.pem",
+            "-out",
+            "out2.bin",
+        ],
+    );
+}
+
+#[test]
+fn smime_and_cms_verify_take_a_time_and_extra_certificates() {
+    let env = smime_files();
+    let d = env.dir.path();
+    // --at: valid now, not valid after the certificates expired; a bad time is a usage error.
+    env.ok(&[
+        "smime",
+        "sign",
+        "--signer",
+        "alice@example.com",
+        "msg.eml",
+        "signed.eml",
+    ]);
+    env.ok(&[
+        "cms",
+        "sign",
+        "--signer",
+        "alice@example.com",
+        "data.bin",
+        "signed.p7m",
+    ]);
+    let out = env.ok(&["smime", "verify", "signed.eml"]);
+    assert!(out.contains("VALID") && !out.contains("NOT VALID"), "{out}");
+    for cmd in [
+        &[
+            "smime",
+            "verify",
+            "signed.eml",
+            "--at",
+            "2100-01-01T00:00:00Z",
+        ][..],
+        &[
+            "cms",
+            "verify",
+            "signed.p7m",
+            "--at",
+            "2100-01-01T00:00:00Z",
+        ][..],
+    ] {
+        env.cmd()
+            .args(cmd)
+            .assert()
+            .code(3)
+            .stdout(predicate::str::contains("expired"));
+    }
+    env.fails(
+        &["smime", "verify", "signed.eml", "--at", "next week"],
+        1,
+        "RFC 3339",
+    );
+
+    // Signed without certificates (as some clients send): the signer is found in the store of
+    // the CA that issued it, and with --certs in a gateway that trusts only the root.
+    openssl_in(
+        d,
+        &[
+            "smime",
+            "-sign",
+            "-nocerts",
+            "-signer",
+            "alice.pem",
+            "-inkey",
+            "alice.key",
+            "-in",
+            "msg.eml",
+            "-out",
+            "nocerts.eml",
+        ],
+    );
+    openssl_in(
+        d,
+        &[
+            "cms",
+            "-sign",
+            "-nocerts",
+            "-binary",
+            "-nodetach",
+            "-outform",
+            "DER",
+            "-signer",
+            "alice.pem",
+            "-inkey",
+            "alice.key",
+            "-in",
+            "data.bin",
+            "-out",
+            "nocerts.p7m",
+        ],
+    );
+    let doc = env.json(&["cms", "verify", "nocerts.p7m"]);
+    assert_eq!(doc["valid"], true, "{doc}");
+    assert_eq!(doc["signers"][0]["signature_valid"], true, "{doc}");
+
+    let gw = env.other("gateway");
+    gw.ok(&["root", "import", &env.p("root.pem")]);
+    for cmd in [&["smime", "verify"][..], &["cms", "verify"][..]] {
+        let file = if cmd[0] == "smime" {
+            env.p("nocerts.eml")
+        } else {
+            env.p("nocerts.p7m")
+        };
+        let mut args = cmd.to_vec();
+        args.push(&file);
+        // Without the certificates: not valid, and the signer is named as the message names
+        // it.
+        gw.cmd().args(&args).assert().code(3).stdout(
+            predicate::str::contains("unknown signer (issuer")
+                .and(predicate::str::contains("Test Mail CA")),
+        );
+        let alice = env.p("alice.pem");
+        let inter = env.p("inter.pem");
+        args.extend(["--certs", &alice, "--certs", &inter]);
+        let out = gw.ok(&args);
+        assert!(out.contains("VALID") && !out.contains("NOT VALID"), "{out}");
+    }
+    let content = env.p("content.bin");
+    gw.ok(&[
+        "cms",
+        "verify",
+        &env.p("nocerts.p7m"),
+        &content,
+        "--certs",
+        &env.p("alice.pem"),
+        "--certs",
+        &env.p("inter.pem"),
+    ]);
+    assert_eq!(
+        std::fs::read(&content).unwrap(),
+        std::fs::read(env.path("data.bin")).unwrap()
+    );
+    // --certs that holds no certificate.
+    gw.fails(
+        &[
+            "smime",
+            "verify",
+            &env.p("nocerts.eml"),
+            "--certs",
+            &env.p("msg.eml"),
+        ],
+        1,
+        "no certificate found",
+    );
+}

@@ -11,8 +11,8 @@ use std::time::{Duration, SystemTime};
 use hermes_pki::cert::Certificate;
 use hermes_pki::key::{HashAlg, PrivateKey};
 use hermes_pki::smime::{
-    SignOptions, SignatureStatus, SignedContent, SignerReport, SmimeCapability, sign_data,
-    verify_data,
+    SignOptions, SignatureStatus, SignedContent, SignerPolicy, SignerReport, SmimeCapability,
+    Weakness, sign_data, verify_data, verify_data_with,
 };
 use hermes_pki_tests::{Issued, KeyKind, issue, openssl, openssl_text, self_signed};
 
@@ -502,7 +502,25 @@ fn openssl_rsa_1024_signatures_verify_and_are_weak() {
     let signer = env.signer("eve", KeyKind::Rsa(1024));
     let cert = env.cert(&signer);
     let der = env.openssl_sign(&[&signer], &["-nodetach"]);
+    // Issue #13: below the signer policy's 2048 bits, a weak-algorithm verdict (it was valid
+    // with a note before).
     let result = verify_here(&der, false, &[]);
+    let report = only_signer(&result);
+    assert_eq!(
+        report.status,
+        SignatureStatus::WeakAlgorithm(Weakness::ShortRsaKey {
+            bits: 1024,
+            minimum: 2048
+        }),
+        "{report:?}"
+    );
+    assert_eq!(
+        report.certificate.as_ref().map(|c| *c.thumbprint()),
+        Some(*cert.thumbprint())
+    );
+    // Under a policy that accepts 1024 bits it verifies, and is still reported weak.
+    let result =
+        verify_data_with(&der, None, &[], &SignerPolicy::new().min_rsa_bits(1024)).unwrap();
     let report = only_signer(&result);
     assert_valid_by(report, &cert);
     assert_eq!(report.weak, vec!["RSA-1024 signer key".to_string()]);

@@ -88,6 +88,13 @@ pub enum KeyTransport {
     Pkcs1v15,
     /// RSAES-OAEP with SHA-256 and MGF1-SHA-256.
     OaepSha256,
+    /// RSAES-OAEP with SHA-1 and MGF1-SHA-1: RFC 8017's default parameters, what most OAEP
+    /// producers other than OpenSSL 3 write. Read, never written by this library.
+    OaepSha1,
+    /// RSAES-OAEP with SHA-384 and MGF1-SHA-384.
+    OaepSha384,
+    /// RSAES-OAEP with SHA-512 and MGF1-SHA-512.
+    OaepSha512,
 }
 
 /// Key derivation for password-encrypted PKCS#8 (PBES2 with AES-256-CBC).

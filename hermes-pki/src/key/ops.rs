@@ -126,18 +126,38 @@ pub(crate) fn decrypt_key_transport(
     };
     match scheme {
         KeyTransport::Pkcs1v15 => rsa_pkcs1v15::decrypt(k, encrypted_key, expected_len),
+        KeyTransport::OaepSha1 => {
+            oaep_decrypt(k, Oaep::<sha1::Sha1>::new(), encrypted_key, expected_len)
+        }
         KeyTransport::OaepSha256 => {
-            let plain = k
-                .key
-                .decrypt_blinded(&mut os_rng()?, Oaep::<Sha256>::new(), encrypted_key)
-                .map(Zeroizing::new)
-                .map_err(|_| decryption_failed())?;
-            if plain.len() != expected_len {
-                return Err(decryption_failed());
-            }
-            Ok(plain)
+            oaep_decrypt(k, Oaep::<Sha256>::new(), encrypted_key, expected_len)
+        }
+        KeyTransport::OaepSha384 => {
+            oaep_decrypt(k, Oaep::<Sha384>::new(), encrypted_key, expected_len)
+        }
+        KeyTransport::OaepSha512 => {
+            oaep_decrypt(k, Oaep::<Sha512>::new(), encrypted_key, expected_len)
         }
     }
+}
+
+/// RSAES-OAEP decryption (blinded) of a key of `expected_len` bytes; every failure is the same
+/// [`Error::Crypto`].
+fn oaep_decrypt(
+    k: &super::RsaKey,
+    padding: impl rsa::traits::PaddingScheme,
+    encrypted_key: &[u8],
+    expected_len: usize,
+) -> Result<Zeroizing<Vec<u8>>> {
+    let plain = k
+        .key
+        .decrypt_blinded(&mut os_rng()?, padding, encrypted_key)
+        .map(Zeroizing::new)
+        .map_err(|_| decryption_failed())?;
+    if plain.len() != expected_len {
+        return Err(decryption_failed());
+    }
+    Ok(plain)
 }
 
 pub(crate) fn ecdh(inner: &Inner, peer_public_sec1: &[u8]) -> Result<Zeroizing<Vec<u8>>> {

@@ -199,6 +199,29 @@ impl RecipientId {
     }
 }
 
+impl std::fmt::Display for RecipientId {
+    /// `issuer CN=..., serial 0A1B` or `subject key identifier 0a1b...`: how a signer or
+    /// recipient whose certificate is not at hand is named.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use der::Decode;
+        match self {
+            RecipientId::IssuerSerial { issuer_der, serial } => {
+                match x509_cert::name::Name::from_der(issuer_der) {
+                    Ok(name) => write!(
+                        f,
+                        "issuer {}, serial {serial}",
+                        crate::cert::name::rfc4514(&name)
+                    ),
+                    Err(_) => write!(f, "an unreadable issuer name, serial {serial}"),
+                }
+            }
+            RecipientId::SubjectKeyId(ski) => {
+                write!(f, "subject key identifier {}", hex::encode(ski))
+            }
+        }
+    }
+}
+
 /// Finds the decryption key for a recipient (the store implements it; an HSM could).
 pub trait RecipientKeys {
     /// The key of the recipient `id`, or `None` when there is none here.

@@ -1493,3 +1493,159 @@ fn wycheproof_rsa_oaep_sha256_decryption() {
         "{valid} valid, {invalid} invalid"
     );
 }
+
+#[test]
+fn wycheproof_rsa_oaep_sha1_sha384_sha512_decryption() {
+    // The OAEP parameters read from mail besides SHA-256: SHA-1 (RFC 8017's defaults, what most
+    // producers write), SHA-384 and SHA-512, each with MGF1 over the same hash.
+    use wycheproof::rsa_oaep::{TestName, TestSet};
+    use wycheproof::{HashFunction, Mgf, TestResult};
+    let cases = [
+        (
+            TestName::Rsa2048Sha1Mgf1Sha1,
+            HashFunction::Sha1,
+            KeyTransport::OaepSha1,
+        ),
+        (
+            TestName::Rsa2048Sha384Mgf1Sha384,
+            HashFunction::Sha2_384,
+            KeyTransport::OaepSha384,
+        ),
+        (
+            TestName::Rsa2048Sha512Mgf1Sha512,
+            HashFunction::Sha2_512,
+            KeyTransport::OaepSha512,
+        ),
+    ];
+    for (name, hash, scheme) in cases {
+        let (mut valid, mut invalid) = (0usize, 0usize);
+        let set = TestSet::load(name).unwrap();
+        for group in &set.test_groups {
+            if group.hash != hash || group.mgf != Mgf::Mgf1 || group.mgf_hash != hash {
+                continue;
+            }
+            let Ok(key) = PrivateKey::from_pkcs8_der(&group.pkcs8) else {
+                continue;
+            };
+            for t in group.tests.iter().filter(|t| t.label.is_empty()) {
+                let id = format!("{name:?} tcId {} ({})", t.tc_id, t.comment);
+                let r = key.decrypt_key_transport(scheme, &t.ct, t.pt.len());
+                match t.result {
+                    TestResult::Valid | TestResult::Acceptable => {
+                        assert_eq!(
+                            &r.unwrap_or_else(|e| panic!("{id}: {e}"))[..],
+                            &t.pt[..],
+                            "{id}"
+                        );
+                        valid += 1;
+                    }
+                    TestResult::Invalid => {
+                        let e = r
+                            .err()
+                            .unwrap_or_else(|| panic!("{id}: invalid vector decrypted"));
+                        assert_eq!(e.kind(), ErrorKind::Crypto, "{id}");
+                        invalid += 1;
+                    }
+                }
+            }
+        }
+        eprintln!("Wycheproof {name:?}: {valid} valid, {invalid} invalid");
+        assert!(
+            valid >= 10 && invalid >= 10,
+            "{name:?}: {valid} valid, {invalid} invalid"
+        );
+    }
+}
+
+#[test]
+fn rsa_oaep_parameters_are_read_with_their_defaults() {
+    use super::asn1::{MGF1, P_SPECIFIED, RSAES_OAEP, SHA1, SHA256, SHA384, SHA512, algorithm};
+    use super::recipient::test_key_transport_scheme as scheme;
+    let hash = |o| algorithm(o, None);
+    let hash_null = |o| algorithm(o, Some(&[0x05, 0x00]));
+    let mgf1 = |h: &[u8]| algorithm(&MGF1, Some(h));
+    let oaep = |fields: &[&[u8]]| algorithm(&RSAES_OAEP, Some(&asn1::sequence(fields)));
+    let h = |o| asn1::tlv(0xA0, &[&hash(o)]);
+    let m = |o| asn1::tlv(0xA1, &[&mgf1(&hash(o))]);
+    let empty_label = asn1::tlv(
+        0xA2,
+        &[&algorithm(&P_SPECIFIED, Some(&asn1::octet_string(&[])))],
+    );
+    let read = [
+        // RFC 8017 defaults: parameters absent, NULL, or an empty SEQUENCE (OpenSSL).
+        (algorithm(&RSAES_OAEP, None), KeyTransport::OaepSha1),
+        (
+            algorithm(&RSAES_OAEP, Some(&[0x05, 0x00])),
+            KeyTransport::OaepSha1,
+        ),
+        (oaep(&[]), KeyTransport::OaepSha1),
+        // The defaults written out, with NULL hash parameters and an explicit empty label.
+        (
+            oaep(&[
+                &asn1::tlv(0xA0, &[&hash_null(&SHA1)]),
+                &asn1::tlv(0xA1, &[&mgf1(&hash_null(&SHA1))]),
+                &empty_label,
+            ]),
+            KeyTransport::OaepSha1,
+        ),
+        (oaep(&[&h(&SHA256), &m(&SHA256)]), KeyTransport::OaepSha256),
+        (oaep(&[&h(&SHA384), &m(&SHA384)]), KeyTransport::OaepSha384),
+        (
+            oaep(&[&h(&SHA512), &m(&SHA512), &empty_label]),
+            KeyTransport::OaepSha512,
+        ),
+    ];
+    for (der, expected) in read {
+        assert_eq!(scheme(&der).unwrap(), expected, "{}", hex::encode(&der));
+    }
+    let label = asn1::tlv(
+        0xA2,
+        &[&algorithm(&P_SPECIFIED, Some(&asn1::octet_string(b"x")))],
+    );
+    let md5 = der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113549.2.5");
+    let refused = [
+        // SHA-256 with the default MGF1 (SHA-1), and the other way round.
+        oaep(&[&h(&SHA256)]),
+        oaep(&[&m(&SHA256)]),
+        oaep(&[&h(&SHA256), &m(&SHA1)]),
+        oaep(&[&h(&md5), &m(&md5)]),
+        oaep(&[&h(&SHA256), &m(&SHA256), &label]),
+    ];
+    for der in refused {
+        let e = scheme(&der).unwrap_err();
+        assert_eq!(
+            e.kind(),
+            ErrorKind::Unsupported,
+            "{}: {e}",
+            hex::encode(&der)
+        );
+    }
+    // Not a SEQUENCE: malformed.
+    let e = scheme(&algorithm(&RSAES_OAEP, Some(&asn1::octet_string(&[])))).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Parse, "{e}");
+}
+
+#[test]
+fn oaep_with_sha384_and_sha512_is_written_and_sha1_only_read() {
+    let f = fixture();
+    let keys = KeyList::new()
+        .with(f.rsa.cert.clone(), Arc::clone(&f.rsa.key))
+        .unwrap();
+    for scheme in [KeyTransport::OaepSha384, KeyTransport::OaepSha512] {
+        let msg = encrypt_data(
+            b"oaep",
+            std::slice::from_ref(&f.rsa.cert),
+            &EncryptOptions::new().key_transport(scheme),
+        )
+        .unwrap();
+        let d = decrypt_data(&msg, &keys, &DecryptOptions::new()).unwrap();
+        assert_eq!(&d.content[..], b"oaep", "{scheme:?}");
+    }
+    let e = encrypt_data(
+        b"oaep",
+        std::slice::from_ref(&f.rsa.cert),
+        &EncryptOptions::new().key_transport(KeyTransport::OaepSha1),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Weak, "{e}");
+}

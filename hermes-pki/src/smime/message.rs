@@ -10,15 +10,18 @@ use super::envelope::{
     decrypt_data, encrypt_data,
 };
 use super::mime::{
-    self, decoded_body, entity_type, is_multipart_signed, is_pkcs7_mime, join, micalg,
-    multipart_parts, multipart_signed, pkcs7_mime, split_message,
+    self, CmsKind, EntityType, cms_kind, decoded_body, entity_type, is_multipart_signed,
+    is_pkcs7_mime, join, micalg, multipart_parts, multipart_signed, pkcs7_mime, split_message,
 };
-use super::signed::{SignOptions, SignedContent, SmimeCapability, sign_data, verify_data};
+use super::signed::{
+    SignOptions, SignedContent, SignerPolicy, SignerReport, SmimeCapability, sign_data,
+    verify_data_with,
+};
 use crate::cert::Certificate;
 use crate::error::{Error, Result};
 use crate::key::{Decryptor, Signer};
 use crate::store::{ReadTransaction, Store, StoreExt};
-use crate::trust::{LeafPolicy, Validation, ValidationOptions, Validator};
+use crate::trust::{LeafPolicy, RevocationMode, Validation, ValidationOptions, Validator};
 
 /// How a message is signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -70,12 +73,50 @@ pub struct VerifiedMessage {
     pub signed: SignedContent,
 }
 
+/// An entity that carries CMS as its body: `application/pkcs7-mime` (or `x-pkcs7-mime`), or
+/// `application/octet-stream` named `*.p7m` / `*.p7c` (RFC 8551 3.2.2). The body decoded, and
+/// what its ContentInfo holds. The `smime-type` parameter is not consulted: the CMS content
+/// type decides (clients get it wrong or leave it out).
+fn cms_body(entity: &[u8], t: &EntityType) -> Result<Option<(Vec<u8>, CmsKind)>> {
+    if !is_pkcs7_mime(t) && !t.is_named_smime(&["p7m", "p7c"]) {
+        return Ok(None);
+    }
+    let der = decoded_body(entity)?;
+    let kind = cms_kind(&der);
+    Ok(Some((der, kind)))
+}
+
+/// Whether an entity is a signed S/MIME entity (either form), judged by its CMS content.
+fn is_signed_entity(entity: &[u8]) -> bool {
+    let t = entity_type(entity);
+    if is_multipart_signed(&t) {
+        return true;
+    }
+    matches!(cms_body(entity, &t), Ok(Some((_, CmsKind::Signed))))
+}
+
 /// Verifies a signed message of either form. `extra_certs` are searched for signer
 /// certificates that the message does not carry.
+///
+/// Recognised: `multipart/signed` (its signature part `application/pkcs7-signature`, or
+/// `application/octet-stream` named `*.p7s`), and an entity whose body is a CMS SignedData:
+/// `application/pkcs7-mime`, or `application/octet-stream` named `*.p7m` (RFC 8551 3.2.2, as
+/// KMail and older Outlook send it). The CMS content type decides, not the `smime-type`
+/// parameter. A `multipart/signed` whose SignedData also carries the content is verified
+/// against the MIME part (see [`verify_data_with`]).
 ///
 /// Errors: [`Error::Malformed`] when the message is not a signed S/MIME message or its parts
 /// do not parse. A signature that does not verify is not an error: it is the signer's status.
 pub fn verify_message(message: &[u8], extra_certs: &[Certificate]) -> Result<VerifiedMessage> {
+    verify_message_with(message, extra_certs, &SignerPolicy::new())
+}
+
+/// [`verify_message`] with a [`SignerPolicy`] other than the default.
+pub fn verify_message_with(
+    message: &[u8],
+    extra_certs: &[Certificate],
+    policy: &SignerPolicy,
+) -> Result<VerifiedMessage> {
     let split = split_message(message)?;
     let t = entity_type(&split.entity);
     if is_multipart_signed(&t) {
@@ -90,7 +131,9 @@ pub fn verify_message(message: &[u8], extra_certs: &[Certificate]) -> Result<Ver
             ));
         };
         let sig_type = entity_type(signature);
-        if !sig_type.mime_type.ends_with("pkcs7-signature") {
+        if !sig_type.mime_type.ends_with("pkcs7-signature")
+            && !sig_type.is_named_smime(&["p7s", "p7m"])
+        {
             return Err(Error::malformed(
                 "S/MIME message",
                 format!(
@@ -100,7 +143,7 @@ pub fn verify_message(message: &[u8], extra_certs: &[Certificate]) -> Result<Ver
             ));
         }
         let der = decoded_body(signature)?;
-        let signed = verify_data(&der, Some(content), extra_certs)?;
+        let signed = verify_data_with(&der, Some(content), extra_certs, policy)?;
         let inner = content.to_vec();
         return Ok(VerifiedMessage {
             message: join(&split.outer, &inner),
@@ -109,21 +152,30 @@ pub fn verify_message(message: &[u8], extra_certs: &[Certificate]) -> Result<Ver
             signed,
         });
     }
-    if is_pkcs7_mime(&t) && t.smime_type.as_deref() != Some("enveloped-data") {
-        let der = decoded_body(&split.entity)?;
-        let signed = verify_data(&der, None, extra_certs)?;
-        let inner = signed.content.clone();
-        return Ok(VerifiedMessage {
-            message: join(&split.outer, &inner),
-            inner,
-            form: SignatureForm::Opaque,
-            signed,
-        });
+    match cms_body(&split.entity, &t)? {
+        Some((_, CmsKind::Enveloped | CmsKind::AuthEnveloped)) => Err(Error::malformed(
+            "S/MIME message",
+            format!(
+                "it is not signed (its type is {}, and it is encrypted: decrypt it first)",
+                t.mime_type
+            ),
+        )),
+        // Signed data, or something that is not CMS at all: the CMS layer says what is wrong.
+        Some((der, _)) => {
+            let signed = verify_data_with(&der, None, extra_certs, policy)?;
+            let inner = signed.content.clone();
+            Ok(VerifiedMessage {
+                message: join(&split.outer, &inner),
+                inner,
+                form: SignatureForm::Opaque,
+                signed,
+            })
+        }
+        None => Err(Error::malformed(
+            "S/MIME message",
+            format!("it is not signed (its type is {})", t.mime_type),
+        )),
     }
-    Err(Error::malformed(
-        "S/MIME message",
-        format!("it is not signed (its type is {})", t.mime_type),
-    ))
 }
 
 /// Encrypts `message` to exactly `recipients`: the outer header fields stay, the MIME entity
@@ -184,13 +236,26 @@ pub fn decrypt_message(
 ) -> Result<DecryptedMessage> {
     let split = split_message(message)?;
     let t = entity_type(&split.entity);
-    if !is_pkcs7_mime(&t) || matches!(t.smime_type.as_deref(), Some("signed-data" | "certs-only")) {
-        return Err(Error::malformed(
-            "S/MIME message",
-            format!("it is not encrypted (its type is {})", t.mime_type),
-        ));
-    }
-    let der = decoded_body(&split.entity)?;
+    // The CMS content type decides, not the smime-type parameter; what is not CMS at all is
+    // left to the CMS layer to describe.
+    let der = match cms_body(&split.entity, &t)? {
+        Some((_, CmsKind::Signed)) => {
+            return Err(Error::malformed(
+                "S/MIME message",
+                format!(
+                    "it is not encrypted (its type is {}, and it holds signed data)",
+                    t.mime_type
+                ),
+            ));
+        }
+        Some((der, _)) => der,
+        None => {
+            return Err(Error::malformed(
+                "S/MIME message",
+                format!("it is not encrypted (its type is {})", t.mime_type),
+            ));
+        }
+    };
     let Decrypted {
         content,
         recipient,
@@ -245,7 +310,7 @@ impl RecipientKeys for StoreKeys<'_> {
 /// A signer of a verified message with the trust engine's verdict on its certificate.
 #[derive(Debug, Clone)]
 pub struct SignerVerdict {
-    /// The signer certificate, when the message or the store has it.
+    /// The signer certificate, when the message, the certificates given or the store have it.
     pub certificate: Option<Certificate>,
     /// Whether the signature itself verified.
     pub signature_valid: bool,
@@ -277,6 +342,107 @@ impl Verification {
     }
 }
 
+/// A verified CMS SignedData (no MIME layer) with a trust verdict per signer: what
+/// [`Smime::verify_cms`] returns.
+#[derive(Debug, Clone)]
+pub struct CmsVerification {
+    /// What CMS verification found: the content, each signer's report, the certificates.
+    pub signed: SignedContent,
+    /// One verdict per SignerInfo, in the order of [`SignedContent::signers`].
+    pub signers: Vec<SignerVerdict>,
+}
+
+impl CmsVerification {
+    /// At least one signer, and every signer valid.
+    pub fn is_valid(&self) -> bool {
+        !self.signers.is_empty() && self.signers.iter().all(SignerVerdict::is_valid)
+    }
+}
+
+/// How [`Smime::verify_with`] and [`Smime::verify_cms`] verify: the validation time, extra
+/// certificates, the revocation mode and the [`SignerPolicy`]. Build with
+/// [`VerifyOptions::new`] and the setters.
+///
+/// ```
+/// use hermes_pki::smime::VerifyOptions;
+/// use hermes_pki::trust::RevocationMode;
+///
+/// let options = VerifyOptions::new(std::time::SystemTime::now())
+///     .certificates(Vec::new())
+///     .revocation(RevocationMode::Required);
+/// assert_eq!(options.revocation_mode(), Some(RevocationMode::Required));
+/// ```
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    at: SystemTime,
+    certificates: Vec<Certificate>,
+    revocation: Option<RevocationMode>,
+    policy: SignerPolicy,
+}
+
+impl VerifyOptions {
+    /// Validation at `at`, no extra certificates, the store's revocation setting, the default
+    /// [`SignerPolicy`].
+    pub fn new(at: SystemTime) -> Self {
+        VerifyOptions {
+            at,
+            certificates: Vec::new(),
+            revocation: None,
+            policy: SignerPolicy::new(),
+        }
+    }
+
+    /// Further certificates (e.g. a correspondent's chain from a file): searched for signer
+    /// certificates the message does not carry, and offered to chain building.
+    pub fn certificates(mut self, certificates: Vec<Certificate>) -> Self {
+        self.certificates = certificates;
+        self
+    }
+
+    /// The revocation mode, instead of the store's `revocation` setting.
+    pub fn revocation(mut self, mode: RevocationMode) -> Self {
+        self.revocation = Some(mode);
+        self
+    }
+
+    /// What is accepted from a signer beyond a signature that verifies (default
+    /// [`SignerPolicy::new`]).
+    pub fn signer_policy(mut self, policy: SignerPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The validation time.
+    pub fn time(&self) -> SystemTime {
+        self.at
+    }
+
+    /// The extra certificates.
+    pub fn extra_certificates(&self) -> &[Certificate] {
+        &self.certificates
+    }
+
+    /// The revocation mode chosen; `None`: the store's setting.
+    pub fn revocation_mode(&self) -> Option<RevocationMode> {
+        self.revocation
+    }
+
+    /// The signer policy.
+    pub fn policy(&self) -> &SignerPolicy {
+        &self.policy
+    }
+}
+
+/// The store's `revocation` setting (`hermes-pki settings set revocation
+/// required|best-effort`): what [`VerifyOptions`] without an explicit
+/// [`revocation`](VerifyOptions::revocation) resolves to.
+///
+/// The settings store is not in this tree yet; until it is read here, this is the setting's
+/// default, [`RevocationMode::BestEffort`].
+fn store_revocation_setting(_tx: &dyn ReadTransaction) -> Result<RevocationMode> {
+    Ok(RevocationMode::BestEffort)
+}
+
 /// S/MIME over a store: signing keys and decryption keys come from the store, signer
 /// certificates are validated by the trust engine over the store (trust anchors, trust list,
 /// CRLs), and the certificates a signed message carries are offered to chain building.
@@ -296,6 +462,37 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
         Smime { store }
     }
 
+    /// The signing key of `signer` from the store, and the chain every SignedData made here
+    /// carries: the certificates above the signer up to, not including, the trust anchor, as
+    /// the trust engine finds them at `at` (a self-signed root is left out; a store CA's
+    /// intermediate, itself an anchor here but not at the recipient's, is included).
+    fn key_and_chain(
+        &self,
+        signer: &Certificate,
+        at: SystemTime,
+    ) -> Result<(crate::key::PrivateKey, Vec<Certificate>)> {
+        self.store.read_transaction(|tx| {
+            let key = tx
+                .key_for_certificate(signer.thumbprint())?
+                .ok_or_else(|| {
+                    Error::NotFound(format!(
+                        "the store has no private key for \"{}\"",
+                        signer.subject()
+                    ))
+                })?;
+            let opts = ValidationOptions::new(at, LeafPolicy::SmimeSigning);
+            let chain = match Validator::new(tx).validate(signer, &opts)? {
+                Validation::Valid { chain, .. } => chain
+                    .into_iter()
+                    .skip(1)
+                    .filter(|c| !c.is_self_signed())
+                    .collect(),
+                Validation::Invalid { .. } => Vec::new(),
+            };
+            Ok((key, chain))
+        })
+    }
+
     /// Signs with `signer`'s key from the store; the chain (without a self-signed root) is
     /// included when the trust engine finds one at the signing time.
     ///
@@ -307,61 +504,114 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
         form: SignatureForm,
         options: &SignOptions,
     ) -> Result<Vec<u8>> {
-        let (key, chain) = self.store.read_transaction(|tx| {
-            let key = tx
-                .key_for_certificate(signer.thumbprint())?
-                .ok_or_else(|| {
-                    Error::NotFound(format!(
-                        "the store has no private key for \"{}\"",
-                        signer.subject()
-                    ))
-                })?;
-            let opts = ValidationOptions::new(options.signing_time(), LeafPolicy::SmimeSigning);
-            let chain = match Validator::new(tx).validate(signer, &opts)? {
-                // Everything above the signer but a self-signed root (a store CA's
-                // intermediate is itself an anchor here, but not at the recipient's).
-                Validation::Valid { chain, .. } => chain
-                    .into_iter()
-                    .skip(1)
-                    .filter(|c| !c.is_self_signed())
-                    .collect(),
-                Validation::Invalid { .. } => Vec::new(),
-            };
-            Ok((key, chain))
-        })?;
+        let (key, chain) = self.key_and_chain(signer, options.signing_time())?;
         sign_message(message, signer, &chain, &key, form, options)
     }
 
+    /// Signs `content` as a CMS SignedData (no MIME layer; see [`sign_data`]) with `signer`'s
+    /// key from the store, carrying the same chain as [`sign`](Self::sign): up to, not
+    /// including, the trust anchor.
+    ///
+    /// Errors: [`Error::NotFound`] when the store has no key for `signer`; those of
+    /// [`sign_data`].
+    pub fn sign_cms(
+        &self,
+        content: &[u8],
+        signer: &Certificate,
+        detached: bool,
+        options: &SignOptions,
+    ) -> Result<Vec<u8>> {
+        let (key, chain) = self.key_and_chain(signer, options.signing_time())?;
+        sign_data(content, signer, &chain, &key, detached, options)
+    }
+
     /// Verifies a signed message and validates each signer certificate for S/MIME signing at
-    /// `at` (the certificates in the message help build chains).
+    /// `at` (the certificates in the message help build chains): [`verify_with`](Self::verify_with)
+    /// with [`VerifyOptions::new`]`(at)`.
     pub fn verify(&self, message: &[u8], at: SystemTime) -> Result<Verification> {
-        let verified = self.store.read_transaction(|tx| {
-            // Signer certificates not carried in the message are looked up in the store.
-            let extra: Vec<Certificate> = Vec::new();
-            let first = verify_message(message, &extra)?;
-            if first.signed.signers.iter().all(|s| s.certificate.is_some()) {
-                return Ok(first);
+        self.verify_with(message, &VerifyOptions::new(at))
+    }
+
+    /// Verifies a signed message (see [`verify_message`]) and validates each signer
+    /// certificate for S/MIME signing with the trust engine over the store: at the options'
+    /// time, with the certificates the message carries and the options' extra certificates
+    /// offered to chain building, and the options' revocation mode (the store's setting unless
+    /// chosen). Signer certificates found neither in the message nor among the extra
+    /// certificates are looked up in the store.
+    pub fn verify_with(&self, message: &[u8], options: &VerifyOptions) -> Result<Verification> {
+        let (verified, signers) = self.verify_over_store(
+            options,
+            |extra| verify_message_with(message, extra, &options.policy),
+            |v: &VerifiedMessage| &v.signed,
+        )?;
+        Ok(Verification {
+            message: verified,
+            signers,
+        })
+    }
+
+    /// Verifies a CMS SignedData (DER, BER or the bytes of a `.p7s`/`.p7m` file; see
+    /// [`verify_data_with`]) and validates each signer certificate exactly as
+    /// [`verify_with`](Self::verify_with) does. `detached_content` is the signed content of a
+    /// detached signature.
+    pub fn verify_cms(
+        &self,
+        der: &[u8],
+        detached_content: Option<&[u8]>,
+        options: &VerifyOptions,
+    ) -> Result<CmsVerification> {
+        let (signed, signers) = self.verify_over_store(
+            options,
+            |extra| verify_data_with(der, detached_content, extra, &options.policy),
+            |s: &SignedContent| s,
+        )?;
+        Ok(CmsVerification { signed, signers })
+    }
+
+    /// Runs `verify` with the options' extra certificates, again with the store's candidates
+    /// for signers it did not find, then judges every signer with the trust engine and
+    /// records what valid signers announced they can decrypt.
+    fn verify_over_store<T>(
+        &self,
+        options: &VerifyOptions,
+        verify: impl Fn(&[Certificate]) -> Result<T>,
+        signed_of: impl Fn(&T) -> &SignedContent,
+    ) -> Result<(T, Vec<SignerVerdict>)> {
+        let (verified, mode) = self.store.read_transaction(|tx| {
+            let mode = match options.revocation {
+                Some(mode) => mode,
+                None => store_revocation_setting(tx)?,
+            };
+            let first = verify(&options.certificates)?;
+            let signed = signed_of(&first);
+            if signed.signers.iter().all(|s| s.certificate.is_some()) {
+                return Ok((first, mode));
             }
-            let mut extra = Vec::new();
-            for s in &first.signed.signers {
+            // Signer certificates neither carried nor given are looked up in the store.
+            let mut extra = options.certificates.clone();
+            for s in &signed.signers {
                 if s.certificate.is_none() {
                     extra.extend(signer_candidates(tx, s)?);
                 }
             }
-            verify_message(message, &extra)
+            Ok((verify(&extra)?, mode))
         })?;
-        let options = ValidationOptions::new(at, LeafPolicy::SmimeSigning);
+        let signed = signed_of(&verified);
+        // The signer policy's RSA minimum holds for the chain too.
+        let validation_options = ValidationOptions::new(options.at, LeafPolicy::SmimeSigning)
+            .revocation(mode)
+            .min_rsa_bits(options.policy.rsa_minimum());
         let signers = self.store.read_transaction(|tx| {
-            verified
-                .signed
+            signed
                 .signers
                 .iter()
                 .map(|s| {
                     let validation = match &s.certificate {
                         Some(c) => Some(
                             Validator::new(tx)
-                                .intermediates(verified.signed.certificates.iter().cloned())
-                                .validate(c, &options)?,
+                                .intermediates(signed.certificates.iter().cloned())
+                                .intermediates(options.certificates.iter().cloned())
+                                .validate(c, &validation_options)?,
                         ),
                         None => None,
                     };
@@ -373,11 +623,16 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
                 })
                 .collect::<Result<Vec<_>>>()
         })?;
-        // Remember what each valid signer can decrypt, for choosing the cipher of mail to
-        // them later.
+        self.record_capabilities(&signers, signed)?;
+        Ok((verified, signers))
+    }
+
+    /// Remembers what each valid signer can decrypt, for choosing the cipher of mail to them
+    /// later.
+    fn record_capabilities(&self, signers: &[SignerVerdict], signed: &SignedContent) -> Result<()> {
         let announced: Vec<(Certificate, Vec<String>)> = signers
             .iter()
-            .zip(&verified.signed.signers)
+            .zip(&signed.signers)
             .filter(|(v, r)| v.is_valid() && !r.capabilities.is_empty())
             .filter_map(|(v, r)| {
                 v.certificate
@@ -385,17 +640,14 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
                     .map(|c| (c, r.capabilities.iter().map(SmimeCapability::oid).collect()))
             })
             .collect();
-        if !announced.is_empty() {
-            self.store.transaction(|tx| {
-                for (c, oids) in &announced {
-                    tx.put_smime_capabilities(c.thumbprint(), oids)?;
-                }
-                Ok(())
-            })?;
+        if announced.is_empty() {
+            return Ok(());
         }
-        Ok(Verification {
-            message: verified,
-            signers,
+        self.store.transaction(|tx| {
+            for (c, oids) in &announced {
+                tx.put_smime_capabilities(c.thumbprint(), oids)?;
+            }
+            Ok(())
         })
     }
 
@@ -465,19 +717,28 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
     }
 
     /// Decrypts, then verifies the decrypted message when it is signed (`None` when it is
-    /// not).
+    /// not): [`decrypt_verify_with`](Self::decrypt_verify_with) with
+    /// [`VerifyOptions::new`]`(at)`.
     pub fn decrypt_verify(
         &self,
         message: &[u8],
         at: SystemTime,
         options: &DecryptOptions,
     ) -> Result<(DecryptedMessage, Option<Verification>)> {
+        self.decrypt_verify_with(message, &VerifyOptions::new(at), options)
+    }
+
+    /// Decrypts, then verifies the decrypted message with `verify_options` when it is signed
+    /// (either form, judged by its CMS content type; `None` when it is not signed).
+    pub fn decrypt_verify_with(
+        &self,
+        message: &[u8],
+        verify_options: &VerifyOptions,
+        options: &DecryptOptions,
+    ) -> Result<(DecryptedMessage, Option<Verification>)> {
         let decrypted = self.decrypt(message, options)?;
-        let t = entity_type(&decrypted.inner);
-        let signed = is_multipart_signed(&t)
-            || (is_pkcs7_mime(&t) && matches!(t.smime_type.as_deref(), Some("signed-data") | None));
-        let verification = if signed {
-            Some(self.verify(&decrypted.message, at)?)
+        let verification = if is_signed_entity(&decrypted.inner) {
+            Some(self.verify_with(&decrypted.message, verify_options)?)
         } else {
             None
         };
@@ -485,10 +746,7 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
     }
 }
 
-fn signer_candidates(
-    tx: &dyn ReadTransaction,
-    s: &super::signed::SignerReport,
-) -> Result<Vec<Certificate>> {
+fn signer_candidates(tx: &dyn ReadTransaction, s: &SignerReport) -> Result<Vec<Certificate>> {
     Ok(match &s.identifier {
         RecipientId::IssuerSerial { issuer_der, serial } => tx
             .certificate_by_issuer_serial(issuer_der, serial)?

@@ -391,3 +391,289 @@ fn gcm_is_chosen_when_every_recipient_announced_it() {
         None
     );
 }
+
+/// `entity` with its first Content-Type field (and any continuation lines) replaced by
+/// `field` (a whole header line, without the line end); `extra` header lines are added.
+fn relabel(message: &[u8], field: &str, extra: &str) -> Vec<u8> {
+    let text = String::from_utf8(message.to_vec()).unwrap();
+    let start = text.find("Content-Type: application/pkcs7-mime").unwrap();
+    let end = start + text[start..].find("\r\n").unwrap() + 2;
+    let mut end = end;
+    while text[end..].starts_with(' ') || text[end..].starts_with('\t') {
+        end += text[end..].find("\r\n").unwrap() + 2;
+    }
+    let mut rest = text[end..].to_string();
+    // Drop the Content-Disposition the wrapper wrote, so `extra` decides.
+    if let Some(d) = rest.find("Content-Disposition:") {
+        let e = d + rest[d..].find("\r\n").unwrap() + 2;
+        rest.replace_range(d..e, "");
+    }
+    format!("{}{field}\r\n{extra}{rest}", &text[..start]).into_bytes()
+}
+
+#[test]
+fn octet_stream_p7m_and_wrong_smime_types_are_read_by_their_cms_content() {
+    let w = world();
+    let opaque = smime(&w)
+        .sign(
+            PLAIN,
+            w.alice.certificate(),
+            SignatureForm::Opaque,
+            &SignOptions::new(now()),
+        )
+        .unwrap();
+    let encrypted = smime(&w)
+        .encrypt(
+            PLAIN,
+            &[w.bob.certificate().clone()],
+            &EncryptOptions::new(),
+        )
+        .unwrap();
+    let gcm = smime(&w)
+        .encrypt(
+            PLAIN,
+            &[w.bob.certificate().clone()],
+            &EncryptOptions::new().cipher(ContentCipher::Aes256Gcm),
+        )
+        .unwrap();
+    // How KMail and older Outlook label S/MIME, and smime-type wrong or missing.
+    let labels = [
+        (
+            "Content-Type: application/octet-stream; name=\"smime.p7m\"",
+            "",
+        ),
+        ("Content-Type: application/octet-stream; name=SMIME.P7M", ""),
+        (
+            "Content-Type: application/octet-stream",
+            "Content-Disposition: attachment; filename=\"smime.p7m\"\r\n",
+        ),
+        (
+            "Content-Type: application/pkcs7-mime; smime-type=enveloped-data",
+            "",
+        ),
+        (
+            "Content-Type: application/pkcs7-mime; smime-type=signed-data",
+            "",
+        ),
+        ("Content-Type: application/pkcs7-mime", ""),
+        (
+            "Content-Type: application/x-pkcs7-mime; smime-type=certs-only",
+            "",
+        ),
+    ];
+    for (field, extra) in labels {
+        let v = smime(&w)
+            .verify(&relabel(&opaque, field, extra), now())
+            .unwrap_or_else(|e| panic!("verify {field} {extra}: {e}"));
+        assert!(v.is_valid(), "{field}: {v:?}");
+        assert_eq!(v.message.form, SignatureForm::Opaque);
+        for message in [&encrypted, &gcm] {
+            let d = smime(&w)
+                .decrypt(&relabel(message, field, extra), &DecryptOptions::new())
+                .unwrap_or_else(|e| panic!("decrypt {field} {extra}: {e}"));
+            assert!(d.message.ends_with(b"the numbers are in.\r\n"), "{field}");
+        }
+    }
+    // Signed data is not encrypted, encrypted data is not signed, whatever the label says.
+    let e = smime(&w)
+        .decrypt(
+            &relabel(
+                &opaque,
+                "Content-Type: application/pkcs7-mime; smime-type=enveloped-data",
+                "",
+            ),
+            &DecryptOptions::new(),
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("not encrypted"), "{e}");
+    let e = verify_message(
+        &relabel(
+            &encrypted,
+            "Content-Type: application/octet-stream; name=smime.p7m",
+            "",
+        ),
+        &[],
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("not signed"), "{e}");
+    // An octet-stream that is not named as S/MIME is just an attachment.
+    let e = verify_message(
+        &relabel(
+            &opaque,
+            "Content-Type: application/octet-stream; name=\"report.pdf\"",
+            "",
+        ),
+        &[],
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("not signed"), "{e}");
+    // A signed message inside an octet-stream .p7m envelope is found by decrypt_verify.
+    let relabelled_signed = relabel(
+        &opaque,
+        "Content-Type: application/octet-stream; name=smime.p7m",
+        "",
+    );
+    let both = smime(&w)
+        .encrypt(
+            &relabelled_signed,
+            &[w.bob.certificate().clone()],
+            &EncryptOptions::new(),
+        )
+        .unwrap();
+    let (_, v) = smime(&w)
+        .decrypt_verify(&both, now(), &DecryptOptions::new())
+        .unwrap();
+    assert!(v.expect("signed inside").is_valid());
+}
+
+#[test]
+fn a_tampered_message_names_its_signer_and_is_judged_over_the_store() {
+    let w = world();
+    for form in [SignatureForm::Detached, SignatureForm::Opaque] {
+        let signed = smime(&w)
+            .sign(PLAIN, w.alice.certificate(), form, &SignOptions::new(now()))
+            .unwrap();
+        // Detached: change the clear text; opaque: change the base64 of the content.
+        let changed = match form {
+            SignatureForm::Detached => {
+                let at = signed
+                    .windows(15)
+                    .position(|x| x == b"the numbers are")
+                    .unwrap();
+                let mut c = signed.clone();
+                c[at] = b'T';
+                c
+            }
+            SignatureForm::Opaque => {
+                // The content inside the SignedData, one byte changed in place.
+                let v = verify_message(&signed, &[]).unwrap();
+                let content = v.signed.content.clone();
+                let mut changed_content = content.clone();
+                let n = changed_content.len() - 3;
+                changed_content[n] ^= 0x01;
+                let body = mime::decoded_body(&split_message(&signed).unwrap().entity).unwrap();
+                let at = body
+                    .windows(content.len())
+                    .position(|x| x == content.as_slice())
+                    .unwrap();
+                let mut der = body.clone();
+                der[at..at + content.len()].copy_from_slice(&changed_content);
+                let outer = split_message(&signed).unwrap().outer;
+                join(&outer, &pkcs7_mime(&der, "signed-data"))
+            }
+        };
+        let v = smime(&w).verify(&changed, now()).unwrap();
+        assert!(!v.is_valid());
+        assert_eq!(
+            v.message.signed.signers[0].status,
+            SignatureStatus::ContentChanged,
+            "{form:?}"
+        );
+        let signer = &v.signers[0];
+        assert_eq!(
+            signer.certificate.as_ref().map(|c| *c.thumbprint()),
+            Some(*w.alice.certificate().thumbprint()),
+            "{form:?}: the signer is named"
+        );
+        assert!(!signer.signature_valid);
+        assert!(
+            signer.validation.as_ref().is_some_and(Validation::is_valid),
+            "{form:?}: the certificate is judged on its own: {signer:?}"
+        );
+    }
+}
+
+#[test]
+fn cms_signatures_carry_the_chain_and_verify_over_the_store() {
+    let w = world();
+    let data = b"\x00\x01binary data\xff";
+    for detached in [true, false] {
+        let der = smime(&w)
+            .sign_cms(
+                data,
+                w.alice.certificate(),
+                detached,
+                &SignOptions::new(now()),
+            )
+            .unwrap();
+        let content = detached.then_some(&data[..]);
+        let found = crate::smime::verify_data(&der, content, &[]).unwrap();
+        let subjects: Vec<&str> = found.certificates.iter().map(|c| c.subject()).collect();
+        assert_eq!(subjects.len(), 2, "{subjects:?}");
+        assert!(
+            subjects.iter().any(|s| s.contains("Mail CA")),
+            "{subjects:?}"
+        );
+        assert!(
+            !subjects.iter().any(|s| s.contains("Mail Root")),
+            "{subjects:?}"
+        );
+        let v = smime(&w)
+            .verify_cms(&der, content, &VerifyOptions::new(now()))
+            .unwrap();
+        assert!(v.is_valid(), "{v:?}");
+        assert_eq!(v.signed.content, data);
+        // Not valid in another store (the CA is not trusted there), the same signature.
+        let other = world();
+        let v = smime(&other)
+            .verify_cms(&der, content, &VerifyOptions::new(now()))
+            .unwrap();
+        assert!(v.signers[0].signature_valid && !v.is_valid());
+    }
+    let e = smime(&w)
+        .sign_cms(data, w.bob.certificate(), true, &SignOptions::new(now()))
+        .map(|_| ());
+    assert!(e.is_ok(), "bob has a key in this store");
+    let other = world();
+    let e = smime(&other)
+        .sign_cms(data, w.alice.certificate(), true, &SignOptions::new(now()))
+        .unwrap_err();
+    assert_eq!(e.kind(), crate::ErrorKind::NotFound);
+}
+
+#[test]
+fn verify_options_set_the_time_the_revocation_mode_and_extra_certificates() {
+    let w = world();
+    let signed = smime(&w)
+        .sign(
+            PLAIN,
+            w.alice.certificate(),
+            SignatureForm::Detached,
+            &SignOptions::new(now()),
+        )
+        .unwrap();
+    // The time: after Alice's certificate expired, not valid; the signature itself is fine.
+    let later = w.alice.certificate().not_after() + std::time::Duration::from_secs(86_400);
+    let v = smime(&w)
+        .verify_with(&signed, &VerifyOptions::new(later))
+        .unwrap();
+    assert!(v.signers[0].signature_valid && !v.is_valid());
+    assert!(
+        v.signers[0]
+            .validation
+            .as_ref()
+            .unwrap()
+            .reasons()
+            .iter()
+            .any(|r| matches!(r, Reason::Expired { .. })),
+        "{v:?}"
+    );
+    // The revocation mode: no CRL yet. Best effort (the store's default): valid with a
+    // warning; required: not valid.
+    let v = smime(&w)
+        .verify_with(&signed, &VerifyOptions::new(now()))
+        .unwrap();
+    assert!(v.is_valid(), "{v:?}");
+    let required = VerifyOptions::new(now()).revocation(RevocationMode::Required);
+    let v = smime(&w).verify_with(&signed, &required).unwrap();
+    assert!(v.signers[0].signature_valid && !v.is_valid(), "{v:?}");
+    // With a CRL of the issuing CA, required is satisfied.
+    CertificateAuthority::new(&w.store)
+        .create_crl(&CrlSpec::new(w.ca_id), &FixedClock(now()))
+        .unwrap();
+    let v = smime(&w).verify_with(&signed, &required).unwrap();
+    assert!(v.is_valid(), "{v:?}");
+    // The signer policy: its RSA minimum and SHA-1 rule apply (an EC signer is unaffected).
+    let strict = VerifyOptions::new(now()).signer_policy(SignerPolicy::new().allow_sha1(false));
+    assert!(smime(&w).verify_with(&signed, &strict).unwrap().is_valid());
+}

@@ -212,6 +212,79 @@ pub(crate) struct EntityType {
     pub micalg: Option<String>,
     /// Content-Transfer-Encoding, lower case.
     pub encoding: Option<String>,
+    /// The file name: Content-Disposition's `filename`, else Content-Type's `name`.
+    pub file_name: Option<String>,
+}
+
+impl EntityType {
+    /// The S/MIME file extension of the entity's file name (RFC 8551 3.2.2), lower case:
+    /// `p7m`, `p7s`, `p7c` or `p7z`.
+    pub(crate) fn smime_extension(&self) -> Option<&'static str> {
+        let name = self.file_name.as_deref()?.trim().to_ascii_lowercase();
+        let (_, ext) = name.rsplit_once('.')?;
+        ["p7m", "p7s", "p7c", "p7z"].into_iter().find(|e| *e == ext)
+    }
+
+    /// Whether the entity is `application/octet-stream` (or another generic binary type) named
+    /// as an S/MIME file with one of `extensions` (RFC 8551 3.2.2: how KMail and older Outlook
+    /// label S/MIME parts).
+    pub(crate) fn is_named_smime(&self, extensions: &[&str]) -> bool {
+        let generic = matches!(
+            self.mime_type.as_str(),
+            "application/octet-stream" | "application/x-octet-stream" | "application/binary"
+        );
+        generic
+            && self
+                .smime_extension()
+                .is_some_and(|e| extensions.contains(&e))
+    }
+}
+
+/// What a CMS ContentInfo holds, read from its contentType.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CmsKind {
+    /// id-signedData.
+    Signed,
+    /// id-envelopedData.
+    Enveloped,
+    /// id-ct-authEnvelopedData.
+    AuthEnveloped,
+    /// Another content type, or not a ContentInfo at all.
+    Other,
+}
+
+/// The content type of a CMS ContentInfo (DER or BER), read from its first bytes only.
+pub(crate) fn cms_kind(der: &[u8]) -> CmsKind {
+    // ContentInfo ::= SEQUENCE { contentType OBJECT IDENTIFIER, content [0] EXPLICIT ANY }
+    fn header_len(input: &[u8]) -> Option<usize> {
+        match *input.get(1)? {
+            0x80 => Some(2), // BER indefinite length
+            n if n < 0x80 => Some(2),
+            n => Some(2 + usize::from(n & 0x7f)),
+        }
+    }
+    let oid = (|| {
+        if *der.first()? != 0x30 {
+            return None;
+        }
+        let rest = der.get(header_len(der)?..)?;
+        if *rest.first()? != 0x06 {
+            return None;
+        }
+        let len = usize::from(*rest.get(1)?);
+        rest.get(2..2 + len)
+    })();
+    const SIGNED: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
+    const ENVELOPED: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x03];
+    const AUTH_ENVELOPED: &[u8] = &[
+        0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x01, 0x17,
+    ];
+    match oid {
+        Some(SIGNED) => CmsKind::Signed,
+        Some(ENVELOPED) => CmsKind::Enveloped,
+        Some(AUTH_ENVELOPED) => CmsKind::AuthEnveloped,
+        _ => CmsKind::Other,
+    }
 }
 
 /// Reads an entity's Content-Type (with parameters) and Content-Transfer-Encoding.
@@ -245,6 +318,11 @@ pub(crate) fn entity_type(entity: &[u8]) -> EntityType {
     out.encoding = root
         .content_transfer_encoding()
         .map(|e| e.trim().to_ascii_lowercase());
+    out.file_name = root
+        .content_disposition()
+        .and_then(|d| d.attribute("filename"))
+        .or_else(|| root.content_type().and_then(|ct| ct.attribute("name")))
+        .map(str::to_string);
     out
 }
 
@@ -605,6 +683,45 @@ mod tests {
         // Already 7-bit: unchanged.
         let plain = b"Content-Type: text/plain\r\n\r\nhello\r\n";
         assert_eq!(canonicalize(plain).unwrap(), plain);
+    }
+
+    #[test]
+    fn smime_file_names_and_cms_content_types_are_recognised() {
+        let t = entity_type(b"Content-Type: application/octet-stream; name=\"SMIME.P7M\"\r\n\r\n");
+        assert_eq!(t.smime_extension(), Some("p7m"));
+        assert!(t.is_named_smime(&["p7m"]) && !t.is_named_smime(&["p7s"]));
+        // Content-Disposition's filename counts (and wins over the name parameter).
+        let t = entity_type(
+            b"Content-Type: application/octet-stream; name=x.bin\r\nContent-Disposition: attachment;\r\n filename=\"smime.p7s\"\r\n\r\n",
+        );
+        assert_eq!(t.smime_extension(), Some("p7s"));
+        // Not generic binary, or not an S/MIME name.
+        let t = entity_type(b"Content-Type: text/plain; name=smime.p7m\r\n\r\n");
+        assert!(!t.is_named_smime(&["p7m"]));
+        let t = entity_type(b"Content-Type: application/octet-stream; name=p7m\r\n\r\n");
+        assert_eq!(t.smime_extension(), None);
+
+        let signed = [
+            0x30, 0x80, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02,
+        ];
+        assert_eq!(cms_kind(&signed), CmsKind::Signed);
+        let mut enveloped = vec![0x30, 0x82, 0x01, 0x00, 0x06, 0x09];
+        enveloped.extend_from_slice(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x03]);
+        assert_eq!(cms_kind(&enveloped), CmsKind::Enveloped);
+        let mut auth = vec![0x30, 0x20, 0x06, 0x0b];
+        auth.extend_from_slice(&[
+            0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x01, 0x17,
+        ]);
+        assert_eq!(cms_kind(&auth), CmsKind::AuthEnveloped);
+        for junk in [
+            &b""[..],
+            b"\x30",
+            b"\x30\x03\x06\x05\x2a",
+            b"AAAA",
+            b"\x30\xff",
+        ] {
+            assert_eq!(cms_kind(junk), CmsKind::Other, "{junk:?}");
+        }
     }
 
     #[test]

@@ -56,6 +56,19 @@ const ATTR_MESSAGE_DIGEST: ObjectIdentifier = oid_of("1.2.840.113549.1.9.4");
 const ATTR_SIGNING_TIME: ObjectIdentifier = oid_of("1.2.840.113549.1.9.5");
 const ATTR_SMIME_CAPABILITIES: ObjectIdentifier = oid_of("1.2.840.113549.1.9.15");
 const ECDSA_SHA1: ObjectIdentifier = oid_of("1.2.840.10045.4.1");
+const MD2: ObjectIdentifier = oid_of("1.2.840.113549.2.2");
+const MD4: ObjectIdentifier = oid_of("1.2.840.113549.2.4");
+const MD5: ObjectIdentifier = oid_of("1.2.840.113549.2.5");
+const MD2_WITH_RSA: ObjectIdentifier = oid_of("1.2.840.113549.1.1.2");
+const MD4_WITH_RSA: ObjectIdentifier = oid_of("1.2.840.113549.1.1.3");
+const MD5_WITH_RSA: ObjectIdentifier = oid_of("1.2.840.113549.1.1.4");
+// DSA (RFC 3279 2.3.2, RFC 3370 3.1, RFC 5758 3.1).
+const ID_DSA: ObjectIdentifier = oid_of("1.2.840.10040.4.1");
+const DSA_WITH_SHA1: ObjectIdentifier = oid_of("1.2.840.10040.4.3");
+const DSA_WITH_SHA224: ObjectIdentifier = oid_of("2.16.840.1.101.3.4.3.1");
+const DSA_WITH_SHA256: ObjectIdentifier = oid_of("2.16.840.1.101.3.4.3.2");
+const DSA_WITH_SHA384: ObjectIdentifier = oid_of("2.16.840.1.101.3.4.3.3");
+const DSA_WITH_SHA512: ObjectIdentifier = oid_of("2.16.840.1.101.3.4.3.4");
 
 const AES128_CBC: &str = "2.16.840.1.101.3.4.1.2";
 const AES192_CBC: &str = "2.16.840.1.101.3.4.1.22";
@@ -304,6 +317,13 @@ pub enum SignatureStatus {
     Valid,
     /// The messageDigest attribute does not match the content: the signed content was changed.
     ContentChanged,
+    /// The SignedData of a detached signature (`multipart/signed`) also carries the content
+    /// (eContent), and it is not the signed MIME part: what a reader sees is not what the
+    /// signature is about.
+    ContentMismatch,
+    /// The signature uses an algorithm or a key too weak to be relied on (MD5, an RSA key
+    /// below [`SignerPolicy::min_rsa_bits`], SHA-1 where the policy refuses it).
+    WeakAlgorithm(Weakness),
     /// The signature does not verify, or the signed attributes are not as RFC 5652 requires;
     /// the message says which.
     BadSignature(String),
@@ -325,6 +345,13 @@ impl fmt::Display for SignatureStatus {
         match self {
             SignatureStatus::Valid => f.write_str("the signature is valid"),
             SignatureStatus::ContentChanged => f.write_str("the signed content was changed"),
+            SignatureStatus::ContentMismatch => f.write_str(
+                "the content inside the signature is not the signed MIME part (the message was \
+                 altered)",
+            ),
+            SignatureStatus::WeakAlgorithm(w) => {
+                write!(f, "the signature is not valid: it uses {w}")
+            }
             SignatureStatus::BadSignature(why) => write!(f, "the signature is not valid: {why}"),
             SignatureStatus::SignerCertificateNotFound => f.write_str(
                 "the signer certificate is neither in the message nor among the certificates given",
@@ -333,6 +360,100 @@ impl fmt::Display for SignatureStatus {
                 write!(f, "the signature cannot be checked: {why}")
             }
         }
+    }
+}
+
+/// Why a signature counts as weak ([`SignatureStatus::WeakAlgorithm`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Weakness {
+    /// A broken hash function (MD2, MD4, MD5) as the digest or in the signature algorithm;
+    /// `name` says which.
+    BrokenHash {
+        /// The hash function's name (`MD5`).
+        name: &'static str,
+    },
+    /// SHA-1, which [`SignerPolicy::allow_sha1`] refuses here.
+    Sha1,
+    /// An RSA signer key shorter than [`SignerPolicy::min_rsa_bits`].
+    ShortRsaKey {
+        /// The key's modulus size.
+        bits: usize,
+        /// The smallest size accepted.
+        minimum: usize,
+    },
+    /// Another weakness the signature check reported, in its words.
+    Other(String),
+}
+
+impl fmt::Display for Weakness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Weakness::BrokenHash { name } => write!(f, "{name}, a broken hash function"),
+            Weakness::Sha1 => f.write_str("SHA-1, which this configuration refuses"),
+            Weakness::ShortRsaKey { bits, minimum } => write!(
+                f,
+                "an RSA-{bits} signer key (at least {minimum} bits are required)"
+            ),
+            Weakness::Other(why) => f.write_str(why),
+        }
+    }
+}
+
+/// What [`verify_data_with`] accepts from a signer, beyond a signature that verifies. Build
+/// with [`SignerPolicy::new`] and the setters.
+///
+/// ```
+/// use hermes_pki::smime::SignerPolicy;
+///
+/// let strict = SignerPolicy::new().allow_sha1(false).min_rsa_bits(3072);
+/// # let _ = strict;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignerPolicy {
+    min_rsa_bits: usize,
+    allow_sha1: bool,
+}
+
+impl Default for SignerPolicy {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SignerPolicy {
+    /// RSA signer keys of 2048 bits or more (the trust engine's default minimum), SHA-1
+    /// accepted (old mail and NIST PKITS use it; it is reported in [`SignerReport::weak`]).
+    /// MD2, MD4 and MD5 are always weak.
+    pub fn new() -> Self {
+        SignerPolicy {
+            min_rsa_bits: 2048,
+            allow_sha1: true,
+        }
+    }
+
+    /// The smallest RSA signer key accepted (default 2048); a signature by a shorter key is
+    /// [`SignatureStatus::WeakAlgorithm`] with [`Weakness::ShortRsaKey`].
+    pub fn min_rsa_bits(mut self, bits: usize) -> Self {
+        self.min_rsa_bits = bits;
+        self
+    }
+
+    /// Whether SHA-1 digests and signature hashes are accepted (default true); when not, such
+    /// a signature is [`SignatureStatus::WeakAlgorithm`] with [`Weakness::Sha1`].
+    pub fn allow_sha1(mut self, allow: bool) -> Self {
+        self.allow_sha1 = allow;
+        self
+    }
+
+    /// The smallest RSA signer key accepted.
+    pub fn rsa_minimum(&self) -> usize {
+        self.min_rsa_bits
+    }
+
+    /// Whether SHA-1 is accepted.
+    pub fn sha1_allowed(&self) -> bool {
+        self.allow_sha1
     }
 }
 
@@ -967,31 +1088,50 @@ impl<'a> ContentDigests<'a> {
     }
 }
 
-/// Verifies every SignerInfo of a CMS SignedData.
-///
-/// `der` is a ContentInfo holding a SignedData, in DER or BER (streaming signers write
-/// indefinite lengths; BER is converted to DER first). `detached_content` is the signed content
-/// of a detached signature (`multipart/signed`); it must be `None` when the message
-/// encapsulates its content. `extra_certs` are further certificates to find signers among
-/// (e.g. from the store, for messages sent without certificates).
-///
-/// Per signer: the digest algorithm must be SHA-1, SHA-256, SHA-384 or SHA-512 (SHA-1 is
-/// reported in [`SignerReport::weak`]). With signed attributes, contentType must equal the
-/// eContentType, messageDigest must match the content, and the signature is checked over the
-/// DER of the attributes; without them (old clients), over the content. Signature algorithms:
-/// rsaEncryption (PKCS#1 v1.5 with the digest algorithm), sha*WithRSAEncryption, RSASSA-PSS,
-/// ecdsa-with-SHA256/384/512 and Ed25519. The outcome of each signer is its
-/// [`SignerReport::status`]; no trust decision is made.
-///
-/// Errors: content given for a message that encapsulates it, or none for a detached one
-/// ([`Error::InvalidArgument`]); a malformed or truncated message ([`Error::Malformed`]); a
-/// message with no SignerInfo ([`Error::Empty`]); another content type than signed data, or an
-/// eContentType other than id-data ([`Error::Unsupported`]); more than [`MAX_SIGNERS`]
-/// SignerInfos or [`MAX_CERTIFICATES`] certificates ([`Error::LimitExceeded`]).
+/// Verifies every SignerInfo of a CMS SignedData under the default [`SignerPolicy`]: see
+/// [`verify_data_with`].
 pub fn verify_data(
     der: &[u8],
     detached_content: Option<&[u8]>,
     extra_certs: &[Certificate],
+) -> Result<SignedContent> {
+    verify_data_with(der, detached_content, extra_certs, &SignerPolicy::new())
+}
+
+/// Verifies every SignerInfo of a CMS SignedData.
+///
+/// `der` is a ContentInfo holding a SignedData, in DER or BER (streaming signers write
+/// indefinite lengths; BER is converted to DER first). `detached_content` is the signed content
+/// of a detached signature (`multipart/signed`). When the SignedData carries its content too
+/// (eContent), the signature is checked against `detached_content` (what a reader of the
+/// message sees), and every signer whose eContent differs from it is
+/// [`SignatureStatus::ContentMismatch`]. `extra_certs` are further certificates to find signers
+/// among (e.g. from the store, for messages sent without certificates).
+///
+/// Per signer: the signer certificate is looked up first, so that every report names the
+/// signer whose certificate is at hand, whatever else is wrong. The digest algorithm must be
+/// SHA-1, SHA-256, SHA-384 or SHA-512 (SHA-1 is reported in [`SignerReport::weak`], or is
+/// [`Weakness::Sha1`] when `policy` refuses it; MD2, MD4 and MD5 are
+/// [`Weakness::BrokenHash`]). With signed attributes, contentType must equal the
+/// eContentType, messageDigest must match the content, and the signature is checked over the
+/// DER of the attributes; without them (old clients), over the content. Signature algorithms:
+/// rsaEncryption (PKCS#1 v1.5 with the digest algorithm), sha*WithRSAEncryption, RSASSA-PSS,
+/// ecdsa-with-SHA256/384/512, Ed25519, and DSA (id-dsa with the digest algorithm,
+/// dsa-with-SHA1/SHA256; a DSA key without parameters inherits them from its issuer among the
+/// certificates at hand, RFC 3279 2.3.2) as far as [`verify_signature`] verifies them. An RSA
+/// signer key below [`SignerPolicy::min_rsa_bits`] is [`Weakness::ShortRsaKey`]. The outcome
+/// of each signer is its [`SignerReport::status`]; no trust decision is made.
+///
+/// Errors: no content at all for a detached signature ([`Error::InvalidArgument`]); a
+/// malformed or truncated message ([`Error::Malformed`]); a message with no SignerInfo
+/// ([`Error::Empty`]); another content type than signed data, or an eContentType other than
+/// id-data ([`Error::Unsupported`]); more than [`MAX_SIGNERS`] SignerInfos or
+/// [`MAX_CERTIFICATES`] certificates ([`Error::LimitExceeded`]).
+pub fn verify_data_with(
+    der: &[u8],
+    detached_content: Option<&[u8]>,
+    extra_certs: &[Certificate],
+    policy: &SignerPolicy,
 ) -> Result<SignedContent> {
     let der = crate::ber::to_der(der, "CMS message", &crate::ber::BerLimits::default())?;
     let message = parse_message(&der)?;
@@ -1004,16 +1144,12 @@ pub fn verify_data(
             ),
         ));
     }
-    let content = match (message.econtent, detached_content) {
-        (Some(c), None) => c,
-        (None, Some(c)) => c,
-        (Some(_), Some(_)) => {
-            return Err(Error::InvalidArgument(
-                "the message encapsulates its content (opaque signed-data); verify it without \
-                 detached content"
-                    .into(),
-            ));
-        }
+    // The content the signatures are checked against, and whether the SignedData carries
+    // another one.
+    let (content, mismatch) = match (message.econtent, detached_content) {
+        (Some(c), None) => (c, false),
+        (None, Some(c)) => (c, false),
+        (Some(inside), Some(c)) => (c, inside != c),
         (None, None) => {
             return Err(Error::InvalidArgument(
                 "the signature is detached: give the signed content to verify it".into(),
@@ -1027,7 +1163,13 @@ pub fn verify_data(
     let signers = message
         .signers
         .iter()
-        .map(|s| evaluate(s, &message.certificates, extra_certs, &mut digests))
+        .map(|s| {
+            let mut report = evaluate(s, &message.certificates, extra_certs, &mut digests, policy);
+            if mismatch {
+                report.status = SignatureStatus::ContentMismatch;
+            }
+            report
+        })
         .collect();
     Ok(SignedContent {
         content: content.to_vec(),
@@ -1120,8 +1262,33 @@ fn readable_algorithm(alg: &AlgorithmIdentifierOwned, digest: Option<HashAlg>) -
         oid::ECDSA_SHA384 => "ecdsa-with-SHA384".to_string(),
         oid::ECDSA_SHA512 => "ecdsa-with-SHA512".to_string(),
         oid::ED25519 => "Ed25519".to_string(),
+        ID_DSA => format!("dsa-with-{}", hash_suffix(digest)),
+        DSA_WITH_SHA1 => "dsa-with-SHA1".to_string(),
+        DSA_WITH_SHA224 => "dsa-with-SHA224".to_string(),
+        DSA_WITH_SHA256 => "dsa-with-SHA256".to_string(),
+        DSA_WITH_SHA384 => "dsa-with-SHA384".to_string(),
+        DSA_WITH_SHA512 => "dsa-with-SHA512".to_string(),
+        MD2_WITH_RSA => "md2WithRSAEncryption".to_string(),
+        MD4_WITH_RSA => "md4WithRSAEncryption".to_string(),
+        MD5_WITH_RSA => "md5WithRSAEncryption".to_string(),
         other => other.to_string(),
     }
+}
+
+/// The broken hash function an algorithm OID names (as a digest algorithm or inside a
+/// signature algorithm), if any.
+fn broken_hash(o: &ObjectIdentifier) -> Option<&'static str> {
+    match *o {
+        MD2 | MD2_WITH_RSA => Some("MD2"),
+        MD4 | MD4_WITH_RSA => Some("MD4"),
+        MD5 | MD5_WITH_RSA => Some("MD5"),
+        _ => None,
+    }
+}
+
+/// Whether a (made explicit) signature algorithm hashes with SHA-1.
+fn signs_with_sha1(o: &ObjectIdentifier) -> bool {
+    matches!(*o, oid::SHA1_WITH_RSA | ECDSA_SHA1 | DSA_WITH_SHA1)
 }
 
 /// The algorithm [`verify_signature`] checks: rsaEncryption and id-ecPublicKey as
@@ -1138,8 +1305,88 @@ fn effective_algorithm(
                 .map_err(|e| e.to_string()),
         },
         ECDSA_SHA1 => Err("ECDSA with SHA-1 is not supported".into()),
+        // id-dsa as signatureAlgorithm (RFC 3370 3.1 allows it): DSA with the digest algorithm.
+        ID_DSA => Ok(AlgorithmIdentifierOwned {
+            oid: match digest {
+                HashAlg::Sha1 => DSA_WITH_SHA1,
+                HashAlg::Sha256 => DSA_WITH_SHA256,
+                HashAlg::Sha384 => DSA_WITH_SHA384,
+                HashAlg::Sha512 => DSA_WITH_SHA512,
+            },
+            parameters: None,
+        }),
         _ => Ok(alg.clone()),
     }
+}
+
+/// The most issuers [`inherited_dsa_parameters`] climbs.
+const MAX_PARAMETER_INHERITANCE: usize = 8;
+
+/// For a certificate whose DSA public key has no parameters (RFC 3279 2.3.2: they are
+/// inherited from the issuer), the DER of the parameters of the nearest issuer above it that
+/// has them, following issuer names through `pool`. `None` when the key is not DSA, has its
+/// own parameters, or no issuer in `pool` supplies them.
+fn inherited_dsa_parameters(cert: &Certificate, pool: &[Certificate]) -> Option<Vec<u8>> {
+    let dsa_params = |c: &Certificate| -> Option<Option<Vec<u8>>> {
+        let spki = spki::SubjectPublicKeyInfoRef::from_der(c.public_key_der()).ok()?;
+        if spki.algorithm.oid != ID_DSA {
+            return None;
+        }
+        Some(
+            spki.algorithm
+                .parameters
+                .filter(|p| !p.is_null())
+                .and_then(|p| p.to_der().ok()),
+        )
+    };
+    // Only a DSA key without parameters inherits.
+    if dsa_params(cert)?.is_some() {
+        return None;
+    }
+    let mut current = cert;
+    for _ in 0..MAX_PARAMETER_INHERITANCE {
+        let issuer = pool.iter().find(|c| {
+            c.subject_der() == current.issuer_der() && c.thumbprint() != current.thumbprint()
+        })?;
+        match dsa_params(issuer)? {
+            Some(params) => return Some(params),
+            None => current = issuer,
+        }
+    }
+    None
+}
+
+/// Verifies `signature` over `message` with the key in `spki_der`; a DSA key without
+/// parameters uses `inherited_params_der` (the DER of Dss-Parms from its issuer).
+///
+/// The contract of `cert::verify_signature_with_params` (added on the certificate side with
+/// DSA support): here the inherited parameters are put into the SubjectPublicKeyInfo, which
+/// [`verify_signature`] then reads as a key with its own parameters.
+fn verify_signature_with_params(
+    spki_der: &[u8],
+    inherited_params_der: Option<&[u8]>,
+    algorithm: &AlgorithmIdentifierOwned,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<()> {
+    let Some(params) = inherited_params_der else {
+        return verify_signature(spki_der, algorithm, message, signature);
+    };
+    let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der)
+        .map_err(|e| Error::malformed("public key", e))?;
+    let completed = spki::SubjectPublicKeyInfoOwned {
+        algorithm: AlgorithmIdentifierOwned {
+            oid: spki.algorithm.oid,
+            parameters: Some(
+                der::Any::from_der(params).map_err(|e| Error::malformed("DSA parameters", e))?,
+            ),
+        },
+        subject_public_key: der::asn1::BitString::from_bytes(spki.subject_public_key.raw_bytes())
+            .map_err(|e| Error::malformed("public key", e))?,
+    }
+    .to_der()
+    .map_err(|e| Error::malformed("public key", e))?;
+    verify_signature(&completed, algorithm, message, signature)
 }
 
 /// Whether `cert` is the one `sid` names.
@@ -1182,6 +1429,7 @@ fn evaluate(
     carried: &[Certificate],
     extra: &[Certificate],
     digests: &mut ContentDigests<'_>,
+    policy: &SignerPolicy,
 ) -> SignerReport {
     let digest = hash_of(&signer.digest_alg.oid);
     let attrs = signer.signed_attrs.as_ref().map(|(_, a)| a.as_slice());
@@ -1218,7 +1466,7 @@ fn evaluate(
         weak: Vec::new(),
         capabilities,
     };
-    report.status = check(signer, carried, extra, digests, &mut report);
+    report.status = check(signer, carried, extra, digests, policy, &mut report);
     report
 }
 
@@ -1228,8 +1476,18 @@ fn check(
     carried: &[Certificate],
     extra: &[Certificate],
     digests: &mut ContentDigests<'_>,
+    policy: &SignerPolicy,
     report: &mut SignerReport,
 ) -> SignatureStatus {
+    // The signer first: a report names the signer whose certificate is at hand, whatever else
+    // is wrong with the signature (nothing here depends on the content or its digest).
+    let candidates = candidates(&signer.sid, carried, extra);
+    report.certificate = candidates.first().cloned();
+    for o in [&signer.digest_alg.oid, &signer.signature_alg.oid] {
+        if let Some(name) = broken_hash(o) {
+            return SignatureStatus::WeakAlgorithm(Weakness::BrokenHash { name });
+        }
+    }
     let Some(digest) = report.digest else {
         return SignatureStatus::Unsupported(format!(
             "digest algorithm {}; supported are SHA-1, SHA-256, SHA-384 and SHA-512",
@@ -1237,6 +1495,9 @@ fn check(
         ));
     };
     if digest == HashAlg::Sha1 {
+        if !policy.allow_sha1 {
+            return SignatureStatus::WeakAlgorithm(Weakness::Sha1);
+        }
         report.weak.push("SHA-1 digest".into());
     }
     let content_digest = digests.get(digest);
@@ -1284,21 +1545,31 @@ fn check(
         }
         None => digests.content,
     };
-    let candidates = candidates(&signer.sid, carried, extra);
-    let Some(first) = candidates.first() else {
+    if candidates.is_empty() {
         return SignatureStatus::SignerCertificateNotFound;
-    };
-    report.certificate = Some(first.clone());
+    }
     let algorithm = match effective_algorithm(&signer.signature_alg, digest) {
         Ok(a) => a,
         Err(e) => return SignatureStatus::Unsupported(e),
     };
-    if algorithm.oid == oid::SHA1_WITH_RSA && digest != HashAlg::Sha1 {
+    if signs_with_sha1(&algorithm.oid) && digest != HashAlg::Sha1 {
+        if !policy.allow_sha1 {
+            return SignatureStatus::WeakAlgorithm(Weakness::Sha1);
+        }
         report.weak.push("SHA-1 signature hash".into());
     }
+    // DSA keys without parameters take them from their issuer among the certificates at hand.
+    let pool: Vec<Certificate> = carried.iter().chain(extra).cloned().collect();
     let mut first_error = None;
     for cert in &candidates {
-        match verify_signature(cert.public_key_der(), &algorithm, message, signer.signature) {
+        let inherited = inherited_dsa_parameters(cert, &pool);
+        match verify_signature_with_params(
+            cert.public_key_der(),
+            inherited.as_deref(),
+            &algorithm,
+            message,
+            signer.signature,
+        ) {
             Ok(()) => {
                 report.certificate = Some(cert.clone());
                 first_error = None;
@@ -1309,17 +1580,30 @@ fn check(
             }
         }
     }
-    if let Some(KeyAlgorithm::Rsa { bits }) =
-        report.certificate.as_ref().map(Certificate::key_algorithm)
-        && bits < 2048
-    {
-        report.weak.push(format!("RSA-{bits} signer key"));
-    }
-    match first_error {
-        None => SignatureStatus::Valid,
-        Some(e) if e.kind() == ErrorKind::Unsupported => {
+    let short_rsa = match report.certificate.as_ref().map(Certificate::key_algorithm) {
+        Some(KeyAlgorithm::Rsa { bits }) if bits < 2048 || bits < policy.min_rsa_bits => {
+            report.weak.push(format!("RSA-{bits} signer key"));
+            (bits < policy.min_rsa_bits).then_some(Weakness::ShortRsaKey {
+                bits,
+                minimum: policy.min_rsa_bits,
+            })
+        }
+        _ => None,
+    };
+    match (first_error, short_rsa) {
+        (None, None) => SignatureStatus::Valid,
+        (None, Some(w)) => SignatureStatus::WeakAlgorithm(w),
+        // A key below the minimum that the check refused to use at all (RSA below 1024 bits is
+        // refused as weak, or as unsupported by the RSA arithmetic): weak, in this policy's
+        // terms. A signature that does not verify stays a bad signature.
+        (Some(e), Some(w)) if e.kind() != ErrorKind::Crypto => SignatureStatus::WeakAlgorithm(w),
+        // The signature check refused a weak algorithm (MD2, MD5) before verifying.
+        (Some(e), _) if e.kind() == ErrorKind::Weak => {
+            SignatureStatus::WeakAlgorithm(Weakness::Other(e.to_string()))
+        }
+        (Some(e), _) if e.kind() == ErrorKind::Unsupported => {
             SignatureStatus::Unsupported(e.to_string())
         }
-        Some(e) => SignatureStatus::BadSignature(e.to_string()),
+        (Some(e), _) => SignatureStatus::BadSignature(e.to_string()),
     }
 }

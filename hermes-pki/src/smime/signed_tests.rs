@@ -330,10 +330,77 @@ fn detached_and_encapsulated_misuse_is_invalid_argument() {
     let err = verify_data(&detached, None, &[]).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
     assert!(err.to_string().contains("detached"), "{err}");
+}
+
+#[test]
+fn an_encapsulated_signature_with_separate_content_is_checked_against_that_content() {
+    // A multipart/signed whose SignedData also carries eContent: verified against the MIME
+    // part; eContent that differs from it makes the signature not valid (a status, not an
+    // error), with the signer named.
+    let f = fixture();
     let encapsulated = sign(&f.p256, false, &options());
-    let err = verify_data(&encapsulated, Some(CONTENT), &[]).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
-    assert!(err.to_string().contains("encapsulates"), "{err}");
+    let result = verify_data(&encapsulated, Some(CONTENT), &[]).unwrap();
+    assert_eq!(only_signer(&result).status, SignatureStatus::Valid);
+    assert_eq!(result.content, CONTENT);
+
+    let shown = b"Content-Type: text/plain\r\n\r\nPay Mallory\r\n";
+    let result = verify_data(&encapsulated, Some(shown), &[]).unwrap();
+    let s = only_signer(&result);
+    assert_eq!(s.status, SignatureStatus::ContentMismatch);
+    assert!(!result.all_signatures_valid());
+    assert_eq!(
+        result.content, shown,
+        "the content reported is what was shown"
+    );
+    assert_eq!(
+        s.certificate.as_ref().map(|c| *c.thumbprint()),
+        Some(*f.p256.cert.thumbprint())
+    );
+    assert!(s.status.to_string().contains("not the signed MIME part"));
+
+    // The signature made over the shown part, with other eContent carried: still a mismatch.
+    let parts = take_apart(&sign(&f.p256, true, &options()));
+    let with_other = Parts {
+        econtent: Some(shown.to_vec()),
+        ..parts
+    };
+    let result = verify_data(&put_together(&with_other), Some(CONTENT), &[]).unwrap();
+    assert_eq!(
+        only_signer(&result).status,
+        SignatureStatus::ContentMismatch
+    );
+}
+
+#[test]
+fn a_changed_content_still_names_the_signer() {
+    // The signer certificate is in the message: the report names it whatever the content.
+    let f = fixture();
+    for detached in [true, false] {
+        let der = sign(&f.rsa, detached, &options());
+        let mut content = CONTENT.to_vec();
+        content[45] ^= 0x01;
+        let der = if detached {
+            der
+        } else {
+            let parts = take_apart(&der);
+            put_together(&Parts {
+                econtent: Some(content.clone()),
+                ..parts
+            })
+        };
+        let result = verify_data(&der, detached.then_some(content.as_slice()), &[]).unwrap();
+        let s = only_signer(&result);
+        assert_eq!(
+            s.status,
+            SignatureStatus::ContentChanged,
+            "detached={detached}"
+        );
+        assert_eq!(
+            s.certificate.as_ref().map(|c| *c.thumbprint()),
+            Some(*f.rsa.cert.thumbprint()),
+            "detached={detached}"
+        );
+    }
 }
 
 #[test]
@@ -751,12 +818,42 @@ fn signed_attributes_must_be_as_rfc_5652_requires() {
 #[test]
 fn unsupported_digest_algorithm_is_reported() {
     let f = fixture();
+    // SM3: a digest nobody here reads.
+    let sm3 = der_tlv(
+        0x30,
+        &[&ObjectIdentifier::new_unwrap("1.2.156.10197.1.401")
+            .to_der()
+            .unwrap()],
+    );
+    let info = custom_signer_info(
+        &f.p256,
+        &issuer_and_serial(&f.p256.cert),
+        &sm3,
+        None,
+        SignatureScheme::Ecdsa(HashAlg::Sha256),
+        &crate::ca::sign::algorithm_identifier(SignatureScheme::Ecdsa(HashAlg::Sha256)).unwrap(),
+        CONTENT,
+    );
+    let result = verify(&message_with(&f.p256, &sm3, info), false).unwrap();
+    let s = only_signer(&result);
+    assert_eq!(s.digest, None);
+    assert!(
+        matches!(&s.status, SignatureStatus::Unsupported(m) if m.contains("1.2.156.10197.1.401")),
+        "{:?}",
+        s.status
+    );
+}
+
+#[test]
+fn md5_is_a_weak_algorithm_verdict() {
+    let f = fixture();
     let md5 = der_tlv(
         0x30,
         &[&ObjectIdentifier::new_unwrap("1.2.840.113549.2.5")
             .to_der()
             .unwrap()],
     );
+    // MD5 as the digest algorithm (the signature itself cannot be checked without MD5).
     let info = custom_signer_info(
         &f.p256,
         &issuer_and_serial(&f.p256.cert),
@@ -768,11 +865,82 @@ fn unsupported_digest_algorithm_is_reported() {
     );
     let result = verify(&message_with(&f.p256, &md5, info), false).unwrap();
     let s = only_signer(&result);
-    assert_eq!(s.digest, None);
+    assert_eq!(
+        s.status,
+        SignatureStatus::WeakAlgorithm(Weakness::BrokenHash { name: "MD5" })
+    );
+    assert_eq!(
+        s.certificate.as_ref().map(|c| *c.thumbprint()),
+        Some(*f.p256.cert.thumbprint()),
+        "the signer is named"
+    );
+    assert!(s.status.to_string().contains("MD5"), "{}", s.status);
+    // md5WithRSAEncryption as the signature algorithm, with a SHA-256 digest.
+    let sha256 = digest_algorithm(HashAlg::Sha256).unwrap();
+    let md5_rsa = AlgorithmIdentifierOwned {
+        oid: MD5_WITH_RSA,
+        parameters: Some(AnyRef::from(Null).into()),
+    };
+    let info = custom_signer_info(
+        &f.rsa,
+        &issuer_and_serial(&f.rsa.cert),
+        &sha256,
+        None,
+        SignatureScheme::RsaPkcs1v15(HashAlg::Sha256),
+        &md5_rsa,
+        CONTENT,
+    );
+    let result = verify(&message_with(&f.rsa, &sha256, info), false).unwrap();
+    let s = only_signer(&result);
+    assert_eq!(
+        s.status,
+        SignatureStatus::WeakAlgorithm(Weakness::BrokenHash { name: "MD5" })
+    );
+    assert_eq!(s.signature_algorithm, "md5WithRSAEncryption");
+}
+
+#[test]
+fn the_signer_policy_makes_short_rsa_keys_and_sha1_weak() {
+    let f = fixture();
+    // An RSA-2048 signer under a 3072-bit minimum: weak, named, and only that.
+    let der = sign(&f.rsa, false, &options());
+    let policy = SignerPolicy::new().min_rsa_bits(3072);
+    let result = verify_data_with(&der, None, &[], &policy).unwrap();
+    let s = only_signer(&result);
+    assert_eq!(
+        s.status,
+        SignatureStatus::WeakAlgorithm(Weakness::ShortRsaKey {
+            bits: 2048,
+            minimum: 3072
+        })
+    );
+    assert!(s.status.to_string().contains("RSA-2048"), "{}", s.status);
+    assert_eq!(s.weak, vec!["RSA-2048 signer key".to_string()]);
+    // The default policy: valid; an EC signer is not affected by the RSA minimum.
+    assert_eq!(
+        only_signer(&verify(&der, false).unwrap()).status,
+        SignatureStatus::Valid
+    );
+    let ec = sign(&f.p256, false, &options());
+    let result = verify_data_with(&ec, None, &[], &policy).unwrap();
+    assert_eq!(only_signer(&result).status, SignatureStatus::Valid);
+    // A bad signature by a short key is a bad signature first.
+    let parts = take_apart(&der);
+    let mut info = parts.signer_infos[0].clone();
+    let last = info.len() - 1;
+    info[last] ^= 0x01;
+    let broken = put_together(&Parts {
+        signer_infos: vec![info],
+        ..parts
+    });
+    let result = verify_data_with(&broken, None, &[], &policy).unwrap();
     assert!(
-        matches!(&s.status, SignatureStatus::Unsupported(m) if m.contains("1.2.840.113549.2.5")),
+        matches!(
+            only_signer(&result).status,
+            SignatureStatus::BadSignature(_)
+        ),
         "{:?}",
-        s.status
+        only_signer(&result).status
     );
 }
 
@@ -805,12 +973,121 @@ fn sha1_signatures_verify_and_are_reported_weak() {
         &signature,
     )
     .unwrap();
-    let result = verify(&message_with(&f.rsa, &sha1, info), false).unwrap();
+    let der = message_with(&f.rsa, &sha1, info);
+    let result = verify(&der, false).unwrap();
     let s = only_signer(&result);
     assert_eq!(s.status, SignatureStatus::Valid);
     assert_eq!(s.digest, Some(HashAlg::Sha1));
     assert_eq!(s.signature_algorithm, "sha1WithRSAEncryption");
     assert_eq!(s.weak, vec!["SHA-1 digest".to_string()]);
+    // Where SHA-1 is refused, the same signature is a weak-algorithm verdict.
+    let result = verify_data_with(&der, None, &[], &SignerPolicy::new().allow_sha1(false)).unwrap();
+    let s = only_signer(&result);
+    assert_eq!(s.status, SignatureStatus::WeakAlgorithm(Weakness::Sha1));
+    assert!(s.certificate.is_some());
+}
+
+// ---------------------------------------------------------------------------------------------
+// DSA (RFC 3370): routing and parameter inheritance (RFC 3279 2.3.2), on NIST PKITS
+// certificates. The DSA arithmetic is `cert::verify_signature`'s.
+
+fn pkits(name: &str) -> Certificate {
+    let path = format!(
+        "{}/../tests/data/pkits/certs/{name}.crt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    Certificate::from_der(&std::fs::read(&path).unwrap()).unwrap()
+}
+
+#[test]
+fn dsa_signature_algorithms_are_routed_by_the_digest() {
+    let id_dsa = AlgorithmIdentifierOwned {
+        oid: ID_DSA,
+        parameters: None,
+    };
+    assert_eq!(
+        effective_algorithm(&id_dsa, HashAlg::Sha1).unwrap().oid,
+        DSA_WITH_SHA1
+    );
+    assert_eq!(
+        effective_algorithm(&id_dsa, HashAlg::Sha256).unwrap().oid,
+        DSA_WITH_SHA256
+    );
+    let explicit = AlgorithmIdentifierOwned {
+        oid: DSA_WITH_SHA256,
+        parameters: None,
+    };
+    assert_eq!(
+        effective_algorithm(&explicit, HashAlg::Sha256).unwrap(),
+        explicit
+    );
+    assert_eq!(
+        readable_algorithm(&id_dsa, Some(HashAlg::Sha1)),
+        "dsa-with-SHA1"
+    );
+    assert_eq!(readable_algorithm(&explicit, None), "dsa-with-SHA256");
+    assert!(signs_with_sha1(&DSA_WITH_SHA1));
+}
+
+#[test]
+fn dsa_parameters_are_inherited_from_the_nearest_issuer_that_has_them() {
+    let dsa_ca = pkits("DSACACert");
+    let inherited_ca = pkits("DSAParametersInheritedCACert");
+    let ee = pkits("ValidDSAParameterInheritanceTest5EE");
+    let params_of = |c: &Certificate| {
+        let spki = spki::SubjectPublicKeyInfoRef::from_der(c.public_key_der()).unwrap();
+        spki.algorithm.parameters.map(|p| p.to_der().unwrap())
+    };
+    let ca_params = params_of(&dsa_ca).expect("the DSA CA's key has parameters");
+    assert!(params_of(&ee).is_none() && params_of(&inherited_ca).is_none());
+    let pool = vec![ee.clone(), inherited_ca.clone(), dsa_ca.clone()];
+    // Two levels up: EE -> DSA Parameters Inherited CA (none either) -> DSA CA.
+    assert_eq!(
+        inherited_dsa_parameters(&ee, &pool),
+        Some(ca_params.clone())
+    );
+    assert_eq!(
+        inherited_dsa_parameters(&inherited_ca, &pool),
+        Some(ca_params)
+    );
+    // A key with its own parameters inherits nothing; without the issuers, nothing is found.
+    assert_eq!(inherited_dsa_parameters(&dsa_ca, &pool), None);
+    assert_eq!(
+        inherited_dsa_parameters(&ee, &[inherited_ca, ee.clone()]),
+        None
+    );
+    // Not DSA at all.
+    assert_eq!(inherited_dsa_parameters(&fixture().rsa.cert, &pool), None);
+}
+
+#[test]
+fn inherited_parameters_complete_the_public_key() {
+    // The mechanism on a key type verify_signature reads today: a P-256 key written without
+    // its curve, completed with the curve as the inherited parameters.
+    let f = fixture();
+    let spki = spki::SubjectPublicKeyInfoRef::from_der(f.p256.cert.public_key_der()).unwrap();
+    let curve = spki.algorithm.parameters.unwrap().to_der().unwrap();
+    let bare = spki::SubjectPublicKeyInfoRef {
+        algorithm: spki::AlgorithmIdentifierRef {
+            oid: spki.algorithm.oid,
+            parameters: None,
+        },
+        subject_public_key: spki.subject_public_key,
+    }
+    .to_der()
+    .unwrap();
+    let alg =
+        crate::ca::sign::algorithm_identifier(SignatureScheme::Ecdsa(HashAlg::Sha256)).unwrap();
+    let sig = f
+        .p256
+        .key
+        .sign(SignatureScheme::Ecdsa(HashAlg::Sha256), CONTENT)
+        .unwrap();
+    assert!(verify_signature(&bare, &alg, CONTENT, &sig).is_err());
+    verify_signature_with_params(&bare, Some(&curve), &alg, CONTENT, &sig).unwrap();
+    verify_signature_with_params(f.p256.cert.public_key_der(), None, &alg, CONTENT, &sig).unwrap();
+    let e = verify_signature_with_params(&bare, Some(&curve), &alg, b"other", &sig).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Crypto);
 }
 
 #[test]

@@ -37,7 +37,10 @@ pub(super) const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
 pub(super) const RSAES_OAEP: Oid = Oid::new_unwrap("1.2.840.113549.1.1.7");
 pub(super) const MGF1: Oid = Oid::new_unwrap("1.2.840.113549.1.1.8");
 pub(super) const P_SPECIFIED: Oid = Oid::new_unwrap("1.2.840.113549.1.1.9");
+pub(super) const SHA1: Oid = Oid::new_unwrap("1.3.14.3.2.26");
 pub(super) const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
+pub(super) const SHA384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.2");
+pub(super) const SHA512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.3");
 
 // Key agreement (RFC 5753, SEC 1).
 pub(super) const EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");

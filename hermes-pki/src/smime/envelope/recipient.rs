@@ -51,12 +51,13 @@ fn cannot_receive(cert: &Certificate, why: &str) -> Error {
     )
 }
 
-/// The AlgorithmIdentifier of RSAES-OAEP with SHA-256 and MGF1-SHA-256, as OpenSSL writes it
-/// (RFC 4055 section 4.1: the hash parameters absent, the label empty and so omitted).
-fn oaep_sha256_algorithm() -> Vec<u8> {
-    let sha256 = algorithm(&asn1::SHA256, None);
-    let mgf1 = algorithm(&asn1::MGF1, Some(&sha256));
-    let params = sequence(&[&tlv(0xA0, &[&sha256]), &tlv(0xA1, &[&mgf1])]);
+/// The AlgorithmIdentifier of RSAES-OAEP with `hash` and MGF1 with the same hash, as OpenSSL
+/// writes it (RFC 4055 section 4.1: the hash parameters absent, the label empty and so
+/// omitted).
+fn oaep_algorithm(hash: &der::asn1::ObjectIdentifier) -> Vec<u8> {
+    let hash = algorithm(hash, None);
+    let mgf1 = algorithm(&asn1::MGF1, Some(&hash));
+    let params = sequence(&[&tlv(0xA0, &[&hash]), &tlv(0xA1, &[&mgf1])]);
     algorithm(&asn1::RSAES_OAEP, Some(&params))
 }
 
@@ -73,9 +74,23 @@ pub(super) fn key_trans(cert: &Certificate, cek: &[u8], scheme: KeyTransport) ->
             public.encrypt(&mut rng, rsa::Pkcs1v15Encrypt, cek),
         ),
         KeyTransport::OaepSha256 => (
-            oaep_sha256_algorithm(),
+            oaep_algorithm(&asn1::SHA256),
             public.encrypt(&mut rng, rsa::Oaep::<sha2::Sha256>::new(), cek),
         ),
+        KeyTransport::OaepSha384 => (
+            oaep_algorithm(&asn1::SHA384),
+            public.encrypt(&mut rng, rsa::Oaep::<sha2::Sha384>::new(), cek),
+        ),
+        KeyTransport::OaepSha512 => (
+            oaep_algorithm(&asn1::SHA512),
+            public.encrypt(&mut rng, rsa::Oaep::<sha2::Sha512>::new(), cek),
+        ),
+        // Read for old mail, never written.
+        KeyTransport::OaepSha1 => {
+            return Err(Error::Weak(
+                "RSAES-OAEP with SHA-1 is read but not written; use OaepSha256".into(),
+            ));
+        }
     };
     let encrypted = encrypted.map_err(|e| Error::Crypto(format!("RSA encryption failed: {e}")))?;
     Ok(sequence(&[
@@ -369,7 +384,27 @@ pub(super) struct Recovered {
     pub weak: Vec<String>,
 }
 
+/// The hash of an OAEP hash or MGF1 hash AlgorithmIdentifier (parameters absent or NULL).
+fn oaep_hash(alg: &AlgId<'_>) -> Option<KeyTransport> {
+    if !alg.params_absent_or_null() {
+        return None;
+    }
+    [
+        (&asn1::SHA1, KeyTransport::OaepSha1),
+        (&asn1::SHA256, KeyTransport::OaepSha256),
+        (&asn1::SHA384, KeyTransport::OaepSha384),
+        (&asn1::SHA512, KeyTransport::OaepSha512),
+    ]
+    .into_iter()
+    .find(|(oid, _)| alg.is(oid))
+    .map(|(_, scheme)| scheme)
+}
+
 /// The RSA key transport scheme named by a KeyTransRecipientInfo algorithm.
+///
+/// RSAES-OAEP parameters (RFC 8017 A.2.1, RFC 4055 section 4.1): absent, or a SEQUENCE whose
+/// fields default to SHA-1, MGF1-SHA-1 and the empty label. Read are SHA-1, SHA-256, SHA-384
+/// and SHA-512, each with MGF1 over the same hash, and the empty label (explicit or default).
 fn key_transport_scheme(alg: &AlgId<'_>) -> Result<KeyTransport> {
     if alg.is(&asn1::RSA_ENCRYPTION) {
         if !alg.params_absent_or_null() {
@@ -383,20 +418,15 @@ fn key_transport_scheme(alg: &AlgId<'_>) -> Result<KeyTransport> {
         return Err(Error::unsupported(
             "key transport",
             format!(
-                "{}; supported are RSA PKCS#1 v1.5 and RSAES-OAEP with SHA-256",
+                "{}; supported are RSA PKCS#1 v1.5 and RSAES-OAEP with SHA-1/256/384/512",
                 alg.name()
             ),
         ));
     }
-    let sha1_default = || {
-        Error::unsupported(
-            "key transport",
-            "RSAES-OAEP with SHA-1 (the default parameters); supported is RSAES-OAEP with \
-             SHA-256 and MGF1-SHA-256",
-        )
-    };
-    let Some(params) = alg.params.as_ref() else {
-        return Err(sha1_default());
+    // No parameters at all: every default (a NULL is read the same way, as some writers put
+    // one there).
+    let Some(params) = alg.params.as_ref().filter(|p| p.tag != Tag::Null) else {
+        return Ok(KeyTransport::OaepSha1);
     };
     if params.tag != Tag::Sequence {
         return Err(malformed("RSAES-OAEP parameters are not a SEQUENCE"));
@@ -424,19 +454,35 @@ fn key_transport_scheme(alg: &AlgId<'_>) -> Result<KeyTransport> {
         None => None,
     };
     r.finish()?;
-    let hash_ok = match &hash {
-        Some(h) => h.is(&asn1::SHA256) && h.params_absent_or_null(),
-        None => false,
+    let refused = |what: String| {
+        Error::unsupported(
+            "key transport",
+            format!(
+                "RSAES-OAEP with {what}; supported are SHA-1, SHA-256, SHA-384 and SHA-512, each \
+                 with MGF1 over the same hash, and no label"
+            ),
+        )
     };
-    let mgf_ok = match &mgf {
-        Some(m) if m.is(&asn1::MGF1) => match &m.params {
-            Some(p) => asn1::algorithm_id(*p, "MGF1 hash")
-                .map(|h| h.is(&asn1::SHA256) && h.params_absent_or_null())
-                .unwrap_or(false),
-            None => false,
-        },
-        _ => false,
+    let scheme = match &hash {
+        None => KeyTransport::OaepSha1,
+        Some(h) => oaep_hash(h).ok_or_else(|| refused(format!("hash {}", h.name())))?,
     };
+    let mgf_scheme = match &mgf {
+        None => KeyTransport::OaepSha1,
+        Some(m) if m.is(&asn1::MGF1) => {
+            let mgf_hash = match &m.params {
+                Some(p) => asn1::algorithm_id(*p, "MGF1 hash")?,
+                None => return Err(malformed("MGF1 without its hash algorithm")),
+            };
+            oaep_hash(&mgf_hash).ok_or_else(|| refused(format!("MGF1 over {}", mgf_hash.name())))?
+        }
+        Some(m) => return Err(refused(format!("mask generation function {}", m.name()))),
+    };
+    if mgf_scheme != scheme {
+        return Err(refused(
+            "MGF1 over another hash than the OAEP hash".to_string(),
+        ));
+    }
     let label_ok = match &label {
         None => true,
         Some(l) => {
@@ -444,23 +490,10 @@ fn key_transport_scheme(alg: &AlgId<'_>) -> Result<KeyTransport> {
                 && matches!(&l.params, Some(p) if p.tag == Tag::OctetString && p.value.is_empty())
         }
     };
-    if hash.is_none() && mgf.is_none() {
-        return Err(sha1_default());
+    if !label_ok {
+        return Err(refused("a label".to_string()));
     }
-    if !(hash_ok && mgf_ok && label_ok) {
-        let name = hash
-            .as_ref()
-            .map(|h| h.name())
-            .unwrap_or_else(|| "SHA-1".into());
-        return Err(Error::unsupported(
-            "key transport",
-            format!(
-                "RSAES-OAEP with hash {name} (or another mask generation function or a label); \
-                 supported is RSAES-OAEP with SHA-256, MGF1-SHA-256 and no label"
-            ),
-        ));
-    }
-    Ok(KeyTransport::OaepSha256)
+    Ok(scheme)
 }
 
 /// The KDF hash and key wrap of a KeyAgreeRecipientInfo algorithm: (hash, KEK length, the
@@ -636,4 +669,10 @@ pub(super) fn recover(
 #[cfg(test)]
 pub(super) fn test_shared_info(wrap_alg: &[u8], ukm: Option<&[u8]>, kek_len: usize) -> Vec<u8> {
     shared_info(wrap_alg, ukm, kek_len)
+}
+
+#[cfg(test)]
+pub(super) fn test_key_transport_scheme(alg_der: &[u8]) -> Result<KeyTransport> {
+    let el = asn1::single(alg_der, Tag::Sequence, "key transport algorithm")?;
+    key_transport_scheme(&asn1::algorithm_id(el, "key transport algorithm")?)
 }
