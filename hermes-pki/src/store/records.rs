@@ -492,6 +492,16 @@ pub enum SettingScope {
 }
 
 impl SettingScope {
+    /// The scope of a user, from an address as typed (normalised; see [`EmailAddress::new`]).
+    pub fn user(email: &str) -> Result<Self> {
+        Ok(SettingScope::User(EmailAddress::new(email)?))
+    }
+
+    /// The scope of a domain, from a name as typed (normalised; see [`DomainName::new`]).
+    pub fn domain(name: &str) -> Result<Self> {
+        Ok(SettingScope::Domain(DomainName::new(name)?))
+    }
+
     /// `"global"`, `"domain"` or `"user"`.
     pub fn level(&self) -> &'static str {
         match self {
