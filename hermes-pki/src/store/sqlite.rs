@@ -1390,6 +1390,50 @@ mod tests {
     }
 
     #[test]
+    fn every_older_schema_migrates_to_the_latest_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = || MasterKeySource::Provided(MasterKey::from_bytes([1; 32]));
+        for version in 0..migrations::MIGRATIONS.len() {
+            let path = dir.path().join(format!("v{version}.db"));
+            {
+                // A database as the library of that version left it.
+                let conn = Connection::open(&path).unwrap();
+                for step in &migrations::MIGRATIONS[..version] {
+                    conn.execute_batch(step).unwrap();
+                }
+                conn.pragma_update(None, "user_version", version as i64)
+                    .unwrap();
+            }
+            let store = SqliteStore::open(&path, key()).unwrap();
+            let user = super::super::EmailAddress::new("a@example.com").unwrap();
+            let scope = SettingScope::User(user.clone());
+            store
+                .transact(&mut |tx| {
+                    tx.put_user(&user)?;
+                    tx.put_setting(&scope, "sign", "off")?;
+                    tx.put_ctl_entry(&CtlEntry::blacklisted(Thumbprint::of(b"x")))
+                })
+                .unwrap();
+            drop(store);
+            let conn = Connection::open(&path).unwrap();
+            let v: i64 = conn
+                .pragma_query_value(None, "user_version", |r| r.get(0))
+                .unwrap();
+            assert_eq!(v, migrations::latest_version(), "from version {version}");
+            drop(conn);
+            let store = SqliteStore::open(&path, key()).unwrap();
+            let mut got = None;
+            store
+                .read(&mut |tx| {
+                    got = tx.setting(&scope, "sign")?;
+                    Ok(())
+                })
+                .unwrap();
+            assert_eq!(got.as_deref(), Some("off"), "from version {version}");
+        }
+    }
+
+    #[test]
     fn wrong_master_key_and_wrong_source_kind_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("h.db");
