@@ -20,6 +20,7 @@ mod demo;
 mod issue;
 mod output;
 mod root;
+mod settings;
 mod smime_cmd;
 
 use std::io::Write;
@@ -95,6 +96,10 @@ pub enum Command {
     /// Raw CMS (DER or PEM in, DER out): sign, verify, encrypt, decrypt
     #[command(subcommand)]
     Cms(smime_cmd::CmsCmd),
+    /// Settings for everyone, a domain or a user (sign, encrypt, revocation, ...): set, unset,
+    /// show
+    #[command(subcommand)]
+    Settings(settings::SettingsCmd),
     /// Walk the whole job in a fresh store: create a CA, issue certificates for two users,
     /// validate them, revoke one with a CRL and show that its validation now fails
     Demo(demo::DemoArgs),
@@ -141,6 +146,7 @@ fn run(ctx: &Ctx, command: Command) -> CliResult<Outcome> {
         Command::Crl(cmd) => crl::run(ctx, cmd),
         Command::Smime(cmd) => smime_cmd::run_smime(ctx, cmd),
         Command::Cms(cmd) => smime_cmd::run_cms(ctx, cmd),
+        Command::Settings(cmd) => settings::run(ctx, cmd),
         Command::Demo(args) => demo::run(ctx, args),
     }
 }

@@ -2122,4 +2122,505 @@ fn smime_and_cms_verify_take_a_time_and_extra_certificates() {
         1,
         "no certificate found",
     );
+
+// --- settings ---------------------------------------------------------------------------------
+
+/// Users, domains and every stored setting, read from the store with the library.
+fn settings_snapshot(env: &Env) -> Vec<String> {
+    use hermes_pki::store::{SettingScope, SqliteStore, StoreExt};
+    let store = SqliteStore::open_default(&env.store).unwrap();
+    store
+        .read_transaction(|tx| {
+            let mut out = Vec::new();
+            let mut scopes = vec![SettingScope::Global];
+            for u in tx.users()? {
+                out.push(format!("user {u}"));
+                scopes.push(SettingScope::User(u));
+            }
+            for d in tx.domains()? {
+                out.push(format!("domain {d}"));
+                scopes.push(SettingScope::Domain(d));
+            }
+            for s in &scopes {
+                for (k, v) in tx.settings(s)? {
+                    out.push(format!("{s}: {k}={v}"));
+                }
+            }
+            Ok(out)
+        })
+        .unwrap()
+}
+
+/// The one setting of a `settings show KEY --json` document: (value, source).
+fn shown(env: &Env, scope: &[&str], key: &str) -> (Value, String) {
+    let mut args = vec!["settings", "show"];
+    args.extend_from_slice(scope);
+    args.push(key);
+    let doc = env.json(&args);
+    let items = doc["settings"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{doc}");
+    assert_eq!(str_of(&items[0]["key"]), key);
+    (
+        items[0]["value"].clone(),
+        str_of(&items[0]["source"]).to_string(),
+    )
+}
+
+#[test]
+fn settings_help_names_the_subcommands_keys_and_flags() {
+    let env = Env::new();
+    let help = |args: &[&str]| -> String {
+        let out = env.cmd().args(args).arg("--help").assert().success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    assert!(help(&[]).contains("settings"));
+    let text = help(&["settings"]);
+    for w in ["set", "unset", "show"] {
+        assert!(text.contains(w), "{text}");
+    }
+    for sub in ["set", "unset", "show"] {
+        let text = help(&["settings", sub]);
+        for w in [
+            "--user",
+            "--domain",
+            "KEY",
+            "sign",
+            "encrypt",
+            "auto-select",
+            "additional-certificates",
+            "add-signer-certificates",
+            "cipher",
+            "revocation",
+            "best-effort|required",
+            "signature-hash",
+        ] {
+            assert!(
+                text.contains(w),
+                "`settings {sub} --help` lacks {w}:\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn settings_revocation_set_show_unset() {
+    let env = Env::new();
+    // Nothing set: the default.
+    assert_eq!(
+        shown(&env, &[], "revocation"),
+        (Value::from("best-effort"), "default".to_string())
+    );
+    let out = env.ok(&["settings", "set", "revocation", "required"]);
+    assert_eq!(out, "revocation = required for global\n");
+    assert_eq!(
+        shown(&env, &[], "revocation"),
+        (Value::from("required"), "global".to_string())
+    );
+    // Every user sees the global value.
+    assert_eq!(
+        shown(&env, &["--user", "alice@example.com"], "revocation"),
+        (Value::from("required"), "global".to_string())
+    );
+    // `show` without a key: every setting, with value and source.
+    let doc = env.json(&["settings", "show"]);
+    assert_eq!(doc["scope"]["level"], "global");
+    let items = doc["settings"].as_array().unwrap();
+    let keys: Vec<&str> = items.iter().map(|i| str_of(&i["key"])).collect();
+    assert_eq!(
+        keys,
+        [
+            "sign",
+            "encrypt",
+            "auto-select",
+            "additional-certificates",
+            "add-signer-certificates",
+            "cipher",
+            "revocation",
+            "signature-hash"
+        ]
+    );
+    for i in items {
+        let want = if i["key"] == "revocation" {
+            "global"
+        } else {
+            "default"
+        };
+        assert_eq!(str_of(&i["source"]), want, "{i}");
+    }
+    let human = env.ok(&["settings", "show"]);
+    assert!(human.starts_with("settings for global\n"), "{human}");
+    let line = human
+        .lines()
+        .find(|l| l.trim_start().starts_with("revocation"))
+        .unwrap();
+    assert!(
+        line.contains("required") && line.ends_with("global"),
+        "{line}"
+    );
+    let line = human
+        .lines()
+        .find(|l| l.trim_start().starts_with("encrypt"))
+        .unwrap();
+    assert!(
+        line.contains("if-possible") && line.ends_with("default"),
+        "{line}"
+    );
+    assert_eq!(
+        settings_snapshot(&env),
+        vec!["global: revocation=required".to_string()]
+    );
+    // Unset: back to the default; a second unset changes nothing and says so.
+    let out = env.ok(&["settings", "unset", "revocation"]);
+    assert!(
+        out.contains("unset revocation for global") && out.contains("best-effort"),
+        "{out}"
+    );
+    let doc = env.json(&["settings", "unset", "revocation"]);
+    assert_eq!(doc["removed"], false);
+    assert_eq!(doc["effective"]["source"], "default");
+    assert_eq!(
+        shown(&env, &[], "revocation"),
+        (Value::from("best-effort"), "default".to_string())
+    );
+    assert!(settings_snapshot(&env).is_empty());
+}
+
+#[test]
+fn settings_user_beats_domain_beats_global_per_key() {
+    let env = Env::new();
+    env.ok(&["settings", "set", "encrypt", "never"]);
+    env.ok(&["settings", "set", "sign", "off"]);
+    env.ok(&[
+        "settings",
+        "set",
+        "--domain",
+        "Example.COM",
+        "encrypt",
+        "if-possible",
+    ]);
+    env.ok(&[
+        "settings",
+        "set",
+        "--domain",
+        "example.com",
+        "cipher",
+        "aes-gcm",
+    ]);
+    let doc = env.json(&[
+        "settings",
+        "set",
+        "--user",
+        "alice@EXAMPLE.com",
+        "encrypt",
+        "required",
+    ]);
+    assert_eq!(doc["scope"]["level"], "user");
+    assert_eq!(doc["scope"]["name"], "alice@example.com");
+    assert_eq!(doc["value"], "required");
+    let alice = ["--user", "alice@example.com"];
+    let bob = ["--user", "bob@example.com"];
+    let carol = ["--user", "carol@example.org"];
+    let s = |v: &str, src: &str| (Value::from(v), src.to_string());
+    // One key: user beats domain beats global.
+    assert_eq!(shown(&env, &alice, "encrypt"), s("required", "user"));
+    assert_eq!(shown(&env, &bob, "encrypt"), s("if-possible", "domain"));
+    assert_eq!(shown(&env, &carol, "encrypt"), s("never", "global"));
+    assert_eq!(
+        shown(&env, &["--domain", "example.com"], "encrypt"),
+        s("if-possible", "domain")
+    );
+    assert_eq!(shown(&env, &[], "encrypt"), s("never", "global"));
+    // Other keys for the same user come from elsewhere, each on its own.
+    assert_eq!(shown(&env, &alice, "sign"), s("off", "global"));
+    assert_eq!(shown(&env, &alice, "cipher"), s("aes-gcm", "domain"));
+    assert_eq!(
+        shown(&env, &alice, "signature-hash"),
+        s("sha256", "default")
+    );
+    // The levels under the winner are listed as overridden.
+    let human = env.ok(&["settings", "show", "--user", "alice@example.com", "encrypt"]);
+    assert!(
+        human.contains("encrypt = required  (from user alice@example.com)"),
+        "{human}"
+    );
+    assert!(
+        human.contains("domain example.com: if-possible  (overridden)"),
+        "{human}"
+    );
+    assert!(human.contains("global: never  (overridden)"), "{human}");
+    // An address nobody configured is shown as such, with what applies to it.
+    let human = env.ok(&["settings", "show", "--user", "bob@example.com"]);
+    assert!(human.contains("not in the store"), "{human}");
+    let doc = env.json(&["settings", "show", "--user", "alice@example.com"]);
+    assert_eq!(doc["stored"], true);
+    // The user and domain were created on first use; bob was not.
+    assert_eq!(
+        settings_snapshot(&env),
+        [
+            "user alice@example.com",
+            "domain example.com",
+            "global: encrypt=never",
+            "global: sign=off",
+            "user alice@example.com: encrypt=required",
+            "domain example.com: cipher=aes-gcm",
+            "domain example.com: encrypt=if-possible",
+        ]
+    );
+    // Unset at the user: the domain's value shows through.
+    env.ok(&[
+        "settings",
+        "unset",
+        "--user",
+        "alice@example.com",
+        "encrypt",
+    ]);
+    assert_eq!(shown(&env, &alice, "encrypt"), s("if-possible", "domain"));
+}
+
+#[test]
+fn settings_bad_input_is_refused_and_changes_nothing() {
+    let env = Env::new();
+    env.with_ca();
+    let escrow = env.issue("escrow@example.com", &[]);
+    env.ok(&["settings", "set", "--domain", "example.com", "sign", "off"]);
+    let before = settings_snapshot(&env);
+    let stored = env.snapshot();
+    let cases: &[(&[&str], i32, &str)] = &[
+        (
+            &["settings", "set", "sign", "maybe"],
+            1,
+            "sign must be on or off",
+        ),
+        (
+            &[
+                "settings",
+                "set",
+                "--user",
+                "new@example.net",
+                "encrypt",
+                "always",
+            ],
+            1,
+            "never, if-possible or required",
+        ),
+        (
+            &[
+                "settings",
+                "set",
+                "--domain",
+                "example.net",
+                "cipher",
+                "des",
+            ],
+            1,
+            "aes-cbc, aes-gcm or auto",
+        ),
+        (&["settings", "set", "colour", "red"], 1, "is not a setting"),
+        (&["settings", "unset", "colour"], 1, "is not a setting"),
+        (&["settings", "show", "colour"], 1, "is not a setting"),
+        (
+            &["settings", "set", "sign", "on", "off"],
+            1,
+            "takes one value",
+        ),
+        (
+            &[
+                "settings",
+                "set",
+                "--user",
+                "new@example.net",
+                "revocation",
+                "required",
+            ],
+            1,
+            "revocation is a global setting",
+        ),
+        (
+            &[
+                "settings",
+                "set",
+                "--domain",
+                "example.net",
+                "revocation",
+                "required",
+            ],
+            1,
+            "revocation is a global setting",
+        ),
+        (
+            &["settings", "set", "revocation", "strict"],
+            1,
+            "best-effort or required",
+        ),
+        (
+            &["settings", "set", "--user", "not an address", "sign", "on"],
+            1,
+            "--user takes an email address",
+        ),
+        (
+            &[
+                "settings",
+                "set",
+                "--domain",
+                "alice@example.com",
+                "sign",
+                "on",
+            ],
+            1,
+            "--domain takes a domain name",
+        ),
+        (
+            &[
+                "settings",
+                "set",
+                "--user",
+                "new@example.net",
+                "additional-certificates",
+                "00000000",
+            ],
+            1,
+            "no stored certificate matches",
+        ),
+        (
+            &[
+                "settings",
+                "set",
+                "additional-certificates",
+                &"AB".repeat(64),
+            ],
+            1,
+            "import the certificate first",
+        ),
+        (
+            &["settings", "set", "additional-certificates", ","],
+            1,
+            "at least one certificate",
+        ),
+        (
+            &[
+                "settings",
+                "set",
+                "--user",
+                "a@example.com",
+                "--domain",
+                "example.com",
+                "sign",
+                "on",
+            ],
+            2,
+            "cannot be used with",
+        ),
+        (&["settings", "set", "sign"], 2, "VALUE"),
+    ];
+    for (args, code, message) in cases {
+        env.fails(args, *code, message);
+        assert_eq!(
+            settings_snapshot(&env),
+            before,
+            "`{}` changed the settings",
+            args.join(" ")
+        );
+    }
+    // A list with one good and one unknown certificate writes nothing either.
+    let good = str_of(&escrow["thumbprint"]).to_string();
+    env.fails(
+        &[
+            "settings",
+            "set",
+            "--user",
+            "new@example.net",
+            "additional-certificates",
+            &good,
+            &"CD".repeat(64),
+        ],
+        1,
+        "not found",
+    );
+    assert_eq!(settings_snapshot(&env), before);
+    assert_eq!(env.snapshot(), stored);
+}
+
+#[test]
+fn settings_additional_certificates_take_prefixes_and_add_up() {
+    let env = Env::new();
+    env.with_ca();
+    let one = env.issue("escrow1@example.com", &[]);
+    let two = env.issue("escrow2@example.com", &[]);
+    let (one, two) = (
+        str_of(&one["thumbprint"]).to_string(),
+        str_of(&two["thumbprint"]).to_string(),
+    );
+    // A unique prefix globally; the domain by email address and a full thumbprint (twice: kept
+    // once).
+    let doc = env.json(&[
+        "settings",
+        "set",
+        "additional-certificates",
+        &one[..12].to_lowercase(),
+    ]);
+    assert_eq!(doc["value"], serde_json::json!([one.clone()]));
+    let doc = env.json(&[
+        "settings",
+        "set",
+        "--domain",
+        "example.org",
+        "additional-certificates",
+        "escrow2@example.com",
+        &format!("{one},{two}"),
+    ]);
+    assert_eq!(doc["value"], serde_json::json!([two.clone(), one.clone()]));
+    // A user of the domain gets the domain's list and the global one, added up.
+    let doc = env.json(&[
+        "settings",
+        "show",
+        "--user",
+        "dave@example.org",
+        "additional-certificates",
+    ]);
+    let item = &doc["settings"][0];
+    assert_eq!(item["value"], serde_json::json!([two.clone(), one.clone()]));
+    assert_eq!(item["source"], "domain");
+    let levels: Vec<&str> = item["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| str_of(&l["source"]))
+        .collect();
+    assert_eq!(levels, ["domain", "global"]);
+    // Elsewhere only the global one.
+    let (value, source) = shown(
+        &env,
+        &["--user", "x@example.net"],
+        "additional-certificates",
+    );
+    assert_eq!(
+        (value, source.as_str()),
+        (serde_json::json!([one.clone()]), "global")
+    );
+    let human = env.ok(&["settings", "show", "--user", "dave@example.org"]);
+    let line = human
+        .lines()
+        .find(|l| l.trim_start().starts_with("additional-certificates"))
+        .unwrap();
+    assert!(
+        line.contains(&one[..16])
+            && line.contains(&two[..16])
+            && line.contains("domain example.org + global"),
+        "{line}"
+    );
+    // Unset everywhere: none.
+    env.ok(&[
+        "settings",
+        "unset",
+        "--domain",
+        "example.org",
+        "additional-certificates",
+    ]);
+    env.ok(&["settings", "unset", "additional-certificates"]);
+    let (value, source) = shown(
+        &env,
+        &["--user", "dave@example.org"],
+        "additional-certificates",
+    );
+    assert_eq!((value, source.as_str()), (serde_json::json!([]), "default"));
 }

@@ -13,6 +13,8 @@
 //!   traits;
 //! - [`store`]: the storage traits with an in-memory and an embedded SQLite backend, private keys
 //!   sealed at rest under a master key;
+//! - [`settings`]: users, domains and typed settings (sign, encrypt, escrow certificates,
+//!   cipher, revocation, ...) looked up user → domain → global, each answer with its source;
 //! - [`error`]: the one error type, [`Error`], with a stable [`ErrorKind`];
 //! - [`time`]: the [`time::Clock`] that every time-dependent operation takes as a parameter.
 //!
@@ -37,6 +39,7 @@ pub mod crl;
 pub mod error;
 pub mod key;
 pub mod pkcs12;
+pub mod settings;
 pub mod smime;
 pub mod store;
 pub mod time;

@@ -84,6 +84,22 @@ macro_rules! suite {
             fn transactions_see_their_own_writes() {
                 run(conformance::transactions_see_their_own_writes, $make);
             }
+            #[test]
+            fn crl_store() {
+                run(conformance::crl_store, $make);
+            }
+            #[test]
+            fn users_and_domains() {
+                run(conformance::users_and_domains, $make);
+            }
+            #[test]
+            fn settings_per_scope() {
+                run(conformance::settings_per_scope, $make);
+            }
+            #[test]
+            fn removal_takes_settings_along() {
+                run(conformance::removal_takes_settings_along, $make);
+            }
         }
     };
 }

@@ -6,8 +6,11 @@ use std::process::Command;
 
 use hermes_pki::ErrorKind;
 use hermes_pki::key::{KeySpec, PrivateKey};
+use hermes_pki::settings::{SettingKey, Settings, Source};
 use hermes_pki::store::conformance::fixtures;
-use hermes_pki::store::{MasterKey, MasterKeySource, SqliteStore, StoreExt};
+use hermes_pki::store::{
+    CtlStatus, EmailAddress, MasterKey, MasterKeySource, SettingScope, SqliteStore, StoreExt,
+};
 
 fn openssl(args: &[&str]) {
     let out = Command::new("openssl")
@@ -359,4 +362,133 @@ fn a_tampered_sealed_key_does_not_open() {
             .unwrap()
             .is_some()
     );
+}
+
+/// A store written by the release before users, domains and settings (schema version 3; see
+/// `tests/data/store-v3/README.md`) opens: it is migrated in place to the current version,
+/// keeps everything it held, and takes users, domains and settings, which survive a reopen.
+#[test]
+fn a_version_3_store_migrates_on_open_and_keeps_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("store");
+    std::fs::create_dir(&home).unwrap();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/store-v3");
+    for f in ["hermes.db", "master.key"] {
+        std::fs::copy(data.join(f), home.join(f)).unwrap();
+    }
+    let db = home.join("hermes.db");
+    assert_eq!(sqlite3(&db, "PRAGMA user_version").trim(), "3");
+    assert!(
+        !sqlite3(&db, "SELECT name FROM sqlite_master WHERE type = 'table'").contains("settings")
+    );
+    assert!(SqliteStore::schema_version() > 3);
+    {
+        let store = SqliteStore::open_default(&home).unwrap();
+        assert_eq!(
+            sqlite3(&db, "PRAGMA user_version").trim(),
+            SqliteStore::schema_version().to_string()
+        );
+        store
+            .read_transaction(|tx| {
+                // What version 3 held is all there, and the key opens with the old key file.
+                let cas = tx.cas()?;
+                assert_eq!(cas.len(), 1);
+                assert_eq!(cas[0].name, "V3 Root");
+                assert!(cas[0].is_default);
+                assert_eq!(tx.count_certificates()?, 2);
+                let alice = tx.certificates_by_email("alice@example.com")?;
+                assert_eq!(alice.len(), 1);
+                assert!(tx.key_for_certificate(alice[0].thumbprint())?.is_some());
+                assert_eq!(tx.issued_by(cas[0].id)?.len(), 1);
+                assert_eq!(tx.ca_crl_number(cas[0].id)?, Some(1));
+                let crls = tx.crls()?;
+                assert_eq!(crls.len(), 1);
+                assert!(crls[0].status.is_valid());
+                // The CA's own certificate is whitelisted, Alice's was blacklisted.
+                assert_eq!(tx.ctl_entries()?.len(), 2);
+                let entry = tx.ctl_entry(alice[0].thumbprint())?.expect("Alice's entry");
+                assert_eq!(entry.status, CtlStatus::Blacklisted);
+                // The new parts start empty.
+                assert!(tx.users()?.is_empty());
+                assert!(tx.domains()?.is_empty());
+                assert!(tx.settings(&SettingScope::Global)?.is_empty());
+                Ok(())
+            })
+            .unwrap();
+        let settings = Settings::new(&store);
+        assert_eq!(
+            settings.revocation_mode().unwrap(),
+            hermes_pki::trust::RevocationMode::BestEffort
+        );
+        settings
+            .set_text(&SettingScope::Global, SettingKey::Revocation, "required")
+            .unwrap();
+        settings
+            .set_text(
+                &SettingScope::user("alice@example.com").unwrap(),
+                SettingKey::Encrypt,
+                "required",
+            )
+            .unwrap();
+    }
+    // Reopened (no migration left to do): the settings are there.
+    let store = SqliteStore::open_default(&home).unwrap();
+    let settings = Settings::new(&store);
+    assert_eq!(
+        settings.revocation_mode().unwrap(),
+        hermes_pki::trust::RevocationMode::Required
+    );
+    assert_eq!(
+        settings.users().unwrap(),
+        vec![EmailAddress::new("alice@example.com").unwrap()]
+    );
+    let e = settings
+        .effective(
+            &SettingScope::user("alice@example.com").unwrap(),
+            SettingKey::Encrypt,
+        )
+        .unwrap();
+    assert_eq!(
+        (e.value.to_string().as_str(), e.source),
+        ("required", Source::User)
+    );
+}
+
+/// Removing a user removes its settings in SQLite itself (foreign keys with ON DELETE
+/// CASCADE as well as the store's own delete), as the sqlite3 command sees the file.
+#[test]
+fn settings_rows_go_with_their_user_and_domain_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let key = || MasterKeySource::Provided(MasterKey::from_bytes([6; 32]));
+    {
+        let store = SqliteStore::open(&db, key()).unwrap();
+        let settings = Settings::new(&store);
+        for scope in [
+            SettingScope::user("alice@example.com").unwrap(),
+            SettingScope::domain("example.com").unwrap(),
+            SettingScope::Global,
+        ] {
+            settings.set_text(&scope, SettingKey::Sign, "off").unwrap();
+        }
+    }
+    let count = |table: &str| sqlite3(&db, &format!("SELECT COUNT(*) FROM {table}"));
+    assert_eq!(count("user_settings").trim(), "1");
+    assert_eq!(count("domain_settings").trim(), "1");
+    // The schema itself cascades: a delete by hand takes the rows along (foreign keys on).
+    sqlite3(
+        &db,
+        "PRAGMA foreign_keys = ON; DELETE FROM users WHERE email = 'alice@example.com'",
+    );
+    assert_eq!(count("user_settings").trim(), "0");
+    let store = SqliteStore::open(&db, key()).unwrap();
+    let settings = Settings::new(&store);
+    assert!(
+        settings
+            .remove_domain(&hermes_pki::store::DomainName::new("example.com").unwrap())
+            .unwrap()
+    );
+    drop(store);
+    assert_eq!(count("domain_settings").trim(), "0");
+    assert_eq!(count("global_settings").trim(), "1");
 }

@@ -13,8 +13,8 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::{
-    CaId, CertificateFilter, CtlEntry, CtlStatus, ExpiryFilter, IssuedRecord, NewCa, Store,
-    StoreExt,
+    CaId, CertificateFilter, CtlEntry, CtlStatus, DomainName, EmailAddress, ExpiryFilter,
+    IssuedRecord, MAX_SETTING_VALUE_LEN, NewCa, SettingScope, Store, StoreExt,
 };
 use super::{CrlFetchState, CrlId, CrlRecord, CrlStatus, NewCrl, RevokedEntry};
 use crate::cert::{Certificate, Serial, Thumbprint};
@@ -152,6 +152,9 @@ pub fn run_all(make: &mut dyn FnMut() -> Result<Box<dyn Store>>) -> Result<()> {
         ("issued_records", issued_records),
         ("trust_list", trust_list),
         ("crl_store", crl_store),
+        ("users_and_domains", users_and_domains),
+        ("settings_per_scope", settings_per_scope),
+        ("removal_takes_settings_along", removal_takes_settings_along),
         (
             "failed_transaction_writes_nothing",
             failed_transaction_writes_nothing,
@@ -914,6 +917,13 @@ pub fn survives_reopen(open: &mut dyn FnMut() -> Result<Box<dyn Store>>) -> Resu
         let store = open()?;
         populate(&*store, &f)?;
         store.transaction(|tx| tx.put_root(&f.ca.cert))?;
+        store.transaction(|tx| {
+            let bob = email("bob@example.org");
+            tx.put_user(&bob)?;
+            tx.put_domain(&bob.domain())?;
+            tx.put_setting(&SettingScope::User(bob), "sign", "on")?;
+            tx.put_setting(&SettingScope::Global, "revocation", "required")
+        })?;
         // A failed transaction before closing must not surface after reopening.
         let _ = store.transaction(|tx| {
             tx.delete_certificate(f.bob.cert.thumbprint())?;
@@ -938,6 +948,16 @@ pub fn survives_reopen(open: &mut dyn FnMut() -> Result<Box<dyn Store>>) -> Resu
             sorted(&[&f.bob.cert])
         );
         assert_eq!(tps(&tx.roots()?), sorted(&[&f.ca.cert]));
+        assert_eq!(tx.users()?, vec![email("bob@example.org")]);
+        assert_eq!(tx.domains()?, vec![domain("example.org")]);
+        assert_eq!(
+            tx.setting(&SettingScope::User(email("bob@example.org")), "sign")?,
+            Some("on".into())
+        );
+        assert_eq!(
+            tx.settings(&SettingScope::Global)?,
+            vec![("revocation".to_string(), "required".to_string())]
+        );
         Ok(())
     })
 }
@@ -1117,6 +1137,302 @@ pub fn crl_store(store: &dyn Store) -> Result<()> {
     assert_eq!(
         store.read_transaction(|tx| tx.smime_capabilities(&t))?,
         Some(vec![])
+    );
+    Ok(())
+}
+
+fn email(s: &str) -> EmailAddress {
+    EmailAddress::new(s).unwrap()
+}
+
+fn domain(s: &str) -> DomainName {
+    DomainName::new(s).unwrap()
+}
+
+fn kv(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// Users and domains: normalised, added once, listed in byte order whatever the insertion
+/// order, removed; all transactional.
+pub fn users_and_domains(store: &dyn Store) -> Result<()> {
+    // Normalisation is that of the certificate store's email index.
+    assert_eq!(email(" Alice@EXAMPLE.com ").as_str(), "Alice@example.com");
+    assert_eq!(
+        email("user@Bücher.example").as_str(),
+        "user@xn--bcher-kva.example"
+    );
+    assert_eq!(domain("Bücher.Example.").as_str(), "xn--bcher-kva.example");
+    assert_eq!(
+        email("user@Bücher.example").domain(),
+        domain("xn--bcher-kva.example")
+    );
+    assert!(EmailAddress::new("no address").is_err());
+    assert!(DomainName::new("bob@example.org").is_err());
+    assert!(DomainName::new("").is_err());
+    assert!(DomainName::new("bad domain!").is_err());
+
+    let users = [
+        "zed@example.org",
+        "Alice@example.com",
+        "alice@example.com",
+        "bob@b.example",
+    ];
+    store.transaction(|tx| {
+        for u in users {
+            assert!(tx.put_user(&email(u))?, "{u} is new");
+        }
+        // The same user again, in another spelling of the domain: not new.
+        assert!(!tx.put_user(&email("zed@EXAMPLE.org"))?);
+        for d in ["example.org", "B.example", "bücher.example"] {
+            assert!(tx.put_domain(&domain(d))?);
+        }
+        assert!(!tx.put_domain(&domain("EXAMPLE.ORG."))?);
+        Ok(())
+    })?;
+    let want_users: Vec<EmailAddress> = [
+        "Alice@example.com",
+        "alice@example.com",
+        "bob@b.example",
+        "zed@example.org",
+    ]
+    .iter()
+    .map(|u| email(u))
+    .collect();
+    let want_domains: Vec<DomainName> = ["b.example", "example.org", "xn--bcher-kva.example"]
+        .iter()
+        .map(|d| domain(d))
+        .collect();
+    store.read_transaction(|tx| {
+        assert_eq!(tx.users()?, want_users);
+        assert_eq!(tx.domains()?, want_domains);
+        assert!(tx.has_user(&email("Alice@EXAMPLE.com"))?);
+        assert!(!tx.has_user(&email("carol@example.com"))?);
+        assert!(tx.has_domain(&domain("Example.Org"))?);
+        assert!(!tx.has_domain(&domain("example.com"))?);
+        Ok(())
+    })?;
+    // A rolled-back removal keeps them; a committed one removes exactly them.
+    let _ = store.transaction(|tx| {
+        assert!(tx.delete_user(&email("bob@b.example"))?);
+        assert!(tx.delete_domain(&domain("b.example"))?);
+        assert!(!tx.has_user(&email("bob@b.example"))?);
+        Err::<(), _>(Error::InvalidArgument("roll back".into()))
+    });
+    store.read_transaction(|tx| {
+        assert_eq!(tx.users()?, want_users);
+        assert_eq!(tx.domains()?, want_domains);
+        Ok(())
+    })?;
+    assert!(store.transaction(|tx| tx.delete_user(&email("bob@b.example")))?);
+    assert!(!store.transaction(|tx| tx.delete_user(&email("bob@b.example")))?);
+    assert!(store.transaction(|tx| tx.delete_domain(&domain("b.example")))?);
+    assert!(!store.transaction(|tx| tx.delete_domain(&domain("b.example")))?);
+    store.read_transaction(|tx| {
+        assert_eq!(tx.users()?.len(), 3);
+        assert!(!tx.has_user(&email("bob@b.example"))?);
+        assert_eq!(tx.domains()?.len(), 2);
+        assert!(!tx.has_domain(&domain("b.example"))?);
+        Ok(())
+    })?;
+    // A rolled-back addition leaves nothing.
+    let _ = store.transaction(|tx| {
+        tx.put_user(&email("ghost@example.org"))?;
+        tx.put_domain(&domain("ghost.example"))?;
+        Err::<(), _>(Error::InvalidArgument("roll back".into()))
+    });
+    store.read_transaction(|tx| {
+        assert!(!tx.has_user(&email("ghost@example.org"))?);
+        assert!(!tx.has_domain(&domain("ghost.example"))?);
+        Ok(())
+    })
+}
+
+/// Settings: one value per scope and key, set / overwrite / unset, listed in key order, scopes
+/// kept apart, bad keys and values refused, unknown users and domains refused; all
+/// transactional.
+pub fn settings_per_scope(store: &dyn Store) -> Result<()> {
+    let global = SettingScope::Global;
+    let dom = SettingScope::Domain(domain("example.com"));
+    let alice = SettingScope::User(email("alice@example.com"));
+    let bob = SettingScope::User(email("bob@example.com"));
+    // No user or domain yet: reads are empty, writes refused.
+    store.read_transaction(|tx| {
+        assert_eq!(tx.setting(&alice, "sign")?, None);
+        assert!(tx.settings(&alice)?.is_empty());
+        assert!(tx.settings(&global)?.is_empty());
+        Ok(())
+    })?;
+    for scope in [&dom, &alice] {
+        let e = store
+            .transaction(|tx| tx.put_setting(scope, "sign", "on"))
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    }
+    store.transaction(|tx| {
+        tx.put_domain(&domain("example.com"))?;
+        tx.put_user(&email("alice@example.com"))?;
+        tx.put_user(&email("bob@example.com"))?;
+        // Out of key order, the same key at every level.
+        tx.put_setting(&global, "sign", "off")?;
+        tx.put_setting(&global, "encrypt", "if-possible")?;
+        tx.put_setting(&dom, "sign", "on")?;
+        tx.put_setting(&alice, "sign", "off")?;
+        tx.put_setting(&alice, "cipher", "aes-gcm")?;
+        tx.put_setting(&alice, "additional-certificates", "AB CD")?;
+        Ok(())
+    })?;
+    store.read_transaction(|tx| {
+        assert_eq!(tx.setting(&global, "sign")?, Some("off".into()));
+        assert_eq!(tx.setting(&dom, "sign")?, Some("on".into()));
+        assert_eq!(tx.setting(&alice, "sign")?, Some("off".into()));
+        assert_eq!(tx.setting(&bob, "sign")?, None, "nothing is inherited here");
+        assert_eq!(tx.setting(&dom, "encrypt")?, None);
+        assert_eq!(
+            tx.settings(&global)?,
+            kv(&[("encrypt", "if-possible"), ("sign", "off")])
+        );
+        assert_eq!(tx.settings(&dom)?, kv(&[("sign", "on")]));
+        assert_eq!(
+            tx.settings(&alice)?,
+            kv(&[
+                ("additional-certificates", "AB CD"),
+                ("cipher", "aes-gcm"),
+                ("sign", "off"),
+            ])
+        );
+        assert!(tx.settings(&bob)?.is_empty());
+        Ok(())
+    })?;
+    // Overwrite replaces; a rolled-back overwrite or unset keeps the old value.
+    store.transaction(|tx| tx.put_setting(&alice, "cipher", "aes-cbc"))?;
+    let _ = store.transaction(|tx| {
+        tx.put_setting(&alice, "cipher", "auto")?;
+        assert!(tx.delete_setting(&global, "sign")?);
+        assert_eq!(tx.setting(&alice, "cipher")?, Some("auto".into()));
+        assert_eq!(tx.setting(&global, "sign")?, None);
+        Err::<(), _>(Error::InvalidArgument("roll back".into()))
+    });
+    store.read_transaction(|tx| {
+        assert_eq!(tx.setting(&alice, "cipher")?, Some("aes-cbc".into()));
+        assert_eq!(tx.setting(&global, "sign")?, Some("off".into()));
+        Ok(())
+    })?;
+    // Unset removes one value, once.
+    assert!(store.transaction(|tx| tx.delete_setting(&global, "sign"))?);
+    assert!(!store.transaction(|tx| tx.delete_setting(&global, "sign"))?);
+    assert!(!store.transaction(|tx| tx.delete_setting(&bob, "sign"))?);
+    store.read_transaction(|tx| {
+        assert_eq!(tx.settings(&global)?, kv(&[("encrypt", "if-possible")]));
+        assert_eq!(tx.setting(&dom, "sign")?, Some("on".into()));
+        assert_eq!(tx.setting(&alice, "sign")?, Some("off".into()));
+        Ok(())
+    })?;
+    // Bad keys and values: refused, nothing written (also not what came before in the
+    // transaction).
+    let too_long = "x".repeat(MAX_SETTING_VALUE_LEN + 1);
+    let bad: [(&str, &str); 6] = [
+        ("", "on"),
+        ("Sign", "on"),
+        ("1sign", "on"),
+        ("sign key", "on"),
+        ("sign", "on\noff"),
+        ("sign", &too_long),
+    ];
+    for (key, value) in bad {
+        let e = store
+            .transaction(|tx| {
+                tx.put_setting(&global, "signature-hash", "sha512")?;
+                tx.put_setting(&global, key, value)
+            })
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{key:?}: {e}");
+    }
+    let e = store
+        .transaction(|tx| tx.put_setting(&global, &"k".repeat(65), "on"))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    store.read_transaction(|tx| {
+        assert_eq!(tx.settings(&global)?, kv(&[("encrypt", "if-possible")]));
+        Ok(())
+    })?;
+    // Values are kept exactly (spaces, non-ASCII).
+    store.transaction(|tx| tx.put_setting(&global, "note", " grüße  an alle "))?;
+    assert_eq!(
+        store.read_transaction(|tx| tx.setting(&global, "note"))?,
+        Some(" grüße  an alle ".into())
+    );
+    Ok(())
+}
+
+/// Removing a user or a domain removes its settings, in the same transaction, and nothing
+/// else: not another user's, not the domain's when a user of the domain goes, not the users'
+/// when their domain goes. Added again, it starts with no settings.
+pub fn removal_takes_settings_along(store: &dyn Store) -> Result<()> {
+    let global = SettingScope::Global;
+    let dom = SettingScope::Domain(domain("example.com"));
+    let alice = SettingScope::User(email("alice@example.com"));
+    let bob = SettingScope::User(email("bob@example.com"));
+    store.transaction(|tx| {
+        tx.put_domain(&domain("example.com"))?;
+        tx.put_user(&email("alice@example.com"))?;
+        tx.put_user(&email("bob@example.com"))?;
+        for scope in [&global, &dom, &alice, &bob] {
+            tx.put_setting(scope, "sign", "on")?;
+            tx.put_setting(scope, "encrypt", "required")?;
+        }
+        Ok(())
+    })?;
+    // Rolled back: everything stays.
+    let _ = store.transaction(|tx| {
+        assert!(tx.delete_user(&email("alice@example.com"))?);
+        assert!(tx.delete_domain(&domain("example.com"))?);
+        assert!(tx.settings(&alice)?.is_empty());
+        assert!(tx.settings(&dom)?.is_empty());
+        Err::<(), _>(Error::InvalidArgument("roll back".into()))
+    });
+    store.read_transaction(|tx| {
+        for scope in [&global, &dom, &alice, &bob] {
+            assert_eq!(tx.settings(scope)?.len(), 2, "{scope}");
+        }
+        Ok(())
+    })?;
+    assert!(store.transaction(|tx| tx.delete_user(&email("alice@example.com")))?);
+    store.read_transaction(|tx| {
+        assert!(tx.settings(&alice)?.is_empty());
+        assert_eq!(tx.setting(&alice, "sign")?, None);
+        for scope in [&global, &dom, &bob] {
+            assert_eq!(tx.settings(scope)?.len(), 2, "{scope}");
+        }
+        Ok(())
+    })?;
+    assert!(store.transaction(|tx| tx.delete_domain(&domain("example.com")))?);
+    store.read_transaction(|tx| {
+        assert!(tx.settings(&dom)?.is_empty());
+        assert!(tx.has_user(&email("bob@example.com"))?);
+        for scope in [&global, &bob] {
+            assert_eq!(tx.settings(scope)?.len(), 2, "{scope}");
+        }
+        Ok(())
+    })?;
+    // Added again: a clean slate, and settings can be set again.
+    store.transaction(|tx| {
+        assert!(tx.put_user(&email("alice@example.com"))?);
+        assert!(tx.put_domain(&domain("example.com"))?);
+        Ok(())
+    })?;
+    store.read_transaction(|tx| {
+        assert!(tx.settings(&alice)?.is_empty());
+        assert!(tx.settings(&dom)?.is_empty());
+        Ok(())
+    })?;
+    store.transaction(|tx| tx.put_setting(&alice, "sign", "off"))?;
+    assert_eq!(
+        store.read_transaction(|tx| tx.settings(&alice))?,
+        kv(&[("sign", "off")])
     );
     Ok(())
 }

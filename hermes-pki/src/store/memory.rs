@@ -3,10 +3,14 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, PoisonError, RwLock};
 
-use super::records::{ca_name_key, duplicate_ca_name, duplicate_serial, unknown_ca};
+use super::records::{
+    ca_name_key, check_setting_key, check_setting_value, duplicate_ca_name, duplicate_serial,
+    unknown_ca, unknown_scope,
+};
 use super::{
-    CaId, CaRecord, CertificateFilter, CrlFetchState, CrlId, CrlRecord, CtlEntry, IssuedRecord,
-    NewCa, NewCrl, ReadTransaction, RevokedEntry, Store, Transaction, normalize_query_email,
+    CaId, CaRecord, CertificateFilter, CrlFetchState, CrlId, CrlRecord, CtlEntry, DomainName,
+    EmailAddress, IssuedRecord, NewCa, NewCrl, ReadTransaction, RevokedEntry, SettingScope, Store,
+    Transaction, normalize_query_email,
 };
 use crate::cert::{Certificate, Serial, Thumbprint};
 use crate::error::{Error, Result};
@@ -83,6 +87,9 @@ struct State {
     crl_numbers: BTreeMap<CaId, u64>,
     crl_fetches: BTreeMap<String, CrlFetchState>,
     capabilities: BTreeMap<Thumbprint, Vec<String>>,
+    users: BTreeSet<EmailAddress>,
+    domains: BTreeSet<DomainName>,
+    settings: BTreeMap<(SettingScope, String), String>,
 }
 
 /// A stored CRL: its record, DER and entries indexed by serial.
@@ -145,6 +152,24 @@ impl State {
             index_remove(&mut self.by_email, e.clone(), t);
         }
         Some(entry)
+    }
+
+    /// Whether the user or domain of `scope` is stored (global always is).
+    fn scope_exists(&self, scope: &SettingScope) -> bool {
+        match scope {
+            SettingScope::Global => true,
+            SettingScope::Domain(d) => self.domains.contains(d),
+            SettingScope::User(u) => self.users.contains(u),
+        }
+    }
+
+    /// The `(key, value)` pairs stored at `scope`, in key order.
+    fn scope_settings(&self, scope: &SettingScope) -> Vec<(String, String)> {
+        self.settings
+            .range((scope.clone(), String::new())..)
+            .take_while(|((s, _), _)| s == scope)
+            .map(|((_, k), v)| (k.clone(), v.clone()))
+            .collect()
     }
 
     fn collect(&self, set: Option<&BTreeSet<Thumbprint>>) -> Vec<Certificate> {
@@ -348,6 +373,33 @@ impl ReadTransaction for State {
     fn smime_capabilities(&self, thumbprint: &Thumbprint) -> Result<Option<Vec<String>>> {
         Ok(self.capabilities.get(thumbprint).cloned())
     }
+
+    fn has_user(&self, user: &EmailAddress) -> Result<bool> {
+        Ok(self.users.contains(user))
+    }
+
+    fn users(&self) -> Result<Vec<EmailAddress>> {
+        Ok(self.users.iter().cloned().collect())
+    }
+
+    fn has_domain(&self, domain: &DomainName) -> Result<bool> {
+        Ok(self.domains.contains(domain))
+    }
+
+    fn domains(&self) -> Result<Vec<DomainName>> {
+        Ok(self.domains.iter().cloned().collect())
+    }
+
+    fn setting(&self, scope: &SettingScope, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .settings
+            .get(&(scope.clone(), key.to_string()))
+            .cloned())
+    }
+
+    fn settings(&self, scope: &SettingScope) -> Result<Vec<(String, String)>> {
+        Ok(self.scope_settings(scope))
+    }
 }
 
 /// One step to take back when a transaction does not commit.
@@ -368,6 +420,11 @@ enum Undo {
     CrlNumber(CaId, Option<u64>),
     CrlFetch(String, Option<CrlFetchState>),
     Capabilities(Thumbprint, Option<Vec<String>>),
+    /// Put the user back (`true`) or take it out (`false`).
+    User(EmailAddress, bool),
+    /// Put the domain back (`true`) or take it out (`false`).
+    Domain(DomainName, bool),
+    Setting((SettingScope, String), Option<String>),
 }
 
 /// A write transaction: mutates the state in place and logs how to undo each change. Dropped
@@ -406,6 +463,21 @@ impl Drop for MemTx<'_> {
                 Undo::CrlNumber(ca, old) => restore(&mut self.state.crl_numbers, ca, old),
                 Undo::CrlFetch(url, old) => restore(&mut self.state.crl_fetches, url, old),
                 Undo::Capabilities(t, old) => restore(&mut self.state.capabilities, t, old),
+                Undo::User(u, present) => {
+                    if present {
+                        self.state.users.insert(u);
+                    } else {
+                        self.state.users.remove(&u);
+                    }
+                }
+                Undo::Domain(d, present) => {
+                    if present {
+                        self.state.domains.insert(d);
+                    } else {
+                        self.state.domains.remove(&d);
+                    }
+                }
+                Undo::Setting(k, old) => restore(&mut self.state.settings, k, old),
             }
         }
     }
@@ -430,6 +502,15 @@ impl MemTx<'_> {
             None => self.state.cas.remove(&id),
         };
         self.undo.push(Undo::Ca(id, old));
+    }
+
+    /// Removes every setting stored at `scope`, logging each.
+    fn clear_settings(&mut self, scope: &SettingScope) {
+        for (key, _) in self.state.scope_settings(scope) {
+            let k = (scope.clone(), key);
+            let old = self.state.settings.remove(&k);
+            self.undo.push(Undo::Setting(k, old));
+        }
     }
 }
 
@@ -560,6 +641,30 @@ impl ReadTransaction for MemTx<'_> {
 
     fn smime_capabilities(&self, thumbprint: &Thumbprint) -> Result<Option<Vec<String>>> {
         self.state.smime_capabilities(thumbprint)
+    }
+
+    fn has_user(&self, user: &EmailAddress) -> Result<bool> {
+        self.state.has_user(user)
+    }
+
+    fn users(&self) -> Result<Vec<EmailAddress>> {
+        self.state.users()
+    }
+
+    fn has_domain(&self, domain: &DomainName) -> Result<bool> {
+        self.state.has_domain(domain)
+    }
+
+    fn domains(&self) -> Result<Vec<DomainName>> {
+        self.state.domains()
+    }
+
+    fn setting(&self, scope: &SettingScope, key: &str) -> Result<Option<String>> {
+        self.state.setting(scope, key)
+    }
+
+    fn settings(&self, scope: &SettingScope) -> Result<Vec<(String, String)>> {
+        self.state.settings(scope)
     }
 }
 
@@ -800,6 +905,65 @@ impl Transaction for MemTx<'_> {
         let old = self.state.capabilities.insert(*thumbprint, oids.to_vec());
         self.undo.push(Undo::Capabilities(*thumbprint, old));
         Ok(())
+    }
+
+    fn put_user(&mut self, user: &EmailAddress) -> Result<bool> {
+        let added = self.state.users.insert(user.clone());
+        if added {
+            self.undo.push(Undo::User(user.clone(), false));
+        }
+        Ok(added)
+    }
+
+    fn delete_user(&mut self, user: &EmailAddress) -> Result<bool> {
+        if !self.state.users.contains(user) {
+            return Ok(false);
+        }
+        self.clear_settings(&SettingScope::User(user.clone()));
+        self.state.users.remove(user);
+        self.undo.push(Undo::User(user.clone(), true));
+        Ok(true)
+    }
+
+    fn put_domain(&mut self, domain: &DomainName) -> Result<bool> {
+        let added = self.state.domains.insert(domain.clone());
+        if added {
+            self.undo.push(Undo::Domain(domain.clone(), false));
+        }
+        Ok(added)
+    }
+
+    fn delete_domain(&mut self, domain: &DomainName) -> Result<bool> {
+        if !self.state.domains.contains(domain) {
+            return Ok(false);
+        }
+        self.clear_settings(&SettingScope::Domain(domain.clone()));
+        self.state.domains.remove(domain);
+        self.undo.push(Undo::Domain(domain.clone(), true));
+        Ok(true)
+    }
+
+    fn put_setting(&mut self, scope: &SettingScope, key: &str, value: &str) -> Result<()> {
+        check_setting_key(key)?;
+        check_setting_value(key, value)?;
+        if !self.state.scope_exists(scope) {
+            return Err(unknown_scope(scope));
+        }
+        let k = (scope.clone(), key.to_string());
+        let old = self.state.settings.insert(k.clone(), value.to_string());
+        self.undo.push(Undo::Setting(k, old));
+        Ok(())
+    }
+
+    fn delete_setting(&mut self, scope: &SettingScope, key: &str) -> Result<bool> {
+        let k = (scope.clone(), key.to_string());
+        match self.state.settings.remove(&k) {
+            Some(old) => {
+                self.undo.push(Undo::Setting(k, Some(old)));
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 }
 

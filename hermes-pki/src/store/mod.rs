@@ -32,7 +32,11 @@
 //! - the **Certificate Trust List** ([`CtlEntry`]), keyed by SHA-512 thumbprint;
 //! - the **CRL store**: CRLs ([`CrlRecord`], valid or kept-but-invalid) with their revoked
 //!   serials indexed for lookup, each CA's last CRL number, and the fetch history of CRL
-//!   distribution points ([`CrlFetchState`]).
+//!   distribution points ([`CrlFetchState`]);
+//! - **users** ([`EmailAddress`]) and **domains** ([`DomainName`]), and **settings**: text
+//!   values under a key, per [`SettingScope`] (global, a domain or a user). Removing a user or a
+//!   domain removes its settings. The typed keys and the user → domain → global lookup are in
+//!   [`crate::settings`].
 //!
 //! ```
 //! use hermes_pki::store::{MemoryStore, Store, StoreExt};
@@ -53,8 +57,9 @@ mod sqlite;
 pub use memory::MemoryStore;
 pub(crate) use records::unknown_crl;
 pub use records::{
-    CaId, CaRecord, CrlFetchState, CrlId, CrlRecord, CrlStatus, CtlEntry, CtlStatus, IssuedRecord,
-    NewCa, NewCrl, RevokedEntry,
+    CaId, CaRecord, CrlFetchState, CrlId, CrlRecord, CrlStatus, CtlEntry, CtlStatus, DomainName,
+    EmailAddress, IssuedRecord, MAX_SETTING_KEY_LEN, MAX_SETTING_VALUE_LEN, NewCa, NewCrl,
+    RevokedEntry, SettingScope,
 };
 pub use seal::{MasterKey, MasterKeySource};
 pub use sqlite::SqliteStore;
@@ -269,6 +274,28 @@ pub trait ReadTransaction {
     /// The S/MIME capabilities (dotted OIDs, strongest first) last announced in a valid
     /// signature by the holder of this certificate, if any.
     fn smime_capabilities(&self, thumbprint: &Thumbprint) -> Result<Option<Vec<String>>>;
+
+    // --- users, domains and settings ---------------------------------------------------------
+
+    /// Whether this user is stored.
+    fn has_user(&self, user: &EmailAddress) -> Result<bool>;
+
+    /// Every stored user, in ascending order of the normalised address (byte order).
+    fn users(&self) -> Result<Vec<EmailAddress>>;
+
+    /// Whether this domain is stored.
+    fn has_domain(&self, domain: &DomainName) -> Result<bool>;
+
+    /// Every stored domain, in ascending order of the normalised name (byte order).
+    fn domains(&self) -> Result<Vec<DomainName>>;
+
+    /// The value stored under `key` at `scope` (nothing is inherited here: see
+    /// [`crate::settings`] for the lookup). `None` when there is none, also for a user or
+    /// domain that is not stored.
+    fn setting(&self, scope: &SettingScope, key: &str) -> Result<Option<String>>;
+
+    /// Every `(key, value)` stored at `scope`, in ascending key order.
+    fn settings(&self, scope: &SettingScope) -> Result<Vec<(String, String)>>;
 }
 
 /// The changes available in a read-write transaction (in addition to every query of
@@ -354,6 +381,31 @@ pub trait Transaction: ReadTransaction {
     /// Records the S/MIME capabilities a certificate's holder announced (replacing earlier
     /// ones). The certificate need not be stored.
     fn put_smime_capabilities(&mut self, thumbprint: &Thumbprint, oids: &[String]) -> Result<()>;
+
+    // --- users, domains and settings ---------------------------------------------------------
+
+    /// Adds a user. Returns `true` when newly added, `false` when already stored.
+    fn put_user(&mut self, user: &EmailAddress) -> Result<bool>;
+
+    /// Removes a user and every setting stored for it. Returns whether it was stored.
+    fn delete_user(&mut self, user: &EmailAddress) -> Result<bool>;
+
+    /// Adds a domain. Returns `true` when newly added, `false` when already stored.
+    fn put_domain(&mut self, domain: &DomainName) -> Result<bool>;
+
+    /// Removes a domain and every setting stored for it (not the users whose addresses are in
+    /// the domain). Returns whether it was stored.
+    fn delete_domain(&mut self, domain: &DomainName) -> Result<bool>;
+
+    /// Stores `value` under `key` at `scope`, replacing the value there. Errors:
+    /// [`Error::NotFound`] for a user or domain that is not stored; [`Error::InvalidArgument`]
+    /// for a key that is not lower-case letters, digits and `-` (at most
+    /// [`MAX_SETTING_KEY_LEN`]), or a value longer than [`MAX_SETTING_VALUE_LEN`] bytes or
+    /// with control characters. Values are not interpreted here.
+    fn put_setting(&mut self, scope: &SettingScope, key: &str, value: &str) -> Result<()>;
+
+    /// Removes the value under `key` at `scope`. Returns whether there was one.
+    fn delete_setting(&mut self, scope: &SettingScope, key: &str) -> Result<bool>;
 }
 
 /// Which certificates to list by expiry, relative to a time the caller passes.

@@ -355,3 +355,223 @@ pub(crate) fn check_crl_number(ca: CaId, old: Option<u64>, new: u64) -> Result<(
         _ => Ok(()),
     }
 }
+
+/// A user's email address, normalised as the certificate store normalises addresses
+/// ([`crate::cert::normalize_email`]): the local part exactly as given, the domain lower-case
+/// with an IDN domain in its A-label (punycode) form. Users are keyed by it.
+///
+/// ```
+/// use hermes_pki::store::EmailAddress;
+///
+/// let a: EmailAddress = " Alice@Bücher.EXAMPLE ".parse()?;
+/// assert_eq!(a.as_str(), "Alice@xn--bcher-kva.example");
+/// assert_eq!(a.domain().as_str(), "xn--bcher-kva.example");
+/// assert!("not an address".parse::<EmailAddress>().is_err());
+/// # Ok::<(), hermes_pki::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    /// Normalises `addr`. [`Error::InvalidArgument`] for an address without exactly one `@`,
+    /// with an empty or spaced local part, or with an invalid domain.
+    pub fn new(addr: &str) -> Result<Self> {
+        let normalized = super::normalize_query_email(addr)?;
+        if normalized.len() > MAX_NAME_LEN {
+            return Err(Error::InvalidArgument(format!(
+                "email address {addr:?} is longer than {MAX_NAME_LEN} bytes"
+            )));
+        }
+        Ok(EmailAddress(normalized))
+    }
+
+    /// The normalised address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The domain part: the user's domain, whose settings the user inherits.
+    pub fn domain(&self) -> DomainName {
+        let domain = self.0.rsplit_once('@').map_or("", |(_, d)| d);
+        DomainName(strip_root_dot(domain).to_string())
+    }
+}
+
+impl fmt::Display for EmailAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::str::FromStr for EmailAddress {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        EmailAddress::new(s)
+    }
+}
+
+/// A mail domain name, normalised as the domain part of an [`EmailAddress`]: lower-case, an IDN
+/// in its A-label (punycode) form, without a trailing root dot. Domains are keyed by it.
+///
+/// ```
+/// use hermes_pki::store::DomainName;
+///
+/// let d: DomainName = "Bücher.Example.".parse()?;
+/// assert_eq!(d.as_str(), "xn--bcher-kva.example");
+/// assert!("alice@example.com".parse::<DomainName>().is_err());
+/// assert!("not a domain!".parse::<DomainName>().is_err());
+/// # Ok::<(), hermes_pki::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DomainName(String);
+
+impl DomainName {
+    /// Normalises `name`. [`Error::InvalidArgument`] for an empty name, a name with `@` (an
+    /// email address), or one that is not a valid domain name.
+    pub fn new(name: &str) -> Result<Self> {
+        let trimmed = name.trim();
+        let invalid = |why: &str| Error::InvalidArgument(format!("domain name {name:?}: {why}"));
+        if trimmed.is_empty() {
+            return Err(invalid("it is empty"));
+        }
+        if trimmed.contains('@') {
+            return Err(invalid(
+                "it contains @; give the domain alone, such as example.com",
+            ));
+        }
+        // The domain is normalised exactly as the domain part of an email address.
+        let normalized = crate::cert::normalize_email(&format!("postmaster@{trimmed}"))
+            .map_err(|_| invalid("it is not a valid domain name"))?;
+        let domain = normalized.rsplit_once('@').map_or("", |(_, d)| d);
+        let domain = strip_root_dot(domain);
+        if domain.is_empty() || domain.len() > MAX_NAME_LEN {
+            return Err(invalid("it is not a valid domain name"));
+        }
+        Ok(DomainName(domain.to_string()))
+    }
+
+    /// The normalised name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DomainName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::str::FromStr for DomainName {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        DomainName::new(s)
+    }
+}
+
+/// The longest email address or domain name kept (RFC 5321 allows 254 bytes for a path).
+const MAX_NAME_LEN: usize = 320;
+
+/// `example.com.` is `example.com`.
+fn strip_root_dot(domain: &str) -> &str {
+    domain.strip_suffix('.').unwrap_or(domain)
+}
+
+/// Where a setting is stored: for everyone, for a domain, or for one user. A lookup goes from
+/// the user to the user's domain to global (see [`crate::settings`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SettingScope {
+    /// The store-wide settings.
+    Global,
+    /// The settings of a domain.
+    Domain(DomainName),
+    /// The settings of a user.
+    User(EmailAddress),
+}
+
+impl SettingScope {
+    /// The scope of a user, from an address as typed (normalised; see [`EmailAddress::new`]).
+    pub fn user(email: &str) -> Result<Self> {
+        Ok(SettingScope::User(EmailAddress::new(email)?))
+    }
+
+    /// The scope of a domain, from a name as typed (normalised; see [`DomainName::new`]).
+    pub fn domain(name: &str) -> Result<Self> {
+        Ok(SettingScope::Domain(DomainName::new(name)?))
+    }
+
+    /// `"global"`, `"domain"` or `"user"`.
+    pub fn level(&self) -> &'static str {
+        match self {
+            SettingScope::Global => "global",
+            SettingScope::Domain(_) => "domain",
+            SettingScope::User(_) => "user",
+        }
+    }
+
+    /// The domain name or email address; `None` for global.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            SettingScope::Global => None,
+            SettingScope::Domain(d) => Some(d.as_str()),
+            SettingScope::User(u) => Some(u.as_str()),
+        }
+    }
+}
+
+impl fmt::Display for SettingScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SettingScope::Global => f.write_str("global"),
+            SettingScope::Domain(d) => write!(f, "domain {d}"),
+            SettingScope::User(u) => write!(f, "user {u}"),
+        }
+    }
+}
+
+/// The longest setting key the store keeps.
+pub const MAX_SETTING_KEY_LEN: usize = 64;
+/// The longest setting value the store keeps, in bytes (a list of hundreds of thumbprints).
+pub const MAX_SETTING_VALUE_LEN: usize = 64 * 1024;
+
+/// A setting key as the store keeps it: 1 to [`MAX_SETTING_KEY_LEN`] characters `a-z`, `0-9`
+/// and `-`, starting with a letter.
+pub(crate) fn check_setting_key(key: &str) -> Result<()> {
+    let ok = !key.is_empty()
+        && key.len() <= MAX_SETTING_KEY_LEN
+        && key.starts_with(|c: char| c.is_ascii_lowercase())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!(
+            "{key:?} is not a setting key: lower-case letters, digits and '-', starting with a \
+             letter, at most {MAX_SETTING_KEY_LEN} characters"
+        )))
+    }
+}
+
+/// A setting value as the store keeps it: at most [`MAX_SETTING_VALUE_LEN`] bytes, no control
+/// characters.
+pub(crate) fn check_setting_value(key: &str, value: &str) -> Result<()> {
+    if value.len() > MAX_SETTING_VALUE_LEN {
+        return Err(Error::InvalidArgument(format!(
+            "the value of setting {key} is longer than {MAX_SETTING_VALUE_LEN} bytes"
+        )));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Error::InvalidArgument(format!(
+            "the value of setting {key} contains control characters"
+        )));
+    }
+    Ok(())
+}
+
+/// The error for a setting on a user or domain the store does not know.
+pub(crate) fn unknown_scope(scope: &SettingScope) -> Error {
+    Error::NotFound(format!("no {scope} in the store; add it first"))
+}

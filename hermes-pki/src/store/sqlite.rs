@@ -10,14 +10,14 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 
 use super::records::{
-    ca_name_key, check_crl_number, duplicate_ca_name, duplicate_crl, duplicate_crl_entry,
-    duplicate_serial, unknown_ca,
+    ca_name_key, check_crl_number, check_setting_key, check_setting_value, duplicate_ca_name,
+    duplicate_crl, duplicate_crl_entry, duplicate_serial, unknown_ca, unknown_scope,
 };
 use super::seal::{MasterKey, MasterKeySource, ScryptParams, load_or_create_key_file, random};
 use super::{
     CaId, CaRecord, CertificateFilter, CrlFetchState, CrlId, CrlRecord, CrlStatus, CtlEntry,
-    CtlStatus, ExpiryFilter, IssuedRecord, NewCa, NewCrl, ReadTransaction, RevokedEntry, Store,
-    Transaction, normalize_query_email,
+    CtlStatus, DomainName, EmailAddress, ExpiryFilter, IssuedRecord, NewCa, NewCrl,
+    ReadTransaction, RevokedEntry, SettingScope, Store, Transaction, normalize_query_email,
 };
 use crate::cert::{Certificate, Serial, Thumbprint};
 use crate::error::{Error, Result};
@@ -537,6 +537,30 @@ fn sql_ca_id(id: CaId) -> i64 {
     i64::try_from(id.get()).unwrap_or(i64::MAX)
 }
 
+/// The table of the settings at `scope`, with its owner column and the owner (`None` for
+/// global).
+fn settings_table(scope: &SettingScope) -> (&'static str, Option<(&'static str, &str)>) {
+    match scope {
+        SettingScope::Global => ("global_settings", None),
+        SettingScope::Domain(d) => ("domain_settings", Some(("domain", d.as_str()))),
+        SettingScope::User(u) => ("user_settings", Some(("email", u.as_str()))),
+    }
+}
+
+fn stored_email(s: String) -> Result<EmailAddress> {
+    EmailAddress::new(&s)
+        .ok()
+        .filter(|e| e.as_str() == s)
+        .ok_or_else(|| Error::Storage("a stored user address is not normalised".into()))
+}
+
+fn stored_domain(s: String) -> Result<DomainName> {
+    DomainName::new(&s)
+        .ok()
+        .filter(|d| d.as_str() == s)
+        .ok_or_else(|| Error::Storage("a stored domain name is not normalised".into()))
+}
+
 const CA_COLUMNS: &str =
     "SELECT id, name, certificate, parent, is_default, imported, created FROM cas";
 const ISSUED_COLUMNS: &str =
@@ -820,6 +844,77 @@ impl ReadTransaction for SqlTx<'_> {
             .query_row([thumbprint.as_bytes().as_slice()], |r| r.get(0))
             .optional()?;
         Ok(oids.map(|o| o.split_whitespace().map(str::to_string).collect()))
+    }
+
+    fn has_user(&self, user: &EmailAddress) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM users WHERE email = ?1")?
+            .exists([user.as_str()])?)
+    }
+
+    fn users(&self) -> Result<Vec<EmailAddress>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT email FROM users ORDER BY email")?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter().map(stored_email).collect()
+    }
+
+    fn has_domain(&self, domain: &DomainName) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM domains WHERE name = ?1")?
+            .exists([domain.as_str()])?)
+    }
+
+    fn domains(&self) -> Result<Vec<DomainName>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT name FROM domains ORDER BY name")?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter().map(stored_domain).collect()
+    }
+
+    fn setting(&self, scope: &SettingScope, key: &str) -> Result<Option<String>> {
+        let value = match settings_table(scope) {
+            (table, None) => self
+                .conn
+                .prepare_cached(&format!("SELECT value FROM {table} WHERE key = ?1"))?
+                .query_row([key], |r| r.get(0))
+                .optional()?,
+            (table, Some((col, owner))) => self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT value FROM {table} WHERE {col} = ?1 AND key = ?2"
+                ))?
+                .query_row([owner, key], |r| r.get(0))
+                .optional()?,
+        };
+        Ok(value)
+    }
+
+    fn settings(&self, scope: &SettingScope) -> Result<Vec<(String, String)>> {
+        let pair = |r: &rusqlite::Row<'_>| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?));
+        let rows = match settings_table(scope) {
+            (table, None) => self
+                .conn
+                .prepare_cached(&format!("SELECT key, value FROM {table} ORDER BY key"))?
+                .query_map([], pair)?
+                .collect::<rusqlite::Result<Vec<_>>>()?,
+            (table, Some((col, owner))) => self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT key, value FROM {table} WHERE {col} = ?1 ORDER BY key"
+                ))?
+                .query_map([owner], pair)?
+                .collect::<rusqlite::Result<Vec<_>>>()?,
+        };
+        Ok(rows)
     }
 
     fn crl_fetch_state(&self, url: &str) -> Result<Option<CrlFetchState>> {
@@ -1174,6 +1269,90 @@ impl Transaction for SqlTx<'_> {
         Ok(())
     }
 
+    fn put_user(&mut self, user: &EmailAddress) -> Result<bool> {
+        let n = self
+            .conn
+            .prepare_cached("INSERT INTO users (email) VALUES (?1) ON CONFLICT DO NOTHING")?
+            .execute([user.as_str()])?;
+        Ok(n > 0)
+    }
+
+    fn delete_user(&mut self, user: &EmailAddress) -> Result<bool> {
+        self.conn
+            .prepare_cached("DELETE FROM user_settings WHERE email = ?1")?
+            .execute([user.as_str()])?;
+        let n = self
+            .conn
+            .prepare_cached("DELETE FROM users WHERE email = ?1")?
+            .execute([user.as_str()])?;
+        Ok(n > 0)
+    }
+
+    fn put_domain(&mut self, domain: &DomainName) -> Result<bool> {
+        let n = self
+            .conn
+            .prepare_cached("INSERT INTO domains (name) VALUES (?1) ON CONFLICT DO NOTHING")?
+            .execute([domain.as_str()])?;
+        Ok(n > 0)
+    }
+
+    fn delete_domain(&mut self, domain: &DomainName) -> Result<bool> {
+        self.conn
+            .prepare_cached("DELETE FROM domain_settings WHERE domain = ?1")?
+            .execute([domain.as_str()])?;
+        let n = self
+            .conn
+            .prepare_cached("DELETE FROM domains WHERE name = ?1")?
+            .execute([domain.as_str()])?;
+        Ok(n > 0)
+    }
+
+    fn put_setting(&mut self, scope: &SettingScope, key: &str, value: &str) -> Result<()> {
+        check_setting_key(key)?;
+        check_setting_value(key, value)?;
+        let exists = match scope {
+            SettingScope::Global => true,
+            SettingScope::Domain(d) => self.has_domain(d)?,
+            SettingScope::User(u) => self.has_user(u)?,
+        };
+        if !exists {
+            return Err(unknown_scope(scope));
+        }
+        match settings_table(scope) {
+            (table, None) => self
+                .conn
+                .prepare_cached(&format!(
+                    "INSERT INTO {table} (key, value) VALUES (?1, ?2) \
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+                ))?
+                .execute([key, value])?,
+            (table, Some((col, owner))) => self
+                .conn
+                .prepare_cached(&format!(
+                    "INSERT INTO {table} ({col}, key, value) VALUES (?1, ?2, ?3) \
+                         ON CONFLICT ({col}, key) DO UPDATE SET value = excluded.value"
+                ))?
+                .execute([owner, key, value])?,
+        };
+        Ok(())
+    }
+
+    fn delete_setting(&mut self, scope: &SettingScope, key: &str) -> Result<bool> {
+        let n = match settings_table(scope) {
+            (table, None) => self
+                .conn
+                .prepare_cached(&format!("DELETE FROM {table} WHERE key = ?1"))?
+                .execute([key])?,
+            (table, Some((col, owner))) => self
+                .conn
+                .prepare_cached(&format!(
+                    "DELETE FROM {table} WHERE {col} = ?1 AND key = ?2"
+                ))?
+                .execute([owner, key])?,
+        };
+        Ok(n > 0)
+    }
+
     fn put_crl_fetch_state(&mut self, state: &CrlFetchState) -> Result<()> {
         self.conn
             .prepare_cached(
@@ -1208,6 +1387,50 @@ mod tests {
         let err = SqliteStore::open(&path, key()).unwrap_err();
         assert_eq!(err.kind(), crate::ErrorKind::Storage);
         assert!(err.to_string().contains("newer"), "{err}");
+    }
+
+    #[test]
+    fn every_older_schema_migrates_to_the_latest_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = || MasterKeySource::Provided(MasterKey::from_bytes([1; 32]));
+        for version in 0..migrations::MIGRATIONS.len() {
+            let path = dir.path().join(format!("v{version}.db"));
+            {
+                // A database as the library of that version left it.
+                let conn = Connection::open(&path).unwrap();
+                for step in &migrations::MIGRATIONS[..version] {
+                    conn.execute_batch(step).unwrap();
+                }
+                conn.pragma_update(None, "user_version", version as i64)
+                    .unwrap();
+            }
+            let store = SqliteStore::open(&path, key()).unwrap();
+            let user = super::super::EmailAddress::new("a@example.com").unwrap();
+            let scope = SettingScope::User(user.clone());
+            store
+                .transact(&mut |tx| {
+                    tx.put_user(&user)?;
+                    tx.put_setting(&scope, "sign", "off")?;
+                    tx.put_ctl_entry(&CtlEntry::blacklisted(Thumbprint::of(b"x")))
+                })
+                .unwrap();
+            drop(store);
+            let conn = Connection::open(&path).unwrap();
+            let v: i64 = conn
+                .pragma_query_value(None, "user_version", |r| r.get(0))
+                .unwrap();
+            assert_eq!(v, migrations::latest_version(), "from version {version}");
+            drop(conn);
+            let store = SqliteStore::open(&path, key()).unwrap();
+            let mut got = None;
+            store
+                .read(&mut |tx| {
+                    got = tx.setting(&scope, "sign")?;
+                    Ok(())
+                })
+                .unwrap();
+            assert_eq!(got.as_deref(), Some("off"), "from version {version}");
+        }
     }
 
     #[test]

@@ -148,6 +148,36 @@ pub(super) const MIGRATIONS: &[&str] = &[
         last_error   TEXT
     ) WITHOUT ROWID;
     ",
+    // 4: users, domains, and settings per scope (global, domain, user). A user's or domain's
+    // settings go with it.
+    "
+    CREATE TABLE users (
+        email TEXT PRIMARY KEY                          -- normalised (store::EmailAddress)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE domains (
+        name TEXT PRIMARY KEY                           -- normalised (store::DomainName)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE global_settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE domain_settings (
+        domain TEXT NOT NULL REFERENCES domains (name) ON DELETE CASCADE,
+        key    TEXT NOT NULL,
+        value  TEXT NOT NULL,
+        PRIMARY KEY (domain, key)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE user_settings (
+        email TEXT NOT NULL REFERENCES users (email) ON DELETE CASCADE,
+        key   TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (email, key)
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this library writes and understands.
