@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::dp::{CertDp, ReasonMask, distribution_points};
@@ -62,9 +62,19 @@ pub struct CrlChecker<'a> {
     judged: RefCell<Judged>,
 }
 
-/// Judged CRLs: (CRL, key of the issuer on the path, if the CRL is that issuer's) → the CRL
-/// parsed, when usable.
-type Judged = HashMap<(CrlId, Option<KeyId>), Option<Rc<Crl>>>;
+/// Judged CRLs: (CRL, key of the issuer on the path, if the CRL is that issuer's) → verdict.
+type Judged = HashMap<(CrlId, Option<KeyId>), Judgement>;
+
+/// Whether a CRL may be used.
+#[derive(Clone)]
+enum Judgement {
+    /// No.
+    Unusable,
+    /// Yes, for the certificates of the issuer on the path (its entries are in the store).
+    Usable,
+    /// Yes, for certificates of another issuer: the CRL parsed, to look their entries up.
+    UsableParsed(Arc<Crl>),
+}
 
 impl std::fmt::Debug for CrlChecker<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -77,7 +87,7 @@ enum Lookup {
     /// The store's index (a CRL of the certificate's issuer).
     Store,
     /// The parsed CRL (an indirect CRL of another entity).
-    Parsed(Rc<Crl>),
+    Parsed(Arc<Crl>),
 }
 
 /// One applicable CRL with its parsed scope and the reasons it covers for the certificate.
@@ -161,20 +171,25 @@ impl<'a> CrlChecker<'a> {
         Ok(out)
     }
 
-    /// The CRL, parsed, if it may be used: for the certificates of `issuer` (the issuer on
-    /// the path) when `issuer` is given, else (an indirect CRL of another entity) when a
-    /// certificate of its signer validates. Judged once per checker.
+    /// Whether a CRL may be used: for the certificates of `issuer` (the issuer on the path)
+    /// when `issuer` is given, else (an indirect CRL of another entity) when a certificate of
+    /// its signer validates, with the CRL parsed. Judged once per checker.
     fn usable(
         &self,
         record: &CrlRecord,
         issuer: Option<&Certificate>,
         at: SystemTime,
-    ) -> Result<Option<Rc<Crl>>> {
+    ) -> Result<Judgement> {
         let key = issuer.map(|i| KeyId::of_public_key_der(i.public_key_der()));
         if let Some(known) = self.judged.borrow().get(&(record.id, key)) {
             return Ok(known.clone());
         }
-        let verdict = self.judge(record, issuer, at)?.map(Rc::new);
+        let verdict = match (self.judge(record, issuer, at)?, issuer) {
+            (None, _) => Judgement::Unusable,
+            // The issuer's own entries are indexed: the parsed CRL is not kept.
+            (Some(_), Some(_)) => Judgement::Usable,
+            (Some(crl), None) => Judgement::UsableParsed(Arc::new(crl)),
+        };
         self.judged
             .borrow_mut()
             .insert((record.id, key), verdict.clone());
@@ -284,15 +299,15 @@ impl<'a> CrlChecker<'a> {
             }
             let lookup = if names_match(&record.issuer_der, cert.issuer_der()) {
                 if record.signer_key != Some(key)
-                    && self.usable(&record, Some(issuer), at)?.is_none()
+                    && matches!(self.usable(&record, Some(issuer), at)?, Judgement::Unusable)
                 {
                     continue;
                 }
                 Lookup::Store
             } else {
                 match self.usable(&record, None, at)? {
-                    Some(crl) => Lookup::Parsed(crl),
-                    None => continue,
+                    Judgement::UsableParsed(crl) => Lookup::Parsed(crl),
+                    Judgement::Unusable | Judgement::Usable => continue,
                 }
             };
             let a = Applicable {

@@ -1811,6 +1811,8 @@ mod rfc5280_6_3_3 {
         assert!(crl.entry_of(&own_der, &s5).is_some());
         assert!(crl.entry_of(&own_der, &s2).is_none());
         assert!(crl.entry_of(&name_der(MAIL_CA), &s1).is_none());
+        // Another issuer's entries are not Other CA's, nor the reverse.
+        assert!(crl.entry_of(&name_der(MAIL_CA), &s2).is_none());
         // Only the CRL issuer's entries are indexed in the store.
         p.import(&crl);
         let stored = p
@@ -1840,7 +1842,7 @@ mod rfc5280_6_3_3 {
         let revoked = p.ee(vec![delegated()]);
         let good = p.ee(vec![delegated()]);
         let not_delegated = p.ee(vec![]);
-        // The CRL issuer lists `revoked` for Mail CA, `good`'s serial for itself, and
+        // The CRL issuer lists `good`'s serial for itself and for Other CA, `revoked` and
         // `not_delegated` for Mail CA.
         let crl = signed_crl(
             &p.crl_issuer,
@@ -1849,6 +1851,7 @@ mod rfc5280_6_3_3 {
                 (good.serial(), None),
                 (revoked.serial(), Some(MAIL_CA)),
                 (not_delegated.serial(), None),
+                (good.serial(), Some("CN=Other CA,O=Example")),
             ],
             vec![indirect_idp(None)],
         );
