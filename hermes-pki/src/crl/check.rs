@@ -3,8 +3,10 @@
 use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::SystemTime;
 
+use super::dp::{CertDp, ReasonMask, distribution_points};
 use super::parse::Crl;
 use super::{RevocationReason, Scope, cmp_numbers, intrinsic_problem, is_pending, newer};
 use crate::cert::Certificate;
@@ -15,37 +17,63 @@ use crate::trust::{
     LeafPolicy, RevocationChecker, RevocationStatus, ValidationOptions, Validator, names_match,
 };
 
-/// The revocation checker over a store's CRL store (RFC 5280 6.3, for CRLs issued by the
-/// certificate's issuer):
+/// The revocation checker over a store's CRL store (RFC 5280 6.3):
 ///
-/// - only valid and pending CRLs count. A valid CRL counts only when its signature was
-///   verified (at import) with the key of the certificate's issuer (so a renewed CA's CRLs
-///   apply, another CA of the same name's do not). A pending CRL (its issuer was unknown at
-///   import, [`is_pending`](super::is_pending)) is judged here, when used: its signature must
-///   verify with the key of the issuer on the path being validated, whose keyUsage (if any)
-///   allows cRLSign, as OpenSSL does;
+/// - only valid and pending CRLs count. A valid CRL of the certificate's issuer counts only
+///   when its signature was verified (at import) with the key of the certificate's issuer (so
+///   a renewed CA's CRLs apply, another CA of the same name's do not). A pending CRL (its
+///   issuer was unknown at import, [`is_pending`](super::is_pending)) is judged here, when
+///   used: its signature must verify with the key of the issuer on the path being validated,
+///   whose keyUsage (if any) allows cRLSign, as OpenSSL does;
 /// - a CRL signed with another key of the issuer's name (RFC 5280 "separate certificate and
-///   CRL keys") counts when a certificate of that key, among the store's and those given with
-///   [`certificates`](Self::certificates), may sign CRLs and itself validates to a trust anchor
-///   (one level deep: that certificate's own revocation is checked against its issuer's CRLs
-///   only);
+///   CRL keys"), or issued by another entity for an indirect CRL, counts when a certificate of
+///   its signer, among the store's and those given with [`certificates`](Self::certificates),
+///   may sign CRLs and itself validates to a trust anchor (one level deep: that certificate's
+///   own revocation is checked with CRLs signed by its issuer only);
+/// - distribution points (6.3.3 (b)): a CRL serves a certificate's distribution point when
+///   its issuer is the certificate's issuer, or the point's cRLIssuer for an indirect CRL,
+///   and its issuingDistributionPoint names no distribution point or one of the point's
+///   names (full names of any form, or a name relative to the CRL issuer). CRLs not named in
+///   a distribution point serve the one RFC 5280 assumes: the certificate's issuer's name, so
+///   a certificate without cRLDistributionPoints is served only by CRLs of its issuer naming
+///   no distribution point (or that name);
 /// - a CRL applies when its issuingDistributionPoint scope covers the certificate
-///   (onlyContainsUserCerts / onlyContainsCACerts); the newest complete CRL of each scope is
-///   used; a CRL limited to some reasons can revoke, but alone does not say "good";
+///   (onlyContainsUserCerts / onlyContainsCACerts); the newest complete CRL of each issuer and
+///   scope is used. Reasons accumulate over the CRLs used (6.3.3 (d), (l)): each covers the
+///   reasons of its onlySomeReasons and of the distribution point it serves; the status is
+///   "good" once they cover every reason, and any CRL used that lists the certificate revokes
+///   it;
+/// - an indirect CRL's entries belong to the certificate issuer its certificateIssuer entry
+///   extensions name (the first ones to the CRL's issuer);
 /// - a delta CRL applies on top of a complete CRL whose number is at least its BaseCRLNumber
 ///   and below its own number; its entries revoke, and removeFromCRL lifts a hold;
 /// - a certificate revoked after the validation time counts as revoked only for a compromise
 ///   reason (keyCompromise, cACompromise, aACompromise) or when no reason is given;
 /// - issuer names match as RFC 5280 7.1 says (case and white space folded).
 ///
-/// A CRL verified at import is answered from indexed lookups in the store; a pending one is
-/// parsed once per checker to check its signature.
+/// A CRL of the certificate's issuer is answered from indexed lookups in the store (its
+/// entries for its own certificates are indexed at import); a pending one, or one issued by
+/// another entity, is parsed once per checker.
 pub struct CrlChecker<'a> {
     tx: &'a dyn ReadTransaction,
     extra: &'a [Certificate],
     nested: bool,
-    /// Pending or other-key CRLs already judged: (CRL, key of the issuer on the path) → usable.
-    judged: RefCell<HashMap<(CrlId, KeyId), bool>>,
+    /// CRLs already judged.
+    judged: RefCell<Judged>,
+}
+
+/// Judged CRLs: (CRL, key of the issuer on the path, if the CRL is that issuer's) → verdict.
+type Judged = HashMap<(CrlId, Option<KeyId>), Judgement>;
+
+/// Whether a CRL may be used.
+#[derive(Clone)]
+enum Judgement {
+    /// No.
+    Unusable,
+    /// Yes, for the certificates of the issuer on the path (its entries are in the store).
+    Usable,
+    /// Yes, for certificates of another issuer: the CRL parsed, to look their entries up.
+    UsableParsed(Arc<Crl>),
 }
 
 impl std::fmt::Debug for CrlChecker<'_> {
@@ -54,10 +82,27 @@ impl std::fmt::Debug for CrlChecker<'_> {
     }
 }
 
-/// One applicable CRL with its parsed scope.
+/// Where a CRL's entry for the certificate is looked up.
+enum Lookup {
+    /// The store's index (a CRL of the certificate's issuer).
+    Store,
+    /// The parsed CRL (an indirect CRL of another entity).
+    Parsed(Arc<Crl>),
+}
+
+/// One applicable CRL with its parsed scope and the reasons it covers for the certificate.
 struct Applicable {
     record: CrlRecord,
-    scope: Scope,
+    reasons: ReasonMask,
+    lookup: Lookup,
+}
+
+impl Applicable {
+    /// Whether two CRLs are of the same issuer and scope (one is the other's successor).
+    fn same_source(&self, other: &Applicable) -> bool {
+        self.record.scope == other.record.scope
+            && names_match(&self.record.issuer_der, &other.record.issuer_der)
+    }
 }
 
 fn earliest(a: Option<SystemTime>, b: Option<SystemTime>) -> Option<SystemTime> {
@@ -70,6 +115,9 @@ fn earliest(a: Option<SystemTime>, b: Option<SystemTime>) -> Option<SystemTime> 
 
 /// Candidate CRL signers of another key tried per CRL.
 const MAX_SEPARATE_SIGNERS: usize = 4;
+
+/// cRLIssuer names looked up per certificate.
+const MAX_CRL_ISSUERS: usize = 8;
 
 impl<'a> CrlChecker<'a> {
     /// A checker over the CRLs of the store `tx` reads.
@@ -89,9 +137,15 @@ impl<'a> CrlChecker<'a> {
         self
     }
 
-    /// The stored CRLs whose issuer is `cert`'s issuer: looked up by the certificate's issuer
-    /// name and by the issuer certificate's subject, matched as RFC 5280 7.1 says.
-    fn records(&self, cert: &Certificate, issuer: &Certificate) -> Result<Vec<CrlRecord>> {
+    /// The stored CRLs that may serve `cert`: those whose issuer is `cert`'s issuer (looked
+    /// up by the certificate's issuer name and by the issuer certificate's subject), and those
+    /// of the cRLIssuer names of its distribution points; matched as RFC 5280 7.1 says.
+    fn records(
+        &self,
+        cert: &Certificate,
+        issuer: &Certificate,
+        dps: &[CertDp],
+    ) -> Result<Vec<CrlRecord>> {
         let mut out = self.tx.crls_by_issuer(cert.issuer_der())?;
         if issuer.subject_der() != cert.issuer_der() {
             for r in self.tx.crls_by_issuer(issuer.subject_der())? {
@@ -101,40 +155,74 @@ impl<'a> CrlChecker<'a> {
             }
         }
         out.retain(|r| names_match(&r.issuer_der, cert.issuer_der()));
+        let mut names: Vec<&[u8]> = Vec::new();
+        for name in dps.iter().flat_map(CertDp::crl_issuer_names) {
+            if !names.contains(&name) && names.len() < MAX_CRL_ISSUERS {
+                names.push(name);
+            }
+        }
+        for name in names {
+            for r in self.tx.crls_by_issuer(name)? {
+                if names_match(&r.issuer_der, name) && !out.iter().any(|o| o.id == r.id) {
+                    out.push(r);
+                }
+            }
+        }
         Ok(out)
     }
 
-    /// Whether a CRL not verified with `issuer`'s key at import may be used for `issuer`'s
-    /// certificates: a pending CRL signed with `issuer`'s key, or any usable CRL signed by a
-    /// trusted certificate of another key of the same name.
-    fn usable(&self, record: &CrlRecord, issuer: &Certificate, at: SystemTime) -> Result<bool> {
-        let key = KeyId::of_public_key_der(issuer.public_key_der());
+    /// Whether a CRL may be used: for the certificates of `issuer` (the issuer on the path)
+    /// when `issuer` is given, else (an indirect CRL of another entity) when a certificate of
+    /// its signer validates, with the CRL parsed. Judged once per checker.
+    fn usable(
+        &self,
+        record: &CrlRecord,
+        issuer: Option<&Certificate>,
+        at: SystemTime,
+    ) -> Result<Judgement> {
+        let key = issuer.map(|i| KeyId::of_public_key_der(i.public_key_der()));
         if let Some(known) = self.judged.borrow().get(&(record.id, key)) {
-            return Ok(*known);
+            return Ok(known.clone());
         }
-        let verdict = self.judge(record, issuer, at)?;
-        self.judged.borrow_mut().insert((record.id, key), verdict);
+        let verdict = match (self.judge(record, issuer, at)?, issuer) {
+            (None, _) => Judgement::Unusable,
+            // The issuer's own entries are indexed: the parsed CRL is not kept.
+            (Some(_), Some(_)) => Judgement::Usable,
+            (Some(crl), None) => Judgement::UsableParsed(Arc::new(crl)),
+        };
+        self.judged
+            .borrow_mut()
+            .insert((record.id, key), verdict.clone());
         Ok(verdict)
     }
 
-    fn judge(&self, record: &CrlRecord, issuer: &Certificate, at: SystemTime) -> Result<bool> {
+    fn judge(
+        &self,
+        record: &CrlRecord,
+        issuer: Option<&Certificate>,
+        at: SystemTime,
+    ) -> Result<Option<Crl>> {
         let Some(der) = self.tx.crl_der(record.id)? else {
-            return Ok(false);
+            return Ok(None);
         };
         let Ok(crl) = Crl::from_der(&der) else {
-            return Ok(false);
+            return Ok(None);
         };
         if intrinsic_problem(&crl, at).is_some() {
-            return Ok(false);
+            return Ok(None);
         }
         let may_sign_crls = |c: &Certificate| c.key_usage().is_none_or(|ku| ku.crl_sign);
-        if is_pending(record) && crl.verify_signature(issuer.public_key_der()).is_ok() {
-            return Ok(may_sign_crls(issuer));
+        if let Some(issuer) = issuer
+            && is_pending(record)
+            && crl.verify_signature(issuer.public_key_der()).is_ok()
+        {
+            return Ok(may_sign_crls(issuer).then_some(crl));
         }
         if self.nested {
-            return Ok(false);
+            return Ok(None);
         }
-        // Separate certificate and CRL keys: another certificate of the issuer's name.
+        // Separate certificate and CRL keys, or another entity's indirect CRL: a certificate
+        // of the CRL issuer's name.
         let mut candidates = self.tx.certificates_by_subject(crl.issuer_der())?;
         candidates.extend(self.tx.roots_by_subject(crl.issuer_der())?);
         candidates.extend(
@@ -145,7 +233,9 @@ impl<'a> CrlChecker<'a> {
         );
         let mut tried = 0;
         for signer in candidates {
-            if signer.public_key_der() == issuer.public_key_der() || !may_sign_crls(&signer) {
+            if issuer.is_some_and(|i| signer.public_key_der() == i.public_key_der())
+                || !may_sign_crls(&signer)
+            {
                 continue;
             }
             if let Some(k) = record.signer_key
@@ -172,23 +262,26 @@ impl<'a> CrlChecker<'a> {
                 .revocation(&inner)
                 .validate(&signer, &options)?;
             if v.is_valid() {
-                return Ok(true);
+                return Ok(Some(crl));
             }
         }
-        Ok(false)
+        Ok(None)
     }
 
-    /// The usable CRLs of `cert`'s issuer whose scope covers it: (complete CRLs, delta CRLs).
+    /// The usable CRLs that serve one of `dps` (the certificate's distribution points and the
+    /// one RFC 5280 assumes for its issuer) and whose scope covers `cert`: (complete CRLs,
+    /// delta CRLs), each with the reasons it covers.
     fn applicable(
         &self,
         cert: &Certificate,
         issuer: &Certificate,
+        dps: &[CertDp],
         at: SystemTime,
     ) -> Result<(Vec<Applicable>, Vec<Applicable>)> {
         let key = KeyId::of_public_key_der(issuer.public_key_der());
         let mut complete = Vec::new();
         let mut delta = Vec::new();
-        for record in self.records(cert, issuer)? {
+        for record in self.records(cert, issuer, dps)? {
             if !record.status.is_valid() {
                 continue;
             }
@@ -197,13 +290,31 @@ impl<'a> CrlChecker<'a> {
             let Ok(scope) = Scope::from_der(&record.scope) else {
                 continue;
             };
-            if !scope.covers(cert.is_ca()) || !dp_matches(&scope, cert) {
+            if !scope.covers(cert.is_ca()) {
                 continue;
             }
-            if record.signer_key != Some(key) && !self.usable(&record, issuer, at)? {
+            let reasons = reasons_served(&scope, &record.issuer_der, cert, dps);
+            if reasons.is_empty() {
                 continue;
             }
-            let a = Applicable { record, scope };
+            let lookup = if names_match(&record.issuer_der, cert.issuer_der()) {
+                if record.signer_key != Some(key)
+                    && matches!(self.usable(&record, Some(issuer), at)?, Judgement::Unusable)
+                {
+                    continue;
+                }
+                Lookup::Store
+            } else {
+                match self.usable(&record, None, at)? {
+                    Judgement::UsableParsed(crl) => Lookup::Parsed(crl),
+                    Judgement::Unusable | Judgement::Usable => continue,
+                }
+            };
+            let a = Applicable {
+                record,
+                reasons,
+                lookup,
+            };
             if a.record.delta_base.is_some() {
                 delta.push(a);
             } else {
@@ -212,16 +323,38 @@ impl<'a> CrlChecker<'a> {
         }
         Ok((complete, delta))
     }
+
+    /// The entry for `cert` on an applicable CRL, if listed.
+    fn entry(&self, a: &Applicable, cert: &Certificate) -> Result<Option<RevokedEntry>> {
+        match &a.lookup {
+            Lookup::Store => self.tx.crl_entry(a.record.id, cert.serial()),
+            Lookup::Parsed(crl) => Ok(crl.entry_of(cert.issuer_der(), cert.serial()).cloned()),
+        }
+    }
 }
 
-/// A CRL naming a distribution point applies to a certificate that names one of the same
-/// URIs, or names none (RFC 5280 6.3.3 (b)(2)(i), leniently for certificates without the
-/// extension: applying a CRL can only find a revocation, never hide one).
-fn dp_matches(scope: &Scope, cert: &Certificate) -> bool {
-    let dps = cert.crl_distribution_points();
-    scope.distribution_point.is_empty()
-        || dps.is_empty()
-        || dps.iter().any(|d| scope.distribution_point.contains(d))
+/// The reasons a CRL of `crl_issuer` with `scope` covers for `cert` (RFC 5280 6.3.3 (b), (d)):
+/// over the distribution points it serves, its onlySomeReasons (every reason if absent)
+/// intersected with the point's reasons (every reason if absent). Empty when it serves none.
+fn reasons_served(
+    scope: &Scope,
+    crl_issuer: &[u8],
+    cert: &Certificate,
+    dps: &[CertDp],
+) -> ReasonMask {
+    let own = ReasonMask::of_optional(scope.only_some_reasons.as_deref());
+    dps.iter()
+        .filter(|dp| dp.served_by_issuer(crl_issuer, scope.indirect, cert.issuer_der()))
+        .filter(|dp| {
+            dp.named_by(
+                scope.distribution_point.as_ref(),
+                crl_issuer,
+                cert.issuer_der(),
+            )
+        })
+        .fold(ReasonMask::NONE, |m, dp| {
+            m.union(own.intersection(dp.reasons.unwrap_or(ReasonMask::ALL)))
+        })
 }
 
 /// Whether `entry` makes the certificate revoked at `at`.
@@ -237,31 +370,32 @@ impl RevocationChecker for CrlChecker<'_> {
         issuer: &Certificate,
         at: SystemTime,
     ) -> Result<RevocationStatus> {
-        let (mut complete, delta) = self.applicable(cert, issuer, at)?;
+        let mut dps = distribution_points(cert);
+        dps.push(CertDp::of_issuer(cert));
+        let (mut complete, delta) = self.applicable(cert, issuer, &dps, at)?;
         if complete.is_empty() {
             return Ok(RevocationStatus::Unknown);
         }
-        // Newest first: the newest complete CRL of each scope is the one that counts.
+        // Newest first: the newest complete CRL of each issuer and scope is the one that
+        // counts.
         complete.sort_by(|a, b| newer(&b.record, &a.record));
         let mut used: Vec<&Applicable> = Vec::new();
         for c in &complete {
-            // All records share the issuer name (crls_by_issuer): one CRL per scope.
-            if !used.iter().any(|u| u.record.scope == c.record.scope) {
+            if !used.iter().any(|u| u.same_source(c)) {
                 used.push(c);
             }
         }
-        let serial = cert.serial();
-        let mut covered = false;
+        let mut reasons = ReasonMask::NONE;
         let mut next_update = None;
         for c in used {
-            covered |= c.scope.all_reasons();
+            reasons = reasons.union(c.reasons);
             next_update = earliest(next_update, c.record.next_update);
-            let listed = self.tx.crl_entry(c.record.id, serial)?;
+            let listed = self.entry(c, cert)?;
             // The newest delta CRL based on this CRL (or an older base) and newer than it.
             let number = c.record.number.as_deref();
             let base_delta = delta
                 .iter()
-                .filter(|d| d.record.scope == c.record.scope)
+                .filter(|d| d.same_source(c))
                 .filter(|d| {
                     match (
                         number,
@@ -279,7 +413,7 @@ impl RevocationChecker for CrlChecker<'_> {
             let mut entry = listed;
             if let Some(d) = base_delta {
                 next_update = earliest(next_update, d.record.next_update);
-                if let Some(e) = self.tx.crl_entry(d.record.id, serial)? {
+                if let Some(e) = self.entry(d, cert)? {
                     entry = if e.reason == Some(RevocationReason::RemoveFromCrl.code()) {
                         None
                     } else {
@@ -297,7 +431,7 @@ impl RevocationChecker for CrlChecker<'_> {
                 });
             }
         }
-        Ok(if covered {
+        Ok(if reasons.is_all() {
             RevocationStatus::Good { next_update }
         } else {
             RevocationStatus::Unknown

@@ -376,7 +376,7 @@ fn record_of(
             next_update: crl.next_update(),
             signer_key,
             status,
-            entries: u64::try_from(crl.entries().len()).unwrap_or(u64::MAX),
+            entries: u64::try_from(crl.entry_count()).unwrap_or(u64::MAX),
             source: source.map(str::to_string),
             stored_at: at,
         },

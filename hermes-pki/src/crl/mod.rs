@@ -9,7 +9,8 @@
 //!   with the reason and never used; a CRL replaces a stored one of the same issuer and scope
 //!   only when it is newer (CRL number, else thisUpdate).
 //! - [`CrlChecker`]: the [`RevocationChecker`](crate::trust::RevocationChecker) over the store's
-//!   valid CRLs, with issuingDistributionPoint scopes and delta CRLs as RFC 5280 says. A
+//!   valid CRLs, with distribution points, issuingDistributionPoint scopes, CRLs partitioned
+//!   by reason, indirect CRLs and delta CRLs as RFC 5280 section 6.3 says. A
 //!   [`Validator`](crate::trust::Validator) over a store uses it unless told otherwise.
 //! - Distribution points: [`Crls::distribution_points`] lists every HTTP(S) CRL distribution
 //!   point of the stored certificates; [`Crls::refresh`] fetches those that are due through a
@@ -45,15 +46,17 @@
 //! ```
 
 mod check;
+mod dp;
 mod fetch;
 mod import;
 mod parse;
 mod refresh;
 
 pub use check::CrlChecker;
+pub use dp::DistributionPointName;
 pub use fetch::{CrlFetcher, FetchError, HttpFetcher};
 pub use import::{CrlImport, CrlOutcome, Crls, is_pending, parse_crls};
-pub use parse::{Crl, MAX_ENTRIES, Scope};
+pub use parse::{Crl, IssuerEntries, MAX_ENTRIES, Scope};
 pub use refresh::{RefreshOptions, RefreshReport, UrlOutcome, UrlReport};
 
 pub(crate) use import::store_own_crl;

@@ -1,5 +1,6 @@
-//! Reading a CRL (RFC 5280 section 5): the fields revocation checking needs, every entry, and
-//! the problems that make a CRL unusable (unknown critical extensions, indirect CRLs).
+//! Reading a CRL (RFC 5280 section 5): the fields revocation checking needs, every entry
+//! (attributed to its certificate issuer in an indirect CRL), and the problems that make a CRL
+//! unusable (unknown critical extensions, a serial listed twice).
 //!
 //! The revoked-certificate list is walked entry by entry without building an intermediate
 //! tree, so a CRL of a million entries costs one pass and one compact entry each.
@@ -15,10 +16,12 @@ use x509_cert::name::Name;
 use x509_cert::time::Time;
 
 use super::RevocationReason;
+use super::dp::{DistributionPointName, names_include};
 use crate::cert::tlv::{self, Tlv};
 use crate::cert::{Serial, name, oid};
 use crate::error::{Error, Result};
 use crate::store::RevokedEntry;
+use crate::trust::names_match;
 
 /// The most entries a CRL may list (a bound on memory for hostile input).
 pub const MAX_ENTRIES: usize = 10_000_000;
@@ -42,15 +45,46 @@ pub struct Crl {
     scope_der: Vec<u8>,
     scope: Scope,
     entries: Vec<RevokedEntry>,
+    other_issuers: Vec<IssuerEntries>,
     problems: Vec<String>,
+}
+
+/// The entries of an indirect CRL that belong to one certificate issuer other than the CRL's
+/// (RFC 5280 5.3.3 certificateIssuer: it names the issuer of its entry and of the entries
+/// after it, up to the next certificateIssuer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuerEntries {
+    names: Vec<Vec<u8>>,
+    entries: Vec<RevokedEntry>,
+}
+
+impl IssuerEntries {
+    /// The certificateIssuer GeneralNames, each the DER of one GeneralName.
+    pub fn names(&self) -> &[Vec<u8>] {
+        &self.names
+    }
+
+    /// The issuer's name (RFC 4514) when certificateIssuer holds a directoryName.
+    pub fn issuer(&self) -> Option<String> {
+        self.names
+            .iter()
+            .filter_map(|n| super::dp::as_directory_name(n))
+            .find_map(|n| Name::from_der(n).ok())
+            .map(|n| name::rfc4514(&n))
+    }
+
+    /// The revoked certificates of this issuer, sorted by serial number.
+    pub fn entries(&self) -> &[RevokedEntry] {
+        &self.entries
+    }
 }
 
 /// What a CRL covers, from its issuingDistributionPoint extension (RFC 5280 5.2.5). The
 /// default (no extension) covers every certificate of the issuer for every reason.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scope {
-    /// URIs of the distribution point name (fullName), if the extension names one.
-    pub distribution_point: Vec<String>,
+    /// The distribution point name, if the extension names one.
+    pub distribution_point: Option<DistributionPointName>,
     /// Only end-entity certificates.
     pub only_user_certs: bool,
     /// Only CA certificates.
@@ -59,7 +93,9 @@ pub struct Scope {
     pub only_attribute_certs: bool,
     /// Only these reasons (a partitioned CRL); `None`: every reason.
     pub only_some_reasons: Option<Vec<RevocationReason>>,
-    /// An indirect CRL (entries may name other issuers). Not supported: such a CRL is invalid.
+    /// An indirect CRL: it may list certificates of issuers other than its own (each entry's
+    /// certificateIssuer says whose), and may serve distribution points naming its issuer in
+    /// cRLIssuer.
     pub indirect: bool,
 }
 
@@ -84,10 +120,7 @@ impl Scope {
 
     /// Whether the CRL lists revocations for every reason (not a partition by reason).
     pub fn all_reasons(&self) -> bool {
-        match &self.only_some_reasons {
-            None => true,
-            Some(r) => RevocationReason::PARTITION.iter().all(|x| r.contains(x)),
-        }
+        super::dp::ReasonMask::of_optional(self.only_some_reasons.as_deref()).is_all()
     }
 }
 
@@ -165,6 +198,7 @@ impl Crl {
             scope_der: Vec::new(),
             scope: Scope::default(),
             entries: Vec::new(),
+            other_issuers: Vec::new(),
             problems: Vec::new(),
         };
         crl.read_tbs(tbs.value)?;
@@ -231,13 +265,45 @@ impl Crl {
         if version == 1 && self.number.is_none() {
             self.problem("it has no cRLNumber (RFC 5280 5.2.3: a v2 CRL must carry one)");
         }
+        self.settle_entries();
         Ok(())
+    }
+
+    /// Once the issuingDistributionPoint is known: entries attributed to the CRL's own issuer
+    /// join [`entries`](Self::entries); every list is sorted by serial, and a serial listed
+    /// twice for one issuer makes the CRL unusable (which entry holds?).
+    fn settle_entries(&mut self) {
+        if !self.other_issuers.is_empty() && !self.scope.indirect {
+            self.problem(
+                "an entry names a certificate issuer (certificateIssuer), but the CRL is not \
+                 indirect (RFC 5280 5.3.3)",
+            );
+        }
+        let (own, others): (Vec<IssuerEntries>, Vec<IssuerEntries>) =
+            std::mem::take(&mut self.other_issuers)
+                .into_iter()
+                .partition(|g| names_include(&g.names, &self.issuer_der));
+        for g in own {
+            self.entries.extend(g.entries);
+        }
+        self.other_issuers = others;
+        let mut twice = sort_entries(&mut self.entries);
+        for g in &mut self.other_issuers {
+            twice = twice.or(sort_entries(&mut g.entries));
+        }
+        if let Some(serial) = twice {
+            self.problem(format!("serial number {serial} is listed more than once"));
+        }
     }
 
     fn read_entries(&mut self, list: &[u8], version: u8) -> Result<()> {
         let mut reader = SliceReader::new(list).map_err(malformed)?;
+        let mut count = 0usize;
+        // Where entries go: `None` for the CRL's issuer (until a certificateIssuer names
+        // another), else an index into `other_issuers`.
+        let mut current: Option<usize> = None;
         while !reader.is_finished() {
-            if self.entries.len() >= MAX_ENTRIES {
+            if count >= MAX_ENTRIES {
                 return Err(Error::LimitExceeded(format!(
                     "the CRL lists more than {MAX_ENTRIES} certificates"
                 )));
@@ -270,26 +336,38 @@ impl Crl {
                 if version != 1 {
                     return Err(malformed("a v1 CRL has entry extensions"));
                 }
-                self.read_entry_extensions(e, &mut out)?;
+                if let Some(names) = self.read_entry_extensions(e, &mut out)? {
+                    current = Some(
+                        match self.other_issuers.iter().position(|g| g.names == names) {
+                            Some(i) => i,
+                            None => {
+                                self.other_issuers.push(IssuerEntries {
+                                    names,
+                                    entries: Vec::new(),
+                                });
+                                self.other_issuers.len() - 1
+                            }
+                        },
+                    );
+                }
             }
-            self.entries.push(out);
-        }
-        // Sorted by serial; a serial listed twice makes the CRL unusable (which entry holds?).
-        self.entries
-            .sort_unstable_by(|a, b| a.serial.cmp(&b.serial));
-        let twice = self
-            .entries
-            .windows(2)
-            .find(|w| w[0].serial == w[1].serial)
-            .map(|w| w[0].serial.clone());
-        if let Some(serial) = twice {
-            self.problem(format!("serial number {serial} is listed more than once"));
-            self.entries.dedup_by(|a, b| a.serial == b.serial);
+            match current.and_then(|i| self.other_issuers.get_mut(i)) {
+                Some(g) => g.entries.push(out),
+                None => self.entries.push(out),
+            }
+            count += 1;
         }
         Ok(())
     }
 
-    fn read_entry_extensions(&mut self, exts: &Tlv<'_>, out: &mut RevokedEntry) -> Result<()> {
+    /// Reads an entry's extensions into `out`; returns its certificateIssuer (GeneralName DER
+    /// each), if it has one.
+    fn read_entry_extensions(
+        &mut self,
+        exts: &Tlv<'_>,
+        out: &mut RevokedEntry,
+    ) -> Result<Option<Vec<Vec<u8>>>> {
+        let mut issuer = None;
         if exts.tag != Tag::Sequence {
             return Err(malformed("crlEntryExtensions is not a SEQUENCE"));
         }
@@ -307,9 +385,20 @@ impl Crl {
                     .ok_or_else(|| malformed(format!("reasonCode {code} is not defined")))?;
                 out.reason = Some(reason.code());
             } else if ext.extn_id == oid::CE_CERTIFICATE_ISSUER {
-                self.problem(
-                    "an entry names another certificate issuer (indirect CRLs are not supported)",
-                );
+                let bad = || malformed("a certificateIssuer is not GeneralNames");
+                let seq = tlv::single(value).map_err(|_| bad())?;
+                if seq.tag != Tag::Sequence {
+                    return Err(bad());
+                }
+                let names: Vec<Vec<u8>> = tlv::elements(seq.value)
+                    .map_err(|_| bad())?
+                    .into_iter()
+                    .map(|n| n.raw.to_vec())
+                    .collect();
+                if names.is_empty() {
+                    return Err(bad());
+                }
+                issuer = Some(names);
             } else if ext.extn_id == oid::CE_INVALIDITY_DATE {
                 // Informational.
             } else if ext.critical {
@@ -319,7 +408,7 @@ impl Crl {
                 ));
             }
         }
-        Ok(())
+        Ok(issuer)
     }
 
     fn read_extensions(&mut self, value: &[u8]) -> Result<()> {
@@ -358,9 +447,6 @@ impl Crl {
         } else if id == oid::CE_ISSUING_DISTRIBUTION_POINT {
             self.scope = Scope::from_der(value)?;
             self.scope_der = value.to_vec();
-            if self.scope.indirect {
-                self.problem("it is an indirect CRL (not supported)");
-            }
             if [
                 self.scope.only_user_certs,
                 self.scope.only_ca_certs,
@@ -476,13 +562,47 @@ impl Crl {
         &self.scope
     }
 
-    /// The revoked certificates, sorted by serial number.
+    /// The revoked certificates of the CRL's issuer, sorted by serial number. An indirect
+    /// CRL's entries for other certificate issuers are in
+    /// [`other_issuers`](Self::other_issuers).
     pub fn entries(&self) -> &[RevokedEntry] {
         &self.entries
     }
 
-    /// Why the CRL cannot be used, though it parses (unknown critical extensions, indirect
-    /// CRL, a serial listed twice): empty for a usable CRL.
+    /// An indirect CRL's entries for certificate issuers other than its own, by issuer (in
+    /// the order they first appear).
+    pub fn other_issuers(&self) -> &[IssuerEntries] {
+        &self.other_issuers
+    }
+
+    /// Every entry, whoever the certificate issuer.
+    pub fn entry_count(&self) -> usize {
+        self.entries.len()
+            + self
+                .other_issuers
+                .iter()
+                .map(|g| g.entries.len())
+                .sum::<usize>()
+    }
+
+    /// The entry for the certificate with issuer `cert_issuer_der` (a Name, DER) and serial
+    /// `serial`, if the CRL lists it: among the CRL issuer's own entries when the names match
+    /// (RFC 5280 7.1), else among the entries an indirect CRL attributes to that issuer.
+    pub fn entry_of(&self, cert_issuer_der: &[u8], serial: &Serial) -> Option<&RevokedEntry> {
+        let find = |entries: &'_ [RevokedEntry]| -> Option<usize> {
+            entries.binary_search_by(|e| e.serial.cmp(serial)).ok()
+        };
+        if names_match(cert_issuer_der, &self.issuer_der) {
+            return find(&self.entries).and_then(|i| self.entries.get(i));
+        }
+        self.other_issuers
+            .iter()
+            .filter(|g| names_include(&g.names, cert_issuer_der))
+            .find_map(|g| find(&g.entries).and_then(|i| g.entries.get(i)))
+    }
+
+    /// Why the CRL cannot be used, though it parses (unknown critical extensions, a serial
+    /// listed twice for one issuer): empty for a usable CRL.
     pub fn problems(&self) -> &[String] {
         &self.problems
     }
@@ -517,15 +637,8 @@ fn parse_idp(value: &[u8]) -> der::Result<Scope> {
                 constructed: true,
                 number,
             } if number.value() == 0 => {
-                for name in tlv::elements(field.value)? {
-                    if tlv::is_context(name.tag, 0, true) {
-                        for uri in crate::cert::general_names(name.value, 6)? {
-                            scope
-                                .distribution_point
-                                .push(String::from_utf8_lossy(uri).into_owned());
-                        }
-                    }
-                }
+                scope.distribution_point =
+                    Some(DistributionPointName::from_tlv(&tlv::single(field.value)?)?);
             }
             t if tlv::is_context(t, 1, false) => scope.only_user_certs = flag(&field)?,
             t if tlv::is_context(t, 2, false) => scope.only_ca_certs = flag(&field)?,
@@ -540,8 +653,19 @@ fn parse_idp(value: &[u8]) -> der::Result<Scope> {
     Ok(scope)
 }
 
+/// Sorts entries by serial, removing repeats; returns a serial that was listed twice.
+fn sort_entries(entries: &mut Vec<RevokedEntry>) -> Option<Serial> {
+    entries.sort_unstable_by(|a, b| a.serial.cmp(&b.serial));
+    let twice = entries
+        .windows(2)
+        .find(|w| w[0].serial == w[1].serial)
+        .map(|w| w[0].serial.clone());
+    entries.dedup_by(|a, b| a.serial == b.serial);
+    twice
+}
+
 /// ReasonFlags BIT STRING contents (first octet: unused bits) to reasons.
-fn reason_flags(value: &[u8]) -> der::Result<Vec<RevocationReason>> {
+pub(crate) fn reason_flags(value: &[u8]) -> der::Result<Vec<RevocationReason>> {
     let Some((unused, bits)) = value.split_first() else {
         return Err(der::ErrorKind::Failed.into());
     };

@@ -881,8 +881,8 @@ fn issuing_distribution_point_scopes_are_honoured() {
     other_dp[1] = (other_dp.len() - 2) as u8;
     let scope = Scope::from_der(&other_dp).unwrap();
     assert_eq!(
-        scope.distribution_point,
-        ["http://crl.example.com/other.crl"]
+        scope.distribution_point.map(|d| d.uris()),
+        Some(vec!["http://crl.example.com/other.crl".to_string()])
     );
     let elsewhere = w.custom_crl(
         3,
@@ -899,7 +899,8 @@ fn issuing_distribution_point_scopes_are_honoured() {
         w.status(w.bob.certificate(), now()),
         RevocationStatus::Revoked { .. }
     ));
-    // Indirect CRLs are not supported: invalid.
+    // An indirect CRL is read and stored like any other (its entries for other issuers are
+    // looked up when used).
     let indirect = w.custom_crl(
         4,
         now(),
@@ -910,8 +911,8 @@ fn issuing_distribution_point_scopes_are_honoured() {
             ..CrlExtras::default()
         },
     );
-    let outcome = single_outcome(w.import(indirect.der()));
-    assert!(invalid_reason(&outcome).contains("indirect"), "{outcome:?}");
+    assert!(indirect.scope().indirect);
+    assert!(w.import(indirect.der())[0].is_stored_valid());
 }
 
 #[test]
@@ -1281,3 +1282,656 @@ fn the_sqlite_store_keeps_crls_across_reopening() {
 
 #[allow(dead_code)]
 fn assert_store_traits(_: &dyn Store, _: &dyn ReadTransaction, _: &mut dyn Transaction) {}
+
+// ------------------------------------- distribution points, reasons and indirect CRLs (6.3.3)
+
+mod rfc5280_6_3_3 {
+    use std::str::FromStr;
+
+    use der::asn1::{BitString, Ia5String};
+    use der::{Decode, Encode};
+    use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
+    use x509_cert::ext::pkix::CrlDistributionPoints;
+    use x509_cert::ext::pkix::crl::IssuingDistributionPoint;
+    use x509_cert::ext::pkix::crl::dp::{DistributionPoint, Reasons};
+    use x509_cert::ext::pkix::name::{DistributionPointName as X509DpName, GeneralName};
+    use x509_cert::name::{Name, RelativeDistinguishedName};
+    use x509_cert::serial_number::SerialNumber;
+    use x509_cert::time::Time;
+
+    use super::super::dp::{CertDp, ReasonMask, distribution_points, parse_crl_dps};
+    use super::*;
+    use crate::ca::profile::{ca_extensions, smime_extensions};
+    use crate::ca::sign::{
+        TbsParts, algorithm_identifier, extension, key_identifier, random_serial, sign_certificate,
+    };
+    use crate::key::{PrivateKey, SignatureScheme};
+
+    const ROOT: &str = "CN=Root,O=Example";
+    const MAIL_CA: &str = "CN=Mail CA,O=Example";
+    const CRL_ISSUER: &str = "CN=CRL Issuer,O=Example";
+
+    fn name(rfc4514: &str) -> Name {
+        Name::from_str(rfc4514).unwrap()
+    }
+
+    fn name_der(rfc4514: &str) -> Vec<u8> {
+        name(rfc4514).to_der().unwrap()
+    }
+
+    fn dir(rfc4514: &str) -> GeneralName {
+        GeneralName::DirectoryName(name(rfc4514))
+    }
+
+    fn uri(s: &str) -> GeneralName {
+        GeneralName::UniformResourceIdentifier(Ia5String::new(s).unwrap())
+    }
+
+    fn full(names: Vec<GeneralName>) -> Option<X509DpName> {
+        Some(X509DpName::FullName(names))
+    }
+
+    fn relative(rdn: &str) -> Option<X509DpName> {
+        Some(X509DpName::NameRelativeToCRLIssuer(
+            RelativeDistinguishedName::from_str(rdn).unwrap(),
+        ))
+    }
+
+    fn point(
+        name: Option<X509DpName>,
+        reasons: Option<der::flagset::FlagSet<Reasons>>,
+        crl_issuer: Option<Vec<GeneralName>>,
+    ) -> DistributionPoint {
+        DistributionPoint {
+            distribution_point: name,
+            reasons,
+            crl_issuer,
+        }
+    }
+
+    /// The certificate side, as the checker reads it from the extension.
+    fn cert_dp(p: DistributionPoint) -> CertDp {
+        let der = CrlDistributionPoints(vec![p]).to_der().unwrap();
+        let mut dps = parse_crl_dps(&der).unwrap();
+        assert_eq!(dps.len(), 1);
+        dps.remove(0)
+    }
+
+    fn idp_der(i: &IssuingDistributionPoint) -> Vec<u8> {
+        i.to_der().unwrap()
+    }
+
+    fn idp(name: Option<X509DpName>) -> IssuingDistributionPoint {
+        IssuingDistributionPoint {
+            distribution_point: name,
+            only_contains_user_certs: false,
+            only_contains_ca_certs: false,
+            only_some_reasons: None,
+            indirect_crl: false,
+            only_contains_attribute_certs: false,
+        }
+    }
+
+    /// The CRL side: the IDP's distribution point name, as the checker reads it.
+    fn idp_name(name: Option<X509DpName>) -> Option<DistributionPointName> {
+        Scope::from_der(&idp_der(&idp(name)))
+            .unwrap()
+            .distribution_point
+    }
+
+    /// A key and its certificate.
+    struct Node {
+        key: PrivateKey,
+        cert: Certificate,
+    }
+
+    /// A certificate for `subject` (RFC 4514) by `issuer` (self-signed when `None`): a CA
+    /// (keyCertSign, cRLSign) or an S/MIME end entity, with `extra` extensions.
+    fn node(subject: &str, issuer: Option<&Node>, ca: bool, extra: Vec<Extension>) -> Node {
+        let key = PrivateKey::generate(KeySpec::EcP256).unwrap();
+        let spki = key.public_key_der();
+        let ski = key_identifier(&spki).unwrap();
+        let subject_der = name_der(subject);
+        let (issuer_der, issuer_ski) = match issuer {
+            Some(i) => (
+                i.cert.subject_der().to_vec(),
+                i.cert.subject_key_id().unwrap().to_vec(),
+            ),
+            None => (subject_der.clone(), ski.clone()),
+        };
+        let mut extensions = if ca {
+            ca_extensions(&ski, &issuer_ski, None).unwrap()
+        } else {
+            smime_extensions(&key.algorithm(), "x@example.com", &ski, &issuer_ski, None).unwrap()
+        };
+        extensions.extend(extra);
+        let cert = sign_certificate(
+            TbsParts {
+                serial: &random_serial().unwrap(),
+                issuer_der: &issuer_der,
+                subject_der: &subject_der,
+                spki_der: &spki,
+                not_before: add_days(now(), -30),
+                not_after: add_days(now(), 365),
+                extensions,
+            },
+            issuer.map_or(&key, |i| &i.key),
+            SignatureScheme::Ecdsa(HashAlg::Sha256),
+        )
+        .unwrap();
+        Node { key, cert }
+    }
+
+    fn crldp_ext(points: Vec<DistributionPoint>) -> Extension {
+        extension(
+            oid::CE_CRL_DISTRIBUTION_POINTS,
+            false,
+            &CrlDistributionPoints(points),
+        )
+        .unwrap()
+    }
+
+    fn idp_ext(i: &IssuingDistributionPoint) -> Extension {
+        ext(oid::CE_ISSUING_DISTRIBUTION_POINT, true, &idp_der(i))
+    }
+
+    /// A CRL signed by `signer` under its name, numbered `number`: `entries` are (serial,
+    /// certificateIssuer entry extension if any), in order.
+    fn signed_crl(
+        signer: &Node,
+        number: u32,
+        entries: &[(&Serial, Option<&str>)],
+        extensions: Vec<Extension>,
+    ) -> Crl {
+        let scheme = SignatureScheme::Ecdsa(HashAlg::Sha256);
+        let algorithm = algorithm_identifier(scheme).unwrap();
+        let revoked: Vec<RevokedCert> = entries
+            .iter()
+            .map(|(serial, issuer)| RevokedCert {
+                serial_number: SerialNumber::new(serial.as_bytes()).unwrap(),
+                revocation_date: Time::try_from(add_days(now(), -1)).unwrap(),
+                crl_entry_extensions: issuer.map(|i| {
+                    vec![extension(oid::CE_CERTIFICATE_ISSUER, true, &vec![dir(i)]).unwrap()]
+                }),
+            })
+            .collect();
+        let mut crl_extensions = vec![extension(oid::CE_CRL_NUMBER, false, &number).unwrap()];
+        crl_extensions.extend(extensions);
+        let tbs = TbsCertList {
+            version: x509_cert::Version::V2,
+            signature: algorithm.clone(),
+            issuer: Name::from_der(signer.cert.subject_der()).unwrap(),
+            this_update: Time::try_from(add_days(now(), -1)).unwrap(),
+            next_update: Some(Time::try_from(add_days(now(), 7)).unwrap()),
+            revoked_certificates: (!revoked.is_empty()).then_some(revoked),
+            crl_extensions: Some(crl_extensions),
+        };
+        let signature =
+            crate::key::Signer::sign(&signer.key, scheme, &tbs.to_der().unwrap()).unwrap();
+        let der = CertificateList {
+            tbs_cert_list: tbs,
+            signature_algorithm: algorithm,
+            signature: BitString::from_bytes(&signature).unwrap(),
+        }
+        .to_der()
+        .unwrap();
+        Crl::from_der(&der).unwrap()
+    }
+
+    /// Root (the only trust anchor) → Mail CA, and Root → CRL Issuer; both CAs stored.
+    struct Pki {
+        store: MemoryStore,
+        root: Node,
+        ca: Node,
+        crl_issuer: Node,
+    }
+
+    fn pki() -> Pki {
+        let root = node(ROOT, None, true, vec![]);
+        let ca = node(MAIL_CA, Some(&root), true, vec![]);
+        let crl_issuer = node(CRL_ISSUER, Some(&root), true, vec![]);
+        let store = MemoryStore::new();
+        store
+            .transaction(|tx| {
+                tx.put_root(&root.cert)?;
+                tx.put_certificate(&ca.cert)?;
+                tx.put_certificate(&crl_issuer.cert)
+            })
+            .unwrap();
+        Pki {
+            store,
+            root,
+            ca,
+            crl_issuer,
+        }
+    }
+
+    impl Pki {
+        fn ee(&self, points: Vec<DistributionPoint>) -> Certificate {
+            let extra = if points.is_empty() {
+                vec![]
+            } else {
+                vec![crldp_ext(points)]
+            };
+            node("CN=Alice,O=Example", Some(&self.ca), false, extra).cert
+        }
+
+        fn import(&self, crl: &Crl) {
+            let outcome = Crls::new(&self.store)
+                .import(crl.der(), Some("test"), &clock())
+                .unwrap();
+            assert!(outcome[0].is_stored_valid(), "{outcome:?}");
+        }
+
+        fn status(&self, cert: &Certificate) -> RevocationStatus {
+            self.store
+                .read_transaction(|tx| CrlChecker::new(tx).status(cert, &self.ca.cert, now()))
+                .unwrap()
+        }
+    }
+
+    fn is_good(s: &RevocationStatus) -> bool {
+        matches!(s, RevocationStatus::Good { .. })
+    }
+
+    fn is_revoked(s: &RevocationStatus) -> bool {
+        matches!(s, RevocationStatus::Revoked { .. })
+    }
+
+    // ------------------------------------------------------------ distribution point names
+
+    #[test]
+    fn distribution_point_names_match_as_rfc_5280_says() {
+        let issuer = name_der(MAIL_CA);
+        let crl1 = "CN=CRL1,CN=Mail CA,O=Example";
+        let dp_full = cert_dp(point(full(vec![dir(crl1)]), None, None));
+        // An IDP without a distribution point name serves every distribution point.
+        assert!(dp_full.named_by(None, &issuer, &issuer));
+        assert!(dp_full.named_by(idp_name(None).as_ref(), &issuer, &issuer));
+        // fullName against fullName: directory names compared as names (case folded).
+        let same = idp_name(full(vec![dir("CN=crl1,CN=MAIL  CA,O=example")]));
+        assert!(dp_full.named_by(same.as_ref(), &issuer, &issuer));
+        let other = idp_name(full(vec![dir("CN=CRLx,CN=Mail CA,O=Example")]));
+        assert!(!dp_full.named_by(other.as_ref(), &issuer, &issuer));
+        // URIs, among other names: one common name is enough.
+        let dp_uri = cert_dp(point(
+            full(vec![dir(crl1), uri("http://crl.example.com/a.crl")]),
+            None,
+            None,
+        ));
+        let by_uri = idp_name(full(vec![uri("http://crl.example.com/a.crl")]));
+        assert!(dp_uri.named_by(by_uri.as_ref(), &issuer, &issuer));
+        let other_uri = idp_name(full(vec![uri("http://crl.example.com/b.crl")]));
+        assert!(!dp_uri.named_by(other_uri.as_ref(), &issuer, &issuer));
+        // The IDP's nameRelativeToCRLIssuer is appended to the CRL issuer's name.
+        let idp_relative = idp_name(relative("CN=CRL1"));
+        assert!(dp_full.named_by(idp_relative.as_ref(), &issuer, &issuer));
+        assert!(!dp_full.named_by(idp_relative.as_ref(), &name_der(ROOT), &issuer));
+        // The certificate's nameRelativeToCRLIssuer is appended to its issuer's name...
+        let dp_relative = cert_dp(point(relative("CN=CRL1"), None, None));
+        assert!(dp_relative.named_by(same.as_ref(), &issuer, &issuer));
+        assert!(dp_relative.named_by(idp_relative.as_ref(), &issuer, &issuer));
+        assert!(!dp_relative.named_by(other.as_ref(), &issuer, &issuer));
+        let dp_relative2 = cert_dp(point(relative("CN=CRL2"), None, None));
+        assert!(!dp_relative2.named_by(idp_relative.as_ref(), &issuer, &issuer));
+        // ... or to its cRLIssuer's, when it names one.
+        let crl_issuer = name_der(CRL_ISSUER);
+        let dp_relative_issuer = cert_dp(point(
+            relative("CN=CRL1"),
+            None,
+            Some(vec![dir(CRL_ISSUER)]),
+        ));
+        let under_issuer = idp_name(full(vec![dir("CN=CRL1,CN=CRL Issuer,O=Example")]));
+        assert!(dp_relative_issuer.named_by(under_issuer.as_ref(), &crl_issuer, &issuer));
+        assert!(!dp_relative_issuer.named_by(same.as_ref(), &crl_issuer, &issuer));
+        // A distribution point without a name is matched by its cRLIssuer.
+        let dp_issuer_only = cert_dp(point(None, None, Some(vec![dir(CRL_ISSUER)])));
+        let naming_issuer = idp_name(full(vec![dir(CRL_ISSUER)]));
+        assert!(dp_issuer_only.named_by(naming_issuer.as_ref(), &crl_issuer, &issuer));
+        assert!(!dp_issuer_only.named_by(under_issuer.as_ref(), &crl_issuer, &issuer));
+        assert!(dp_issuer_only.named_by(None, &crl_issuer, &issuer));
+    }
+
+    #[test]
+    fn a_certificate_without_distribution_points_is_served_by_its_issuers_name_only() {
+        let p = pki();
+        let ee = p.ee(vec![]);
+        assert!(distribution_points(&ee).is_empty());
+        let assumed = CertDp::of_issuer(&ee);
+        let issuer = name_der(MAIL_CA);
+        assert!(assumed.named_by(None, &issuer, &issuer));
+        let naming_issuer = idp_name(full(vec![dir(MAIL_CA)]));
+        assert!(assumed.named_by(naming_issuer.as_ref(), &issuer, &issuer));
+        let naming_other = idp_name(relative("CN=CRL1"));
+        assert!(!assumed.named_by(naming_other.as_ref(), &issuer, &issuer));
+    }
+
+    #[test]
+    fn the_crl_issuer_is_the_certificate_issuer_or_its_crl_issuer_for_an_indirect_crl() {
+        let issuer = name_der(MAIL_CA);
+        let crl_issuer = name_der(CRL_ISSUER);
+        let plain = cert_dp(point(full(vec![uri("http://x/a.crl")]), None, None));
+        assert!(plain.served_by_issuer(&issuer, false, &issuer));
+        assert!(plain.served_by_issuer(&issuer, true, &issuer));
+        assert!(!plain.served_by_issuer(&crl_issuer, true, &issuer));
+        let delegated = cert_dp(point(None, None, Some(vec![dir(CRL_ISSUER)])));
+        assert!(delegated.served_by_issuer(&crl_issuer, true, &issuer));
+        // The cRLIssuer's CRL must say it is indirect; the certificate's issuer's own CRL
+        // does not serve a distribution point delegated to another.
+        assert!(!delegated.served_by_issuer(&crl_issuer, false, &issuer));
+        assert!(!delegated.served_by_issuer(&issuer, false, &issuer));
+        assert!(!delegated.served_by_issuer(&name_der(ROOT), true, &issuer));
+    }
+
+    #[test]
+    fn a_crl_for_another_distribution_point_does_not_cover_the_certificate() {
+        let p = pki();
+        let dp = |cn: &str| point(full(vec![dir(&format!("CN={cn},{MAIL_CA}"))]), None, None);
+        let named = p.ee(vec![dp("CRL1")]);
+        let elsewhere = p.ee(vec![dp("CRLx")]);
+        let none = p.ee(vec![]);
+        // The CRL names its distribution point relative to its issuer: CN=CRL1,<Mail CA>.
+        let crl = signed_crl(
+            &p.ca,
+            1,
+            &[
+                (named.serial(), None),
+                (elsewhere.serial(), None),
+                (none.serial(), None),
+            ],
+            vec![idp_ext(&idp(relative("CN=CRL1")))],
+        );
+        p.import(&crl);
+        assert!(is_revoked(&p.status(&named)));
+        assert_eq!(p.status(&elsewhere), RevocationStatus::Unknown);
+        assert_eq!(p.status(&none), RevocationStatus::Unknown);
+        // A CRL of the issuer naming no distribution point covers them all.
+        p.import(&signed_crl(&p.ca, 2, &[], vec![]));
+        assert!(is_revoked(&p.status(&named)));
+        assert!(is_good(&p.status(&elsewhere)));
+        assert!(is_good(&p.status(&none)));
+    }
+
+    // ------------------------------------------------------------------------ reasons
+
+    #[test]
+    fn reason_masks_unite_and_intersect() {
+        use RevocationReason as R;
+        let compromise = ReasonMask::of(&[R::KeyCompromise, R::CaCompromise]);
+        let others = ReasonMask::of(&[
+            R::AffiliationChanged,
+            R::Superseded,
+            R::CessationOfOperation,
+            R::CertificateHold,
+            R::PrivilegeWithdrawn,
+            R::AaCompromise,
+        ]);
+        assert!(!compromise.is_all() && !others.is_all());
+        assert!(compromise.union(others).is_all());
+        assert!(compromise.intersection(others).is_empty());
+        assert_eq!(ReasonMask::of(&R::PARTITION), ReasonMask::ALL);
+        assert_eq!(ReasonMask::of_optional(None), ReasonMask::ALL);
+        // Neither unspecified nor removeFromCRL is a reason a CRL is partitioned by.
+        assert!(ReasonMask::of(&[R::Unspecified, R::RemoveFromCrl]).is_empty());
+        let gap = ReasonMask::of(&[R::AffiliationChanged, R::Superseded]);
+        assert!(!compromise.union(gap).is_all());
+        assert_eq!(compromise.union(gap).intersection(gap), gap);
+    }
+
+    fn partitioned(
+        p: &Pki,
+        number: u32,
+        name: Option<X509DpName>,
+        reasons: der::flagset::FlagSet<Reasons>,
+        entries: &[(&Serial, Option<&str>)],
+    ) -> Crl {
+        let mut i = idp(name);
+        i.only_some_reasons = Some(reasons);
+        signed_crl(&p.ca, number, entries, vec![idp_ext(&i)])
+    }
+
+    fn compromise() -> der::flagset::FlagSet<Reasons> {
+        Reasons::KeyCompromise | Reasons::CaCompromise
+    }
+
+    fn other_reasons() -> der::flagset::FlagSet<Reasons> {
+        Reasons::Unused
+            | Reasons::AffiliationChanged
+            | Reasons::Superseded
+            | Reasons::CessationOfOperation
+            | Reasons::CertificateHold
+            | Reasons::PrivilegeWithdrawn
+            | Reasons::AaCompromise
+    }
+
+    #[test]
+    fn reasons_accumulate_over_the_crls_used_until_they_cover_all() {
+        let p = pki();
+        let alice = p.ee(vec![]);
+        let bob = p.ee(vec![]);
+        // One CRL for the compromise reasons alone does not say "good".
+        p.import(&partitioned(&p, 1, None, compromise(), &[]));
+        assert_eq!(p.status(&alice), RevocationStatus::Unknown);
+        // A second one for reasons that leave a gap does not either (PKITS 4.14.17).
+        p.import(&partitioned(
+            &p,
+            2,
+            None,
+            Reasons::AffiliationChanged | Reasons::Superseded,
+            &[],
+        ));
+        assert_eq!(p.status(&alice), RevocationStatus::Unknown);
+        // With the other reasons covered, the union is every reason (PKITS 4.14.18); an
+        // entry on any of them revokes (PKITS 4.14.16).
+        p.import(&partitioned(
+            &p,
+            3,
+            None,
+            other_reasons(),
+            &[(bob.serial(), None)],
+        ));
+        assert!(is_good(&p.status(&alice)));
+        assert!(is_revoked(&p.status(&bob)));
+    }
+
+    #[test]
+    fn a_distribution_points_reasons_narrow_what_its_crl_covers() {
+        let p = pki();
+        let dp = |cn: &str, reasons| {
+            point(
+                full(vec![dir(&format!("CN={cn},{MAIL_CA}"))]),
+                Some(reasons),
+                None,
+            )
+        };
+        // PKITS 4.14.19: DP1 (CRL1) for the compromise reasons, DP2 (CRL2) for the others.
+        let alice = p.ee(vec![dp("CRL1", compromise()), dp("CRL2", other_reasons())]);
+        // CRL1 covers every reason, but serves DP1 only: the compromise reasons.
+        p.import(&signed_crl(
+            &p.ca,
+            1,
+            &[],
+            vec![idp_ext(&idp(relative("CN=CRL1")))],
+        ));
+        assert_eq!(p.status(&alice), RevocationStatus::Unknown);
+        // CRL2 for the compromise reasons only serves nothing DP2 asks for.
+        p.import(&partitioned(&p, 2, relative("CN=CRL2"), compromise(), &[]));
+        assert_eq!(p.status(&alice), RevocationStatus::Unknown);
+        // CRL2 for the other reasons completes the set.
+        p.import(&partitioned(
+            &p,
+            3,
+            relative("CN=CRL2"),
+            other_reasons(),
+            &[],
+        ));
+        assert!(is_good(&p.status(&alice)));
+    }
+
+    // ------------------------------------------------------------------- indirect CRLs
+
+    fn indirect_idp(name: Option<X509DpName>) -> Extension {
+        let mut i = idp(name);
+        i.indirect_crl = true;
+        idp_ext(&i)
+    }
+
+    #[test]
+    fn indirect_crl_entries_belong_to_the_certificate_issuer_named_before_them() {
+        let p = pki();
+        let serial = |n: u8| Serial::from_bytes(&[n]);
+        let (s1, s2, s3, s4, s5) = (serial(1), serial(2), serial(3), serial(4), serial(5));
+        let other = "CN=Other CA,O=Example";
+        let crl = signed_crl(
+            &p.crl_issuer,
+            1,
+            &[
+                (&s1, None),
+                (&s2, Some(other)),
+                (&s3, None),
+                (&s4, Some("CN=crl issuer,O=EXAMPLE")),
+                (&s5, None),
+            ],
+            vec![indirect_idp(None)],
+        );
+        assert!(crl.problems().is_empty(), "{:?}", crl.problems());
+        // The first entries and those after a certificateIssuer naming the CRL issuer itself
+        // (as names match) are the CRL issuer's; those in between are Other CA's.
+        let serials = |e: &[RevokedEntry]| e.iter().map(|e| e.serial.clone()).collect::<Vec<_>>();
+        assert_eq!(serials(crl.entries()), [s1.clone(), s4.clone(), s5.clone()]);
+        assert_eq!(crl.other_issuers().len(), 1);
+        let others = &crl.other_issuers()[0];
+        assert_eq!(serials(others.entries()), [s2.clone(), s3.clone()]);
+        assert_eq!(others.issuer().as_deref(), Some(other));
+        assert_eq!(crl.entry_count(), 5);
+        let other_der = name_der(other);
+        let own_der = name_der(CRL_ISSUER);
+        assert!(crl.entry_of(&other_der, &s3).is_some());
+        assert!(crl.entry_of(&other_der, &s1).is_none());
+        assert!(crl.entry_of(&own_der, &s5).is_some());
+        assert!(crl.entry_of(&own_der, &s2).is_none());
+        assert!(crl.entry_of(&name_der(MAIL_CA), &s1).is_none());
+        // Another issuer's entries are not Other CA's, nor the reverse.
+        assert!(crl.entry_of(&name_der(MAIL_CA), &s2).is_none());
+        // Only the CRL issuer's entries are indexed in the store.
+        p.import(&crl);
+        let stored = p
+            .store
+            .read_transaction(|tx| {
+                let id = tx.crls()?[0].id;
+                tx.crl_entries(id)
+            })
+            .unwrap();
+        assert_eq!(serials(&stored), [s1.clone(), s4.clone(), s5.clone()]);
+        // A certificateIssuer on a CRL that is not indirect makes it unusable.
+        let not_indirect = signed_crl(&p.crl_issuer, 2, &[(&s1, None), (&s2, Some(other))], vec![]);
+        assert!(
+            not_indirect
+                .problems()
+                .iter()
+                .any(|e| e.contains("not indirect")),
+            "{:?}",
+            not_indirect.problems()
+        );
+    }
+
+    #[test]
+    fn the_indirect_crl_of_the_crl_issuer_a_certificate_names_applies_to_it() {
+        let p = pki();
+        let delegated = || point(None, None, Some(vec![dir(CRL_ISSUER)]));
+        let revoked = p.ee(vec![delegated()]);
+        let good = p.ee(vec![delegated()]);
+        let not_delegated = p.ee(vec![]);
+        // The CRL issuer lists `good`'s serial for itself and for Other CA, `revoked` and
+        // `not_delegated` for Mail CA.
+        let crl = signed_crl(
+            &p.crl_issuer,
+            1,
+            &[
+                (good.serial(), None),
+                (revoked.serial(), Some(MAIL_CA)),
+                (not_delegated.serial(), None),
+                (good.serial(), Some("CN=Other CA,O=Example")),
+            ],
+            vec![indirect_idp(None)],
+        );
+        p.import(&crl);
+        assert!(is_revoked(&p.status(&revoked)));
+        assert!(is_good(&p.status(&good)));
+        // A certificate that does not name the CRL issuer is not covered by its CRL.
+        assert_eq!(p.status(&not_delegated), RevocationStatus::Unknown);
+        // Nor is one naming it when its CRL is not indirect (PKITS 4.14.27).
+        let q = pki();
+        let named = q.ee(vec![delegated()]);
+        q.import(&signed_crl(&q.crl_issuer, 1, &[], vec![]));
+        assert_eq!(q.status(&named), RevocationStatus::Unknown);
+        // Through validation: the path's issuer has no CRL of its own here, so only the
+        // delegated certificates are covered.
+        let v = |c: &Certificate| {
+            let options = ValidationOptions::new(now(), LeafPolicy::SmimeEncryption)
+                .revocation(crate::trust::RevocationMode::Required);
+            p.store
+                .read_transaction(|tx| {
+                    Validator::new(tx)
+                        .intermediates([p.ca.cert.clone()])
+                        .validate(c, &options)
+                })
+                .unwrap()
+        };
+        // Mail CA itself has no CRL of Root: give Root one.
+        let root_crl = signed_crl(&p.root, 1, &[], vec![]);
+        p.import(&root_crl);
+        assert!(v(&good).is_valid(), "{:?}", v(&good).reasons());
+        assert!(revoked_reason(&v(&revoked)).is_some());
+        assert!(!v(&not_delegated).is_valid());
+    }
+
+    #[test]
+    fn a_crl_whose_separate_signer_is_revoked_is_not_used() {
+        // PKITS 4.4.19-21: the CRLs of an issuer signed with another key of its name, whose
+        // certificate the trust anchor revokes (or not).
+        for signer_revoked in [false, true] {
+            let p = pki();
+            let crl_key = node(MAIL_CA, Some(&p.root), true, vec![]);
+            let alice = p.ee(vec![]);
+            let crl = signed_crl(&crl_key, 1, &[(alice.serial(), None)], vec![]);
+            let root_entries: Vec<(&Serial, Option<&str>)> = if signer_revoked {
+                vec![(crl_key.cert.serial(), None)]
+            } else {
+                vec![]
+            };
+            p.import(&signed_crl(&p.root, 1, &root_entries, vec![]));
+            p.store
+                .transaction(|tx| tx.put_certificate(&crl_key.cert))
+                .unwrap();
+            // Imported with its signer known: verified with the separate key.
+            p.import(&crl);
+            let status = p.status(&alice);
+            if signer_revoked {
+                assert_eq!(status, RevocationStatus::Unknown);
+            } else {
+                assert!(is_revoked(&status), "{status:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_indirect_crl_whose_signer_is_revoked_is_not_used() {
+        let p = pki();
+        let alice = p.ee(vec![point(None, None, Some(vec![dir(CRL_ISSUER)]))]);
+        p.import(&signed_crl(
+            &p.crl_issuer,
+            1,
+            &[(alice.serial(), Some(MAIL_CA))],
+            vec![indirect_idp(None)],
+        ));
+        assert!(is_revoked(&p.status(&alice)));
+        p.import(&signed_crl(
+            &p.root,
+            1,
+            &[(p.crl_issuer.cert.serial(), None)],
+            vec![],
+        ));
+        assert_eq!(p.status(&alice), RevocationStatus::Unknown);
+    }
+}
