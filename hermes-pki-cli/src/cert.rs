@@ -85,6 +85,10 @@ pub enum CertCmd {
         /// Validate as of this time (RFC 3339, such as 2026-01-31T12:00:00Z) [default: now]
         #[arg(long, value_name = "RFC3339")]
         at: Option<String>,
+        /// Refuse a chain that breaks an RFC 5280 section 4 profile rule (a CA without
+        /// subjectKeyIdentifier, a non-critical basicConstraints, ...) instead of warning
+        #[arg(long)]
+        strict: bool,
     },
 }
 
@@ -163,7 +167,12 @@ pub fn run(ctx: &Ctx, cmd: CertCmd) -> CliResult<Outcome> {
             p12.as_deref(),
             password.as_deref(),
         ),
-        CertCmd::Validate { target, usage, at } => validate(ctx, &target, usage, at.as_deref()),
+        CertCmd::Validate {
+            target,
+            usage,
+            at,
+            strict,
+        } => validate(ctx, &target, usage, at.as_deref(), strict),
     }
 }
 
@@ -447,7 +456,13 @@ fn export(
     }
 }
 
-fn validate(ctx: &Ctx, target: &str, usage: Usage, at: Option<&str>) -> CliResult<Outcome> {
+fn validate(
+    ctx: &Ctx,
+    target: &str,
+    usage: Usage,
+    at: Option<&str>,
+    strict: bool,
+) -> CliResult<Outcome> {
     let at = match at {
         Some(s) => parse_rfc3339(s)?,
         None => SystemTime::now(),
@@ -485,8 +500,10 @@ fn validate(ctx: &Ctx, target: &str, usage: Usage, at: Option<&str>) -> CliResul
             Vec::new(),
         ),
     };
-    let options = ValidationOptions::new(at, usage.policy());
     let result = store.read_transaction(|tx| {
+        let options = ValidationOptions::new(at, usage.policy())
+            .rfc5280_strict(strict)
+            .revocation(hermes_pki::settings::revocation_mode(tx)?);
         Validator::new(tx)
             .intermediates(extra.iter().cloned())
             .validate(&leaf, &options)

@@ -47,6 +47,10 @@ pub struct VerifyArgs {
     /// for more files
     #[arg(long = "certs", value_name = "FILE")]
     pub certs: Vec<String>,
+    /// Refuse signer chains that break an RFC 5280 section 4 profile rule (a CA without
+    /// subjectKeyIdentifier, a non-critical basicConstraints, ...) instead of warning
+    #[arg(long)]
+    pub strict: bool,
 }
 
 impl VerifyArgs {
@@ -75,7 +79,9 @@ impl VerifyArgs {
             }
             certificates.extend(loaded.certificates);
         }
-        Ok(VerifyOptions::new(at).certificates(certificates))
+        Ok(VerifyOptions::new(at)
+            .certificates(certificates)
+            .rfc5280_strict(self.strict))
     }
 }
 

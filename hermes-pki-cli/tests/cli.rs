@@ -2122,6 +2122,7 @@ fn smime_and_cms_verify_take_a_time_and_extra_certificates() {
         1,
         "no certificate found",
     );
+}
 
 // --- settings ---------------------------------------------------------------------------------
 

@@ -21,11 +21,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hermes_pki::cert::Certificate;
 use hermes_pki::crl::Crls;
-use hermes_pki::smime::verify_message;
+use hermes_pki::smime::{Smime, VerifyOptions};
 use hermes_pki::store::{MemoryStore, StoreExt};
 use hermes_pki::time::FixedClock;
 use hermes_pki::trust::RevocationMode;
-use hermes_pki::trust::{LeafPolicy, ValidationOptions, Validator};
 
 fn data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/pkits")
@@ -92,34 +91,24 @@ fn verdict(
     message: &[u8],
     mode: RevocationMode,
 ) -> Result<(bool, String), String> {
-    let verified = verify_message(message, &[]).map_err(|e| e.to_string())?;
-    let options = ValidationOptions::new(at(), LeafPolicy::SmimeSigning).revocation(mode);
-    let mut valid = !verified.signed.signers.is_empty();
+    let options = VerifyOptions::new(at()).revocation(mode);
+    let v = Smime::new(store)
+        .verify_with(message, &options)
+        .map_err(|e| e.to_string())?;
     let mut why = Vec::new();
-    for s in &verified.signed.signers {
-        if !s.status.is_valid() {
-            valid = false;
-            why.push(format!("signature: {}", s.status));
+    for (verdict, report) in v.signers.iter().zip(&v.message.signed.signers) {
+        if !report.status.is_valid() {
+            why.push(format!("signature: {}", report.status));
         }
-        let Some(c) = &s.certificate else {
-            valid = false;
-            why.push("no signer certificate".into());
-            continue;
-        };
-        let v = store
-            .read_transaction(|tx| {
-                Validator::new(tx)
-                    .intermediates(verified.signed.certificates.iter().cloned())
-                    .validate(c, &options)
-            })
-            .map_err(|e| e.to_string())?;
-        if !v.is_valid() {
-            valid = false;
+        match &verdict.validation {
+            None => why.push("no signer certificate".into()),
+            Some(val) => {
+                why.extend(val.reasons().iter().map(|r| r.to_string()));
+                why.extend(val.warnings().iter().map(|w| format!("warning: {w}")));
+            }
         }
-        why.extend(v.reasons().iter().map(|r| r.to_string()));
-        why.extend(v.warnings().iter().map(|w| format!("warning: {w}")));
     }
-    Ok((valid, why.join(" | ")))
+    Ok((v.is_valid(), why.join(" | ")))
 }
 
 /// PKITS tests whose "Invalid" verdict comes only from revocation information that is missing

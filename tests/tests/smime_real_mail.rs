@@ -582,7 +582,6 @@ fn pkits_dsa_signers_are_found_and_routed_to_dsa() {
 }
 
 #[test]
-#[ignore = "needs DSA in cert::verify_signature (branch h-cert); run once merged"]
 fn pkits_dsa_signatures_verify() {
     for name in [
         "SignedValidDSASignaturesTest4",

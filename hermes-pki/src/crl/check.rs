@@ -196,6 +196,30 @@ impl<'a> CrlChecker<'a> {
         Ok(verdict)
     }
 
+    /// For an issuer whose DSA key inherits its domain parameters (RFC 3279 2.3.2): the
+    /// parameters of a certificate (the store's or given) whose key signed that issuer.
+    fn inherited_dsa_parameters(&self, issuer: &Certificate) -> Result<Option<Vec<u8>>> {
+        if !matches!(
+            issuer.key_algorithm(),
+            crate::cert::KeyAlgorithm::Dsa { bits: None }
+        ) {
+            return Ok(None);
+        }
+        let mut above = self.tx.certificates_by_subject(issuer.issuer_der())?;
+        above.extend(self.tx.roots_by_subject(issuer.issuer_der())?);
+        above.extend(
+            self.extra
+                .iter()
+                .filter(|c| names_match(c.subject_der(), issuer.issuer_der()))
+                .cloned(),
+        );
+        Ok(above
+            .iter()
+            .take(MAX_SEPARATE_SIGNERS)
+            .filter(|c| issuer.verify_issued_by(c).is_ok())
+            .find_map(|c| c.dsa_parameters().map(<[u8]>::to_vec)))
+    }
+
     fn judge(
         &self,
         record: &CrlRecord,
@@ -214,7 +238,12 @@ impl<'a> CrlChecker<'a> {
         let may_sign_crls = |c: &Certificate| c.key_usage().is_none_or(|ku| ku.crl_sign);
         if let Some(issuer) = issuer
             && is_pending(record)
-            && crl.verify_signature(issuer.public_key_der()).is_ok()
+            && crl
+                .verify_signature_with_params(
+                    issuer.public_key_der(),
+                    self.inherited_dsa_parameters(issuer)?.as_deref(),
+                )
+                .is_ok()
         {
             return Ok(may_sign_crls(issuer).then_some(crl));
         }

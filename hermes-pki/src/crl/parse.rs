@@ -504,13 +504,25 @@ impl Crl {
     /// Errors: [`Error::Crypto`] when the signature does not verify or the two algorithm fields
     /// differ; [`Error::Unsupported`] for algorithms this library does not handle.
     pub fn verify_signature(&self, spki_der: &[u8]) -> Result<()> {
+        self.verify_signature_with_params(spki_der, None)
+    }
+
+    /// [`verify_signature`](Self::verify_signature) with a DSA key that inherits its domain
+    /// parameters (RFC 3279 2.3.2): `inherited` is the DER of the Dss-Parms of the issuer's
+    /// issuer.
+    pub fn verify_signature_with_params(
+        &self,
+        spki_der: &[u8],
+        inherited: Option<&[u8]>,
+    ) -> Result<()> {
         if self.tbs_algorithm != self.signature_algorithm {
             return Err(Error::Crypto(
                 "the CRL's two signature algorithm fields differ".into(),
             ));
         }
-        crate::cert::verify_signature(
+        crate::cert::verify_signature_with_params(
             spki_der,
+            inherited,
             &self.signature_algorithm,
             self.tbs_der(),
             &self.signature,

@@ -378,6 +378,7 @@ pub struct VerifyOptions {
     certificates: Vec<Certificate>,
     revocation: Option<RevocationMode>,
     policy: SignerPolicy,
+    strict: bool,
 }
 
 impl VerifyOptions {
@@ -389,6 +390,7 @@ impl VerifyOptions {
             certificates: Vec::new(),
             revocation: None,
             policy: SignerPolicy::new(),
+            strict: false,
         }
     }
 
@@ -409,6 +411,13 @@ impl VerifyOptions {
     /// [`SignerPolicy::new`]).
     pub fn signer_policy(mut self, policy: SignerPolicy) -> Self {
         self.policy = policy;
+        self
+    }
+
+    /// Whether signer chains must follow the RFC 5280 section 4 profile rules (see
+    /// [`ValidationOptions::rfc5280_strict`]; default `false`: broken rules are warnings).
+    pub fn rfc5280_strict(mut self, yes: bool) -> Self {
+        self.strict = yes;
         self
     }
 
@@ -436,11 +445,8 @@ impl VerifyOptions {
 /// The store's `revocation` setting (`hermes-pki settings set revocation
 /// required|best-effort`): what [`VerifyOptions`] without an explicit
 /// [`revocation`](VerifyOptions::revocation) resolves to.
-///
-/// The settings store is not in this tree yet; until it is read here, this is the setting's
-/// default, [`RevocationMode::BestEffort`].
-fn store_revocation_setting(_tx: &dyn ReadTransaction) -> Result<RevocationMode> {
-    Ok(RevocationMode::BestEffort)
+fn store_revocation_setting(tx: &dyn ReadTransaction) -> Result<RevocationMode> {
+    crate::settings::revocation_mode(tx)
 }
 
 /// S/MIME over a store: signing keys and decryption keys come from the store, signer
@@ -600,6 +606,7 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
         // The signer policy's RSA minimum holds for the chain too.
         let validation_options = ValidationOptions::new(options.at, LeafPolicy::SmimeSigning)
             .revocation(mode)
+            .rfc5280_strict(options.strict)
             .min_rsa_bits(options.policy.rsa_minimum());
         let signers = self.store.read_transaction(|tx| {
             signed

@@ -27,7 +27,9 @@ use spki::AlgorithmIdentifierOwned;
 
 use crate::cert::oid;
 use crate::cert::tlv::{self, Tlv};
-use crate::cert::{Certificate, KeyAlgorithm, Thumbprint, verify_signature};
+use crate::cert::{
+    Certificate, KeyAlgorithm, Thumbprint, verify_signature, verify_signature_with_params,
+};
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::{HashAlg, SignatureScheme, Signer};
 
@@ -1354,39 +1356,6 @@ fn inherited_dsa_parameters(cert: &Certificate, pool: &[Certificate]) -> Option<
         }
     }
     None
-}
-
-/// Verifies `signature` over `message` with the key in `spki_der`; a DSA key without
-/// parameters uses `inherited_params_der` (the DER of Dss-Parms from its issuer).
-///
-/// The contract of `cert::verify_signature_with_params` (added on the certificate side with
-/// DSA support): here the inherited parameters are put into the SubjectPublicKeyInfo, which
-/// [`verify_signature`] then reads as a key with its own parameters.
-fn verify_signature_with_params(
-    spki_der: &[u8],
-    inherited_params_der: Option<&[u8]>,
-    algorithm: &AlgorithmIdentifierOwned,
-    message: &[u8],
-    signature: &[u8],
-) -> Result<()> {
-    let Some(params) = inherited_params_der else {
-        return verify_signature(spki_der, algorithm, message, signature);
-    };
-    let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der)
-        .map_err(|e| Error::malformed("public key", e))?;
-    let completed = spki::SubjectPublicKeyInfoOwned {
-        algorithm: AlgorithmIdentifierOwned {
-            oid: spki.algorithm.oid,
-            parameters: Some(
-                der::Any::from_der(params).map_err(|e| Error::malformed("DSA parameters", e))?,
-            ),
-        },
-        subject_public_key: der::asn1::BitString::from_bytes(spki.subject_public_key.raw_bytes())
-            .map_err(|e| Error::malformed("public key", e))?,
-    }
-    .to_der()
-    .map_err(|e| Error::malformed("public key", e))?;
-    verify_signature(&completed, algorithm, message, signature)
 }
 
 /// Whether `cert` is the one `sid` names.
