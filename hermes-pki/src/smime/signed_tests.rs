@@ -1061,36 +1061,6 @@ fn dsa_parameters_are_inherited_from_the_nearest_issuer_that_has_them() {
 }
 
 #[test]
-fn inherited_parameters_complete_the_public_key() {
-    // The mechanism on a key type verify_signature reads today: a P-256 key written without
-    // its curve, completed with the curve as the inherited parameters.
-    let f = fixture();
-    let spki = spki::SubjectPublicKeyInfoRef::from_der(f.p256.cert.public_key_der()).unwrap();
-    let curve = spki.algorithm.parameters.unwrap().to_der().unwrap();
-    let bare = spki::SubjectPublicKeyInfoRef {
-        algorithm: spki::AlgorithmIdentifierRef {
-            oid: spki.algorithm.oid,
-            parameters: None,
-        },
-        subject_public_key: spki.subject_public_key,
-    }
-    .to_der()
-    .unwrap();
-    let alg =
-        crate::ca::sign::algorithm_identifier(SignatureScheme::Ecdsa(HashAlg::Sha256)).unwrap();
-    let sig = f
-        .p256
-        .key
-        .sign(SignatureScheme::Ecdsa(HashAlg::Sha256), CONTENT)
-        .unwrap();
-    assert!(verify_signature(&bare, &alg, CONTENT, &sig).is_err());
-    verify_signature_with_params(&bare, Some(&curve), &alg, CONTENT, &sig).unwrap();
-    verify_signature_with_params(f.p256.cert.public_key_der(), None, &alg, CONTENT, &sig).unwrap();
-    let e = verify_signature_with_params(&bare, Some(&curve), &alg, b"other", &sig).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Crypto);
-}
-
-#[test]
 fn ber_indefinite_lengths_are_read() {
     let f = fixture();
     let parts = take_apart(&sign(&f.p256, false, &options()));
