@@ -24,8 +24,12 @@ use hermes_pki::crl::{CrlImport, CrlOutcome, Crls, RevocationReason};
 use hermes_pki::key::KeySpec;
 use hermes_pki::store::{CrlStatus, MemoryStore, StoreExt};
 use hermes_pki::time::SystemClock;
-use hermes_pki::trust::{LeafPolicy, Reason, Validation, ValidationOptions, Validator};
-use hermes_pki_tests::{Issued, KeyKind, gen_key, openssl, self_signed, x509_ext, x509_value};
+use hermes_pki::trust::{
+    LeafPolicy, Reason, RevocationMode, Validation, ValidationOptions, Validator,
+};
+use hermes_pki_tests::{
+    Issued, KeyKind, gen_key, openssl, openssl_text, self_signed, x509_ext, x509_value,
+};
 
 // ---------------------------------------------------------------- helpers
 
@@ -626,6 +630,83 @@ impl OpensslCa {
             std::fs::read(d.join(pem)).unwrap(),
             std::fs::read(d.join(der)).unwrap(),
         )
+    }
+}
+
+impl OpensslCa {
+    /// `openssl ca -gencrl` without CRL extensions or a CRL number: a version 1 CRL, as some
+    /// CAs still publish. (PEM, DER.)
+    fn gencrl_v1(&self, name: &str) -> (Vec<u8>, Vec<u8>) {
+        let d = &self.dir;
+        let cnf: String = std::fs::read_to_string(d.join(&self.cnf))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with("crlnumber"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let v1_cnf = format!("{name}-v1.cnf");
+        std::fs::write(d.join(&v1_cnf), cnf).unwrap();
+        let pem = format!("{name}.pem");
+        let der = format!("{name}.der");
+        openssl(&["ca", "-config", &v1_cnf, "-gencrl", "-out", &pem], d);
+        openssl(&["crl", "-in", &pem, "-outform", "DER", "-out", &der], d);
+        (
+            std::fs::read(d.join(pem)).unwrap(),
+            std::fs::read(d.join(der)).unwrap(),
+        )
+    }
+}
+
+#[test]
+fn a_version_1_crl_without_a_number_is_usable() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let oca = OpensslCa::new(d, "v1ca", "/CN=V1 CRL CA", "keyCertSign, cRLSign");
+    let alice_files = oca.issue("alice", "alice@example.org");
+    let bob_files = oca.issue("bob", "bob@example.org");
+    let (alice, bob) = (load(&alice_files.cert), load(&bob_files.cert));
+    // Without a reason (an entry extension would make it version 2).
+    openssl(
+        &[
+            "ca",
+            "-config",
+            &oca.cnf,
+            "-revoke",
+            alice_files.cert.to_str().unwrap(),
+        ],
+        d,
+    );
+    let (_, der) = oca.gencrl_v1("crl-v1");
+    let text = openssl_text(&["crl", "-in", "crl-v1.pem", "-noout", "-text"], d);
+    assert!(
+        text.contains("Version 1") && !text.contains("CRL Number"),
+        "{text}"
+    );
+
+    let store = MemoryStore::new();
+    trust(&store, &oca.certificate());
+    let imported = import(&store, &der, "crl-v1.der");
+    assert!(imported.is_stored_valid(), "{imported:?}");
+    // Imported before the issuer is known, it is kept pending, and used all the same.
+    let early = MemoryStore::new();
+    assert!(matches!(
+        import(&early, &der, "crl-v1.der").outcome,
+        CrlOutcome::StoredPending { .. }
+    ));
+    trust(&early, &oca.certificate());
+    for s in [&store, &early] {
+        let v = validate(s, &alice);
+        assert!(
+            matches!(v.reasons(), [Reason::Revoked { .. }]),
+            "alice is revoked by the v1 CRL: {v:?}"
+        );
+        assert_valid(s, &bob, "bob, not listed");
+        let required = ValidationOptions::new(SystemTime::now(), LeafPolicy::SmimeSigning)
+            .revocation(RevocationMode::Required);
+        let v = s
+            .read_transaction(|tx| Validator::new(tx).validate(&bob, &required))
+            .unwrap();
+        assert!(v.is_valid(), "the v1 CRL covers bob under required: {v:?}");
     }
 }
 
