@@ -4,7 +4,8 @@
 //! The binary is `HERMES_PKI_BIN` when set, else `target/<profile>/hermes-pki` beside this
 //! test's executable: `cargo test --workspace` (what CI runs) builds it in the same run. For a
 //! narrower run, build it first (`cargo build -p hermes-pki-cli`); a binary older than the
-//! library's or the CLI's sources is refused, so a stale build never judges new code.
+//! library's or the CLI's sources earns a note on stderr (not a failure: cargo does not relink
+//! it for a change that does not reach it, such as a `#[cfg(test)]` file).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,8 +26,7 @@ fn newest(dir: &Path) -> Option<SystemTime> {
     best
 }
 
-/// The `hermes-pki` binary to run; panics, saying how to build it, when it is missing or
-/// older than the sources it is built from.
+/// The `hermes-pki` binary to run; panics, saying how to build it, when it is missing.
 pub fn binary() -> PathBuf {
     if let Some(bin) = std::env::var_os("HERMES_PKI_BIN") {
         return PathBuf::from(bin);
@@ -47,13 +47,14 @@ pub fn binary() -> PathBuf {
                 bin.display()
             )
         });
+    // Only a hint: cargo does not relink the binary for a change it does not depend on (a
+    // `#[cfg(test)]` file), so an older binary is not necessarily a stale one.
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     for src in ["hermes-pki/src", "hermes-pki-cli/src"] {
-        if let Some(changed) = newest(&workspace.join(src)) {
-            assert!(
-                changed <= built,
-                "{} is older than {src}: rebuild it with `cargo build -p hermes-pki-cli` \
-                 (or run `cargo test --workspace`)",
+        if newest(&workspace.join(src)).is_some_and(|changed| changed > built) {
+            eprintln!(
+                "note: {} is older than a file in {src}; if the test fails, rebuild it with \
+                 `cargo build -p hermes-pki-cli` (`cargo test --workspace` does)",
                 bin.display()
             );
         }
