@@ -22,6 +22,7 @@ mod output;
 mod root;
 mod settings;
 mod smime_cmd;
+mod user;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -100,6 +101,12 @@ pub enum Command {
     /// show
     #[command(subcommand)]
     Settings(settings::SettingsCmd),
+    /// Users: add, list, show (settings and selected certificates), remove, select
+    #[command(subcommand)]
+    User(user::UserCmd),
+    /// Domains: add, list, show, remove
+    #[command(subcommand)]
+    Domain(user::DomainCmd),
     /// Walk the whole job in a fresh store: create a CA, issue certificates for two users,
     /// validate them, revoke one with a CRL and show that its validation now fails
     Demo(demo::DemoArgs),
@@ -147,6 +154,8 @@ fn run(ctx: &Ctx, command: Command) -> CliResult<Outcome> {
         Command::Smime(cmd) => smime_cmd::run_smime(ctx, cmd),
         Command::Cms(cmd) => smime_cmd::run_cms(ctx, cmd),
         Command::Settings(cmd) => settings::run(ctx, cmd),
+        Command::User(cmd) => user::run_user(ctx, cmd),
+        Command::Domain(cmd) => user::run_domain(ctx, cmd),
         Command::Demo(args) => demo::run(ctx, args),
     }
 }

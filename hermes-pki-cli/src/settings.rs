@@ -105,7 +105,7 @@ fn scope_json(scope: &SettingScope) -> Value {
     json!({ "level": scope.level(), "name": scope.name() })
 }
 
-fn value_json(v: &SettingValue) -> Value {
+pub(crate) fn value_json(v: &SettingValue) -> Value {
     match v.as_thumbprints() {
         Some(list) => Value::Array(list.iter().map(|t| Value::String(t.to_hex())).collect()),
         None => Value::String(v.to_string()),
@@ -113,7 +113,7 @@ fn value_json(v: &SettingValue) -> Value {
 }
 
 /// A value for a person: thumbprints shortened.
-fn value_human(v: &SettingValue) -> String {
+pub(crate) fn value_human(v: &SettingValue) -> String {
     match v.as_thumbprints() {
         Some([]) => "none".into(),
         Some(list) => list.iter().map(short).collect::<Vec<_>>().join(", "),
@@ -123,7 +123,7 @@ fn value_human(v: &SettingValue) -> String {
 
 /// Where a value stored at `source` lives, for a lookup for `scope`: "user alice@...",
 /// "domain example.com", "global" or "default".
-fn level_name(scope: &SettingScope, source: Source) -> String {
+pub(crate) fn level_name(scope: &SettingScope, source: Source) -> String {
     match (source, scope) {
         (Source::User, SettingScope::User(u)) => format!("user {u}"),
         (Source::Domain, SettingScope::User(u)) => format!("domain {}", u.domain()),
@@ -219,7 +219,7 @@ fn unset(ctx: &Ctx, scope: &ScopeArgs, key: &str) -> CliResult<Outcome> {
     ))
 }
 
-fn effective_json(scope: &SettingScope, e: &Effective) -> Value {
+pub(crate) fn effective_json(scope: &SettingScope, e: &Effective) -> Value {
     let levels: Vec<Value> = e
         .levels
         .iter()

@@ -2,8 +2,8 @@
 //! verifying mail (S/MIME) and raw CMS.
 //!
 //! Keys come from the store; signer certificates are validated by the trust engine over the
-//! store (anchors, trust list, CRLs); recipients named by email address get every stored
-//! certificate of that address that is valid for S/MIME encryption now.
+//! store (anchors, trust list, CRLs); signers and recipients named by email address are
+//! chosen by [`hermes_pki::select`] (manual choices, auto-select, additional certificates).
 
 use std::time::SystemTime;
 
@@ -12,16 +12,16 @@ use serde_json::{Value, json};
 
 use hermes_pki::cert::{Certificate, load_certificates};
 use hermes_pki::key::KeyTransport;
+use hermes_pki::select;
 use hermes_pki::smime::{
     self, ContentCipher, DecryptOptions, SignOptions, SignatureForm, SignerReport, SignerVerdict,
     Smime, StoreKeys, VerifyOptions,
 };
-use hermes_pki::store::{SqliteStore, StoreExt};
-use hermes_pki::trust::{LeafPolicy, ValidationOptions, Validator};
+use hermes_pki::store::{EmailAddress, SqliteStore, StoreExt};
 
 use crate::common::{
-    CliError, CliResult, Ctx, Dest, EXIT_INVALID, has_key, parse_rfc3339, read_input,
-    resolve_certificate, write_file,
+    CliError, CliResult, Ctx, Dest, EXIT_INVALID, parse_rfc3339, read_input, resolve_certificate,
+    short, write_file,
 };
 use crate::output::Outcome;
 
@@ -409,24 +409,16 @@ fn cms_der(bytes: &[u8]) -> CliResult<Vec<u8>> {
     Ok(bytes.to_vec())
 }
 
-/// The signer: a certificate id, or an email address whose stored certificate with a key is
-/// valid for S/MIME signing now (the one valid the longest when there are several).
+/// The signer: a certificate id as named, or for an email address the certificate
+/// [`select::signing_certificate`] picks (the manual choice while valid, else the valid one
+/// with a key and the latest notBefore).
 fn resolve_signer(store: &SqliteStore, who: &str, now: SystemTime) -> CliResult<Certificate> {
     if !who.contains('@') {
         return resolve_certificate(store, who);
     }
-    let options = ValidationOptions::new(now, LeafPolicy::SmimeSigning);
-    let mut found = store.read_transaction(|tx| {
-        let mut ok = Vec::new();
-        for c in tx.certificates_by_email(who)? {
-            if has_key(tx, &c)? && Validator::new(tx).validate(&c, &options)?.is_valid() {
-                ok.push(c);
-            }
-        }
-        Ok(ok)
-    })?;
-    found.sort_by_key(|c| std::cmp::Reverse(c.not_after()));
-    found.into_iter().next().ok_or_else(|| {
+    let addr = EmailAddress::new(who)?;
+    let found = store.read_transaction(|tx| select::signing_certificate(tx, &addr, now))?;
+    found.map(|s| s.certificate).ok_or_else(|| {
         CliError::new(format!(
             "no certificate of {who} with a private key is valid for signing now"
         ))
@@ -434,33 +426,42 @@ fn resolve_signer(store: &SqliteStore, who: &str, now: SystemTime) -> CliResult<
     })
 }
 
-/// The recipients: each id as named, each email address as every stored certificate of it
-/// that is valid for S/MIME encryption now.
+/// The recipients: each id as named, each email address as the certificates
+/// [`select::encryption_certificates`] selects (manual choices, automatic ones, additional
+/// certificates), without repeats. An address none of whose own certificates is selected is
+/// an error that says why each candidate was left out.
 fn resolve_recipients(
     store: &SqliteStore,
     to: &[String],
     now: SystemTime,
 ) -> CliResult<Vec<Certificate>> {
-    let options = ValidationOptions::new(now, LeafPolicy::SmimeEncryption);
     let mut out: Vec<Certificate> = Vec::new();
     for who in to {
         let certs = if who.contains('@') {
-            let valid = store.read_transaction(|tx| {
-                let mut ok = Vec::new();
-                for c in tx.certificates_by_email(who)? {
-                    if Validator::new(tx).validate(&c, &options)?.is_valid() {
-                        ok.push(c);
-                    }
+            let addr = EmailAddress::new(who)?;
+            let selection =
+                store.read_transaction(|tx| select::encryption_certificates(tx, &addr, now))?;
+            if !selection.has_own() {
+                let mut message = format!("no certificate of {who} is valid for encryption now");
+                for l in &selection.left_out {
+                    let subject = l
+                        .certificate
+                        .as_ref()
+                        .map(|c| format!(" ({})", c.subject()))
+                        .unwrap_or_default();
+                    message.push_str(&format!(
+                        "\n  {}{subject}, {}: {}",
+                        short(&l.thumbprint),
+                        l.why,
+                        l.exclusion
+                    ));
                 }
-                Ok(ok)
-            })?;
-            if valid.is_empty() {
-                return Err(CliError::new(format!(
-                    "no certificate of {who} is valid for encryption now"
-                ))
-                .hint("import the recipient's certificate (`hermes-pki cert import`), or check it with `hermes-pki cert validate`"));
+                return Err(CliError::new(message).hint(
+                    "import the recipient's certificate (`hermes-pki cert import`), choose one \
+                     (`hermes-pki user select`), or check it with `hermes-pki cert validate`",
+                ));
             }
-            valid
+            selection.certificates()
         } else {
             vec![resolve_certificate(store, who)?]
         };

@@ -2703,3 +2703,324 @@ fn pkits_sample_verdicts_through_the_cli() {
     assert_eq!(code, Some(3), "{out}");
     assert!(out.contains("basicConstraints is not critical"), "{out}");
 }
+
+// --- users, domains and certificate selection (`user`, `domain`, `smime` through select) ----
+
+/// What the store holds about users and domains, as `user`/`domain` list and show print it.
+fn people(env: &Env) -> Value {
+    let users = env.json(&["user", "list"]);
+    let mut shows = Vec::new();
+    for u in users["users"].as_array().unwrap() {
+        shows.push(env.json(&["user", "show", u.as_str().unwrap()]));
+    }
+    serde_json::json!({
+        "users": users,
+        "shows": shows,
+        "domains": env.json(&["domain", "list"]),
+    })
+}
+
+/// `Env::fails`, and the users, domains, settings and manual choices unchanged too.
+fn fails_people_unchanged(env: &Env, args: &[&str], code: i32, message: &str) {
+    let before = people(env);
+    env.fails(args, code, message);
+    assert_eq!(people(env), before, "`{}` changed users", args.join(" "));
+}
+
+fn thumb(cert: &Value) -> String {
+    cert["thumbprint"].as_str().unwrap().to_string()
+}
+
+fn selected_whys(show: &Value) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = show["encryption"]["selected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (thumb(c), c["why"].as_str().unwrap().to_string()))
+        .collect();
+    v.sort();
+    v
+}
+
+fn pairs(list: &[(&Value, &str)]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = list
+        .iter()
+        .map(|(c, w)| (thumb(c), w.to_string()))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn user_and_domain_add_list_show_remove() {
+    let env = Env::new();
+    let doc = env.json(&["user", "add", "alice@Example.COM"]);
+    assert_eq!(doc["user"], "alice@example.com");
+    assert_eq!(doc["added"], true);
+    assert_eq!(
+        env.json(&["user", "add", "alice@example.com"])["added"],
+        false
+    );
+    env.ok(&["user", "add", "bob@example.org"]);
+    assert_eq!(
+        env.json(&["user", "list"])["users"],
+        serde_json::json!(["alice@example.com", "bob@example.org"])
+    );
+    assert!(env.ok(&["user", "list"]).contains("2 user(s)"));
+    assert_eq!(
+        env.json(&["domain", "add", "Example.com"])["domain"],
+        "example.com"
+    );
+    assert_eq!(
+        env.json(&["domain", "list"])["domains"],
+        serde_json::json!(["example.com"])
+    );
+    // Show: settings with their source (a domain setting reaches the user).
+    env.ok(&["settings", "set", "--domain", "example.com", "sign", "off"]);
+    let show = env.json(&["user", "show", "alice@example.com"]);
+    assert_eq!(show["stored"], true);
+    let sign = show["settings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == "sign")
+        .unwrap();
+    assert_eq!(
+        (sign["value"].as_str(), sign["source"].as_str()),
+        (Some("off"), Some("domain"))
+    );
+    assert!(
+        show["encryption"]["selected"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(show["signing"].is_null());
+    let text = env.ok(&["user", "show", "alice@example.com"]);
+    assert!(
+        text.contains("sign") && text.contains("domain example.com"),
+        "{text}"
+    );
+    let dshow = env.json(&["domain", "show", "example.com"]);
+    assert_eq!(dshow["stored"], true);
+    assert!(
+        env.ok(&["domain", "show", "example.com"])
+            .contains("domain example.com")
+    );
+    // Bad input: refused, nothing changed.
+    fails_people_unchanged(&env, &["user", "add", "no address"], 1, "address");
+    fails_people_unchanged(
+        &env,
+        &["user", "remove", "carol@example.com"],
+        1,
+        "no user carol@example.com",
+    );
+    fails_people_unchanged(&env, &["domain", "add", "bad domain!"], 1, "domain");
+    fails_people_unchanged(
+        &env,
+        &["domain", "remove", "example.net"],
+        1,
+        "no domain example.net",
+    );
+    // Remove.
+    assert_eq!(
+        env.json(&["user", "remove", "alice@example.com"])["removed"],
+        true
+    );
+    assert_eq!(
+        env.json(&["user", "list"])["users"],
+        serde_json::json!(["bob@example.org"])
+    );
+    assert_eq!(
+        env.json(&["domain", "remove", "example.com"])["removed"],
+        true
+    );
+    assert_eq!(
+        env.json(&["domain", "list"])["domains"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        env.json(&["user", "show", "alice@example.com"])["stored"],
+        false
+    );
+}
+
+#[test]
+fn user_select_manual_auto_select_off_and_domain_escrow_reach_smime_encrypt() {
+    let env = Env::new();
+    env.with_ca();
+    let bob1 = env.issue("bob@example.com", &["--days", "100"]);
+    let bob2 = env.issue("bob@example.com", &["--days", "200"]);
+    let private = env.issue("bob.private@example.org", &[]);
+    let escrow = env.issue("escrow@corp.example", &[]);
+    env.issue("alice@example.com", &[]);
+    let msg = env.write(
+        "msg.eml",
+        b"From: alice@example.com\r\nTo: bob@example.com\r\nSubject: hi\r\n\r\nHello Bob\r\n",
+    );
+    let enc = env.p("enc.eml");
+    let recipients = |env: &Env| -> usize {
+        let doc = env.json(&["smime", "encrypt", "--to", "bob@example.com", &msg, &enc]);
+        doc["recipients"].as_array().unwrap().len()
+    };
+    assert_eq!(recipients(&env), 2);
+    // Escrow at the domain level: in `user show` and in the recipients.
+    env.ok(&[
+        "settings",
+        "set",
+        "--domain",
+        "example.com",
+        "additional-certificates",
+        &thumb(&escrow),
+    ]);
+    let show = env.json(&["user", "show", "bob@example.com"]);
+    assert_eq!(
+        selected_whys(&show),
+        pairs(&[
+            (&bob1, "automatic"),
+            (&bob2, "automatic"),
+            (&escrow, "additional")
+        ])
+    );
+    let e = show["encryption"]["selected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["why"] == "additional")
+        .unwrap()
+        .clone();
+    assert_eq!(e["source"], "domain");
+    assert_eq!(recipients(&env), 3);
+    // A manual choice (by a prefix of its thumbprint) joins them.
+    let prefix: String = thumb(&private).chars().take(12).collect();
+    let doc = env.json(&["user", "select", "bob@example.com", "--encryption", &prefix]);
+    assert_eq!(doc["added"], 1);
+    assert_eq!(recipients(&env), 4);
+    // Auto-select off: the manual choice and the escrow certificate only.
+    env.ok(&[
+        "settings",
+        "set",
+        "--user",
+        "bob@example.com",
+        "auto-select",
+        "off",
+    ]);
+    let show = env.json(&["user", "show", "bob@example.com"]);
+    assert_eq!(
+        selected_whys(&show),
+        pairs(&[(&private, "manual"), (&escrow, "additional")])
+    );
+    assert_eq!(show["encryption"]["left_out"].as_array().unwrap().len(), 2);
+    assert_eq!(recipients(&env), 2);
+    // Deselecting an automatic or additional certificate is refused, nothing changes.
+    fails_people_unchanged(
+        &env,
+        &[
+            "user",
+            "select",
+            "bob@example.com",
+            "--deselect",
+            &thumb(&bob1),
+        ],
+        1,
+        "selected automatically",
+    );
+    fails_people_unchanged(
+        &env,
+        &[
+            "user",
+            "select",
+            "bob@example.com",
+            "--deselect",
+            &thumb(&escrow),
+        ],
+        1,
+        "additional-certificates",
+    );
+    fails_people_unchanged(
+        &env,
+        &[
+            "user",
+            "select",
+            "bob@example.com",
+            "--encryption",
+            "00000000deadbeef",
+        ],
+        1,
+        "no stored certificate matches",
+    );
+    fails_people_unchanged(
+        &env,
+        &["user", "select", "bob@example.com"],
+        2,
+        "--encryption",
+    );
+    // The manual one can go; then Bob has none of his own and encryption says why.
+    env.ok(&[
+        "user",
+        "select",
+        "bob@example.com",
+        "--deselect",
+        &thumb(&private),
+    ]);
+    assert!(
+        env.json(&["user", "show", "bob@example.com"])["manual"]["encryption"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    env.fails(
+        &["smime", "encrypt", "--to", "bob@example.com", &msg, &enc],
+        1,
+        "auto-select is off",
+    );
+    // A certificate id still names exactly that certificate.
+    let doc = env.json(&["smime", "encrypt", "--to", &thumb(&bob1), &msg, &enc]);
+    assert_eq!(doc["recipients"].as_array().unwrap().len(), 1);
+
+    // Signing: automatic (the later notAfter among equal notBefore, or the later notBefore),
+    // a manual choice, back to automatic.
+    let auto_signer = env.json(&["user", "show", "bob@example.com"])["signing"].clone();
+    assert_eq!(auto_signer["why"], "automatic");
+    assert_eq!(thumb(&auto_signer), thumb(&bob2));
+    env.ok(&[
+        "user",
+        "select",
+        "bob@example.com",
+        "--signing",
+        &thumb(&bob1),
+    ]);
+    let signer = env.json(&["user", "show", "bob@example.com"])["signing"].clone();
+    assert_eq!(
+        (thumb(&signer), signer["why"].as_str()),
+        (thumb(&bob1), Some("manual"))
+    );
+    let signed = env.p("signed.eml");
+    let doc = env.json(&[
+        "smime",
+        "sign",
+        "--signer",
+        "bob@example.com",
+        &msg,
+        &signed,
+    ]);
+    assert_eq!(doc["signer"], bob1["subject"]);
+    fails_people_unchanged(
+        &env,
+        &[
+            "user",
+            "select",
+            "bob@example.com",
+            "--signing",
+            "00000000deadbeef",
+        ],
+        1,
+        "no stored certificate matches",
+    );
+    assert_eq!(
+        env.json(&["user", "select", "bob@example.com", "--auto"])["changed"],
+        true
+    );
+    let signer = env.json(&["user", "show", "bob@example.com"])["signing"].clone();
+    assert_eq!(thumb(&signer), thumb(&bob2));
+}

@@ -39,6 +39,7 @@ pub mod crl;
 pub mod error;
 pub mod key;
 pub mod pkcs12;
+pub mod select;
 pub mod settings;
 pub mod smime;
 pub mod store;

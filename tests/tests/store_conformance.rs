@@ -100,6 +100,10 @@ macro_rules! suite {
             fn removal_takes_settings_along() {
                 run(conformance::removal_takes_settings_along, $make);
             }
+            #[test]
+            fn manual_selections() {
+                run(conformance::manual_selections, $make);
+            }
         }
     };
 }

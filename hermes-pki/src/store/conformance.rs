@@ -155,6 +155,7 @@ pub fn run_all(make: &mut dyn FnMut() -> Result<Box<dyn Store>>) -> Result<()> {
         ("users_and_domains", users_and_domains),
         ("settings_per_scope", settings_per_scope),
         ("removal_takes_settings_along", removal_takes_settings_along),
+        ("manual_selections", manual_selections),
         (
             "failed_transaction_writes_nothing",
             failed_transaction_writes_nothing,
@@ -921,8 +922,12 @@ pub fn survives_reopen(open: &mut dyn FnMut() -> Result<Box<dyn Store>>) -> Resu
             let bob = email("bob@example.org");
             tx.put_user(&bob)?;
             tx.put_domain(&bob.domain())?;
-            tx.put_setting(&SettingScope::User(bob), "sign", "on")?;
-            tx.put_setting(&SettingScope::Global, "revocation", "required")
+            tx.put_setting(&SettingScope::User(bob.clone()), "sign", "on")?;
+            tx.put_setting(&SettingScope::Global, "revocation", "required")?;
+            tx.put_manual_encryption_certificate(&bob, f.bob.cert.thumbprint())?;
+            tx.put_manual_encryption_certificate(&bob, f.carol.cert.thumbprint())?;
+            tx.set_manual_signing_certificate(&bob, Some(f.bob.cert.thumbprint()))?;
+            Ok(())
         })?;
         // A failed transaction before closing must not surface after reopening.
         let _ = store.transaction(|tx| {
@@ -957,6 +962,15 @@ pub fn survives_reopen(open: &mut dyn FnMut() -> Result<Box<dyn Store>>) -> Resu
         assert_eq!(
             tx.settings(&SettingScope::Global)?,
             vec![("revocation".to_string(), "required".to_string())]
+        );
+        let bob = email("bob@example.org");
+        assert_eq!(
+            tx.manual_encryption_certificates(&bob)?,
+            sorted(&[&f.bob.cert, &f.carol.cert])
+        );
+        assert_eq!(
+            tx.manual_signing_certificate(&bob)?,
+            Some(*f.bob.cert.thumbprint())
         );
         Ok(())
     })
@@ -1435,4 +1449,117 @@ pub fn removal_takes_settings_along(store: &dyn Store) -> Result<()> {
         kv(&[("sign", "off")])
     );
     Ok(())
+}
+
+/// Manual selections of a user: encryption certificates (a set, in thumbprint order) and one
+/// signing certificate (or none: automatic); set, cleared, refused for an unknown user, kept
+/// apart per user, removed with the user; all transactional.
+pub fn manual_selections(store: &dyn Store) -> Result<()> {
+    let f = fixtures()?;
+    let alice = email("alice@example.com");
+    let bob = email("bob@example.com");
+    let (ta, tb, tc) = (
+        *f.alice.cert.thumbprint(),
+        *f.bob.cert.thumbprint(),
+        *f.carol.cert.thumbprint(),
+    );
+    // Unknown user: reads are empty, writes refused (clearing is a no-op).
+    store.read_transaction(|tx| {
+        assert!(tx.manual_encryption_certificates(&alice)?.is_empty());
+        assert_eq!(tx.manual_signing_certificate(&alice)?, None);
+        Ok(())
+    })?;
+    let e = store
+        .transaction(|tx| tx.put_manual_encryption_certificate(&alice, &ta))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    let e = store
+        .transaction(|tx| tx.set_manual_signing_certificate(&alice, Some(&ta)))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    assert!(!store.transaction(|tx| tx.set_manual_signing_certificate(&alice, None))?);
+    assert!(!store.read_transaction(|tx| tx.has_user(&alice))?);
+
+    store.transaction(|tx| {
+        tx.put_user(&alice)?;
+        tx.put_user(&bob)?;
+        // Out of thumbprint order; a repeat is not new.
+        assert!(tx.put_manual_encryption_certificate(&alice, &tc)?);
+        assert!(tx.put_manual_encryption_certificate(&alice, &ta)?);
+        assert!(!tx.put_manual_encryption_certificate(&alice, &tc)?);
+        assert!(tx.put_manual_encryption_certificate(&bob, &tb)?);
+        assert!(tx.set_manual_signing_certificate(&alice, Some(&ta))?);
+        assert!(!tx.set_manual_signing_certificate(&alice, Some(&ta))?);
+        // The transaction sees its own writes.
+        assert_eq!(tx.manual_signing_certificate(&alice)?, Some(ta));
+        Ok(())
+    })?;
+    store.read_transaction(|tx| {
+        assert_eq!(
+            tx.manual_encryption_certificates(&alice)?,
+            sorted(&[&f.alice.cert, &f.carol.cert])
+        );
+        assert_eq!(tx.manual_encryption_certificates(&bob)?, vec![tb]);
+        assert_eq!(tx.manual_signing_certificate(&alice)?, Some(ta));
+        assert_eq!(tx.manual_signing_certificate(&bob)?, None);
+        // Another spelling of the same user.
+        assert_eq!(
+            tx.manual_signing_certificate(&email("alice@EXAMPLE.com"))?,
+            Some(ta)
+        );
+        Ok(())
+    })?;
+    // Rolled back: nothing changes.
+    let _ = store.transaction(|tx| {
+        assert!(tx.delete_manual_encryption_certificate(&alice, &tc)?);
+        assert!(tx.set_manual_signing_certificate(&alice, Some(&tc))?);
+        assert!(tx.set_manual_signing_certificate(&bob, Some(&tb))?);
+        assert!(tx.delete_user(&bob)?);
+        Err::<(), _>(Error::InvalidArgument("roll back".into()))
+    });
+    store.read_transaction(|tx| {
+        assert_eq!(
+            tx.manual_encryption_certificates(&alice)?,
+            sorted(&[&f.alice.cert, &f.carol.cert])
+        );
+        assert_eq!(tx.manual_encryption_certificates(&bob)?, vec![tb]);
+        assert_eq!(tx.manual_signing_certificate(&alice)?, Some(ta));
+        assert_eq!(tx.manual_signing_certificate(&bob)?, None);
+        Ok(())
+    })?;
+    // Replace, clear, remove one.
+    assert!(store.transaction(|tx| tx.set_manual_signing_certificate(&alice, Some(&tc)))?);
+    assert_eq!(
+        store.read_transaction(|tx| tx.manual_signing_certificate(&alice))?,
+        Some(tc)
+    );
+    assert!(store.transaction(|tx| tx.set_manual_signing_certificate(&alice, None))?);
+    assert!(!store.transaction(|tx| tx.set_manual_signing_certificate(&alice, None))?);
+    assert!(store.transaction(|tx| tx.delete_manual_encryption_certificate(&alice, &tc))?);
+    assert!(!store.transaction(|tx| tx.delete_manual_encryption_certificate(&alice, &tc))?);
+    store.read_transaction(|tx| {
+        assert_eq!(tx.manual_signing_certificate(&alice)?, None);
+        assert_eq!(tx.manual_encryption_certificates(&alice)?, vec![ta]);
+        Ok(())
+    })?;
+    // Removing a user removes its selections and nobody else's; added again, it starts clean.
+    store.transaction(|tx| {
+        tx.set_manual_signing_certificate(&alice, Some(&ta))?;
+        tx.set_manual_signing_certificate(&bob, Some(&tb))?;
+        Ok(())
+    })?;
+    assert!(store.transaction(|tx| tx.delete_user(&alice))?);
+    store.read_transaction(|tx| {
+        assert!(tx.manual_encryption_certificates(&alice)?.is_empty());
+        assert_eq!(tx.manual_signing_certificate(&alice)?, None);
+        assert_eq!(tx.manual_encryption_certificates(&bob)?, vec![tb]);
+        assert_eq!(tx.manual_signing_certificate(&bob)?, Some(tb));
+        Ok(())
+    })?;
+    store.transaction(|tx| tx.put_user(&alice))?;
+    store.read_transaction(|tx| {
+        assert!(tx.manual_encryption_certificates(&alice)?.is_empty());
+        assert_eq!(tx.manual_signing_certificate(&alice)?, None);
+        Ok(())
+    })
 }

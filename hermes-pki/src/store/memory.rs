@@ -90,6 +90,8 @@ struct State {
     users: BTreeSet<EmailAddress>,
     domains: BTreeSet<DomainName>,
     settings: BTreeMap<(SettingScope, String), String>,
+    manual_encryption: BTreeSet<(EmailAddress, Thumbprint)>,
+    manual_signing: BTreeMap<EmailAddress, Thumbprint>,
 }
 
 /// A stored CRL: its record, DER and entries indexed by serial.
@@ -400,6 +402,19 @@ impl ReadTransaction for State {
     fn settings(&self, scope: &SettingScope) -> Result<Vec<(String, String)>> {
         Ok(self.scope_settings(scope))
     }
+
+    fn manual_encryption_certificates(&self, user: &EmailAddress) -> Result<Vec<Thumbprint>> {
+        Ok(self
+            .manual_encryption
+            .iter()
+            .filter(|(u, _)| u == user)
+            .map(|(_, t)| *t)
+            .collect())
+    }
+
+    fn manual_signing_certificate(&self, user: &EmailAddress) -> Result<Option<Thumbprint>> {
+        Ok(self.manual_signing.get(user).copied())
+    }
 }
 
 /// One step to take back when a transaction does not commit.
@@ -425,6 +440,9 @@ enum Undo {
     /// Put the domain back (`true`) or take it out (`false`).
     Domain(DomainName, bool),
     Setting((SettingScope, String), Option<String>),
+    /// Put the manual encryption choice back (`true`) or take it out (`false`).
+    ManualEncryption((EmailAddress, Thumbprint), bool),
+    ManualSigning(EmailAddress, Option<Thumbprint>),
 }
 
 /// A write transaction: mutates the state in place and logs how to undo each change. Dropped
@@ -478,6 +496,14 @@ impl Drop for MemTx<'_> {
                     }
                 }
                 Undo::Setting(k, old) => restore(&mut self.state.settings, k, old),
+                Undo::ManualEncryption(k, present) => {
+                    if present {
+                        self.state.manual_encryption.insert(k);
+                    } else {
+                        self.state.manual_encryption.remove(&k);
+                    }
+                }
+                Undo::ManualSigning(u, old) => restore(&mut self.state.manual_signing, u, old),
             }
         }
     }
@@ -665,6 +691,14 @@ impl ReadTransaction for MemTx<'_> {
 
     fn settings(&self, scope: &SettingScope) -> Result<Vec<(String, String)>> {
         self.state.settings(scope)
+    }
+
+    fn manual_encryption_certificates(&self, user: &EmailAddress) -> Result<Vec<Thumbprint>> {
+        self.state.manual_encryption_certificates(user)
+    }
+
+    fn manual_signing_certificate(&self, user: &EmailAddress) -> Result<Option<Thumbprint>> {
+        self.state.manual_signing_certificate(user)
     }
 }
 
@@ -920,6 +954,10 @@ impl Transaction for MemTx<'_> {
             return Ok(false);
         }
         self.clear_settings(&SettingScope::User(user.clone()));
+        for t in self.state.manual_encryption_certificates(user)? {
+            self.delete_manual_encryption_certificate(user, &t)?;
+        }
+        self.set_manual_signing_certificate(user, None)?;
         self.state.users.remove(user);
         self.undo.push(Undo::User(user.clone(), true));
         Ok(true)
@@ -964,6 +1002,57 @@ impl Transaction for MemTx<'_> {
             }
             None => Ok(false),
         }
+    }
+
+    fn put_manual_encryption_certificate(
+        &mut self,
+        user: &EmailAddress,
+        thumbprint: &Thumbprint,
+    ) -> Result<bool> {
+        if !self.state.users.contains(user) {
+            return Err(unknown_scope(&SettingScope::User(user.clone())));
+        }
+        let k = (user.clone(), *thumbprint);
+        let added = self.state.manual_encryption.insert(k.clone());
+        if added {
+            self.undo.push(Undo::ManualEncryption(k, false));
+        }
+        Ok(added)
+    }
+
+    fn delete_manual_encryption_certificate(
+        &mut self,
+        user: &EmailAddress,
+        thumbprint: &Thumbprint,
+    ) -> Result<bool> {
+        let k = (user.clone(), *thumbprint);
+        let removed = self.state.manual_encryption.remove(&k);
+        if removed {
+            self.undo.push(Undo::ManualEncryption(k, true));
+        }
+        Ok(removed)
+    }
+
+    fn set_manual_signing_certificate(
+        &mut self,
+        user: &EmailAddress,
+        thumbprint: Option<&Thumbprint>,
+    ) -> Result<bool> {
+        let current = self.state.manual_signing.get(user).copied();
+        if current.as_ref() == thumbprint {
+            return Ok(false);
+        }
+        let old = match thumbprint {
+            Some(t) => {
+                if !self.state.users.contains(user) {
+                    return Err(unknown_scope(&SettingScope::User(user.clone())));
+                }
+                self.state.manual_signing.insert(user.clone(), *t)
+            }
+            None => self.state.manual_signing.remove(user),
+        };
+        self.undo.push(Undo::ManualSigning(user.clone(), old));
+        Ok(true)
     }
 }
 

@@ -296,6 +296,17 @@ pub trait ReadTransaction {
 
     /// Every `(key, value)` stored at `scope`, in ascending key order.
     fn settings(&self, scope: &SettingScope) -> Result<Vec<(String, String)>>;
+
+    // --- manual certificate selections of users ----------------------------------------------
+
+    /// The thumbprints of the encryption certificates chosen by hand for this user, in
+    /// thumbprint order (empty for a user that is not stored). Whether they are stored and
+    /// valid is for [`crate::select`] to judge.
+    fn manual_encryption_certificates(&self, user: &EmailAddress) -> Result<Vec<Thumbprint>>;
+
+    /// The signing certificate chosen by hand for this user; `None`: automatic (also for a
+    /// user that is not stored).
+    fn manual_signing_certificate(&self, user: &EmailAddress) -> Result<Option<Thumbprint>>;
 }
 
 /// The changes available in a read-write transaction (in addition to every query of
@@ -387,7 +398,8 @@ pub trait Transaction: ReadTransaction {
     /// Adds a user. Returns `true` when newly added, `false` when already stored.
     fn put_user(&mut self, user: &EmailAddress) -> Result<bool>;
 
-    /// Removes a user and every setting stored for it. Returns whether it was stored.
+    /// Removes a user, every setting stored for it and its manual certificate selections.
+    /// Returns whether it was stored.
     fn delete_user(&mut self, user: &EmailAddress) -> Result<bool>;
 
     /// Adds a domain. Returns `true` when newly added, `false` when already stored.
@@ -406,6 +418,34 @@ pub trait Transaction: ReadTransaction {
 
     /// Removes the value under `key` at `scope`. Returns whether there was one.
     fn delete_setting(&mut self, scope: &SettingScope, key: &str) -> Result<bool>;
+
+    // --- manual certificate selections of users ----------------------------------------------
+
+    /// Adds a certificate to the user's manually chosen encryption certificates. Returns
+    /// `true` when newly added. [`Error::NotFound`] for a user that is not stored. The
+    /// certificate need not be stored (selection judges it each time).
+    fn put_manual_encryption_certificate(
+        &mut self,
+        user: &EmailAddress,
+        thumbprint: &Thumbprint,
+    ) -> Result<bool>;
+
+    /// Removes a certificate from the user's manually chosen encryption certificates. Returns
+    /// whether it was chosen.
+    fn delete_manual_encryption_certificate(
+        &mut self,
+        user: &EmailAddress,
+        thumbprint: &Thumbprint,
+    ) -> Result<bool>;
+
+    /// Sets (`Some`) or clears (`None`: back to automatic) the user's manually chosen signing
+    /// certificate. Returns whether anything changed. [`Error::NotFound`] when setting one for
+    /// a user that is not stored; clearing for an unknown user changes nothing.
+    fn set_manual_signing_certificate(
+        &mut self,
+        user: &EmailAddress,
+        thumbprint: Option<&Thumbprint>,
+    ) -> Result<bool>;
 }
 
 /// Which certificates to list by expiry, relative to a time the caller passes.

@@ -917,6 +917,26 @@ impl ReadTransaction for SqlTx<'_> {
         Ok(rows)
     }
 
+    fn manual_encryption_certificates(&self, user: &EmailAddress) -> Result<Vec<Thumbprint>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT thumbprint FROM user_encryption_certificates WHERE email = ?1 \
+             ORDER BY thumbprint",
+        )?;
+        let rows = stmt
+            .query_map([user.as_str()], |r| r.get::<_, Vec<u8>>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.iter().map(|b| stored_thumbprint(b)).collect()
+    }
+
+    fn manual_signing_certificate(&self, user: &EmailAddress) -> Result<Option<Thumbprint>> {
+        let t: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT thumbprint FROM user_signing_certificate WHERE email = ?1")?
+            .query_row([user.as_str()], |r| r.get(0))
+            .optional()?;
+        t.map(|b| stored_thumbprint(&b)).transpose()
+    }
+
     fn crl_fetch_state(&self, url: &str) -> Result<Option<CrlFetchState>> {
         Ok(self
             .conn
@@ -1278,9 +1298,13 @@ impl Transaction for SqlTx<'_> {
     }
 
     fn delete_user(&mut self, user: &EmailAddress) -> Result<bool> {
-        self.conn
-            .prepare_cached("DELETE FROM user_settings WHERE email = ?1")?
-            .execute([user.as_str()])?;
+        for sql in [
+            "DELETE FROM user_settings WHERE email = ?1",
+            "DELETE FROM user_encryption_certificates WHERE email = ?1",
+            "DELETE FROM user_signing_certificate WHERE email = ?1",
+        ] {
+            self.conn.prepare_cached(sql)?.execute([user.as_str()])?;
+        }
         let n = self
             .conn
             .prepare_cached("DELETE FROM users WHERE email = ?1")?
@@ -1351,6 +1375,65 @@ impl Transaction for SqlTx<'_> {
                 .execute([owner, key])?,
         };
         Ok(n > 0)
+    }
+
+    fn put_manual_encryption_certificate(
+        &mut self,
+        user: &EmailAddress,
+        thumbprint: &Thumbprint,
+    ) -> Result<bool> {
+        if !self.has_user(user)? {
+            return Err(unknown_scope(&SettingScope::User(user.clone())));
+        }
+        let n = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO user_encryption_certificates (email, thumbprint) VALUES (?1, ?2) \
+                 ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![user.as_str(), thumbprint.as_bytes().as_slice()])?;
+        Ok(n > 0)
+    }
+
+    fn delete_manual_encryption_certificate(
+        &mut self,
+        user: &EmailAddress,
+        thumbprint: &Thumbprint,
+    ) -> Result<bool> {
+        let n = self
+            .conn
+            .prepare_cached(
+                "DELETE FROM user_encryption_certificates WHERE email = ?1 AND thumbprint = ?2",
+            )?
+            .execute(params![user.as_str(), thumbprint.as_bytes().as_slice()])?;
+        Ok(n > 0)
+    }
+
+    fn set_manual_signing_certificate(
+        &mut self,
+        user: &EmailAddress,
+        thumbprint: Option<&Thumbprint>,
+    ) -> Result<bool> {
+        let Some(t) = thumbprint else {
+            let n = self
+                .conn
+                .prepare_cached("DELETE FROM user_signing_certificate WHERE email = ?1")?
+                .execute([user.as_str()])?;
+            return Ok(n > 0);
+        };
+        if !self.has_user(user)? {
+            return Err(unknown_scope(&SettingScope::User(user.clone())));
+        }
+        if self.manual_signing_certificate(user)?.as_ref() == Some(t) {
+            return Ok(false);
+        }
+        self.conn
+            .prepare_cached(
+                "INSERT INTO user_signing_certificate (email, thumbprint) VALUES (?1, ?2) \
+                 ON CONFLICT (email) DO UPDATE SET thumbprint = excluded.thumbprint",
+            )?
+            .execute(params![user.as_str(), t.as_bytes().as_slice()])?;
+        Ok(true)
     }
 
     fn put_crl_fetch_state(&mut self, state: &CrlFetchState) -> Result<()> {

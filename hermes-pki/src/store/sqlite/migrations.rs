@@ -178,6 +178,20 @@ pub(super) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (email, key)
     ) WITHOUT ROWID;
     ",
+    // 5: manual certificate selections per user: encryption certificates chosen by hand, and
+    // the signing certificate chosen by hand (no row: automatic). They go with the user.
+    "
+    CREATE TABLE user_encryption_certificates (
+        email      TEXT NOT NULL REFERENCES users (email) ON DELETE CASCADE,
+        thumbprint BLOB NOT NULL,                       -- SHA-512 of the certificate
+        PRIMARY KEY (email, thumbprint)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE user_signing_certificate (
+        email      TEXT PRIMARY KEY REFERENCES users (email) ON DELETE CASCADE,
+        thumbprint BLOB NOT NULL                        -- SHA-512 of the certificate
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this library writes and understands.
