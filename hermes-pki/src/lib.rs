@@ -4,19 +4,19 @@
 //! certificate authority, keep a store of certificates, keys and trust decisions, and sign,
 //! encrypt, decrypt and verify S/MIME mail.
 //!
-//! This release provides the foundation layers:
+//! The modules, in the layers of `DESIGN.md` (each uses only those below it):
 //!
-//! - [`cert`]: parsed X.509 certificates with thumbprints, email addresses, usages, and loaders
-//!   for PEM, DER and PKCS#7 (`.p7b`) bundles;
-//! - [`key`]: private keys (RSA, ECDSA P-256/P-384, Ed25519): generation, PKCS#8 and PKCS#1
-//!   import/export, password-protected PKCS#8, and the [`key::Signer`] / [`key::Decryptor`]
-//!   traits;
-//! - [`store`]: the storage traits with an in-memory and an embedded SQLite backend, private keys
-//!   sealed at rest under a master key;
-//! - [`settings`]: users, domains and typed settings (sign, encrypt, escrow certificates,
-//!   cipher, revocation, ...) looked up user → domain → global, each answer with its source;
-//! - [`error`]: the one error type, [`Error`], with a stable [`ErrorKind`];
-//! - [`time`]: the [`time::Clock`] that every time-dependent operation takes as a parameter.
+//! | layer | modules | what they own |
+//! |---|---|---|
+//! | operations | [`smime`], [`select`], [`ca`], [`bundle`] | S/MIME sign, verify, encrypt, decrypt over a store; which certificates encrypt to a recipient and which one signs for a sender; the internal CA and its CRLs; certificate + key + chain as PKCS#12 in and out of a store |
+//! | trust | [`trust`], [`crl`] | chain building and RFC 5280 path validation with the profile rules as warnings or (strict) reasons, the trust list, the work budget; CRLs imported, kept pending until their issuer is known, checked with distribution points, delta and indirect CRLs, fetched |
+//! | storage and keys | [`store`], [`settings`], [`key`], [`pkcs12`] | the storage traits with memory and SQLite backends, keys sealed at rest; users, domains and typed settings looked up user → domain → global; private keys and the [`key::Signer`] / [`key::Decryptor`] traits; PKCS#12 parsing and building |
+//! | foundation | [`cert`], [`ber`], [`error`], [`time`] | parsed X.509 certificates (thumbprints, emails, usages, DSA, dates before 1970) and their loaders; the bounded BER-to-DER converter; the one [`Error`] with a stable [`ErrorKind`]; the [`time::Clock`] every time-dependent operation takes |
+//!
+//! A verdict is an answer, not an error: a certificate that does not validate is
+//! [`trust::Validation::Invalid`] with typed [`trust::Reason`]s, a signature that does not
+//! verify is a [`smime::SignatureStatus`]; `Err` is for input that cannot be processed at all
+//! and for failures of the store.
 //!
 //! ```
 //! use hermes_pki::cert::load_certificates;

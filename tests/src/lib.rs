@@ -409,3 +409,58 @@ pub mod gpgsm;
 pub mod http_server;
 pub mod mail;
 pub mod nss;
+
+/// A store with a CA made here (an RSA-2048 root `"{prefix} Root"`, O=Example, with an issuing
+/// intermediate `"{prefix} Mail CA"`) and two S/MIME users it issued, alice@example.com and
+/// bob@example.com, whose keys are in the store: what the interop tests hand to a peer.
+pub struct HermesWorld {
+    /// The store (keys included).
+    pub store: hermes_pki::store::MemoryStore,
+    /// The root CA certificate.
+    pub root: hermes_pki::cert::Certificate,
+    /// The issuing intermediate.
+    pub intermediate: hermes_pki::cert::Certificate,
+    /// Alice's certificate.
+    pub alice: hermes_pki::cert::Certificate,
+    /// Bob's certificate.
+    pub bob: hermes_pki::cert::Certificate,
+}
+
+impl HermesWorld {
+    /// Makes the CA and the two users (RSA-2048 throughout, as every peer reads it).
+    pub fn new(prefix: &str) -> Self {
+        use hermes_pki::ca::{CaSpec, CertificateAuthority, DistinguishedName, IssueSpec};
+        use hermes_pki::key::KeySpec;
+        use hermes_pki::time::SystemClock;
+        let store = hermes_pki::store::MemoryStore::new();
+        let ca = CertificateAuthority::new(&store);
+        let created = ca
+            .create(
+                &CaSpec::new(
+                    DistinguishedName::new(format!("{prefix} Root")).organization("Example"),
+                )
+                .key(KeySpec::Rsa(2048))
+                .intermediate(DistinguishedName::new(format!("{prefix} Mail CA"))),
+                &SystemClock,
+            )
+            .unwrap();
+        let issue = |email: &str, name: &str| {
+            ca.issue(
+                &IssueSpec::new(email, name).key(KeySpec::Rsa(2048)),
+                &SystemClock,
+            )
+            .unwrap()
+            .certificate()
+            .clone()
+        };
+        let alice = issue("alice@example.com", "Alice");
+        let bob = issue("bob@example.com", "Bob");
+        HermesWorld {
+            root: created.root_certificate().clone(),
+            intermediate: created.issuing_certificate().clone(),
+            store,
+            alice,
+            bob,
+        }
+    }
+}

@@ -23,16 +23,13 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::SystemTime;
 
-use hermes_pki::ca::{CaSpec, CertificateAuthority, DistinguishedName, IssueSpec};
 use hermes_pki::cert::Certificate;
-use hermes_pki::key::KeySpec;
 use hermes_pki::pkcs12::Pkcs12Options;
 use hermes_pki::smime::{
     ContentCipher, DecryptOptions, EncryptOptions, SignOptions, SignatureForm, Smime, Verification,
     decrypt_message, encrypt_message,
 };
 use hermes_pki::store::{MemoryStore, StoreExt};
-use hermes_pki::time::SystemClock;
 use hermes_pki_tests::cli::CliStore;
 use hermes_pki_tests::gpgsm::{GpgHome, PASSPHRASE};
 use hermes_pki_tests::mail::{
@@ -60,27 +57,8 @@ fn fixture() -> &'static Fixture {
     FIXTURE.get_or_init(|| {
         let version = hermes_pki_tests::gpgsm::require_tools();
         eprintln!("judging with {version}");
-        let store = MemoryStore::new();
-        let ca = CertificateAuthority::new(&store);
-        let created = ca
-            .create(
-                &CaSpec::new(DistinguishedName::new("Hermes gpgsm Root").organization("Example"))
-                    .key(KeySpec::Rsa(2048))
-                    .intermediate(DistinguishedName::new("Hermes gpgsm Mail CA")),
-                &SystemClock,
-            )
-            .unwrap();
-        let issue = |email: &str, name: &str| {
-            ca.issue(
-                &IssueSpec::new(email, name).key(KeySpec::Rsa(2048)),
-                &SystemClock,
-            )
-            .unwrap()
-            .certificate()
-            .clone()
-        };
-        let alice = issue("alice@example.com", "Alice");
-        let bob = issue("bob@example.com", "Bob");
+        let world = hermes_pki_tests::HermesWorld::new("Hermes gpgsm");
+        let (store, alice, bob) = (world.store, world.alice, world.bob);
         let p12 = |c: &Certificate| {
             hermes_pki::bundle::export_pkcs12(
                 &store,
@@ -90,7 +68,7 @@ fn fixture() -> &'static Fixture {
             )
             .unwrap()
         };
-        let root = created.root_certificate().clone();
+        let root = world.root;
         let files = vec![
             ("root.pem".to_string(), root.to_pem().into_bytes()),
             ("alice.p12".to_string(), p12(&alice)),
@@ -98,7 +76,7 @@ fn fixture() -> &'static Fixture {
         ];
         Fixture {
             root,
-            intermediate: created.issuing_certificate().clone(),
+            intermediate: world.intermediate,
             store,
             alice,
             bob,

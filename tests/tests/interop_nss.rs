@@ -25,9 +25,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 use hermes_pki::bundle::{export_pkcs12, import_pkcs12};
-use hermes_pki::ca::{CaSpec, CertificateAuthority, DistinguishedName, IssueSpec};
 use hermes_pki::cert::Certificate;
-use hermes_pki::key::{KeySpec, PrivateKey};
+use hermes_pki::key::PrivateKey;
 use hermes_pki::pkcs12::Pkcs12Options;
 use hermes_pki::smime::{
     ContentCipher, DecryptOptions, EncryptOptions, KeyList, RecipientId, SignOptions,
@@ -35,7 +34,6 @@ use hermes_pki::smime::{
     verify_data, verify_message,
 };
 use hermes_pki::store::{MemoryStore, StoreExt};
-use hermes_pki::time::SystemClock;
 use hermes_pki_tests::cli::CliStore;
 use hermes_pki_tests::mail::{self, cms_of, multipart_signed, octet_stream_p7m, pkcs7_mime};
 use hermes_pki_tests::nss::{NssDb, Run};
@@ -125,27 +123,8 @@ static HERMES: OnceLock<HermesFixture> = OnceLock::new();
 
 fn hermes_fixture() -> &'static HermesFixture {
     HERMES.get_or_init(|| {
-        let store = MemoryStore::new();
-        let ca = CertificateAuthority::new(&store);
-        let created = ca
-            .create(
-                &CaSpec::new(DistinguishedName::new("Hermes Interop Root").organization("Example"))
-                    .key(KeySpec::Rsa(2048))
-                    .intermediate(DistinguishedName::new("Hermes Interop Mail CA")),
-                &SystemClock,
-            )
-            .unwrap();
-        let issue = |email: &str, name: &str| {
-            ca.issue(
-                &IssueSpec::new(email, name).key(KeySpec::Rsa(2048)),
-                &SystemClock,
-            )
-            .unwrap()
-            .certificate()
-            .clone()
-        };
-        let alice = issue("alice@example.com", "Alice");
-        let bob = issue("bob@example.com", "Bob");
+        let world = hermes_pki_tests::HermesWorld::new("Hermes Interop");
+        let (store, alice, bob) = (world.store, world.alice, world.bob);
         let bob_p12 = export_pkcs12(
             &store,
             bob.thumbprint(),
@@ -154,8 +133,8 @@ fn hermes_fixture() -> &'static HermesFixture {
         )
         .unwrap();
         HermesFixture {
-            root: created.root_certificate().clone(),
-            intermediate: created.issuing_certificate().clone(),
+            root: world.root,
+            intermediate: world.intermediate,
             store,
             alice,
             bob,

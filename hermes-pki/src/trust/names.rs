@@ -24,8 +24,6 @@
 //! comparisons and fails closed ([`NameConstraintViolation::TooComplex`]) beyond that (the
 //! pathological "many names times many constraints" certificates of x509-limbo).
 
-// Until the path validator calls into this module, its items are only used by the tests.
-
 use std::fmt;
 use std::net::IpAddr;
 

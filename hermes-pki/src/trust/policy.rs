@@ -33,9 +33,6 @@
 //! Policy qualifiers are not interpreted (RFC 5280 leaves that to the application, and nothing
 //! here displays them), so they are dropped when the extension is decoded.
 
-// The path validator (trust::verify) is the caller; until it is wired in, and for the items it
-// may not need (node_count, PolicySet::contains), unused items are not an error.
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
