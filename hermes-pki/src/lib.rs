@@ -8,6 +8,7 @@
 //!
 //! | layer | modules | what they own |
 //! |---|---|---|
+//! | facade | [`pki`] | [`pki::Pki`]: one object over a store, what the CLI and bindings hold |
 //! | operations | [`smime`], [`select`], [`ca`], [`bundle`] | S/MIME sign, verify, encrypt, decrypt over a store; which certificates encrypt to a recipient and which one signs for a sender; the internal CA and its CRLs; certificate + key + chain as PKCS#12 in and out of a store |
 //! | trust | [`trust`], [`crl`] | chain building and RFC 5280 path validation with the profile rules as warnings or (strict) reasons, the trust list, the work budget; CRLs imported, kept pending until their issuer is known, checked with distribution points, delta and indirect CRLs, fetched |
 //! | storage and keys | [`store`], [`settings`], [`key`], [`pkcs12`] | the storage traits with memory and SQLite backends, keys sealed at rest; users, domains and typed settings looked up user → domain → global; private keys and the [`key::Signer`] / [`key::Decryptor`] traits; PKCS#12 parsing and building |
@@ -39,6 +40,7 @@ pub mod crl;
 pub mod error;
 pub mod key;
 pub mod pkcs12;
+pub mod pki;
 pub mod select;
 pub mod settings;
 pub mod smime;

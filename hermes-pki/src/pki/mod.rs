@@ -1,0 +1,72 @@
+//! [`Pki`]: the facade a gateway, a ticketing system, the CLI and the bindings hold — one object
+//! over a store, with the gateway's two operations (DESIGN.md, "The gateway's two operations")
+//! and pass-throughs to the CA, CRLs, settings, S/MIME and the store itself.
+//!
+//! ```
+//! use hermes_pki::pki::Pki;
+//! use hermes_pki::store::MemoryStore;
+//!
+//! let pki = Pki::new(MemoryStore::new());
+//! assert!(pki.ca().list()?.is_empty());
+//! # Ok::<(), hermes_pki::Error>(())
+//! ```
+
+use std::path::Path;
+
+use crate::ca::CertificateAuthority;
+use crate::crl::Crls;
+use crate::error::Result;
+use crate::settings::Settings;
+use crate::smime::Smime;
+use crate::store::{SqliteStore, Store};
+
+/// The facade over one store: what the CLI and the bindings call.
+pub struct Pki {
+    store: Box<dyn Store>,
+}
+
+impl std::fmt::Debug for Pki {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pki").finish_non_exhaustive()
+    }
+}
+
+impl Pki {
+    /// Opens (creating if needed) the embedded SQLite store in the directory `dir`
+    /// (`hermes.db` with its `master.key` beside it, as the CLI's `--store DIR`).
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
+        Ok(Pki::new(SqliteStore::open_default(dir)?))
+    }
+
+    /// The facade over `store` (any backend).
+    pub fn new(store: impl Store + 'static) -> Self {
+        Pki {
+            store: Box::new(store),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &dyn Store {
+        &*self.store
+    }
+
+    /// The internal CA.
+    pub fn ca(&self) -> CertificateAuthority<'_, dyn Store> {
+        CertificateAuthority::new(&*self.store)
+    }
+
+    /// The CRL store.
+    pub fn crls(&self) -> Crls<'_, dyn Store> {
+        Crls::new(&*self.store)
+    }
+
+    /// Users, domains and settings.
+    pub fn settings(&self) -> Settings<'_, dyn Store> {
+        Settings::new(&*self.store)
+    }
+
+    /// S/MIME over the store.
+    pub fn smime(&self) -> Smime<'_, dyn Store> {
+        Smime::new(&*self.store)
+    }
+}
