@@ -19,6 +19,7 @@ mod ctl;
 mod demo;
 mod issue;
 mod output;
+mod protect_cmd;
 mod root;
 mod settings;
 mod smime_cmd;

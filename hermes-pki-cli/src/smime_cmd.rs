@@ -157,6 +157,9 @@ pub enum SmimeCmd {
         #[command(flatten)]
         io: InOut,
     },
+    /// Sign and/or encrypt a message as the sender's and recipients' settings say (one
+    /// message per group of recipients: OUT, OUT.2, ...)
+    Protect(crate::protect_cmd::ProtectArgs),
 }
 
 /// `cms` subcommands: raw CMS (DER or PEM in, DER out), like `openssl cms`.
@@ -207,6 +210,7 @@ pub fn run_smime(ctx: &Ctx, cmd: SmimeCmd) -> CliResult<Outcome> {
     let smime = Smime::new(&store);
     let now = SystemTime::now();
     match cmd {
+        SmimeCmd::Protect(args) => crate::protect_cmd::run_protect(store, args),
         SmimeCmd::Sign { signer, opaque, io } => {
             let input = read_input(&io.input)?;
             let signer = resolve_signer(&store, &signer, now)?;

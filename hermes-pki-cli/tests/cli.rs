@@ -3024,3 +3024,259 @@ fn user_select_manual_auto_select_off_and_domain_escrow_reach_smime_encrypt() {
     let signer = env.json(&["user", "show", "bob@example.com"])["signing"].clone();
     assert_eq!(thumb(&signer), thumb(&bob2));
 }
+
+// --- smime protect ----------------------------------------------------------------------------
+
+/// A store with a CA, Alice (sender) and Bob with certificates, and a message from Alice.
+fn protect_env() -> (Env, Value, Value) {
+    let env = Env::new();
+    env.with_ca();
+    let alice = env.issue("alice@example.com", &[]);
+    let bob = env.issue("bob@example.com", &[]);
+    env.write(
+        "msg.eml",
+        b"From: alice@example.com\nTo: bob@example.com, carol@example.org\nSubject: numbers\n\nHello all\n",
+    );
+    (env, alice, bob)
+}
+
+#[test]
+fn smime_protect_signs_and_encrypts_and_the_recipient_opens_it() {
+    let (env, alice, bob) = protect_env();
+    let out = env.ok(&[
+        "smime",
+        "protect",
+        "--from",
+        "alice@example.com",
+        "--to",
+        "bob@example.com",
+        "msg.eml",
+        "out.eml",
+    ]);
+    assert!(out.contains("signed by"), "{out}");
+    assert!(out.contains("signed and encrypted (aes-256-cbc)"), "{out}");
+    assert!(out.contains("bob@example.com: encrypted to"), "{out}");
+    assert!(!env.path("out.eml.2").exists());
+    let sent = std::fs::read_to_string(env.path("out.eml")).unwrap();
+    assert!(sent.contains("smime-type=enveloped-data"), "{sent}");
+    assert!(!sent.contains("Hello all"));
+    // Bob's key (in this store) opens it; Alice's signature inside is valid.
+    let out = env.ok(&["smime", "decrypt-verify", "out.eml", "opened.eml"]);
+    assert!(!out.contains("NOT VALID"), "{out}");
+    let opened = std::fs::read_to_string(env.path("opened.eml")).unwrap();
+    assert!(opened.contains("Hello all"), "{opened}");
+
+    let doc = env.json(&[
+        "smime",
+        "protect",
+        "--from",
+        "alice@example.com",
+        "--to",
+        "bob@example.com",
+        "msg.eml",
+        "out2.eml",
+    ]);
+    assert_eq!(doc["signing"]["signed"], true);
+    assert_eq!(doc["signing"]["certificate"], alice["thumbprint"]);
+    assert_eq!(doc["messages"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["messages"][0]["cipher"], "aes-256-cbc");
+    assert_eq!(doc["recipients"][0]["encrypted"], true);
+    assert_eq!(
+        doc["recipients"][0]["certificates"][0]["thumbprint"],
+        bob["thumbprint"]
+    );
+    assert_eq!(doc["recipients"][0]["certificates"][0]["why"], "automatic");
+}
+
+#[test]
+fn smime_protect_mixed_recipients_write_one_file_per_group() {
+    let (env, _, _) = protect_env();
+    let doc = env.json(&[
+        "smime",
+        "protect",
+        "--from",
+        "alice@example.com",
+        "--to",
+        "carol@example.org,bob@example.com",
+        "msg.eml",
+        "out.eml",
+    ]);
+    let messages = doc["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 2, "{doc}");
+    assert_eq!(messages[0]["file"], "out.eml");
+    assert_eq!(messages[0]["recipients"][0], "bob@example.com");
+    assert_eq!(messages[0]["encrypted"], true);
+    assert_eq!(messages[1]["file"], "out.eml.2");
+    assert_eq!(messages[1]["recipients"][0], "carol@example.org");
+    assert_eq!(messages[1]["encrypted"], false);
+    assert_eq!(messages[1]["signed"], true);
+    assert_eq!(doc["recipients"][0]["recipient"], "carol@example.org");
+    assert_eq!(doc["recipients"][0]["why_not"], "no usable certificate");
+    assert_eq!(doc["recipients"][0]["file"], "out.eml.2");
+    let plain = std::fs::read_to_string(env.path("out.eml.2")).unwrap();
+    assert!(plain.contains("multipart/signed") && plain.contains("Hello all"));
+    let enc = std::fs::read_to_string(env.path("out.eml")).unwrap();
+    assert!(enc.contains("enveloped-data") && !enc.contains("Hello all"));
+    // Carol's signed copy verifies.
+    env.ok(&["smime", "verify", "out.eml.2"]);
+
+    // Several groups cannot go to stdout.
+    env.fails(
+        &[
+            "smime",
+            "protect",
+            "--from",
+            "alice@example.com",
+            "--to",
+            "carol@example.org,bob@example.com",
+            "msg.eml",
+            "-",
+        ],
+        1,
+        "cannot all go to stdout",
+    );
+}
+
+#[test]
+fn smime_protect_required_refuses_and_writes_nothing() {
+    let (env, _, _) = protect_env();
+    env.ok(&[
+        "settings",
+        "set",
+        "--domain",
+        "example.org",
+        "encrypt",
+        "required",
+    ]);
+    env.fails(
+        &[
+            "smime",
+            "protect",
+            "--from",
+            "alice@example.com",
+            "--to",
+            "bob@example.com",
+            "--to",
+            "carol@example.org",
+            "msg.eml",
+            "out.eml",
+        ],
+        1,
+        "carol@example.org (domain): no certificate for the address",
+    );
+    assert!(!env.path("out.eml").exists());
+    assert!(!env.path("out.eml.2").exists());
+}
+
+#[test]
+fn smime_protect_global_escrow_opens_with_openssl() {
+    let (env, _, bob) = protect_env();
+    let escrow = env.issue("escrow@example.net", &[]);
+    env.ok(&[
+        "settings",
+        "set",
+        "additional-certificates",
+        str_of(&escrow["thumbprint"]),
+    ]);
+    env.ok(&[
+        "cert",
+        "export",
+        "escrow@example.net",
+        "--p12",
+        &env.p("escrow.p12"),
+        "--password",
+        "pw",
+    ]);
+    openssl_in(
+        env.dir.path(),
+        &[
+            "pkcs12",
+            "-in",
+            "escrow.p12",
+            "-passin",
+            "pass:pw",
+            "-nodes",
+            "-out",
+            "escrow.pem",
+        ],
+    );
+    let doc = env.json(&[
+        "smime",
+        "protect",
+        "--from",
+        "alice@example.com",
+        "--to",
+        "bob@example.com",
+        "msg.eml",
+        "out.eml",
+    ]);
+    let to = doc["messages"][0]["encrypted_to"].as_array().unwrap();
+    assert_eq!(
+        to,
+        &vec![bob["thumbprint"].clone(), escrow["thumbprint"].clone()]
+    );
+    assert_eq!(
+        doc["recipients"][0]["certificates"][1]["why"],
+        "additional (global)"
+    );
+    let opened = openssl_in(
+        env.dir.path(),
+        &[
+            "cms",
+            "-decrypt",
+            "-in",
+            "out.eml",
+            "-inkey",
+            "escrow.pem",
+            "-recip",
+            "escrow.pem",
+        ],
+    );
+    let opened = String::from_utf8_lossy(&opened);
+    assert!(opened.contains("multipart/signed"), "{opened}");
+    assert!(opened.contains("Hello all"), "{opened}");
+}
+
+#[test]
+fn smime_protect_sign_off_and_gcm_setting() {
+    let (env, _, _) = protect_env();
+    env.ok(&[
+        "settings",
+        "set",
+        "--user",
+        "alice@example.com",
+        "sign",
+        "off",
+    ]);
+    env.ok(&["settings", "set", "cipher", "aes-gcm"]);
+    let out = env.ok(&[
+        "smime",
+        "protect",
+        "--from",
+        "alice@example.com",
+        "--to",
+        "bob@example.com",
+        "msg.eml",
+        "out.eml",
+    ]);
+    assert!(out.contains("not signed: sign is off (user)"), "{out}");
+    assert!(out.contains(": encrypted (aes-256-gcm)"), "{out}");
+    let sent = std::fs::read_to_string(env.path("out.eml")).unwrap();
+    assert!(sent.contains("smime-type=authEnveloped-data"), "{sent}");
+    let out = env.ok(&["smime", "decrypt", "out.eml", "opened.eml"]);
+    assert!(out.contains("decrypted"), "{out}");
+    let opened = std::fs::read_to_string(env.path("opened.eml")).unwrap();
+    assert!(opened.contains("Hello all") && !opened.contains("multipart/signed"));
+    // One group: `-` writes it to stdout.
+    let out = env.ok(&[
+        "smime",
+        "protect",
+        "--from",
+        "alice@example.com",
+        "--to",
+        "bob@example.com",
+        "msg.eml",
+        "-",
+    ]);
+    assert!(out.contains("smime-type=authEnveloped-data"), "{out}");
+}

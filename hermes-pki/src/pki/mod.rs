@@ -11,6 +11,11 @@
 //! # Ok::<(), hermes_pki::Error>(())
 //! ```
 
+mod protect;
+pub use protect::{
+    NotEncrypted, NotSigned, ProtectOptions, Protected, ProtectedMessage, RecipientOutcome, Signing,
+};
+
 use std::path::Path;
 
 use crate::ca::CertificateAuthority;
