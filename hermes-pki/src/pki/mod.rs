@@ -11,6 +11,9 @@
 //! # Ok::<(), hermes_pki::Error>(())
 //! ```
 
+mod open;
+pub use open::*;
+
 use std::path::Path;
 
 use crate::ca::CertificateAuthority;
