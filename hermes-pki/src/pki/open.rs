@@ -561,8 +561,12 @@ impl Pki {
     /// [`NotValidReason::SignerIsNotSender`]). A valid signer's S/MIME capabilities are
     /// remembered; when the effective `add-signer-certificates` setting of the (first) From
     /// address is on, a signer whose verdict is [`SignerStatus::Valid`] has its certificate
-    /// and validated chain stored (self-introduction). Nothing is stored for a signer that is
-    /// not valid.
+    /// and validated chain stored (self-introduction), once every layer is open: nothing is
+    /// stored for a signer that is not valid, nor for a message that turns out unreadable.
+    /// (The capabilities of valid signers are remembered as [`Smime::verify_with`] does, layer
+    /// by layer.)
+    ///
+    /// [`Smime::verify_with`]: crate::smime::Smime::verify_with
     ///
     /// Answers: [`Opened::NotSmime`], [`Opened::Unreadable`] (no key, damaged, too deep) and
     /// [`Opened::Processed`] with a verdict per layer and signer. `Err` only for failures of
@@ -585,6 +589,8 @@ impl Pki {
         let mut layers = Vec::new();
         let mut current = message.to_vec();
         let mut entity = Vec::new();
+        // Self-introduction waits until every layer is open: (layer, each signer's chain).
+        let mut introductions = Vec::new();
         while let Some(kind) = smime_layer(&current) {
             if layers.len() == MAX_LAYERS {
                 return Ok(Opened::Unreadable {
@@ -612,9 +618,10 @@ impl Pki {
                             authenticated: d.authenticated,
                             weak: d.weak.clone(),
                         }),
+                        Vec::new(),
                     ))
                 }),
-                SmimeLayer::Signed => smime.verify_with(&current, &options.verify).and_then(|v| {
+                SmimeLayer::Signed => smime.verify_with(&current, &options.verify).map(|v| {
                     let signers = v
                         .signers
                         .iter()
@@ -638,19 +645,22 @@ impl Pki {
                             _ => Vec::new(),
                         })
                         .collect();
-                    let signers = self.introduce(signers, &chains, &senders)?;
-                    Ok((
+                    (
                         v.message.message.clone(),
                         v.message.inner.clone(),
                         Layer::Signed(SignedLayer {
                             form: v.message.form,
                             signers,
                         }),
-                    ))
+                        chains,
+                    )
                 }),
             };
             match step {
-                Ok((next, inner, layer)) => {
+                Ok((next, inner, layer, chains)) => {
+                    if chains.iter().any(|c| !c.is_empty()) {
+                        introductions.push((layers.len(), chains));
+                    }
                     layers.push(layer);
                     current = next;
                     entity = inner;
@@ -662,6 +672,13 @@ impl Pki {
                         message: as_came(),
                     });
                 }
+            }
+        }
+        // Only a message opened to the end teaches the store.
+        for (i, chains) in introductions {
+            if let Some(Layer::Signed(layer)) = layers.get_mut(i) {
+                let signers = std::mem::take(&mut layer.signers);
+                layer.signers = self.introduce(signers, &chains, &senders)?;
             }
         }
         let message = if options.headers {

@@ -352,3 +352,35 @@ fn forged_informational_fields_are_removed_when_fields_are_added() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_valid_signature_around_an_unreadable_layer_stores_nothing() {
+    let (sender, users) = pki_with(&["alice@example.com"]);
+    let (elsewhere, others) = pki_with(&["dave@example.com"]);
+    let encrypted = elsewhere
+        .smime()
+        .encrypt(
+            FROM_ALICE,
+            &[others[0].certificate().clone()],
+            &EncryptOptions::new(),
+        )
+        .unwrap();
+    let wrapped = sign(&sender, &encrypted, &users[0]);
+    let receiver = receiver_trusting(&sender);
+    let before = count(&receiver);
+    match open(&receiver, &wrapped) {
+        Opened::Unreadable {
+            reason: Unreadable::NoKey(_),
+            layers,
+            ..
+        } => {
+            assert!(matches!(layers.as_slice(), [Layer::Signed(s)] if s.is_valid()));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(count(&receiver), before);
+    // Opened to the end, the same signer is introduced (the setting is on by default).
+    let m = processed(open(&receiver, &sign(&sender, FROM_ALICE, &users[0])));
+    assert_eq!(m.signers().next().unwrap().stored.len(), 2);
+    assert_eq!(count(&receiver), before + 2);
+}
