@@ -18,6 +18,7 @@ mod crl;
 mod ctl;
 mod demo;
 mod issue;
+mod open_cmd;
 mod output;
 mod protect_cmd;
 mod root;
@@ -46,7 +47,8 @@ const DEFAULT_STORE: &str = "./hermes-data";
     about,
     after_help = "\
 Exit codes: 0 success, 1 failure (the message on stderr says what to do), 2 usage error,
-3 not valid (cert validate, smime verify, cms verify).
+3 not valid (cert validate, smime verify, cms verify, smime open); smime open: 4 not
+S/MIME, 5 S/MIME but unreadable here.
 
 Start with `hermes-pki demo`: it walks the whole job in a temporary store."
 )]

@@ -160,6 +160,10 @@ pub enum SmimeCmd {
     /// Sign and/or encrypt a message as the sender's and recipients' settings say (one
     /// message per group of recipients: OUT, OUT.2, ...)
     Protect(crate::protect_cmd::ProtectArgs),
+    /// Open an inbound message as a gateway does: decrypt, verify every layer, check each
+    /// signer against From/Sender, store signer certificates when add-signer-certificates is
+    /// on. Exit code 0: every layer valid; 3: not valid; 4: not S/MIME; 5: unreadable here
+    Open(crate::open_cmd::OpenArgs),
 }
 
 /// `cms` subcommands: raw CMS (DER or PEM in, DER out), like `openssl cms`.
@@ -211,6 +215,7 @@ pub fn run_smime(ctx: &Ctx, cmd: SmimeCmd) -> CliResult<Outcome> {
     let now = SystemTime::now();
     match cmd {
         SmimeCmd::Protect(args) => crate::protect_cmd::run_protect(store, args),
+        SmimeCmd::Open(args) => crate::open_cmd::run_open(store, args),
         SmimeCmd::Sign { signer, opaque, io } => {
             let input = read_input(&io.input)?;
             let signer = resolve_signer(&store, &signer, now)?;

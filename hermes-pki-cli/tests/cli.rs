@@ -162,6 +162,9 @@ fn help_names_every_command_and_flag() {
         "crl",
         "smime",
         "cms",
+        "settings",
+        "user",
+        "domain",
         "demo",
         "--store",
         "--json",
@@ -269,6 +272,8 @@ fn help_names_every_command_and_flag() {
                 "verify",
                 "sign-encrypt",
                 "decrypt-verify",
+                "protect",
+                "open",
             ],
         ),
         (
@@ -3279,4 +3284,212 @@ fn smime_protect_sign_off_and_gcm_setting() {
         "-",
     ]);
     assert!(out.contains("smime-type=authEnveloped-data"), "{out}");
+}
+
+// --- smime open (the gateway's inbound operation) ----------------------------------------------
+
+/// Runs `smime open --json` with `extra` arguments, expecting exit `code`; its document.
+fn smime_open(env: &Env, args: &[&str], code: i32) -> Value {
+    let out = env
+        .cmd()
+        .args(["--json", "smime", "open"])
+        .args(args)
+        .assert()
+        .code(code);
+    serde_json::from_slice(&out.get_output().stdout).unwrap()
+}
+
+#[test]
+fn smime_open_exit_codes_verdicts_and_informational_fields() {
+    let env = Env::new();
+    env.with_ca();
+    env.issue("alice@example.com", &[]);
+    env.issue("bob@example.com", &[]);
+    let msg = env.write(
+        "msg.eml",
+        b"From: alice@example.com\nTo: bob@example.com\nSubject: numbers\n\nHello Bob\n",
+    );
+    let (signed, out) = (env.p("signed.eml"), env.p("out.eml"));
+    env.ok(&[
+        "smime",
+        "sign",
+        "--signer",
+        "alice@example.com",
+        &msg,
+        &signed,
+    ]);
+
+    // Valid, signer = From: exit 0, the inner message written.
+    let doc = smime_open(&env, &[&signed, &out], 0);
+    assert_eq!(doc["outcome"], "processed");
+    assert_eq!(doc["valid"], true);
+    assert_eq!(doc["layers"][0]["type"], "signed");
+    assert_eq!(doc["layers"][0]["signers"][0]["valid"], true);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.starts_with("From: alice@example.com\r\n"), "{text}");
+    assert!(text.ends_with("Hello Bob\r\n"), "{text}");
+    assert!(!text.contains("X-Hermes-"), "{text}");
+    let human = env.ok(&["smime", "open", &signed, &out]);
+    assert!(human.contains("signed: VALID"), "{human}");
+
+    // Signed by Alice, From: Bob: exit 3, signer is not the sender.
+    let from_bob = env.write(
+        "bob.eml",
+        b"From: bob@example.com\nTo: carol@example.com\nSubject: hi\n\nNot Bob\n",
+    );
+    let forged = env.p("forged.eml");
+    env.ok(&[
+        "smime",
+        "sign",
+        "--signer",
+        "alice@example.com",
+        &from_bob,
+        &forged,
+    ]);
+    let doc = smime_open(&env, &[&forged, &out], 3);
+    assert_eq!(doc["valid"], false);
+    let reasons = &doc["layers"][0]["signers"][0]["reasons"];
+    assert_eq!(reasons.as_array().unwrap().len(), 1, "{reasons}");
+    assert_eq!(reasons[0]["code"], "signer-is-not-sender");
+    // With --headers the client is told so.
+    smime_open(&env, &[&forged, &out, "--headers"], 3);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        text.contains("X-Hermes-Signature: not-valid; reason=signer-is-not-sender; signer=alice@example.com\r\n"),
+        "{text}"
+    );
+
+    // Signed and encrypted, with a forged informational field: exit 0, two layers, the
+    // forged field gone with --headers.
+    let faked = env.write(
+        "faked.eml",
+        b"X-Hermes-Signature: valid; signer=ceo@example.com\nFrom: alice@example.com\nTo: bob@example.com\nSubject: numbers\n\nHello Bob\n",
+    );
+    let both = env.p("both.eml");
+    env.ok(&[
+        "smime",
+        "sign-encrypt",
+        "--signer",
+        "alice@example.com",
+        "--to",
+        "bob@example.com",
+        &faked,
+        &both,
+    ]);
+    let doc = smime_open(&env, &[&both, &out, "--headers"], 0);
+    let types: Vec<&str> = doc["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| str_of(&l["type"]))
+        .collect();
+    assert_eq!(types, ["encrypted", "signed"]);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(!text.contains("ceo@example.com"), "{text}");
+    assert!(text.contains("X-Hermes-Encrypted: yes"), "{text}");
+    assert!(
+        text.contains("X-Hermes-Signature: valid; signer=alice@example.com\r\n"),
+        "{text}"
+    );
+
+    // Not S/MIME: exit 4, the message passed on as it came.
+    let doc = smime_open(&env, &[&msg, &out], 4);
+    assert_eq!(doc["outcome"], "not-smime");
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&msg).unwrap());
+
+    // Encrypted to someone whose key is elsewhere: exit 5, no-key, the store unchanged.
+    let other = env.other("elsewhere");
+    other.with_ca();
+    other.issue("dave@example.com", &[]);
+    let enc = env.p("enc.eml");
+    other.ok(&["smime", "encrypt", "--to", "dave@example.com", &msg, &enc]);
+    let before = env.snapshot();
+    let doc = smime_open(&env, &[&enc, &out], 5);
+    assert_eq!(doc["outcome"], "unreadable");
+    assert_eq!(doc["reason"], "no-key");
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&enc).unwrap());
+    assert_eq!(env.snapshot(), before);
+
+    // A missing input is a failure (exit 1), nothing else.
+    env.fails(
+        &["smime", "open", &env.p("missing.eml"), &out],
+        1,
+        "missing.eml",
+    );
+}
+
+#[test]
+fn smime_open_judges_openssl_mail_and_introduces_valid_signers_only_when_on() {
+    let env = smime_files();
+    let sign = |from: &str, out: &str| {
+        openssl_in(
+            env.dir.path(),
+            &[
+                "smime",
+                "-sign",
+                "-signer",
+                "alice.pem",
+                "-inkey",
+                "alice.key",
+                "-certfile",
+                "inter.pem",
+                "-from",
+                from,
+                "-to",
+                "carol@example.com",
+                "-subject",
+                "hi",
+                "-in",
+                "data.txt",
+                "-out",
+                out,
+            ],
+        );
+    };
+    env.write("data.txt", b"Hello from OpenSSL\n");
+    sign("bob@example.com", "openssl-bob.eml");
+    sign("alice@example.com", "openssl-alice.eml");
+
+    // Another store trusts the root and has never seen Alice.
+    let receiver = env.other("receiver");
+    receiver.ok(&["root", "import", &env.p("root.pem")]);
+    let certs = |e: &Env| e.json(&["cert", "list"]).to_string();
+    let out = env.p("out.eml");
+
+    // OpenSSL signed as Alice, From: Bob: not valid, signer is not the sender; nothing stored.
+    let before = certs(&receiver);
+    let doc = smime_open(&receiver, &[&env.p("openssl-bob.eml"), &out], 3);
+    assert_eq!(
+        doc["layers"][0]["signers"][0]["reasons"][0]["code"],
+        "signer-is-not-sender"
+    );
+    assert_eq!(certs(&receiver), before);
+
+    // From: Alice, add-signer-certificates off: valid, nothing stored.
+    receiver.ok(&["settings", "set", "add-signer-certificates", "off"]);
+    let doc = smime_open(&receiver, &[&env.p("openssl-alice.eml"), &out], 0);
+    assert_eq!(
+        doc["layers"][0]["signers"][0]["stored"],
+        serde_json::json!([])
+    );
+    assert_eq!(certs(&receiver), before);
+    assert!(
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .contains("Hello from OpenSSL")
+    );
+
+    // On: Alice's certificate and the intermediate she carried are stored.
+    receiver.ok(&["settings", "set", "add-signer-certificates", "on"]);
+    let doc = smime_open(&receiver, &[&env.p("openssl-alice.eml"), &out], 0);
+    assert_eq!(
+        doc["layers"][0]["signers"][0]["stored"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "{doc}"
+    );
+    let list = certs(&receiver);
+    assert!(list.contains("alice@example.com"), "{list}");
 }

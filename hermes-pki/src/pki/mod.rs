@@ -15,6 +15,8 @@ mod protect;
 pub use protect::{
     NotEncrypted, NotSigned, ProtectOptions, Protected, ProtectedMessage, RecipientOutcome, Signing,
 };
+mod open;
+pub use open::*;
 
 use std::path::Path;
 

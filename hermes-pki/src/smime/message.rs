@@ -753,6 +753,40 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
     }
 }
 
+/// What the outermost S/MIME layer of a message is, judged as [`verify_message`] and
+/// [`decrypt_message`] judge it (the CMS content type decides, not the `smime-type`
+/// parameter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmimeLayer {
+    /// Signed: `multipart/signed`, or a CMS SignedData body.
+    Signed,
+    /// Encrypted: a CMS EnvelopedData or AuthEnvelopedData body.
+    Encrypted,
+    /// An S/MIME body (`application/pkcs7-mime`, or a `*.p7m`/`*.p7c` attachment as the whole
+    /// message) that holds neither: certificates only, another CMS type, or bytes that do not
+    /// decode.
+    Other,
+}
+
+/// The outermost S/MIME layer of `message`; `None` when the message is not S/MIME (or cannot
+/// be read as a message at all). Never fails: whatever does not parse is not S/MIME or is
+/// [`SmimeLayer::Other`].
+pub fn smime_layer(message: &[u8]) -> Option<SmimeLayer> {
+    let split = split_message(message).ok()?;
+    let t = entity_type(&split.entity);
+    if is_multipart_signed(&t) {
+        return Some(SmimeLayer::Signed);
+    }
+    if !is_pkcs7_mime(&t) && !t.is_named_smime(&["p7m", "p7c"]) {
+        return None;
+    }
+    Some(match cms_body(&split.entity, &t) {
+        Ok(Some((_, CmsKind::Signed))) => SmimeLayer::Signed,
+        Ok(Some((_, CmsKind::Enveloped | CmsKind::AuthEnveloped))) => SmimeLayer::Encrypted,
+        _ => SmimeLayer::Other,
+    })
+}
+
 fn signer_candidates(tx: &dyn ReadTransaction, s: &SignerReport) -> Result<Vec<Certificate>> {
     Ok(match &s.identifier {
         RecipientId::IssuerSerial { issuer_der, serial } => tx

@@ -1,0 +1,204 @@
+//! `hermes-pki smime open IN OUT`: the gateway's inbound operation ([`Pki::open_message`]) on
+//! a file: decrypt with any stored key, verify every signature layer, check each signer
+//! against From/Sender, store signer certificates when `add-signer-certificates` is on.
+//!
+//! Exit codes: 0 processed and every layer valid (an encrypted, unsigned message counts: its
+//! one layer decrypted; the JSON says `"signed": false`); 3 processed with a verdict that is
+//! not valid; 4 not S/MIME; 5 S/MIME but unreadable here (no key, damaged). With 4 and 5 the
+//! message is written to OUT as it came (with `--headers`, incoming `X-Hermes-*` fields
+//! removed), so a pipeline can pass it on; 1 is a failure (nothing written).
+
+use std::time::SystemTime;
+
+use clap::Args;
+use serde_json::{Value, json};
+
+use hermes_pki::cert::Certificate;
+use hermes_pki::pki::{
+    Layer, NotValidReason, OpenOptions, Opened, OpenedMessage, Pki, SignerOutcome, SignerStatus,
+};
+use hermes_pki::store::SqliteStore;
+
+use crate::common::{
+    CliResult, Dest, EXIT_INVALID, EXIT_OK, parse_rfc3339, read_input, short, write_file,
+};
+use crate::output::Outcome;
+
+/// Exit code: the message is not S/MIME.
+pub const EXIT_NOT_SMIME: u8 = 4;
+/// Exit code: S/MIME, but it cannot be read here.
+pub const EXIT_UNREADABLE: u8 = 5;
+
+/// `smime open` arguments.
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    /// The inbound message (`-` for stdin)
+    #[arg(value_name = "IN")]
+    pub input: String,
+    /// Where to write the opened message (`-` for stdout)
+    #[arg(value_name = "OUT")]
+    pub output: String,
+    /// Validate the signer certificates as of this time (RFC 3339; default: now)
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+    /// Add X-Hermes-Encrypted / X-Hermes-Signature fields to the opened message for the mail
+    /// client (incoming X-Hermes-* fields are removed first)
+    #[arg(long)]
+    pub headers: bool,
+}
+
+/// Runs `smime open` over `store`.
+pub fn run_open(store: SqliteStore, args: OpenArgs) -> CliResult<Outcome> {
+    let at = match &args.at {
+        Some(t) => parse_rfc3339(t)?,
+        None => SystemTime::now(),
+    };
+    let input = read_input(&args.input)?;
+    let pki = Pki::new(store);
+    let options = OpenOptions::new(at).informational_headers(args.headers);
+    let opened = pki.open_message(&input.bytes, &options)?;
+    let (bytes, code, mut doc, human) = match opened {
+        Opened::NotSmime(message) => (
+            message,
+            EXIT_NOT_SMIME,
+            json!({"outcome": "not-smime"}),
+            "not S/MIME: the message is passed on as it came\n".to_string(),
+        ),
+        Opened::Unreadable {
+            reason,
+            layers,
+            message,
+        } => (
+            message,
+            EXIT_UNREADABLE,
+            json!({
+                "outcome": "unreadable",
+                "reason": reason.as_str(),
+                "detail": reason.to_string(),
+                "layers": layers.iter().map(layer_json).collect::<Vec<_>>(),
+            }),
+            format!("UNREADABLE: {reason}; the message is passed on as it came\n"),
+        ),
+        Opened::Processed(m) => {
+            let code = if m.is_valid() { EXIT_OK } else { EXIT_INVALID };
+            let doc = processed_json(&m);
+            let human = processed_human(&m);
+            (m.message, code, doc, human)
+        }
+    };
+    let human = match Dest::from_arg(Some(&args.output)) {
+        Dest::File(path) => {
+            write_file(&path, &bytes, false)?;
+            doc["written"] = path.display().to_string().into();
+            doc["bytes"] = bytes.len().into();
+            format!("{human}wrote {} bytes to {}\n", bytes.len(), path.display())
+        }
+        Dest::Stdout => {
+            doc["bytes"] = bytes.len().into();
+            // The message takes stdout; the verdict goes to stderr (never fails).
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), human.as_bytes());
+            return Ok(Outcome::new(String::new(), doc).raw(bytes).code(code));
+        }
+    };
+    Ok(Outcome::new(human, doc).code(code))
+}
+
+fn who(c: Option<&Certificate>) -> Value {
+    match c {
+        Some(c) => json!({
+            "subject": c.subject().to_string(),
+            "emails": c.emails(),
+            "thumbprint": c.thumbprint().to_hex(),
+        }),
+        None => Value::Null,
+    }
+}
+
+fn reason_json(r: &NotValidReason) -> Value {
+    json!({"code": r.as_str(), "detail": r.to_string()})
+}
+
+fn signer_json(s: &SignerOutcome) -> Value {
+    let reasons: Vec<Value> = match &s.verdict {
+        SignerStatus::Valid => Vec::new(),
+        SignerStatus::NotValid(r) => r.iter().map(reason_json).collect(),
+    };
+    json!({
+        "certificate": who(s.certificate.as_ref()),
+        "valid": s.is_valid(),
+        "reasons": reasons,
+        "stored": s.stored.iter().map(|t| t.to_hex()).collect::<Vec<_>>(),
+    })
+}
+
+fn layer_json(l: &Layer) -> Value {
+    match l {
+        Layer::Encrypted(e) => json!({
+            "type": "encrypted",
+            "valid": true,
+            "cipher": e.cipher,
+            "authenticated": e.authenticated,
+            "recipient": who(e.recipient_certificate.as_ref()),
+            "weak": e.weak,
+        }),
+        Layer::Signed(s) => json!({
+            "type": "signed",
+            "valid": s.is_valid(),
+            "form": format!("{:?}", s.form).to_lowercase(),
+            "signers": s.signers.iter().map(signer_json).collect::<Vec<_>>(),
+        }),
+    }
+}
+
+fn processed_json(m: &OpenedMessage) -> Value {
+    json!({
+        "outcome": "processed",
+        "valid": m.is_valid(),
+        "signed": m.is_signed(),
+        "encrypted": m.is_encrypted(),
+        "senders": m.senders,
+        "layers": m.layers.iter().map(layer_json).collect::<Vec<_>>(),
+    })
+}
+
+fn processed_human(m: &OpenedMessage) -> String {
+    let mut out = String::new();
+    for l in &m.layers {
+        match l {
+            Layer::Encrypted(e) => {
+                let to = e
+                    .recipient_certificate
+                    .as_ref()
+                    .map_or_else(|| "a stored key".to_string(), |c| c.subject().to_string());
+                out.push_str(&format!("encrypted ({}): decrypted for {to}\n", e.cipher));
+            }
+            Layer::Signed(s) => {
+                for signer in &s.signers {
+                    let name = signer.certificate.as_ref().map_or_else(
+                        || "unknown signer".to_string(),
+                        |c| format!("{} [{}]", c.subject(), short(c.thumbprint())),
+                    );
+                    match &signer.verdict {
+                        SignerStatus::Valid => out.push_str(&format!("signed: VALID: {name}\n")),
+                        SignerStatus::NotValid(reasons) => {
+                            out.push_str(&format!("signed: NOT VALID: {name}\n"));
+                            for r in reasons {
+                                out.push_str(&format!("  - {r}\n"));
+                            }
+                        }
+                    }
+                    if !signer.stored.is_empty() {
+                        out.push_str(&format!(
+                            "  stored {} certificate(s) (add-signer-certificates)\n",
+                            signer.stored.len()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    if !m.is_signed() {
+        out.push_str("not signed\n");
+    }
+    out
+}

@@ -1,0 +1,775 @@
+//! Inbound: [`Pki::open_message`] (DESIGN.md, "The gateway's two operations": open).
+//!
+//! The name: [`Pki::open`] is the constructor over a store directory, so the inbound
+//! operation is `open_message`.
+//!
+//! A message is peeled one S/MIME layer at a time (at most [`MAX_LAYERS`]): an encrypted
+//! layer is decrypted with any key in the store, a signed layer is verified and every signer
+//! judged (signature, certificate chain, and whether the certificate carries the sender's
+//! address, RFC 8550 3.1). Three answers at the top ([`Opened`]): not S/MIME, S/MIME but
+//! unreadable, processed with verdicts.
+
+use std::fmt;
+use std::time::SystemTime;
+
+use mail_parser::MessageParser;
+
+use super::Pki;
+use crate::cert::{Certificate, Thumbprint};
+use crate::error::{Error, Result};
+use crate::settings::{SettingKey, SettingScope, effective};
+use crate::smime::{
+    DecryptOptions, RecipientId, SignatureForm, SignatureStatus, SmimeLayer, VerifyOptions,
+    smime_layer,
+};
+use crate::store::StoreExt;
+use crate::trust::{Reason, Validation};
+
+/// The most S/MIME layers [`Pki::open_message`] peels (signed, encrypted, signed again, ...);
+/// a message with more is [`Unreadable::TooManyLayers`].
+pub const MAX_LAYERS: usize = 4;
+
+/// The prefix of the informational header fields [`Pki::open_message`] adds when asked
+/// ([`OpenOptions::informational_headers`]); incoming fields with this prefix are removed first.
+pub const HEADER_PREFIX: &str = "X-Hermes-";
+
+/// How [`Pki::open_message`] opens: the validation time, whether informational header fields
+/// are added, how decryption and verification go. Build with [`OpenOptions::new`] and the
+/// setters.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    verify: VerifyOptions,
+    decrypt: DecryptOptions,
+    headers: bool,
+}
+
+impl OpenOptions {
+    /// Validation at `at`; no informational header fields; the default decryption and
+    /// verification options.
+    pub fn new(at: SystemTime) -> Self {
+        OpenOptions {
+            verify: VerifyOptions::new(at),
+            decrypt: DecryptOptions::new(),
+            headers: false,
+        }
+    }
+
+    /// Whether to add informational header fields (`X-Hermes-Encrypted`,
+    /// `X-Hermes-Signature`) to the returned message, for the mail client downstream (default
+    /// off). When on, every incoming field whose name starts with [`HEADER_PREFIX`] is removed
+    /// first, so a sender cannot forge them.
+    pub fn informational_headers(mut self, yes: bool) -> Self {
+        self.headers = yes;
+        self
+    }
+
+    /// The verification options (their time replaces the one given to [`OpenOptions::new`]).
+    pub fn verify_options(mut self, options: VerifyOptions) -> Self {
+        self.verify = options;
+        self
+    }
+
+    /// The decryption options.
+    pub fn decrypt_options(mut self, options: DecryptOptions) -> Self {
+        self.decrypt = options;
+        self
+    }
+
+    /// The validation time.
+    pub fn time(&self) -> SystemTime {
+        self.verify.time()
+    }
+
+    /// Whether informational header fields are added.
+    pub fn adds_headers(&self) -> bool {
+        self.headers
+    }
+}
+
+/// What [`Pki::open_message`] answers: three distinct outcomes.
+#[derive(Debug, Clone)]
+pub enum Opened {
+    /// Not S/MIME: the message as it came (with incoming informational header fields removed
+    /// when [`OpenOptions::informational_headers`] is on).
+    NotSmime(Vec<u8>),
+    /// S/MIME, but it cannot be read here (no key, damaged, too deep): the reason, the layers
+    /// peeled before, and the message as it came (incoming informational header fields removed
+    /// when asked).
+    Unreadable {
+        /// Why.
+        reason: Unreadable,
+        /// The layers opened before the one that could not be.
+        layers: Vec<Layer>,
+        /// The message as it came (see above).
+        message: Vec<u8>,
+    },
+    /// Opened: the inner message and a verdict per layer.
+    Processed(OpenedMessage),
+}
+
+impl Opened {
+    /// The processed message, when it was processed.
+    pub fn processed(&self) -> Option<&OpenedMessage> {
+        match self {
+            Opened::Processed(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// `"not-smime"`, `"unreadable"` or `"processed"`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Opened::NotSmime(_) => "not-smime",
+            Opened::Unreadable { .. } => "unreadable",
+            Opened::Processed(_) => "processed",
+        }
+    }
+}
+
+/// Why an S/MIME message could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Unreadable {
+    /// Encrypted, and the store holds a key for none of its recipients.
+    NoKey(String),
+    /// Encrypted to a key here, but decryption failed (wrong key, damaged ciphertext, a tag
+    /// that does not verify).
+    DecryptionFailed(String),
+    /// The S/MIME structure does not parse.
+    Malformed(String),
+    /// Something this engine does not read (a certificates-only message, an unknown cipher,
+    /// a legacy cipher not allowed).
+    Unsupported(String),
+    /// More than [`MAX_LAYERS`] layers.
+    TooManyLayers,
+}
+
+impl fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unreadable::NoKey(d) => write!(f, "no key for any recipient: {d}"),
+            Unreadable::DecryptionFailed(d) => write!(f, "decryption failed: {d}"),
+            Unreadable::Malformed(d) => write!(f, "malformed S/MIME: {d}"),
+            Unreadable::Unsupported(d) => write!(f, "unsupported S/MIME: {d}"),
+            Unreadable::TooManyLayers => write!(f, "more than {MAX_LAYERS} S/MIME layers"),
+        }
+    }
+}
+
+impl Unreadable {
+    /// A short stable name: `no-key`, `decryption-failed`, `malformed`, `unsupported`,
+    /// `too-many-layers`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Unreadable::NoKey(_) => "no-key",
+            Unreadable::DecryptionFailed(_) => "decryption-failed",
+            Unreadable::Malformed(_) => "malformed",
+            Unreadable::Unsupported(_) => "unsupported",
+            Unreadable::TooManyLayers => "too-many-layers",
+        }
+    }
+}
+
+/// A processed message: what came out of the last layer, and a verdict per layer.
+///
+/// Only [`entity`](Self::entity) is what a signature covered; the header fields in
+/// [`outer_header`](Self::outer_header) (From, To, Subject, ...) came outside every layer and
+/// are never signed. [`message`](Self::message) puts them together for delivery.
+#[derive(Debug, Clone)]
+pub struct OpenedMessage {
+    /// The message for delivery: the outer header fields, the informational fields when
+    /// asked, and the innermost entity.
+    pub message: Vec<u8>,
+    /// The innermost entity (Content-* fields and body): what the layers protected.
+    pub entity: Vec<u8>,
+    /// The outer header fields of the message as it came (CRLF form): unsigned.
+    pub outer_header: Vec<u8>,
+    /// The sender addresses from the outer From and Sender fields, as written.
+    pub senders: Vec<String>,
+    /// The layers, outermost first.
+    pub layers: Vec<Layer>,
+}
+
+impl OpenedMessage {
+    /// Every layer valid (an encrypted layer is valid once decrypted; a signed layer when
+    /// every signer is). An encrypted, unsigned message is valid but not
+    /// [`signed`](Self::is_signed).
+    pub fn is_valid(&self) -> bool {
+        self.layers.iter().all(Layer::is_valid)
+    }
+
+    /// Whether some layer is signed.
+    pub fn is_signed(&self) -> bool {
+        self.layers.iter().any(|l| matches!(l, Layer::Signed(_)))
+    }
+
+    /// Whether some layer is encrypted.
+    pub fn is_encrypted(&self) -> bool {
+        self.layers.iter().any(|l| matches!(l, Layer::Encrypted(_)))
+    }
+
+    /// The signers of every signed layer, outermost first.
+    pub fn signers(&self) -> impl Iterator<Item = &SignerOutcome> {
+        self.layers.iter().flat_map(|l| match l {
+            Layer::Signed(s) => s.signers.as_slice(),
+            Layer::Encrypted(_) => &[],
+        })
+    }
+}
+
+/// One S/MIME layer.
+#[derive(Debug, Clone)]
+pub enum Layer {
+    /// An encrypted layer, decrypted.
+    Encrypted(EncryptedLayer),
+    /// A signed layer, verified.
+    Signed(SignedLayer),
+}
+
+impl Layer {
+    /// Encrypted: decrypted, so valid. Signed: at least one signer, every signer valid.
+    pub fn is_valid(&self) -> bool {
+        match self {
+            Layer::Encrypted(_) => true,
+            Layer::Signed(s) => s.is_valid(),
+        }
+    }
+}
+
+/// What decrypting a layer found.
+#[derive(Debug, Clone)]
+pub struct EncryptedLayer {
+    /// The recipient whose key opened it.
+    pub recipient: RecipientId,
+    /// The recipient's certificate, when the store has it.
+    pub recipient_certificate: Option<Certificate>,
+    /// The content cipher, readable.
+    pub cipher: String,
+    /// Whether the content was authenticated (AuthEnvelopedData).
+    pub authenticated: bool,
+    /// Weak algorithms met.
+    pub weak: Vec<String>,
+}
+
+/// What verifying a layer found.
+#[derive(Debug, Clone)]
+pub struct SignedLayer {
+    /// The form it was signed in.
+    pub form: SignatureForm,
+    /// One outcome per SignerInfo, in order.
+    pub signers: Vec<SignerOutcome>,
+}
+
+impl SignedLayer {
+    /// At least one signer, and every signer valid.
+    pub fn is_valid(&self) -> bool {
+        !self.signers.is_empty() && self.signers.iter().all(SignerOutcome::is_valid)
+    }
+}
+
+/// One signer of a signed layer.
+#[derive(Debug, Clone)]
+pub struct SignerOutcome {
+    /// The signer certificate, when found.
+    pub certificate: Option<Certificate>,
+    /// The verdict.
+    pub verdict: SignerStatus,
+    /// The certificates stored by self-introduction: the signer's and those of its validated
+    /// chain that the store held neither as certificates nor as trust anchors; empty when
+    /// nothing was stored.
+    pub stored: Vec<Thumbprint>,
+}
+
+impl SignerOutcome {
+    /// Whether the verdict is [`SignerStatus::Valid`].
+    pub fn is_valid(&self) -> bool {
+        matches!(self.verdict, SignerStatus::Valid)
+    }
+
+    /// The signer's email addresses (from its certificate).
+    pub fn addresses(&self) -> &[String] {
+        self.certificate.as_ref().map_or(&[], |c| c.emails())
+    }
+}
+
+/// A signer's verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignerStatus {
+    /// The signature verified, the certificate is valid for S/MIME signing, and it carries the
+    /// sender's address.
+    Valid,
+    /// Not valid, with every reason found.
+    NotValid(Vec<NotValidReason>),
+}
+
+/// Why a signer is not valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NotValidReason {
+    /// The signature itself did not verify (or uses a weak algorithm).
+    Signature(SignatureStatus),
+    /// The signer certificate is neither in the message nor in the store.
+    CertificateNotFound,
+    /// The certificate is not valid for S/MIME signing (chain, expiry, revocation...).
+    Certificate(Vec<Reason>),
+    /// The signature is by someone else: the certificate carries none of the From or Sender
+    /// addresses (RFC 8550 3.1).
+    SignerIsNotSender {
+        /// The certificate's addresses.
+        signer: Vec<String>,
+        /// The From and Sender addresses.
+        senders: Vec<String>,
+    },
+}
+
+impl NotValidReason {
+    /// A short stable name: `signature`, `certificate-not-found`, `certificate`,
+    /// `signer-is-not-sender`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            NotValidReason::Signature(_) => "signature",
+            NotValidReason::CertificateNotFound => "certificate-not-found",
+            NotValidReason::Certificate(_) => "certificate",
+            NotValidReason::SignerIsNotSender { .. } => "signer-is-not-sender",
+        }
+    }
+}
+
+impl fmt::Display for NotValidReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotValidReason::Signature(s) => write!(f, "signature: {s}"),
+            NotValidReason::CertificateNotFound => write!(f, "the signer certificate is missing"),
+            NotValidReason::Certificate(reasons) => {
+                write!(f, "certificate not valid: ")?;
+                for (i, r) in reasons.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, "; ")?;
+                    }
+                    write!(f, "{r}")?;
+                }
+                Ok(())
+            }
+            NotValidReason::SignerIsNotSender { signer, senders } => write!(
+                f,
+                "signer is not the sender (signer {}, sender {})",
+                list_or_none(signer),
+                list_or_none(senders)
+            ),
+        }
+    }
+}
+
+fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(", ")
+    }
+}
+
+/// The header block of `message` (up to, not including, the empty line) and the rest (from
+/// the empty line on), for any line ends.
+fn split_header(message: &[u8]) -> (&[u8], &[u8]) {
+    let mut line_start = 0;
+    let mut i = 0;
+    while i < message.len() {
+        let b = message[i];
+        if b == b'\n' || b == b'\r' {
+            if i == line_start {
+                return (&message[..line_start], &message[line_start..]);
+            }
+            let end = if b == b'\r' && message.get(i + 1) == Some(&b'\n') {
+                i + 2
+            } else {
+                i + 1
+            };
+            line_start = end;
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    (message, &[])
+}
+
+/// `text` with every line end (CR, LF, CRLF) as CRLF.
+fn to_crlf(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + text.len() / 32);
+    let mut i = 0;
+    while i < text.len() {
+        match text[i] {
+            b'\r' => {
+                out.extend_from_slice(b"\r\n");
+                if text.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+            }
+            b'\n' => out.extend_from_slice(b"\r\n"),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// `message` without the header fields (with their continuation lines) whose name starts
+/// with [`HEADER_PREFIX`] (case-insensitive).
+fn strip_informational(message: &[u8]) -> Vec<u8> {
+    let (head, rest) = split_header(message);
+    let mut out = Vec::with_capacity(message.len());
+    let mut dropping = false;
+    for line in head.split_inclusive(|b| *b == b'\n') {
+        let continuation = line.first().is_some_and(|b| *b == b' ' || *b == b'\t');
+        if !continuation {
+            let prefix = HEADER_PREFIX.as_bytes();
+            dropping =
+                line.len() >= prefix.len() && line[..prefix.len()].eq_ignore_ascii_case(prefix);
+        }
+        if !dropping {
+            out.extend_from_slice(line);
+        }
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
+/// The From and Sender addresses of the header block `head`.
+fn sender_addresses(head: &[u8]) -> Vec<String> {
+    let mut block = head.to_vec();
+    block.extend_from_slice(b"\r\n");
+    let Some(parsed) = MessageParser::new().parse_headers(&block) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for a in [parsed.from(), parsed.sender()].into_iter().flatten() {
+        for addr in a.iter() {
+            if let Some(s) = addr.address() {
+                let s = s.trim().to_string();
+                if !s.is_empty() && !out.contains(&s) {
+                    out.push(s);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Maps an error from decrypting or verifying a layer: what the input causes is an
+/// [`Unreadable`] answer, a failure of the machinery stays an error.
+fn unreadable(e: Error) -> Result<Unreadable> {
+    Ok(match e {
+        Error::NotFound(d) => Unreadable::NoKey(d),
+        Error::Crypto(d) => Unreadable::DecryptionFailed(d),
+        Error::Malformed { .. } | Error::Empty { .. } | Error::LimitExceeded(_) => {
+            Unreadable::Malformed(e.to_string())
+        }
+        Error::Unsupported { .. } | Error::NotPermitted(_) | Error::Weak(_) => {
+            Unreadable::Unsupported(e.to_string())
+        }
+        other => return Err(other),
+    })
+}
+
+/// A signer's verdict from what verification found and the sender addresses.
+fn judge(
+    status: &SignatureStatus,
+    certificate: Option<&Certificate>,
+    validation: Option<&Validation>,
+    senders: &[String],
+) -> SignerStatus {
+    let mut reasons = Vec::new();
+    if !status.is_valid() {
+        reasons.push(NotValidReason::Signature(status.clone()));
+    }
+    match (certificate, validation) {
+        (Some(c), Some(v)) => {
+            if let Validation::Invalid { reasons: r } = v {
+                reasons.push(NotValidReason::Certificate(r.clone()));
+            }
+            if !senders.iter().any(|s| c.has_email(s)) {
+                reasons.push(NotValidReason::SignerIsNotSender {
+                    signer: c.emails().to_vec(),
+                    senders: senders.to_vec(),
+                });
+            }
+        }
+        _ => reasons.push(NotValidReason::CertificateNotFound),
+    }
+    if reasons.is_empty() {
+        SignerStatus::Valid
+    } else {
+        SignerStatus::NotValid(reasons)
+    }
+}
+
+/// The informational header fields for `layers`.
+fn informational_fields(layers: &[Layer]) -> Vec<u8> {
+    let mut out = String::new();
+    for layer in layers {
+        match layer {
+            Layer::Encrypted(e) => {
+                out.push_str(&format!(
+                    "{HEADER_PREFIX}Encrypted: yes; cipher={}\r\n",
+                    header_safe(&e.cipher)
+                ));
+            }
+            Layer::Signed(s) => {
+                for signer in &s.signers {
+                    let who = header_safe(&list_or_none(signer.addresses()));
+                    match &signer.verdict {
+                        SignerStatus::Valid => out.push_str(&format!(
+                            "{HEADER_PREFIX}Signature: valid; signer={who}\r\n"
+                        )),
+                        SignerStatus::NotValid(reasons) => {
+                            let names: Vec<&str> = reasons.iter().map(|r| r.as_str()).collect();
+                            out.push_str(&format!(
+                                "{HEADER_PREFIX}Signature: not-valid; reason={}; signer={who}\r\n",
+                                names.join(",")
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out.into_bytes()
+}
+
+/// `text` with nothing that could end or fold a header field (certificate addresses are
+/// attacker-chosen).
+fn header_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect()
+}
+
+impl Pki {
+    /// Opens an inbound message (DESIGN.md, "The gateway's two operations": open). Named
+    /// `open_message` because [`Pki::open`] opens a store.
+    ///
+    /// Peels up to [`MAX_LAYERS`] S/MIME layers: decrypts with any key in the store, verifies
+    /// every signed layer, and judges each signer: signature, certificate validity for S/MIME
+    /// signing at the options' time, and whether the certificate carries one of the outer
+    /// From/Sender addresses (RFC 8550 3.1; a valid signature by someone else is
+    /// [`NotValidReason::SignerIsNotSender`]). A valid signer's S/MIME capabilities are
+    /// remembered; when the effective `add-signer-certificates` setting of the (first) From
+    /// address is on, a signer whose verdict is [`SignerStatus::Valid`] has its certificate
+    /// and validated chain stored (self-introduction), once every layer is open: nothing is
+    /// stored for a signer that is not valid, nor for a message that turns out unreadable.
+    /// (The capabilities of valid signers are remembered as [`Smime::verify_with`] does, layer
+    /// by layer.)
+    ///
+    /// [`Smime::verify_with`]: crate::smime::Smime::verify_with
+    ///
+    /// Answers: [`Opened::NotSmime`], [`Opened::Unreadable`] (no key, damaged, too deep) and
+    /// [`Opened::Processed`] with a verdict per layer and signer. `Err` only for failures of
+    /// the machinery (storage) and a message larger than the S/MIME limit.
+    pub fn open_message(&self, message: &[u8], options: &OpenOptions) -> Result<Opened> {
+        let as_came = || {
+            if options.headers {
+                strip_informational(message)
+            } else {
+                message.to_vec()
+            }
+        };
+        if smime_layer(message).is_none() {
+            return Ok(Opened::NotSmime(as_came()));
+        }
+        let (outer_head, _) = split_header(message);
+        let outer_header = to_crlf(outer_head);
+        let senders = sender_addresses(&outer_header);
+        let smime = self.smime();
+        let mut layers = Vec::new();
+        let mut current = message.to_vec();
+        let mut entity = Vec::new();
+        // Self-introduction waits until every layer is open: (layer, each signer's chain).
+        let mut introductions = Vec::new();
+        while let Some(kind) = smime_layer(&current) {
+            if layers.len() == MAX_LAYERS {
+                return Ok(Opened::Unreadable {
+                    reason: Unreadable::TooManyLayers,
+                    layers,
+                    message: as_came(),
+                });
+            }
+            let step = match kind {
+                SmimeLayer::Other => Err(Error::unsupported(
+                    "S/MIME message",
+                    "it is neither signed nor encrypted (certificates only, or not CMS)",
+                )),
+                SmimeLayer::Encrypted => smime.decrypt(&current, &options.decrypt).and_then(|d| {
+                    let cert = self
+                        .store
+                        .read_transaction(|tx| recipient_certificate(tx, &d.recipient))?;
+                    Ok((
+                        d.message.to_vec(),
+                        d.inner.to_vec(),
+                        Layer::Encrypted(EncryptedLayer {
+                            recipient: d.recipient.clone(),
+                            recipient_certificate: cert,
+                            cipher: d.cipher.clone(),
+                            authenticated: d.authenticated,
+                            weak: d.weak.clone(),
+                        }),
+                        Vec::new(),
+                    ))
+                }),
+                SmimeLayer::Signed => smime.verify_with(&current, &options.verify).map(|v| {
+                    let signers = v
+                        .signers
+                        .iter()
+                        .zip(&v.message.signed.signers)
+                        .map(|(verdict, report)| SignerOutcome {
+                            certificate: verdict.certificate.clone(),
+                            verdict: judge(
+                                &report.status,
+                                verdict.certificate.as_ref(),
+                                verdict.validation.as_ref(),
+                                &senders,
+                            ),
+                            stored: Vec::new(),
+                        })
+                        .collect::<Vec<_>>();
+                    let chains: Vec<Vec<Certificate>> = v
+                        .signers
+                        .iter()
+                        .map(|s| match &s.validation {
+                            Some(Validation::Valid { chain, .. }) => chain.clone(),
+                            _ => Vec::new(),
+                        })
+                        .collect();
+                    (
+                        v.message.message.clone(),
+                        v.message.inner.clone(),
+                        Layer::Signed(SignedLayer {
+                            form: v.message.form,
+                            signers,
+                        }),
+                        chains,
+                    )
+                }),
+            };
+            match step {
+                Ok((next, inner, layer, chains)) => {
+                    if chains.iter().any(|c| !c.is_empty()) {
+                        introductions.push((layers.len(), chains));
+                    }
+                    layers.push(layer);
+                    current = next;
+                    entity = inner;
+                }
+                Err(e) => {
+                    return Ok(Opened::Unreadable {
+                        reason: unreadable(e)?,
+                        layers,
+                        message: as_came(),
+                    });
+                }
+            }
+        }
+        // Only a message opened to the end teaches the store.
+        for (i, chains) in introductions {
+            if let Some(Layer::Signed(layer)) = layers.get_mut(i) {
+                let signers = std::mem::take(&mut layer.signers);
+                layer.signers = self.introduce(signers, &chains, &senders)?;
+            }
+        }
+        let message = if options.headers {
+            let stripped = strip_informational(&current);
+            let mut out = informational_fields(&layers);
+            out.extend_from_slice(&stripped);
+            out
+        } else {
+            current
+        };
+        Ok(Opened::Processed(OpenedMessage {
+            message,
+            entity,
+            outer_header,
+            senders,
+            layers,
+        }))
+    }
+
+    /// Self-introduction: when the effective `add-signer-certificates` of the first sender
+    /// address is on, stores each valid signer's certificate and its validated chain, in one
+    /// transaction, and records what was new in each outcome.
+    fn introduce(
+        &self,
+        mut signers: Vec<SignerOutcome>,
+        chains: &[Vec<Certificate>],
+        senders: &[String],
+    ) -> Result<Vec<SignerOutcome>> {
+        let wanted: Vec<(usize, Vec<Certificate>)> = signers
+            .iter()
+            .zip(chains)
+            .enumerate()
+            .filter(|(_, (s, chain))| s.is_valid() && !chain.is_empty())
+            .map(|(i, (_, chain))| (i, chain.clone()))
+            .collect();
+        if wanted.is_empty() {
+            return Ok(signers);
+        }
+        let scope = senders
+            .first()
+            .and_then(|s| SettingScope::user(s).ok())
+            .unwrap_or(SettingScope::Global);
+        let on = self.store.read_transaction(|tx| {
+            Ok(effective(tx, &scope, SettingKey::AddSignerCertificates)?
+                .value
+                .as_flag()
+                .unwrap_or(false))
+        })?;
+        if !on {
+            return Ok(signers);
+        }
+        // The closure may run more than once: it only writes to the store and returns what
+        // it stored; the outcomes are updated from its last run.
+        let stored = self.store.transaction(|tx| {
+            let mut stored = Vec::new();
+            for (i, chain) in &wanted {
+                let mut new = Vec::new();
+                // The trust anchor is in the root store already.
+                for c in chain {
+                    if !tx.is_root(c.thumbprint())? && tx.put_certificate(c)? {
+                        new.push(*c.thumbprint());
+                    }
+                }
+                stored.push((*i, new));
+            }
+            Ok(stored)
+        })?;
+        for (i, new) in stored {
+            if let Some(s) = signers.get_mut(i) {
+                s.stored = new;
+            }
+        }
+        Ok(signers)
+    }
+}
+
+/// The certificate of a recipient identifier, when the store has one.
+fn recipient_certificate(
+    tx: &dyn crate::store::ReadTransaction,
+    id: &RecipientId,
+) -> Result<Option<Certificate>> {
+    Ok(match id {
+        RecipientId::IssuerSerial { issuer_der, serial } => {
+            tx.certificate_by_issuer_serial(issuer_der, serial)?
+        }
+        RecipientId::SubjectKeyId(ski) => {
+            tx.certificates_by_subject_key_id(ski)?.into_iter().next()
+        }
+    })
+}
+
+#[cfg(test)]
+#[path = "open_tests.rs"]
+mod tests;

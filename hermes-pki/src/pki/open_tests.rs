@@ -1,0 +1,386 @@
+use std::time::SystemTime;
+
+use super::*;
+use crate::ca::{CaSpec, DistinguishedName, IssueSpec, Issued};
+use crate::key::KeySpec;
+use crate::settings::{SettingKey, SettingScope, SettingValue};
+use crate::smime::{EncryptOptions, SignOptions, SignatureForm};
+use crate::store::{MemoryStore, StoreExt};
+use crate::time::{FixedClock, from_unix_seconds};
+
+/// 2026-01-01T00:00:00Z
+fn now() -> SystemTime {
+    from_unix_seconds(1_767_225_600)
+}
+
+/// A store with a CA (root + intermediate) and users issued by it.
+fn pki_with(users: &[&str]) -> (Pki, Vec<Issued>) {
+    let pki = Pki::new(MemoryStore::new());
+    pki.ca()
+        .create(
+            &CaSpec::new(DistinguishedName::new("Mail Root"))
+                .key(KeySpec::EcP256)
+                .intermediate(DistinguishedName::new("Mail CA")),
+            &FixedClock(now()),
+        )
+        .unwrap();
+    let issued = users
+        .iter()
+        .map(|e| {
+            pki.ca()
+                .issue(
+                    &IssueSpec::new(*e, *e).key(KeySpec::EcP256),
+                    &FixedClock(now()),
+                )
+                .unwrap()
+        })
+        .collect();
+    (pki, issued)
+}
+
+const FROM_ALICE: &[u8] = b"From: Alice <alice@example.com>\nTo: bob@example.com\nSubject: numbers\n\nHello Bob,\nthe numbers are in.\n";
+const FROM_BOB: &[u8] =
+    b"From: bob@example.com\nTo: carol@example.com\nSubject: not me\n\nSigned by Alice.\n";
+
+fn sign(pki: &Pki, message: &[u8], signer: &Issued) -> Vec<u8> {
+    pki.smime()
+        .sign(
+            message,
+            signer.certificate(),
+            SignatureForm::Detached,
+            &SignOptions::new(now()),
+        )
+        .unwrap()
+}
+
+fn open(pki: &Pki, message: &[u8]) -> Opened {
+    pki.open_message(message, &OpenOptions::new(now())).unwrap()
+}
+
+fn processed(o: Opened) -> OpenedMessage {
+    match o {
+        Opened::Processed(m) => m,
+        other => panic!("expected processed, got {other:?}"),
+    }
+}
+
+fn count(pki: &Pki) -> u64 {
+    pki.store()
+        .read_transaction(|tx| tx.count_certificates())
+        .unwrap()
+}
+
+#[test]
+fn a_signature_by_the_sender_is_valid_and_the_outer_header_is_kept_apart() {
+    let (pki, users) = pki_with(&["alice@example.com"]);
+    let signed = sign(&pki, FROM_ALICE, &users[0]);
+    let m = processed(open(&pki, &signed));
+    assert!(m.is_valid() && m.is_signed() && !m.is_encrypted(), "{m:?}");
+    assert_eq!(m.layers.len(), 1);
+    let signers: Vec<_> = m.signers().collect();
+    assert_eq!(signers.len(), 1);
+    assert_eq!(signers[0].verdict, SignerStatus::Valid);
+    assert_eq!(
+        signers[0].certificate.as_ref().map(|c| c.thumbprint()),
+        Some(users[0].certificate().thumbprint())
+    );
+    assert_eq!(m.senders, vec!["alice@example.com".to_string()]);
+    // The signed entity does not hold the outer fields; they are reported apart.
+    assert!(
+        m.outer_header
+            .starts_with(b"From: Alice <alice@example.com>\r\n")
+    );
+    assert!(!m.entity.windows(5).any(|w| w == b"From:"));
+    assert!(m.entity.ends_with(b"the numbers are in.\r\n"));
+    assert!(
+        m.message
+            .starts_with(b"From: Alice <alice@example.com>\r\n")
+    );
+    assert!(m.message.ends_with(b"the numbers are in.\r\n"));
+    // No informational fields unless asked.
+    assert!(!m.message.windows(9).any(|w| w == b"X-Hermes-"));
+}
+
+#[test]
+fn a_valid_signature_by_someone_else_is_signer_is_not_the_sender() {
+    let (pki, users) = pki_with(&["alice@example.com", "bob@example.com"]);
+    let signed = sign(&pki, FROM_BOB, &users[0]);
+    let m = processed(open(&pki, &signed));
+    assert!(!m.is_valid());
+    let signer = m.signers().next().unwrap();
+    assert_eq!(
+        signer.verdict,
+        SignerStatus::NotValid(vec![NotValidReason::SignerIsNotSender {
+            signer: vec!["alice@example.com".into()],
+            senders: vec!["bob@example.com".into()],
+        }])
+    );
+    // A Sender field naming the signer makes it the sender (RFC 8550 3.1).
+    let with_sender = [b"Sender: alice@example.com\n".as_slice(), FROM_BOB].concat();
+    let m = processed(open(&pki, &sign(&pki, &with_sender, &users[0])));
+    assert!(m.is_valid(), "{m:?}");
+}
+
+#[test]
+fn encrypted_and_signed_layers_are_peeled_in_order() {
+    let (pki, users) = pki_with(&["alice@example.com", "bob@example.com"]);
+    let (alice, bob) = (&users[0], &users[1]);
+    let sent = pki
+        .smime()
+        .sign_encrypt(
+            FROM_ALICE,
+            alice.certificate(),
+            &[bob.certificate().clone()],
+            SignatureForm::Opaque,
+            &SignOptions::new(now()),
+            &EncryptOptions::new(),
+        )
+        .unwrap();
+    let m = processed(open(&pki, &sent));
+    assert!(m.is_valid() && m.is_signed() && m.is_encrypted(), "{m:?}");
+    assert!(matches!(
+        m.layers.as_slice(),
+        [Layer::Encrypted(e), Layer::Signed(s)]
+            if e.recipient_certificate.as_ref().map(|c| c.thumbprint()) == Some(bob.certificate().thumbprint())
+                && s.form == SignatureForm::Opaque
+    ));
+    assert!(m.message.ends_with(b"the numbers are in.\r\n"));
+
+    // Signed, encrypted, signed again (triple wrapping): three layers, all valid.
+    let triple = sign(&pki, &sent, alice);
+    let m = processed(open(&pki, &triple));
+    assert_eq!(m.layers.len(), 3);
+    assert!(m.is_valid(), "{m:?}");
+    assert!(m.message.ends_with(b"the numbers are in.\r\n"));
+}
+
+#[test]
+fn a_message_that_is_not_smime_comes_back_as_it_is() {
+    let (pki, _) = pki_with(&[]);
+    match open(&pki, FROM_ALICE) {
+        Opened::NotSmime(m) => assert_eq!(m, FROM_ALICE),
+        other => panic!("{other:?}"),
+    }
+    match open(&pki, b"") {
+        Opened::NotSmime(m) => assert!(m.is_empty()),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn encrypted_to_nobody_here_is_unreadable_and_changes_nothing() {
+    let (elsewhere, others) = pki_with(&["bob@example.com"]);
+    let sent = elsewhere
+        .smime()
+        .encrypt(
+            FROM_ALICE,
+            &[others[0].certificate().clone()],
+            &EncryptOptions::new(),
+        )
+        .unwrap();
+    let (pki, _) = pki_with(&["carol@example.com"]);
+    let before = count(&pki);
+    match open(&pki, &sent) {
+        Opened::Unreadable {
+            reason: Unreadable::NoKey(_),
+            layers,
+            message,
+        } => {
+            assert!(layers.is_empty());
+            assert_eq!(message, sent);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(count(&pki), before);
+
+    // A pkcs7-mime body that is not CMS: S/MIME, but unreadable.
+    let broken = b"From: a@example.com\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data\nContent-Transfer-Encoding: base64\n\nAAAA\n";
+    let o = open(&pki, broken);
+    assert!(
+        matches!(
+            o,
+            Opened::Unreadable {
+                reason: Unreadable::Unsupported(_) | Unreadable::Malformed(_),
+                ..
+            }
+        ),
+        "{o:?}"
+    );
+}
+
+#[test]
+fn more_layers_than_the_limit_are_unreadable() {
+    let (pki, users) = pki_with(&["alice@example.com"]);
+    let mut m = FROM_ALICE.to_vec();
+    for _ in 0..=MAX_LAYERS {
+        m = sign(&pki, &m, &users[0]);
+    }
+    match open(&pki, &m) {
+        Opened::Unreadable {
+            reason: Unreadable::TooManyLayers,
+            layers,
+            ..
+        } => assert_eq!(layers.len(), MAX_LAYERS),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A receiving store that trusts the sending store's root, and nothing else of it.
+fn receiver_trusting(sender: &Pki) -> Pki {
+    let (receiver, _) = pki_with(&["carol@example.com"]);
+    let root = sender
+        .store()
+        .read_transaction(|tx| tx.roots())
+        .unwrap()
+        .into_iter()
+        .find(Certificate::is_self_signed)
+        .unwrap();
+    receiver
+        .store()
+        .transaction(|tx| tx.put_root(&root))
+        .unwrap();
+    receiver
+}
+
+fn set_flag(pki: &Pki, scope: &SettingScope, on: bool) {
+    pki.settings()
+        .set(
+            scope,
+            SettingKey::AddSignerCertificates,
+            &SettingValue::Flag(on),
+        )
+        .unwrap();
+}
+
+#[test]
+fn self_introduction_stores_a_valid_signer_only_when_the_setting_is_on() {
+    let (sender, users) = pki_with(&["alice@example.com", "bob@example.com"]);
+    let alice = &users[0];
+    let signed = sign(&sender, FROM_ALICE, alice);
+    let receiver = receiver_trusting(&sender);
+    let has_alice = |p: &Pki| {
+        p.store()
+            .read_transaction(|tx| tx.certificate(alice.certificate().thumbprint()))
+            .unwrap()
+            .is_some()
+    };
+
+    // Off (globally): valid, nothing stored.
+    set_flag(&receiver, &SettingScope::Global, false);
+    let before = count(&receiver);
+    let m = processed(open(&receiver, &signed));
+    assert!(m.is_valid(), "{m:?}");
+    assert!(m.signers().all(|s| s.stored.is_empty()));
+    assert_eq!(count(&receiver), before);
+    assert!(!has_alice(&receiver));
+
+    // A valid signature by someone else is never stored, whatever the setting.
+    set_flag(&receiver, &SettingScope::Global, true);
+    let m = processed(open(&receiver, &sign(&sender, FROM_BOB, alice)));
+    assert!(!m.is_valid());
+    assert_eq!(count(&receiver), before);
+
+    // On for the sender only (global off): Alice's certificate and the intermediate she
+    // carried are stored.
+    set_flag(&receiver, &SettingScope::Global, false);
+    set_flag(
+        &receiver,
+        &SettingScope::user("alice@example.com").unwrap(),
+        true,
+    );
+    let m = processed(open(&receiver, &signed));
+    let stored = &m.signers().next().unwrap().stored;
+    assert!(
+        stored.contains(alice.certificate().thumbprint()),
+        "{stored:?}"
+    );
+    assert_eq!(stored.len(), 2, "the signer and the intermediate");
+    assert_eq!(count(&receiver), before + 2);
+    assert!(has_alice(&receiver));
+}
+
+#[test]
+fn forged_informational_fields_are_removed_when_fields_are_added() {
+    let (pki, users) = pki_with(&["alice@example.com", "bob@example.com"]);
+    let forged = [
+        b"X-Hermes-Signature: valid; signer=ceo@example.com\n".as_slice(),
+        b"x-hermes-encrypted: yes\n\tfolded\n",
+        FROM_ALICE,
+    ]
+    .concat();
+    let sent = pki
+        .smime()
+        .sign_encrypt(
+            &forged,
+            users[0].certificate(),
+            &[users[1].certificate().clone()],
+            SignatureForm::Detached,
+            &SignOptions::new(now()),
+            &EncryptOptions::new(),
+        )
+        .unwrap();
+    let options = OpenOptions::new(now()).informational_headers(true);
+    let m = processed(pki.open_message(&sent, &options).unwrap());
+    let text = String::from_utf8_lossy(&m.message).to_string();
+    assert!(!text.contains("ceo@example.com"), "{text}");
+    assert!(!text.contains("folded"), "{text}");
+    assert_eq!(text.matches("X-Hermes-Signature:").count(), 1, "{text}");
+    assert!(
+        text.starts_with("X-Hermes-Encrypted: yes; cipher="),
+        "{text}"
+    );
+    assert!(
+        text.contains("X-Hermes-Signature: valid; signer=alice@example.com\r\n"),
+        "{text}"
+    );
+    // Off by default: the message is what the layers held.
+    let plain = processed(open(&pki, &sent));
+    assert!(String::from_utf8_lossy(&plain.message).contains("ceo@example.com"));
+
+    // A signer who is not the sender is said so.
+    let m = processed(
+        pki.open_message(&sign(&pki, FROM_BOB, &users[0]), &options)
+            .unwrap(),
+    );
+    assert!(String::from_utf8_lossy(&m.message).contains(
+        "X-Hermes-Signature: not-valid; reason=signer-is-not-sender; signer=alice@example.com\r\n"
+    ));
+
+    // Not S/MIME: the forged fields go too.
+    match pki.open_message(&forged, &options).unwrap() {
+        Opened::NotSmime(m) => assert_eq!(m, FROM_ALICE),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_valid_signature_around_an_unreadable_layer_stores_nothing() {
+    let (sender, users) = pki_with(&["alice@example.com"]);
+    let (elsewhere, others) = pki_with(&["dave@example.com"]);
+    let encrypted = elsewhere
+        .smime()
+        .encrypt(
+            FROM_ALICE,
+            &[others[0].certificate().clone()],
+            &EncryptOptions::new(),
+        )
+        .unwrap();
+    let wrapped = sign(&sender, &encrypted, &users[0]);
+    let receiver = receiver_trusting(&sender);
+    let before = count(&receiver);
+    match open(&receiver, &wrapped) {
+        Opened::Unreadable {
+            reason: Unreadable::NoKey(_),
+            layers,
+            ..
+        } => {
+            assert!(matches!(layers.as_slice(), [Layer::Signed(s)] if s.is_valid()));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(count(&receiver), before);
+    // Opened to the end, the same signer is introduced (the setting is on by default).
+    let m = processed(open(&receiver, &sign(&sender, FROM_ALICE, &users[0])));
+    assert_eq!(m.signers().next().unwrap().stored.len(), 2);
+    assert_eq!(count(&receiver), before + 2);
+}
