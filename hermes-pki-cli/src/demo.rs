@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use clap::Args;
@@ -14,6 +15,8 @@ use hermes_pki::crl::RevocationReason;
 use hermes_pki::key::KeySpec;
 use hermes_pki::smime::{DecryptOptions, EncryptOptions, SignOptions, SignatureForm, Smime};
 use hermes_pki::store::{CaId, SqliteStore, StoreExt};
+
+use crate::demo_gateway::gateway_steps;
 use hermes_pki::time::SystemClock;
 use hermes_pki::trust::{LeafPolicy, Reason, Validation, ValidationOptions, Validator};
 use serde_json::{Value, json};
@@ -27,7 +30,7 @@ pub struct DemoArgs {}
 
 /// The demo's record of what it did: human text and JSON, step by step.
 #[derive(Debug, Default)]
-struct Log {
+pub(crate) struct Log {
     human: String,
     steps: Vec<Value>,
     title: Option<String>,
@@ -36,7 +39,7 @@ struct Log {
 
 impl Log {
     /// Starts step `title`, with the command that does it by hand.
-    fn step(&mut self, title: &str, command: &str) {
+    pub(crate) fn step(&mut self, title: &str, command: &str) {
         let n = self.steps.len() + 1;
         let _ = writeln!(self.human, "\n[{n}] {title}");
         if !command.is_empty() {
@@ -46,15 +49,20 @@ impl Log {
         self.details.clear();
     }
 
+    /// Another command of the current step.
+    pub(crate) fn command(&mut self, command: &str) {
+        let _ = writeln!(self.human, "    $ {command}");
+    }
+
     /// A line of the current step.
-    fn detail(&mut self, line: impl Into<String>) {
+    pub(crate) fn detail(&mut self, line: impl Into<String>) {
         let line = line.into();
         let _ = writeln!(self.human, "    {line}");
         self.details.push(line);
     }
 
     /// Ends the current step.
-    fn end(&mut self, ok: bool, error: Option<String>) {
+    pub(crate) fn end(&mut self, ok: bool, error: Option<String>) {
         if let Some(title) = self.title.take() {
             if let Some(e) = &error {
                 for line in e.lines() {
@@ -90,8 +98,10 @@ pub fn run(ctx: &Ctx, _args: DemoArgs) -> CliResult<Outcome> {
         temp = Some(t);
         p
     };
-    let store = SqliteStore::open_default(&dir)
-        .context(format!("cannot open the store {}", dir.display()))?;
+    let store = Arc::new(
+        SqliteStore::open_default(&dir)
+            .context(format!("cannot open the store {}", dir.display()))?,
+    );
     let mut log = Log::default();
     let _ = writeln!(
         log.human,
@@ -103,7 +113,7 @@ pub fn run(ctx: &Ctx, _args: DemoArgs) -> CliResult<Outcome> {
             ""
         }
     );
-    let result = walk(&store, &mut log);
+    let result = walk(&store, &mut log).and_then(|alice| gateway_steps(&store, &mut log, &alice));
     let ok = match result {
         Ok(()) => {
             log.human
@@ -151,7 +161,11 @@ fn refuse_non_empty(dir: &Path) -> CliResult<()> {
 }
 
 /// Validates `cert` over the store now.
-fn validate(store: &SqliteStore, cert: &Certificate, policy: LeafPolicy) -> CliResult<Validation> {
+pub(crate) fn validate(
+    store: &SqliteStore,
+    cert: &Certificate,
+    policy: LeafPolicy,
+) -> CliResult<Validation> {
     let options = ValidationOptions::new(SystemTime::now(), policy);
     Ok(store.read_transaction(|tx| Validator::new(tx).validate(cert, &options))?)
 }
@@ -192,8 +206,8 @@ fn expect_valid(
     Ok(())
 }
 
-/// The steps.
-fn walk(store: &SqliteStore, log: &mut Log) -> CliResult<()> {
+/// The steps of the CA, the certificates, S/MIME and revocation; answers Alice's certificate.
+fn walk(store: &SqliteStore, log: &mut Log) -> CliResult<Certificate> {
     let ca = CertificateAuthority::new(store);
 
     log.step(
@@ -321,7 +335,7 @@ fn walk(store: &SqliteStore, log: &mut Log) -> CliResult<()> {
     }
     expect_valid(store, log, "alice@example.com", &alice)?;
     log.end(true, None);
-    Ok(())
+    Ok(alice)
 }
 
 /// S/MIME: Alice signs and encrypts a message to Bob; Bob decrypts it and verifies Alice's

@@ -17,6 +17,7 @@ mod common;
 mod crl;
 mod ctl;
 mod demo;
+mod demo_gateway;
 mod issue;
 mod open_cmd;
 mod output;

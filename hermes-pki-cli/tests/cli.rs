@@ -352,6 +352,19 @@ fn demo_walks_the_job_and_shows_the_revocation() {
         "bob@example.com: NOT VALID",
         "is revoked since",
         "keyCompromise",
+        "$ hermes-pki smime protect --from alice@example.com --to bob@example.com",
+        "encrypted to 2 certificates of bob@example.com",
+        "Bob's key 1 alone decrypts it",
+        "Bob's key 2 alone decrypts it",
+        "$ hermes-pki settings set --domain example.com additional-certificates",
+        "encrypted to 3 recipient infos now",
+        "the escrow key alone decrypts it",
+        "$ hermes-pki root import other-org-root.pem",
+        "carol@example.org: NOT VALID: certificate not valid",
+        "carol@example.org: VALID signer; add-signer-certificates is on (default)",
+        "encrypted to carol@example.org's certificate",
+        "$ hermes-pki smime open forged.eml opened.eml",
+        "NOT VALID: signer is not the sender",
         "demo finished: every step did what it should",
     ] {
         assert!(text.contains(want), "demo output lacks {want:?}:\n{text}");
@@ -369,9 +382,37 @@ fn demo_json_and_its_own_store() {
     let doc = env.json(&["demo"]);
     assert_eq!(doc["ok"], true);
     let steps = doc["steps"].as_array().unwrap();
-    assert_eq!(steps.len(), 6);
+    assert_eq!(steps.len(), 13);
     assert!(steps.iter().all(|s| s["ok"] == true));
     assert!(str_of(&steps[4]["title"]).contains("Revoke"));
+    let details = |i: usize| -> Vec<String> {
+        steps[i]["details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| str_of(d).to_string())
+            .collect()
+    };
+    let has = |i: usize, want: &str| {
+        assert!(
+            details(i).iter().any(|d| d.contains(want)),
+            "step {} lacks {want:?}: {:?}",
+            i + 1,
+            details(i)
+        );
+    };
+    has(7, "encrypted to 2 certificates of bob@example.com");
+    has(7, "Bob's key 2 alone decrypts it");
+    has(8, "encrypted to 3 recipient infos now");
+    has(8, "the escrow key alone decrypts it");
+    has(10, "carol@example.org: VALID signer");
+    has(11, "encrypted to carol@example.org's certificate");
+    has(12, "NOT VALID: signer is not the sender");
+    // Carol's root is a trust anchor of the demo store now; her CA is not one of its CAs.
+    let roots = env.ok(&["root", "list"]);
+    assert!(roots.contains("Other Org Root CA"), "{roots}");
+    let certs = env.ok(&["cert", "list"]);
+    assert!(certs.contains("carol@example.org"), "{certs}");
     // It used the empty --store it was given, which now holds the demo's CAs.
     assert_eq!(doc["temporary"], false);
     assert_eq!(
