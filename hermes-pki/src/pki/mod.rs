@@ -12,6 +12,7 @@
 //! ```
 
 mod protect;
+mod store_ops;
 pub use protect::{
     NotEncrypted, NotSigned, ProtectOptions, Protected, ProtectedMessage, RecipientOutcome, Signing,
 };
@@ -77,3 +78,6 @@ impl Pki {
         Smime::new(&*self.store)
     }
 }
+
+#[cfg(test)]
+mod tests;
