@@ -76,9 +76,14 @@ pub(crate) fn split_head(entity: &[u8]) -> (&[u8], &[u8]) {
     }
 }
 
+/// The first occurrence of `needle` in `haystack`, in linear time (a crafted body cannot make
+/// the search quadratic in the needle's length).
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(haystack, needle)
 }
+
+/// The longest boundary RFC 2046 5.1.1 allows.
+const MAX_BOUNDARY: usize = 70;
 
 /// The header fields of a header block, each with its continuation lines: (name, raw field
 /// bytes including the final CRLF).
@@ -339,6 +344,12 @@ pub(crate) fn is_pkcs7_mime(t: &EntityType) -> bool {
 /// The body parts of a multipart entity, each exactly as it stands between its boundary
 /// delimiters (the CRLF before a delimiter belongs to the delimiter, RFC 2046 5.1.1).
 pub(crate) fn multipart_parts<'a>(entity: &'a [u8], boundary: &str) -> Result<Vec<&'a [u8]>> {
+    if boundary.is_empty() || boundary.len() > MAX_BOUNDARY {
+        return Err(malformed(format!(
+            "a multipart boundary has {} characters (RFC 2046 5.1.1: 1 to {MAX_BOUNDARY})",
+            boundary.len()
+        )));
+    }
     let (_, body) = split_head(entity);
     let delimiter = format!("--{boundary}");
     let delimiter = delimiter.as_bytes();
@@ -636,6 +647,23 @@ mod tests {
         assert!(is_pkcs7_mime(&t));
         assert_eq!(t.smime_type.as_deref(), Some("enveloped-data"));
         assert_eq!(t.encoding.as_deref(), Some("base64"));
+    }
+
+    #[test]
+    fn boundaries_longer_than_70_characters_are_refused() {
+        let ok = "b".repeat(70);
+        let long = "b".repeat(71);
+        let entity = |b: &str| {
+            format!(
+                "Content-Type: multipart/mixed; boundary=\"{b}\"\r\n\r\n--{b}\r\n\r\none\r\n--{b}--\r\n"
+            )
+        };
+        let whole = entity(&ok);
+        let parts = multipart_parts(whole.as_bytes(), &ok).unwrap();
+        assert_eq!(parts, vec![&b"\r\none"[..]]);
+        let e = multipart_parts(entity(&long).as_bytes(), &long).unwrap_err();
+        assert!(e.to_string().contains("RFC 2046"), "{e}");
+        assert!(multipart_parts(entity("x").as_bytes(), "").is_err());
     }
 
     #[test]
