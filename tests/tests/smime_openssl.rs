@@ -43,6 +43,7 @@ use hermes_pki::smime::{
     encrypt_message, sign_message, verify_message,
 };
 use hermes_pki::store::{MemoryStore, StoreExt};
+use hermes_pki_tests::mail::base64_decode;
 use hermes_pki_tests::{KeyKind, issue, self_signed};
 
 // ---------------------------------------------------------------------------------------------
@@ -290,28 +291,6 @@ fn base64_lines(data: &[u8], eol: &str) -> Vec<u8> {
     for line in text.chunks(76) {
         out.extend_from_slice(line);
         out.extend_from_slice(eol.as_bytes());
-    }
-    out
-}
-
-/// Decodes base64, skipping whitespace; panics on anything else.
-fn base64_decode(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0);
-    for &c in text {
-        if c.is_ascii_whitespace() || c == b'=' {
-            continue;
-        }
-        let v = B64
-            .iter()
-            .position(|&x| x == c)
-            .unwrap_or_else(|| panic!("{:?} is not base64", c as char)) as u32;
-        acc = acc << 6 | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
     }
     out
 }

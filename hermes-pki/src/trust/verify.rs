@@ -60,6 +60,9 @@ struct Candidate {
 /// State of one search.
 struct Search<'o> {
     options: &'o ValidationOptions,
+    /// Asked about every certificate below the anchor; one for the whole search, so what it
+    /// learns (a pending CRL judged against an issuer) serves every candidate chain.
+    revocation: &'o dyn RevocationChecker,
     budget: Budget,
     /// Reasons of the most specific complete chain that failed validation.
     best: Option<Vec<Reason>>,
@@ -133,18 +136,12 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn revocation_status(
-        &self,
-        cert: &Certificate,
-        issuer: &Certificate,
-        at: std::time::SystemTime,
-    ) -> Result<RevocationStatus> {
+    /// The checker for this search: the one given, else the store's CRLs (with the
+    /// intermediates given, for separate CRL signers), else none.
+    fn store_checker(&self) -> Option<CrlChecker<'_>> {
         match (self.revocation, self.tx) {
-            (Some(checker), _) => checker.status(cert, issuer, at),
-            (None, Some(tx)) => CrlChecker::new(tx)
-                .certificates(&self.intermediates)
-                .status(cert, issuer, at),
-            (None, None) => NO_REVOCATION.status(cert, issuer, at),
+            (None, Some(tx)) => Some(CrlChecker::new(tx).certificates(&self.intermediates)),
+            _ => None,
         }
     }
 
@@ -163,8 +160,15 @@ impl<'a> Validator<'a> {
                 }],
             });
         }
+        let store_checker = self.store_checker();
+        let revocation: &dyn RevocationChecker = match (self.revocation, &store_checker) {
+            (Some(checker), _) => checker,
+            (None, Some(checker)) => checker,
+            (None, None) => &NO_REVOCATION,
+        };
         let mut search = Search {
             options,
+            revocation,
             budget: options.budget,
             best: None,
             links: Vec::new(),
@@ -173,7 +177,12 @@ impl<'a> Validator<'a> {
             too_long: false,
         };
         let outcome = if self.is_anchor(leaf)? {
-            match self.check_path(std::slice::from_ref(leaf), options, &mut search.budget)? {
+            match self.check_path(
+                std::slice::from_ref(leaf),
+                options,
+                revocation,
+                &mut search.budget,
+            )? {
                 Ok(warnings) => Ok(Some((vec![leaf.clone()], warnings))),
                 Err(r) => {
                     search.best = Some(r);
@@ -389,7 +398,12 @@ impl<'a> Validator<'a> {
             }
             path.push(cand.cert.clone());
             if cand.anchor {
-                match self.check_path(path, search.options, &mut search.budget)? {
+                match self.check_path(
+                    path,
+                    search.options,
+                    search.revocation,
+                    &mut search.budget,
+                )? {
                     Ok(warnings) => return Ok(Some(Stop::Found(path.clone(), warnings))),
                     Err(reasons) => {
                         // Of several complete chains that fail, report the one whose reasons
@@ -425,6 +439,7 @@ impl<'a> Validator<'a> {
         &self,
         path: &[Certificate],
         options: &ValidationOptions,
+        revocation: &dyn RevocationChecker,
         budget: &mut Budget,
     ) -> Result<PathResult> {
         let mut reasons = Vec::new();
@@ -488,7 +503,7 @@ impl<'a> Validator<'a> {
             };
             if let Some((issuer, for_anchor)) = issuer {
                 let subject = || cert.subject().to_string();
-                match self.revocation_status(cert, &issuer, options.at)? {
+                match revocation.status(cert, &issuer, options.at)? {
                     RevocationStatus::Revoked { reason, date } => {
                         reasons.push(Reason::Revoked {
                             subject: subject(),
