@@ -11,7 +11,7 @@ from typing import Callable, Tuple
 import pytest
 
 import hermes_pki
-from hermes_pki import Certificate, KeyType, Pki
+from hermes_pki import KeyType, Pki
 
 
 def openssl(*args: str, cwd: Path) -> str:

@@ -3,8 +3,6 @@ from __future__ import annotations
 import ast
 import importlib.metadata
 import re
-import sys
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path

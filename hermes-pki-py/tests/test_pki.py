@@ -8,13 +8,11 @@ import http.server
 import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, Tuple
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.serialization import pkcs12
 
-import hermes_pki
 from hermes_pki import (
     Certificate,
     CrlOutcome,
@@ -508,7 +506,8 @@ def test_refresh_crls_from_distribution_points(gw: Gateway, crl_server: _CrlServ
     assert report[url].outcome is RefreshOutcome.IMPORTED
     assert [i.outcome for i in report[url].imports] == [CrlOutcome.STORED]
     assert report[missing].outcome is RefreshOutcome.FETCH_FAILED
-    assert report[missing].error and "404" in report[missing].error
+    failed = report[missing].error
+    assert failed is not None and "404" in failed
     assert not gw.pki.validate(carol.certificate).is_valid
     later = gw.pki.refresh_crls()
     assert {r.outcome for r in later} == {RefreshOutcome.NOT_DUE}
@@ -626,7 +625,3 @@ def test_selection_left_out_invalid_with_reasons(gw: Gateway) -> None:
     (lo,) = sel.left_out
     assert lo.exclusion is Exclusion.INVALID and lo.why is Why.AUTOMATIC
     assert [r.kind for r in lo.reasons] == [ReasonKind.BLACKLISTED]
-
-
-def _pair(x: Tuple[int, int]) -> int:
-    return x[0]
