@@ -111,9 +111,27 @@ def test_private_key_is_not_a_certificate(certs: Certs) -> None:
 
 
 def test_exception_hierarchy() -> None:
-    for name in hermes_pki.__all__:
-        if name.endswith("Error") and name != "HermesError":
-            assert issubclass(getattr(hermes_pki, name), HermesError), name
+    errors = [getattr(hermes_pki, n) for n in hermes_pki.__all__ if n.endswith("Error")]
+    # One class per ErrorKind of the core, InvalidKey, NotCa and NotPermitted included.
+    assert {e.kind for e in errors} == {
+        "other", "parse", "unsupported", "weak", "key-mismatch", "bad-password",
+        "limit-exceeded", "crypto", "not-found", "duplicate", "storage", "io",
+        "invalid-argument", "invalid-key", "not-ca", "not-permitted",
+    }
+    for e in errors:
+        assert issubclass(e, HermesError), e
+    inputs = {
+        hermes_pki.ParseError, hermes_pki.UnsupportedError, hermes_pki.WeakError,
+        hermes_pki.KeyMismatchError, hermes_pki.BadPasswordError,
+        hermes_pki.LimitExceededError, hermes_pki.DuplicateError,
+        hermes_pki.InvalidArgumentError, hermes_pki.InvalidKeyError, hermes_pki.NotCaError,
+    }
+    for e in errors:
+        assert issubclass(e, ValueError) == (e in inputs), e
+    assert issubclass(hermes_pki.NotFoundError, LookupError)
+    assert issubclass(hermes_pki.IoError, OSError)
+    assert not issubclass(hermes_pki.StorageError, (ValueError, OSError))
+    assert not issubclass(hermes_pki.CryptoError, ValueError)
     assert issubclass(HermesError, Exception)
 
 
