@@ -625,3 +625,35 @@ def test_selection_left_out_invalid_with_reasons(gw: Gateway) -> None:
     (lo,) = sel.left_out
     assert lo.exclusion is Exclusion.INVALID and lo.why is Why.AUTOMATIC
     assert [r.kind for r in lo.reasons] == [ReasonKind.BLACKLISTED]
+
+
+def test_unknown_cas_and_wrong_types_are_refused(gw: Gateway, snap: Snap) -> None:
+    before = snap(gw.pki)
+    for call in (
+        lambda: gw.pki.ca_certificate(99),
+        lambda: gw.pki.ca_chain("No Such CA"),
+        lambda: gw.pki.issued_certificates(99),
+        lambda: Pki.open(gw.dir, allow_ca_key_export=True).export_ca_key(99),
+        lambda: gw.pki.create_crl("No Such CA"),
+    ):
+        with pytest.raises(NotFoundError):
+            call()
+    with pytest.raises(TypeError):
+        gw.pki.import_certificates("not bytes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        gw.pki.add_trust_anchor(gw.created.root_certificate.der)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        gw.pki.open_message("not bytes")  # type: ignore[arg-type]
+    with pytest.raises((OverflowError, ValueError)):
+        gw.pki.refresh_crls(interval=timedelta(seconds=-1))
+    assert snap(gw.pki) == before
+
+
+def test_every_exposed_call_is_exercised_by_the_tests() -> None:
+    import re
+
+    sources = "".join(p.read_text() for p in Path(__file__).parent.glob("test_*.py"))
+    for cls in (Pki, Certificate):
+        for name in dir(cls):
+            if not name.startswith("_"):
+                assert re.search(r"\." + name + r"\b", sources), f"{cls.__name__}.{name}"
