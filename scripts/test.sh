@@ -100,13 +100,19 @@ s_python() {
     # Run from outside the source tree so that the installed wheel is what is imported.
     (cd /tmp && "$root/target/py-venv/bin/python" -c \
         'import hermes_pki; print("imported hermes_pki", hermes_pki.__version__, "from", hermes_pki.__file__)')
+    local rc=0
+    (cd /tmp && pytest_run "$root/target/py-venv/bin/python" --import-mode=importlib \
+        -v "$root/hermes-pki-py/tests") || rc=$?
     # The README's gateway flow, verbatim, with the wheel in the fresh virtualenv.
     readme_python_flow >target/readme_python_flow.py
-    grep -q "pki.protect(" target/readme_python_flow.py
-    (cd /tmp && "$root/target/py-venv/bin/python" "$root/target/readme_python_flow.py")
-    echo "README python flow: ok"
-    (cd /tmp && pytest_run "$root/target/py-venv/bin/python" --import-mode=importlib \
-        -v "$root/hermes-pki-py/tests")
+    if grep -q "pki.protect(" target/readme_python_flow.py &&
+        (cd /tmp && "$root/target/py-venv/bin/python" "$root/target/readme_python_flow.py"); then
+        echo "README python flow: ok"
+    else
+        echo "README python flow: FAILED" >&2
+        rc=1
+    fi
+    return "$rc"
 }
 s_mypy() { # the type stubs against the tests and the README flow, with the installed wheel
     [[ -x target/py-venv/bin/python ]] || { echo "no target/py-venv: the wheel step failed" >&2; return 1; }
