@@ -48,7 +48,7 @@ def test_the_measure_sees_a_call_that_holds_the_gil() -> None:
     # bytes.replace runs in C without releasing the GIL: the ticker cannot tick meanwhile.
     data = b"ab" * 40_000_000
     inside, took = ticks_during(lambda: data.replace(b"a", b"c"))
-    assert took > 0.02 and inside <= 2
+    assert took > 0.02 and inside <= 3
 
 
 def _operation(gw: Gateway, name: str) -> Callable[[], object]:
@@ -74,9 +74,9 @@ def _operation(gw: Gateway, name: str) -> Callable[[], object]:
 )
 def test_another_thread_runs_during_a_call(gw: Gateway, operation: str) -> None:
     inside, took = ticks_during(_operation(gw, operation))
-    assert took > 0.01, f"{operation} took {took:.3f} s: too short to show anything"
+    assert took > 0.05, f"{operation} took {took:.3f} s: too short to show anything"
     # The ticker sleeps 0.5 ms; with the GIL released it ticks many times during the call.
-    assert inside >= 5, f"{inside} ticks during {took:.3f} s of {operation}"
+    assert inside >= 10, f"{inside} ticks during {took:.3f} s of {operation}"
 
 
 def test_two_threads_protect_and_open_on_one_store_at_once(gw: Gateway) -> None:
