@@ -245,3 +245,21 @@ def test_issue_rsa_keys_work_end_to_end(gw: Gateway) -> None:
     enc = gw.pki.encrypt(MAIL, [carol.certificate])
     assert gw.pki.decrypt(enc).endswith(b"this is Alice.\r\n")
     assert gw.pki.verify(gw.pki.sign(MAIL, carol.certificate)).signers[0].signature_valid
+
+
+def test_protect_adds_escrow_certificates_with_their_level(gw: Gateway) -> None:
+    escrow = gw.pki.issue("escrow@example.com", "Escrow", key=KeyType.EC_P256)
+    gw.pki.set_setting("additional-certificates", escrow.certificate.thumbprint)
+    p = gw.pki.protect(MAIL, "alice@example.com", ["bob@example.com"])
+    (r,) = p.recipients
+    assert [(c.thumbprint, c.why, c.source) for c in r.certificates] == [
+        (gw.bob.certificate.thumbprint, Why.AUTOMATIC, None),
+        (escrow.certificate.thumbprint, Why.ADDITIONAL, Source.GLOBAL),
+    ]
+    assert set(p.messages[0].encrypted_to) == {
+        gw.bob.certificate.thumbprint, escrow.certificate.thumbprint
+    }
+    sel = gw.pki.encryption_certificates("bob@example.com")
+    assert [(s.why, s.source) for s in sel.selected] == [
+        (Why.AUTOMATIC, None), (Why.ADDITIONAL, Source.GLOBAL)
+    ]
