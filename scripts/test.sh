@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The full test run of hermes-pki (what CI runs through .ci/run):
-#   format, clippy, cargo tests, the Python wheel in a fresh virtualenv with pytest,
+#   format, clippy, cargo tests, the Python wheel in a fresh virtualenv (the README's Python
+#   flow run verbatim, pytest, mypy --strict),
 #   the UniFFI bindings (Python, Swift, C header) and their tests, and the fuzz smoke run.
 # Every step runs even if an earlier one failed; the summary lists each step's result and time.
 # Needs: rustup toolchain (with rustfmt, clippy), python3 with venv + pip, gcc. Installs the rest.
@@ -79,6 +80,11 @@ s_demo() { # the README's first command: the hermes-pki demo on a fresh SQLite s
     "${cli[@]}" --store "$dir/store" cert list | grep -q "bob@example.com"
     rm -rf "$dir"
 }
+# The Python block of the README between its python-flow markers, exactly as printed.
+readme_python_flow() {
+    awk '/<!-- python-flow:start -->/ {f = 1; next} /<!-- python-flow:end -->/ {f = 0}
+         f && !/^```/' "$root/README.md"
+}
 s_python() {
     rm -rf target/wheels
     local profile=(--release)
@@ -88,12 +94,31 @@ s_python() {
     wheel=$(ls target/wheels/hermes_pki-*.whl)
     rm -rf target/py-venv
     python3 -m venv target/py-venv
-    target/py-venv/bin/python -m pip install -q --disable-pip-version-check "$wheel" "pytest>=8"
+    # cryptography: the tests compare keys and PKCS#12 files with it; mypy: the next step.
+    target/py-venv/bin/python -m pip install -q --disable-pip-version-check "$wheel" "pytest>=8" \
+        "cryptography>=42" "mypy>=1.10"
     # Run from outside the source tree so that the installed wheel is what is imported.
     (cd /tmp && "$root/target/py-venv/bin/python" -c \
         'import hermes_pki; print("imported hermes_pki", hermes_pki.__version__, "from", hermes_pki.__file__)')
+    local rc=0
     (cd /tmp && pytest_run "$root/target/py-venv/bin/python" --import-mode=importlib \
-        -v "$root/hermes-pki-py/tests")
+        -v "$root/hermes-pki-py/tests") || rc=$?
+    # The README's gateway flow, verbatim, with the wheel in the fresh virtualenv.
+    readme_python_flow >target/readme_python_flow.py
+    if grep -q "pki.protect(" target/readme_python_flow.py &&
+        (cd /tmp && "$root/target/py-venv/bin/python" "$root/target/readme_python_flow.py"); then
+        echo "README python flow: ok"
+    else
+        echo "README python flow: FAILED" >&2
+        rc=1
+    fi
+    return "$rc"
+}
+s_mypy() { # the type stubs against the tests and the README flow, with the installed wheel
+    [[ -x target/py-venv/bin/python ]] || { echo "no target/py-venv: the wheel step failed" >&2; return 1; }
+    readme_python_flow >target/readme_python_flow.py
+    (cd hermes-pki-py/tests && "$root/target/py-venv/bin/python" -m mypy --strict \
+        --cache-dir "$root/target/mypy-cache" . "$root/target/readme_python_flow.py")
 }
 s_ffi() {
     [[ -x target/py-venv/bin/python ]] || {
@@ -116,7 +141,8 @@ step "cargo fmt --check" s_fmt
 step "cargo clippy -D warnings" s_clippy
 step "cargo test --workspace" s_test
 step "main job: hermes-pki demo on a fresh SQLite store" s_demo
-step "python wheel + fresh venv + pytest" s_python
+step "python wheel + fresh venv + README flow + pytest" s_python
+step "python mypy --strict (tests, README flow)" s_mypy
 step "uniffi bindings (python, swift, C header) + tests" s_ffi
 step "fuzz smoke" s_fuzz
 
