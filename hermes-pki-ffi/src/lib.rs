@@ -94,7 +94,11 @@ impl From<hermes_pki::ErrorKind> for ErrorKind {
 
 /// The error of every fallible call: one variant per [`ErrorKind`], each with the library's
 /// message (what was wrong and, where it helps, what to do).
+///
+/// Flat on the foreign side: each variant is an exception class whose message is the library's
+/// message (a field named `message` would clash with Kotlin's `Throwable.message`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+#[uniffi(flat_error)]
 pub enum HermesError {
     /// Input could not be parsed.
     #[error("{message}")]
