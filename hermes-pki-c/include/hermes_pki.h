@@ -159,7 +159,8 @@ typedef enum HermesUsage {
 typedef struct HermesOpened HermesOpened;
 
 /**
- * A store and the facade over it. Not to be used from two threads at once.
+ * A store and the facade over it. It may be used from several threads (the store is
+ * thread-safe); each thread reads its own [`hermes_last_error_message`].
  */
 typedef struct HermesPki HermesPki;
 

@@ -155,7 +155,8 @@ pub enum HermesOpenedKind {
     Processed = 2,
 }
 
-/// A store and the facade over it. Not to be used from two threads at once.
+/// A store and the facade over it. It may be used from several threads (the store is
+/// thread-safe); each thread reads its own [`hermes_last_error_message`].
 pub struct HermesPki {
     inner: Pki,
 }
