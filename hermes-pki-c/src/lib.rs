@@ -1133,6 +1133,14 @@ mod tests {
     }
 
     #[test]
+    fn a_panic_becomes_internal_with_a_message_and_does_not_unwind() {
+        let status = boundary(|| panic!("a bug"));
+        assert_eq!(status, HermesStatus::Internal);
+        assert!(last_error().contains("panic"));
+        assert_eq!(shielded(7usize, || panic!("a bug in an accessor")), 7);
+    }
+
+    #[test]
     fn accessors_of_null_handles_are_neutral() {
         // SAFETY: NULL is accepted by every accessor.
         unsafe {
