@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The full test run of hermes-pki (what CI runs through .ci/run):
 #   format, clippy, cargo tests, the Python wheel in a fresh virtualenv (the README's Python
-#   flow run verbatim, pytest, mypy --strict),
-#   the UniFFI bindings (Python, Swift, C header) and their tests, and the fuzz smoke run.
+#   flow run verbatim, pytest, mypy --strict), the UniFFI bindings (Python, Swift, Kotlin
+#   generated; the Python tests through them), the C API (header current, a C program under
+#   valgrind), the README's Ruby program, and the fuzz smoke run.
 # Every step runs even if an earlier one failed; the summary lists each step's result and time.
 # Needs: rustup toolchain (with rustfmt, clippy), python3 with venv + pip, gcc. Installs the rest.
 # Environment: SKIP_FUZZ=1 skips the fuzz smoke run; WHEEL_PROFILE=dev builds an unoptimised wheel.
@@ -21,6 +22,12 @@ dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
 # Interop peers: NSS (Thunderbird's engine: certutil, pk12util, cmsutil) and gpgsm (KMail's).
 { command -v certutil && command -v cmsutil && command -v pk12util; } >/dev/null 2>&1 || missing+=(libnss3-tools)
 { command -v gpgsm && command -v gpgconf && command -v gpg-agent; } >/dev/null 2>&1 || missing+=(gpgsm)
+# The C API: cbindgen (checks the committed header), valgrind (runs the C program); Ruby's ffi
+# over the C API (the README's Ruby program).
+command -v cbindgen >/dev/null 2>&1 || missing+=(cbindgen)
+command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
+command -v ruby >/dev/null 2>&1 || missing+=(ruby)
+dpkg -s ruby-ffi >/dev/null 2>&1 || missing+=(ruby-ffi)
 if ((${#missing[@]})); then
     echo "installing: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
@@ -127,6 +134,8 @@ s_ffi() {
     }
     bash hermes-pki-ffi/tests/generate_and_test.sh "$root/target/py-venv/bin/python"
 }
+s_capi() { bash hermes-pki-c/tests/run_c_test.sh; }
+s_ruby() { bash hermes-pki-c/tests/run_ruby_readme.sh; }
 s_fuzz() {
     if [[ ${SKIP_FUZZ:-0} == 1 ]]; then echo "fuzz smoke skipped (SKIP_FUZZ=1)"; return 0; fi
     if [[ -f scripts/fuzz-smoke.sh ]]; then
@@ -143,7 +152,9 @@ step "cargo test --workspace" s_test
 step "main job: hermes-pki demo on a fresh SQLite store" s_demo
 step "python wheel + fresh venv + README flow + pytest" s_python
 step "python mypy --strict (tests, README flow)" s_mypy
-step "uniffi bindings (python, swift, C header) + tests" s_ffi
+step "uniffi bindings (python, swift, kotlin) + tests" s_ffi
+step "C API: header current, C program under valgrind" s_capi
+step "ruby: the README's program over the C API" s_ruby
 step "fuzz smoke" s_fuzz
 
 # Test counts from the runners' own closing lines.
@@ -158,6 +169,9 @@ for i in "${!names[@]}"; do
     printf '%-52s %-12s %5ss\n' "${names[$i]}" "${results[$i]}" "${times[$i]}"
 done
 echo "cargo tests: ${cargo_pass:-0} passed, ${cargo_fail:-0} failed; pytest: $py_pass passed, $py_fail failed"
+c_checks=$(awk '/^C flow: [0-9]+ checks passed/ {n += $3} END {print n + 0}' "$log")
+ruby_checks=$(awk '/^ruby: [0-9]+ checks passed/ {n += $2} END {print n + 0}' "$log")
+echo "C API program: $c_checks checks passed; README Ruby program: $ruby_checks checks passed"
 echo "total time: $(($(date +%s) - total_start))s; steps: $((${#names[@]} - failed)) ok, $failed failed"
 echo "tests: $((${cargo_pass:-0} + py_pass)) passed, $((${cargo_fail:-0} + py_fail)) failed"
 exit $((failed > 0))

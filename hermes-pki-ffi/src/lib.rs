@@ -4,8 +4,12 @@
 //! This crate is thin on purpose: it converts types and maps errors. Every operation is the core
 //! crate's; nothing here re-implements PKI logic.
 //!
-//! Exposed so far: the library [`version`], certificate parsing ([`Certificate`]) and loading of
-//! certificate files and bundles ([`load_certificates`]).
+//! Exposed: the library [`version`], certificate parsing ([`Certificate`]) and loading of
+//! certificate files and bundles ([`load_certificates`]), and the core's facade [`Pki`] over a
+//! store: CAs, issuing, certificates, validation with the typed verdict ([`Validation`]), trust
+//! anchors and the trust list, CRLs, users, domains, settings, selection, PKCS#12, and the
+//! gateway's two operations, [`Pki::protect`] and [`Pki::open_message`] with their per-recipient
+//! and per-signer results.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -13,6 +17,12 @@ use std::time::SystemTime;
 use hermes_pki::cert;
 
 uniffi::setup_scaffolding!();
+
+mod facade;
+mod verdicts;
+
+pub use facade::*;
+pub use verdicts::*;
 
 /// The version of the hermes-pki library.
 #[uniffi::export]
@@ -47,6 +57,12 @@ pub enum ErrorKind {
     Io,
     /// An argument is out of its allowed range.
     InvalidArgument,
+    /// A private key that cannot be used (unreadable, wrong type).
+    InvalidKey,
+    /// A certificate that must be a CA is not one.
+    NotCa,
+    /// The operation is not permitted (for example: encryption required but impossible).
+    NotPermitted,
     /// A kind this version of the bindings does not know yet.
     Other,
 }
@@ -67,6 +83,10 @@ impl From<hermes_pki::ErrorKind> for ErrorKind {
             K::Storage => ErrorKind::Storage,
             K::Io => ErrorKind::Io,
             K::InvalidArgument => ErrorKind::InvalidArgument,
+            K::InvalidKey => ErrorKind::InvalidKey,
+            K::NotCa => ErrorKind::NotCa,
+            K::NotPermitted => ErrorKind::NotPermitted,
+            #[allow(unreachable_patterns)]
             _ => ErrorKind::Other,
         }
     }
@@ -74,7 +94,11 @@ impl From<hermes_pki::ErrorKind> for ErrorKind {
 
 /// The error of every fallible call: one variant per [`ErrorKind`], each with the library's
 /// message (what was wrong and, where it helps, what to do).
+///
+/// Flat on the foreign side: each variant is an exception class whose message is the library's
+/// message (a field named `message` would clash with Kotlin's `Throwable.message`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+#[uniffi(flat_error)]
 pub enum HermesError {
     /// Input could not be parsed.
     #[error("{message}")]
@@ -148,6 +172,24 @@ pub enum HermesError {
         /// The library's message.
         message: String,
     },
+    /// An unusable private key.
+    #[error("{message}")]
+    InvalidKey {
+        /// The library's message.
+        message: String,
+    },
+    /// Not a CA certificate.
+    #[error("{message}")]
+    NotCa {
+        /// The library's message.
+        message: String,
+    },
+    /// Not permitted.
+    #[error("{message}")]
+    NotPermitted {
+        /// The library's message.
+        message: String,
+    },
     /// An error of a kind this version of the bindings does not know yet.
     #[error("{message}")]
     Other {
@@ -172,6 +214,9 @@ impl HermesError {
             HermesError::Storage { .. } => ErrorKind::Storage,
             HermesError::Io { .. } => ErrorKind::Io,
             HermesError::InvalidArgument { .. } => ErrorKind::InvalidArgument,
+            HermesError::InvalidKey { .. } => ErrorKind::InvalidKey,
+            HermesError::NotCa { .. } => ErrorKind::NotCa,
+            HermesError::NotPermitted { .. } => ErrorKind::NotPermitted,
             HermesError::Other { .. } => ErrorKind::Other,
         }
     }
@@ -193,6 +238,9 @@ impl From<hermes_pki::Error> for HermesError {
             ErrorKind::Storage => HermesError::Storage { message },
             ErrorKind::Io => HermesError::Io { message },
             ErrorKind::InvalidArgument => HermesError::InvalidArgument { message },
+            ErrorKind::InvalidKey => HermesError::InvalidKey { message },
+            ErrorKind::NotCa => HermesError::NotCa { message },
+            ErrorKind::NotPermitted => HermesError::NotPermitted { message },
             ErrorKind::Other => HermesError::Other { message },
         }
     }
@@ -208,7 +256,7 @@ pub struct Certificate {
 }
 
 impl Certificate {
-    fn wrap(inner: cert::Certificate) -> Arc<Self> {
+    pub(crate) fn wrap(inner: cert::Certificate) -> Arc<Self> {
         Arc::new(Certificate { inner })
     }
 
@@ -369,22 +417,27 @@ pub struct LoadResult {
 /// Never fails as a whole: what could not be loaded is listed in `problems`.
 #[uniffi::export]
 pub fn load_certificates(input: Vec<u8>) -> LoadResult {
-    let report = cert::load_certificates(&input);
-    LoadResult {
-        certificates: report
-            .certificates
-            .into_iter()
-            .map(Certificate::wrap)
-            .collect(),
-        problems: report
-            .problems
-            .into_iter()
-            .map(|p| LoadProblem {
-                location: p.location,
-                kind: p.error.kind().into(),
-                message: p.error.to_string(),
-            })
-            .collect(),
+    cert::load_certificates(&input).into()
+}
+
+impl From<cert::LoadReport> for LoadResult {
+    fn from(report: cert::LoadReport) -> Self {
+        LoadResult {
+            certificates: report
+                .certificates
+                .into_iter()
+                .map(Certificate::wrap)
+                .collect(),
+            problems: report
+                .problems
+                .into_iter()
+                .map(|p| LoadProblem {
+                    location: p.location,
+                    kind: p.error.kind().into(),
+                    message: p.error.to_string(),
+                })
+                .collect(),
+        }
     }
 }
 

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Builds the cdylib, generates the Python and Swift (+ C header + modulemap) bindings with this
-# crate's uniffi-bindgen, checks the generated files, then runs the Python test against the
-# generated Python module. Usage: generate_and_test.sh [PYTHON]  (a python with pytest)
+# Builds the cdylib, generates the Python, Swift (+ C header + modulemap) and Kotlin bindings
+# with this crate's uniffi-bindgen, checks the generated files, runs the Python test against the
+# generated Python module, and compiles a C call against the generated header. The Kotlin is
+# checked, not compiled: Debian's kotlin (1.3) rejects what UniFFI 0.32 generates (README, Kotlin).
+# Usage: generate_and_test.sh [PYTHON]  (a python with pytest)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 python=${1:-python3}
 out=hermes-pki-ffi/generated
 rm -rf "$out"
-mkdir -p "$out/python" "$out/swift"
+mkdir -p "$out/python" "$out/swift" "$out/kotlin"
 
 # `cargo test --workspace` (run before this in CI) builds the cdylib and the bindgen binary;
 # building them alone would rebuild dependencies with another feature set.
@@ -17,6 +19,7 @@ test -f "$lib"
 bindgen=(target/debug/uniffi-bindgen generate --no-format --library "$lib")
 "${bindgen[@]}" --language python --out-dir "$out/python"
 "${bindgen[@]}" --language swift --out-dir "$out/swift"
+"${bindgen[@]}" --language kotlin --out-dir "$out/kotlin"
 cp "$lib" "$out/python/"
 
 fail=0
@@ -27,17 +30,28 @@ check() { # check FILE SYMBOL...
         grep -q -- "$sym" "$file" || { echo "$file does not contain $sym" >&2; fail=1; }
     done
 }
-check "$out/python/hermes_pki_ffi.py" "def version" "class Certificate" "def load_certificates" "class HermesError"
-check "$out/swift/hermes_pki_ffi.swift" "func version" "class Certificate" "func loadCertificates"
+check "$out/python/hermes_pki_ffi.py" "def version" "class Certificate" "def load_certificates" "class HermesError" \
+    "class Pki" "def protect" "def open_message" "def validate" "def ca_create" "class Validation" \
+    "class ReasonKind" "class Opened" "class ProtectResult" "def import_pkcs12"
+check "$out/swift/hermes_pki_ffi.swift" "func version" "class Certificate" "func loadCertificates" \
+    "class Pki" "func protect(" "func openMessage(" "func validate(" "func caCreate(" \
+    "struct Validation" "enum ReasonKind" "enum Opened" "struct ProtectResult" "enum HermesError"
+kt=$(find "$out/kotlin" -name hermes_pki_ffi.kt)
+check "$kt" 'fun `version`' "class Certificate" "class Pki" 'fun `protect`(' 'fun `openMessage`(' \
+    'fun `validate`(' 'fun `caCreate`(' "data class Validation" "enum class ReasonKind" \
+    "sealed class Opened" "class HermesException"
 check "$out/swift/hermes_pki_ffiFFI.h" \
     "uniffi_hermes_pki_ffi_fn_func_version" \
     "uniffi_hermes_pki_ffi_fn_func_load_certificates" \
     "uniffi_hermes_pki_ffi_fn_constructor_certificate_from_pem" \
     "uniffi_hermes_pki_ffi_fn_constructor_certificate_from_der" \
-    "uniffi_hermes_pki_ffi_fn_method_certificate_sha512"
+    "uniffi_hermes_pki_ffi_fn_method_certificate_sha512" \
+    "uniffi_hermes_pki_ffi_fn_constructor_pki_open" \
+    "uniffi_hermes_pki_ffi_fn_method_pki_protect" \
+    "uniffi_hermes_pki_ffi_fn_method_pki_open_message"
 check "$out/swift/hermes_pki_ffiFFI.modulemap" "hermes_pki_ffiFFI.h"
 [[ $fail == 0 ]] || exit 1
-echo "generated bindings: python, swift, C header and modulemap present with the expected symbols"
+echo "generated bindings: python, swift (C header, modulemap), kotlin present with the expected symbols"
 
 # The C header is usable from C: call version() through the C ABI and compare.
 cat > "$out/c_version.c" <<'C'
