@@ -11,7 +11,10 @@ use clap::ValueEnum;
 use hermes_pki::ca::CertificateAuthority;
 use hermes_pki::cert::{Certificate, Thumbprint};
 use hermes_pki::key::{KeyId, KeySpec};
-use hermes_pki::store::{CaRecord, CertificateFilter, ReadTransaction, SqliteStore, StoreExt};
+use hermes_pki::store::{
+    AnyStore, CaRecord, CertificateFilter, Create, MasterKeySource, ReadTransaction, StoreExt,
+    StoreLocation,
+};
 use hermes_pki::{Error, ErrorKind};
 
 /// Exit code of a command that did what it was asked.
@@ -103,25 +106,82 @@ impl<T, E: Into<CliError>> Context<T> for Result<T, E> {
     }
 }
 
-/// What every command knows: the store directory and the output mode.
+/// What every command knows: the store, the master key file and the output mode.
 #[derive(Debug, Clone)]
 pub struct Ctx {
-    /// The store directory (`--store`, `HERMES_PKI_STORE`, or `./hermes-data`).
+    /// The store directory or PostgreSQL URL (`--store`, `HERMES_PKI_STORE`, or
+    /// `./hermes-data`).
     pub store_dir: PathBuf,
     /// Whether the store directory was chosen (flag or environment) rather than defaulted.
     pub store_given: bool,
+    /// `--master-key-file` / `HERMES_PKI_MASTER_KEY_FILE`.
+    pub master_key_file: Option<PathBuf>,
     /// `--json`: one JSON document on stdout instead of the human summary.
     pub json: bool,
 }
 
 impl Ctx {
-    /// Opens (creating if needed) the SQLite store in the store directory.
-    pub fn open(&self) -> CliResult<SqliteStore> {
-        SqliteStore::open_default(&self.store_dir).context(format!(
-            "cannot open the store {}",
-            self.store_dir.display()
-        ))
+    /// Where the store is.
+    pub fn location(&self) -> StoreLocation {
+        StoreLocation::from_path(&self.store_dir)
     }
+
+    /// Opens the store, which must exist: for commands that only read or change what is
+    /// there. Where there is no store, says so (nothing is created).
+    pub fn open(&self) -> CliResult<AnyStore> {
+        open_store(
+            &self.location(),
+            self.master_key_file.as_deref(),
+            Create::Never,
+        )
+    }
+
+    /// Opens the store, creating it when there is none: for commands that add something
+    /// (`ca create`, `cert import`, `root import`, ...).
+    pub fn create(&self) -> CliResult<AnyStore> {
+        open_store(
+            &self.location(),
+            self.master_key_file.as_deref(),
+            Create::IfMissing,
+        )
+    }
+}
+
+/// Opens the store at `location` with the master key file (if given), with messages that say
+/// what to do (and never a password).
+pub fn open_store(
+    location: &StoreLocation,
+    master_key_file: Option<&Path>,
+    create: Create,
+) -> CliResult<AnyStore> {
+    let source = master_key_file.map(MasterKeySource::key_file);
+    let shown = location.describe();
+    AnyStore::open(location, source, create).map_err(|e| {
+        let no_store = e.kind() == ErrorKind::NotFound && create == Create::Never;
+        let hint = match (&e, location) {
+            _ if no_store => Some(
+                "create a store with `hermes-pki ca create` (or `ca import`, `cert import`, \
+                 `root import`), or point --store (HERMES_PKI_STORE) at an existing store"
+                    .to_string(),
+            ),
+            (Error::NotPermitted(m), _) if m.contains("master key file") => Some(
+                "make the key file private with chmod 600 (and give its real path, not a \
+                 symbolic link)"
+                    .to_string(),
+            ),
+            (_, StoreLocation::Postgres(_)) if e.kind() == ErrorKind::Storage => Some(
+                "check the URL (host, port, database), that the PostgreSQL server runs, and \
+                 that this machine may connect to it"
+                    .to_string(),
+            ),
+            _ => None,
+        };
+        let mut err = CliError::from(e).context(format!("cannot open the store {shown}"));
+        if hint.is_some() {
+            err.hint = hint;
+        }
+        err
+    })
 }
 
 /// An input read whole: its name for messages, and its bytes.

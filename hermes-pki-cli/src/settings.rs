@@ -174,7 +174,7 @@ fn set(ctx: &Ctx, scope: &ScopeArgs, key: &str, values: &[String]) -> CliResult<
         };
         Some(key.parse(value)?)
     };
-    let store = ctx.open()?;
+    let store = ctx.create()?;
     let value = match parsed {
         Some(v) => v,
         None => SettingValue::Thumbprints(resolve_thumbprints(&store, values)?),
