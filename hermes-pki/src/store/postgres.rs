@@ -247,15 +247,15 @@ fn connect_error(e: &postgres::Error, target: &str) -> Error {
         ));
     }
     let text = e.to_string();
-    if text.contains("password missing") {
+    let cause = std::error::Error::source(e)
+        .map(|s| s.to_string())
+        .unwrap_or(text);
+    if cause.contains("password missing") {
         return Error::NotPermitted(format!(
             "the PostgreSQL server asks for a password for {target} and the URL has none; \
              put it in the URL (postgres://USER:PASSWORD@HOST/DB)"
         ));
     }
-    let cause = std::error::Error::source(e)
-        .map(|s| s.to_string())
-        .unwrap_or(text);
     Error::Storage(format!(
         "cannot reach the PostgreSQL server of {target}: {cause}; check that the server runs \
          and that the host and port in the URL are right"
