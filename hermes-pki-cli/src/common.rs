@@ -147,6 +147,75 @@ impl Ctx {
     }
 }
 
+/// The files of a directory store that did not exist before a command ran: removed again when
+/// the command failed and left the new store empty (a failed command leaves no store behind).
+#[derive(Debug, Default)]
+pub struct NewStoreGuard {
+    dir: Option<PathBuf>,
+    dir_existed: bool,
+    new_files: Vec<PathBuf>,
+}
+
+impl NewStoreGuard {
+    /// Notes what is missing before `command` runs (nothing for `demo`, which keeps or removes
+    /// its own store, and for `store`, whose targets are its arguments).
+    pub fn before(ctx: &Ctx, command: &crate::Command) -> Self {
+        if matches!(command, crate::Command::Demo(_) | crate::Command::Store(_)) {
+            return Self::default();
+        }
+        let StoreLocation::Directory(dir) = ctx.location() else {
+            return Self::default();
+        };
+        let db = dir.join(hermes_pki::store::SqliteStore::DATABASE_FILE);
+        if db.exists() {
+            return Self::default();
+        }
+        let mut new_files: Vec<PathBuf> = ["", "-wal", "-shm", "-journal"]
+            .iter()
+            .map(|s| PathBuf::from(format!("{}{s}", db.display())))
+            .collect();
+        let key = ctx
+            .master_key_file
+            .clone()
+            .unwrap_or_else(|| dir.join(hermes_pki::store::SqliteStore::KEY_FILE));
+        new_files.push(key);
+        new_files.retain(|p| !p.exists());
+        NewStoreGuard {
+            dir_existed: dir.exists(),
+            dir: Some(dir),
+            new_files,
+        }
+    }
+
+    /// Removes the store the failed command created, if it holds nothing.
+    pub fn remove_if_empty(&self, ctx: &Ctx) {
+        let Some(dir) = &self.dir else { return };
+        if !dir
+            .join(hermes_pki::store::SqliteStore::DATABASE_FILE)
+            .exists()
+        {
+            return;
+        }
+        let empty = match open_store(
+            &ctx.location(),
+            ctx.master_key_file.as_deref(),
+            Create::Never,
+        ) {
+            Ok(store) => hermes_pki::store::store_is_empty(&store).unwrap_or(false),
+            Err(_) => false,
+        };
+        if !empty {
+            return;
+        }
+        for f in &self.new_files {
+            let _ = std::fs::remove_file(f);
+        }
+        if !self.dir_existed {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
 /// Opens the store at `location` with the master key file (if given), with messages that say
 /// what to do (and never a password).
 pub fn open_store(
@@ -369,7 +438,7 @@ pub fn key_spec_name(spec: KeySpec) -> String {
 }
 
 /// The CA named by an id or a common name, with the hint to list them when there is none.
-pub fn find_ca(store: &SqliteStore, id_or_name: &str) -> CliResult<CaRecord> {
+pub fn find_ca(store: &AnyStore, id_or_name: &str) -> CliResult<CaRecord> {
     CertificateAuthority::new(store)
         .find(id_or_name)
         .map_err(|e| match e.kind() {
@@ -388,7 +457,7 @@ pub fn has_key(tx: &dyn ReadTransaction, cert: &Certificate) -> hermes_pki::Resu
 /// The stored certificate (or trust anchor) an operator means by `id`: a SHA-512 thumbprint
 /// (hex, `:` and spaces allowed), an unambiguous prefix of one (at least 8 hex digits), or an
 /// email address that exactly one stored certificate carries.
-pub fn resolve_certificate(store: &SqliteStore, id: &str) -> CliResult<Certificate> {
+pub fn resolve_certificate(store: &AnyStore, id: &str) -> CliResult<Certificate> {
     let hint = "name a certificate by its SHA-512 thumbprint, the first 8 or more hex digits \
                 of it, or its email address; run `hermes-pki cert list` to see them";
     let found = store.read_transaction(|tx| {

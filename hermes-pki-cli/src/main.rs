@@ -149,7 +149,13 @@ fn main() -> ExitCode {
         master_key_file: cli.master_key_file,
         json: cli.json,
     };
-    match run(&ctx, cli.command) {
+    let cleanup = common::NewStoreGuard::before(&ctx, &cli.command);
+    let result = run(&ctx, cli.command);
+    if result.is_err() {
+        // A command that failed leaves no store behind where there was none.
+        cleanup.remove_if_empty(&ctx);
+    }
+    match result {
         Ok(outcome) => match output::emit(&outcome, ctx.json) {
             Ok(()) => ExitCode::from(outcome.code),
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(outcome.code),

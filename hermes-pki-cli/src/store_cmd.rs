@@ -19,6 +19,9 @@ pub enum StoreCmd {
     /// FROM and TO are store directories or postgres:// URLs; the keys are sealed again under
     /// TO's master key.
     Copy(CopyArgs),
+    /// Create an empty store at --store (a directory, or the schema in a PostgreSQL database),
+    /// or check that the one there opens
+    Init,
 }
 
 /// `store copy` arguments.
@@ -44,6 +47,14 @@ pub struct CopyArgs {
 pub fn run(ctx: &Ctx, cmd: StoreCmd) -> CliResult<Outcome> {
     match cmd {
         StoreCmd::Copy(a) => copy(ctx, a),
+        StoreCmd::Init => {
+            let location = ctx.location();
+            drop(ctx.create()?);
+            Ok(Outcome::new(
+                format!("store ready: {}\n", location.describe()),
+                json!({ "store": location.describe() }),
+            ))
+        }
     }
 }
 

@@ -111,6 +111,12 @@ fn snapshot(tx: &dyn ReadTransaction) -> Result<Snapshot> {
     })
 }
 
+/// Whether a store holds nothing at all (no certificate, key, trust anchor, CA, CRL, trust
+/// list entry, user, domain or global setting).
+pub fn store_is_empty(store: &dyn Store) -> Result<bool> {
+    store.read_transaction(is_empty)
+}
+
 fn is_empty(tx: &dyn ReadTransaction) -> Result<bool> {
     Ok(tx.count_certificates()? == 0
         && tx.key_ids()?.is_empty()

@@ -74,7 +74,7 @@ mod seal;
 mod sqlite;
 
 pub use any::{AnyStore, Create, StoreLocation, is_postgres_url, redact_url};
-pub use copy::{CopyReport, copy_store};
+pub use copy::{CopyReport, copy_store, store_is_empty};
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::{MAX_ATTEMPTS, PostgresStore};
