@@ -52,7 +52,10 @@ fn postgres(_dir: &Path) -> Result<Option<Box<dyn Store>>> {
     Ok(Some(Box::new(PgStore { store, _db: db })))
 }
 
-fn run(check: Check, make: fn(&Path) -> Result<Option<Box<dyn Store>>>) {
+/// Makes a store for one check (`None`: the backend's tests are skipped on this machine).
+type Make = fn(&Path) -> Result<Option<Box<dyn Store>>>;
+
+fn run(check: Check, make: Make) {
     let dir = tempfile::tempdir().unwrap();
     // None: the PostgreSQL tests are skipped on this machine (notice printed).
     if let Some(store) = make(dir.path()).unwrap() {

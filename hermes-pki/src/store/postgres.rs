@@ -1,11 +1,11 @@
 //! [`PostgresStore`]: one PostgreSQL database shared by several gateway nodes.
 //!
 //! Layout of this file, so that a table is simple to add: the schema is in
-//! `postgres/migrations.rs` (append one step); the queries are methods of [`PgTx`], grouped by
+//! `postgres/migrations.rs` (append one step); the queries are methods of `PgTx`, grouped by
 //! table in `impl ReadTransaction for PgTx` / `impl Transaction for PgTx` exactly as in
-//! `sqlite.rs`; [`PgTx::rows`], [`PgTx::row`] and [`PgTx::exec`] run a statement (prepared once
-//! per connection and cached) and record serialization conflicts for the retry loop of
-//! [`Store::transact`].
+//! `sqlite.rs`; `PgTx::rows`, `PgTx::row`, `PgTx::exec`, `PgTx::exists` and `PgTx::count` run
+//! a statement (prepared once per connection and cached) and record serialization conflicts for
+//! the retry loop of [`Store::transact`].
 
 mod migrations;
 

@@ -72,7 +72,7 @@ fn run() -> Result<(), String> {
                     &log,
                     &format!(
                         "{} {}",
-                        issued.record().serial.to_string(),
+                        issued.record().serial,
                         issued.certificate().thumbprint().to_hex()
                     ),
                 )?;
