@@ -24,9 +24,7 @@ use hermes_pki::ca::{CaSpec, CertificateAuthority, DistinguishedName, IssueSpec}
 use hermes_pki::cert::Certificate;
 use hermes_pki::key::KeySpec;
 use hermes_pki::pki::Pki;
-use hermes_pki::store::{
-    AnyStore, CaId, Create, MasterKey, MasterKeySource, Store, StoreLocation,
-};
+use hermes_pki::store::{AnyStore, CaId, Create, MasterKey, MasterKeySource, Store, StoreLocation};
 use hermes_pki::time::SystemClock;
 use hermes_pki::trust::LeafPolicy;
 
@@ -58,7 +56,12 @@ fn key() -> MasterKeySource {
 }
 
 fn open(location: &str) -> AnyStore {
-    AnyStore::open(&StoreLocation::parse(location), Some(key()), Create::IfMissing).expect("open")
+    AnyStore::open(
+        &StoreLocation::parse(location),
+        Some(key()),
+        Create::IfMissing,
+    )
+    .expect("open")
 }
 
 /// A store with a CA (EC P-256) and one issued certificate; the CA's id and the certificate.
@@ -183,7 +186,9 @@ fn process_benches(c: &mut Criterion) {
                     assert!(child.wait().expect("wait").success(), "worker failed");
                 }
                 // Time per certificate, over all processes.
-                started.elapsed().mul_f64(iters as f64 / (each * processes) as f64)
+                started
+                    .elapsed()
+                    .mul_f64(iters as f64 / (each * processes) as f64)
             })
         });
     }
