@@ -72,6 +72,13 @@ fn read_only_commands_say_there_is_no_store_and_create_nothing() {
         assert!(err.contains("hint:"), "{cmd:?}: {err}");
         assert!(!store.exists(), "{cmd:?} created the store directory");
     }
+    // The demo makes its own store directory; it does not run in a PostgreSQL database.
+    let err = fails(
+        dir.path(),
+        &["--store", "postgres://u@127.0.0.1:1/db", "demo"],
+    );
+    assert!(err.contains("store directory"), "{err}");
+    assert!(!dir.path().join("postgres:").exists());
     // Also in the default ./hermes-data.
     let err = fails(dir.path(), &["cert", "list"]);
     assert!(err.contains("there is no store"), "{err}");
