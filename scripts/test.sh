@@ -7,11 +7,19 @@
 # Every step runs even if an earlier one failed; the summary lists each step's result and time.
 # Needs: rustup toolchain (with rustfmt, clippy), python3 with venv + pip, gcc. Installs the rest.
 # Environment: SKIP_FUZZ=1 skips the fuzz smoke run; WHEEL_PROFILE=dev builds an unoptimised wheel.
+# PostgreSQL: a throwaway cluster (scripts/pg-test-cluster.sh; installs Debian's postgresql when
+# missing) runs for the whole run, its URL in HERMES_PKI_TEST_PG_URL; it is stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+pg_dir=$(mktemp -d)
+cleanup() {
+    bash "$root/scripts/pg-test-cluster.sh" stop "$pg_dir" || true
+    rm -rf "$pg_dir"
+    rm -f "$log"
+}
+trap cleanup EXIT
 
 echo "== setup: system packages"
 missing=()
@@ -34,6 +42,17 @@ if ((${#missing[@]})); then
     apt-get update -q
     apt-get install -y -q "${missing[@]}"
 fi
+
+echo "== setup: a throwaway PostgreSQL cluster for the PostgreSQL store's tests"
+pg_start=$(date +%s)
+# A failure here leaves HERMES_PKI_TEST_PG_URL unset: the PostgreSQL tests then fail (never skip).
+if HERMES_PKI_TEST_PG_URL=$(bash scripts/pg-test-cluster.sh start "$pg_dir"); then
+    export HERMES_PKI_TEST_PG_URL
+    echo "PostgreSQL test cluster up in $(($(date +%s) - pg_start))s (port $(cat "$pg_dir/port"))"
+else
+    echo "could not start the PostgreSQL test cluster: the PostgreSQL tests will fail" >&2
+fi
+unset HERMES_PKI_TEST_PG_SKIP
 
 echo "== setup: .venv with maturin, pytest and cryptography (PKCS#12 interop tests)"
 if [[ ! -x .venv/bin/python ]]; then python3 -m venv .venv; fi

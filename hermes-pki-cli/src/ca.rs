@@ -173,7 +173,7 @@ fn create(ctx: &Ctx, a: CreateArgs) -> CliResult<Outcome> {
         }
         spec = spec.intermediate(inter);
     }
-    let store = ctx.open()?;
+    let store = ctx.create()?;
     let ca = CertificateAuthority::new(&store);
     let created = ca
         .create(&spec, &SystemClock)
@@ -211,7 +211,7 @@ fn create(ctx: &Ctx, a: CreateArgs) -> CliResult<Outcome> {
 fn import(ctx: &Ctx, a: ImportArgs) -> CliResult<Outcome> {
     let cert = read_input(&a.cert)?;
     let key = read_input(&a.key)?;
-    let store = ctx.open()?;
+    let store = ctx.create()?;
     let ca = CertificateAuthority::new(&store);
     let record = ca
         .import(

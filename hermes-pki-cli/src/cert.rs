@@ -279,7 +279,7 @@ fn import(ctx: &Ctx, files: &[String], password: Option<&str>) -> CliResult<Outc
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let store = ctx.open()?;
+    let store = ctx.create()?;
     // One transaction: every file's certificates and keys, or nothing.
     let results = store.transaction(|tx| {
         let mut out = Vec::with_capacity(loaded.len());

@@ -11,7 +11,10 @@ use clap::ValueEnum;
 use hermes_pki::ca::CertificateAuthority;
 use hermes_pki::cert::{Certificate, Thumbprint};
 use hermes_pki::key::{KeyId, KeySpec};
-use hermes_pki::store::{CaRecord, CertificateFilter, ReadTransaction, SqliteStore, StoreExt};
+use hermes_pki::store::{
+    AnyStore, CaRecord, CertificateFilter, Create, MasterKeySource, ReadTransaction, StoreExt,
+    StoreLocation,
+};
 use hermes_pki::{Error, ErrorKind};
 
 /// Exit code of a command that did what it was asked.
@@ -103,25 +106,151 @@ impl<T, E: Into<CliError>> Context<T> for Result<T, E> {
     }
 }
 
-/// What every command knows: the store directory and the output mode.
+/// What every command knows: the store, the master key file and the output mode.
 #[derive(Debug, Clone)]
 pub struct Ctx {
-    /// The store directory (`--store`, `HERMES_PKI_STORE`, or `./hermes-data`).
+    /// The store directory or PostgreSQL URL (`--store`, `HERMES_PKI_STORE`, or
+    /// `./hermes-data`).
     pub store_dir: PathBuf,
     /// Whether the store directory was chosen (flag or environment) rather than defaulted.
     pub store_given: bool,
+    /// `--master-key-file` / `HERMES_PKI_MASTER_KEY_FILE`.
+    pub master_key_file: Option<PathBuf>,
     /// `--json`: one JSON document on stdout instead of the human summary.
     pub json: bool,
 }
 
 impl Ctx {
-    /// Opens (creating if needed) the SQLite store in the store directory.
-    pub fn open(&self) -> CliResult<SqliteStore> {
-        SqliteStore::open_default(&self.store_dir).context(format!(
-            "cannot open the store {}",
-            self.store_dir.display()
-        ))
+    /// Where the store is.
+    pub fn location(&self) -> StoreLocation {
+        StoreLocation::from_path(&self.store_dir)
     }
+
+    /// Opens the store, which must exist: for commands that only read or change what is
+    /// there. Where there is no store, says so (nothing is created).
+    pub fn open(&self) -> CliResult<AnyStore> {
+        open_store(
+            &self.location(),
+            self.master_key_file.as_deref(),
+            Create::Never,
+        )
+    }
+
+    /// Opens the store, creating it when there is none: for commands that add something
+    /// (`ca create`, `cert import`, `root import`, ...).
+    pub fn create(&self) -> CliResult<AnyStore> {
+        open_store(
+            &self.location(),
+            self.master_key_file.as_deref(),
+            Create::IfMissing,
+        )
+    }
+}
+
+/// The files of a directory store that did not exist before a command ran: removed again when
+/// the command failed and left the new store empty (a failed command leaves no store behind).
+#[derive(Debug, Default)]
+pub struct NewStoreGuard {
+    dir: Option<PathBuf>,
+    dir_existed: bool,
+    new_files: Vec<PathBuf>,
+}
+
+impl NewStoreGuard {
+    /// Notes what is missing before `command` runs (nothing for `demo`, which keeps or removes
+    /// its own store, and for `store`, whose targets are its arguments).
+    pub fn before(ctx: &Ctx, command: &crate::Command) -> Self {
+        if matches!(command, crate::Command::Demo(_) | crate::Command::Store(_)) {
+            return Self::default();
+        }
+        let StoreLocation::Directory(dir) = ctx.location() else {
+            return Self::default();
+        };
+        let db = dir.join(hermes_pki::store::SqliteStore::DATABASE_FILE);
+        if db.exists() {
+            return Self::default();
+        }
+        let mut new_files: Vec<PathBuf> = ["", "-wal", "-shm", "-journal"]
+            .iter()
+            .map(|s| PathBuf::from(format!("{}{s}", db.display())))
+            .collect();
+        let key = ctx
+            .master_key_file
+            .clone()
+            .unwrap_or_else(|| dir.join(hermes_pki::store::SqliteStore::KEY_FILE));
+        new_files.push(key);
+        new_files.retain(|p| !p.exists());
+        NewStoreGuard {
+            dir_existed: dir.exists(),
+            dir: Some(dir),
+            new_files,
+        }
+    }
+
+    /// Removes the store the failed command created, if it holds nothing.
+    pub fn remove_if_empty(&self, ctx: &Ctx) {
+        let Some(dir) = &self.dir else { return };
+        if !dir
+            .join(hermes_pki::store::SqliteStore::DATABASE_FILE)
+            .exists()
+        {
+            return;
+        }
+        let empty = match open_store(
+            &ctx.location(),
+            ctx.master_key_file.as_deref(),
+            Create::Never,
+        ) {
+            Ok(store) => hermes_pki::store::store_is_empty(&store).unwrap_or(false),
+            Err(_) => false,
+        };
+        if !empty {
+            return;
+        }
+        for f in &self.new_files {
+            let _ = std::fs::remove_file(f);
+        }
+        if !self.dir_existed {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+/// Opens the store at `location` with the master key file (if given), with messages that say
+/// what to do (and never a password).
+pub fn open_store(
+    location: &StoreLocation,
+    master_key_file: Option<&Path>,
+    create: Create,
+) -> CliResult<AnyStore> {
+    let source = master_key_file.map(MasterKeySource::key_file);
+    let shown = location.describe();
+    AnyStore::open(location, source, create).map_err(|e| {
+        let no_store = e.kind() == ErrorKind::NotFound && create == Create::Never;
+        let hint = match (&e, location) {
+            _ if no_store => Some(
+                "create a store with `hermes-pki ca create` (or `ca import`, `cert import`, \
+                 `root import`), or point --store (HERMES_PKI_STORE) at an existing store"
+                    .to_string(),
+            ),
+            (Error::NotPermitted(m), _) if m.contains("master key file") => Some(
+                "make the key file private with chmod 600 (and give its real path, not a \
+                 symbolic link)"
+                    .to_string(),
+            ),
+            (_, StoreLocation::Postgres(_)) if e.kind() == ErrorKind::Storage => Some(
+                "check the URL (host, port, database), that the PostgreSQL server runs, and \
+                 that this machine may connect to it"
+                    .to_string(),
+            ),
+            _ => None,
+        };
+        let mut err = CliError::from(e).context(format!("cannot open the store {shown}"));
+        if hint.is_some() {
+            err.hint = hint;
+        }
+        err
+    })
 }
 
 /// An input read whole: its name for messages, and its bytes.
@@ -309,7 +438,7 @@ pub fn key_spec_name(spec: KeySpec) -> String {
 }
 
 /// The CA named by an id or a common name, with the hint to list them when there is none.
-pub fn find_ca(store: &SqliteStore, id_or_name: &str) -> CliResult<CaRecord> {
+pub fn find_ca(store: &AnyStore, id_or_name: &str) -> CliResult<CaRecord> {
     CertificateAuthority::new(store)
         .find(id_or_name)
         .map_err(|e| match e.kind() {
@@ -328,7 +457,7 @@ pub fn has_key(tx: &dyn ReadTransaction, cert: &Certificate) -> hermes_pki::Resu
 /// The stored certificate (or trust anchor) an operator means by `id`: a SHA-512 thumbprint
 /// (hex, `:` and spaces allowed), an unambiguous prefix of one (at least 8 hex digits), or an
 /// email address that exactly one stored certificate carries.
-pub fn resolve_certificate(store: &SqliteStore, id: &str) -> CliResult<Certificate> {
+pub fn resolve_certificate(store: &AnyStore, id: &str) -> CliResult<Certificate> {
     let hint = "name a certificate by its SHA-512 thumbprint, the first 8 or more hex digits \
                 of it, or its email address; run `hermes-pki cert list` to see them";
     let found = store.read_transaction(|tx| {

@@ -324,7 +324,7 @@ fn import(ctx: &Ctx, files: &[String]) -> CliResult<Outcome> {
         }
         inputs.push(input);
     }
-    let store = ctx.open()?;
+    let store = ctx.create()?;
     let crls = Crls::new(&store);
     let bar = progress(inputs.len() as u64, "importing");
     let mut human = String::new();

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use clap::{ArgGroup, Subcommand};
 use hermes_pki::cert::{Thumbprint, load_certificates};
-use hermes_pki::store::{CtlEntry, CtlStatus, SqliteStore, StoreExt};
+use hermes_pki::store::{AnyStore, CtlEntry, CtlStatus, StoreExt};
 use serde_json::{Value, json};
 
 use crate::common::{CliError, CliResult, Ctx, read_input, resolve_certificate, short};
@@ -58,7 +58,7 @@ pub fn run(ctx: &Ctx, cmd: CtlCmd) -> CliResult<Outcome> {
 }
 
 /// The thumbprints (with a subject when known) an operator means.
-fn resolve(store: &SqliteStore, target: &str) -> CliResult<Vec<(Thumbprint, Option<String>)>> {
+fn resolve(store: &AnyStore, target: &str) -> CliResult<Vec<(Thumbprint, Option<String>)>> {
     if target == "-" || Path::new(target).is_file() {
         let input = read_input(target)?;
         let report = load_certificates(&input.bytes);
@@ -99,7 +99,7 @@ fn entry_json(e: &CtlEntry, subject: Option<&str>) -> Value {
 }
 
 fn add(ctx: &Ctx, targets: &[String], white: bool, allow_expired: bool) -> CliResult<Outcome> {
-    let store = ctx.open()?;
+    let store = ctx.create()?;
     let mut wanted = Vec::new();
     for t in targets {
         wanted.extend(resolve(&store, t)?);

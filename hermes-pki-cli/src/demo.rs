@@ -83,6 +83,12 @@ impl Log {
 /// Runs `demo`.
 pub fn run(ctx: &Ctx, _args: DemoArgs) -> CliResult<Outcome> {
     let mut temp = None;
+    if let hermes_pki::store::StoreLocation::Postgres(_) = ctx.location() {
+        return Err(CliError::new(
+            "the demo runs in a store directory of its own, not in a PostgreSQL database",
+        )
+        .hint("give an empty directory with --store DIR, or no --store for a temporary one"));
+    }
     let dir: PathBuf = if ctx.store_given {
         refuse_non_empty(&ctx.store_dir)?;
         ctx.store_dir.clone()

@@ -1,6 +1,6 @@
 //! `hermes-pki`: the command-line tool of the hermes-pki library. It runs certificate
 //! authorities, keeps a store of certificates, private keys, trust anchors, a trust list and
-//! CRLs (SQLite in a store directory), and answers whether a certificate is valid.
+//! CRLs (SQLite in a store directory, or PostgreSQL for several nodes), and answers whether a certificate is valid.
 //!
 //! Every command prints a short summary, or one JSON document with `--json`. Errors go to
 //! stderr with what to do; the exit code is 0 on success, 1 on failure, 2 for a usage error
@@ -25,6 +25,7 @@ mod protect_cmd;
 mod root;
 mod settings;
 mod smime_cmd;
+mod store_cmd;
 mod user;
 
 use std::io::Write;
@@ -54,16 +55,30 @@ S/MIME, 5 S/MIME but unreadable here.
 Start with `hermes-pki demo`: it walks the whole job in a temporary store."
 )]
 pub struct Cli {
-    /// The store directory (SQLite database hermes.db and its master.key; created on first
-    /// use) [default: ./hermes-data]
+    /// The store: a directory (SQLite database hermes.db and its master.key; created by the
+    /// commands that add something) or a PostgreSQL URL postgres://USER:PASSWORD@HOST/DB
+    /// (several gateway nodes on one database; needs --master-key-file) [default:
+    /// ./hermes-data]
     #[arg(
         long,
         global = true,
         env = "HERMES_PKI_STORE",
-        value_name = "DIR",
+        value_name = "DIR|URL",
         help_heading = "Global options"
     )]
     pub store: Option<PathBuf>,
+
+    /// The master key file that seals the store's private keys (32 bytes, mode 0600): required
+    /// for a PostgreSQL store (the same file on every node; it never goes into the database);
+    /// for a directory it replaces DIR/master.key
+    #[arg(
+        long,
+        global = true,
+        env = "HERMES_PKI_MASTER_KEY_FILE",
+        value_name = "FILE",
+        help_heading = "Global options"
+    )]
+    pub master_key_file: Option<PathBuf>,
 
     /// Print one JSON document on stdout instead of the human summary
     #[arg(long, global = true, help_heading = "Global options")]
@@ -111,6 +126,9 @@ pub enum Command {
     /// Domains: add, list, show, remove
     #[command(subcommand)]
     Domain(user::DomainCmd),
+    /// The store itself: copy a whole store (SQLite directory or PostgreSQL URL) into a new one
+    #[command(subcommand)]
+    Store(store_cmd::StoreCmd),
     /// Walk the whole job in a fresh store: create a CA, issue certificates for two users,
     /// validate them, revoke one with a CRL and show that its validation now fails
     Demo(demo::DemoArgs),
@@ -128,9 +146,16 @@ fn main() -> ExitCode {
     let ctx = Ctx {
         store_given: cli.store.is_some(),
         store_dir: cli.store.unwrap_or_else(|| PathBuf::from(DEFAULT_STORE)),
+        master_key_file: cli.master_key_file,
         json: cli.json,
     };
-    match run(&ctx, cli.command) {
+    let cleanup = common::NewStoreGuard::before(&ctx, &cli.command);
+    let result = run(&ctx, cli.command);
+    if result.is_err() {
+        // A command that failed leaves no store behind where there was none.
+        cleanup.remove_if_empty(&ctx);
+    }
+    match result {
         Ok(outcome) => match output::emit(&outcome, ctx.json) {
             Ok(()) => ExitCode::from(outcome.code),
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(outcome.code),
@@ -160,6 +185,7 @@ fn run(ctx: &Ctx, command: Command) -> CliResult<Outcome> {
         Command::Settings(cmd) => settings::run(ctx, cmd),
         Command::User(cmd) => user::run_user(ctx, cmd),
         Command::Domain(cmd) => user::run_domain(ctx, cmd),
+        Command::Store(cmd) => store_cmd::run(ctx, cmd),
         Command::Demo(args) => demo::run(ctx, args),
     }
 }

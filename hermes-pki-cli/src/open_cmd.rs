@@ -17,7 +17,7 @@ use hermes_pki::cert::Certificate;
 use hermes_pki::pki::{
     Layer, NotValidReason, OpenOptions, Opened, OpenedMessage, Pki, SignerOutcome, SignerStatus,
 };
-use hermes_pki::store::SqliteStore;
+use hermes_pki::store::AnyStore;
 
 use crate::common::{
     CliResult, Dest, EXIT_INVALID, EXIT_OK, parse_rfc3339, read_input, short, write_file,
@@ -48,7 +48,7 @@ pub struct OpenArgs {
 }
 
 /// Runs `smime open` over `store`.
-pub fn run_open(store: SqliteStore, args: OpenArgs) -> CliResult<Outcome> {
+pub fn run_open(store: AnyStore, args: OpenArgs) -> CliResult<Outcome> {
     let at = match &args.at {
         Some(t) => parse_rfc3339(t)?,
         None => SystemTime::now(),

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use hermes_pki::pki::{Pki, ProtectOptions, Protected, Signing};
 use hermes_pki::smime::{ContentCipher, SignatureForm};
-use hermes_pki::store::SqliteStore;
+use hermes_pki::store::AnyStore;
 
 use crate::common::{CliError, CliResult, Dest, OutputFile, parse_rfc3339, read_input, short};
 use crate::output::Outcome;
@@ -65,7 +65,7 @@ fn path_of(out: &str, index: usize) -> PathBuf {
 }
 
 /// Runs `smime protect` over `store`.
-pub fn run_protect(store: SqliteStore, args: ProtectArgs) -> CliResult<Outcome> {
+pub fn run_protect(store: AnyStore, args: ProtectArgs) -> CliResult<Outcome> {
     let at = match &args.at {
         Some(t) => parse_rfc3339(t)?,
         None => SystemTime::now(),

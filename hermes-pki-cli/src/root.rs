@@ -89,7 +89,7 @@ fn import(ctx: &Ctx, files: &[String]) -> CliResult<Outcome> {
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let store = ctx.open()?;
+    let store = ctx.create()?;
     let added = store.transaction(|tx| {
         let mut added = Vec::with_capacity(certs.len());
         for c in &certs {

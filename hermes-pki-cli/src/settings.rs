@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use clap::{Args, Subcommand};
 use hermes_pki::cert::Thumbprint;
 use hermes_pki::settings::{Effective, SettingKey, SettingValue, Settings, Source};
-use hermes_pki::store::{SettingScope, SqliteStore, StoreExt};
+use hermes_pki::store::{AnyStore, SettingScope, StoreExt};
 use serde_json::{Value, json};
 
 use crate::common::{CliError, CliResult, Ctx, resolve_certificate, short};
@@ -134,7 +134,7 @@ pub(crate) fn level_name(scope: &SettingScope, source: Source) -> String {
 
 /// The thumbprints an operator means: each word a thumbprint, a unique prefix, or the email
 /// address of one stored certificate. Words may also be separated by commas.
-fn resolve_thumbprints(store: &SqliteStore, values: &[String]) -> CliResult<Vec<Thumbprint>> {
+fn resolve_thumbprints(store: &AnyStore, values: &[String]) -> CliResult<Vec<Thumbprint>> {
     let mut out: Vec<Thumbprint> = Vec::new();
     let words = values
         .iter()
@@ -174,7 +174,7 @@ fn set(ctx: &Ctx, scope: &ScopeArgs, key: &str, values: &[String]) -> CliResult<
         };
         Some(key.parse(value)?)
     };
-    let store = ctx.open()?;
+    let store = ctx.create()?;
     let value = match parsed {
         Some(v) => v,
         None => SettingValue::Thumbprints(resolve_thumbprints(&store, values)?),

@@ -17,7 +17,7 @@ use hermes_pki::smime::{
     self, ContentCipher, DecryptOptions, SignOptions, SignatureForm, SignerReport, SignerVerdict,
     Smime, StoreKeys, VerifyOptions,
 };
-use hermes_pki::store::{EmailAddress, SqliteStore, StoreExt};
+use hermes_pki::store::{AnyStore, EmailAddress, StoreExt};
 
 use crate::common::{
     CliError, CliResult, Ctx, Dest, EXIT_INVALID, parse_rfc3339, read_input, resolve_certificate,
@@ -421,7 +421,7 @@ fn cms_der(bytes: &[u8]) -> CliResult<Vec<u8>> {
 /// The signer: a certificate id as named, or for an email address the certificate
 /// [`select::signing_certificate`] picks (the manual choice while valid, else the valid one
 /// with a key and the latest notBefore).
-fn resolve_signer(store: &SqliteStore, who: &str, now: SystemTime) -> CliResult<Certificate> {
+fn resolve_signer(store: &AnyStore, who: &str, now: SystemTime) -> CliResult<Certificate> {
     if !who.contains('@') {
         return resolve_certificate(store, who);
     }
@@ -440,7 +440,7 @@ fn resolve_signer(store: &SqliteStore, who: &str, now: SystemTime) -> CliResult<
 /// certificates), without repeats. An address none of whose own certificates is selected is
 /// an error that says why each candidate was left out.
 fn resolve_recipients(
-    store: &SqliteStore,
+    store: &AnyStore,
     to: &[String],
     now: SystemTime,
 ) -> CliResult<Vec<Certificate>> {

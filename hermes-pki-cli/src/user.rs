@@ -10,7 +10,7 @@ use clap::{ArgGroup, Subcommand};
 use hermes_pki::cert::Thumbprint;
 use hermes_pki::select::{self, EncryptionSelection, Selected};
 use hermes_pki::settings::{self, Effective};
-use hermes_pki::store::{DomainName, EmailAddress, SettingScope, SqliteStore, StoreExt};
+use hermes_pki::store::{AnyStore, DomainName, EmailAddress, SettingScope, StoreExt};
 use serde_json::{Value, json};
 
 use crate::common::{CliError, CliResult, Ctx, resolve_certificate, short};
@@ -139,7 +139,7 @@ fn domain_of(domain: &str) -> CliResult<DomainName> {
 
 fn add_user(ctx: &Ctx, email: &str) -> CliResult<Outcome> {
     let user = user_of(email)?;
-    let added = ctx.open()?.transaction(|tx| tx.put_user(&user))?;
+    let added = ctx.create()?.transaction(|tx| tx.put_user(&user))?;
     let human = if added {
         format!("added user {user}\n")
     } else {
@@ -153,7 +153,7 @@ fn add_user(ctx: &Ctx, email: &str) -> CliResult<Outcome> {
 
 fn add_domain(ctx: &Ctx, domain: &str) -> CliResult<Outcome> {
     let domain = domain_of(domain)?;
-    let added = ctx.open()?.transaction(|tx| tx.put_domain(&domain))?;
+    let added = ctx.create()?.transaction(|tx| tx.put_domain(&domain))?;
     let human = if added {
         format!("added domain {domain}\n")
     } else {
@@ -400,7 +400,7 @@ fn show_domain(ctx: &Ctx, domain: &str) -> CliResult<Outcome> {
 
 /// The thumbprints an operator means (each a thumbprint or a unique prefix of a stored
 /// certificate).
-fn thumbprints(store: &SqliteStore, words: &[String]) -> CliResult<Vec<Thumbprint>> {
+fn thumbprints(store: &AnyStore, words: &[String]) -> CliResult<Vec<Thumbprint>> {
     let mut out = Vec::new();
     for w in words {
         let t = match w.parse::<Thumbprint>() {

@@ -409,6 +409,7 @@ pub mod gpgsm;
 pub mod http_server;
 pub mod mail;
 pub mod nss;
+pub mod pg;
 
 /// A store with a CA made here (an RSA-2048 root `"{prefix} Root"`, O=Example, with an issuing
 /// intermediate `"{prefix} Mail CA"`) and two S/MIME users it issued, alice@example.com and

@@ -4,27 +4,63 @@ use std::path::Path;
 
 use hermes_pki::Result;
 use hermes_pki::store::conformance::{self, Check};
-use hermes_pki::store::{MasterKey, MasterKeySource, MemoryStore, SqliteStore, Store};
+use hermes_pki::store::{
+    MasterKey, MasterKeySource, MemoryStore, PostgresStore, ReadTransaction, SqliteStore, Store,
+    Transaction,
+};
+use hermes_pki_tests::pg::TestDb;
 
-fn memory(_dir: &Path) -> Result<Box<dyn Store>> {
-    Ok(Box::new(MemoryStore::new()))
+fn memory(_dir: &Path) -> Result<Option<Box<dyn Store>>> {
+    Ok(Some(Box::new(MemoryStore::new())))
 }
 
-fn sqlite(dir: &Path) -> Result<Box<dyn Store>> {
-    Ok(Box::new(SqliteStore::open(
+fn sqlite(dir: &Path) -> Result<Option<Box<dyn Store>>> {
+    Ok(Some(Box::new(SqliteStore::open(
         dir.join("store.db"),
         MasterKeySource::Provided(MasterKey::from_bytes([0x5a; 32])),
-    )?))
+    )?)))
 }
 
-fn sqlite_key_file(dir: &Path) -> Result<Box<dyn Store>> {
-    Ok(Box::new(SqliteStore::open_default(dir)?))
+fn sqlite_key_file(dir: &Path) -> Result<Option<Box<dyn Store>>> {
+    Ok(Some(Box::new(SqliteStore::open_default(dir)?)))
 }
 
-fn run(check: Check, make: fn(&Path) -> Result<Box<dyn Store>>) {
+/// A PostgreSQL store in a database of its own, dropped with it.
+struct PgStore {
+    store: PostgresStore,
+    _db: TestDb,
+}
+
+impl Store for PgStore {
+    fn transact(&self, f: &mut dyn FnMut(&mut dyn Transaction) -> Result<()>) -> Result<()> {
+        self.store.transact(f)
+    }
+
+    fn read(&self, f: &mut dyn FnMut(&dyn ReadTransaction) -> Result<()>) -> Result<()> {
+        self.store.read(f)
+    }
+}
+
+fn postgres(_dir: &Path) -> Result<Option<Box<dyn Store>>> {
+    let Some(db) = TestDb::new("conformance") else {
+        return Ok(None);
+    };
+    let store = PostgresStore::open(
+        &db.url,
+        MasterKeySource::Provided(MasterKey::from_bytes([0x5a; 32])),
+    )?;
+    Ok(Some(Box::new(PgStore { store, _db: db })))
+}
+
+/// Makes a store for one check (`None`: the backend's tests are skipped on this machine).
+type Make = fn(&Path) -> Result<Option<Box<dyn Store>>>;
+
+fn run(check: Check, make: Make) {
     let dir = tempfile::tempdir().unwrap();
-    let store = make(dir.path()).unwrap();
-    check(&*store).unwrap();
+    // None: the PostgreSQL tests are skipped on this machine (notice printed).
+    if let Some(store) = make(dir.path()).unwrap() {
+        check(&*store).unwrap();
+    }
 }
 
 macro_rules! suite {
@@ -104,6 +140,10 @@ macro_rules! suite {
             fn manual_selections() {
                 run(conformance::manual_selections, $make);
             }
+            #[test]
+            fn concurrent_transactions_lose_no_update() {
+                run(conformance::concurrent_transactions_lose_no_update, $make);
+            }
         }
     };
 }
@@ -111,17 +151,32 @@ macro_rules! suite {
 suite!(memory_store, memory);
 suite!(sqlite_store, sqlite);
 suite!(sqlite_store_default, sqlite_key_file);
+suite!(postgres_store, postgres);
+
+#[test]
+fn postgres_data_survives_close_and_reopen() {
+    let Some(db) = TestDb::new("reopen") else {
+        return;
+    };
+    conformance::survives_reopen(&mut || {
+        Ok(Box::new(PostgresStore::open(
+            &db.url,
+            MasterKeySource::Provided(MasterKey::from_bytes([0x5a; 32])),
+        )?))
+    })
+    .unwrap();
+}
 
 #[test]
 fn sqlite_data_survives_close_and_reopen() {
     let dir = tempfile::tempdir().unwrap();
-    conformance::survives_reopen(&mut || sqlite(dir.path())).unwrap();
+    conformance::survives_reopen(&mut || Ok(sqlite(dir.path())?.unwrap())).unwrap();
 }
 
 #[test]
 fn sqlite_default_store_survives_close_and_reopen() {
     let dir = tempfile::tempdir().unwrap();
-    conformance::survives_reopen(&mut || sqlite_key_file(dir.path())).unwrap();
+    conformance::survives_reopen(&mut || Ok(sqlite_key_file(dir.path())?.unwrap())).unwrap();
 }
 
 #[test]
@@ -129,8 +184,8 @@ fn stores_work_as_shared_trait_objects() {
     use hermes_pki::store::StoreExt;
     let dir = tempfile::tempdir().unwrap();
     let stores: Vec<std::sync::Arc<dyn Store>> = vec![
-        memory(dir.path()).unwrap().into(),
-        sqlite(dir.path()).unwrap().into(),
+        memory(dir.path()).unwrap().unwrap().into(),
+        sqlite(dir.path()).unwrap().unwrap().into(),
     ];
     for store in stores {
         let f = conformance::fixtures().unwrap();

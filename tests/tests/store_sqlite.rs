@@ -238,8 +238,18 @@ fn default_layout_creates_a_private_key_file_beside_the_database() {
     )
     .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::BadPassword);
-    // A key file of the wrong length is refused.
+    // A key file of the wrong length is refused (a private one: others' access is refused
+    // before the length is looked at).
     std::fs::write(dir.path().join("short.key"), [1u8; 16]).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            dir.path().join("short.key"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
+    }
     let err = SqliteStore::open(
         home.join("hermes.db"),
         MasterKeySource::key_file(dir.path().join("short.key")),
@@ -375,6 +385,16 @@ fn a_version_3_store_migrates_on_open_and_keeps_its_data() {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/store-v3");
     for f in ["hermes.db", "master.key"] {
         std::fs::copy(data.join(f), home.join(f)).unwrap();
+    }
+    // Git keeps no file modes beyond the executable bit: the key file is made private again.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            home.join("master.key"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
     }
     let db = home.join("hermes.db");
     assert_eq!(sqlite3(&db, "PRAGMA user_version").trim(), "3");

@@ -26,7 +26,7 @@ use crate::crl::Crls;
 use crate::error::Result;
 use crate::settings::Settings;
 use crate::smime::Smime;
-use crate::store::{SqliteStore, Store};
+use crate::store::{AnyStore, Create, MasterKeySource, Store, StoreLocation};
 
 /// The facade over one store: what the CLI and the bindings call.
 pub struct Pki {
@@ -40,10 +40,36 @@ impl std::fmt::Debug for Pki {
 }
 
 impl Pki {
-    /// Opens (creating if needed) the embedded SQLite store in the directory `dir`
-    /// (`hermes.db` with its `master.key` beside it, as the CLI's `--store DIR`).
-    pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
-        Ok(Pki::new(SqliteStore::open_default(dir)?))
+    /// Opens (creating if needed) the store at `location`, as the CLI's `--store`:
+    ///
+    /// - a directory: the embedded SQLite store (`hermes.db` with its `master.key` beside it);
+    /// - a `postgres://user:password@host:port/db` URL (cargo feature `postgres`): the
+    ///   PostgreSQL store shared by several gateway nodes, with the master key file named by
+    ///   the environment variable `HERMES_PKI_MASTER_KEY_FILE` (the same file on every node;
+    ///   or use [`open_with`](Self::open_with) to pass the key).
+    ///
+    /// A PostgreSQL server that cannot be reached, a database that does not exist and refused
+    /// credentials are each a clear error (never showing the password).
+    pub fn open(location: impl AsRef<Path>) -> Result<Self> {
+        let location = StoreLocation::from_path(location.as_ref());
+        let key = match &location {
+            StoreLocation::Postgres(_) => {
+                std::env::var_os("HERMES_PKI_MASTER_KEY_FILE").map(MasterKeySource::key_file)
+            }
+            StoreLocation::Directory(_) => None,
+        };
+        Ok(Pki::new(AnyStore::open(&location, key, Create::IfMissing)?))
+    }
+
+    /// Opens (creating if needed) the store at `location` (a directory or a `postgres://`
+    /// URL) with the master key from `master_key`.
+    pub fn open_with(location: impl AsRef<Path>, master_key: MasterKeySource) -> Result<Self> {
+        let location = StoreLocation::from_path(location.as_ref());
+        Ok(Pki::new(AnyStore::open(
+            &location,
+            Some(master_key),
+            Create::IfMissing,
+        )?))
     }
 
     /// The facade over `store` (any backend).

@@ -168,6 +168,10 @@ pub fn run_all(make: &mut dyn FnMut() -> Result<Box<dyn Store>>) -> Result<()> {
             "transactions_see_their_own_writes",
             transactions_see_their_own_writes,
         ),
+        (
+            "concurrent_transactions_lose_no_update",
+            concurrent_transactions_lose_no_update,
+        ),
     ];
     for (name, check) in checks {
         let store = make()?;
@@ -908,6 +912,57 @@ pub fn transactions_see_their_own_writes(store: &dyn Store) -> Result<()> {
         Ok(())
     })?;
     assert_eq!(seen, 1);
+    Ok(())
+}
+
+/// A transaction may run more than once (the storage contract): concurrent read-modify-write
+/// transactions on one value, from several threads, lose no update, and each returns the
+/// value of its run that was committed. A backend with optimistic concurrency (PostgreSQL)
+/// runs some of these closures again; the others run each once.
+pub fn concurrent_transactions_lose_no_update(store: &dyn Store) -> Result<()> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    const THREADS: u64 = 4;
+    const EACH: u64 = 8;
+    const KEY: &str = "conformance-counter";
+    let global = SettingScope::Global;
+    store.transaction(|tx| tx.put_setting(&global, KEY, "0"))?;
+    let calls = AtomicUsize::new(0);
+    let mut seen: Vec<u64> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut got = Vec::new();
+                    for _ in 0..EACH {
+                        got.push(store.transaction(|tx| {
+                            calls.fetch_add(1, Ordering::Relaxed);
+                            let v: u64 = tx
+                                .setting(&SettingScope::Global, KEY)?
+                                .expect("the counter is stored")
+                                .parse()
+                                .expect("the counter is a number");
+                            tx.put_setting(&SettingScope::Global, KEY, &(v + 1).to_string())?;
+                            Ok(v)
+                        })?);
+                    }
+                    Ok::<_, Error>(got)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect::<Result<Vec<_>>>()
+    })?
+    .concat();
+    seen.sort_unstable();
+    assert_eq!(
+        seen,
+        (0..THREADS * EACH).collect::<Vec<_>>(),
+        "each committed run saw the value the one before it wrote"
+    );
+    let last = store.read_transaction(|tx| tx.setting(&global, KEY))?;
+    assert_eq!(last, Some((THREADS * EACH).to_string()), "no update lost");
+    assert!(calls.load(Ordering::Relaxed) >= (THREADS * EACH) as usize);
     Ok(())
 }
 

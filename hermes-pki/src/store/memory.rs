@@ -252,6 +252,12 @@ impl ReadTransaction for State {
         Ok(self.keys.contains_key(id))
     }
 
+    fn key_ids(&self) -> Result<Vec<KeyId>> {
+        let mut ids: Vec<KeyId> = self.keys.keys().copied().collect();
+        ids.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        Ok(ids)
+    }
+
     fn key_for_certificate(&self, thumbprint: &Thumbprint) -> Result<Option<PrivateKey>> {
         match self.certs.get(thumbprint) {
             Some(e) => self.key(&e.key_id),
@@ -579,6 +585,10 @@ impl ReadTransaction for MemTx<'_> {
 
     fn has_key(&self, id: &KeyId) -> Result<bool> {
         self.state.has_key(id)
+    }
+
+    fn key_ids(&self) -> Result<Vec<KeyId>> {
+        self.state.key_ids()
     }
 
     fn key_for_certificate(&self, thumbprint: &Thumbprint) -> Result<Option<PrivateKey>> {

@@ -8,6 +8,14 @@
 //!   when it returns `Err` (or panics) **nothing** it wrote is kept.
 //! - [`Store::read`] runs a closure with a [`ReadTransaction`]: a consistent view for queries.
 //!
+//! **A transaction may run more than once.** A backend with optimistic concurrency
+//! ([`PostgresStore`]: serializable transactions) rolls back and calls the closure again when a
+//! concurrent transaction conflicts with it. So a closure has no effects outside the transaction
+//! it is given: it computes what it writes from what it reads through the transaction, keeps
+//! no state between calls that changes what the next call does, and leaves results in
+//! variables that the next call overwrites. Generate random values (serial numbers, keys)
+//! either before the transaction or inside it, never both ways for one value.
+//!
 //! Both are object safe, so a backend can be chosen at run time (`Box<dyn Store>`,
 //! `Arc<dyn Store>`). [`StoreExt`] adds the generic, value-returning forms
 //! [`transaction`](StoreExt::transaction) and [`read_transaction`](StoreExt::read_transaction)
@@ -18,6 +26,10 @@
 //! - [`MemoryStore`]: everything in memory; for tests and short-lived tools.
 //! - [`SqliteStore`]: the embedded default, one SQLite file shared safely by several processes;
 //!   private keys sealed under a [`MasterKey`] (AES-256-GCM) at rest.
+//! - `PostgresStore` (cargo feature `postgres`): one PostgreSQL database shared by several
+//!   gateway nodes; keys sealed exactly as in SQLite, the master key stays with the nodes.
+//! - [`AnyStore`]: one of the above, chosen by a location string ([`StoreLocation`]): a
+//!   directory for SQLite or a `postgres://` URL.
 //!
 //! What is stored:
 //!
@@ -47,14 +59,25 @@
 //! # Ok::<(), hermes_pki::Error>(())
 //! ```
 
+mod any;
+/// The storage conformance suite, for backends' tests: only with the cargo feature
+/// `conformance` (the tests crate turns it on), never in a production build.
+#[cfg(any(test, feature = "conformance"))]
 #[doc(hidden)]
 pub mod conformance;
+mod copy;
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod records;
 mod seal;
 mod sqlite;
 
+pub use any::{AnyStore, Create, StoreLocation, is_postgres_url, redact_url};
+pub use copy::{CopyReport, copy_store, store_is_empty};
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::{MAX_ATTEMPTS, PostgresStore};
 pub(crate) use records::unknown_crl;
 pub use records::{
     CaId, CaRecord, CrlFetchState, CrlId, CrlRecord, CrlStatus, CtlEntry, CtlStatus, DomainName,
@@ -80,12 +103,18 @@ pub trait Store: Send + Sync {
     ///
     /// Everything `f` wrote is committed when it returns `Ok(())`. When it returns `Err`, or
     /// panics, everything it wrote is discarded and the error is returned unchanged. An error
-    /// while committing is returned as [`Error::Storage`]. The closure is called exactly once.
+    /// while committing is returned as [`Error::Storage`].
+    ///
+    /// `f` **may be called more than once**: a backend with optimistic concurrency rolls the
+    /// transaction back and calls `f` again (a bounded number of times) when a concurrent
+    /// transaction conflicts with it. `f` must have no effects outside the transaction: only
+    /// the last call's writes are kept, and only its values may be returned.
     fn transact(&self, f: &mut dyn FnMut(&mut dyn Transaction) -> Result<()>) -> Result<()>;
 
     /// Runs `f` with a consistent read-only view of the store.
     ///
-    /// The closure is called exactly once; its error is returned unchanged.
+    /// Its error is returned unchanged. Like [`transact`](Self::transact), `f` may be called
+    /// more than once and must have no effects outside the view it is given.
     fn read(&self, f: &mut dyn FnMut(&dyn ReadTransaction) -> Result<()>) -> Result<()>;
 }
 
@@ -94,6 +123,9 @@ pub trait Store: Send + Sync {
 pub trait StoreExt: Store {
     /// Runs `f` in a read-write transaction and returns its value. Commits only when `f`
     /// returns `Ok`; on `Err` nothing `f` wrote is kept.
+    ///
+    /// `f` may be called more than once (see [`Store::transact`]): it is an `FnMut` so that a
+    /// backend can retry it, and the value of the call whose writes were committed is returned.
     ///
     /// ```
     /// use hermes_pki::store::{MemoryStore, StoreExt};
@@ -104,27 +136,26 @@ pub trait StoreExt: Store {
     /// });
     /// assert!(r.is_err());
     /// ```
-    fn transaction<T>(&self, f: impl FnOnce(&mut dyn Transaction) -> Result<T>) -> Result<T> {
-        let mut f = Some(f);
+    fn transaction<T>(&self, mut f: impl FnMut(&mut dyn Transaction) -> Result<T>) -> Result<T> {
         let mut out = None;
         self.transact(&mut |tx| {
-            let f = f.take().ok_or_else(called_twice)?;
             out = Some(f(tx)?);
             Ok(())
         })?;
-        out.ok_or_else(called_twice)
+        out.ok_or_else(not_run)
     }
 
-    /// Runs `f` with a read-only view and returns its value.
-    fn read_transaction<T>(&self, f: impl FnOnce(&dyn ReadTransaction) -> Result<T>) -> Result<T> {
-        let mut f = Some(f);
+    /// Runs `f` with a read-only view and returns its value. `f` may be called more than once.
+    fn read_transaction<T>(
+        &self,
+        mut f: impl FnMut(&dyn ReadTransaction) -> Result<T>,
+    ) -> Result<T> {
         let mut out = None;
         self.read(&mut |tx| {
-            let f = f.take().ok_or_else(called_twice)?;
             out = Some(f(tx)?);
             Ok(())
         })?;
-        out.ok_or_else(called_twice)
+        out.ok_or_else(not_run)
     }
 }
 
@@ -150,8 +181,8 @@ impl<S: Store + ?Sized> Store for Box<S> {
     }
 }
 
-fn called_twice() -> Error {
-    Error::Storage("the store backend did not run the transaction closure exactly once".into())
+fn not_run() -> Error {
+    Error::Storage("the store backend committed without running the transaction closure".into())
 }
 
 /// The queries available in every transaction.
@@ -198,6 +229,10 @@ pub trait ReadTransaction {
 
     /// Whether a private key with this id is stored.
     fn has_key(&self, id: &KeyId) -> Result<bool>;
+
+    /// The id of every stored private key, in ascending byte order (for copying a whole
+    /// store; the keys themselves come one at a time through [`key`](Self::key)).
+    fn key_ids(&self) -> Result<Vec<KeyId>>;
 
     /// The private key of the stored certificate with this thumbprint: the key whose id is
     /// `KeyId::of_public_key_der(cert.public_key_der())`. `None` when the certificate or its

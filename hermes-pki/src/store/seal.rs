@@ -294,7 +294,7 @@ pub(crate) fn load_or_create_key_file(path: &Path) -> Result<MasterKey> {
 }
 
 fn read_key_file(path: &Path) -> Result<MasterKey> {
-    let f = std::fs::File::open(path).map_err(|e| Error::io("cannot open", path, e))?;
+    let f = open_key_file(path)?;
     let mut buf = Zeroizing::new(Vec::with_capacity(MASTER_KEY_LEN + 1));
     f.take(MASTER_KEY_LEN as u64 + 1)
         .read_to_end(&mut buf)
@@ -313,6 +313,164 @@ fn read_key_file(path: &Path) -> Result<MasterKey> {
         )));
     }
     MasterKey::from_slice(&buf)
+}
+
+/// Opens a master key file for reading, refusing one reached through a symbolic link or that
+/// others than its owner may read or write (Unix). The checks are made on the file opened, so
+/// a file swapped between check and open is noticed.
+#[cfg(unix)]
+fn open_key_file(path: &Path) -> Result<std::fs::File> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let link = std::fs::symlink_metadata(path).map_err(|e| Error::io("cannot open", path, e))?;
+    if link.file_type().is_symlink() {
+        return Err(Error::NotPermitted(format!(
+            "the master key file {} is a symbolic link; refusing it (a link can be pointed at \
+             another key): give the path of the file itself",
+            path.display()
+        )));
+    }
+    let f = std::fs::File::open(path).map_err(|e| Error::io("cannot open", path, e))?;
+    let meta = f
+        .metadata()
+        .map_err(|e| Error::io("cannot read", path, e))?;
+    if meta.dev() != link.dev() || meta.ino() != link.ino() || !meta.is_file() {
+        return Err(Error::NotPermitted(format!(
+            "the master key file {} changed while it was opened, or is not a regular file",
+            path.display()
+        )));
+    }
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(Error::NotPermitted(format!(
+            "the master key file {} is accessible to others than its owner (mode {mode:03o}); \
+             anyone who reads it can open every private key of the store: run \
+             `chmod 600 {}` and check who read it",
+            path.display(),
+            path.display()
+        )));
+    }
+    Ok(f)
+}
+
+#[cfg(not(unix))]
+fn open_key_file(path: &Path) -> Result<std::fs::File> {
+    std::fs::File::open(path).map_err(|e| Error::io("cannot open", path, e))
+}
+
+/// Names of the values a persistent store keeps beside its data to check the master key.
+pub(crate) const META_CHECK: &str = "master_key_check";
+pub(crate) const META_KDF_SALT: &str = "kdf_salt";
+pub(crate) const META_KDF_PARAMS: &str = "kdf_scrypt_params";
+
+/// The small name → bytes table of a persistent store where the master key check value and the
+/// passphrase salt are kept (never the key).
+pub(crate) trait MetaTable {
+    /// The value stored under `name`.
+    fn meta(&mut self, name: &str) -> Result<Option<Vec<u8>>>;
+    /// Writes `entries` in one transaction unless `guard` is already set (another opener was
+    /// first).
+    fn init_meta(&mut self, guard: &str, entries: &[(&str, &[u8])]) -> Result<()>;
+}
+
+/// Obtains the master key from `source` and checks it against the store's check value,
+/// writing the check value (and for a passphrase the salt and parameters) on first use. The
+/// same for every persistent backend, so keys are sealed identically everywhere.
+pub(crate) fn resolve_master_key(
+    meta: &mut dyn MetaTable,
+    source: MasterKeySource,
+) -> Result<MasterKey> {
+    match source {
+        MasterKeySource::Provided(key) => check_master_key(meta, key),
+        MasterKeySource::KeyFile(path) => {
+            let exists = std::fs::symlink_metadata(&path).is_ok();
+            if !exists && meta.meta(META_CHECK)?.is_some() {
+                return Err(Error::WrongMasterKey(format!(
+                    "the master key file {} does not exist, but this store already has a master \
+                     key; copy the master key file of the store (from its backup, or from the \
+                     node that created it) to that path, mode 0600",
+                    path.display()
+                )));
+            }
+            let key = load_or_create_key_file(&path)?;
+            check_master_key(meta, key)
+        }
+        MasterKeySource::Passphrase(pass) => {
+            if pass.is_empty() {
+                return Err(Error::InvalidArgument(
+                    "the store passphrase is empty; give a passphrase".into(),
+                ));
+            }
+            if meta.meta(META_KDF_SALT)?.is_none() {
+                if meta.meta(META_CHECK)?.is_some() {
+                    return Err(Error::InvalidArgument(
+                        "this database is protected by a master key (key file or provided key), \
+                         not a passphrase"
+                            .into(),
+                    ));
+                }
+                let mut salt = [0u8; 32];
+                random(&mut salt)?;
+                let params = ScryptParams::DEFAULT;
+                let key = MasterKey::derive(pass.as_bytes(), &salt, params)?;
+                let check = key.check_value()?;
+                meta.init_meta(
+                    META_KDF_SALT,
+                    &[
+                        (META_KDF_SALT, &salt[..]),
+                        (META_KDF_PARAMS, &params.encode()),
+                        (META_CHECK, &check),
+                    ],
+                )?;
+                if meta.meta(META_KDF_SALT)?.as_deref() == Some(&salt[..]) {
+                    return Ok(key);
+                }
+                // Another process initialised the database first: derive with its salt.
+            }
+            let salt = meta.meta(META_KDF_SALT)?.ok_or_else(|| {
+                Error::Storage("the database lost its key derivation salt".into())
+            })?;
+            let params = meta.meta(META_KDF_PARAMS)?.ok_or_else(|| {
+                Error::Storage("the database has a salt but no key derivation parameters".into())
+            })?;
+            let params = ScryptParams::decode(&params)?;
+            let check = meta.meta(META_CHECK)?.ok_or_else(|| {
+                Error::Storage("the database has no master key check value".into())
+            })?;
+            let key = MasterKey::derive(pass.as_bytes(), &salt, params)?;
+            if key.verify_check_value(&check)? {
+                Ok(key)
+            } else {
+                Err(Error::WrongMasterKey(
+                    "the passphrase is wrong; use the one the store was created with".into(),
+                ))
+            }
+        }
+    }
+}
+
+/// Verifies a key against the store's check value, writing the check value on first use.
+fn check_master_key(meta: &mut dyn MetaTable, key: MasterKey) -> Result<MasterKey> {
+    if meta.meta(META_KDF_SALT)?.is_some() {
+        return Err(Error::InvalidArgument(
+            "this database is protected by a passphrase: open it with MasterKeySource::Passphrase"
+                .into(),
+        ));
+    }
+    if meta.meta(META_CHECK)?.is_none() {
+        meta.init_meta(META_CHECK, &[(META_CHECK, &key.check_value()?)])?;
+    }
+    let check = meta
+        .meta(META_CHECK)?
+        .ok_or_else(|| Error::Storage("the master key check value was not written".into()))?;
+    if key.verify_check_value(&check)? {
+        Ok(key)
+    } else {
+        Err(Error::WrongMasterKey(
+            "the key file or provided key was made for another database; use the key file \
+             created beside this database (master.key) or the key it was opened with before"
+                .into(),
+        ))
+    }
 }
 
 #[cfg(unix)]

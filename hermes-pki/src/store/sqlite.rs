@@ -13,7 +13,7 @@ use super::records::{
     ca_name_key, check_crl_number, check_setting_key, check_setting_value, duplicate_ca_name,
     duplicate_crl, duplicate_crl_entry, duplicate_serial, unknown_ca, unknown_scope,
 };
-use super::seal::{MasterKey, MasterKeySource, ScryptParams, load_or_create_key_file, random};
+use super::seal::{MasterKey, MasterKeySource, MetaTable, resolve_master_key};
 use super::{
     CaId, CaRecord, CertificateFilter, CrlFetchState, CrlId, CrlRecord, CrlStatus, CtlEntry,
     CtlStatus, DomainName, EmailAddress, ExpiryFilter, IssuedRecord, NewCa, NewCrl,
@@ -35,10 +35,6 @@ impl From<rusqlite::Error> for Error {
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Idle read connections kept for reuse.
 const MAX_IDLE_READERS: usize = 8;
-
-const META_CHECK: &str = "master_key_check";
-const META_KDF_SALT: &str = "kdf_salt";
-const META_KDF_PARAMS: &str = "kdf_scrypt_params";
 
 /// A store in one SQLite file (the embedded default backend).
 ///
@@ -81,7 +77,18 @@ impl SqliteStore {
     /// schema; [`Error::WrongMasterKey`] for a passphrase or key file that does not belong to this
     /// database; [`Error::InvalidArgument`] when the database is protected by a passphrase and
     /// a key was given, or the other way round; [`Error::Io`] for an unreadable key file.
+    ///
+    /// A new database file is created readable and writable by its owner only (mode 0600 on
+    /// Unix; SQLite gives its `-wal` and `-shm` files the same mode).
     pub fn open(path: impl AsRef<Path>, source: MasterKeySource) -> Result<Self> {
+        if path.as_ref().to_str().is_some_and(|p| p.starts_with(':')) {
+            return Err(Error::InvalidArgument(
+                "a SQLite store is a file; SQLite's special names such as :memory: are not \
+                 stores (use MemoryStore)"
+                    .into(),
+            ));
+        }
+        create_private_file(path.as_ref())?;
         let mut conn = open_connection(path.as_ref())?;
         // Read connections are opened later by path: pin it against changes of the working
         // directory. (This also refuses SQLite's special names such as `:memory:`.)
@@ -89,7 +96,7 @@ impl SqliteStore {
             .map_err(|e| Error::io("cannot resolve", path.as_ref(), e))?;
         set_wal(&conn)?;
         migrations::migrate(&mut conn)?;
-        let master = resolve_master_key(&mut conn, source)?;
+        let master = resolve_master_key(&mut SqliteMeta(&mut conn), source)?;
         Ok(SqliteStore {
             path,
             writer: Mutex::new(conn),
@@ -98,12 +105,12 @@ impl SqliteStore {
         })
     }
 
-    /// Opens the store in directory `dir` (created if needed): the database
-    /// `dir/hermes.db` with the master key file `dir/master.key` beside it (created, mode 0600,
-    /// on first use).
+    /// Opens the store in directory `dir` (created if needed, mode 0700 on Unix): the database
+    /// `dir/hermes.db` with the master key file `dir/master.key` beside it (both created, mode
+    /// 0600, on first use).
     pub fn open_default(dir: impl AsRef<Path>) -> Result<Self> {
         let dir = dir.as_ref();
-        std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
+        create_private_dir(dir)?;
         Self::open(
             dir.join(Self::DATABASE_FILE),
             MasterKeySource::KeyFile(dir.join(Self::KEY_FILE)),
@@ -141,6 +148,38 @@ impl SqliteStore {
         if idle.len() < MAX_IDLE_READERS {
             idle.push(conn);
         }
+    }
+}
+
+/// Creates a store directory (and its missing parents) readable by its owner only (mode 0700 on
+/// Unix). An existing directory is left as it is.
+pub(super) fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .map_err(|e| Error::io("cannot create", dir, e))
+}
+
+/// Creates an empty database file with mode 0600 when there is none (SQLite would create it
+/// with the process umask, usually 0644). An existing file is left as it is.
+fn create_private_file(path: &Path) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::io("cannot create", path, e)),
     }
 }
 
@@ -197,104 +236,28 @@ fn meta(conn: &Connection, name: &str) -> Result<Option<Vec<u8>>> {
         .optional()?)
 }
 
-/// Writes the given meta entries unless `guard` is already set (another opener was first).
-fn init_meta(conn: &mut Connection, guard: &str, entries: &[(&str, &[u8])]) -> Result<()> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    if meta(&tx, guard)?.is_none() {
-        for (name, value) in entries {
-            tx.execute(
-                "INSERT INTO meta (name, value) VALUES (?1, ?2)",
-                params![name, value],
-            )?;
-        }
-    }
-    tx.commit()?;
-    Ok(())
-}
+/// The `meta` table of a SQLite database, for [`resolve_master_key`].
+struct SqliteMeta<'a>(&'a mut Connection);
 
-fn resolve_master_key(conn: &mut Connection, source: MasterKeySource) -> Result<MasterKey> {
-    match source {
-        MasterKeySource::Provided(key) => check_master_key(conn, key),
-        MasterKeySource::KeyFile(path) => {
-            let key = load_or_create_key_file(&path)?;
-            check_master_key(conn, key)
-        }
-        MasterKeySource::Passphrase(pass) => {
-            if pass.is_empty() {
-                return Err(Error::InvalidArgument(
-                    "the store passphrase is empty; give a passphrase".into(),
-                ));
-            }
-            if meta(conn, META_KDF_SALT)?.is_none() {
-                if meta(conn, META_CHECK)?.is_some() {
-                    return Err(Error::InvalidArgument(
-                        "this database is protected by a master key (key file or provided key), \
-                         not a passphrase"
-                            .into(),
-                    ));
-                }
-                let mut salt = [0u8; 32];
-                random(&mut salt)?;
-                let params = ScryptParams::DEFAULT;
-                let key = MasterKey::derive(pass.as_bytes(), &salt, params)?;
-                let check = key.check_value()?;
-                init_meta(
-                    conn,
-                    META_KDF_SALT,
-                    &[
-                        (META_KDF_SALT, &salt[..]),
-                        (META_KDF_PARAMS, &params.encode()),
-                        (META_CHECK, &check),
-                    ],
+impl MetaTable for SqliteMeta<'_> {
+    fn meta(&mut self, name: &str) -> Result<Option<Vec<u8>>> {
+        meta(self.0, name)
+    }
+
+    fn init_meta(&mut self, guard: &str, entries: &[(&str, &[u8])]) -> Result<()> {
+        let tx = self
+            .0
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if meta(&tx, guard)?.is_none() {
+            for (name, value) in entries {
+                tx.execute(
+                    "INSERT INTO meta (name, value) VALUES (?1, ?2)",
+                    params![name, value],
                 )?;
-                if meta(conn, META_KDF_SALT)?.as_deref() == Some(&salt[..]) {
-                    return Ok(key);
-                }
-                // Another process initialised the database first: derive with its salt.
-            }
-            let salt = meta(conn, META_KDF_SALT)?.ok_or_else(|| {
-                Error::Storage("the database lost its key derivation salt".into())
-            })?;
-            let params = meta(conn, META_KDF_PARAMS)?.ok_or_else(|| {
-                Error::Storage("the database has a salt but no key derivation parameters".into())
-            })?;
-            let params = ScryptParams::decode(&params)?;
-            let check = meta(conn, META_CHECK)?.ok_or_else(|| {
-                Error::Storage("the database has no master key check value".into())
-            })?;
-            let key = MasterKey::derive(pass.as_bytes(), &salt, params)?;
-            if key.verify_check_value(&check)? {
-                Ok(key)
-            } else {
-                Err(Error::WrongMasterKey(
-                    "the passphrase is wrong; use the one the store was created with".into(),
-                ))
             }
         }
-    }
-}
-
-/// Verifies a key against the database's check value, writing the check value on first use.
-fn check_master_key(conn: &mut Connection, key: MasterKey) -> Result<MasterKey> {
-    if meta(conn, META_KDF_SALT)?.is_some() {
-        return Err(Error::InvalidArgument(
-            "this database is protected by a passphrase: open it with MasterKeySource::Passphrase"
-                .into(),
-        ));
-    }
-    if meta(conn, META_CHECK)?.is_none() {
-        init_meta(conn, META_CHECK, &[(META_CHECK, &key.check_value()?)])?;
-    }
-    let check = meta(conn, META_CHECK)?
-        .ok_or_else(|| Error::Storage("the master key check value was not written".into()))?;
-    if key.verify_check_value(&check)? {
-        Ok(key)
-    } else {
-        Err(Error::WrongMasterKey(
-            "the key file or provided key was made for another database; use the key file \
-             created beside this database (master.key) or the key it was opened with before"
-                .into(),
-        ))
+        tx.commit()?;
+        Ok(())
     }
 }
 
@@ -668,6 +631,21 @@ impl ReadTransaction for SqlTx<'_> {
             .conn
             .prepare_cached("SELECT 1 FROM keys WHERE key_id = ?1")?
             .exists([id.as_bytes().as_slice()])?)
+    }
+
+    fn key_ids(&self) -> Result<Vec<KeyId>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key_id FROM keys ORDER BY key_id")?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, Vec<u8>>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.iter()
+            .map(|b| {
+                KeyId::from_bytes(b)
+                    .map_err(|_| Error::Storage("a stored key id is not 32 bytes".into()))
+            })
+            .collect()
     }
 
     fn key_for_certificate(&self, thumbprint: &Thumbprint) -> Result<Option<PrivateKey>> {
