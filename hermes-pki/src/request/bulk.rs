@@ -294,7 +294,10 @@ pub fn preview<S: Store + ?Sized>(
     options: &BulkOptions,
     clock: &dyn Clock,
 ) -> Result<Plan> {
-    let text = decode(input)?;
+    // Line ends as LF only: the csv reader counts the lines of CRLF files wrongly (a record
+    // after the first is reported one line early), and a line break inside a value is
+    // refused by the name checks anyway.
+    let text = decode(input)?.replace("\r\n", "\n").replace('\r', "\n");
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter(&text))
         .has_headers(false)

@@ -41,6 +41,12 @@ fn encoding(e: der::Error) -> Error {
 pub(crate) fn build_csr(key: &PrivateKey, options: &RequestOptions, email: &str) -> Result<Vec<u8>> {
     let subject_der = options.issue_spec().subject(email).to_der()?;
     let subject = Name::from_der(&subject_der).map_err(encoding)?;
+    sign_csr(key, subject, email, options.hash)
+}
+
+/// Makes a PKCS#10 request for `key` with this `subject` and the SAN rfc822Name `email`,
+/// signed with `hash`.
+pub(crate) fn sign_csr(key: &PrivateKey, subject: Name, email: &str, hash: HashAlg) -> Result<Vec<u8>> {
     let public_key =
         SubjectPublicKeyInfoOwned::from_der(&key.public_key_der()).map_err(encoding)?;
     let mailbox = Ia5String::new(email)
@@ -58,7 +64,7 @@ pub(crate) fn build_csr(key: &PrivateKey, options: &RequestOptions, email: &str)
         attributes,
     };
     let tbs = info.to_der().map_err(encoding)?;
-    let scheme = scheme_for(&key.algorithm(), options.hash)?;
+    let scheme = scheme_for(&key.algorithm(), hash)?;
     let signature = key.sign(scheme, &tbs)?;
     CertReq {
         info,
