@@ -233,9 +233,16 @@ mod tests {
     fn deleting_a_certificate_takes_its_key_unless_something_else_uses_it() {
         let (store, root, cert) = setup();
         let t = *cert.thumbprint();
-        let ca_id = store.read_transaction(|tx| tx.default_ca()).unwrap().unwrap().id;
+        let ca_id = store
+            .read_transaction(|tx| tx.default_ca())
+            .unwrap()
+            .unwrap()
+            .id;
         // A second certificate on the same key (a renewal, say): the key stays.
-        let key = store.read_transaction(|tx| tx.key_for_certificate(&t)).unwrap().unwrap();
+        let key = store
+            .read_transaction(|tx| tx.key_for_certificate(&t))
+            .unwrap()
+            .unwrap();
         let again = CertificateAuthority::new(&store)
             .issue_with_key(
                 &IssueSpec::new("a@example.com", "A").key(KeySpec::EcP256),
@@ -284,7 +291,10 @@ mod tests {
             .unwrap();
         let key_id = r.record().key_id.unwrap();
         // An old certificate on the request's key (made elsewhere) is deleted: the key stays.
-        let key = store.read_transaction(|tx| tx.key(&key_id)).unwrap().unwrap();
+        let key = store
+            .read_transaction(|tx| tx.key(&key_id))
+            .unwrap()
+            .unwrap();
         let other = MemoryStore::new();
         let ca = CertificateAuthority::new(&other);
         ca.create(
@@ -335,19 +345,32 @@ mod tests {
         );
         let e = remove_trust_anchor(&store, root.thumbprint()).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::NotPermitted);
-        assert!(store.read_transaction(|tx| tx.is_root(root.thumbprint())).unwrap());
+        assert!(
+            store
+                .read_transaction(|tx| tx.is_root(root.thumbprint()))
+                .unwrap()
+        );
     }
 
     #[test]
     fn keys_are_attached_to_their_certificate_and_exported_under_a_passphrase() {
         let (store, root, cert) = setup();
         let t = *cert.thumbprint();
-        let key = store.read_transaction(|tx| tx.key_for_certificate(&t)).unwrap().unwrap();
+        let key = store
+            .read_transaction(|tx| tx.key_for_certificate(&t))
+            .unwrap()
+            .unwrap();
         let pem = export_key(&store, &t, b"pass phrase", PbeKdf::Pbkdf2Sha256).unwrap();
         assert!(pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
-        assert!(PrivateKey::from_pem(&pem, Some(b"pass phrase")).unwrap().matches(&cert));
+        assert!(
+            PrivateKey::from_pem(&pem, Some(b"pass phrase"))
+                .unwrap()
+                .matches(&cert)
+        );
         assert_eq!(
-            export_key(&store, &t, b"", PbeKdf::Scrypt).unwrap_err().kind(),
+            export_key(&store, &t, b"", PbeKdf::Scrypt)
+                .unwrap_err()
+                .kind(),
             ErrorKind::InvalidArgument
         );
         assert_eq!(
@@ -360,13 +383,19 @@ mod tests {
             .transaction(|tx| tx.delete_key(&key.key_id()).map(|_| ()))
             .unwrap();
         assert_eq!(
-            export_key(&store, &t, b"x", PbeKdf::Scrypt).unwrap_err().kind(),
+            export_key(&store, &t, b"x", PbeKdf::Scrypt)
+                .unwrap_err()
+                .kind(),
             ErrorKind::NotFound
         );
 
         // Wrong password, no password, garbage: refused, nothing stored.
         for (input, pw, kind) in [
-            (pem.as_bytes().to_vec(), Some(&b"wrong"[..]), ErrorKind::BadPassword),
+            (
+                pem.as_bytes().to_vec(),
+                Some(&b"wrong"[..]),
+                ErrorKind::BadPassword,
+            ),
             (pem.as_bytes().to_vec(), None, ErrorKind::InvalidArgument),
             (b"garbage".to_vec(), None, ErrorKind::InvalidKey),
         ] {

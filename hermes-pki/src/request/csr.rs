@@ -10,8 +10,8 @@ use der::asn1::{AnyRef, BitString, Ia5String, SetOfVec};
 use der::{Decode, Encode, Sequence};
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 use x509_cert::attr::Attribute;
-use x509_cert::ext::pkix::name::{DirectoryString, GeneralName};
 use x509_cert::ext::pkix::SubjectAltName;
+use x509_cert::ext::pkix::name::{DirectoryString, GeneralName};
 use x509_cert::name::Name;
 use x509_cert::request::{CertReq, CertReqInfo, ExtensionReq, Version};
 
@@ -38,7 +38,11 @@ fn encoding(e: der::Error) -> Error {
 /// Makes a PKCS#10 request for `key` with the subject of `options` (CN, O, GN, SN and the
 /// emailAddress `email`) and an extensionRequest carrying the SAN rfc822Name, signed by `key`
 /// with the options' hash. Returns the DER.
-pub(crate) fn build_csr(key: &PrivateKey, options: &RequestOptions, email: &str) -> Result<Vec<u8>> {
+pub(crate) fn build_csr(
+    key: &PrivateKey,
+    options: &RequestOptions,
+    email: &str,
+) -> Result<Vec<u8>> {
     let subject_der = options.issue_spec().subject(email).to_der()?;
     let subject = Name::from_der(&subject_der).map_err(encoding)?;
     sign_csr(key, subject, email, options.hash)
@@ -46,7 +50,12 @@ pub(crate) fn build_csr(key: &PrivateKey, options: &RequestOptions, email: &str)
 
 /// Makes a PKCS#10 request for `key` with this `subject` and the SAN rfc822Name `email`,
 /// signed with `hash`.
-pub(crate) fn sign_csr(key: &PrivateKey, subject: Name, email: &str, hash: HashAlg) -> Result<Vec<u8>> {
+pub(crate) fn sign_csr(
+    key: &PrivateKey,
+    subject: Name,
+    email: &str,
+    hash: HashAlg,
+) -> Result<Vec<u8>> {
     let public_key =
         SubjectPublicKeyInfoOwned::from_der(&key.public_key_der()).map_err(encoding)?;
     let mailbox = Ia5String::new(email)
@@ -236,7 +245,10 @@ impl CheckedCsr {
         let info_der = raw.info.to_der().map_err(malformed)?;
         let spki = req.info.public_key.to_der().map_err(malformed)?;
         let signature = raw.signature.as_bytes().ok_or_else(|| {
-            Error::malformed("PKCS#10 certificate request", "the signature has unused bits")
+            Error::malformed(
+                "PKCS#10 certificate request",
+                "the signature has unused bits",
+            )
         })?;
         verify_signature(&spki, &raw.algorithm, &info_der, signature).map_err(|e| match e {
             Error::Weak(m) => Error::Weak(format!("the request's self-signature: {m}")),
@@ -402,8 +414,8 @@ fn requested_names(req: &CertReq) -> Result<Vec<GeneralName>> {
             let exts: Vec<x509_cert::ext::Extension> = value.decode_as().map_err(malformed)?;
             for ext in exts {
                 if ext.extn_id == oid::CE_SUBJECT_ALT_NAME {
-                    let san = SubjectAltName::from_der(ext.extn_value.as_bytes())
-                        .map_err(malformed)?;
+                    let san =
+                        SubjectAltName::from_der(ext.extn_value.as_bytes()).map_err(malformed)?;
                     out.extend(san.0);
                 }
             }

@@ -112,7 +112,11 @@ fn message(to: &str, from: Option<&str>, pkcs12: &[u8]) -> Result<Vec<u8>> {
     let file = format!(
         "{}.p12",
         to.chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+            .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            })
             .collect::<String>()
     );
     let mut m = String::new();

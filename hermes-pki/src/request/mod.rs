@@ -553,7 +553,12 @@ impl<'s, S: Store + ?Sized> Requests<'s, S> {
             r.updated = now;
             r.last_error = None;
             tx.update_request(&r)?;
-            record_user(tx, &options, &r.email, password.as_ref().map(|p| p.as_str()))?;
+            record_user(
+                tx,
+                &options,
+                &r.email,
+                password.as_ref().map(|p| p.as_str()),
+            )?;
             let key = tx.key(&key_id)?;
             Ok((r, key))
         })?;
@@ -575,7 +580,12 @@ impl<'s, S: Store + ?Sized> Requests<'s, S> {
     /// Errors: [`Error::Malformed`] for a file without a certificate; [`Error::KeyMismatch`]
     /// when no certificate of the file carries the request's public key; a request that is not
     /// pending ([`Error::InvalidArgument`]). Nothing is stored then.
-    pub fn complete(&self, id: RequestId, input: &[u8], clock: &dyn Clock) -> Result<RequestResult> {
+    pub fn complete(
+        &self,
+        id: RequestId,
+        input: &[u8],
+        clock: &dyn Clock,
+    ) -> Result<RequestResult> {
         let loaded = load_certificates(input);
         if loaded.certificates.is_empty() {
             return Err(match loaded.problems.into_iter().next() {
@@ -743,7 +753,12 @@ impl<'s, S: Store + ?Sized> Requests<'s, S> {
     }
 
     /// Sets when [`run_due`](Self::run_due) tries pending request `id` next.
-    pub fn reschedule(&self, id: RequestId, at: SystemTime, clock: &dyn Clock) -> Result<RequestRecord> {
+    pub fn reschedule(
+        &self,
+        id: RequestId,
+        at: SystemTime,
+        clock: &dyn Clock,
+    ) -> Result<RequestRecord> {
         let now = clock.now();
         self.store.transaction(|tx| {
             let mut r = require(tx, id)?;

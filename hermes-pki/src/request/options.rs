@@ -202,9 +202,7 @@ impl RequestOptions {
     /// Every check that needs no store; returns the normalised email address.
     pub(crate) fn check(&self) -> Result<String> {
         if self.common_name.trim().is_empty() {
-            return Err(Error::InvalidArgument(
-                "the common name is required".into(),
-            ));
+            return Err(Error::InvalidArgument("the common name is required".into()));
         }
         if let Some(n) = self.deliver_pkcs12
             && !(8..=1024).contains(&n)
@@ -270,7 +268,9 @@ impl RequestOptions {
         let bad = |what: &str| Error::Storage(format!("stored request options: {what}"));
         let mut o = RequestOptions::new("", "");
         for line in text.lines().filter(|l| !l.is_empty()) {
-            let (k, v) = line.split_once('=').ok_or_else(|| bad("a line without ="))?;
+            let (k, v) = line
+                .split_once('=')
+                .ok_or_else(|| bad("a line without ="))?;
             let v = unescape(v).ok_or_else(|| bad("a bad escape"))?;
             let number = |v: &str| v.parse::<u64>().map_err(|_| bad("not a number"));
             match k {

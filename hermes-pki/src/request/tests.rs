@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use super::bulk::{self, BulkLimits, BulkOptions};
-use der::Decode;
 use super::*;
 use crate::ErrorKind;
 use crate::ca::{CaSpec, CertificateAuthority, DistinguishedName};
@@ -15,6 +14,7 @@ use crate::store::{
     MemoryStore, ReadTransaction, RequestStatus, SettingScope, Store, StoreExt, Transaction,
 };
 use crate::time::{FixedClock, SystemClock};
+use der::Decode;
 
 fn ec(email: &str, cn: &str) -> RequestOptions {
     RequestOptions::new(email, cn).key(KeySpec::EcP256)
@@ -50,7 +50,11 @@ fn snapshot(store: &dyn Store) -> String {
                 .collect();
             let mut issued = Vec::new();
             for ca in tx.cas()? {
-                issued.extend(tx.issued_by(ca.id)?.into_iter().map(|r| r.serial.to_string()));
+                issued.extend(
+                    tx.issued_by(ca.id)?
+                        .into_iter()
+                        .map(|r| r.serial.to_string()),
+                );
             }
             Ok(format!(
                 "{certs:?}|{issued:?}|{:?}|{:?}",
@@ -133,12 +137,27 @@ fn refused_options_store_nothing() {
     for (opts, kind) in [
         (ec("not an address", "X"), ErrorKind::InvalidArgument),
         (ec("x@example.com", "  "), ErrorKind::InvalidArgument),
-        (ec("x@example.com", "Bad <name>"), ErrorKind::InvalidArgument),
-        (ec("x@example.com", "X").key(KeySpec::Rsa(1024)), ErrorKind::Weak),
+        (
+            ec("x@example.com", "Bad <name>"),
+            ErrorKind::InvalidArgument,
+        ),
+        (
+            ec("x@example.com", "X").key(KeySpec::Rsa(1024)),
+            ErrorKind::Weak,
+        ),
         (ec("x@example.com", "X").days(0), ErrorKind::InvalidArgument),
-        (ec("x@example.com", "X").handler("acme"), ErrorKind::NotFound),
-        (ec("x@example.com", "X").deliver_pkcs12(4), ErrorKind::InvalidArgument),
-        (ec("x@example.com", "X").store_password(true), ErrorKind::InvalidArgument),
+        (
+            ec("x@example.com", "X").handler("acme"),
+            ErrorKind::NotFound,
+        ),
+        (
+            ec("x@example.com", "X").deliver_pkcs12(4),
+            ErrorKind::InvalidArgument,
+        ),
+        (
+            ec("x@example.com", "X").store_password(true),
+            ErrorKind::InvalidArgument,
+        ),
     ] {
         let e = requests.request(&opts, &SystemClock).unwrap_err();
         assert_eq!(e.kind(), kind, "{opts:?}: {e}");
@@ -185,10 +204,16 @@ fn outward_csr_is_pending_until_the_external_certificate_completes_it() {
         .unwrap();
     let before = snapshot(&ours);
     let e = requests
-        .complete(id, other.certificate().unwrap().to_pem().as_bytes(), &SystemClock)
+        .complete(
+            id,
+            other.certificate().unwrap().to_pem().as_bytes(),
+            &SystemClock,
+        )
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::KeyMismatch);
-    let e = requests.complete(id, b"not a certificate", &SystemClock).unwrap_err();
+    let e = requests
+        .complete(id, b"not a certificate", &SystemClock)
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Parse);
     assert_eq!(snapshot(&ours), before);
 
@@ -197,17 +222,25 @@ fn outward_csr_is_pending_until_the_external_certificate_completes_it() {
     for c in issued.chain() {
         file.push_str(&c.to_pem());
     }
-    let done = requests.complete(id, file.as_bytes(), &SystemClock).unwrap();
+    let done = requests
+        .complete(id, file.as_bytes(), &SystemClock)
+        .unwrap();
     assert_eq!(done.record().status, RequestStatus::Completed);
     assert_eq!(done.record().certificate, Some(*cert.thumbprint()));
     ours.read_transaction(|tx| {
         let key = tx.key_for_certificate(cert.thumbprint())?.unwrap();
         assert!(key.matches(&cert));
-        assert_eq!(tx.count_certificates()?, 2 + 1 + 2, "our CAs, the certificate, its chain");
+        assert_eq!(
+            tx.count_certificates()?,
+            2 + 1 + 2,
+            "our CAs, the certificate, its chain"
+        );
         Ok(())
     })
     .unwrap();
-    let e = requests.complete(id, file.as_bytes(), &SystemClock).unwrap_err();
+    let e = requests
+        .complete(id, file.as_bytes(), &SystemClock)
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument, "not pending any more");
 }
 
@@ -229,10 +262,15 @@ fn a_plain_certificate_import_completes_the_matching_request() {
         .certificate()
         .unwrap()
         .clone();
-    let done = requests.complete_matching(&[cert.clone()], &SystemClock).unwrap();
+    let done = requests
+        .complete_matching(&[cert.clone()], &SystemClock)
+        .unwrap();
     assert_eq!(done.len(), 1);
     assert_eq!(done[0].record().id, a.record().id);
-    assert_eq!(requests.get(b.record().id).unwrap().status, RequestStatus::Pending);
+    assert_eq!(
+        requests.get(b.record().id).unwrap().status,
+        RequestStatus::Pending
+    );
     assert!(
         requests
             .complete_matching(&[cert], &SystemClock)
@@ -255,7 +293,9 @@ fn inward_csr_waits_for_approval_and_the_key_never_enters_the_store() {
     let policy = CsrPolicy::new()
         .allowed_domain("example.org")
         .create_user(true);
-    let pending = requests.submit_csr(&csr, &policy, false, &SystemClock).unwrap();
+    let pending = requests
+        .submit_csr(&csr, &policy, false, &SystemClock)
+        .unwrap();
     assert!(pending.is_pending());
     assert_eq!(pending.record().handler, CSR_INWARD);
     let id = pending.record().id;
@@ -268,7 +308,10 @@ fn inward_csr_waits_for_approval_and_the_key_never_enters_the_store() {
     cert.verify_issued_by(&issuing).unwrap();
     assert!(client_key.matches(cert));
     assert_eq!(cert.emails(), ["carol@example.org"]);
-    assert!(!cert.subject().contains("Carol Ltd"), "O is not copied by default");
+    assert!(
+        !cert.subject().contains("Carol Ltd"),
+        "O is not copied by default"
+    );
     store
         .read_transaction(|tx| {
             assert!(tx.key_for_certificate(cert.thumbprint())?.is_none());
@@ -280,9 +323,20 @@ fn inward_csr_waits_for_approval_and_the_key_never_enters_the_store() {
 
     // With copy_subject_fields the organisation is taken.
     let copied = requests
-        .submit_csr(&csr, &policy.clone().copy_subject_fields(true), true, &SystemClock)
+        .submit_csr(
+            &csr,
+            &policy.clone().copy_subject_fields(true),
+            true,
+            &SystemClock,
+        )
         .unwrap();
-    assert!(copied.certificate().unwrap().subject().contains("O=Carol Ltd"));
+    assert!(
+        copied
+            .certificate()
+            .unwrap()
+            .subject()
+            .contains("O=Carol Ltd")
+    );
 }
 
 #[test]
@@ -295,10 +349,7 @@ fn inward_csr_refusals_store_nothing() {
 
     // A changed byte in the signed part: the self-signature fails.
     let mut altered = good.clone();
-    let pos = altered
-        .windows(4)
-        .position(|w| w == b"Dave")
-        .unwrap();
+    let pos = altered.windows(4).position(|w| w == b"Dave").unwrap();
     altered[pos] = b'E';
     let e = requests
         .submit_csr(&altered, &CsrPolicy::new(), false, &SystemClock)
@@ -329,21 +380,31 @@ fn inward_csr_refusals_store_nothing() {
     ] {
         let email = opts.get_email().to_string();
         let der = csr::build_csr(&key, &opts, &email).unwrap();
-        let e = requests.submit_csr(&der, &policy, true, &SystemClock).unwrap_err();
+        let e = requests
+            .submit_csr(&der, &policy, true, &SystemClock)
+            .unwrap_err();
         assert_eq!(e.kind(), kind, "{e}");
     }
     // Names only a foreign tool would write: a common name with characters the CA refuses,
     // two different addresses, none at all.
     use std::str::FromStr;
     for (subject, email, kind) in [
-        ("CN=Dave <script>", "dave@example.org", ErrorKind::InvalidArgument),
+        (
+            "CN=Dave <script>",
+            "dave@example.org",
+            ErrorKind::InvalidArgument,
+        ),
         (
             "CN=Dave,emailAddress=eve@example.org",
             "dave@example.org",
             ErrorKind::NotPermitted,
         ),
         ("CN=Dave", "", ErrorKind::InvalidArgument),
-        ("O=No common name", "dave@example.org", ErrorKind::InvalidArgument),
+        (
+            "O=No common name",
+            "dave@example.org",
+            ErrorKind::InvalidArgument,
+        ),
     ] {
         let name = x509_cert::name::Name::from_str(subject).unwrap();
         let der = if email.is_empty() {
@@ -455,7 +516,14 @@ fn an_external_handler_goes_pending_and_the_driver_completes_it_later() {
     let out = requests.run_due(&later).unwrap();
     assert_eq!(out.len(), 1);
     assert!(out[0].is_pending());
-    assert!(out[0].record().last_error.as_deref().unwrap().contains("the CA is down"));
+    assert!(
+        out[0]
+            .record()
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("the CA is down")
+    );
     assert_eq!(out[0].record().attempts, 2);
     // Rescheduled to now, then retried: issued.
     requests.reschedule(id, t0, &later).unwrap();
@@ -493,9 +561,17 @@ fn cancel_removes_the_unused_key_and_ends_the_request() {
         requests.list(Some(RequestStatus::Cancelled)).unwrap().len(),
         1
     );
-    assert!(requests.list(Some(RequestStatus::Pending)).unwrap().is_empty());
+    assert!(
+        requests
+            .list(Some(RequestStatus::Pending))
+            .unwrap()
+            .is_empty()
+    );
     let missing = crate::store::RequestId::new(99).unwrap();
-    assert_eq!(requests.get(missing).unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(
+        requests.get(missing).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
 }
 
 // --- bulk CSV ---------------------------------------------------------------------------------
@@ -547,7 +623,10 @@ fn csv_as_excel_libreoffice_and_a_text_editor_write_it() {
     assert_eq!(o.surname.as_deref(), Some("Müller"));
     let plan = bulk::preview(&store, libre.as_bytes(), &template(), &SystemClock).unwrap();
     assert_eq!(plan.rows()[0].options.get_common_name(), "Ann, the first");
-    assert_eq!(plan.rows()[0].options.organization.as_deref(), Some("A, B & C"));
+    assert_eq!(
+        plan.rows()[0].options.organization.as_deref(),
+        Some("A, B & C")
+    );
 }
 
 #[test]
@@ -572,7 +651,11 @@ fn csv_row_errors_have_line_numbers_and_the_preview_changes_nothing() {
     // Line 2's value spans two lines, so the next row starts on line 4.
     assert_eq!(lines, [4, 5, 6, 7]);
     assert!(plan.errors()[1].message.contains("common name"));
-    assert!(plan.errors()[2].message.contains("line 2"), "{:?}", plan.errors()[2]);
+    assert!(
+        plan.errors()[2].message.contains("line 2"),
+        "{:?}",
+        plan.errors()[2]
+    );
     assert!(plan.errors()[3].message.contains("256"));
     // The real run refuses a file with row errors.
     let e = bulk::run(&Requests::new(&store), &plan, &SystemClock, &mut |_, _| {}).unwrap_err();
@@ -587,7 +670,10 @@ fn csv_file_level_refusals() {
     for (input, kind) in [
         (b"".to_vec(), ErrorKind::Parse),
         (b"name,org\nA,B\n".to_vec(), ErrorKind::Parse),
-        (b"email,cn,e\na@x.com,A,b@x.com\n".to_vec(), ErrorKind::Parse),
+        (
+            b"email,cn,e\na@x.com,A,b@x.com\n".to_vec(),
+            ErrorKind::Parse,
+        ),
         (b"email,cn\n\xff\xfe\xfd,A\n".to_vec(), ErrorKind::Parse),
         (vec![0xFF, 0xFE, 0x65], ErrorKind::Parse),
     ] {
@@ -655,7 +741,10 @@ impl Store for FailingStore {
         })
     }
 
-    fn read(&self, f: &mut dyn FnMut(&dyn ReadTransaction) -> crate::Result<()>) -> crate::Result<()> {
+    fn read(
+        &self,
+        f: &mut dyn FnMut(&dyn ReadTransaction) -> crate::Result<()>,
+    ) -> crate::Result<()> {
         self.inner.read(f)
     }
 }
@@ -669,7 +758,8 @@ fn a_run_interrupted_by_a_failure_leaves_no_half_issued_row() {
         writes: AtomicUsize::new(0),
         fail_at: 3,
     };
-    let csv = b"email,cn\nr1@example.com,R1\nr2@example.com,R2\nr3@example.com,R3\nr4@example.com,R4\n";
+    let csv =
+        b"email,cn\nr1@example.com,R1\nr2@example.com,R2\nr3@example.com,R3\nr4@example.com,R4\n";
     let opts = BulkOptions::new(
         RequestOptions::new("", "")
             .key(KeySpec::EcP256)
@@ -725,4 +815,3 @@ fn a_run_interrupted_by_a_failure_leaves_no_half_issued_row() {
         })
         .unwrap();
 }
-

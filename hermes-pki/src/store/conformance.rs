@@ -1646,7 +1646,9 @@ pub fn requests_round_trip(store: &dyn Store) -> Result<()> {
     // Updating an unknown request is NotFound.
     let mut ghost = request_record("x@example.com", None);
     ghost.id = RequestId::new(999)?;
-    let e = store.transaction(|tx| tx.update_request(&ghost)).unwrap_err();
+    let e = store
+        .transaction(|tx| tx.update_request(&ghost))
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound);
     // A failed transaction keeps neither an insert nor a delete.
     let _ = store.transaction(|tx| {

@@ -1120,7 +1120,8 @@ impl Transaction for MemTx<'_> {
     fn insert_request(&mut self, request: &RequestRecord) -> Result<RequestId> {
         let n = self.state.last_request_id + 1;
         let id = RequestId::new(n)?;
-        self.undo.push(Undo::LastRequestId(self.state.last_request_id));
+        self.undo
+            .push(Undo::LastRequestId(self.state.last_request_id));
         self.state.last_request_id = n;
         let mut record = request.clone();
         record.id = id;

@@ -55,9 +55,10 @@ impl std::str::FromStr for RequestId {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
-        let n: u64 = s.trim().parse().map_err(|_| {
-            Error::InvalidArgument(format!("{s:?} is not a request id (a number)"))
-        })?;
+        let n: u64 = s
+            .trim()
+            .parse()
+            .map_err(|_| Error::InvalidArgument(format!("{s:?} is not a request id (a number)")))?;
         RequestId::new(n)
     }
 }

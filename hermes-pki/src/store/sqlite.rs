@@ -364,11 +364,7 @@ type RequestRow = (
 impl SqlTx<'_> {
     // --- certificate requests (issue 15) ---
 
-    fn request_rows(
-        &self,
-        sql: &str,
-        params: impl rusqlite::Params,
-    ) -> Result<Vec<RequestRecord>> {
+    fn request_rows(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<RequestRecord>> {
         let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt
             .query_map(params, |r| {
@@ -400,7 +396,9 @@ impl SqlTx<'_> {
                     id: u64::try_from(id)
                         .ok()
                         .and_then(|n| RequestId::new(n).ok())
-                        .ok_or_else(|| Error::Storage("a stored request id is not positive".into()))?,
+                        .ok_or_else(|| {
+                            Error::Storage("a stored request id is not positive".into())
+                        })?,
                     handler,
                     status: RequestStatus::parse(&status).map_err(|_| {
                         Error::Storage(format!("a stored request has the status {status:?}"))
@@ -1603,7 +1601,9 @@ impl Transaction for SqlTx<'_> {
         u64::try_from(id)
             .ok()
             .and_then(|n| RequestId::new(n).ok())
-            .ok_or_else(|| Error::Storage("SQLite assigned a request id that is not positive".into()))
+            .ok_or_else(|| {
+                Error::Storage("SQLite assigned a request id that is not positive".into())
+            })
     }
 
     fn update_request(&mut self, request: &RequestRecord) -> Result<()> {
