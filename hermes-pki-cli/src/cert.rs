@@ -10,8 +10,8 @@ use hermes_pki::cert::{Certificate, load_certificates};
 use hermes_pki::key::PrivateKey;
 use hermes_pki::pkcs12::{self, Pkcs12Options};
 use hermes_pki::request::Requests;
-use hermes_pki::time::SystemClock;
 use hermes_pki::store::{CertificateFilter, StoreExt};
+use hermes_pki::time::SystemClock;
 use hermes_pki::trust::{LeafPolicy, Validation, ValidationOptions, Validator};
 use serde_json::{Value, json};
 

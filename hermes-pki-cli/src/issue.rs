@@ -8,9 +8,9 @@ use clap::Args;
 use hermes_pki::bundle::export_pkcs12;
 use hermes_pki::ca::{CertificateAuthority, IssueSpec};
 use hermes_pki::key::KeySpec;
+use hermes_pki::pkcs12::{Pkcs12Options, generate_password};
 use hermes_pki::request::bulk::{self, BulkOptions, RowNote};
 use hermes_pki::request::{RequestOptions, Requests};
-use hermes_pki::pkcs12::{Pkcs12Options, generate_password};
 use hermes_pki::store::CaId;
 use hermes_pki::time::SystemClock;
 use serde_json::{Value, json};
@@ -278,9 +278,12 @@ fn run_csv(ctx: &Ctx, a: &IssueArgs, csv: &str, key: KeySpec) -> CliResult<Outco
         .hint("fix the rows (see `--preview`) and run again"));
     }
     let bar = progress(plan.rows().len() as u64, "issuing");
-    let report = bulk::run(&Requests::new(&store), &plan, &SystemClock, &mut |done, _| {
-        bar.set_position(done as u64)
-    });
+    let report = bulk::run(
+        &Requests::new(&store),
+        &plan,
+        &SystemClock,
+        &mut |done, _| bar.set_position(done as u64),
+    );
     bar.finish_and_clear();
     let report = report?;
     let mut issued_json = Vec::new();

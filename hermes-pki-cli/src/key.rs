@@ -8,7 +8,9 @@ use hermes_pki::key::PbeKdf;
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use crate::common::{CliError, CliResult, Context, Ctx, OutputFile, read_input, resolve_certificate};
+use crate::common::{
+    CliError, CliResult, Context, Ctx, OutputFile, read_input, resolve_certificate,
+};
 use crate::output::Outcome;
 
 /// `key` subcommands.

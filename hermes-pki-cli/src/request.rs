@@ -182,7 +182,9 @@ pub fn run(ctx: &Ctx, cmd: RequestCmd) -> CliResult<Outcome> {
             days,
             out,
         } => {
-            let mut policy = CsrPolicy::new().copy_subject_fields(copy_subject).days(days);
+            let mut policy = CsrPolicy::new()
+                .copy_subject_fields(copy_subject)
+                .days(days);
             for d in domain {
                 policy = policy.allowed_domain(d);
             }
@@ -338,9 +340,10 @@ fn new(
         options = options.ca(find_ca(&store, name)?.id);
     }
     let requests = Requests::new(&store);
-    let mut r = requests
-        .request(&options, &SystemClock)
-        .context(format!("cannot request a certificate for {}", options.get_email()))?;
+    let mut r = requests.request(&options, &SystemClock).context(format!(
+        "cannot request a certificate for {}",
+        options.get_email()
+    ))?;
     let mut outcome = result(&r, None, "issued")?;
     if let (Some(file), Some(path)) = (csr_file, &csr_out) {
         let pem = requests.csr_pem(r.record().id)?;
@@ -368,7 +371,11 @@ fn new(
         }
         if let Some(path) = &mail_out {
             write_file(path, delivery.message(), true)?;
-            let _ = writeln!(outcome.human, "wrote the mail to the user {}", path.display());
+            let _ = writeln!(
+                outcome.human,
+                "wrote the mail to the user {}",
+                path.display()
+            );
             outcome.json["mail"] = path.display().to_string().into();
         }
     }
