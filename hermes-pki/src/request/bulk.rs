@@ -239,7 +239,7 @@ impl Column {
 /// The text of a bulk file: UTF-8 (a BOM is dropped), or UTF-16 with a BOM.
 pub fn decode(input: &[u8]) -> Result<String> {
     let utf16 = |bytes: &[u8], le: bool| -> Result<String> {
-        if bytes.len() % 2 != 0 {
+        if !bytes.len().is_multiple_of(2) {
             return Err(Error::malformed(
                 "CSV file",
                 "it starts with a UTF-16 byte order mark but has an odd number of bytes",

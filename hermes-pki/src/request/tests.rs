@@ -263,7 +263,7 @@ fn a_plain_certificate_import_completes_the_matching_request() {
         .unwrap()
         .clone();
     let done = requests
-        .complete_matching(&[cert.clone()], &SystemClock)
+        .complete_matching(std::slice::from_ref(&cert), &SystemClock)
         .unwrap();
     assert_eq!(done.len(), 1);
     assert_eq!(done[0].record().id, a.record().id);
