@@ -33,7 +33,7 @@
 //! let store = MemoryStore::new();
 //! CertificateAuthority::new(&store)
 //!     .create(&CaSpec::new(DistinguishedName::new("Root")).key(KeySpec::EcP256), &SystemClock)?;
-//! let csv = "Email;CN;Org\nalice@example.com;Alice;\"Example; Inc\"\nnot-an-address;Bob;\n";
+//! let csv = "Email,CN,Org\nalice@example.com,Alice,\"Example, Inc\"\nnot-an-address,Bob,\n";
 //! let options = BulkOptions::new(RequestOptions::new("", "").key(KeySpec::EcP256));
 //! let plan = bulk::preview(&store, csv.as_bytes(), &options, &SystemClock)?;
 //! assert_eq!(plan.rows().len(), 1);
