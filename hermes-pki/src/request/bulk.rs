@@ -39,7 +39,12 @@
 //! assert_eq!(plan.rows().len(), 1);
 //! assert_eq!(plan.errors()[0].line, 3);
 //!
-//! let report = bulk::run(&Requests::new(&store), &plan, &SystemClock, &mut |_, _| {})?;
+//! // A file with row errors is not run; without the bad row it is.
+//! let requests = Requests::new(&store);
+//! assert!(bulk::run(&requests, &plan, &SystemClock, &mut |_, _| {}).is_err());
+//! let csv = "Email,CN,Org\nalice@example.com,Alice,\"Example, Inc\"\n";
+//! let plan = bulk::preview(&store, csv.as_bytes(), &options, &SystemClock)?;
+//! let report = bulk::run(&requests, &plan, &SystemClock, &mut |_, _| {})?;
 //! assert_eq!(report.issued().len(), 1);
 //! # Ok(())
 //! # }
@@ -392,7 +397,7 @@ pub fn preview<S: Store + ?Sized>(
         let normalized = match normalize_email(&email) {
             Ok(n) => n,
             Err(e) => {
-                errors.push(note(format!("email address {email:?}: {e}")));
+                errors.push(note(e.to_string()));
                 continue;
             }
         };
