@@ -9,7 +9,9 @@ use hermes_pki::bundle::export_pkcs12;
 use hermes_pki::cert::{Certificate, load_certificates};
 use hermes_pki::key::PrivateKey;
 use hermes_pki::pkcs12::{self, Pkcs12Options};
+use hermes_pki::request::Requests;
 use hermes_pki::store::{CertificateFilter, StoreExt};
+use hermes_pki::time::SystemClock;
 use hermes_pki::trust::{LeafPolicy, Validation, ValidationOptions, Validator};
 use serde_json::{Value, json};
 
@@ -71,6 +73,13 @@ pub enum CertCmd {
         /// The PKCS#12 password
         #[arg(long, value_name = "PW", requires = "p12")]
         password: Option<String>,
+    },
+    /// Delete a stored certificate; its private key goes with it unless another certificate
+    /// or a pending request uses it. The issued record stays (it can still be revoked)
+    Delete {
+        /// The certificate: SHA-512 thumbprint, 8+ hex digits of it, or its email address
+        #[arg(value_name = "ID")]
+        id: String,
     },
     /// Validate a certificate (a file, or a stored one) against the store's trust anchors,
     /// trust list and CRLs. Exit code 0: valid; 3: not valid (the reasons are printed)
@@ -167,6 +176,7 @@ pub fn run(ctx: &Ctx, cmd: CertCmd) -> CliResult<Outcome> {
             p12.as_deref(),
             password.as_deref(),
         ),
+        CertCmd::Delete { id } => delete(ctx, &id),
         CertCmd::Validate {
             target,
             usage,
@@ -306,7 +316,23 @@ fn import(ctx: &Ctx, files: &[String], password: Option<&str>) -> CliResult<Outc
         .map(|(_, c, _)| c.iter().filter(|(_, n)| *n).count())
         .sum();
     let keys = results.iter().filter(|(_, _, k)| k.is_some()).count();
+    // A certificate that an external CA issued for a pending CSR request completes it.
+    let all: Vec<Certificate> = loaded
+        .iter()
+        .flat_map(|l| l.certificates.iter().cloned())
+        .collect();
+    let completed = Requests::new(&store)
+        .complete_matching(&all, &SystemClock)
+        .context("the certificates were imported, but completing the pending requests failed")?;
     let mut human = String::new();
+    for r in &completed {
+        let _ = writeln!(
+            human,
+            "completed request {} for {}",
+            r.record().id,
+            r.record().email
+        );
+    }
     let now = SystemTime::now();
     let mut files_json = Vec::new();
     for (l, certs, key_new) in &results {
@@ -348,6 +374,7 @@ fn import(ctx: &Ctx, files: &[String], password: Option<&str>) -> CliResult<Outc
             "certificates": total,
             "new": new,
             "private_keys": keys,
+            "completed_requests": completed.iter().map(|r| r.record().id.get()).collect::<Vec<_>>(),
         }),
     ))
 }
@@ -566,4 +593,27 @@ fn validate(
         }
     };
     Ok(Outcome::new(human, json).code(code))
+}
+
+fn delete(ctx: &Ctx, id: &str) -> CliResult<Outcome> {
+    let store = ctx.open()?;
+    let cert = resolve_certificate(&store, id)?;
+    let done = hermes_pki::lifecycle::delete_certificate(&store, cert.thumbprint())
+        .context(format!("cannot delete {}", cert.subject()))?;
+    Ok(Outcome::new(
+        format!(
+            "deleted {} ({}){}\n",
+            cert.thumbprint(),
+            cert.subject(),
+            if done.key_removed {
+                "; its private key was removed too"
+            } else {
+                ""
+            }
+        ),
+        json!({
+            "deleted": cert.thumbprint().to_string(),
+            "key_removed": done.key_removed,
+        }),
+    ))
 }

@@ -7,18 +7,20 @@ use std::path::PathBuf;
 use clap::Args;
 use hermes_pki::bundle::export_pkcs12;
 use hermes_pki::ca::{CertificateAuthority, IssueSpec};
-use hermes_pki::cert::normalize_email;
+use hermes_pki::key::KeySpec;
 use hermes_pki::pkcs12::{Pkcs12Options, generate_password};
+use hermes_pki::request::bulk::{self, BulkOptions, RowNote};
+use hermes_pki::request::{RequestOptions, Requests};
 use hermes_pki::store::CaId;
 use hermes_pki::time::SystemClock;
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
 use crate::common::{
-    CliError, CliResult, Context, Ctx, KeyType, OutputFile, find_ca, key_spec, key_spec_name,
-    read_input,
+    CliError, CliResult, Context, Ctx, EXIT_FAILURE, EXIT_OK, KeyType, OutputFile, find_ca,
+    key_spec, key_spec_name, read_input,
 };
-use crate::output::{Outcome, cert_json, progress, time};
+use crate::output::{Outcome, cert_json, progress, time, warn};
 
 /// Length of a generated PKCS#12 password when none is asked for.
 const DEFAULT_PASSWORD_LEN: usize = 16;
@@ -33,10 +35,18 @@ pub struct IssueArgs {
     /// The common name (the person's name)
     #[arg(long, value_name = "NAME", requires = "email")]
     pub cn: Option<String>,
-    /// Issue one certificate per line of this file: `email,common name` (a header line
-    /// starting with `email`, blank lines and lines starting with # are skipped)
+    /// Issue one certificate per row of this CSV file: a header row naming the columns
+    /// (EMAIL or e, COMMONNAME or cn; optional ORGANISATION/org/o, FIRSTNAME/fn/givenname/gn,
+    /// LASTNAME/ln/surname/sn), `,` or `;`, UTF-8 or UTF-16 with BOM, at most 10,000 rows.
+    /// Every row is checked first; a file with row errors issues nothing
     #[arg(long, value_name = "FILE", conflicts_with_all = ["email", "cn", "p12"])]
     pub csv: Option<String>,
+    /// With --csv: list what would be requested and every row error, change nothing
+    #[arg(long, requires = "csv")]
+    pub preview: bool,
+    /// With --csv: skip addresses that already have a valid signing certificate
+    #[arg(long, requires = "csv")]
+    pub skip_existing: bool,
     /// The issuing CA: its id or common name [default: the default CA]
     #[arg(long, value_name = "CA")]
     pub ca: Option<String>,
@@ -78,9 +88,11 @@ struct Request {
 /// Runs `issue`.
 pub fn run(ctx: &Ctx, a: IssueArgs) -> CliResult<Outcome> {
     let key = key_spec(a.key_type, a.key_size, 2048)?;
-    let requests = match (&a.csv, &a.email, &a.cn) {
-        (Some(csv), _, _) => read_csv(csv)?,
-        (None, Some(email), Some(cn)) => vec![Request {
+    if let Some(csv) = &a.csv {
+        return run_csv(ctx, &a, csv, key);
+    }
+    let requests = match (&a.email, &a.cn) {
+        (Some(email), Some(cn)) => vec![Request {
             email: email.clone(),
             cn: cn.clone(),
         }],
@@ -191,43 +203,133 @@ pub fn run(ctx: &Ctx, a: IssueArgs) -> CliResult<Outcome> {
     Ok(Outcome::new(human, json))
 }
 
-/// Reads `email,common name` lines; every line is checked before anything is issued.
-fn read_csv(path: &str) -> CliResult<Vec<Request>> {
-    let input = read_input(path)?;
-    let text = String::from_utf8(input.bytes)
-        .map_err(|_| CliError::new(format!("{} is not UTF-8 text", input.name)))?;
-    let mut out = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        if out.is_empty() && line.to_ascii_lowercase().starts_with("email") {
-            continue;
-        }
-        let bad = |what: &str| {
-            CliError::new(format!("{} line {}: {what}", input.name, n + 1)).hint(
-                "each line is `email,common name`, for example `alice@example.com,Alice Example`",
-            )
-        };
-        let Some((email, cn)) = line.split_once(',') else {
-            return Err(bad("no comma between the email address and the name"));
-        };
-        let (email, cn) = (email.trim(), cn.trim().trim_matches('"').trim());
-        normalize_email(email).map_err(|e| bad(&e.to_string()))?;
-        if cn.is_empty() {
-            return Err(bad("the common name is empty"));
-        }
-        out.push(Request {
-            email: email.to_string(),
-            cn: cn.to_string(),
-        });
+/// `issue --csv`: the bulk file planned by the library (`request::bulk`), previewed or run.
+fn run_csv(ctx: &Ctx, a: &IssueArgs, csv: &str, key: KeySpec) -> CliResult<Outcome> {
+    let input = read_input(csv)?;
+    let store = ctx.open()?;
+    let mut template = RequestOptions::new("", "").days(a.days).key(key);
+    if let Some(url) = &a.crl_dp {
+        template = template.crl_distribution_point(url);
     }
-    if out.is_empty() {
+    if let Some(name) = &a.ca {
+        template = template.ca(find_ca(&store, name)?.id);
+    }
+    let options = BulkOptions::new(template).skip_existing(a.skip_existing);
+    let plan = bulk::preview(&store, &input.bytes, &options, &SystemClock)
+        .context(format!("cannot read {}", input.name))?;
+    let mut human = String::new();
+    let note_json = |n: &RowNote| json!({ "line": n.line, "email": n.email, "message": n.message });
+    for n in plan.errors() {
+        let _ = writeln!(human, "line {}: {}: {}", n.line, n.email, n.message);
+    }
+    for n in plan.skipped() {
+        let _ = writeln!(human, "line {}: {} skipped: {}", n.line, n.email, n.message);
+    }
+    if !plan.ignored_columns().is_empty() {
+        warn(format!(
+            "{}: columns not used: {}",
+            input.name,
+            plan.ignored_columns().join(", ")
+        ));
+    }
+    let mut json = json!({
+        "file": input.name,
+        "errors": plan.errors().iter().map(note_json).collect::<Vec<_>>(),
+        "skipped": plan.skipped().iter().map(note_json).collect::<Vec<_>>(),
+    });
+    if a.preview {
+        for r in plan.rows() {
+            let _ = writeln!(
+                human,
+                "line {}: would request {} ({})",
+                r.line,
+                r.options.get_email(),
+                r.options.get_common_name()
+            );
+        }
+        let _ = writeln!(
+            human,
+            "preview of {}: {} to request, {} skipped, {} row error(s); nothing was changed",
+            input.name,
+            plan.rows().len(),
+            plan.skipped().len(),
+            plan.errors().len()
+        );
+        json["preview"] = plan
+            .rows()
+            .iter()
+            .map(|r| json!({ "line": r.line, "email": r.options.get_email(), "cn": r.options.get_common_name() }))
+            .collect::<Vec<_>>()
+            .into();
+        let code = if plan.errors().is_empty() {
+            EXIT_OK
+        } else {
+            EXIT_FAILURE
+        };
+        return Ok(Outcome::new(human, json).code(code));
+    }
+    if !plan.errors().is_empty() {
         return Err(CliError::new(format!(
-            "{} has no `email,common name` lines",
-            input.name
-        )));
+            "{} has {} row error(s); nothing was issued:\n{}",
+            input.name,
+            plan.errors().len(),
+            human.trim_end()
+        ))
+        .hint("fix the rows (see `--preview`) and run again"));
     }
-    Ok(out)
+    let bar = progress(plan.rows().len() as u64, "issuing");
+    let report = bulk::run(
+        &Requests::new(&store),
+        &plan,
+        &SystemClock,
+        &mut |done, _| bar.set_position(done as u64),
+    );
+    bar.finish_and_clear();
+    let report = report?;
+    let mut issued_json = Vec::new();
+    for row in report.issued() {
+        if let Some(c) = row.result.certificate() {
+            let _ = writeln!(
+                human,
+                "line {}: issued {} for {} ({}, serial {}, valid until {})",
+                row.line,
+                c.thumbprint(),
+                row.result.record().email,
+                key_spec_name(key),
+                c.serial(),
+                time(c.not_after())
+            );
+            let mut j = cert_json(c, Some(true));
+            j["line"] = row.line.into();
+            issued_json.push(j);
+        }
+    }
+    json["issued"] = issued_json.into();
+    if let Some(failed) = report.failed() {
+        let not: Vec<String> = report
+            .not_issued()
+            .iter()
+            .map(|r| format!("line {} ({})", r.line, r.options.get_email()))
+            .collect();
+        return Err(CliError::new(format!(
+            "{}\nline {}: cannot issue a certificate for {}: {}\n{} row(s) were issued (above, \
+             complete and in the store); {} were not: {}",
+            human.trim_end(),
+            failed.line,
+            failed.email,
+            failed.message,
+            report.issued().len(),
+            not.len(),
+            not.join(", ")
+        ))
+        .hint("fix the cause and run the file again with --skip-existing to issue the rest"));
+    }
+    let _ = writeln!(
+        human,
+        "issued {} certificate(s) from {} ({} skipped)",
+        report.issued().len(),
+        input.name,
+        plan.skipped().len()
+    );
+    Ok(Outcome::new(human, json))
 }

@@ -19,9 +19,11 @@ mod ctl;
 mod demo;
 mod demo_gateway;
 mod issue;
+mod key;
 mod open_cmd;
 mod output;
 mod protect_cmd;
+mod request;
 mod root;
 mod settings;
 mod smime_cmd;
@@ -96,12 +98,19 @@ pub enum Command {
     /// export-key
     #[command(subcommand)]
     Ca(ca::CaCmd),
-    /// Issue an S/MIME certificate (with a new key) from a CA of the store
+    /// Issue an S/MIME certificate (with a new key) from a CA of the store; --csv issues many
     Issue(issue::IssueArgs),
-    /// The certificate store: import, list, show, export, validate
+    /// Certificate requests: new, sign (a client's PKCS#10), list, show, approve, cancel,
+    /// retry, complete
+    #[command(subcommand)]
+    Request(request::RequestCmd),
+    /// Private keys: import (onto the stored certificate it belongs to), export
+    #[command(subcommand)]
+    Key(key::KeyCmd),
+    /// The certificate store: import, list, show, export, delete, validate
     #[command(subcommand)]
     Cert(cert::CertCmd),
-    /// Trust anchors (root certificates): import, list
+    /// Trust anchors (root certificates): import, list, remove
     #[command(subcommand)]
     Root(root::RootCmd),
     /// The Certificate Trust List (white- and blacklist): add, remove, list
@@ -176,6 +185,8 @@ fn run(ctx: &Ctx, command: Command) -> CliResult<Outcome> {
     match command {
         Command::Ca(cmd) => ca::run(ctx, cmd),
         Command::Issue(args) => issue::run(ctx, args),
+        Command::Request(cmd) => request::run(ctx, cmd),
+        Command::Key(cmd) => key::run(ctx, cmd),
         Command::Cert(cmd) => cert::run(ctx, cmd),
         Command::Root(cmd) => root::run(ctx, cmd),
         Command::Ctl(cmd) => ctl::run(ctx, cmd),

@@ -21,6 +21,12 @@ pub enum RootCmd {
     },
     /// List the trust anchors
     List,
+    /// Remove a trust anchor (refused for the certificate of a CA of the store: delete the CA)
+    Remove {
+        /// The trust anchor: SHA-512 thumbprint, or 8+ hex digits of it
+        #[arg(value_name = "ID")]
+        id: String,
+    },
 }
 
 /// Runs a `root` subcommand.
@@ -28,6 +34,7 @@ pub fn run(ctx: &Ctx, cmd: RootCmd) -> CliResult<Outcome> {
     match cmd {
         RootCmd::Import { files } => import(ctx, &files),
         RootCmd::List => list(ctx),
+        RootCmd::Remove { id } => remove(ctx, &id),
     }
 }
 
@@ -137,4 +144,20 @@ fn list(ctx: &Ctx) -> CliResult<Outcome> {
     let _ = writeln!(human, "{} trust anchor(s)", roots.len());
     let items: Vec<Value> = roots.iter().map(|r| cert_json(r, None)).collect();
     Ok(Outcome::new(human, json!({ "roots": items })))
+}
+
+fn remove(ctx: &Ctx, id: &str) -> CliResult<Outcome> {
+    let store = ctx.open()?;
+    let cert = crate::common::resolve_certificate(&store, id)?;
+    hermes_pki::lifecycle::remove_trust_anchor(&store, cert.thumbprint()).map_err(|e| {
+        CliError::from(e).context(format!("cannot remove the trust anchor {}", cert.subject()))
+    })?;
+    Ok(Outcome::new(
+        format!(
+            "removed the trust anchor {} ({})\n",
+            cert.thumbprint(),
+            cert.subject()
+        ),
+        json!({ "removed": cert.thumbprint().to_string() }),
+    ))
 }

@@ -88,7 +88,7 @@ fn copy(ctx: &Ctx, a: CopyArgs) -> CliResult<Outcome> {
     let mut human = format!(
         "copied {} to {}: {} certificate(s), {} key(s), {} trust anchor(s), {} CA(s), {} issued \
          record(s), {} CRL(s), {} trust list entr(y/ies), {} user(s), {} domain(s), {} \
-         setting(s)\n",
+         setting(s), {} request(s)\n",
         from.describe(),
         to.describe(),
         report.certificates,
@@ -101,6 +101,7 @@ fn copy(ctx: &Ctx, a: CopyArgs) -> CliResult<Outcome> {
         report.users,
         report.domains,
         report.settings,
+        report.requests,
     );
     for (old, new) in &report.renumbered_cas {
         human.push_str(&format!("CA {old} is CA {new} in the new store\n"));
@@ -120,6 +121,7 @@ fn copy(ctx: &Ctx, a: CopyArgs) -> CliResult<Outcome> {
             "users": report.users,
             "domains": report.domains,
             "settings": report.settings,
+            "requests": report.requests,
             "renumbered_cas": report.renumbered_cas.iter()
                 .map(|(o, n)| json!({"from": o.get(), "to": n.get()}))
                 .collect::<Vec<_>>(),

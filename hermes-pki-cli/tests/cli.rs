@@ -232,6 +232,8 @@ fn help_names_every_command_and_flag() {
                 "--password",
                 "--generate-password",
                 "--csv",
+                "--preview",
+                "--skip-existing",
             ],
         ),
         (&["cert"], &["import", "list", "show", "export", "validate"]),
@@ -815,7 +817,7 @@ fn issue_with_pkcs12_and_in_bulk() {
 
     let csv = env.write(
         "users.csv",
-        b"email,name\n# the team\nd1@example.com,Dee One\n\nd2@example.com,\"Dee Two\"\n",
+        b"email,cn\nd1@example.com,Dee One\n\nd2@example.com,\"Dee Two\"\n",
     );
     let doc = env.json(&["issue", "--csv", &csv, "--key-type", "ec-p256"]);
     let issued = doc["issued"].as_array().unwrap();
@@ -962,13 +964,13 @@ fn issue_failures_leave_the_store_alone() {
     env.fails(
         &["issue", "--csv", &bad, "--key-type", "ec-p256"],
         1,
-        "bad.csv line 2",
+        "no EMAIL column",
     );
-    let bad = env.write("bad2.csv", b"a@example.com,A\nb@,B\n");
+    let bad = env.write("bad2.csv", b"email,cn\na@example.com,A\nb@,B\n");
     env.fails(
         &["issue", "--csv", &bad, "--key-type", "ec-p256"],
         1,
-        "line 2",
+        "line 3: b@:",
     );
 }
 
@@ -3541,4 +3543,318 @@ fn smime_open_judges_openssl_mail_and_introduces_valid_signers_only_when_on() {
     );
     let list = certs(&receiver);
     assert!(list.contains("alice@example.com"), "{list}");
+}
+
+// --- certificate requests, bulk CSV, lifecycle (issue 15) --------------------------------------
+
+#[test]
+fn request_outward_csr_signed_by_openssl_completes_through_cert_import() {
+    let env = Env::new();
+    let csr = env.p("req.pem");
+    let doc = env.json(&[
+        "request",
+        "new",
+        "--email",
+        "out@example.com",
+        "--cn",
+        "Out",
+        "--handler",
+        "csr",
+        "--csr-out",
+        &csr,
+        "--key-type",
+        "ec-p256",
+    ]);
+    assert_eq!(doc["status"], "pending");
+    let id = doc["id"].as_u64().unwrap().to_string();
+    let list = env.json(&["request", "list", "--pending"]);
+    assert_eq!(list["requests"].as_array().unwrap().len(), 1);
+    // An external CA (openssl) signs it.
+    let d = env.dir.path();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(d)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-subj",
+        "/CN=Ext CA",
+        "-days",
+        "30",
+    ]);
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "req.pem",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-days",
+        "30",
+        "-set_serial",
+        "77",
+        "-copy_extensions",
+        "copy",
+        "-out",
+        "signed.pem",
+    ]);
+    // A certificate for no request is refused by `request complete`.
+    env.fails(
+        &["request", "complete", &id, &env.p("ca.pem")],
+        1,
+        "no certificate for this request's key",
+    );
+    let imported = env.json(&["cert", "import", &env.p("signed.pem")]);
+    assert_eq!(
+        imported["completed_requests"],
+        serde_json::json!([id.parse::<u64>().unwrap()])
+    );
+    let shown = env.json(&["request", "show", &id]);
+    assert_eq!(shown["status"], "completed");
+    let certs = env.json(&["cert", "list", "--with-key"]);
+    assert_eq!(certs["certificates"].as_array().unwrap().len(), 1);
+    env.fails(&["request", "cancel", &id], 1, "not pending");
+    env.fails(
+        &["request", "show", "99"],
+        1,
+        "no certificate request with id 99",
+    );
+}
+
+#[test]
+fn request_sign_keeps_a_client_csr_pending_until_approved() {
+    let env = Env::new();
+    env.with_ca();
+    let d = env.dir.path();
+    let out = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "client.key",
+            "-out",
+            "client.csr",
+            "-subj",
+            "/CN=Client/emailAddress=client@example.com",
+        ])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let doc = env.json(&[
+        "request",
+        "sign",
+        &env.p("client.csr"),
+        "--domain",
+        "example.com",
+    ]);
+    assert_eq!(doc["status"], "pending");
+    assert_eq!(doc["handler"], "csr-inward");
+    let id = doc["id"].as_u64().unwrap().to_string();
+    env.fails(&["request", "retry", &id], 1, "waits for an approval");
+    let cert = env.p("client.pem");
+    let done = env.json(&["request", "approve", &id, "--out", &cert]);
+    assert_eq!(done["status"], "completed");
+    assert_eq!(
+        done["issued"]["emails"],
+        serde_json::json!(["client@example.com"])
+    );
+    assert!(
+        std::fs::read_to_string(&cert)
+            .unwrap()
+            .contains("BEGIN CERTIFICATE")
+    );
+    // Another domain is refused, nothing stored.
+    env.fails(
+        &[
+            "request",
+            "sign",
+            &env.p("client.csr"),
+            "--domain",
+            "example.org",
+            "--approve",
+        ],
+        1,
+        "not issued here",
+    );
+}
+
+#[test]
+fn request_new_built_in_delivers_a_pkcs12_and_a_mail() {
+    let env = Env::new();
+    env.with_ca();
+    let p12 = env.p("u.p12");
+    let mail = env.p("u.eml");
+    let doc = env.json(&[
+        "request",
+        "new",
+        "--email",
+        "u@example.com",
+        "--cn",
+        "U",
+        "--key-type",
+        "ec-p256",
+        "--p12",
+        &p12,
+        "--mail-out",
+        &mail,
+        "--store-password",
+        "--create-user",
+    ]);
+    assert_eq!(doc["status"], "completed");
+    let password = doc["password"].as_str().unwrap().to_string();
+    assert_eq!(password.len(), 16);
+    let m = std::fs::read_to_string(&mail).unwrap();
+    assert!(m.contains("application/x-pkcs12"));
+    assert!(!m.contains(&password));
+    // The PKCS#12 imports with the printed password.
+    let other = env.other("other");
+    other.ok(&["cert", "import", &p12, "--password", &password]);
+    let users = env.json(&["user", "list"]);
+    assert!(users.to_string().contains("u@example.com"), "{users}");
+}
+
+#[test]
+fn issue_csv_preview_changes_nothing_and_the_run_issues_every_row() {
+    let env = Env::new();
+    env.with_ca();
+    env.issue("has@example.com", &[]);
+    // Excel: UTF-16LE with BOM, `;`, CRLF.
+    let text = "EMAIL;COMMONNAME;ORG\r\nhas@example.com;Has;\r\nnew1@example.com;New One;\"A; B\"\r\nnew2@example.com;New Two;\r\n";
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        bytes.extend_from_slice(&u.to_le_bytes());
+    }
+    let csv = env.write("excel.csv", &bytes);
+    let before = env.snapshot();
+    // A preview with a row error exits 1 and still lists everything.
+    let out = env
+        .cmd()
+        .args([
+            "--json",
+            "issue",
+            "--csv",
+            &csv,
+            "--preview",
+            "--skip-existing",
+        ])
+        .assert()
+        .code(1);
+    let preview: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(env.snapshot(), before, "the preview changes nothing");
+    assert_eq!(preview["errors"][0]["line"], 3);
+    assert_eq!(preview["skipped"][0]["line"], 2);
+    let rows: Vec<&str> = preview["preview"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(rows, ["new2@example.com"]);
+    // `A; B` is not an allowed organisation: a row error with its line; nothing is issued.
+    env.fails(
+        &[
+            "issue",
+            "--csv",
+            &csv,
+            "--skip-existing",
+            "--key-type",
+            "ec-p256",
+        ],
+        1,
+        "line 3: new1@example.com",
+    );
+    let fixed = text.replace("\"A; B\"", "A & B");
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in fixed.encode_utf16() {
+        bytes.extend_from_slice(&u.to_le_bytes());
+    }
+    let csv = env.write("fixed.csv", &bytes);
+    let doc = env.json(&[
+        "issue",
+        "--csv",
+        &csv,
+        "--skip-existing",
+        "--key-type",
+        "ec-p256",
+    ]);
+    let lines: Vec<u64> = doc["issued"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [3, 4]);
+    let preview = env.json(&["issue", "--csv", &csv, "--preview", "--skip-existing"]);
+    assert_eq!(preview["skipped"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn cert_delete_root_remove_and_key_import() {
+    let env = Env::new();
+    env.with_ca();
+    let user = env.issue("k@example.com", &[]);
+    let t = user["thumbprint"].as_str().unwrap().to_string();
+    let pw = env.write("pw.txt", b"pass phrase\n");
+    let key = env.p("k.key");
+    env.ok(&["key", "export", &t, "--password-file", &pw, "--out", &key]);
+    let cert = env.p("k.pem");
+    env.ok(&["cert", "export", &t, "--out", &cert]);
+    let doc = env.json(&["cert", "delete", &t]);
+    assert_eq!(doc["key_removed"], true);
+    // The key matches nothing now: refused.
+    env.fails(
+        &["key", "import", &key, "--password-file", &pw],
+        1,
+        "import the key's certificate first",
+    );
+    env.ok(&["cert", "import", &cert]);
+    let wrong = env.write("wrong.txt", b"wrong\n");
+    env.fails(
+        &["key", "import", &key, "--password-file", &wrong],
+        1,
+        "password",
+    );
+    let doc = env.json(&["key", "import", &key, "--password-file", &pw]);
+    assert_eq!(doc["new"], true);
+    assert_eq!(
+        env.json(&["cert", "list", "--with-key", "--email", "k@example.com"])["certificates"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // A CA's certificate is still referenced.
+    let roots = env.json(&["root", "list"]);
+    let root_t = roots["roots"][0]["thumbprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    env.fails(&["root", "remove", &root_t], 1, "still referenced");
+    env.fails(&["cert", "delete", &root_t], 1, "still referenced");
 }

@@ -72,6 +72,15 @@ macro_rules! suite {
             fn certificates_round_trip() {
                 run(conformance::certificates_round_trip, $make);
             }
+            // --- certificate requests (issue 15) ---
+            #[test]
+            fn requests_round_trip() {
+                run(conformance::requests_round_trip, $make);
+            }
+            #[test]
+            fn certificates_by_key() {
+                run(conformance::certificates_by_key, $make);
+            }
             #[test]
             fn index_lookups() {
                 run(conformance::index_lookups, $make);

@@ -12,7 +12,8 @@ use hermes_pki::pki::Pki;
 use hermes_pki::store::conformance::fixtures;
 use hermes_pki::store::{
     AnyStore, Create, CtlEntry, DomainName, EmailAddress, MasterKey, MasterKeySource,
-    PostgresStore, SettingScope, SqliteStore, Store, StoreExt, StoreLocation, copy_store,
+    PostgresStore, RequestId, RequestRecord, RequestStatus, SettingScope, SqliteStore, Store,
+    StoreExt, StoreLocation, copy_store,
 };
 use hermes_pki::time::SystemClock;
 use hermes_pki_tests::pg::{TestDb, admin_url, with_database};
@@ -298,6 +299,7 @@ struct Everything {
     domains: Vec<String>,
     settings: Vec<String>,
     selections: Vec<String>,
+    requests: Vec<String>,
 }
 
 fn everything(store: &dyn Store) -> Everything {
@@ -367,6 +369,11 @@ fn everything(store: &dyn Store) -> Everything {
                 domains: domains.iter().map(|d| d.as_str().to_string()).collect(),
                 settings,
                 selections,
+                requests: tx
+                    .requests(None)?
+                    .iter()
+                    .map(|r| format!("{r:?}"))
+                    .collect(),
             })
         })
         .unwrap()
@@ -421,6 +428,36 @@ fn populate(store: &dyn Store) {
             tx.put_setting(&SettingScope::User(alice.clone()), "encrypt", "off")?;
             tx.put_manual_encryption_certificate(&alice, f.carol.cert.thumbprint())?;
             tx.set_manual_signing_certificate(&alice, Some(issued[1].certificate().thumbprint()))?;
+            // Requests: one pending (a CSR out, its key stored), one completed, one cancelled.
+            let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+            let pending = RequestRecord {
+                id: RequestId::new(1)?,
+                handler: "csr".into(),
+                status: RequestStatus::Pending,
+                email: "alice@example.com".into(),
+                options: "cn=Alice".into(),
+                key_id: Some(f.alice_expired.key.key_id()),
+                csr: Some(vec![0x30, 0x03, 0x02, 0x01, 0x00]),
+                reference: Some("order 17".into()),
+                certificate: None,
+                created: at,
+                updated: at,
+                next_attempt: at,
+                attempts: 2,
+                last_error: Some("the CA is closed on Sundays".into()),
+            };
+            tx.insert_request(&pending)?;
+            tx.insert_request(&RequestRecord {
+                status: RequestStatus::Completed,
+                certificate: Some(*issued[1].certificate().thumbprint()),
+                key_id: None,
+                csr: None,
+                ..pending.clone()
+            })?;
+            tx.insert_request(&RequestRecord {
+                status: RequestStatus::Cancelled,
+                ..pending
+            })?;
             Ok(())
         })
         .unwrap();
@@ -438,6 +475,7 @@ fn store_copy_sqlite_to_postgres_to_sqlite_keeps_every_object() {
     assert_eq!(before.cas.len(), 2);
     assert_eq!(before.crls.len(), 1);
     assert!(before.keys.len() >= 6);
+    assert_eq!(before.requests.len(), 3);
     // Into PostgreSQL under another master key.
     let pg = PostgresStore::open(&db.url, key(0x42)).unwrap();
     let report = copy_store(&first, &pg).unwrap();

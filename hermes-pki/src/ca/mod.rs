@@ -249,12 +249,13 @@ impl IssueSpec {
         self
     }
 
-    fn subject(&self, email: &str) -> DistinguishedName {
+    pub(crate) fn subject(&self, email: &str) -> DistinguishedName {
         self.name.clone().email(email)
     }
 
-    /// Every check that needs no store: name fields, email, days, key, hash, URL.
-    fn validate(&self) -> Result<String> {
+    /// Every check that needs no store: name fields, email, days, key, hash, URL. Returns the
+    /// normalised email address.
+    pub(crate) fn validate(&self) -> Result<String> {
         let email = normalize_email(&self.email)?;
         self.subject(&email).validate()?;
         if !(1..=3650).contains(&self.days) {
@@ -275,6 +276,133 @@ impl IssueSpec {
             profile::check_crl_url(url)?;
         }
         Ok(email)
+    }
+}
+
+/// An [`IssueSpec`] checked against a public key, ready to be issued inside a store
+/// transaction ([`Prepared::issue_in`]): what the request handlers use to issue and record a
+/// request in one transaction.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    ca: Option<CaId>,
+    email: String,
+    subject: Vec<u8>,
+    spki: Vec<u8>,
+    ski: Vec<u8>,
+    key_algorithm: KeyAlgorithm,
+    days: u32,
+    hash: HashAlg,
+    crl_distribution_point: Option<String>,
+}
+
+impl IssueSpec {
+    /// Checks the spec and the public key (`spki` DER, of algorithm `alg`): RSA below 2048
+    /// bits is [`Error::Weak`]; RSA above 8192 bits, DSA and unknown keys are
+    /// [`Error::Unsupported`].
+    pub(crate) fn prepare(&self, spki: &[u8], alg: &KeyAlgorithm) -> Result<Prepared> {
+        let email = self.validate()?;
+        match alg {
+            KeyAlgorithm::Rsa { bits } if *bits < 2048 => {
+                return Err(Error::Weak(format!(
+                    "a {bits}-bit RSA key is too weak; use 2048 bits or more"
+                )));
+            }
+            KeyAlgorithm::Rsa { bits } if *bits > 8192 => {
+                return Err(Error::unsupported(
+                    "key for an S/MIME certificate",
+                    format!("RSA with {bits} bits; at most 8192"),
+                ));
+            }
+            KeyAlgorithm::Rsa { .. }
+            | KeyAlgorithm::EcP256
+            | KeyAlgorithm::EcP384
+            | KeyAlgorithm::Ed25519 => {}
+            other => {
+                return Err(Error::unsupported(
+                    "key for an S/MIME certificate",
+                    format!("{other}; use RSA (2048 bits or more) or EC P-256/P-384"),
+                ));
+            }
+        }
+        Ok(Prepared {
+            ca: self.ca,
+            subject: self.subject(&email).to_der()?,
+            email,
+            spki: spki.to_vec(),
+            ski: key_identifier(spki)?,
+            key_algorithm: alg.clone(),
+            days: self.days,
+            hash: self.hash,
+            crl_distribution_point: self.crl_distribution_point.clone(),
+        })
+    }
+}
+
+impl Prepared {
+    /// Issues inside `tx`: signs with the CA (the spec's or the default), records the serial
+    /// and stores the certificate (not any private key). Returns the certificate, its record
+    /// and the CA chain. Runs again safely when the transaction is retried (a new serial is
+    /// drawn each time).
+    pub(crate) fn issue_in(
+        &self,
+        tx: &mut dyn Transaction,
+        now: SystemTime,
+    ) -> Result<(Certificate, IssuedRecord, Vec<Certificate>)> {
+        let ca = match self.ca {
+            Some(id) => require_ca(tx, id)?,
+            None => tx.default_ca()?.ok_or_else(|| {
+                Error::NotFound("there is no CA to issue from: create or import one".into())
+            })?,
+        };
+        let ca_cert = stored_certificate(tx, &ca)?;
+        if ca_cert.not_after() <= now {
+            return Err(Error::InvalidArgument(format!(
+                "CA {} ({}) expired on {}; renew it before issuing",
+                ca.id,
+                ca.name,
+                crate::time::to_rfc3339(ca_cert.not_after())
+            )));
+        }
+        let ca_key = stored_key(tx, &ca)?;
+        let scheme = scheme_for(&ca_key.algorithm(), self.hash)?;
+        let not_after = add_days(now, i64::from(self.days)).min(ca_cert.not_after());
+        let extensions = profile::smime_extensions(
+            &self.key_algorithm,
+            &self.email,
+            &self.ski,
+            &ski_of(&ca_cert)?,
+            self.crl_distribution_point.as_deref(),
+        )?;
+        let mut last = None;
+        for _ in 0..SERIAL_ATTEMPTS {
+            let serial = random_serial()?;
+            if tx.issued(ca.id, &serial)?.is_some() {
+                continue;
+            }
+            let cert = sign_certificate(
+                TbsParts {
+                    serial: &serial,
+                    issuer_der: ca_cert.subject_der(),
+                    subject_der: &self.subject,
+                    spki_der: &self.spki,
+                    not_before: now,
+                    not_after,
+                    extensions: extensions.clone(),
+                },
+                &ca_key,
+                scheme,
+            )?;
+            let record = record_for(ca.id, &cert, Some(self.email.clone()), now);
+            match tx.insert_issued(&record) {
+                Ok(()) => {
+                    tx.put_certificate(&cert)?;
+                    return Ok((cert, record, chain_of(tx, ca.id)?));
+                }
+                Err(e) if e.kind() == ErrorKind::Duplicate => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| Error::Crypto("could not draw an unused serial number".into())))
     }
 }
 
@@ -848,78 +976,13 @@ impl<'s, S: Store + ?Sized> CertificateAuthority<'s, S> {
         key: PrivateKey,
         clock: &dyn Clock,
     ) -> Result<Issued> {
-        let email = spec.validate()?;
-        if let KeyAlgorithm::Rsa { bits } = key.algorithm()
-            && bits < 2048
-        {
-            return Err(Error::Weak(format!(
-                "a {bits}-bit RSA key is too weak; use 2048 bits or more"
-            )));
-        }
-        let subject = spec.subject(&email).to_der()?;
-        let spki = key.public_key_der();
-        let ski = key_identifier(&spki)?;
+        let prepared = spec.prepare(&key.public_key_der(), &key.algorithm())?;
         let now = clock.now();
         self.store
             .transaction(|tx| {
-                let ca = match spec.ca {
-                    Some(id) => require_ca(tx, id)?,
-                    None => tx.default_ca()?.ok_or_else(|| {
-                        Error::NotFound("there is no CA to issue from: create or import one".into())
-                    })?,
-                };
-                let ca_cert = stored_certificate(tx, &ca)?;
-                if ca_cert.not_after() <= now {
-                    return Err(Error::InvalidArgument(format!(
-                        "CA {} ({}) expired on {}; renew it before issuing",
-                        ca.id,
-                        ca.name,
-                        crate::time::to_rfc3339(ca_cert.not_after())
-                    )));
-                }
-                let ca_key = stored_key(tx, &ca)?;
-                let scheme = scheme_for(&ca_key.algorithm(), spec.hash)?;
-                let not_after = add_days(now, i64::from(spec.days)).min(ca_cert.not_after());
-                let extensions = profile::smime_extensions(
-                    &key.algorithm(),
-                    &email,
-                    &ski,
-                    &ski_of(&ca_cert)?,
-                    spec.crl_distribution_point.as_deref(),
-                )?;
-                let mut last = None;
-                for _ in 0..SERIAL_ATTEMPTS {
-                    let serial = random_serial()?;
-                    if tx.issued(ca.id, &serial)?.is_some() {
-                        continue;
-                    }
-                    let cert = sign_certificate(
-                        TbsParts {
-                            serial: &serial,
-                            issuer_der: ca_cert.subject_der(),
-                            subject_der: &subject,
-                            spki_der: &spki,
-                            not_before: now,
-                            not_after,
-                            extensions: extensions.clone(),
-                        },
-                        &ca_key,
-                        scheme,
-                    )?;
-                    let record = record_for(ca.id, &cert, Some(email.clone()), now);
-                    match tx.insert_issued(&record) {
-                        Ok(()) => {
-                            tx.put_certificate(&cert)?;
-                            tx.put_key(&key)?;
-                            return Ok((cert, record, chain_of(tx, ca.id)?));
-                        }
-                        Err(e) if e.kind() == ErrorKind::Duplicate => last = Some(e),
-                        Err(e) => return Err(e),
-                    }
-                }
-                Err(last.unwrap_or_else(|| {
-                    Error::Crypto("could not draw an unused serial number".into())
-                }))
+                let (cert, record, chain) = prepared.issue_in(tx, now)?;
+                tx.put_key(&key)?;
+                Ok((cert, record, chain))
             })
             .map(|(certificate, record, chain)| Issued {
                 certificate,

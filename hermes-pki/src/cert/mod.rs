@@ -311,7 +311,7 @@ pub(crate) fn integer_magnitude(bytes: &[u8]) -> Vec<u8> {
     }
 }
 
-fn key_algorithm_of(spki: &x509_cert::spki::SubjectPublicKeyInfoOwned) -> KeyAlgorithm {
+pub(crate) fn key_algorithm_of(spki: &x509_cert::spki::SubjectPublicKeyInfoOwned) -> KeyAlgorithm {
     let alg = &spki.algorithm;
     match alg.oid {
         oid::RSA_ENCRYPTION | oid::RSASSA_PSS => {

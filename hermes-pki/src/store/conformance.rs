@@ -172,6 +172,9 @@ pub fn run_all(make: &mut dyn FnMut() -> Result<Box<dyn Store>>) -> Result<()> {
             "concurrent_transactions_lose_no_update",
             concurrent_transactions_lose_no_update,
         ),
+        // --- certificate requests (issue 15) ---
+        ("requests_round_trip", requests_round_trip),
+        ("certificates_by_key", certificates_by_key),
     ];
     for (name, check) in checks {
         let store = make()?;
@@ -1617,4 +1620,133 @@ pub fn manual_selections(store: &dyn Store) -> Result<()> {
         assert_eq!(tx.manual_signing_certificate(&alice)?, None);
         Ok(())
     })
+}
+
+// --- certificate requests and key lookups (issue 15) -----------------------------------------
+
+fn request_record(email: &str, key: Option<KeyId>) -> super::RequestRecord {
+    super::RequestRecord {
+        id: super::RequestId::placeholder(),
+        handler: "csr".into(),
+        status: super::RequestStatus::Pending,
+        email: email.into(),
+        options: "days=365\ncn=Alice".into(),
+        key_id: key,
+        csr: Some(vec![0x30, 0x03, 0x02, 0x01, 0x05]),
+        reference: None,
+        certificate: None,
+        created: at(Y2025),
+        updated: at(Y2025),
+        next_attempt: at(Y2025 + 60),
+        attempts: 0,
+        last_error: None,
+    }
+}
+
+/// insert (ids assigned, never reused) / get / list by status and by key / update / delete;
+/// a failed transaction keeps nothing.
+pub fn requests_round_trip(store: &dyn Store) -> Result<()> {
+    use super::{RequestId, RequestStatus};
+    let f = fixtures()?;
+    let alice_key = f.alice.key.key_id();
+    let (a, b) = store.transaction(|tx| {
+        let a = tx.insert_request(&request_record("alice@example.com", Some(alice_key)))?;
+        let b = tx.insert_request(&request_record("bob@example.org", None))?;
+        Ok((a, b))
+    })?;
+    assert_ne!(a, b);
+    assert!(a < b, "ids grow");
+    store.read_transaction(|tx| {
+        let got = tx.request(a)?.expect("request stored");
+        let mut want = request_record("alice@example.com", Some(alice_key));
+        want.id = a;
+        assert_eq!(got, want);
+        assert_eq!(tx.requests(None)?.len(), 2);
+        assert_eq!(tx.requests(Some(RequestStatus::Pending))?.len(), 2);
+        assert!(tx.requests(Some(RequestStatus::Completed))?.is_empty());
+        let by_key = tx.requests_by_key(&alice_key)?;
+        assert_eq!(by_key.iter().map(|r| r.id).collect::<Vec<_>>(), vec![a]);
+        assert!(tx.requests_by_key(&f.bob.key.key_id())?.is_empty());
+        assert!(tx.request(RequestId::new(999)?)?.is_none());
+        Ok(())
+    })?;
+    // Update: completed with a certificate, an error text and an attempt count.
+    store.transaction(|tx| {
+        let mut r = tx.request(a)?.expect("stored");
+        r.status = RequestStatus::Completed;
+        r.certificate = Some(*f.alice.cert.thumbprint());
+        r.attempts = 3;
+        r.last_error = Some("CA busy".into());
+        r.reference = Some("order-17".into());
+        r.updated = at(Y2025 + 3600);
+        tx.update_request(&r)
+    })?;
+    store.read_transaction(|tx| {
+        let r = tx.request(a)?.expect("stored");
+        assert_eq!(r.status, RequestStatus::Completed);
+        assert_eq!(r.certificate, Some(*f.alice.cert.thumbprint()));
+        assert_eq!(r.attempts, 3);
+        assert_eq!(r.last_error.as_deref(), Some("CA busy"));
+        assert_eq!(r.reference.as_deref(), Some("order-17"));
+        assert_eq!(r.updated, at(Y2025 + 3600));
+        assert_eq!(
+            tx.requests(Some(RequestStatus::Pending))?
+                .iter()
+                .map(|r| r.id)
+                .collect::<Vec<_>>(),
+            vec![b]
+        );
+        Ok(())
+    })?;
+    // Updating an unknown request is NotFound.
+    let mut ghost = request_record("x@example.com", None);
+    ghost.id = RequestId::new(999)?;
+    let e = store
+        .transaction(|tx| tx.update_request(&ghost))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    // A failed transaction keeps neither an insert nor a delete.
+    let _ = store.transaction(|tx| {
+        tx.insert_request(&request_record("carol@example.org", None))?;
+        tx.delete_request(b)?;
+        Err::<(), _>(Error::InvalidArgument("no".into()))
+    });
+    assert_eq!(store.read_transaction(|tx| tx.requests(None))?.len(), 2);
+    // Delete; ids are not reused.
+    assert!(store.transaction(|tx| tx.delete_request(b))?);
+    assert!(!store.transaction(|tx| tx.delete_request(b))?);
+    let c = store.transaction(|tx| tx.insert_request(&request_record("c@example.org", None)))?;
+    assert!(c > b, "a deleted request's id is not handed out again");
+    Ok(())
+}
+
+/// Certificates found by the id of their public key.
+pub fn certificates_by_key(store: &dyn Store) -> Result<()> {
+    let f = fixtures()?;
+    populate(store, &f)?;
+    populate_rest(store, &f)?;
+    store.read_transaction(|tx| {
+        // The CA and its renewal share a key.
+        let ca_key = KeyId::of_public_key_der(f.ca.cert.public_key_der());
+        assert_eq!(
+            tps(&tx.certificates_by_key(&ca_key)?),
+            sorted(&[&f.ca.cert, &f.ca_renewed])
+        );
+        assert_eq!(
+            tps(&tx.certificates_by_key(&f.bob.key.key_id())?),
+            sorted(&[&f.bob.cert])
+        );
+        assert!(
+            tx.certificates_by_key(&KeyId::of_public_key_der(b"nothing"))?
+                .is_empty()
+        );
+        Ok(())
+    })?;
+    store.transaction(|tx| tx.delete_certificate(f.bob.cert.thumbprint()).map(|_| ()))?;
+    assert!(
+        store
+            .read_transaction(|tx| tx.certificates_by_key(&f.bob.key.key_id()))?
+            .is_empty()
+    );
+    Ok(())
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{
     CaId, CaRecord, CrlRecord, CtlEntry, DomainName, EmailAddress, IssuedRecord, NewCa, NewCrl,
-    ReadTransaction, RevokedEntry, SettingScope, Store, StoreExt, Transaction,
+    ReadTransaction, RequestRecord, RevokedEntry, SettingScope, Store, StoreExt, Transaction,
 };
 use crate::cert::{Certificate, Thumbprint};
 use crate::error::{Error, Result};
@@ -33,6 +33,8 @@ pub struct CopyReport {
     pub domains: u64,
     /// Settings, at every scope.
     pub settings: u64,
+    /// Certificate requests (pending, completed and cancelled).
+    pub requests: u64,
     /// CAs whose id differs in the target (the source had gaps in its ids): `(source, target)`.
     pub renumbered_cas: Vec<(CaId, CaId)>,
 }
@@ -57,6 +59,7 @@ struct Snapshot {
     global: Vec<(String, String)>,
     domains: Vec<(DomainName, Vec<(String, String)>)>,
     users: Vec<User>,
+    requests: Vec<RequestRecord>,
 }
 
 fn snapshot(tx: &dyn ReadTransaction) -> Result<Snapshot> {
@@ -108,6 +111,7 @@ fn snapshot(tx: &dyn ReadTransaction) -> Result<Snapshot> {
         global: tx.settings(&SettingScope::Global)?,
         domains,
         users,
+        requests: tx.requests(None)?,
     })
 }
 
@@ -126,7 +130,8 @@ fn is_empty(tx: &dyn ReadTransaction) -> Result<bool> {
         && tx.ctl_entries()?.is_empty()
         && tx.users()?.is_empty()
         && tx.domains()?.is_empty()
-        && tx.settings(&SettingScope::Global)?.is_empty())
+        && tx.settings(&SettingScope::Global)?.is_empty()
+        && tx.requests(None)?.is_empty())
 }
 
 fn write(tx: &mut dyn Transaction, s: &Snapshot) -> Result<CopyReport> {
@@ -231,6 +236,12 @@ fn write(tx: &mut dyn Transaction, s: &Snapshot) -> Result<CopyReport> {
             tx.set_manual_signing_certificate(&u.email, Some(t))?;
         }
     }
+    // Requests in id order: the target numbers them afresh (ids are never reused, so a source
+    // with gaps gets other ids).
+    for r in &s.requests {
+        tx.insert_request(r)?;
+        report.requests += 1;
+    }
     Ok(report)
 }
 
@@ -241,7 +252,7 @@ fn write(tx: &mut dyn Transaction, s: &Snapshot) -> Result<CopyReport> {
 /// under the target's), trust anchors, CAs (with their default flag and last CRL number),
 /// issued records (serial numbers unchanged), CRLs with their entries, the trust list, users
 /// with their settings and manual certificate selections, domains with their settings, and
-/// global settings. Not copied: the CRL distribution point fetch history and the S/MIME
+/// global settings, and certificate requests (numbered afresh). Not copied: the CRL distribution point fetch history and the S/MIME
 /// capabilities announced by correspondents (both are caches, rebuilt as mail flows). CA ids
 /// are kept when the source has no gaps in them; otherwise [`CopyReport::renumbered_cas`] says
 /// which changed.

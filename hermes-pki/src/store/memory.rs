@@ -9,8 +9,9 @@ use super::records::{
 };
 use super::{
     CaId, CaRecord, CertificateFilter, CrlFetchState, CrlId, CrlRecord, CtlEntry, DomainName,
-    EmailAddress, IssuedRecord, NewCa, NewCrl, ReadTransaction, RevokedEntry, SettingScope, Store,
-    Transaction, normalize_query_email,
+    EmailAddress, IssuedRecord, NewCa, NewCrl, ReadTransaction, RequestId, RequestRecord,
+    RequestStatus, RevokedEntry, SettingScope, Store, Transaction, normalize_query_email,
+    unknown_request,
 };
 use crate::cert::{Certificate, Serial, Thumbprint};
 use crate::error::{Error, Result};
@@ -92,6 +93,10 @@ struct State {
     settings: BTreeMap<(SettingScope, String), String>,
     manual_encryption: BTreeSet<(EmailAddress, Thumbprint)>,
     manual_signing: BTreeMap<EmailAddress, Thumbprint>,
+    // --- certificate requests (issue 15) ---
+    requests: BTreeMap<RequestId, RequestRecord>,
+    /// The last request id handed out (ids are never reused).
+    last_request_id: u64,
 }
 
 /// A stored CRL: its record, DER and entries indexed by serial.
@@ -421,6 +426,39 @@ impl ReadTransaction for State {
     fn manual_signing_certificate(&self, user: &EmailAddress) -> Result<Option<Thumbprint>> {
         Ok(self.manual_signing.get(user).copied())
     }
+
+    // --- certificate requests and key lookups (issue 15) ---
+
+    fn certificates_by_key(&self, key: &KeyId) -> Result<Vec<Certificate>> {
+        Ok(self
+            .certs
+            .values()
+            .filter(|e| e.key_id == *key)
+            .map(|e| e.cert.clone())
+            .collect())
+    }
+
+    fn request(&self, id: RequestId) -> Result<Option<RequestRecord>> {
+        Ok(self.requests.get(&id).cloned())
+    }
+
+    fn requests(&self, status: Option<RequestStatus>) -> Result<Vec<RequestRecord>> {
+        Ok(self
+            .requests
+            .values()
+            .filter(|r| status.is_none_or(|s| r.status == s))
+            .cloned()
+            .collect())
+    }
+
+    fn requests_by_key(&self, key: &KeyId) -> Result<Vec<RequestRecord>> {
+        Ok(self
+            .requests
+            .values()
+            .filter(|r| r.key_id.as_ref() == Some(key))
+            .cloned()
+            .collect())
+    }
 }
 
 /// One step to take back when a transaction does not commit.
@@ -449,6 +487,8 @@ enum Undo {
     /// Put the manual encryption choice back (`true`) or take it out (`false`).
     ManualEncryption((EmailAddress, Thumbprint), bool),
     ManualSigning(EmailAddress, Option<Thumbprint>),
+    Request(RequestId, Option<RequestRecord>),
+    LastRequestId(u64),
 }
 
 /// A write transaction: mutates the state in place and logs how to undo each change. Dropped
@@ -510,6 +550,8 @@ impl Drop for MemTx<'_> {
                     }
                 }
                 Undo::ManualSigning(u, old) => restore(&mut self.state.manual_signing, u, old),
+                Undo::Request(id, old) => restore(&mut self.state.requests, id, old),
+                Undo::LastRequestId(n) => self.state.last_request_id = n,
             }
         }
     }
@@ -709,6 +751,24 @@ impl ReadTransaction for MemTx<'_> {
 
     fn manual_signing_certificate(&self, user: &EmailAddress) -> Result<Option<Thumbprint>> {
         self.state.manual_signing_certificate(user)
+    }
+
+    // --- certificate requests and key lookups (issue 15) ---
+
+    fn certificates_by_key(&self, key: &KeyId) -> Result<Vec<Certificate>> {
+        self.state.certificates_by_key(key)
+    }
+
+    fn request(&self, id: RequestId) -> Result<Option<RequestRecord>> {
+        self.state.request(id)
+    }
+
+    fn requests(&self, status: Option<RequestStatus>) -> Result<Vec<RequestRecord>> {
+        self.state.requests(status)
+    }
+
+    fn requests_by_key(&self, key: &KeyId) -> Result<Vec<RequestRecord>> {
+        self.state.requests_by_key(key)
     }
 }
 
@@ -1063,6 +1123,39 @@ impl Transaction for MemTx<'_> {
         };
         self.undo.push(Undo::ManualSigning(user.clone(), old));
         Ok(true)
+    }
+
+    // --- certificate requests (issue 15) ---
+
+    fn insert_request(&mut self, request: &RequestRecord) -> Result<RequestId> {
+        let n = self.state.last_request_id + 1;
+        let id = RequestId::new(n)?;
+        self.undo
+            .push(Undo::LastRequestId(self.state.last_request_id));
+        self.state.last_request_id = n;
+        let mut record = request.clone();
+        record.id = id;
+        let old = self.state.requests.insert(id, record);
+        self.undo.push(Undo::Request(id, old));
+        Ok(id)
+    }
+
+    fn update_request(&mut self, request: &RequestRecord) -> Result<()> {
+        if !self.state.requests.contains_key(&request.id) {
+            return Err(unknown_request(request.id));
+        }
+        let old = self.state.requests.insert(request.id, request.clone());
+        self.undo.push(Undo::Request(request.id, old));
+        Ok(())
+    }
+
+    fn delete_request(&mut self, id: RequestId) -> Result<bool> {
+        let old = self.state.requests.remove(&id);
+        let was = old.is_some();
+        if was {
+            self.undo.push(Undo::Request(id, old));
+        }
+        Ok(was)
     }
 }
 

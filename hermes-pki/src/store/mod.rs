@@ -49,6 +49,8 @@
 //!   values under a key, per [`SettingScope`] (global, a domain or a user). Removing a user or a
 //!   domain removes its settings. The typed keys and the user → domain → global lookup are in
 //!   [`crate::settings`].
+//! - **certificate requests** ([`RequestRecord`]): pending, completed or cancelled, with the
+//!   PKCS#10 and the key pair of the request (see [`crate::request`]).
 //!
 //! ```
 //! use hermes_pki::store::{MemoryStore, Store, StoreExt};
@@ -70,6 +72,7 @@ mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod records;
+mod requests;
 mod seal;
 mod sqlite;
 
@@ -84,6 +87,8 @@ pub use records::{
     EmailAddress, IssuedRecord, MAX_SETTING_KEY_LEN, MAX_SETTING_VALUE_LEN, NewCa, NewCrl,
     RevokedEntry, SettingScope,
 };
+pub(crate) use requests::unknown_request;
+pub use requests::{RequestId, RequestRecord, RequestStatus};
 pub use seal::{MasterKey, MasterKeySource};
 pub use sqlite::SqliteStore;
 
@@ -342,6 +347,22 @@ pub trait ReadTransaction {
     /// The signing certificate chosen by hand for this user; `None`: automatic (also for a
     /// user that is not stored).
     fn manual_signing_certificate(&self, user: &EmailAddress) -> Result<Option<Thumbprint>>;
+
+    // --- certificate requests and key lookups (issue 15) -------------------------------------
+
+    /// Every stored certificate whose public key has this [`KeyId`] (SHA-256 of its
+    /// SubjectPublicKeyInfo DER), in thumbprint order: which certificates a key serves.
+    fn certificates_by_key(&self, key: &KeyId) -> Result<Vec<Certificate>>;
+
+    /// The certificate request with this id.
+    fn request(&self, id: RequestId) -> Result<Option<RequestRecord>>;
+
+    /// The certificate requests with this status (every request for `None`), in id order.
+    fn requests(&self, status: Option<RequestStatus>) -> Result<Vec<RequestRecord>>;
+
+    /// The certificate requests whose key pair is `key` ([`RequestRecord::key_id`]), in id
+    /// order.
+    fn requests_by_key(&self, key: &KeyId) -> Result<Vec<RequestRecord>>;
 }
 
 /// The changes available in a read-write transaction (in addition to every query of
@@ -481,6 +502,19 @@ pub trait Transaction: ReadTransaction {
         user: &EmailAddress,
         thumbprint: Option<&Thumbprint>,
     ) -> Result<bool>;
+
+    // --- certificate requests (issue 15) ----------------------------------------------------
+
+    /// Stores a new certificate request and returns the id the store assigned (the record's
+    /// `id` is ignored). Ids are never reused.
+    fn insert_request(&mut self, request: &RequestRecord) -> Result<RequestId>;
+
+    /// Replaces the stored request `request.id` with `request`. [`Error::NotFound`] for an
+    /// unknown id.
+    fn update_request(&mut self, request: &RequestRecord) -> Result<()>;
+
+    /// Removes a request. Returns whether it was stored.
+    fn delete_request(&mut self, id: RequestId) -> Result<bool>;
 }
 
 /// Which certificates to list by expiry, relative to a time the caller passes.

@@ -23,11 +23,13 @@ use super::records::{
     ca_name_key, check_crl_number, check_setting_key, check_setting_value, duplicate_ca_name,
     duplicate_crl, duplicate_crl_entry, duplicate_serial, unknown_ca, unknown_scope,
 };
+use super::requests::unknown_request;
 use super::seal::{MasterKey, MasterKeySource, MetaTable, resolve_master_key};
 use super::{
     CaId, CaRecord, CertificateFilter, CrlFetchState, CrlId, CrlRecord, CrlStatus, CtlEntry,
     CtlStatus, DomainName, EmailAddress, ExpiryFilter, IssuedRecord, NewCa, NewCrl,
-    ReadTransaction, RevokedEntry, SettingScope, Store, Transaction, normalize_query_email,
+    ReadTransaction, RequestId, RequestRecord, RequestStatus, RevokedEntry, SettingScope, Store,
+    Transaction, normalize_query_email,
 };
 use crate::cert::{Certificate, Serial, Thumbprint};
 use crate::error::{Error, Result};
@@ -498,6 +500,49 @@ impl PgTx<'_, '_> {
             .collect()
     }
 
+    // --- certificate requests (issue 15) ---
+
+    fn request_rows(&self, sql: &str, params: &Params<'_>) -> Result<Vec<RequestRecord>> {
+        self.rows(sql, params)?
+            .iter()
+            .map(|r| {
+                let id: i64 = col(r, 0)?;
+                let status: String = col(r, 2)?;
+                Ok(RequestRecord {
+                    id: u64::try_from(id)
+                        .ok()
+                        .and_then(|n| RequestId::new(n).ok())
+                        .ok_or_else(|| {
+                            Error::Storage("a stored request id is not positive".into())
+                        })?,
+                    handler: col(r, 1)?,
+                    status: RequestStatus::parse(&status).map_err(|_| {
+                        Error::Storage(format!("a stored request has the status {status:?}"))
+                    })?,
+                    email: col(r, 3)?,
+                    options: col(r, 4)?,
+                    key_id: col::<Option<Vec<u8>>>(r, 5)?
+                        .map(|k| {
+                            KeyId::from_bytes(&k).map_err(|_| {
+                                Error::Storage("a stored request key id is not 32 bytes".into())
+                            })
+                        })
+                        .transpose()?,
+                    csr: col(r, 6)?,
+                    reference: col(r, 7)?,
+                    certificate: col::<Option<Vec<u8>>>(r, 8)?
+                        .map(|t| stored_thumbprint(&t))
+                        .transpose()?,
+                    created: from_unix_seconds(col(r, 9)?),
+                    updated: from_unix_seconds(col(r, 10)?),
+                    next_attempt: from_unix_seconds(col(r, 11)?),
+                    attempts: u32::try_from(col::<i64>(r, 12)?).unwrap_or(u32::MAX),
+                    last_error: col(r, 13)?,
+                })
+            })
+            .collect()
+    }
+
     fn cert(&self, sql: &str, params: &Params<'_>) -> Result<Option<Certificate>> {
         self.row(sql, params)?
             .map(|r| parse_stored(&col::<Vec<u8>>(&r, 0)?))
@@ -643,6 +688,9 @@ fn unix(t: std::time::SystemTime) -> i64 {
     unix_seconds(t)
 }
 
+const REQUEST_SELECT: &str = "SELECT id, handler, status, email, options, key_id, csr, reference, \
+     certificate, created, updated, next_attempt, attempts, last_error FROM requests";
+
 const CA_COLUMNS: &str =
     "SELECT id, name, certificate, parent, is_default, imported, created FROM cas";
 const ISSUED_COLUMNS: &str =
@@ -651,6 +699,40 @@ const CRL_COLUMNS: &str = "SELECT id, sha256, issuer, issuer_der, number, delta_
      this_update, next_update, signer_key, problem, entries, source, stored_at FROM crls";
 
 impl ReadTransaction for PgTx<'_, '_> {
+    // --- certificate requests and key lookups (issue 15) ---
+
+    fn certificates_by_key(&self, key: &KeyId) -> Result<Vec<Certificate>> {
+        self.certs(
+            "SELECT der FROM certificates WHERE key_id = $1 ORDER BY thumbprint",
+            &[&key.as_bytes().as_slice()],
+        )
+    }
+
+    fn request(&self, id: RequestId) -> Result<Option<RequestRecord>> {
+        let n = i64::try_from(id.get()).map_err(|_| unknown_request(id))?;
+        Ok(self
+            .request_rows(&format!("{REQUEST_SELECT} WHERE id = $1"), &[&n])?
+            .into_iter()
+            .next())
+    }
+
+    fn requests(&self, status: Option<RequestStatus>) -> Result<Vec<RequestRecord>> {
+        match status {
+            None => self.request_rows(&format!("{REQUEST_SELECT} ORDER BY id"), &[]),
+            Some(s) => self.request_rows(
+                &format!("{REQUEST_SELECT} WHERE status = $1 ORDER BY id"),
+                &[&s.as_str()],
+            ),
+        }
+    }
+
+    fn requests_by_key(&self, key: &KeyId) -> Result<Vec<RequestRecord>> {
+        self.request_rows(
+            &format!("{REQUEST_SELECT} WHERE key_id = $1 ORDER BY id"),
+            &[&key.as_bytes().as_slice()],
+        )
+    }
+
     fn certificate(&self, thumbprint: &Thumbprint) -> Result<Option<Certificate>> {
         self.cert(
             "SELECT der FROM certificates WHERE thumbprint = $1",
@@ -1027,6 +1109,76 @@ impl ReadTransaction for PgTx<'_, '_> {
 }
 
 impl Transaction for PgTx<'_, '_> {
+    // --- certificate requests (issue 15) ---
+
+    fn insert_request(&mut self, request: &RequestRecord) -> Result<RequestId> {
+        let row = self.row(
+            "INSERT INTO requests (handler, status, email, options, key_id, csr, reference, \
+             certificate, created, updated, next_attempt, attempts, last_error) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+            &[
+                &request.handler,
+                &request.status.as_str(),
+                &request.email,
+                &request.options,
+                &request.key_id.as_ref().map(|k| k.as_bytes().to_vec()),
+                &request.csr,
+                &request.reference,
+                &request.certificate.as_ref().map(|t| t.as_bytes().to_vec()),
+                &unix(request.created),
+                &unix(request.updated),
+                &unix(request.next_attempt),
+                &i64::from(request.attempts),
+                &request.last_error,
+            ],
+        )?;
+        let row = row.ok_or_else(|| Error::Storage("INSERT returned no request id".into()))?;
+        let id: i64 = col(&row, 0)?;
+        u64::try_from(id)
+            .ok()
+            .and_then(|n| RequestId::new(n).ok())
+            .ok_or_else(|| {
+                Error::Storage("PostgreSQL assigned a request id that is not positive".into())
+            })
+    }
+
+    fn update_request(&mut self, request: &RequestRecord) -> Result<()> {
+        let id = i64::try_from(request.id.get()).map_err(|_| unknown_request(request.id))?;
+        let n = self.exec(
+            "UPDATE requests SET handler = $2, status = $3, email = $4, options = $5, \
+             key_id = $6, csr = $7, reference = $8, certificate = $9, created = $10, \
+             updated = $11, next_attempt = $12, attempts = $13, last_error = $14 \
+             WHERE id = $1",
+            &[
+                &id,
+                &request.handler,
+                &request.status.as_str(),
+                &request.email,
+                &request.options,
+                &request.key_id.as_ref().map(|k| k.as_bytes().to_vec()),
+                &request.csr,
+                &request.reference,
+                &request.certificate.as_ref().map(|t| t.as_bytes().to_vec()),
+                &unix(request.created),
+                &unix(request.updated),
+                &unix(request.next_attempt),
+                &i64::from(request.attempts),
+                &request.last_error,
+            ],
+        )?;
+        if n == 0 {
+            return Err(unknown_request(request.id));
+        }
+        Ok(())
+    }
+
+    fn delete_request(&mut self, id: RequestId) -> Result<bool> {
+        let Ok(n) = i64::try_from(id.get()) else {
+            return Ok(false);
+        };
+        Ok(self.exec("DELETE FROM requests WHERE id = $1", &[&n])? > 0)
+    }
+
     fn put_certificate(&mut self, cert: &Certificate) -> Result<bool> {
         let t = cert.thumbprint().as_bytes().as_slice();
         let key_id = KeyId::of_public_key_der(cert.public_key_der());

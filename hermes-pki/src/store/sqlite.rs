@@ -17,7 +17,8 @@ use super::seal::{MasterKey, MasterKeySource, MetaTable, resolve_master_key};
 use super::{
     CaId, CaRecord, CertificateFilter, CrlFetchState, CrlId, CrlRecord, CrlStatus, CtlEntry,
     CtlStatus, DomainName, EmailAddress, ExpiryFilter, IssuedRecord, NewCa, NewCrl,
-    ReadTransaction, RevokedEntry, SettingScope, Store, Transaction, normalize_query_email,
+    ReadTransaction, RequestId, RequestRecord, RequestStatus, RevokedEntry, SettingScope, Store,
+    Transaction, normalize_query_email, unknown_request,
 };
 use crate::cert::{Certificate, Serial, Thumbprint};
 use crate::error::{Error, Result};
@@ -301,7 +302,92 @@ fn parse_stored(der: &[u8]) -> Result<Certificate> {
         .map_err(|e| Error::Storage(format!("a stored certificate no longer parses: {e}")))
 }
 
+/// The columns of a request row, in the order [`SqlTx::request_rows`] reads them.
+const REQUEST_SELECT: &str = "SELECT id, handler, status, email, options, key_id, csr, reference, \
+     certificate, created, updated, next_attempt, attempts, last_error FROM requests";
+
+/// The raw columns of a request row.
+type RequestRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<Vec<u8>>,
+    Option<Vec<u8>>,
+    Option<String>,
+    Option<Vec<u8>>,
+    i64,
+    i64,
+    i64,
+    i64,
+    Option<String>,
+);
+
 impl SqlTx<'_> {
+    // --- certificate requests (issue 15) ---
+
+    fn request_rows(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<RequestRecord>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt
+            .query_map(params, |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                    r.get(9)?,
+                    r.get(10)?,
+                    r.get(11)?,
+                    r.get(12)?,
+                    r.get(13)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<RequestRow>>>()?;
+        rows.into_iter()
+            .map(|row| {
+                let (id, handler, status, email, options, key_id, csr, reference) =
+                    (row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7);
+                let (certificate, created, updated, next_attempt, attempts, last_error) =
+                    (row.8, row.9, row.10, row.11, row.12, row.13);
+                Ok(RequestRecord {
+                    id: u64::try_from(id)
+                        .ok()
+                        .and_then(|n| RequestId::new(n).ok())
+                        .ok_or_else(|| {
+                            Error::Storage("a stored request id is not positive".into())
+                        })?,
+                    handler,
+                    status: RequestStatus::parse(&status).map_err(|_| {
+                        Error::Storage(format!("a stored request has the status {status:?}"))
+                    })?,
+                    email,
+                    options,
+                    key_id: key_id
+                        .map(|k| {
+                            KeyId::from_bytes(&k).map_err(|_| {
+                                Error::Storage("a stored request key id is not 32 bytes".into())
+                            })
+                        })
+                        .transpose()?,
+                    csr,
+                    reference,
+                    certificate: certificate.map(|t| stored_thumbprint(&t)).transpose()?,
+                    created: from_unix_seconds(created),
+                    updated: from_unix_seconds(updated),
+                    next_attempt: from_unix_seconds(next_attempt),
+                    attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                    last_error,
+                })
+            })
+            .collect()
+    }
+
     fn certs(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Certificate>> {
         let mut stmt = self.conn.prepare_cached(sql)?;
         let ders = stmt
@@ -915,6 +1001,40 @@ impl ReadTransaction for SqlTx<'_> {
         t.map(|b| stored_thumbprint(&b)).transpose()
     }
 
+    // --- certificate requests and key lookups (issue 15) ---
+
+    fn certificates_by_key(&self, key: &KeyId) -> Result<Vec<Certificate>> {
+        self.certs(
+            "SELECT der FROM certificates WHERE key_id = ?1 ORDER BY thumbprint",
+            [key.as_bytes().as_slice()],
+        )
+    }
+
+    fn request(&self, id: RequestId) -> Result<Option<RequestRecord>> {
+        let n = i64::try_from(id.get()).map_err(|_| unknown_request(id))?;
+        Ok(self
+            .request_rows(&format!("{REQUEST_SELECT} WHERE id = ?1"), [n])?
+            .into_iter()
+            .next())
+    }
+
+    fn requests(&self, status: Option<RequestStatus>) -> Result<Vec<RequestRecord>> {
+        match status {
+            None => self.request_rows(&format!("{REQUEST_SELECT} ORDER BY id"), []),
+            Some(s) => self.request_rows(
+                &format!("{REQUEST_SELECT} WHERE status = ?1 ORDER BY id"),
+                [s.as_str()],
+            ),
+        }
+    }
+
+    fn requests_by_key(&self, key: &KeyId) -> Result<Vec<RequestRecord>> {
+        self.request_rows(
+            &format!("{REQUEST_SELECT} WHERE key_id = ?1 ORDER BY id"),
+            [key.as_bytes().as_slice()],
+        )
+    }
+
     fn crl_fetch_state(&self, url: &str) -> Result<Option<CrlFetchState>> {
         Ok(self
             .conn
@@ -1429,6 +1549,82 @@ impl Transaction for SqlTx<'_> {
                 state.last_error,
             ])?;
         Ok(())
+    }
+
+    // --- certificate requests (issue 15) ---
+
+    fn insert_request(&mut self, request: &RequestRecord) -> Result<RequestId> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO requests (handler, status, email, options, key_id, csr, reference, \
+                 certificate, created, updated, next_attempt, attempts, last_error) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )?
+            .execute(params![
+                request.handler,
+                request.status.as_str(),
+                request.email,
+                request.options,
+                request.key_id.as_ref().map(|k| k.as_bytes().to_vec()),
+                request.csr,
+                request.reference,
+                request.certificate.as_ref().map(|t| t.as_bytes().to_vec()),
+                unix_seconds(request.created),
+                unix_seconds(request.updated),
+                unix_seconds(request.next_attempt),
+                i64::from(request.attempts),
+                request.last_error,
+            ])?;
+        let id = self.conn.last_insert_rowid();
+        u64::try_from(id)
+            .ok()
+            .and_then(|n| RequestId::new(n).ok())
+            .ok_or_else(|| {
+                Error::Storage("SQLite assigned a request id that is not positive".into())
+            })
+    }
+
+    fn update_request(&mut self, request: &RequestRecord) -> Result<()> {
+        let id = i64::try_from(request.id.get()).map_err(|_| unknown_request(request.id))?;
+        let n = self
+            .conn
+            .prepare_cached(
+                "UPDATE requests SET handler = ?2, status = ?3, email = ?4, options = ?5, \
+                 key_id = ?6, csr = ?7, reference = ?8, certificate = ?9, created = ?10, \
+                 updated = ?11, next_attempt = ?12, attempts = ?13, last_error = ?14 \
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                id,
+                request.handler,
+                request.status.as_str(),
+                request.email,
+                request.options,
+                request.key_id.as_ref().map(|k| k.as_bytes().to_vec()),
+                request.csr,
+                request.reference,
+                request.certificate.as_ref().map(|t| t.as_bytes().to_vec()),
+                unix_seconds(request.created),
+                unix_seconds(request.updated),
+                unix_seconds(request.next_attempt),
+                i64::from(request.attempts),
+                request.last_error,
+            ])?;
+        if n == 0 {
+            return Err(unknown_request(request.id));
+        }
+        Ok(())
+    }
+
+    fn delete_request(&mut self, id: RequestId) -> Result<bool> {
+        let Ok(n) = i64::try_from(id.get()) else {
+            return Ok(false);
+        };
+        let n = self
+            .conn
+            .prepare_cached("DELETE FROM requests WHERE id = ?1")?
+            .execute([n])?;
+        Ok(n > 0)
     }
 }
 

@@ -192,6 +192,28 @@ pub(super) const MIGRATIONS: &[&str] = &[
         thumbprint BLOB NOT NULL                        -- SHA-512 of the certificate
     ) WITHOUT ROWID;
     ",
+    // 6: certificate requests (issue 15): pending until completed or cancelled. The key pair
+    // of an outward CSR is in `keys` under key_id; `options` is the request module's text form.
+    "
+    CREATE TABLE requests (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused
+        handler      TEXT NOT NULL,
+        status       TEXT NOT NULL,                      -- pending, completed, cancelled
+        email        TEXT NOT NULL,                      -- normalised
+        options      TEXT NOT NULL,
+        key_id       BLOB,                               -- SHA-256 of the SubjectPublicKeyInfo
+        csr          BLOB,                               -- PKCS#10, DER
+        reference    TEXT,
+        certificate  BLOB,                               -- SHA-512 thumbprint once completed
+        created      INTEGER NOT NULL,                   -- Unix seconds
+        updated      INTEGER NOT NULL,
+        next_attempt INTEGER NOT NULL,
+        attempts     INTEGER NOT NULL,
+        last_error   TEXT
+    );
+    CREATE INDEX requests_status ON requests (status);
+    CREATE INDEX requests_key_id ON requests (key_id);
+    ",
 ];
 
 /// The schema version this library writes and understands.
