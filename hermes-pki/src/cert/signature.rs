@@ -134,6 +134,20 @@ fn parse_pss_params(alg: &AlgorithmIdentifierOwned) -> Result<Scheme> {
     })
 }
 
+/// ecdsa-with-SHA1 (RFC 3279 2.2.3).
+const ECDSA_SHA1: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.4.1");
+
+/// Whether a certificate or CRL signature algorithm hashes with SHA-1
+/// (sha1WithRSAEncryption, id-dsa-with-sha1 or bare id-dsa, ecdsa-with-SHA1). RSASSA-PSS over
+/// SHA-1 is refused outright by the verifier.
+pub(crate) fn signs_with_sha1(alg: &der::asn1::ObjectIdentifier) -> bool {
+    matches!(
+        *alg,
+        oid::SHA1_WITH_RSA | oid::DSA_SHA1 | oid::DSA | ECDSA_SHA1
+    )
+}
+
 fn scheme_of(alg: &AlgorithmIdentifierOwned) -> Result<Scheme> {
     let o = alg.oid;
     let broken_hash = match o {
@@ -217,6 +231,53 @@ fn scheme_of(alg: &AlgorithmIdentifierOwned) -> Result<Scheme> {
     }
 }
 
+/// RFC 4055 1.2 and 3.3: an id-RSASSA-PSS public key verifies only RSASSA-PSS signatures, and
+/// when the key carries RSASSA-PSS-params, only with its hash and mask generation function
+/// and a salt at least as long as its salt length.
+fn check_pss_key(spki: &SubjectPublicKeyInfoRef<'_>, scheme: &Scheme) -> Result<()> {
+    let restricted = |d: String| {
+        Error::unsupported(
+            "signature algorithm",
+            format!("{d} with an RSASSA-PSS public key (RFC 4055 1.2, 3.3)"),
+        )
+    };
+    let Scheme::Pss { hash, salt_len } = *scheme else {
+        return Err(restricted(
+            "a signature other than RSASSA-PSS (the key is for PSS only)".into(),
+        ));
+    };
+    let Some(params) = spki.algorithm.parameters.as_ref() else {
+        return Ok(()); // parameters absent: any PSS parameters
+    };
+    if der::Tagged::tag(params) == der::Tag::Null {
+        return Ok(());
+    }
+    let encoded = params
+        .to_der()
+        .map_err(|e| Error::malformed("RSASSA-PSS key parameters", e))?;
+    let key = rsa::pkcs1::RsaPssParamsOwned::from_der(&encoded)
+        .map_err(|e| Error::malformed("RSASSA-PSS key parameters", e))?;
+    let key_hash = Hash::from_oid(&key.hash.oid);
+    let key_mgf_hash = key
+        .mask_gen
+        .parameters
+        .as_ref()
+        .and_then(|h| Hash::from_oid(&h.oid));
+    if key_hash != Some(hash) || key.mask_gen.oid != oid::MGF1 || key_mgf_hash != Some(hash) {
+        return Err(restricted(format!(
+            "a PSS signature over another hash than the key's {}",
+            key.hash.oid
+        )));
+    }
+    if salt_len < usize::from(key.salt_len) {
+        return Err(restricted(format!(
+            "a salt of {salt_len} bytes, shorter than the key's {}",
+            key.salt_len
+        )));
+    }
+    Ok(())
+}
+
 fn verify_rsa(
     spki: &SubjectPublicKeyInfoRef<'_>,
     scheme: &Scheme,
@@ -225,6 +286,9 @@ fn verify_rsa(
 ) -> Result<()> {
     if spki.algorithm.oid != oid::RSA_ENCRYPTION && spki.algorithm.oid != oid::RSASSA_PSS {
         return Err(key_mismatch("RSA"));
+    }
+    if spki.algorithm.oid == oid::RSASSA_PSS {
+        check_pss_key(spki, scheme)?;
     }
     let key_bytes = spki
         .subject_public_key
