@@ -21,6 +21,7 @@ mod demo_gateway;
 mod issue;
 mod open_cmd;
 mod output;
+mod password;
 mod protect_cmd;
 mod root;
 mod settings;

@@ -684,6 +684,59 @@ mod tests {
     }
 
     #[test]
+    fn rsassa_pss_keys_verify_only_pss_signatures_with_their_parameters() {
+        use crate::ca::sign::algorithm_identifier;
+        use crate::key::{HashAlg, KeySpec, PrivateKey, SignatureScheme, Signer};
+        use rsa::pkcs1::RsaPssParamsRef;
+        let key = PrivateKey::generate(KeySpec::Rsa(2048)).unwrap();
+        let pss = |h| {
+            let params = match h {
+                HashAlg::Sha256 => RsaPssParamsRef::new::<sha2::Sha256>(32).to_der(),
+                _ => RsaPssParamsRef::new::<sha2::Sha384>(48).to_der(),
+            }
+            .unwrap();
+            AlgorithmIdentifierOwned {
+                oid: oid::RSASSA_PSS,
+                parameters: Some(der::Any::from_der(&params).unwrap()),
+            }
+        };
+        let v15 = algorithm_identifier(SignatureScheme::RsaPkcs1v15(HashAlg::Sha256)).unwrap();
+        // The same key as id-RSASSA-PSS, with the given algorithm identifier.
+        let spki_as = |alg: AlgorithmIdentifierOwned| {
+            let mut spki =
+                spki::SubjectPublicKeyInfoOwned::from_der(&key.public_key_der()).unwrap();
+            spki.algorithm = alg;
+            spki.to_der().unwrap()
+        };
+        let bare = spki_as(alg(oid::RSASSA_PSS));
+        let sha256_key = spki_as(pss(HashAlg::Sha256));
+        let sha384_key = spki_as(pss(HashAlg::Sha384));
+        let msg = b"message";
+        let sig_v15 = key
+            .sign(SignatureScheme::RsaPkcs1v15(HashAlg::Sha256), msg)
+            .unwrap();
+        let sig_pss = key
+            .sign(SignatureScheme::RsaPss(HashAlg::Sha256), msg)
+            .unwrap();
+        // As rsaEncryption: both verify.
+        verify_signature(&key.public_key_der(), &v15, msg, &sig_v15).unwrap();
+        verify_signature(&key.public_key_der(), &pss(HashAlg::Sha256), msg, &sig_pss).unwrap();
+        // As id-RSASSA-PSS: PKCS#1 v1.5 is refused, whatever the key parameters.
+        for spki in [&bare, &sha256_key] {
+            let err = verify_signature(spki, &v15, msg, &sig_v15).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Unsupported, "{err}");
+            assert!(err.to_string().contains("RFC 4055"), "{err}");
+            verify_signature(spki, &pss(HashAlg::Sha256), msg, &sig_pss).unwrap();
+        }
+        // Key parameters for SHA-384: a SHA-256 PSS signature is refused.
+        let err = verify_signature(&sha384_key, &pss(HashAlg::Sha256), msg, &sig_pss).unwrap_err();
+        assert!(
+            err.to_string().contains("another hash than the key's"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn dsa_signatures_made_by_openssl_verify() {
         for (c, bits) in [
             (dsa_sha1(), 2048),

@@ -181,7 +181,9 @@ impl Unreadable {
 /// Only [`entity`](Self::entity) is what a signature covered; the header fields in
 /// [`outer_header`](Self::outer_header) (From, To, Subject, ...) came outside every layer and
 /// are never signed. [`message`](Self::message) puts them together for delivery.
-#[derive(Debug, Clone)]
+///
+/// Its `Debug` shows lengths, not the message (decrypted mail is private).
+#[derive(Clone)]
 pub struct OpenedMessage {
     /// The message for delivery: the outer header fields, the informational fields when
     /// asked, and the innermost entity.
@@ -194,6 +196,18 @@ pub struct OpenedMessage {
     pub senders: Vec<String>,
     /// The layers, outermost first.
     pub layers: Vec<Layer>,
+}
+
+impl fmt::Debug for OpenedMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenedMessage")
+            .field("message_len", &self.message.len())
+            .field("entity_len", &self.entity.len())
+            .field("outer_header_len", &self.outer_header.len())
+            .field("senders", &self.senders)
+            .field("layers", &self.layers)
+            .finish()
+    }
 }
 
 impl OpenedMessage {

@@ -495,3 +495,33 @@ fn messages_over_the_mime_limits_are_unreadable() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn debug_of_results_shows_lengths_not_the_mail() {
+    let (pki, users) = pki_with(&["alice@example.com", "bob@example.com"]);
+    let sent = pki
+        .smime()
+        .sign_encrypt(
+            FROM_ALICE,
+            users[0].certificate(),
+            &[users[1].certificate().clone()],
+            SignatureForm::Opaque,
+            &SignOptions::new(now()),
+            &EncryptOptions::new(),
+        )
+        .unwrap();
+    let m = processed(open(&pki, &sent));
+    let shown = format!("{m:?}");
+    assert!(shown.contains("message_len"), "{shown}");
+    assert!(!shown.contains("numbers are in"), "{shown}");
+    let (d, v) = pki
+        .smime()
+        .decrypt_verify(&sent, now(), &crate::smime::DecryptOptions::new())
+        .unwrap();
+    for shown in [format!("{d:?}"), format!("{v:?}")] {
+        assert!(shown.contains("inner_len"), "{shown}");
+        assert!(!shown.contains("numbers are in"), "{shown}");
+        // Not as bytes either ("Hello" = 72, 101, 108, 108, 111).
+        assert!(!shown.contains("72, 101, 108, 108, 111"), "{shown}");
+    }
+}

@@ -61,8 +61,9 @@ pub fn sign_message(
     Ok(join(&split.outer, &signed_entity))
 }
 
-/// A verified signed message (signatures checked; no trust decision).
-#[derive(Debug, Clone)]
+/// A verified signed message (signatures checked; no trust decision). Its `Debug` shows
+/// lengths, not the message.
+#[derive(Clone)]
 pub struct VerifiedMessage {
     /// The signed entity exactly as it was signed.
     pub inner: Vec<u8>,
@@ -72,6 +73,17 @@ pub struct VerifiedMessage {
     pub form: SignatureForm,
     /// What CMS verification found: each signer, the certificates carried.
     pub signed: SignedContent,
+}
+
+impl std::fmt::Debug for VerifiedMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifiedMessage")
+            .field("inner_len", &self.inner.len())
+            .field("message_len", &self.message.len())
+            .field("form", &self.form)
+            .field("signed", &self.signed)
+            .finish()
+    }
 }
 
 /// An entity that carries CMS as its body: `application/pkcs7-mime` (or `x-pkcs7-mime`), or
@@ -223,11 +235,13 @@ pub struct DecryptedMessage {
 impl std::fmt::Debug for DecryptedMessage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DecryptedMessage")
+            .field("inner_len", &self.inner.len())
+            .field("message_len", &self.message.len())
             .field("recipient", &self.recipient)
             .field("cipher", &self.cipher)
             .field("authenticated", &self.authenticated)
             .field("weak", &self.weak)
-            .finish_non_exhaustive()
+            .finish()
     }
 }
 

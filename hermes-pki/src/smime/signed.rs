@@ -263,7 +263,7 @@ impl SignOptions {
 
 /// What [`verify_data`] found in a signed message. It makes no trust decision: validate each
 /// signer certificate with the trust engine.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct SignedContent {
     /// The signed content: the encapsulated content, or the detached content given.
@@ -273,6 +273,17 @@ pub struct SignedContent {
     pub certificates: Vec<Certificate>,
     /// One report per `SignerInfo`, in message order.
     pub signers: Vec<SignerReport>,
+}
+
+/// The content's length, not the content (mail is private).
+impl fmt::Debug for SignedContent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignedContent")
+            .field("content_len", &self.content.len())
+            .field("certificates", &self.certificates.len())
+            .field("signers", &self.signers)
+            .finish()
+    }
 }
 
 impl SignedContent {
