@@ -213,7 +213,7 @@ seed cms_decrypt env-rsa-cbc.cms env-rsa-oaep-gcm.cms env-ec-gcm.cms env-ec-sha2
     openssl smime -sign -in mail.txt -signer rsa.pem -inkey rsa.key -out mail-detached.eml
     openssl smime -sign -nodetach -in mail.txt -signer ec.pem -inkey ec.key -out mail-opaque.eml
     openssl smime -encrypt -aes256 -in mail.txt -out mail-encrypted.eml rsa.pem
-    openssl smime -encrypt -aes256 -in mail-detached.eml -out mail-signed-encrypted.eml ec.pem
+    openssl smime -encrypt -aes256 -in mail-detached.eml -out mail-signed-encrypted.eml rsa.pem
 )
 mail_seeds=(pkits-SignedValidkeyUsageNotCriticalTest3.eml pkits-SignedInvalidDNSnameConstraintsTest38.eml
     pkits-SignedValidDSASignaturesTest4.eml mail-detached.eml mail-opaque.eml mail-encrypted.eml

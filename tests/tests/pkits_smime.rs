@@ -95,8 +95,8 @@ fn verdict(
     message: &[u8],
     mode: RevocationMode,
 ) -> Result<(bool, String), String> {
-    // PKITS (2011) signs every certificate, CRL and message with SHA-1 and expects it to be
-    // accepted: the suite's own expectations need SHA-1 allowed (refused by default).
+    // PKITS signs its DSA tests (certificates, CRLs and messages) with SHA-1 and expects them
+    // valid: the suite's own expectations need SHA-1 allowed (refused by default).
     let options = VerifyOptions::new(at())
         .revocation(mode)
         .signer_policy(SignerPolicy::new().allow_sha1(true));
