@@ -198,14 +198,50 @@ seed cms_verify signed-detached.cms signed-opaque.cms signed-bare.cms signed-sha
 seed cms_decrypt env-rsa-cbc.cms env-rsa-oaep-gcm.cms env-ec-gcm.cms env-ec-sha256kdf.cms \
     env-two.cms env-des3.cms env-keyid.cms env-stream.cms enveloped-stream.cms
 
+# The MIME layer and the gateway (issue 20): real S/MIME mail (a few PKITS messages, signed
+# opaque and detached) and messages signed and encrypted by `openssl smime`; the PEM key
+# scanner: the keys above. The kept corpus of scripts/fuzz-long.sh (fuzz/seeds/TARGET), when
+# present, is added.
+(
+    root=$PWD
+    cd "$seeds"
+    for m in SignedValidkeyUsageNotCriticalTest3 SignedInvalidDNSnameConstraintsTest38 \
+        SignedValidDSASignaturesTest4; do
+        cp "$root/tests/data/pkits/smime/$m.eml" "pkits-$m.eml"
+    done
+    printf 'From: seed@example.com\r\nTo: x@example.com\r\nSubject: seed\r\nContent-Type: text/plain; charset=utf-8; format*0=flowed\r\n\r\nseed\r\n' > mail.txt
+    openssl smime -sign -in mail.txt -signer rsa.pem -inkey rsa.key -out mail-detached.eml
+    openssl smime -sign -nodetach -in mail.txt -signer ec.pem -inkey ec.key -out mail-opaque.eml
+    openssl smime -encrypt -aes256 -in mail.txt -out mail-encrypted.eml rsa.pem
+    openssl smime -encrypt -aes256 -in mail-detached.eml -out mail-signed-encrypted.eml rsa.pem
+)
+mail_seeds=(pkits-SignedValidkeyUsageNotCriticalTest3.eml pkits-SignedInvalidDNSnameConstraintsTest38.eml
+    pkits-SignedValidDSASignaturesTest4.eml mail-detached.eml mail-opaque.eml mail-encrypted.eml
+    mail-signed-encrypted.eml)
+seed smime_verify_message "${mail_seeds[@]}"
+seed smime_decrypt_message mail-encrypted.eml mail-signed-encrypted.eml
+seed gateway_open "${mail_seeds[@]}"
+seed pem_key rsa.key ec.key ed.key mixed.pem rsa.pkcs1.pem
+for t in smime_verify_message smime_decrypt_message gateway_open pem_key; do
+    if [[ -d fuzz/seeds/$t ]]; then cp -n fuzz/seeds/$t/* "fuzz/corpus/$t/" 2>/dev/null || true; fi
+done
+
 echo "== building fuzz targets"
 cargo fuzz build -O
 
 log=$(mktemp)
-for target in pem_bundle der_certificate pkcs7 load_auto pkcs8 encrypted_pkcs8 pkcs12 ca_import chain_build crl_import ber cms_verify cms_decrypt; do
-    echo "== fuzzing $target for ${seconds}s"
+# The targets of issue 20 (MIME layer, gateway, PEM key scanner) run FUZZ_SECONDS_NEW each
+# (default 3): scripts/fuzz-long.sh runs them for long.
+new_seconds=${FUZZ_SECONDS_NEW:-3}
+for target in pem_bundle der_certificate pkcs7 load_auto pkcs8 encrypted_pkcs8 pkcs12 ca_import chain_build crl_import ber cms_verify cms_decrypt \
+    smime_verify_message smime_decrypt_message gateway_open pem_key; do
+    case $target in
+        smime_verify_message | smime_decrypt_message | gateway_open | pem_key) t=$new_seconds ;;
+        *) t=$seconds ;;
+    esac
+    echo "== fuzzing $target for ${t}s"
     if ! cargo fuzz run -O "$target" "fuzz/corpus/$target" -- \
-        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 \
+        -max_total_time="$t" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 \
         -print_final_stats=1 >"$log" 2>&1; then
         tail -n 60 "$log" >&2
         echo "fuzz target $target failed (input saved under fuzz/artifacts/$target)" >&2

@@ -15,6 +15,7 @@ use crate::common::{
     write_file,
 };
 use crate::output::{Outcome, ca_json, ca_line, time};
+use crate::password::PasswordArgs;
 
 /// The environment variable that enables `ca export-key`.
 pub const ALLOW_KEY_EXPORT_ENV: &str = "HERMES_PKI_ALLOW_KEY_EXPORT";
@@ -71,8 +72,8 @@ pub enum CaCmd {
         #[arg(long, value_name = "FILE")]
         out: Option<String>,
         /// Encrypt the key with this password (PKCS#8, scrypt + AES-256-CBC)
-        #[arg(long, value_name = "PW")]
-        password: Option<String>,
+        #[command(flatten)]
+        password: PasswordArgs,
     },
 }
 
@@ -119,8 +120,8 @@ pub struct ImportArgs {
     #[arg(long, value_name = "FILE")]
     pub key: String,
     /// The password of an encrypted key
-    #[arg(long, value_name = "PW")]
-    pub password: Option<String>,
+    #[command(flatten)]
+    pub password: PasswordArgs,
     /// Make the imported CA the default
     #[arg(long)]
     pub default: bool,
@@ -142,7 +143,8 @@ pub fn run(ctx: &Ctx, cmd: CaCmd) -> CliResult<Outcome> {
             der,
         } => export(ctx, &ca, out.as_deref(), chain, der),
         CaCmd::ExportKey { ca, out, password } => {
-            export_key(ctx, &ca, out.as_deref(), password.as_deref())
+            let pw = password.given()?;
+            export_key(ctx, &ca, out.as_deref(), pw.as_deref().map(String::as_str))
         }
     }
 }
@@ -211,13 +213,14 @@ fn create(ctx: &Ctx, a: CreateArgs) -> CliResult<Outcome> {
 fn import(ctx: &Ctx, a: ImportArgs) -> CliResult<Outcome> {
     let cert = read_input(&a.cert)?;
     let key = read_input(&a.key)?;
+    let password = a.password.given()?;
     let store = ctx.create()?;
     let ca = CertificateAuthority::new(&store);
     let record = ca
         .import(
             &cert.bytes,
             &key.bytes,
-            a.password.as_deref().map(str::as_bytes),
+            password.as_deref().map(String::as_bytes),
             a.default,
             &SystemClock,
         )
@@ -227,7 +230,7 @@ fn import(ctx: &Ctx, a: ImportArgs) -> CliResult<Outcome> {
                 .context(format!("cannot import the CA from {} and {}", cert.name, key.name));
             if invalid_key {
                 e.hint(
-                    "the key file is PKCS#8 or PKCS#1, PEM or DER; an encrypted key needs --password",
+                    "the key file is PKCS#8 or PKCS#1, PEM or DER; an encrypted key needs a password (--password-file, --password-env or --password)",
                 )
             } else {
                 e

@@ -20,6 +20,7 @@ use crate::common::{
     parse_rfc3339, read_input, resolve_certificate, short, write_file,
 };
 use crate::output::{Outcome, cert_details, cert_json, cert_line, progress, time, warn};
+use crate::password::PasswordArgs;
 
 /// At most this many certificates are listed one by one in the summary of an import.
 const LIST_LIMIT: usize = 50;
@@ -34,8 +35,8 @@ pub enum CertCmd {
         #[arg(value_name = "FILE", required = true)]
         files: Vec<String>,
         /// The password of the PKCS#12 (.p12/.pfx) files
-        #[arg(long, value_name = "PW")]
-        password: Option<String>,
+        #[command(flatten)]
+        password: PasswordArgs,
     },
     /// List the stored certificates
     List {
@@ -67,12 +68,13 @@ pub enum CertCmd {
         /// DER instead of PEM
         #[arg(long, conflicts_with = "p12")]
         der: bool,
-        /// Write a PKCS#12 file with the private key and chain (needs --password)
-        #[arg(long, value_name = "FILE", requires = "password")]
+        /// Write a PKCS#12 file with the private key and chain (needs a password: the
+        /// password options, else a terminal is asked)
+        #[arg(long, value_name = "FILE")]
         p12: Option<String>,
         /// The PKCS#12 password
-        #[arg(long, value_name = "PW", requires = "p12")]
-        password: Option<String>,
+        #[command(flatten)]
+        password: PasswordArgs,
     },
     /// Delete a stored certificate; its private key goes with it unless another certificate
     /// or a pending request uses it. The issued record stays (it can still be revoked)
@@ -155,7 +157,15 @@ impl Usage {
 /// Runs a `cert` subcommand.
 pub fn run(ctx: &Ctx, cmd: CertCmd) -> CliResult<Outcome> {
     match cmd {
-        CertCmd::Import { files, password } => import(ctx, &files, password.as_deref()),
+        CertCmd::Import { files, password } => {
+            // A terminal is asked only when a PKCS#12 file is among the files.
+            let pw = if files.iter().any(|f| is_pkcs12_name(f)) {
+                password.given_or_prompt("PKCS#12 password")?
+            } else {
+                password.given()?
+            };
+            import(ctx, &files, pw.as_deref().map(String::as_str))
+        }
         CertCmd::List {
             email,
             expired,
@@ -168,14 +178,28 @@ pub fn run(ctx: &Ctx, cmd: CertCmd) -> CliResult<Outcome> {
             der,
             p12,
             password,
-        } => export(
-            ctx,
-            &id,
-            out.as_deref(),
-            der,
-            p12.as_deref(),
-            password.as_deref(),
-        ),
+        } => {
+            let pw = match &p12 {
+                Some(_) => Some(password.given_or_prompt("PKCS#12 password")?.ok_or_else(
+                    || {
+                        CliError::new("--p12 needs a password")
+                            .hint("give it with --password-file FILE or --password-env VAR")
+                    },
+                )?),
+                None if password.is_given() => {
+                    return Err(CliError::new("a password is for --p12 only"));
+                }
+                None => None,
+            };
+            export(
+                ctx,
+                &id,
+                out.as_deref(),
+                der,
+                p12.as_deref(),
+                pw.as_deref().map(String::as_str),
+            )
+        }
         CertCmd::Delete { id } => delete(ctx, &id),
         CertCmd::Validate {
             target,
@@ -229,7 +253,7 @@ fn load_file(input: Input, password: Option<&str>) -> CliResult<Loaded> {
                 "{} is a PKCS#12 file; its password is needed",
                 input.name
             ))
-            .hint("give it with --password PW"));
+            .hint("give it with --password-file FILE or --password-env VAR"));
         };
         return from_pkcs12(&input, pw);
     }

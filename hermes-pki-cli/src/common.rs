@@ -75,7 +75,7 @@ impl From<Error> for CliError {
     fn from(e: Error) -> Self {
         let hint = match e.kind() {
             ErrorKind::BadPassword if !matches!(e, Error::WrongMasterKey(_)) => {
-                Some("check the password given with --password")
+                Some("check the password given (--password-file, --password-env or --password)")
             }
             ErrorKind::Storage => Some(
                 "check that --store (or HERMES_PKI_STORE) names a hermes-pki store directory \

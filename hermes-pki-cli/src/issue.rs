@@ -21,6 +21,7 @@ use crate::common::{
     key_spec, key_spec_name, read_input,
 };
 use crate::output::{Outcome, cert_json, progress, time, warn};
+use crate::password::PasswordArgs;
 
 /// Length of a generated PKCS#12 password when none is asked for.
 const DEFAULT_PASSWORD_LEN: usize = 16;
@@ -65,17 +66,17 @@ pub struct IssueArgs {
     /// Also write the certificate, its key and chain to this PKCS#12 file
     #[arg(long, value_name = "FILE")]
     pub p12: Option<PathBuf>,
-    /// The PKCS#12 password
-    #[arg(
-        long,
-        value_name = "PW",
-        requires = "p12",
-        conflicts_with = "generate_password"
-    )]
-    pub password: Option<String>,
+    /// The PKCS#12 password (with --p12; none given: one is generated)
+    #[command(flatten)]
+    pub password: PasswordArgs,
     /// Generate a PKCS#12 password of N characters (8 to 1024) and print it [default when
     /// --p12 is given without --password: 16]
-    #[arg(long, value_name = "N", requires = "p12")]
+    #[arg(
+        long,
+        value_name = "N",
+        requires = "p12",
+        conflicts_with_all = ["password", "password_file", "password_env"]
+    )]
     pub generate_password: Option<usize>,
 }
 
@@ -101,9 +102,13 @@ pub fn run(ctx: &Ctx, a: IssueArgs) -> CliResult<Outcome> {
         }
     };
     // Everything that can be checked before the store changes is checked first.
-    let password: Option<Zeroizing<String>> = match (&a.p12, &a.password, a.generate_password) {
+    let given = a.password.given()?;
+    if a.p12.is_none() && given.is_some() {
+        return Err(CliError::new("a password is for --p12 only"));
+    }
+    let password: Option<Zeroizing<String>> = match (&a.p12, given, a.generate_password) {
         (None, _, _) => None,
-        (Some(_), Some(pw), _) => Some(Zeroizing::new(pw.clone())),
+        (Some(_), Some(pw), _) => Some(pw),
         (Some(_), None, n) => Some(
             generate_password(n.unwrap_or(DEFAULT_PASSWORD_LEN))
                 .context("cannot generate the PKCS#12 password")?,
@@ -191,7 +196,7 @@ pub fn run(ctx: &Ctx, a: IssueArgs) -> CliResult<Outcome> {
         file.write(&p12, true)?;
         let _ = writeln!(human, "wrote PKCS#12 file {}", path.display());
         json["p12"] = path.display().to_string().into();
-        if a.password.is_none() {
+        if !a.password.is_given() {
             let _ = writeln!(
                 human,
                 "PKCS#12 password: {} (give it to the user by another channel than the file)",

@@ -22,6 +22,7 @@ mod issue;
 mod key;
 mod open_cmd;
 mod output;
+mod password;
 mod protect_cmd;
 mod request;
 mod root;

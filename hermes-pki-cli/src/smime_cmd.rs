@@ -236,7 +236,7 @@ pub fn run_smime(ctx: &Ctx, cmd: SmimeCmd) -> CliResult<Outcome> {
         }
         SmimeCmd::Decrypt { io } => {
             let input = read_input(&io.input)?;
-            let d = smime.decrypt(&input.bytes, &DecryptOptions::new())?;
+            let d = smime.decrypt(&input.bytes, &decrypt_options(&store)?)?;
             let info =
                 json!({"cipher": d.cipher, "authenticated": d.authenticated, "weak": d.weak});
             write_out(&io.output, d.message.to_vec(), info, "decrypted")
@@ -281,7 +281,7 @@ pub fn run_smime(ctx: &Ctx, cmd: SmimeCmd) -> CliResult<Outcome> {
         }
         SmimeCmd::DecryptVerify { io } => {
             let input = read_input(&io.input)?;
-            let (d, v) = smime.decrypt_verify(&input.bytes, now, &DecryptOptions::new())?;
+            let (d, v) = smime.decrypt_verify(&input.bytes, now, &decrypt_options(&store)?)?;
             match v {
                 Some(v) => {
                     let form = format!("{:?}", v.message.form).to_lowercase();
@@ -372,9 +372,9 @@ pub fn run_cms(ctx: &Ctx, cmd: CmsCmd) -> CliResult<Outcome> {
         CmsCmd::Decrypt { io } => {
             let input = read_input(&io.input)?;
             let der = cms_der(&input.bytes)?;
-            let d = store.read_transaction(|tx| {
-                smime::decrypt_data(&der, &StoreKeys::new(tx), &DecryptOptions::new())
-            })?;
+            let options = decrypt_options(&store)?;
+            let d = store
+                .read_transaction(|tx| smime::decrypt_data(&der, &StoreKeys::new(tx), &options))?;
             let info =
                 json!({"cipher": d.cipher, "authenticated": d.authenticated, "weak": d.weak});
             write_out(&io.output, d.content.to_vec(), info, "decrypted")
@@ -613,4 +613,20 @@ fn verdict(
     } else {
         outcome.code(EXIT_INVALID)
     })
+}
+
+/// The decryption options the gateway settings `allow-legacy-ciphers` and
+/// `require-authenticated` (global) ask for.
+fn decrypt_options(store: &impl hermes_pki::store::Store) -> CliResult<DecryptOptions> {
+    use hermes_pki::settings::{SettingKey, global_flag};
+    use hermes_pki::store::StoreExt;
+    let (legacy, authenticated) = store.read_transaction(|tx| {
+        Ok((
+            global_flag(tx, SettingKey::AllowLegacyCiphers)?,
+            global_flag(tx, SettingKey::RequireAuthenticated)?,
+        ))
+    })?;
+    Ok(DecryptOptions::new()
+        .allow_legacy_ciphers(legacy)
+        .require_authenticated(authenticated))
 }

@@ -110,8 +110,10 @@ fn openssl_encrypt(
     openssl(&cmd, dir)
 }
 
+/// Decrypts with legacy ciphers allowed explicitly (they are refused by default).
 fn decrypt(msg: &[u8], recipients: &[&Recipient]) -> Decrypted {
-    decrypt_data(msg, &keys(recipients), &DecryptOptions::new())
+    let options = DecryptOptions::new().allow_legacy_ciphers(true);
+    decrypt_data(msg, &keys(recipients), &options)
         .unwrap_or_else(|e| panic!("decryption failed: {e}"))
 }
 
@@ -347,6 +349,11 @@ fn made_by_openssl_decrypts_here() {
             assert_eq!(&msg[..2], &[0x30, 0x80], "{case}: not BER");
         }
         let r = recips[0].0;
+        if *weak {
+            // Legacy ciphers: refused by default.
+            let err = decrypt_data(&msg, &keys(&[r]), &DecryptOptions::new()).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::NotPermitted, "{case}: {err}");
+        }
         let out = decrypt(&msg, &[r]);
         assert!(out.content[..] == content[..], "{case}: content differs");
         assert_eq!(out.cipher, *cipher, "{case}");

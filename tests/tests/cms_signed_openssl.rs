@@ -488,7 +488,20 @@ fn openssl_sha1_signatures_verify_and_are_weak() {
     let signer = env.signer("dave", KeyKind::Rsa(2048));
     let cert = env.cert(&signer);
     let der = env.openssl_sign(&[&signer], &["-md", "sha1"]);
+    // SHA-1 is refused by default (a weak-algorithm verdict) ...
     let result = verify_here(&der, true, &[]);
+    assert_eq!(
+        only_signer(&result).status,
+        SignatureStatus::WeakAlgorithm(Weakness::Sha1)
+    );
+    // ... and verifies, reported weak, where it is allowed explicitly.
+    let result = verify_data_with(
+        &der,
+        Some(CONTENT),
+        &[],
+        &SignerPolicy::new().allow_sha1(true),
+    )
+    .unwrap();
     let report = only_signer(&result);
     assert_valid_by(report, &cert);
     assert_eq!(report.digest, Some(HashAlg::Sha1));

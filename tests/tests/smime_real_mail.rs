@@ -486,18 +486,23 @@ fn weak_signer_keys_and_digests_are_verdicts() {
         SignatureStatus::WeakAlgorithm(Weakness::BrokenHash { name: "MD5" })
     );
     let sha1 = openssl_signed(&w, &alice, &["-md", "sha1"], "sha1.eml");
-    let v = verify_message(&sha1, &[]).unwrap();
+    // Allowed explicitly (refused by default, below): valid, and reported weak.
+    let v = verify_message_with(&sha1, &[], &SignerPolicy::new().allow_sha1(true)).unwrap();
     assert_eq!(v.signed.signers[0].status, SignatureStatus::Valid);
     assert!(
         v.signed.signers[0]
             .weak
             .contains(&"SHA-1 digest".to_string())
     );
-    let v = verify_message_with(&sha1, &[], &SignerPolicy::new().allow_sha1(false)).unwrap();
-    assert_eq!(
-        v.signed.signers[0].status,
-        SignatureStatus::WeakAlgorithm(Weakness::Sha1)
-    );
+    for refusing in [
+        verify_message(&sha1, &[]).unwrap(),
+        verify_message_with(&sha1, &[], &SignerPolicy::new().allow_sha1(false)).unwrap(),
+    ] {
+        assert_eq!(
+            refusing.signed.signers[0].status,
+            SignatureStatus::WeakAlgorithm(Weakness::Sha1)
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -557,7 +562,8 @@ fn pkits_dsa_signers_are_found_and_routed_to_dsa() {
             "Valid DSA Parameter Inheritance EE Certificate Test5",
         ),
     ] {
-        let v = verify_message(&pkits_message(name), &[]).unwrap();
+        // PKITS messages are signed with SHA-1: allowed explicitly (refused by default).
+        let v = verify_message_with(&pkits_message(name), &[], &sha1_allowed()).unwrap();
         let s = &v.signed.signers[0];
         assert!(
             s.certificate
@@ -581,16 +587,26 @@ fn pkits_dsa_signers_are_found_and_routed_to_dsa() {
     }
 }
 
+/// PKITS signs with SHA-1 and expects it accepted: the suite's expectation needs it allowed.
+fn sha1_allowed() -> SignerPolicy {
+    SignerPolicy::new().allow_sha1(true)
+}
+
 #[test]
 fn pkits_dsa_signatures_verify() {
     for name in [
         "SignedValidDSASignaturesTest4",
         "SignedValidDSAParameterInheritanceTest5",
     ] {
-        let v = verify_message(&pkits_message(name), &[]).unwrap();
+        let v = verify_message_with(&pkits_message(name), &[], &sha1_allowed()).unwrap();
         assert_eq!(v.signed.signers[0].status, SignatureStatus::Valid, "{name}");
     }
     // Test 6: the EE certificate's own signature is bad; the message signature verifies.
-    let v = verify_message(&pkits_message("SignedInvalidDSASignatureTest6"), &[]).unwrap();
+    let v = verify_message_with(
+        &pkits_message("SignedInvalidDSASignatureTest6"),
+        &[],
+        &sha1_allowed(),
+    )
+    .unwrap();
     assert_eq!(v.signed.signers[0].status, SignatureStatus::Valid);
 }

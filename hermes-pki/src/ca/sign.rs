@@ -123,6 +123,16 @@ pub(crate) fn sign_certificate(
     scheme: SignatureScheme,
 ) -> Result<Certificate> {
     let algorithm = algorithm_identifier(scheme)?;
+    sign_tbs(parts, algorithm, |tbs| signer.sign(scheme, tbs))
+}
+
+/// Encodes the TBSCertificate with `algorithm` as its signature algorithm, signs it with
+/// `sign`, and parses the result (tests make certificates with algorithms the CA refuses).
+pub(crate) fn sign_tbs(
+    parts: TbsParts<'_>,
+    algorithm: AlgorithmIdentifierOwned,
+    sign: impl FnOnce(&[u8]) -> Result<Vec<u8>>,
+) -> Result<Certificate> {
     let any = |der: &'static str, bytes| {
         AnyRef::try_from(bytes).map_err(|e| Error::malformed(der, format!("{e}")))
     };
@@ -138,7 +148,7 @@ pub(crate) fn sign_certificate(
     }
     .to_der()
     .map_err(encoding)?;
-    let signature = signer.sign(scheme, &tbs)?;
+    let signature = sign(&tbs)?;
     let der = Signed {
         tbs: AnyRef::try_from(tbs.as_slice()).map_err(encoding)?,
         algorithm,

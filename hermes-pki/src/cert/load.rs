@@ -17,6 +17,8 @@ use crate::error::{Error, Result};
 const MAX_PEM_BLOCKS: usize = 100_000;
 /// At most this many problems are reported for one input (then one "limit exceeded").
 const MAX_PROBLEMS: usize = 1_000;
+/// The most certificates read from one PKCS#7 structure.
+pub const MAX_PKCS7_CERTIFICATES: usize = 10_000;
 
 /// One entry of the input that could not be loaded.
 #[derive(Debug)]
@@ -267,7 +269,15 @@ fn pkcs7_der_entries(der: &[u8]) -> Result<Vec<Result<Certificate>>> {
     }
     let mut out = Vec::new();
     for field in fields.iter().filter(|f| tlv::is_context(f.tag, 0, true)) {
-        for choice in tlv::elements(field.value).map_err(p7_malformed)? {
+        // Read one entry beyond the limit at most, never the whole list first.
+        let (choices, more) =
+            tlv::elements_at_most(field.value, MAX_PKCS7_CERTIFICATES).map_err(p7_malformed)?;
+        if more {
+            return Err(Error::LimitExceeded(format!(
+                "the PKCS#7 structure holds more than {MAX_PKCS7_CERTIFICATES} certificates"
+            )));
+        }
+        for choice in choices {
             if choice.tag == Tag::Sequence {
                 out.push(Certificate::from_der(choice.raw));
             } else {
@@ -537,6 +547,61 @@ mod tests {
         assert_eq!(err.kind(), crate::ErrorKind::Parse);
         assert!(err.to_string().contains("PKCS#7"), "{err}");
         assert_eq!(load_certificates(truncated).problems.len(), 1);
+    }
+
+    /// A DER element with a definite length.
+    fn der(tag: u8, content: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag];
+        let len = content.len();
+        if len < 0x80 {
+            out.push(len as u8);
+        } else {
+            let bytes: Vec<u8> = len
+                .to_be_bytes()
+                .into_iter()
+                .skip_while(|b| *b == 0)
+                .collect();
+            out.push(0x80 | bytes.len() as u8);
+            out.extend_from_slice(&bytes);
+        }
+        out.extend_from_slice(content);
+        out
+    }
+
+    #[test]
+    fn pkcs7_certificate_lists_stop_one_past_the_limit() {
+        let p7 = |count: usize| {
+            let certs = der(0xA0, &[0x30, 0x00].repeat(count));
+            let data_oid = [
+                0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01,
+            ];
+            let signed_oid = [
+                0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02,
+            ];
+            let sd = der(
+                0x30,
+                &[
+                    &[0x02, 0x01, 0x01][..],
+                    &[0x31, 0x00],
+                    &der(0x30, &data_oid),
+                    &certs,
+                    &[0x31, 0x00],
+                ]
+                .concat(),
+            );
+            der(0x30, &[&signed_oid[..], &der(0xA0, &sd)].concat())
+        };
+        let err = parse_pkcs7(&p7(100_000)).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::LimitExceeded, "{err}");
+        assert!(
+            err.to_string().contains("more than 10000 certificates"),
+            "{err}"
+        );
+        // At the limit: every entry read (and each refused as no certificate).
+        assert_eq!(
+            pkcs7_entries(&p7(MAX_PKCS7_CERTIFICATES)).unwrap().len(),
+            MAX_PKCS7_CERTIFICATES
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub(crate) mod load;
 pub(crate) mod name;
 pub(crate) mod oid;
 pub(crate) mod pre1970;
-mod signature;
+pub(crate) mod signature;
 mod thumbprint;
 pub(crate) mod tlv;
 
@@ -445,6 +445,23 @@ pub(crate) fn general_names(value: &[u8], number: u32) -> der::Result<Vec<&[u8]>
         .collect())
 }
 
+/// The most names a certificate's subjectAltName may hold; a certificate with more does not
+/// load ([`Error::LimitExceeded`]).
+pub const MAX_SAN_ENTRIES: usize = 10_000;
+
+/// The most distribution points (and the most URIs in all of them) a certificate's
+/// cRLDistributionPoints may hold; a certificate with more does not load
+/// ([`Error::LimitExceeded`]).
+pub const MAX_DISTRIBUTION_POINTS: usize = 64;
+
+/// Counts the elements of the SEQUENCE in `value`, reading at most `max + 1`: whether there
+/// are more than `max`. Errors are left to the full parse.
+fn more_than(value: &[u8], max: usize) -> bool {
+    tlv::single(value)
+        .and_then(|seq| tlv::elements_at_most(seq.value, max))
+        .is_ok_and(|(_, more)| more)
+}
+
 fn parse_san_emails(value: &[u8]) -> der::Result<Vec<String>> {
     let seq = tlv::single(value)?;
     if seq.tag != Tag::Sequence {
@@ -472,7 +489,10 @@ fn parse_crl_dps(value: &[u8]) -> der::Result<Vec<String>> {
                 if tlv::is_context(dp_name.tag, 0, true) {
                     for uri in general_names(dp_name.value, 6)? {
                         if let Ok(s) = std::str::from_utf8(uri) {
-                            uris.push(s.to_owned());
+                            // More URIs than points allowed: the rest are not fetched.
+                            if uris.len() < MAX_DISTRIBUTION_POINTS {
+                                uris.push(s.to_owned());
+                            }
                         }
                     }
                 }
@@ -517,6 +537,17 @@ fn parse_extensions(cert: &x509_cert::Certificate) -> Result<Extensions> {
             oid::CE_AUTHORITY_KEY_ID => {
                 out.authority_key_id =
                     parse_aki(value).map_err(|e| bad("authorityKeyIdentifier", e))?
+            }
+            oid::CE_SUBJECT_ALT_NAME if more_than(value, MAX_SAN_ENTRIES) => {
+                return Err(Error::LimitExceeded(format!(
+                    "the certificate's subjectAltName has more than {MAX_SAN_ENTRIES} names"
+                )));
+            }
+            oid::CE_CRL_DISTRIBUTION_POINTS if more_than(value, MAX_DISTRIBUTION_POINTS) => {
+                return Err(Error::LimitExceeded(format!(
+                    "the certificate has more than {MAX_DISTRIBUTION_POINTS} CRL distribution \
+                     points"
+                )));
             }
             oid::CE_SUBJECT_ALT_NAME => {
                 out.san_emails = parse_san_emails(value).map_err(|e| bad("subjectAltName", e))?
@@ -1003,6 +1034,81 @@ pub fn normalize_email(addr: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A DER element with a definite length.
+    fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag];
+        let len = content.len();
+        if len < 0x80 {
+            out.push(len as u8);
+        } else {
+            let bytes: Vec<u8> = len
+                .to_be_bytes()
+                .into_iter()
+                .skip_while(|b| *b == 0)
+                .collect();
+            out.push(0x80 | bytes.len() as u8);
+            out.extend_from_slice(&bytes);
+        }
+        out.extend_from_slice(content);
+        out
+    }
+
+    /// A self-signed certificate with one extension of this raw value.
+    fn with_extension(id: ObjectIdentifier, value: Vec<u8>) -> Result<Certificate> {
+        use crate::ca::sign::{TbsParts, random_serial, sign_certificate};
+        use crate::key::{HashAlg, KeySpec, PrivateKey, SignatureScheme};
+        let key = PrivateKey::generate(KeySpec::EcP256)?;
+        let subject = crate::ca::DistinguishedName::new("caps").to_der()?;
+        let now = SystemTime::now();
+        sign_certificate(
+            TbsParts {
+                serial: &random_serial()?,
+                issuer_der: &subject,
+                subject_der: &subject,
+                spki_der: &key.public_key_der(),
+                not_before: now,
+                not_after: crate::time::add_days(now, 1),
+                extensions: vec![x509_cert::ext::Extension {
+                    extn_id: id,
+                    critical: false,
+                    extn_value: der::asn1::OctetString::new(value).unwrap(),
+                }],
+            },
+            &key,
+            SignatureScheme::Ecdsa(HashAlg::Sha256),
+        )
+    }
+
+    #[test]
+    fn san_entries_and_distribution_points_are_capped() {
+        let san = |n: usize| {
+            let names: Vec<u8> = (0..n)
+                .flat_map(|i| der_tlv(0x81, format!("u{i}@example.com").as_bytes()))
+                .collect();
+            der_tlv(0x30, &names)
+        };
+        let err = with_extension(oid::CE_SUBJECT_ALT_NAME, san(100_000)).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::LimitExceeded, "{err}");
+        assert!(err.to_string().contains("more than 10000 names"), "{err}");
+        let ok = with_extension(oid::CE_SUBJECT_ALT_NAME, san(MAX_SAN_ENTRIES)).unwrap();
+        assert_eq!(ok.emails().len(), MAX_SAN_ENTRIES);
+
+        let dps = |n: usize| {
+            let uri = der_tlv(0x86, b"http://crl.example/c.crl");
+            let point = der_tlv(0x30, &der_tlv(0xA0, &der_tlv(0xA0, &uri)));
+            der_tlv(0x30, &point.repeat(n))
+        };
+        let err = with_extension(oid::CE_CRL_DISTRIBUTION_POINTS, dps(1_000)).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::LimitExceeded, "{err}");
+        assert!(
+            err.to_string()
+                .contains("more than 64 CRL distribution points"),
+            "{err}"
+        );
+        let ok = with_extension(oid::CE_CRL_DISTRIBUTION_POINTS, dps(64)).unwrap();
+        assert_eq!(ok.crl_distribution_points().len(), 64);
+    }
 
     #[test]
     fn normalises_emails() {

@@ -134,6 +134,20 @@ fn parse_pss_params(alg: &AlgorithmIdentifierOwned) -> Result<Scheme> {
     })
 }
 
+/// ecdsa-with-SHA1 (RFC 3279 2.2.3).
+const ECDSA_SHA1: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.4.1");
+
+/// Whether a certificate or CRL signature algorithm hashes with SHA-1
+/// (sha1WithRSAEncryption, id-dsa-with-sha1 or bare id-dsa, ecdsa-with-SHA1). RSASSA-PSS over
+/// SHA-1 is refused outright by the verifier.
+pub(crate) fn signs_with_sha1(alg: &der::asn1::ObjectIdentifier) -> bool {
+    matches!(
+        *alg,
+        oid::SHA1_WITH_RSA | oid::DSA_SHA1 | oid::DSA | ECDSA_SHA1
+    )
+}
+
 fn scheme_of(alg: &AlgorithmIdentifierOwned) -> Result<Scheme> {
     let o = alg.oid;
     let broken_hash = match o {
@@ -217,6 +231,53 @@ fn scheme_of(alg: &AlgorithmIdentifierOwned) -> Result<Scheme> {
     }
 }
 
+/// RFC 4055 1.2 and 3.3: an id-RSASSA-PSS public key verifies only RSASSA-PSS signatures, and
+/// when the key carries RSASSA-PSS-params, only with its hash and mask generation function
+/// and a salt at least as long as its salt length.
+fn check_pss_key(spki: &SubjectPublicKeyInfoRef<'_>, scheme: &Scheme) -> Result<()> {
+    let restricted = |d: String| {
+        Error::unsupported(
+            "signature algorithm",
+            format!("{d} with an RSASSA-PSS public key (RFC 4055 1.2, 3.3)"),
+        )
+    };
+    let Scheme::Pss { hash, salt_len } = *scheme else {
+        return Err(restricted(
+            "a signature other than RSASSA-PSS (the key is for PSS only)".into(),
+        ));
+    };
+    let Some(params) = spki.algorithm.parameters.as_ref() else {
+        return Ok(()); // parameters absent: any PSS parameters
+    };
+    if der::Tagged::tag(params) == der::Tag::Null {
+        return Ok(());
+    }
+    let encoded = params
+        .to_der()
+        .map_err(|e| Error::malformed("RSASSA-PSS key parameters", e))?;
+    let key = rsa::pkcs1::RsaPssParamsOwned::from_der(&encoded)
+        .map_err(|e| Error::malformed("RSASSA-PSS key parameters", e))?;
+    let key_hash = Hash::from_oid(&key.hash.oid);
+    let key_mgf_hash = key
+        .mask_gen
+        .parameters
+        .as_ref()
+        .and_then(|h| Hash::from_oid(&h.oid));
+    if key_hash != Some(hash) || key.mask_gen.oid != oid::MGF1 || key_mgf_hash != Some(hash) {
+        return Err(restricted(format!(
+            "a PSS signature over another hash than the key's {}",
+            key.hash.oid
+        )));
+    }
+    if salt_len < usize::from(key.salt_len) {
+        return Err(restricted(format!(
+            "a salt of {salt_len} bytes, shorter than the key's {}",
+            key.salt_len
+        )));
+    }
+    Ok(())
+}
+
 fn verify_rsa(
     spki: &SubjectPublicKeyInfoRef<'_>,
     scheme: &Scheme,
@@ -225,6 +286,9 @@ fn verify_rsa(
 ) -> Result<()> {
     if spki.algorithm.oid != oid::RSA_ENCRYPTION && spki.algorithm.oid != oid::RSASSA_PSS {
         return Err(key_mismatch("RSA"));
+    }
+    if spki.algorithm.oid == oid::RSASSA_PSS {
+        check_pss_key(spki, scheme)?;
     }
     let key_bytes = spki
         .subject_public_key
@@ -617,6 +681,59 @@ mod tests {
             .to_der()
             .unwrap();
         seq(&[alg_id, bits].concat())
+    }
+
+    #[test]
+    fn rsassa_pss_keys_verify_only_pss_signatures_with_their_parameters() {
+        use crate::ca::sign::algorithm_identifier;
+        use crate::key::{HashAlg, KeySpec, PrivateKey, SignatureScheme, Signer};
+        use rsa::pkcs1::RsaPssParamsRef;
+        let key = PrivateKey::generate(KeySpec::Rsa(2048)).unwrap();
+        let pss = |h| {
+            let params = match h {
+                HashAlg::Sha256 => RsaPssParamsRef::new::<sha2::Sha256>(32).to_der(),
+                _ => RsaPssParamsRef::new::<sha2::Sha384>(48).to_der(),
+            }
+            .unwrap();
+            AlgorithmIdentifierOwned {
+                oid: oid::RSASSA_PSS,
+                parameters: Some(der::Any::from_der(&params).unwrap()),
+            }
+        };
+        let v15 = algorithm_identifier(SignatureScheme::RsaPkcs1v15(HashAlg::Sha256)).unwrap();
+        // The same key as id-RSASSA-PSS, with the given algorithm identifier.
+        let spki_as = |alg: AlgorithmIdentifierOwned| {
+            let mut spki =
+                spki::SubjectPublicKeyInfoOwned::from_der(&key.public_key_der()).unwrap();
+            spki.algorithm = alg;
+            spki.to_der().unwrap()
+        };
+        let bare = spki_as(alg(oid::RSASSA_PSS));
+        let sha256_key = spki_as(pss(HashAlg::Sha256));
+        let sha384_key = spki_as(pss(HashAlg::Sha384));
+        let msg = b"message";
+        let sig_v15 = key
+            .sign(SignatureScheme::RsaPkcs1v15(HashAlg::Sha256), msg)
+            .unwrap();
+        let sig_pss = key
+            .sign(SignatureScheme::RsaPss(HashAlg::Sha256), msg)
+            .unwrap();
+        // As rsaEncryption: both verify.
+        verify_signature(&key.public_key_der(), &v15, msg, &sig_v15).unwrap();
+        verify_signature(&key.public_key_der(), &pss(HashAlg::Sha256), msg, &sig_pss).unwrap();
+        // As id-RSASSA-PSS: PKCS#1 v1.5 is refused, whatever the key parameters.
+        for spki in [&bare, &sha256_key] {
+            let err = verify_signature(spki, &v15, msg, &sig_v15).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Unsupported, "{err}");
+            assert!(err.to_string().contains("RFC 4055"), "{err}");
+            verify_signature(spki, &pss(HashAlg::Sha256), msg, &sig_pss).unwrap();
+        }
+        // Key parameters for SHA-384: a SHA-256 PSS signature is refused.
+        let err = verify_signature(&sha384_key, &pss(HashAlg::Sha256), msg, &sig_pss).unwrap_err();
+        assert!(
+            err.to_string().contains("another hash than the key's"),
+            "{err}"
+        );
     }
 
     #[test]

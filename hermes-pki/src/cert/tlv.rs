@@ -42,6 +42,23 @@ pub(crate) fn elements(input: &[u8]) -> der::Result<Vec<Tlv<'_>>> {
     Ok(out)
 }
 
+/// The consecutive DER elements of `input`, reading no more than `max + 1` of them: the
+/// elements and whether there are more than `max` (then `max` elements come back and the rest
+/// of the input is not read). Hostile input with millions of tiny elements costs at most
+/// `max + 1` element reads, not a list the size of the input.
+pub(crate) fn elements_at_most(input: &[u8], max: usize) -> der::Result<(Vec<Tlv<'_>>, bool)> {
+    let mut reader = SliceReader::new(input)?;
+    let mut out = Vec::new();
+    while !reader.is_finished() {
+        let tlv = next(&mut reader, input)?;
+        if out.len() == max {
+            return Ok((out, true));
+        }
+        out.push(tlv);
+    }
+    Ok((out, false))
+}
+
 /// Reads exactly one DER element spanning all of `input`.
 pub(crate) fn single(input: &[u8]) -> der::Result<Tlv<'_>> {
     let mut reader = SliceReader::new(input)?;
@@ -76,5 +93,18 @@ mod tests {
         assert!(single(&input).is_err());
         assert_eq!(leading(&input).unwrap().raw, &[0x02, 0x01, 0x05]);
         assert!(elements(&[0x30, 0x05, 0x00]).is_err());
+    }
+
+    #[test]
+    fn elements_at_most_stops_after_one_element_too_many() {
+        // 1000 NULLs then garbage: the garbage is never reached with a limit of 10.
+        let mut input = [0x05, 0x00].repeat(1000);
+        input.extend_from_slice(&[0x30, 0x05]);
+        let (els, more) = elements_at_most(&input, 10).unwrap();
+        assert_eq!((els.len(), more), (10, true));
+        assert!(elements(&input).is_err());
+        let (els, more) = elements_at_most(&input[..20], 10).unwrap();
+        assert_eq!((els.len(), more), (10, false));
+        assert!(elements_at_most(&input, 1000).is_err());
     }
 }

@@ -10,6 +10,7 @@ use super::dp::{CertDp, ReasonMask, distribution_points};
 use super::parse::Crl;
 use super::{RevocationReason, Scope, cmp_numbers, intrinsic_problem, is_pending, newer};
 use crate::cert::Certificate;
+use crate::cert::signature::signs_with_sha1;
 use crate::error::Result;
 use crate::key::KeyId;
 use crate::store::{CrlId, CrlRecord, ReadTransaction, RevokedEntry};
@@ -60,6 +61,8 @@ pub struct CrlChecker<'a> {
     nested: bool,
     /// CRLs already judged.
     judged: RefCell<Judged>,
+    /// Whether CRLs signed with SHA-1 are used.
+    allow_sha1: bool,
 }
 
 /// Judged CRLs: (CRL, key of the issuer on the path, if the CRL is that issuer's) → verdict.
@@ -127,7 +130,16 @@ impl<'a> CrlChecker<'a> {
             extra: &[],
             nested: false,
             judged: RefCell::new(HashMap::new()),
+            allow_sha1: false,
         }
+    }
+
+    /// Whether CRLs signed with SHA-1 are used (default `false`: such a CRL is not used, as
+    /// if absent). [`Validator::validate`] sets it from
+    /// [`ValidationOptions::allow_sha1`](crate::trust::ValidationOptions::allow_sha1).
+    pub fn allow_sha1(mut self, allow: bool) -> Self {
+        self.allow_sha1 = allow;
+        self
     }
 
     /// Certificates besides the store's that may have signed a CRL (those a message
@@ -235,6 +247,9 @@ impl<'a> CrlChecker<'a> {
         if intrinsic_problem(&crl, at).is_some() {
             return Ok(None);
         }
+        if !self.allow_sha1 && signs_with_sha1(&crl.signature_algorithm().oid) {
+            return Ok(None);
+        }
         let may_sign_crls = |c: &Certificate| c.key_usage().is_none_or(|ku| ku.crl_sign);
         if let Some(issuer) = issuer
             && is_pending(record)
@@ -284,8 +299,9 @@ impl<'a> CrlChecker<'a> {
                 extra: self.extra,
                 nested: true,
                 judged: RefCell::new(HashMap::new()),
+                allow_sha1: self.allow_sha1,
             };
-            let options = ValidationOptions::new(at, LeafPolicy::Any);
+            let options = ValidationOptions::new(at, LeafPolicy::Any).allow_sha1(self.allow_sha1);
             let v = Validator::new(self.tx)
                 .intermediates(self.extra.iter().cloned())
                 .revocation(&inner)

@@ -62,12 +62,18 @@ pub fn parse_crls(input: &[u8]) -> Vec<Result<Crl>> {
         }
         return out;
     }
-    match tlv::elements(input) {
-        Ok(elements) if !elements.is_empty() => elements
-            .into_iter()
-            .take(MAX_CRLS_PER_INPUT)
-            .map(|e| Crl::from_der(e.raw))
-            .collect(),
+    // Read one CRL beyond the limit at most, never the whole list first.
+    match tlv::elements_at_most(input, MAX_CRLS_PER_INPUT) {
+        Ok((elements, more)) if !elements.is_empty() => {
+            let mut out: Vec<Result<Crl>> =
+                elements.into_iter().map(|e| Crl::from_der(e.raw)).collect();
+            if more {
+                out.push(Err(Error::LimitExceeded(format!(
+                    "more than {MAX_CRLS_PER_INPUT} CRLs in one input"
+                ))));
+            }
+            out
+        }
         Ok(_) => vec![Err(Error::malformed("CRL file", "the input is empty"))],
         Err(e) => vec![Err(Error::malformed(
             "CRL file",

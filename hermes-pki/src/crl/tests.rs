@@ -12,6 +12,7 @@ use crate::ca::{
     Revocation,
 };
 use crate::cert::{Certificate, Serial, oid};
+use crate::error::Error;
 use crate::key::{HashAlg, KeySpec};
 use crate::store::{
     CrlStatus, MemoryStore, ReadTransaction, RevokedEntry, Store, StoreExt, Transaction,
@@ -666,6 +667,19 @@ fn only_a_newer_crl_replaces_the_stored_one() {
     let at = add_days(now(), 2);
     assert!(revoked_reason(&w.validate_at(w.bob.certificate(), at)).is_some());
     assert!(w.validate_at(w.alice.certificate(), at).is_valid());
+}
+
+#[test]
+fn der_inputs_of_many_tiny_elements_stop_one_past_the_crl_limit() {
+    // 1,000,000 empty SEQUENCEs, then bytes that are no DER: the limit answers first.
+    let mut input = [0x30, 0x00].repeat(1_000_000);
+    input.extend_from_slice(&[0x30, 0x7f]);
+    let parsed = parse_crls(&input);
+    assert_eq!(parsed.len(), 1_001);
+    match parsed.last().unwrap() {
+        Err(Error::LimitExceeded(m)) => assert!(m.contains("more than 1000 CRLs"), "{m}"),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

@@ -286,25 +286,43 @@ const KEY_LABELS: &[&str] = &[
     "ANY PRIVATE KEY",
 ];
 
+/// The most PEM blocks read from one input by the key scanner.
+pub const MAX_PEM_BLOCKS: usize = 64;
+
+/// The longest PEM label read (RFC 7468 labels are a few words).
+const MAX_PEM_LABEL: usize = 64;
+
 /// The PEM blocks of `text`: (label, the block's text from BEGIN to the end of the END line).
-fn pem_blocks(text: &str) -> Vec<(&str, &str)> {
+///
+/// One pass with linear substring searches: every search starts where the previous block
+/// ended, a label is at most [`MAX_PEM_LABEL`] bytes on one line, and more than
+/// [`MAX_PEM_BLOCKS`] blocks is [`Error::LimitExceeded`], so the work is linear in the input
+/// whatever it holds.
+fn pem_blocks(text: &str) -> Result<Vec<(&str, &str)>> {
+    const BEGIN: &[u8] = b"-----BEGIN ";
+    let bytes = text.as_bytes();
     let mut out = Vec::new();
-    let mut rest = text;
     let mut offset = 0;
-    while let Some(pos) = rest.find("-----BEGIN ") {
+    while let Some(pos) = memchr::memmem::find(&bytes[offset..], BEGIN) {
         let begin = offset + pos;
-        let after = &text[begin + "-----BEGIN ".len()..];
-        let Some(label_end) = after.find("-----") else {
-            break;
-        };
-        let label = &after[..label_end];
-        if label.contains('\n') {
+        let label_start = begin + BEGIN.len();
+        // The label: up to the next "-----" on the same line, at most MAX_PEM_LABEL bytes.
+        let window_end = (label_start + MAX_PEM_LABEL + 5).min(bytes.len());
+        let window = &bytes[label_start..window_end];
+        let label_end = memchr::memmem::find(window, b"-----")
+            .filter(|&e| !window[..e].contains(&b'\n') && !window[..e].contains(&b'\r'));
+        let Some(label_end) = label_end else {
             offset = begin + 1;
-            rest = &text[offset..];
             continue;
+        };
+        if out.len() == MAX_PEM_BLOCKS {
+            return Err(Error::LimitExceeded(format!(
+                "the input has more than {MAX_PEM_BLOCKS} PEM blocks"
+            )));
         }
+        let label = &text[label_start..label_start + label_end];
         let end_marker = format!("-----END {label}-----");
-        match text[begin..].find(&end_marker) {
+        match memchr::memmem::find(&bytes[begin..], end_marker.as_bytes()) {
             Some(end_rel) => {
                 let end = begin + end_rel + end_marker.len();
                 out.push((label, &text[begin..end]));
@@ -313,12 +331,11 @@ fn pem_blocks(text: &str) -> Vec<(&str, &str)> {
             None => {
                 // An unterminated block: keep it so the decoder reports the problem.
                 out.push((label, &text[begin..]));
-                offset = text.len();
+                break;
             }
         }
-        rest = &text[offset..];
     }
-    out
+    Ok(out)
 }
 
 pub(crate) fn from_pem(
@@ -334,7 +351,7 @@ fn from_pem_with_limits(
     password: Option<&[u8]>,
     limits: KdfLimits,
 ) -> Result<PrivateKey> {
-    let blocks = pem_blocks(pem);
+    let blocks = pem_blocks(pem)?;
     let Some((label, block)) = blocks
         .iter()
         .find(|(label, _)| KEY_LABELS.contains(label))

@@ -31,6 +31,7 @@ use crate::cert::{Certificate, KeyAlgorithm};
 use crate::error::{Error, Result};
 
 mod encoding;
+pub use encoding::MAX_PEM_BLOCKS;
 mod generate;
 mod ops;
 pub(crate) mod pbes2;

@@ -83,6 +83,51 @@ fn check_algorithms(params: &AnyRef<'_>) -> Result<()> {
     Ok(())
 }
 
+/// A budget of key-derivation work shared by every derivation of one input (a PKCS#12 file):
+/// PBKDF2 and PKCS#12 KDF runs cost their iteration count, scrypt runs N * r * p.
+#[derive(Debug)]
+pub(crate) struct KdfBudget {
+    remaining: std::cell::Cell<u64>,
+    total: u64,
+}
+
+impl KdfBudget {
+    /// A budget of `total` units.
+    pub(crate) fn new(total: u64) -> Self {
+        KdfBudget {
+            remaining: std::cell::Cell::new(total),
+            total,
+        }
+    }
+
+    /// Charges `cost` units before a derivation runs; [`Error::LimitExceeded`] when the
+    /// budget does not cover it.
+    pub(crate) fn charge(&self, cost: u64) -> Result<()> {
+        let left = self.remaining.get();
+        if cost > left {
+            return Err(Error::LimitExceeded(format!(
+                "the key derivations of this input would cost more than its budget of {} \
+                 (iterations, and N * r * p for scrypt)",
+                self.total
+            )));
+        }
+        self.remaining.set(left - cost);
+        Ok(())
+    }
+}
+
+/// What one derivation with `kdf` costs against a [`KdfBudget`].
+fn kdf_cost(kdf: &Kdf) -> u64 {
+    match kdf {
+        Kdf::Pbkdf2(p) => u64::from(p.iteration_count),
+        Kdf::Scrypt(s) => s
+            .cost_parameter
+            .saturating_mul(u64::from(s.block_size))
+            .saturating_mul(u64::from(s.parallelization)),
+        _ => 0,
+    }
+}
+
 /// Refuses KDF parameters whose work is above `limits`, before any derivation.
 pub(crate) fn check_limits(kdf: &Kdf, limits: KdfLimits) -> Result<()> {
     match kdf {
@@ -140,7 +185,7 @@ pub(crate) fn decrypt(
     limits: KdfLimits,
 ) -> Result<Zeroizing<Vec<u8>>> {
     let (alg, data) = split(der)?;
-    decrypt_parts(alg, data, password, limits)
+    decrypt_parts(alg, data, password, limits, None)
 }
 
 /// Decrypts `data` encrypted with the PBES2 scheme `alg` (also used for PKCS#12 bags and
@@ -150,6 +195,7 @@ pub(crate) fn decrypt_parts(
     data: &[u8],
     password: &[u8],
     limits: KdfLimits,
+    budget: Option<&KdfBudget>,
 ) -> Result<Zeroizing<Vec<u8>>> {
     if alg.oid != PBES2 {
         let dotted = alg.oid.to_string();
@@ -181,6 +227,9 @@ pub(crate) fn decrypt_parts(
         )
     })?;
     check_limits(&params.kdf, limits)?;
+    if let Some(b) = budget {
+        b.charge(kdf_cost(&params.kdf))?;
+    }
     match params.decrypt(password, data) {
         Ok(plain) => Ok(Zeroizing::new(plain)),
         Err(pkcs5::Error::DecryptFailed) => Err(Error::BadPassword),

@@ -12,7 +12,7 @@
 //!
 //! ```text
 //! secret    = SHA-256("hermes-pki/rsa-implicit-rejection/v1" || I2OSP(d, k))
-//! KDK       = HMAC-SHA256(secret, C)
+//! KDK       = HMAC-SHA256(secret, C left-padded with zeros to the modulus length k)
 //! synthetic = first expected_len bytes of
 //!             HMAC-SHA256(KDK, I2OSP(i, 2) || "CMS key transport" || I2OSP(8 * expected_len, 2))
 //!             for i = 0, 1, ...
@@ -109,8 +109,16 @@ pub(crate) fn decrypt(
         )));
     }
 
-    // The synthetic key is always computed: same work on every path.
-    let synthetic = synthetic_key(&rsa_key.ir_secret, ciphertext, expected_len)?;
+    // The synthetic key is always computed: same work on every path. Its key-derivation key
+    // is taken over the ciphertext left-padded with zeros to the modulus length (as OpenSSL
+    // does), so C and C without its leading zero bytes, which decrypt alike, also reject alike.
+    let synthetic = if ciphertext.len() < k {
+        let mut padded = vec![0u8; k];
+        padded[k - ciphertext.len()..].copy_from_slice(ciphertext);
+        synthetic_key(&rsa_key.ir_secret, &padded, expected_len)?
+    } else {
+        synthetic_key(&rsa_key.ir_secret, ciphertext, expected_len)?
+    };
 
     // Ciphertext length and range are public: out-of-range input gets the synthetic key.
     let mut em = Zeroizing::new(vec![0u8; k]);

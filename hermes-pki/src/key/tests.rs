@@ -184,6 +184,30 @@ fn reads_sec1_ec_keys() {
 }
 
 #[test]
+fn the_pem_scanner_reads_at_most_max_pem_blocks() {
+    let block = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+    let many = block.repeat(MAX_PEM_BLOCKS + 1);
+    match PrivateKey::from_pem(&many, None) {
+        Err(Error::LimitExceeded(m)) => assert!(m.contains("more than 64 PEM blocks"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    // At the limit: scanned, and the answer is about the labels.
+    let at_limit = block.repeat(MAX_PEM_BLOCKS);
+    assert!(matches!(
+        PrivateKey::from_pem(&at_limit, None),
+        Err(Error::UnexpectedPemLabel { .. })
+    ));
+    // A key after junk that looks like the start of blocks is still found.
+    let key_pem = rsa_key().to_pkcs8_pem().unwrap();
+    let junk = format!(
+        "-----BEGIN \n-----BEGIN {}\n{}",
+        "x".repeat(100),
+        key_pem.as_str()
+    );
+    assert!(PrivateKey::from_pem(&junk, None).is_ok());
+}
+
+#[test]
 fn refuses_wrong_labels_malformed_and_unsupported_input() {
     let cert_pem = "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n";
     match PrivateKey::from_pem(cert_pem, None) {
@@ -640,6 +664,41 @@ fn pkcs1v15_bad_padding_gives_a_deterministic_synthetic_key() {
     // Another key gives another synthetic key for the same ciphertext.
     let other = PrivateKey::generate(KeySpec::Rsa(2048)).unwrap();
     assert_ne!(pkcs1v15(&other, &bad2, 32), outputs[1]);
+}
+
+#[test]
+fn pkcs1v15_a_ciphertext_without_its_leading_zero_byte_decrypts_and_rejects_alike() {
+    let key = rsa_key();
+    let public = rsa_public(key);
+    let k = public.size();
+    let cek = [0x44u8; 32];
+    let mut rng = os_rng().unwrap();
+    // Valid padding: a ciphertext whose first byte is zero (about 1 in 200 are).
+    let valid = (0..100_000)
+        .map(|_| public.encrypt(&mut rng, Pkcs1v15Encrypt, &cek).unwrap())
+        .find(|c| c.len() == k && c[0] == 0)
+        .expect("a ciphertext with a leading zero byte");
+    assert_eq!(&pkcs1v15(key, &valid, 32)[..], &cek);
+    assert_eq!(&pkcs1v15(key, &valid[1..], 32)[..], &cek);
+    // Invalid padding (no separator): the same synthetic key with or without the zero byte.
+    let mut seed = 1u32;
+    let invalid = (0..100_000)
+        .map(|_| {
+            let mut em: Vec<u8> = (0..k)
+                .map(|_| {
+                    seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    (seed >> 24) as u8 | 1
+                })
+                .collect();
+            em[0] = 0;
+            em[1] = 2;
+            raw_encrypt(&public, &em)
+        })
+        .find(|c| c[0] == 0)
+        .expect("a ciphertext with a leading zero byte");
+    let full = pkcs1v15(key, &invalid, 32);
+    assert_ne!(&full[..], &cek[..]);
+    assert_eq!(full, pkcs1v15(key, &invalid[1..], 32));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The cryptography of PKCS#12: password encodings, the PKCS#12 KDF (RFC 7292 appendix B), the
 //! MAC, the legacy PKCS#12 PBE ciphers (3DES, RC2) and PBES2 (through `key::pbes2`).
 
+use crate::key::pbes2::KdfBudget;
 use cbc::cipher::block_padding::Pkcs7;
 use cbc::cipher::{BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt};
 use cbc::cipher::{InnerIvInit, KeyInit};
@@ -425,6 +426,7 @@ pub(super) fn decrypt(
     password: &str,
     candidates: &[Zeroizing<Vec<u8>>],
     limits: &KdfLimits,
+    budget: &KdfBudget,
 ) -> Result<Zeroizing<Vec<u8>>> {
     let alg_tlv = asn1::single(alg_der, TAG_SEQUENCE, "encryption algorithm")?;
     let mut r = Reader::new(alg_tlv.value);
@@ -432,12 +434,17 @@ pub(super) fn decrypt(
     if oid == PBES2 {
         let alg = <spki::AlgorithmIdentifierRef<'_> as der::Decode>::from_der(alg_der)
             .map_err(|e| malformed(format!("PBES2 algorithm identifier: {e}")))?;
-        return crate::key::pbes2::decrypt_parts(alg, data, password.as_bytes(), *limits).map_err(
-            |e| match e {
-                Error::Malformed { detail, .. } => malformed(detail),
-                other => other,
-            },
-        );
+        return crate::key::pbes2::decrypt_parts(
+            alg,
+            data,
+            password.as_bytes(),
+            *limits,
+            Some(budget),
+        )
+        .map_err(|e| match e {
+            Error::Malformed { detail, .. } => malformed(detail),
+            other => other,
+        });
     }
     let Some(cipher) = LegacyCipher::from_oid(&oid) else {
         let detail = if oid == PBE_SHA1_RC4_128 || oid == PBE_SHA1_RC4_40 {
@@ -466,6 +473,8 @@ pub(super) fn decrypt(
         ));
     }
     for pw in candidates {
+        // Each try is a derivation (the key and the IV): charged against the file's budget.
+        budget.charge(2 * iterations as u64)?;
         if let Some(plain) = cipher.decrypt(pw, salt, iterations, data)? {
             return Ok(plain);
         }

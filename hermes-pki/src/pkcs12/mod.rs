@@ -112,6 +112,11 @@ pub struct Pkcs12Limits {
     /// Most encrypted items (safes and shrouded keys) decrypted for one file, each one KDF run
     /// (default 32).
     pub max_decryptions: usize,
+    /// The key-derivation work of one file, all runs together (the MAC, every decryption,
+    /// every password encoding tried): PBKDF2 and PKCS#12 KDF runs cost their iteration count
+    /// (the PKCS#12 PBEs twice: key and IV), scrypt N * r * p (default 8,000,000: a file
+    /// written with 600,000 iterations costs 3,000,000).
+    pub max_kdf_work: u64,
 }
 
 impl Default for Pkcs12Limits {
@@ -121,6 +126,7 @@ impl Default for Pkcs12Limits {
             kdf: KdfLimits::default(),
             max_bags: 1024,
             max_decryptions: 32,
+            max_kdf_work: 8_000_000,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Reading PKCS#12: PFX → MAC check → AuthenticatedSafe → (encrypted) SafeContents → bags.
 
+use crate::key::pbes2::KdfBudget;
 use der::asn1::ObjectIdentifier as Oid;
 use zeroize::Zeroizing;
 
@@ -33,6 +34,8 @@ struct Ctx<'a> {
     limits: &'a Pkcs12Limits,
     bags: usize,
     decryptions: usize,
+    /// Every key derivation of the file is charged here.
+    budget: &'a KdfBudget,
     keys: Vec<(PrivateKey, BagAttributes)>,
     certs: Vec<(Certificate, BagAttributes)>,
 }
@@ -81,13 +84,16 @@ pub(super) fn import(
     }
     let auth_bytes = data_octets(content)?;
 
-    // The MAC is checked before anything inside the file is decrypted or used.
+    // The MAC is checked before anything inside the file is decrypted or used. Every key
+    // derivation of the file is charged against one budget.
+    let budget = KdfBudget::new(limits.max_kdf_work);
     let mut candidates = crypto::password_candidates(password);
     let mac_verified = match mac {
         Some(mac) => {
             let mac = MacData::parse(mac.value, &limits.kdf)?;
             let mut matched = None;
             for (i, c) in candidates.iter().enumerate() {
+                budget.charge(mac.iterations.unsigned_abs().into())?;
                 if mac.verify(c, auth_bytes)? {
                     matched = Some(i);
                     break;
@@ -106,6 +112,7 @@ pub(super) fn import(
         limits,
         bags: 0,
         decryptions: 0,
+        budget: &budget,
         keys: Vec::new(),
         certs: Vec::new(),
     };
@@ -183,6 +190,7 @@ impl Ctx<'_> {
             self.password,
             &self.candidates,
             &self.limits.kdf,
+            self.budget,
         )
     }
 

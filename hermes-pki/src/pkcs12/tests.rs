@@ -243,6 +243,25 @@ fn other_limits() {
 }
 
 #[test]
+fn every_key_derivation_of_a_file_is_charged_against_one_budget() {
+    // OpenSSL's default file: the MAC, the certificate safe and the shrouded key each derive
+    // with 2048 iterations; each run alone is far below the per-run limit.
+    let budget = |work: u64| Pkcs12Limits {
+        max_kdf_work: work,
+        ..Default::default()
+    };
+    for work in [2048, 4096, 6143] {
+        let err = import_with_limits(OPENSSL_DEFAULT, "test", &budget(work)).unwrap_err();
+        assert!(matches!(err, Error::LimitExceeded(_)), "{work}: {err}");
+        assert!(
+            err.to_string().contains(&format!("budget of {work}")),
+            "{err}"
+        );
+    }
+    assert!(import_with_limits(OPENSSL_DEFAULT, "test", &budget(6144)).is_ok());
+}
+
+#[test]
 fn files_from_openssl() {
     for (file, password, mac) in [
         (OPENSSL_DEFAULT, "test", true),

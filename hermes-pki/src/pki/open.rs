@@ -17,13 +17,19 @@ use mail_parser::MessageParser;
 use super::Pki;
 use crate::cert::{Certificate, Thumbprint};
 use crate::error::{Error, Result};
-use crate::settings::{SettingKey, SettingScope, effective};
+use crate::settings::{SettingKey, SettingScope, effective, global_flag};
+use crate::smime::DECRYPTION_FAILED;
+use crate::smime::mime;
 use crate::smime::{
     DecryptOptions, RecipientId, SignatureForm, SignatureStatus, SmimeLayer, VerifyOptions,
     smime_layer,
 };
 use crate::store::StoreExt;
 use crate::trust::{Reason, Validation};
+
+/// The largest From or Sender field read for the sender addresses, in bytes (a longer one
+/// gives no sender address).
+const MAX_ADDRESS_FIELD: usize = 16 * 1024;
 
 /// The most S/MIME layers [`Pki::open_message`] peels (signed, encrypted, signed again, ...);
 /// a message with more is [`Unreadable::TooManyLayers`].
@@ -175,7 +181,9 @@ impl Unreadable {
 /// Only [`entity`](Self::entity) is what a signature covered; the header fields in
 /// [`outer_header`](Self::outer_header) (From, To, Subject, ...) came outside every layer and
 /// are never signed. [`message`](Self::message) puts them together for delivery.
-#[derive(Debug, Clone)]
+///
+/// Its `Debug` shows lengths, not the message (decrypted mail is private).
+#[derive(Clone)]
 pub struct OpenedMessage {
     /// The message for delivery: the outer header fields, the informational fields when
     /// asked, and the innermost entity.
@@ -188,6 +196,18 @@ pub struct OpenedMessage {
     pub senders: Vec<String>,
     /// The layers, outermost first.
     pub layers: Vec<Layer>,
+}
+
+impl fmt::Debug for OpenedMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenedMessage")
+            .field("message_len", &self.message.len())
+            .field("entity_len", &self.entity.len())
+            .field("outer_header_len", &self.outer_header.len())
+            .field("senders", &self.senders)
+            .field("layers", &self.layers)
+            .finish()
+    }
 }
 
 impl OpenedMessage {
@@ -436,7 +456,10 @@ fn strip_informational(message: &[u8]) -> Vec<u8> {
 
 /// The From and Sender addresses of the header block `head`.
 fn sender_addresses(head: &[u8]) -> Vec<String> {
-    let mut block = head.to_vec();
+    // Only the From and Sender fields, size-capped, reach the MIME parser.
+    let Ok(mut block) = mime::bounded_fields(head, &["From", "Sender"], MAX_ADDRESS_FIELD) else {
+        return Vec::new();
+    };
     block.extend_from_slice(b"\r\n");
     let Some(parsed) = MessageParser::new().parse_headers(&block) else {
         return Vec::new();
@@ -468,6 +491,25 @@ fn unreadable(e: Error) -> Result<Unreadable> {
             Unreadable::Unsupported(e.to_string())
         }
         other => return Err(other),
+    })
+}
+
+/// Whether an error is a failure of the machinery (storage, I/O), not of the input.
+fn is_machinery(e: &Error) -> bool {
+    matches!(e, Error::Storage(_) | Error::Io { .. })
+}
+
+/// Whether every unauthenticated (CBC) layer has, somewhere inside it, a signed layer whose
+/// signers (at least one) all have a signature that verifies.
+fn authenticated_throughout(layers: &[Layer]) -> bool {
+    layers.iter().enumerate().all(|(i, layer)| match layer {
+        Layer::Encrypted(e) if !e.authenticated => layers[i + 1..].iter().any(|inner| {
+            matches!(inner, Layer::Signed(s) if !s.signers.is_empty()
+                && s.signers.iter().all(|o| !matches!(&o.verdict,
+                    SignerStatus::NotValid(r) if r.iter().any(|r| matches!(r,
+                        NotValidReason::Signature(_) | NotValidReason::CertificateNotFound)))))
+        }),
+        _ => true,
     })
 }
 
@@ -579,6 +621,15 @@ impl Pki {
                 message.to_vec()
             }
         };
+        // A message over the MIME limits (header block, header fields, content fields and
+        // their parameters) is not read further.
+        if let Err(e @ Error::LimitExceeded(_)) = mime::check_limits(message) {
+            return Ok(Opened::Unreadable {
+                reason: unreadable(e)?,
+                layers: Vec::new(),
+                message: as_came(),
+            });
+        }
         if smime_layer(message).is_none() {
             return Ok(Opened::NotSmime(as_came()));
         }
@@ -586,6 +637,25 @@ impl Pki {
         let outer_header = to_crlf(outer_head);
         let senders = sender_addresses(&outer_header);
         let smime = self.smime();
+        // The gateway settings loosen (legacy ciphers) or tighten (authenticated content) the
+        // options given.
+        let (allow_legacy, require_authenticated) = self.store.read_transaction(|tx| {
+            Ok((
+                global_flag(tx, SettingKey::AllowLegacyCiphers)?,
+                global_flag(tx, SettingKey::RequireAuthenticated)?,
+            ))
+        })?;
+        let require_authenticated =
+            require_authenticated || options.decrypt.authenticated_required();
+        // CBC content is decrypted here and judged below (with its inner signature).
+        let decrypt_options = options
+            .decrypt
+            .allow_legacy_ciphers(allow_legacy || options.decrypt.legacy_ciphers_allowed())
+            .require_authenticated(false);
+        // Set once an unauthenticated (CBC) layer is decrypted: what goes wrong inside it is
+        // then the same opaque failure as a failed decryption (no padding or format oracle,
+        // nothing of the decrypted header echoed).
+        let mut unauthenticated = false;
         let mut layers = Vec::new();
         let mut current = message.to_vec();
         let mut entity = Vec::new();
@@ -604,7 +674,7 @@ impl Pki {
                     "S/MIME message",
                     "it is neither signed nor encrypted (certificates only, or not CMS)",
                 )),
-                SmimeLayer::Encrypted => smime.decrypt(&current, &options.decrypt).and_then(|d| {
+                SmimeLayer::Encrypted => smime.decrypt(&current, &decrypt_options).and_then(|d| {
                     let cert = self
                         .store
                         .read_transaction(|tx| recipient_certificate(tx, &d.recipient))?;
@@ -666,13 +736,34 @@ impl Pki {
                     entity = inner;
                 }
                 Err(e) => {
+                    let reason = if unauthenticated && !is_machinery(&e) {
+                        Unreadable::DecryptionFailed(DECRYPTION_FAILED.into())
+                    } else {
+                        unreadable(e)?
+                    };
                     return Ok(Opened::Unreadable {
-                        reason: unreadable(e)?,
+                        reason,
                         layers,
                         message: as_came(),
                     });
                 }
             }
+            if let Some(Layer::Encrypted(e)) = layers.last() {
+                unauthenticated |= !e.authenticated;
+            }
+        }
+        // Authenticated content required: every CBC layer needs a signed layer inside it
+        // whose signatures all verify.
+        if require_authenticated && !authenticated_throughout(&layers) {
+            return Ok(Opened::Unreadable {
+                reason: Unreadable::Unsupported(
+                    "the content is encrypted without authentication (CBC) and carries no \
+                     inner signature that verifies; require-authenticated refuses it"
+                        .into(),
+                ),
+                layers,
+                message: as_came(),
+            });
         }
         // Only a message opened to the end teaches the store.
         for (i, chains) in introductions {

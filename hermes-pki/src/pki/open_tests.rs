@@ -4,7 +4,7 @@ use super::*;
 use crate::ca::{CaSpec, DistinguishedName, IssueSpec, Issued};
 use crate::key::KeySpec;
 use crate::settings::{SettingKey, SettingScope, SettingValue};
-use crate::smime::{EncryptOptions, SignOptions, SignatureForm};
+use crate::smime::{ContentCipher, EncryptOptions, SignOptions, SignatureForm};
 use crate::store::{MemoryStore, StoreExt};
 use crate::time::{FixedClock, from_unix_seconds};
 
@@ -383,4 +383,145 @@ fn a_valid_signature_around_an_unreadable_layer_stores_nothing() {
     let m = processed(open(&receiver, &sign(&sender, FROM_ALICE, &users[0])));
     assert_eq!(m.signers().next().unwrap().stored.len(), 2);
     assert_eq!(count(&receiver), before + 2);
+}
+
+fn encrypt_to(pki: &Pki, message: &[u8], to: &Issued, cipher: ContentCipher) -> Vec<u8> {
+    pki.smime()
+        .encrypt(
+            message,
+            &[to.certificate().clone()],
+            &EncryptOptions::new().cipher(cipher),
+        )
+        .unwrap()
+}
+
+/// A signed-looking entity whose signature part's type is a secret the decryption must not
+/// echo.
+const MALFORMED_INNER: &[u8] = b"From: alice@example.com\r\nContent-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: text/x-secret-value\r\n\r\nAAAA\r\n--b--\r\n";
+
+#[test]
+fn inside_an_unauthenticated_layer_a_malformed_entity_is_an_opaque_decryption_failure() {
+    let (pki, users) = pki_with(&["bob@example.com"]);
+    let bob = &users[0];
+    let cbc = encrypt_to(&pki, MALFORMED_INNER, bob, ContentCipher::Aes256Cbc);
+    match open(&pki, &cbc) {
+        Opened::Unreadable {
+            reason: Unreadable::DecryptionFailed(d),
+            layers,
+            ..
+        } => {
+            assert_eq!(d, DECRYPTION_FAILED);
+            assert_eq!(layers.len(), 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Authenticated (GCM) content: the problem can be told, it is no oracle.
+    let gcm = encrypt_to(&pki, MALFORMED_INNER, bob, ContentCipher::Aes256Gcm);
+    match open(&pki, &gcm) {
+        Opened::Unreadable {
+            reason: Unreadable::Malformed(d),
+            ..
+        } => assert!(d.contains("x-secret-value"), "{d}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn require_authenticated_refuses_cbc_without_an_inner_signature_that_verifies() {
+    let (pki, users) = pki_with(&["alice@example.com", "bob@example.com"]);
+    let (alice, bob) = (&users[0], &users[1]);
+    let cbc = encrypt_to(&pki, FROM_ALICE, bob, ContentCipher::Aes256Cbc);
+    let gcm = encrypt_to(&pki, FROM_ALICE, bob, ContentCipher::Aes128Gcm);
+    let signed_cbc = pki
+        .smime()
+        .sign_encrypt(
+            FROM_ALICE,
+            alice.certificate(),
+            &[bob.certificate().clone()],
+            SignatureForm::Opaque,
+            &SignOptions::new(now()),
+            &EncryptOptions::new(),
+        )
+        .unwrap();
+    // Off (the default): all three are read.
+    for m in [&cbc, &gcm, &signed_cbc] {
+        assert!(processed(open(&pki, m)).is_encrypted());
+    }
+    pki.settings()
+        .set(
+            &SettingScope::Global,
+            SettingKey::RequireAuthenticated,
+            &SettingValue::Flag(true),
+        )
+        .unwrap();
+    match open(&pki, &cbc) {
+        Opened::Unreadable {
+            reason: Unreadable::Unsupported(d),
+            ..
+        } => assert!(d.contains("require-authenticated"), "{d}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(processed(open(&pki, &gcm)).is_encrypted());
+    let m = processed(open(&pki, &signed_cbc));
+    assert!(m.is_valid() && m.is_signed(), "{m:?}");
+    // The option does the same without the setting.
+    let (plain, users) = pki_with(&["bob@example.com"]);
+    let cbc = encrypt_to(&plain, FROM_ALICE, &users[0], ContentCipher::Aes256Cbc);
+    let strict = OpenOptions::new(now())
+        .decrypt_options(crate::smime::DecryptOptions::new().require_authenticated(true));
+    assert!(matches!(
+        plain.open_message(&cbc, &strict).unwrap(),
+        Opened::Unreadable {
+            reason: Unreadable::Unsupported(_),
+            ..
+        }
+    ));
+}
+
+#[test]
+fn messages_over_the_mime_limits_are_unreadable() {
+    let (pki, _) = pki_with(&[]);
+    let flood: String = (0..10_000).map(|i| format!("; a{i}*1=x")).collect();
+    let m = format!("From: a@example.com\r\nContent-Type: text/plain{flood}\r\n\r\nbody\r\n");
+    match open(&pki, m.as_bytes()) {
+        Opened::Unreadable {
+            reason: Unreadable::Malformed(d),
+            message,
+            ..
+        } => {
+            assert!(d.contains("too many parameters"), "{d}");
+            assert_eq!(message, m.as_bytes());
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn debug_of_results_shows_lengths_not_the_mail() {
+    let (pki, users) = pki_with(&["alice@example.com", "bob@example.com"]);
+    let sent = pki
+        .smime()
+        .sign_encrypt(
+            FROM_ALICE,
+            users[0].certificate(),
+            &[users[1].certificate().clone()],
+            SignatureForm::Opaque,
+            &SignOptions::new(now()),
+            &EncryptOptions::new(),
+        )
+        .unwrap();
+    let m = processed(open(&pki, &sent));
+    let shown = format!("{m:?}");
+    assert!(shown.contains("message_len"), "{shown}");
+    assert!(!shown.contains("numbers are in"), "{shown}");
+    let (d, v) = pki
+        .smime()
+        .decrypt_verify(&sent, now(), &crate::smime::DecryptOptions::new())
+        .unwrap();
+    for shown in [format!("{d:?}"), format!("{v:?}")] {
+        assert!(shown.contains("inner_len"), "{shown}");
+        assert!(!shown.contains("numbers are in"), "{shown}");
+        // Not as bytes either ("Hello" = 72, 101, 108, 108, 111).
+        assert!(!shown.contains("72, 101, 108, 108, 111"), "{shown}");
+    }
 }

@@ -51,11 +51,24 @@ pub enum SettingKey {
     Revocation,
     /// `signature-hash` ([`SignatureHash`], default `sha256`): the digest of new signatures.
     SignatureHash,
+
+    // --- Hardening of inbound mail (issue 20); all global only --------------------------------
+    /// `allow-legacy-ciphers` (on/off, default off; global only): decrypt incoming mail in
+    /// 3DES, DES or RC2 (reported as weak). Off: such mail is unreadable (not permitted).
+    AllowLegacyCiphers,
+    /// `require-authenticated` (on/off, default off; global only): decrypted content must be
+    /// authenticated: AES-GCM, or CBC only when an inner signature verifies. Off: CBC content
+    /// is accepted unsigned.
+    RequireAuthenticated,
+    /// `allow-sha1` (on/off, default off; global only): SHA-1 in CMS signatures, and in
+    /// certificate and CRL signatures below the trust anchor, is accepted (reported as weak)
+    /// for old mail. Off: such a signature is "not valid (weak)".
+    AllowSha1,
 }
 
 impl SettingKey {
     /// Every key, in the order listings show them.
-    pub const ALL: [SettingKey; 8] = [
+    pub const ALL: [SettingKey; 11] = [
         SettingKey::Sign,
         SettingKey::Encrypt,
         SettingKey::AutoSelect,
@@ -64,6 +77,9 @@ impl SettingKey {
         SettingKey::Cipher,
         SettingKey::Revocation,
         SettingKey::SignatureHash,
+        SettingKey::AllowLegacyCiphers,
+        SettingKey::RequireAuthenticated,
+        SettingKey::AllowSha1,
     ];
 
     /// The key as typed and stored (`sign`, `auto-select`, ...).
@@ -77,6 +93,9 @@ impl SettingKey {
             SettingKey::Cipher => "cipher",
             SettingKey::Revocation => "revocation",
             SettingKey::SignatureHash => "signature-hash",
+            SettingKey::AllowLegacyCiphers => "allow-legacy-ciphers",
+            SettingKey::RequireAuthenticated => "require-authenticated",
+            SettingKey::AllowSha1 => "allow-sha1",
         }
     }
 
@@ -110,15 +129,29 @@ impl SettingKey {
                  valid (required)"
             }
             SettingKey::SignatureHash => "the digest algorithm of new signatures",
+            SettingKey::AllowLegacyCiphers => {
+                "decrypt incoming mail encrypted with 3DES, DES or RC2 (reported as weak)"
+            }
+            SettingKey::RequireAuthenticated => {
+                "accept decrypted content only when authenticated: AES-GCM, or CBC with an \
+                 inner signature that verifies"
+            }
+            SettingKey::AllowSha1 => {
+                "accept SHA-1 in mail signatures and in certificate and CRL signatures below the \
+                 trust anchor (reported as weak), for old mail"
+            }
         }
     }
 
     /// The values the key takes, as help texts and error messages say them.
     pub fn allowed(self) -> String {
         match self {
-            SettingKey::Sign | SettingKey::AutoSelect | SettingKey::AddSignerCertificates => {
-                "on or off".into()
-            }
+            SettingKey::Sign
+            | SettingKey::AutoSelect
+            | SettingKey::AddSignerCertificates
+            | SettingKey::AllowLegacyCiphers
+            | SettingKey::RequireAuthenticated
+            | SettingKey::AllowSha1 => "on or off".into(),
             SettingKey::Encrypt => one_of(&EncryptPolicy::ALL.map(EncryptPolicy::as_str)),
             SettingKey::Cipher => one_of(&CipherPreference::ALL.map(CipherPreference::as_str)),
             SettingKey::Revocation => one_of(&[
@@ -138,6 +171,9 @@ impl SettingKey {
             SettingKey::Sign | SettingKey::AutoSelect | SettingKey::AddSignerCertificates => {
                 SettingValue::Flag(true)
             }
+            SettingKey::AllowLegacyCiphers
+            | SettingKey::RequireAuthenticated
+            | SettingKey::AllowSha1 => SettingValue::Flag(false),
             SettingKey::Encrypt => SettingValue::Encrypt(EncryptPolicy::default()),
             SettingKey::Cipher => SettingValue::Cipher(CipherPreference::default()),
             SettingKey::Revocation => SettingValue::Revocation(RevocationMode::default()),
@@ -148,7 +184,13 @@ impl SettingKey {
 
     /// Whether the key is set only globally (not per domain or user): `revocation`.
     pub fn is_global_only(self) -> bool {
-        matches!(self, SettingKey::Revocation)
+        matches!(
+            self,
+            SettingKey::Revocation
+                | SettingKey::AllowLegacyCiphers
+                | SettingKey::RequireAuthenticated
+                | SettingKey::AllowSha1
+        )
     }
 
     /// Whether the key holds a list whose values at every level add up
@@ -162,7 +204,12 @@ impl SettingKey {
         matches!(
             (self, value),
             (
-                SettingKey::Sign | SettingKey::AutoSelect | SettingKey::AddSignerCertificates,
+                SettingKey::Sign
+                    | SettingKey::AutoSelect
+                    | SettingKey::AddSignerCertificates
+                    | SettingKey::AllowLegacyCiphers
+                    | SettingKey::RequireAuthenticated
+                    | SettingKey::AllowSha1,
                 SettingValue::Flag(_)
             ) | (SettingKey::Encrypt, SettingValue::Encrypt(_))
                 | (SettingKey::Cipher, SettingValue::Cipher(_))
@@ -190,9 +237,12 @@ impl SettingKey {
             ))
         };
         match self {
-            SettingKey::Sign | SettingKey::AutoSelect | SettingKey::AddSignerCertificates => {
-                parse_flag(text).map(SettingValue::Flag).ok_or_else(not)
-            }
+            SettingKey::Sign
+            | SettingKey::AutoSelect
+            | SettingKey::AddSignerCertificates
+            | SettingKey::AllowLegacyCiphers
+            | SettingKey::RequireAuthenticated
+            | SettingKey::AllowSha1 => parse_flag(text).map(SettingValue::Flag).ok_or_else(not),
             SettingKey::Encrypt => text.parse().map(SettingValue::Encrypt).map_err(|_| not()),
             SettingKey::Cipher => text.parse().map(SettingValue::Cipher).map_err(|_| not()),
             SettingKey::Revocation => text

@@ -175,3 +175,11 @@ pub fn revocation_mode(tx: &dyn ReadTransaction) -> Result<RevocationMode> {
         Error::Storage("the revocation setting did not come back as a revocation mode".into())
     })
 }
+
+/// The global value of an on/off setting (the hardening keys `allow-legacy-ciphers`,
+/// `require-authenticated`, `allow-sha1` are global only). A key that is not on/off reads as
+/// off.
+pub fn global_flag(tx: &dyn ReadTransaction, key: SettingKey) -> Result<bool> {
+    let e = effective(tx, &SettingScope::Global, key)?;
+    Ok(e.value.as_flag().unwrap_or(false))
+}

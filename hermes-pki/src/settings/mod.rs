@@ -72,7 +72,7 @@ mod value;
 pub use change::{set, unset};
 pub use facade::Settings;
 pub use key::SettingKey;
-pub use lookup::{Effective, Source, effective, revocation_mode, show, stored};
+pub use lookup::{Effective, Source, effective, global_flag, revocation_mode, show, stored};
 pub use value::{CipherPreference, EncryptPolicy, SettingValue, SignatureHash};
 
 pub use crate::store::{DomainName, EmailAddress, SettingScope};

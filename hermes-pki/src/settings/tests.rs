@@ -52,6 +52,9 @@ fn keys_have_names_defaults_and_allowed_values() {
             "cipher",
             "revocation",
             "signature-hash",
+            "allow-legacy-ciphers",
+            "require-authenticated",
+            "allow-sha1",
         ]
     );
     for key in SettingKey::ALL {
@@ -103,8 +106,16 @@ fn keys_have_names_defaults_and_allowed_values() {
             .iter()
             .filter(|k| k.is_global_only())
             .count(),
-        1
+        4
     );
+    for key in [
+        SettingKey::AllowLegacyCiphers,
+        SettingKey::RequireAuthenticated,
+        SettingKey::AllowSha1,
+    ] {
+        assert_eq!(key.default_value(), SettingValue::Flag(false), "{key}");
+        assert!(key.is_global_only(), "{key}");
+    }
     assert!(SettingKey::AdditionalCertificates.is_list());
     let err = "colour".parse::<SettingKey>().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);

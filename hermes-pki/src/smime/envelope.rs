@@ -69,7 +69,8 @@ use asn1::{Elements, malformed};
 pub const MAX_RECIPIENT_INFOS: usize = 100;
 
 /// The one error of a decryption that fails for a secret reason.
-const DECRYPTION_FAILED: &str = "the message cannot be decrypted with this key (or it was altered)";
+pub(crate) const DECRYPTION_FAILED: &str =
+    "the message cannot be decrypted with this key (or it was altered)";
 
 /// The one error every secret-dependent decryption failure ends in.
 fn decryption_failed() -> Error {
@@ -296,6 +297,7 @@ impl RecipientKeys for KeyList {
 pub struct DecryptOptions {
     allow_pkcs1v15: bool,
     allow_legacy_ciphers: bool,
+    require_authenticated: bool,
 }
 
 impl Default for DecryptOptions {
@@ -306,12 +308,35 @@ impl Default for DecryptOptions {
 
 impl DecryptOptions {
     /// PKCS#1 v1.5 key transport allowed (decrypted with implicit rejection), legacy ciphers
-    /// allowed (reported as weak).
+    /// (3DES, DES, RC2) refused, unauthenticated (CBC) content accepted.
     pub fn new() -> Self {
         DecryptOptions {
             allow_pkcs1v15: true,
-            allow_legacy_ciphers: true,
+            allow_legacy_ciphers: false,
+            require_authenticated: false,
         }
+    }
+
+    /// Whether decrypted content must be authenticated (default false). When true,
+    /// [`decrypt_data`] refuses content that is not AES-GCM (AuthEnvelopedData) with
+    /// [`Error::NotPermitted`] after decrypting it, releasing nothing; the message-level
+    /// operations that verify the inner signature
+    /// ([`Smime::decrypt_verify_with`](crate::smime::Smime::decrypt_verify_with),
+    /// [`Pki::open_message`](crate::pki::Pki::open_message)) accept CBC content when an inner
+    /// signature verifies.
+    pub fn require_authenticated(mut self, require: bool) -> Self {
+        self.require_authenticated = require;
+        self
+    }
+
+    /// Whether decrypted content must be authenticated.
+    pub fn authenticated_required(&self) -> bool {
+        self.require_authenticated
+    }
+
+    /// Whether legacy ciphers are decrypted.
+    pub fn legacy_ciphers_allowed(&self) -> bool {
+        self.allow_legacy_ciphers
     }
 
     /// Whether RSA PKCS#1 v1.5 key transport is accepted (default true). When false, a message
@@ -322,9 +347,10 @@ impl DecryptOptions {
         self
     }
 
-    /// Whether old content ciphers (3DES-CBC, DES-CBC, RC2-CBC) are decrypted (default true);
-    /// they are reported in [`Decrypted::weak`]. When false they are refused with
-    /// [`Error::NotPermitted`].
+    /// Whether old content ciphers (3DES-CBC, DES-CBC, RC2-CBC) are decrypted (default false:
+    /// refused with [`Error::NotPermitted`]; the gateway setting `allow-legacy-ciphers` turns
+    /// it on for [`Pki::open_message`](crate::pki::Pki::open_message)); when allowed they are
+    /// reported in [`Decrypted::weak`].
     pub fn allow_legacy_ciphers(mut self, allow: bool) -> Self {
         self.allow_legacy_ciphers = allow;
         self
@@ -391,6 +417,24 @@ pub fn encrypt_data(
     }
     // Refuse unusable recipients before any work.
     for cert in recipients {
+        // RFC 4055 1.2: an id-RSASSA-PSS key is for PSS signatures only.
+        if cert
+            .x509()
+            .tbs_certificate()
+            .subject_public_key_info()
+            .algorithm
+            .oid
+            == crate::cert::oid::RSASSA_PSS
+        {
+            return Err(Error::unsupported(
+                "recipient key",
+                format!(
+                    "this certificate's key cannot receive encrypted mail ({}): an RSASSA-PSS \
+                     key is for signatures only (RFC 4055 1.2)",
+                    cert.subject()
+                ),
+            ));
+        }
         match cert.key_algorithm() {
             KeyAlgorithm::Rsa { .. } | KeyAlgorithm::EcP256 | KeyAlgorithm::EcP384 => {}
             other => {
@@ -620,6 +664,16 @@ pub fn decrypt_data(
 
     let recovered = recipient::recover(entry, key.as_ref(), alg.key_len(), options)?;
     let content = alg.decrypt(&recovered.cek, recovered.ok, ciphertext, &aad, mac)?;
+    if options.require_authenticated && !aead {
+        // Decrypted, so a wrong key or bad padding failed above the same way as always; the
+        // content is dropped (and wiped) unread.
+        return Err(Error::NotPermitted(format!(
+            "the content is encrypted with {} without authentication, and this configuration \
+             requires authenticated content (AES-GCM, or CBC with an inner signature that \
+             verifies: see Pki::open_message)",
+            alg.name()
+        )));
+    }
     let mut weak = recovered.weak;
     if alg.is_legacy() {
         weak.push(format!("{} content encryption", alg.name()));

@@ -386,9 +386,14 @@ fn options_defaults_and_builders() {
     assert!(!ContentCipher::Aes128Cbc.is_authenticated());
     let d = DecryptOptions::default();
     assert_eq!(d, DecryptOptions::new());
-    assert!(d.allow_pkcs1v15 && d.allow_legacy_ciphers);
-    let d = d.allow_pkcs1v15(false).allow_legacy_ciphers(false);
-    assert!(!d.allow_pkcs1v15 && !d.allow_legacy_ciphers);
+    // Legacy ciphers are refused unless allowed; unauthenticated content accepted unless
+    // authentication is required.
+    assert!(d.allow_pkcs1v15 && !d.allow_legacy_ciphers && !d.require_authenticated);
+    let d = d
+        .allow_pkcs1v15(false)
+        .allow_legacy_ciphers(true)
+        .require_authenticated(true);
+    assert!(!d.allow_pkcs1v15 && d.allow_legacy_ciphers && d.require_authenticated);
 }
 
 #[test]
@@ -1145,29 +1150,27 @@ fn legacy_ciphers_are_read_and_reported_weak() {
         (&rc2, "RC2-CBC (40-bit)"),
         (&single_des, "DES-CBC"),
     ] {
-        let d = decrypt_data(msg, &keys_of(&f.rsa), &DecryptOptions::new()).unwrap();
+        let legacy = DecryptOptions::new().allow_legacy_ciphers(true);
+        let d = decrypt_data(msg, &keys_of(&f.rsa), &legacy).unwrap();
         assert_eq!(&d.content[..], content, "{name}");
         assert_eq!(d.cipher, name);
         assert!(!d.authenticated);
         assert_eq!(d.weak, vec![format!("{name} content encryption")]);
 
         let keys = Fixed::new(&f.rsa.key);
-        let err = decrypt_data(
-            msg,
-            &keys,
-            &DecryptOptions::new().allow_legacy_ciphers(false),
-        )
-        .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::NotPermitted, "{name}: {err}");
-        assert!(err.to_string().contains(name), "{err}");
-        assert_eq!(keys.operations(), 0);
+        // Refused by default, and when explicitly refused: before any key operation.
+        for refusing in [
+            DecryptOptions::new(),
+            DecryptOptions::new().allow_legacy_ciphers(false),
+        ] {
+            let err = decrypt_data(msg, &keys, &refusing).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::NotPermitted, "{name}: {err}");
+            assert!(err.to_string().contains(name), "{err}");
+            assert_eq!(keys.operations(), 0);
+        }
 
         // A wrong key on a legacy message fails the same way as on a modern one.
-        let e = err_of(decrypt_data(
-            msg,
-            &Fixed::new(&f.other_rsa),
-            &DecryptOptions::new(),
-        ));
+        let e = err_of(decrypt_data(msg, &Fixed::new(&f.other_rsa), &legacy));
         assert_uniform(&e, &decryption_failed(), name);
     }
 }

@@ -20,6 +20,7 @@ use super::signed::{
 use crate::cert::Certificate;
 use crate::error::{Error, Result};
 use crate::key::{Decryptor, Signer};
+use crate::settings::{SettingKey, global_flag};
 use crate::store::{ReadTransaction, Store, StoreExt};
 use crate::trust::{LeafPolicy, RevocationMode, Validation, ValidationOptions, Validator};
 
@@ -60,8 +61,9 @@ pub fn sign_message(
     Ok(join(&split.outer, &signed_entity))
 }
 
-/// A verified signed message (signatures checked; no trust decision).
-#[derive(Debug, Clone)]
+/// A verified signed message (signatures checked; no trust decision). Its `Debug` shows
+/// lengths, not the message.
+#[derive(Clone)]
 pub struct VerifiedMessage {
     /// The signed entity exactly as it was signed.
     pub inner: Vec<u8>,
@@ -71,6 +73,17 @@ pub struct VerifiedMessage {
     pub form: SignatureForm,
     /// What CMS verification found: each signer, the certificates carried.
     pub signed: SignedContent,
+}
+
+impl std::fmt::Debug for VerifiedMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifiedMessage")
+            .field("inner_len", &self.inner.len())
+            .field("message_len", &self.message.len())
+            .field("form", &self.form)
+            .field("signed", &self.signed)
+            .finish()
+    }
 }
 
 /// An entity that carries CMS as its body: `application/pkcs7-mime` (or `x-pkcs7-mime`), or
@@ -88,7 +101,9 @@ fn cms_body(entity: &[u8], t: &EntityType) -> Result<Option<(Vec<u8>, CmsKind)>>
 
 /// Whether an entity is a signed S/MIME entity (either form), judged by its CMS content.
 fn is_signed_entity(entity: &[u8]) -> bool {
-    let t = entity_type(entity);
+    let Ok(t) = entity_type(entity) else {
+        return false;
+    };
     if is_multipart_signed(&t) {
         return true;
     }
@@ -118,7 +133,7 @@ pub fn verify_message_with(
     policy: &SignerPolicy,
 ) -> Result<VerifiedMessage> {
     let split = split_message(message)?;
-    let t = entity_type(&split.entity);
+    let t = entity_type(&split.entity)?;
     if is_multipart_signed(&t) {
         let boundary = t.boundary.as_deref().ok_or_else(|| {
             Error::malformed("S/MIME message", "multipart/signed without a boundary")
@@ -130,7 +145,7 @@ pub fn verify_message_with(
                 format!("multipart/signed has {} parts instead of 2", parts.len()),
             ));
         };
-        let sig_type = entity_type(signature);
+        let sig_type = entity_type(signature)?;
         if !sig_type.mime_type.ends_with("pkcs7-signature")
             && !sig_type.is_named_smime(&["p7s", "p7m"])
         {
@@ -220,11 +235,13 @@ pub struct DecryptedMessage {
 impl std::fmt::Debug for DecryptedMessage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DecryptedMessage")
+            .field("inner_len", &self.inner.len())
+            .field("message_len", &self.message.len())
             .field("recipient", &self.recipient)
             .field("cipher", &self.cipher)
             .field("authenticated", &self.authenticated)
             .field("weak", &self.weak)
-            .finish_non_exhaustive()
+            .finish()
     }
 }
 
@@ -235,7 +252,7 @@ pub fn decrypt_message(
     options: &DecryptOptions,
 ) -> Result<DecryptedMessage> {
     let split = split_message(message)?;
-    let t = entity_type(&split.entity);
+    let t = entity_type(&split.entity)?;
     // The CMS content type decides, not the smime-type parameter; what is not CMS at all is
     // left to the CMS layer to describe.
     let der = match cms_body(&split.entity, &t)? {
@@ -291,11 +308,11 @@ impl<'t> StoreKeys<'t> {
 impl RecipientKeys for StoreKeys<'_> {
     fn key_for(&self, id: &RecipientId) -> Result<Option<Box<dyn Decryptor>>> {
         let certs = match id {
-            RecipientId::IssuerSerial { issuer_der, serial } => self
-                .tx
-                .certificate_by_issuer_serial(issuer_der, serial)?
-                .into_iter()
-                .collect(),
+            // Every certificate of that issuer and serial: a look-alike (sent by a stranger,
+            // self-introduced) must not hide the one whose key is here.
+            RecipientId::IssuerSerial { issuer_der, serial } => {
+                self.tx.certificates_by_issuer_serial(issuer_der, serial)?
+            }
             RecipientId::SubjectKeyId(ski) => self.tx.certificates_by_subject_key_id(ski)?,
         };
         for c in certs {
@@ -547,7 +564,7 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
     pub fn verify_with(&self, message: &[u8], options: &VerifyOptions) -> Result<Verification> {
         let (verified, signers) = self.verify_over_store(
             options,
-            |extra| verify_message_with(message, extra, &options.policy),
+            |extra, policy| verify_message_with(message, extra, policy),
             |v: &VerifiedMessage| &v.signed,
         )?;
         Ok(Verification {
@@ -568,7 +585,7 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
     ) -> Result<CmsVerification> {
         let (signed, signers) = self.verify_over_store(
             options,
-            |extra| verify_data_with(der, detached_content, extra, &options.policy),
+            |extra, policy| verify_data_with(der, detached_content, extra, policy),
             |s: &SignedContent| s,
         )?;
         Ok(CmsVerification { signed, signers })
@@ -580,18 +597,24 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
     fn verify_over_store<T>(
         &self,
         options: &VerifyOptions,
-        verify: impl Fn(&[Certificate]) -> Result<T>,
+        verify: impl Fn(&[Certificate], &SignerPolicy) -> Result<T>,
         signed_of: impl Fn(&T) -> &SignedContent,
     ) -> Result<(T, Vec<SignerVerdict>)> {
-        let (verified, mode) = self.store.read_transaction(|tx| {
+        let (verified, mode, policy) = self.store.read_transaction(|tx| {
             let mode = match options.revocation {
                 Some(mode) => mode,
                 None => store_revocation_setting(tx)?,
             };
-            let first = verify(&options.certificates)?;
+            // The gateway setting allow-sha1 accepts SHA-1 as the policy would.
+            let policy = if global_flag(tx, SettingKey::AllowSha1)? {
+                options.policy.allow_sha1(true)
+            } else {
+                options.policy
+            };
+            let first = verify(&options.certificates, &policy)?;
             let signed = signed_of(&first);
             if signed.signers.iter().all(|s| s.certificate.is_some()) {
-                return Ok((first, mode));
+                return Ok((first, mode, policy));
             }
             // Signer certificates neither carried nor given are looked up in the store.
             let mut extra = options.certificates.clone();
@@ -600,14 +623,15 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
                     extra.extend(signer_candidates(tx, s)?);
                 }
             }
-            Ok((verify(&extra)?, mode))
+            Ok((verify(&extra, &policy)?, mode, policy))
         })?;
         let signed = signed_of(&verified);
         // The signer policy's RSA minimum holds for the chain too.
         let validation_options = ValidationOptions::new(options.at, LeafPolicy::SmimeSigning)
             .revocation(mode)
             .rfc5280_strict(options.strict)
-            .min_rsa_bits(options.policy.rsa_minimum());
+            .min_rsa_bits(policy.rsa_minimum())
+            .allow_sha1(policy.sha1_allowed());
         let signers = self.store.read_transaction(|tx| {
             signed
                 .signers
@@ -737,18 +761,41 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
 
     /// Decrypts, then verifies the decrypted message with `verify_options` when it is signed
     /// (either form, judged by its CMS content type; `None` when it is not signed).
+    ///
+    /// Unauthenticated (CBC) content that turns out malformed inside fails with the same
+    /// [`Error::Crypto`] as a failed decryption (no format oracle, nothing decrypted echoed).
+    /// With [`DecryptOptions::require_authenticated`], CBC content is accepted only when it is
+    /// signed and every signature verifies ([`Error::NotPermitted`] otherwise).
     pub fn decrypt_verify_with(
         &self,
         message: &[u8],
         verify_options: &VerifyOptions,
         options: &DecryptOptions,
     ) -> Result<(DecryptedMessage, Option<Verification>)> {
-        let decrypted = self.decrypt(message, options)?;
+        let required = options.authenticated_required();
+        let decrypted = self.decrypt(message, &options.require_authenticated(false))?;
         let verification = if is_signed_entity(&decrypted.inner) {
-            Some(self.verify_with(&decrypted.message, verify_options)?)
+            match self.verify_with(&decrypted.message, verify_options) {
+                Ok(v) => Some(v),
+                Err(e @ (Error::Storage(_) | Error::Io { .. })) => return Err(e),
+                Err(_) if !decrypted.authenticated => {
+                    return Err(Error::Crypto(super::DECRYPTION_FAILED.into()));
+                }
+                Err(e) => return Err(e),
+            }
         } else {
             None
         };
+        let signatures_verify = verification
+            .as_ref()
+            .is_some_and(|v| !v.signers.is_empty() && v.signers.iter().all(|s| s.signature_valid));
+        if required && !decrypted.authenticated && !signatures_verify {
+            return Err(Error::NotPermitted(
+                "the content is encrypted without authentication (CBC) and carries no inner \
+                 signature that verifies; authenticated content is required"
+                    .into(),
+            ));
+        }
         Ok((decrypted, verification))
     }
 }
@@ -773,7 +820,7 @@ pub enum SmimeLayer {
 /// [`SmimeLayer::Other`].
 pub fn smime_layer(message: &[u8]) -> Option<SmimeLayer> {
     let split = split_message(message).ok()?;
-    let t = entity_type(&split.entity);
+    let t = entity_type(&split.entity).ok()?;
     if is_multipart_signed(&t) {
         return Some(SmimeLayer::Signed);
     }
@@ -789,10 +836,9 @@ pub fn smime_layer(message: &[u8]) -> Option<SmimeLayer> {
 
 fn signer_candidates(tx: &dyn ReadTransaction, s: &SignerReport) -> Result<Vec<Certificate>> {
     Ok(match &s.identifier {
-        RecipientId::IssuerSerial { issuer_der, serial } => tx
-            .certificate_by_issuer_serial(issuer_der, serial)?
-            .into_iter()
-            .collect(),
+        RecipientId::IssuerSerial { issuer_der, serial } => {
+            tx.certificates_by_issuer_serial(issuer_der, serial)?
+        }
         RecipientId::SubjectKeyId(ski) => tx.certificates_by_subject_key_id(ski)?,
     })
 }

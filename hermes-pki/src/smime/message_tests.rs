@@ -677,3 +677,48 @@ fn verify_options_set_the_time_the_revocation_mode_and_extra_certificates() {
     let strict = VerifyOptions::new(now()).signer_policy(SignerPolicy::new().allow_sha1(false));
     assert!(smime(&w).verify_with(&signed, &strict).unwrap().is_valid());
 }
+
+#[test]
+fn a_look_alike_certificate_does_not_hide_the_recipient_key() {
+    use crate::ca::sign::{TbsParts, sign_certificate};
+    use crate::key::{HashAlg, PrivateKey, SignatureScheme};
+    let w = world();
+    let bob = w.bob.certificate().clone();
+    let sent = encrypt_message(PLAIN, std::slice::from_ref(&bob), &EncryptOptions::new()).unwrap();
+    // Certificates with Bob's issuer and serial but another key (no key here), until one sorts
+    // before Bob's in thumbprint order (the order stores list them in).
+    let look_alike = (0..64)
+        .map(|_| {
+            let key = PrivateKey::generate(KeySpec::EcP256).unwrap();
+            sign_certificate(
+                TbsParts {
+                    serial: bob.serial(),
+                    issuer_der: bob.issuer_der(),
+                    subject_der: bob.subject_der(),
+                    spki_der: &key.public_key_der(),
+                    not_before: now(),
+                    not_after: crate::time::add_days(now(), 30),
+                    extensions: Vec::new(),
+                },
+                &key,
+                SignatureScheme::Ecdsa(HashAlg::Sha256),
+            )
+            .unwrap()
+        })
+        .find(|c| c.thumbprint() < bob.thumbprint())
+        .expect("a look-alike that sorts first");
+    w.store
+        .transaction(|tx| tx.put_certificate(&look_alike))
+        .unwrap();
+    let found = w
+        .store
+        .read_transaction(|tx| tx.certificates_by_issuer_serial(bob.issuer_der(), bob.serial()))
+        .unwrap();
+    assert_eq!(found.len(), 2);
+    assert_eq!(found[0].thumbprint(), look_alike.thumbprint());
+    let opened = Smime::new(&w.store)
+        .decrypt(&sent, &DecryptOptions::new())
+        .unwrap();
+    assert!(opened.recipient.matches(&bob));
+    assert!(opened.inner.ends_with(b"the numbers are in.\r\n"));
+}

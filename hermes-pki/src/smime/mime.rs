@@ -85,6 +85,80 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// The longest boundary RFC 2046 5.1.1 allows.
 const MAX_BOUNDARY: usize = 70;
 
+/// The largest header block (of the message, or of one MIME entity) read, in bytes.
+pub const MAX_HEADER_BLOCK: usize = 256 * 1024;
+
+/// The most header fields in one header block.
+pub const MAX_HEADER_FIELDS: usize = 1_000;
+
+/// The largest Content-Type, Content-Disposition or Content-Transfer-Encoding field (name,
+/// value and continuation lines) handed to the MIME parser, in bytes.
+pub const MAX_CONTENT_FIELD: usize = 8 * 1024;
+
+/// The most parameters (counted as `;` separators) in one Content-Type or
+/// Content-Disposition field. RFC 2231 continuations (`name*0=...; name*1=...`) count one each.
+pub const MAX_PARAMETERS: usize = 64;
+
+/// The most body parts in one multipart entity.
+pub const MAX_PARTS: usize = 1_000;
+
+/// The deepest nesting of multipart entities.
+pub const MAX_DEPTH: usize = 32;
+
+/// Checks a header block (CRLF form) against [`MAX_HEADER_BLOCK`] and
+/// [`MAX_HEADER_FIELDS`].
+fn check_head(head: &[u8]) -> Result<()> {
+    if head.len() > MAX_HEADER_BLOCK {
+        return Err(Error::LimitExceeded(format!(
+            "a MIME header block is larger than {MAX_HEADER_BLOCK} bytes"
+        )));
+    }
+    // Fields start at the beginning and after every CRLF not followed by folding white space.
+    let mut count = usize::from(!head.is_empty());
+    for p in memchr::memmem::find_iter(head, b"\r\n") {
+        if !matches!(head.get(p + 2), None | Some(b' ' | b'\t')) {
+            count += 1;
+        }
+    }
+    if count > MAX_HEADER_FIELDS {
+        return Err(Error::LimitExceeded(format!(
+            "a MIME header block has more than {MAX_HEADER_FIELDS} header fields"
+        )));
+    }
+    Ok(())
+}
+
+/// The header fields named in `names` (case-insensitive) of a header block, each refused when
+/// longer than `max_field` bytes or with more than [`MAX_PARAMETERS`] parameters: a small,
+/// bounded header block, safe to hand to the MIME parser (whose RFC 2231 continuation merging
+/// is quadratic in the number of parameters).
+pub(crate) fn bounded_fields(head: &[u8], names: &[&str], max_field: usize) -> Result<Vec<u8>> {
+    check_head(head)?;
+    let mut out = Vec::new();
+    for (name, field) in fields(head) {
+        let name = name.trim_ascii();
+        let Some(known) = names
+            .iter()
+            .find(|n| name.eq_ignore_ascii_case(n.as_bytes()))
+        else {
+            continue;
+        };
+        let parameters = memchr::memchr_iter(b';', field).count();
+        if parameters > MAX_PARAMETERS {
+            return Err(Error::LimitExceeded(format!(
+                "a {known} header field has too many parameters (more than {MAX_PARAMETERS})"
+            )));
+        }
+        if field.len() > max_field {
+            return Err(Error::LimitExceeded(format!(
+                "a {known} header field is longer than {max_field} bytes"
+            )));
+        }
+        out.extend_from_slice(field);
+    }
+    Ok(out)
+}
+
 /// The header fields of a header block, each with its continuation lines: (name, raw field
 /// bytes including the final CRLF).
 fn fields(head: &[u8]) -> Vec<(&[u8], &[u8])> {
@@ -136,8 +210,14 @@ pub(crate) fn split_message(message: &[u8]) -> Result<Split> {
     // Header block in CRLF form; the body too, unless the entity says it is binary (line
     // ends are canonicalised for text, RFC 8551 3.1.1, not inside binary content).
     let (raw_head, raw_body) = split_raw(message);
+    if raw_head.len() > MAX_HEADER_BLOCK {
+        return Err(Error::LimitExceeded(format!(
+            "a MIME header block is larger than {MAX_HEADER_BLOCK} bytes"
+        )));
+    }
     let head_crlf = to_crlf(raw_head);
     let head: &[u8] = &head_crlf;
+    check_head(head)?;
     let binary = fields(head).iter().any(|(n, f)| {
         n.trim_ascii()
             .eq_ignore_ascii_case(b"content-transfer-encoding")
@@ -292,16 +372,28 @@ pub(crate) fn cms_kind(der: &[u8]) -> CmsKind {
     }
 }
 
+/// The header fields [`entity_type`] reads.
+const CONTENT_FIELDS: &[&str] = &[
+    "Content-Type",
+    "Content-Disposition",
+    "Content-Transfer-Encoding",
+];
+
 /// Reads an entity's Content-Type (with parameters) and Content-Transfer-Encoding.
-pub(crate) fn entity_type(entity: &[u8]) -> EntityType {
+///
+/// Only the Content-Type, Content-Disposition and Content-Transfer-Encoding fields reach the
+/// MIME parser, each at most [`MAX_CONTENT_FIELD`] bytes with at most [`MAX_PARAMETERS`]
+/// parameters ([`Error::LimitExceeded`] otherwise), so the work is linear in the entity's size
+/// whatever its parameters look like.
+pub(crate) fn entity_type(entity: &[u8]) -> Result<EntityType> {
     let (head, _) = split_head(entity);
-    let mut head_only = head.to_vec();
+    let mut head_only = bounded_fields(head, CONTENT_FIELDS, MAX_CONTENT_FIELD)?;
     head_only.extend_from_slice(b"\r\n");
     let Some(parsed) = MessageParser::new().parse_headers(&head_only) else {
-        return EntityType {
+        return Ok(EntityType {
             mime_type: "text/plain".into(),
             ..EntityType::default()
-        };
+        });
     };
     let mut out = EntityType::default();
     let root = parsed.root_part();
@@ -328,7 +420,14 @@ pub(crate) fn entity_type(entity: &[u8]) -> EntityType {
         .and_then(|d| d.attribute("filename"))
         .or_else(|| root.content_type().and_then(|ct| ct.attribute("name")))
         .map(str::to_string);
-    out
+    Ok(out)
+}
+
+/// Checks a message against the MIME limits that [`split_message`] and [`entity_type`]
+/// apply to its outer layer ([`Error::LimitExceeded`] when one is exceeded).
+pub(crate) fn check_limits(message: &[u8]) -> Result<()> {
+    let split = split_message(message)?;
+    entity_type(&split.entity).map(|_| ())
 }
 
 /// Whether an entity type is multipart/signed with a PKCS#7 signature.
@@ -367,6 +466,12 @@ pub(crate) fn multipart_parts<'a>(entity: &'a [u8], boundary: &str) -> Result<Ve
             rest[transport_padding..].starts_with(b"\r\n") || transport_padding == rest.len();
         let is_delimiter = rest.starts_with(b"--") || ends_line;
         if (at == 0 || body[..at].ends_with(b"\r\n")) && is_delimiter {
+            // Parts plus the closing delimiter: stop reading at the first delimiter too many.
+            if starts.len() > MAX_PARTS {
+                return Err(Error::LimitExceeded(format!(
+                    "a multipart entity has more than {MAX_PARTS} parts"
+                )));
+            }
             starts.push(at);
         }
         i = at + delimiter.len();
@@ -419,17 +524,29 @@ fn preamble_epilogue<'a>(body: &'a [u8], boundary: &str) -> (&'a [u8], &'a [u8])
 /// The decoded body of a non-multipart entity (base64 or quoted-printable decoded as its
 /// Content-Transfer-Encoding says).
 pub(crate) fn decoded_body(entity: &[u8]) -> Result<Vec<u8>> {
-    let t = entity_type(entity);
+    let t = entity_type(entity)?;
     let (_, body) = split_head(entity);
     match t.encoding.as_deref() {
         Some("base64") => decode_base64(body),
         None | Some("7bit" | "8bit" | "binary") => Ok(body.to_vec()),
-        Some(_) => {
+        Some(encoding)
+            if encoding
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
+        {
+            // Only the transfer encoding goes to the MIME parser with the body: no other
+            // header field of the sender's reaches it.
+            let mut minimal = format!(
+                "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: {encoding}\r\n\r\n"
+            )
+            .into_bytes();
+            minimal.extend_from_slice(body);
             let parsed = MessageParser::new()
-                .parse(entity)
+                .parse(&minimal)
                 .ok_or_else(|| malformed("the entity cannot be read"))?;
             Ok(parsed.root_part().contents().to_vec())
         }
+        Some(_) => Err(malformed("the Content-Transfer-Encoding is not a token")),
     }
 }
 
@@ -478,10 +595,12 @@ fn needs_encoding(body: &[u8]) -> bool {
 }
 
 fn canonical_part(entity: &[u8], depth: usize) -> Result<Vec<u8>> {
-    if depth > 32 {
-        return Err(malformed("MIME parts nested too deeply"));
+    if depth > MAX_DEPTH {
+        return Err(Error::LimitExceeded(format!(
+            "MIME parts are nested more than {MAX_DEPTH} deep"
+        )));
     }
-    let t = entity_type(entity);
+    let t = entity_type(entity)?;
     let (head, body) = split_head(entity);
     if t.mime_type.starts_with("multipart/") {
         let Some(b) = t.boundary.as_deref() else {
@@ -636,14 +755,14 @@ mod tests {
     fn content_type_parameters_are_read() {
         let t = entity_type(
             b"Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\";\r\n micalg=SHA-256; boundary=\"b1\"\r\n\r\n",
-        );
+        ).unwrap();
         assert_eq!(t.mime_type, "multipart/signed");
         assert_eq!(t.boundary.as_deref(), Some("b1"));
         assert_eq!(t.protocol.as_deref(), Some("application/pkcs7-signature"));
         assert_eq!(t.micalg.as_deref(), Some("sha-256"));
         let t = entity_type(
             b"Content-Type: application/x-pkcs7-mime; smime-type=enveloped-data\r\nContent-Transfer-Encoding: BASE64\r\n\r\nAA==",
-        );
+        ).unwrap();
         assert!(is_pkcs7_mime(&t));
         assert_eq!(t.smime_type.as_deref(), Some("enveloped-data"));
         assert_eq!(t.encoding.as_deref(), Some("base64"));
@@ -715,18 +834,19 @@ mod tests {
 
     #[test]
     fn smime_file_names_and_cms_content_types_are_recognised() {
-        let t = entity_type(b"Content-Type: application/octet-stream; name=\"SMIME.P7M\"\r\n\r\n");
+        let t = entity_type(b"Content-Type: application/octet-stream; name=\"SMIME.P7M\"\r\n\r\n")
+            .unwrap();
         assert_eq!(t.smime_extension(), Some("p7m"));
         assert!(t.is_named_smime(&["p7m"]) && !t.is_named_smime(&["p7s"]));
         // Content-Disposition's filename counts (and wins over the name parameter).
         let t = entity_type(
             b"Content-Type: application/octet-stream; name=x.bin\r\nContent-Disposition: attachment;\r\n filename=\"smime.p7s\"\r\n\r\n",
-        );
+        ).unwrap();
         assert_eq!(t.smime_extension(), Some("p7s"));
         // Not generic binary, or not an S/MIME name.
-        let t = entity_type(b"Content-Type: text/plain; name=smime.p7m\r\n\r\n");
+        let t = entity_type(b"Content-Type: text/plain; name=smime.p7m\r\n\r\n").unwrap();
         assert!(!t.is_named_smime(&["p7m"]));
-        let t = entity_type(b"Content-Type: application/octet-stream; name=p7m\r\n\r\n");
+        let t = entity_type(b"Content-Type: application/octet-stream; name=p7m\r\n\r\n").unwrap();
         assert_eq!(t.smime_extension(), None);
 
         let signed = [
@@ -756,7 +876,7 @@ mod tests {
     fn wrappers_parse_back() {
         let signed =
             multipart_signed(b"Content-Type: text/plain\r\n\r\nhi", &[1, 2, 3], "sha-256").unwrap();
-        let t = entity_type(&signed);
+        let t = entity_type(&signed).unwrap();
         assert!(is_multipart_signed(&t));
         let parts = multipart_parts(&signed, t.boundary.as_deref().unwrap()).unwrap();
         assert_eq!(parts[0], b"Content-Type: text/plain\r\n\r\nhi");
@@ -764,8 +884,127 @@ mod tests {
         let p7 = pkcs7_mime(&[9; 100], "enveloped-data");
         assert_eq!(decoded_body(&p7).unwrap(), [9; 100]);
         assert_eq!(
-            entity_type(&p7).smime_type.as_deref(),
+            entity_type(&p7).unwrap().smime_type.as_deref(),
             Some("enveloped-data")
         );
+    }
+
+    fn limit_message(e: Error) -> String {
+        assert!(matches!(e, Error::LimitExceeded(_)), "not a limit: {e:?}");
+        e.to_string()
+    }
+
+    /// `n` numbered RFC 2231 parameters (`a0*1=x; a1*1=x; ...`), the shape whose continuation
+    /// merging in the MIME parser is quadratic.
+    fn numbered_parameters(n: usize) -> String {
+        (0..n).map(|i| format!("; a{i}*1=x")).collect()
+    }
+
+    #[test]
+    fn numbered_rfc2231_parameters_are_refused_before_the_mime_parser() {
+        let flood = numbered_parameters(MAX_PARAMETERS + 1);
+        let ct = format!("Content-Type: multipart/signed{flood}; boundary=b\r\n\r\n--b--\r\n");
+        let e = entity_type(ct.as_bytes()).unwrap_err();
+        assert!(limit_message(e).contains("too many parameters"));
+        let cd =
+            format!("Content-Type: text/plain\r\nContent-Disposition: attachment{flood}\r\n\r\nx");
+        let e = entity_type(cd.as_bytes()).unwrap_err();
+        assert!(limit_message(e).contains("Content-Disposition header field has too many"));
+        // Through the public entry point, with a whole message of them.
+        let m = format!(
+            "From: a@example.com\r\nContent-Type: application/pkcs7-mime{}\r\n\r\nAAAA\r\n",
+            numbered_parameters(10_000)
+        );
+        let e = crate::smime::verify_message(m.as_bytes(), &[]).unwrap_err();
+        assert!(limit_message(e).contains("too many parameters"));
+        // At the limit: read.
+        let ok = format!(
+            "Content-Type: text/plain{}\r\n\r\nx",
+            numbered_parameters(MAX_PARAMETERS)
+        );
+        assert_eq!(entity_type(ok.as_bytes()).unwrap().mime_type, "text/plain");
+    }
+
+    #[test]
+    fn long_content_fields_are_refused_and_other_fields_never_reach_the_parser() {
+        let name = "n".repeat(MAX_CONTENT_FIELD);
+        let e = entity_type(
+            format!("Content-Type: application/octet-stream; name=\"{name}\"\r\n\r\n").as_bytes(),
+        )
+        .unwrap_err();
+        assert!(limit_message(e).contains("Content-Type header field is longer than 8192"));
+        let e = entity_type(
+            format!("Content-Transfer-Encoding: {name}\r\nContent-Type: text/plain\r\n\r\n")
+                .as_bytes(),
+        )
+        .unwrap_err();
+        assert!(limit_message(e).contains("Content-Transfer-Encoding"));
+        // A long field of another name is not a Content-* field: not read, not refused.
+        let t = entity_type(
+            format!(
+                "X-Long: {name}{}\r\nContent-Type: text/html\r\n\r\n",
+                numbered_parameters(500)
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(t.mime_type, "text/html");
+    }
+
+    #[test]
+    fn header_blocks_are_bounded_in_size_and_field_count() {
+        let many: String = (0..=MAX_HEADER_FIELDS)
+            .map(|i| format!("X-F{i}: v\r\n"))
+            .collect();
+        let Err(e) = split_message(format!("{many}\r\nbody").as_bytes()) else {
+            panic!("read");
+        };
+        assert!(limit_message(e).contains("more than 1000 header fields"));
+        let e = entity_type(format!("{many}\r\nbody").as_bytes()).unwrap_err();
+        assert!(limit_message(e).contains("more than 1000 header fields"));
+        // Continuation lines belong to their field.
+        let folded: String = (0..MAX_HEADER_FIELDS * 2).map(|_| " more\r\n").collect();
+        let s = split_message(format!("Subject: x\r\n{folded}\r\nbody").as_bytes()).unwrap();
+        assert!(s.outer.starts_with(b"Subject: x\r\n more\r\n"));
+        let big = format!("Subject: {}\r\n\r\nbody", "s".repeat(MAX_HEADER_BLOCK));
+        let Err(e) = split_message(big.as_bytes()) else {
+            panic!("read");
+        };
+        assert!(limit_message(e).contains("larger than 262144 bytes"));
+    }
+
+    #[test]
+    fn multipart_entities_are_bounded_in_parts_and_depth() {
+        let mut e = String::from("Content-Type: multipart/mixed; boundary=b\r\n\r\n");
+        for _ in 0..=MAX_PARTS {
+            e.push_str("--b\r\n\r\nx\r\n");
+        }
+        e.push_str("--b--\r\n");
+        let err = multipart_parts(e.as_bytes(), "b").unwrap_err();
+        assert!(limit_message(err).contains("more than 1000 parts"));
+        // Exactly MAX_PARTS parts are read.
+        let at_limit = e.replacen("--b\r\n\r\nx\r\n", "", 1);
+        assert_eq!(
+            multipart_parts(at_limit.as_bytes(), "b").unwrap().len(),
+            MAX_PARTS
+        );
+
+        // Nesting: MAX_DEPTH + 2 levels of multipart/mixed.
+        let mut nested = String::from("Content-Type: text/plain\r\n\r\nleaf\r\n");
+        for level in 0..MAX_DEPTH + 2 {
+            nested = format!(
+                "Content-Type: multipart/mixed; boundary=\"l{level}\"\r\n\r\n--l{level}\r\n{nested}\r\n--l{level}--\r\n"
+            );
+        }
+        let err = canonicalize(nested.as_bytes()).unwrap_err();
+        assert!(limit_message(err).contains("nested more than 32 deep"));
+    }
+
+    #[test]
+    fn quoted_printable_bodies_are_decoded_without_the_other_header_fields() {
+        let e = b"Content-Type: application/pkcs7-signature\r\nContent-Transfer-Encoding: quoted-printable\r\nX-Other: y\r\n\r\na=3Db=\r\nc\r\n";
+        assert_eq!(decoded_body(e).unwrap(), b"a=bc\r\n");
+        let e = b"Content-Type: text/plain\r\nContent-Transfer-Encoding: \"x\r\n y\"\r\n\r\nbody";
+        assert!(decoded_body(e).is_err());
     }
 }

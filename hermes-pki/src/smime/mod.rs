@@ -49,9 +49,13 @@
 
 mod envelope;
 mod message;
-mod mime;
+pub(crate) mod mime;
 mod signed;
 
+pub(crate) use envelope::DECRYPTION_FAILED;
 pub use envelope::*;
 pub use message::*;
+pub use mime::{
+    MAX_CONTENT_FIELD, MAX_DEPTH, MAX_HEADER_BLOCK, MAX_HEADER_FIELDS, MAX_PARAMETERS, MAX_PARTS,
+};
 pub use signed::*;

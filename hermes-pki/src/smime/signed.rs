@@ -263,7 +263,7 @@ impl SignOptions {
 
 /// What [`verify_data`] found in a signed message. It makes no trust decision: validate each
 /// signer certificate with the trust engine.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct SignedContent {
     /// The signed content: the encapsulated content, or the detached content given.
@@ -273,6 +273,17 @@ pub struct SignedContent {
     pub certificates: Vec<Certificate>,
     /// One report per `SignerInfo`, in message order.
     pub signers: Vec<SignerReport>,
+}
+
+/// The content's length, not the content (mail is private).
+impl fmt::Debug for SignedContent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignedContent")
+            .field("content_len", &self.content.len())
+            .field("certificates", &self.certificates.len())
+            .field("signers", &self.signers)
+            .finish()
+    }
 }
 
 impl SignedContent {
@@ -425,12 +436,13 @@ impl Default for SignerPolicy {
 
 impl SignerPolicy {
     /// RSA signer keys of 2048 bits or more (the trust engine's default minimum), SHA-1
-    /// accepted (old mail and NIST PKITS use it; it is reported in [`SignerReport::weak`]).
+    /// refused as weak (old mail and NIST PKITS use it: [`allow_sha1`](Self::allow_sha1), or
+    /// the gateway setting `allow-sha1`, accepts it, reported in [`SignerReport::weak`]).
     /// MD2, MD4 and MD5 are always weak.
     pub fn new() -> Self {
         SignerPolicy {
             min_rsa_bits: 2048,
-            allow_sha1: true,
+            allow_sha1: false,
         }
     }
 
@@ -441,8 +453,10 @@ impl SignerPolicy {
         self
     }
 
-    /// Whether SHA-1 digests and signature hashes are accepted (default true); when not, such
-    /// a signature is [`SignatureStatus::WeakAlgorithm`] with [`Weakness::Sha1`].
+    /// Whether SHA-1 digests and signature hashes are accepted (default false); when not, such
+    /// a signature is [`SignatureStatus::WeakAlgorithm`] with [`Weakness::Sha1`]. With
+    /// [`Smime`](crate::smime::Smime), SHA-1 also makes certificates below the trust anchor
+    /// weak unless allowed ([`ValidationOptions::allow_sha1`](crate::trust::ValidationOptions::allow_sha1)).
     pub fn allow_sha1(mut self, allow: bool) -> Self {
         self.allow_sha1 = allow;
         self
@@ -904,7 +918,12 @@ fn parse_message(der: &[u8]) -> Result<ParsedMessage<'_>> {
     }
     let sd = tlv::single(content.value).map_err(|e| malformed(format!("SignedData: {e}")))?;
     expect_tag(&sd, Tag::Sequence, "the SignedData")?;
-    let fields = elements(sd.value, "SignedData")?;
+    // version, digestAlgorithms, encapContentInfo, [0] certificates, [1] crls, signerInfos.
+    let (fields, more) =
+        tlv::elements_at_most(sd.value, 6).map_err(|e| malformed(format!("SignedData: {e}")))?;
+    if more {
+        return Err(malformed("the SignedData has more than six fields"));
+    }
     let mut fields = fields.iter().peekable();
     let mut next = |what: &str, tag: Tag| -> Result<Tlv<'_>> {
         let t = fields
@@ -930,11 +949,12 @@ fn parse_message(der: &[u8]) -> Result<ParsedMessage<'_>> {
     if fields.next().is_some() {
         return Err(malformed("unexpected fields after signerInfos"));
     }
-    let infos = elements(infos.value, "signerInfos")?;
-    if infos.len() > MAX_SIGNERS {
+    // Read one SignerInfo beyond the limit at most, never the whole list first.
+    let (infos, more) = tlv::elements_at_most(infos.value, MAX_SIGNERS)
+        .map_err(|e| malformed(format!("signerInfos: {e}")))?;
+    if more {
         return Err(Error::LimitExceeded(format!(
-            "the message has {} signatures; at most {MAX_SIGNERS} are checked",
-            infos.len()
+            "the message has more than {MAX_SIGNERS} signatures; at most {MAX_SIGNERS} are checked"
         )));
     }
     if infos.is_empty() {
@@ -975,11 +995,13 @@ fn parse_encap<'a>(encap: &Tlv<'a>) -> Result<(ObjectIdentifier, Option<&'a [u8]
 
 /// The certificates field: every parseable certificate, deduplicated; other entries skipped.
 fn parse_certificates(field: &Tlv<'_>) -> Result<Vec<Certificate>> {
-    let entries = elements(field.value, "certificates")?;
-    if entries.len() > MAX_CERTIFICATES {
+    // Read one entry beyond the limit at most, never the whole list first.
+    let (entries, more) = tlv::elements_at_most(field.value, MAX_CERTIFICATES)
+        .map_err(|e| malformed(format!("certificates: {e}")))?;
+    if more {
         return Err(Error::LimitExceeded(format!(
-            "the message carries {} certificates; at most {MAX_CERTIFICATES} are accepted",
-            entries.len()
+            "the message carries more than {MAX_CERTIFICATES} certificates; at most \
+             {MAX_CERTIFICATES} are accepted"
         )));
     }
     let mut seen = HashSet::new();

@@ -581,6 +581,28 @@ fn work_is_bounded() {
 }
 
 #[test]
+fn element_lists_are_read_only_up_to_one_past_their_limit() {
+    let f = fixture();
+    let mut parts = take_apart(&sign(&f.p256, true, &options().include_chain(false)));
+    // 100,000 empty "certificates": the limit answers after reading 201 of them (the list is
+    // not collected first: `tlv::elements_at_most`).
+    parts.certs = Some(vec![vec![0x30, 0x00]; 100_000]);
+    let err = verify(&put_together(&parts), true).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{err}");
+    assert!(
+        err.to_string().contains("more than 200 certificates"),
+        "{err}"
+    );
+
+    let mut parts = take_apart(&sign(&f.p256, true, &options().include_chain(false)));
+    let info = parts.signer_infos[0].clone();
+    parts.signer_infos = vec![info; 10_000];
+    let err = verify(&put_together(&parts), true).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{err}");
+    assert!(err.to_string().contains("more than 16 signatures"), "{err}");
+}
+
+#[test]
 fn several_signers_are_each_reported() {
     let f = fixture();
     let a = take_apart(&sign(&f.rsa, false, &options().include_chain(false)));
@@ -974,7 +996,14 @@ fn sha1_signatures_verify_and_are_reported_weak() {
     )
     .unwrap();
     let der = message_with(&f.rsa, &sha1, info);
+    // Refused by default: a weak-algorithm verdict.
     let result = verify(&der, false).unwrap();
+    assert_eq!(
+        only_signer(&result).status,
+        SignatureStatus::WeakAlgorithm(Weakness::Sha1)
+    );
+    // Allowed (for old mail): valid, and reported weak.
+    let result = verify_data_with(&der, None, &[], &SignerPolicy::new().allow_sha1(true)).unwrap();
     let s = only_signer(&result);
     assert_eq!(s.status, SignatureStatus::Valid);
     assert_eq!(s.digest, Some(HashAlg::Sha1));

@@ -213,6 +213,15 @@ impl ReadTransaction for State {
             .next())
     }
 
+    fn certificates_by_issuer_serial(
+        &self,
+        issuer_der: &[u8],
+        serial: &Serial,
+    ) -> Result<Vec<Certificate>> {
+        let key = (issuer_der.to_vec(), serial.clone());
+        Ok(self.collect(self.by_issuer_serial.get(&key)))
+    }
+
     fn certificates_by_email(&self, email: &str) -> Result<Vec<Certificate>> {
         let email = normalize_query_email(email)?;
         Ok(self.collect(self.by_email.get(&email)))
@@ -607,6 +616,14 @@ impl ReadTransaction for MemTx<'_> {
         serial: &Serial,
     ) -> Result<Option<Certificate>> {
         self.state.certificate_by_issuer_serial(issuer_der, serial)
+    }
+
+    fn certificates_by_issuer_serial(
+        &self,
+        issuer_der: &[u8],
+        serial: &Serial,
+    ) -> Result<Vec<Certificate>> {
+        self.state.certificates_by_issuer_serial(issuer_der, serial)
     }
 
     fn certificates_by_email(&self, email: &str) -> Result<Vec<Certificate>> {

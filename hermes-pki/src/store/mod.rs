@@ -215,6 +215,21 @@ pub trait ReadTransaction {
         serial: &Serial,
     ) -> Result<Option<Certificate>>;
 
+    /// Every certificate with this issuer Name (DER) and serial number, in thumbprint order
+    /// (more than one only from a misbehaving CA, or a look-alike sent by a stranger). The
+    /// default gives what [`certificate_by_issuer_serial`](Self::certificate_by_issuer_serial)
+    /// gives; the backends of this crate give them all.
+    fn certificates_by_issuer_serial(
+        &self,
+        issuer_der: &[u8],
+        serial: &Serial,
+    ) -> Result<Vec<Certificate>> {
+        Ok(self
+            .certificate_by_issuer_serial(issuer_der, serial)?
+            .into_iter()
+            .collect())
+    }
+
     /// Every certificate carrying this email address (SAN rfc822Name or subject emailAddress).
     /// The address is normalised with [`crate::cert::normalize_email`] first, so the domain
     /// matches case-insensitively and the local part exactly. An address that does not

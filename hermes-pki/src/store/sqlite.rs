@@ -649,6 +649,18 @@ impl ReadTransaction for SqlTx<'_> {
         )
     }
 
+    fn certificates_by_issuer_serial(
+        &self,
+        issuer_der: &[u8],
+        serial: &Serial,
+    ) -> Result<Vec<Certificate>> {
+        self.certs(
+            "SELECT der FROM certificates WHERE issuer_der = ?1 AND serial = ?2 \
+             ORDER BY thumbprint",
+            [issuer_der, serial.as_bytes()],
+        )
+    }
+
     fn certificates_by_email(&self, email: &str) -> Result<Vec<Certificate>> {
         let email = normalize_query_email(email)?;
         self.certs(

@@ -287,6 +287,7 @@ pub struct ValidationOptions {
     pub(crate) policies: PolicyInputs,
     reject_stale_crls: bool,
     require_revocation_info: bool,
+    allow_sha1: bool,
 }
 
 impl ValidationOptions {
@@ -307,7 +308,23 @@ impl ValidationOptions {
             policies: PolicyInputs::default(),
             reject_stale_crls: false,
             require_revocation_info: false,
+            allow_sha1: false,
         }
+    }
+
+    /// Whether SHA-1 signatures on certificates below the trust anchor, and on CRLs, are
+    /// accepted (default `false`: a certificate signed with SHA-1 makes the chain
+    /// [`Reason::WeakAlgorithm`], and a CRL signed with SHA-1 is not used). MD2, MD4 and MD5
+    /// are always weak. The gateway setting `allow-sha1` turns it on for old mail; NIST PKITS
+    /// (all SHA-1) runs with it.
+    pub fn allow_sha1(mut self, allow: bool) -> Self {
+        self.allow_sha1 = allow;
+        self
+    }
+
+    /// Whether SHA-1 signatures are accepted.
+    pub fn sha1_allowed(&self) -> bool {
+        self.allow_sha1
     }
 
     /// The certificate policy inputs of RFC 5280 6.1.1 (initial policy set, explicit policy,

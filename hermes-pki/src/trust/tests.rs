@@ -1062,3 +1062,87 @@ fn many_policy_mappings_finish_quickly() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
 }
+
+#[test]
+fn sha1_signatures_below_the_anchor_are_weak_unless_allowed() {
+    use crate::ca::sign::sign_tbs;
+    use sha1::Digest as _;
+    let root_key = PrivateKey::generate(KeySpec::Rsa(2048)).unwrap();
+    let (start, days) = valid_for_a_year();
+    let root_subject = DistinguishedName::new("SHA-1 Root").to_der().unwrap();
+    let root_spki = root_key.public_key_der();
+    let root_ski = key_identifier(&root_spki).unwrap();
+    let root_cert = sign_certificate(
+        TbsParts {
+            serial: &random_serial().unwrap(),
+            issuer_der: &root_subject,
+            subject_der: &root_subject,
+            spki_der: &root_spki,
+            not_before: start,
+            not_after: add_days(start, days),
+            extensions: ca_extensions(&root_ski, &root_ski, Some(1)).unwrap(),
+        },
+        &root_key,
+        SignatureScheme::RsaPkcs1v15(HashAlg::Sha256),
+    )
+    .unwrap();
+    let root = Node {
+        key: root_key,
+        cert: root_cert,
+    };
+    let crate::key::Inner::Rsa(rsa_root) = root.key.inner() else {
+        unreachable!()
+    };
+    // An intermediate signed by the root with sha1WithRSAEncryption.
+    let inter_key = ec();
+    let subject = DistinguishedName::new("SHA-1 Intermediate")
+        .to_der()
+        .unwrap();
+    let spki = inter_key.public_key_der();
+    let ski = key_identifier(&spki).unwrap();
+    let inter_cert = sign_tbs(
+        TbsParts {
+            serial: &random_serial().unwrap(),
+            issuer_der: root.cert.subject_der(),
+            subject_der: &subject,
+            spki_der: &spki,
+            not_before: start,
+            not_after: add_days(start, days),
+            extensions: ca_extensions(&ski, root.cert.subject_key_id().unwrap(), Some(0)).unwrap(),
+        },
+        spki::AlgorithmIdentifierOwned {
+            oid: crate::cert::oid::SHA1_WITH_RSA,
+            parameters: Some(der::asn1::Null.into()),
+        },
+        |tbs| {
+            let digest = sha1::Sha1::digest(tbs);
+            Ok(rsa_root
+                .key
+                .sign(rsa::Pkcs1v15Sign::new::<sha1::Sha1>(), &digest)
+                .unwrap())
+        },
+    )
+    .unwrap();
+    let inter = Node {
+        key: inter_key,
+        cert: inter_cert,
+    };
+    let leaf = leaf("alice@example.com", &inter);
+    let store = MemoryStore::new();
+    store
+        .transaction(|tx| {
+            tx.put_root(&root.cert)?;
+            tx.put_certificate(&inter.cert)?;
+            Ok(())
+        })
+        .unwrap();
+    // Refused by default: a weak-algorithm verdict naming the intermediate.
+    let v = validate(&store, &leaf.cert, &opts());
+    assert_invalid(&v, |r| {
+        matches!(r, Reason::WeakAlgorithm { subject, detail }
+            if subject.contains("SHA-1 Intermediate") && detail.contains("SHA-1"))
+    });
+    // Allowed for old mail: valid.
+    let v = validate(&store, &leaf.cert, &opts().allow_sha1(true));
+    assert!(v.is_valid(), "{v:?}");
+}

@@ -11,6 +11,7 @@ use super::{
     Budget, LeafPolicy, NoRevocationInfo, Reason, RevocationChecker, RevocationStatus, Validation,
     ValidationOptions, Warning,
 };
+use crate::cert::signature::signs_with_sha1;
 use crate::cert::{Certificate, EKU_ANY, KeyAlgorithm, Thumbprint, oid};
 use crate::crl::CrlChecker;
 use crate::error::Result;
@@ -160,7 +161,9 @@ impl<'a> Validator<'a> {
                 }],
             });
         }
-        let store_checker = self.store_checker();
+        let store_checker = self
+            .store_checker()
+            .map(|c| c.allow_sha1(options.sha1_allowed()));
         let revocation: &dyn RevocationChecker = match (self.revocation, &store_checker) {
             (Some(checker), _) => checker,
             (None, Some(checker)) => checker,
@@ -452,6 +455,16 @@ impl<'a> Validator<'a> {
             }
             check_key(cert, options, &mut reasons);
             check_critical(cert, &mut reasons);
+            let alg = &cert.x509().signature_algorithm().oid;
+            if !is_anchor && !options.sha1_allowed() && signs_with_sha1(alg) {
+                reasons.push(Reason::WeakAlgorithm {
+                    subject: cert.subject().to_string(),
+                    detail: format!(
+                        "signed with SHA-1 ({alg}): collisions can be made, so the signature \
+                         proves little (the allow-sha1 setting accepts it for old mail)"
+                    ),
+                });
+            }
             let position = Position {
                 leaf: i == 0,
                 anchor: is_anchor,
