@@ -78,6 +78,43 @@ impl RsaCrt {
     }
 }
 
+/// The raw RSA private operation `c^d mod n` (blinded, checked) for a big-endian ciphertext of
+/// at most `k` bytes, as exactly `k` bytes: through `fast` when the key has it, else through
+/// the `rsa` crate (`rsa::hazmat::rsa_decrypt_and_check`, blinded with the OS RNG).
+///
+/// This is the hook for the PKCS#1 v1.5 key-transport path (`rsa_pkcs1v15::decrypt`), which
+/// unpads the result in constant time: [`OpError::OutOfRange`] means `c >= n` (public), any
+/// other failure is [`OpError::Failed`].
+#[allow(dead_code)] // wired into rsa_pkcs1v15.rs at merge time (see the branch's report)
+pub(crate) fn raw_decrypt(
+    fast: Option<&RsaCrt>,
+    key: &rsa::RsaPrivateKey,
+    c: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, OpError> {
+    if let Some(fast) = fast {
+        return fast.private_op(c);
+    }
+    let k = key.size();
+    if c.len() > k {
+        return Err(OpError::OutOfRange);
+    }
+    let mut padded = Zeroizing::new(vec![0u8; k]);
+    padded[k - c.len()..].copy_from_slice(c);
+    let c = rsa::BoxedUint::from_be_slice(&padded, key.n_bits_precision())
+        .map_err(|_| OpError::OutOfRange)?;
+    let mut rng = getrandom::SysRng;
+    let m = match rsa::hazmat::rsa_decrypt_and_check(key, Some(&mut rng), &c) {
+        Ok(m) => Zeroizing::new(m),
+        Err(rsa::Error::Decryption) => return Err(OpError::OutOfRange),
+        Err(_) => return Err(OpError::Failed),
+    };
+    let bytes = Zeroizing::new(m.to_be_bytes());
+    let take = bytes.len().min(k);
+    let mut out = Zeroizing::new(vec![0u8; k]);
+    out[k - take..].copy_from_slice(&bytes[bytes.len() - take..]);
+    Ok(out)
+}
+
 /// The blinding pair in Montgomery form modulo `n`: `a = r^e R`, `b = r^-1 R`.
 #[derive(Clone)]
 struct Blinding<const F: usize> {

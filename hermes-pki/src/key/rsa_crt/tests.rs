@@ -412,3 +412,35 @@ fn wycheproof_oaep_vectors_through_the_crt_path() {
         "{valid} valid, {invalid} invalid, {labelled} labelled"
     );
 }
+
+#[test]
+fn raw_decrypt_hook_agrees_on_both_paths() {
+    for bits in SIZES {
+        let k = key(bits);
+        let len = bits / 8;
+        let mut c = vec![0u8; len];
+        getrandom::fill(&mut c).unwrap();
+        c[0] &= 0x3F;
+        let via_fast = super::raw_decrypt(Some(fast(k)), rsa_key(k), &c).unwrap();
+        let via_crate = super::raw_decrypt(None, rsa_key(k), &c).unwrap();
+        assert_eq!(via_fast, via_crate, "RSA-{bits}");
+        assert_eq!(&via_fast[..], &reference_raw(k, &c)[..]);
+        // Short input, left-padded, on both paths.
+        assert_eq!(
+            super::raw_decrypt(None, rsa_key(k), &[1]).unwrap(),
+            super::raw_decrypt(Some(fast(k)), rsa_key(k), &[1]).unwrap()
+        );
+        // c >= n: OutOfRange on both paths.
+        let n = rsa_key(k).n_bytes();
+        for f in [None, Some(fast(k))] {
+            assert_eq!(
+                super::raw_decrypt(f, rsa_key(k), &n).unwrap_err(),
+                OpError::OutOfRange
+            );
+            assert_eq!(
+                super::raw_decrypt(f, rsa_key(k), &vec![1u8; len + 1]).unwrap_err(),
+                OpError::OutOfRange
+            );
+        }
+    }
+}
