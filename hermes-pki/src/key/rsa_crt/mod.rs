@@ -214,7 +214,7 @@ impl<const H: usize, const F: usize> Crt<H, F> {
         lo.zeroize();
         hi.zeroize();
         let mut mp = self.p.pow_secret::<F>(&xp, ep); // Montgomery form mod p
-        let mut mq = self.q.from_mont(&self.q.pow_secret::<F>(&xq, eq));
+        let mut mq = self.q.leave_mont(&self.q.pow_secret::<F>(&xq, eq));
         // h = qInv (mp - mq) mod p; mq < q < R, so mq R mod p is its Montgomery form mod p.
         let mut mq_p = self.p.mul(&mq, &self.p.r2);
         let mut diff = self.p.sub(&mp, &mq_p);
@@ -257,11 +257,11 @@ impl<const H: usize, const F: usize> Crt<H, F> {
             let mut r_inv = self.crt_pow(&r, &pm2, &qm2);
             pm2.zeroize();
             qm2.zeroize();
-            let mut r_mont = self.n.to_mont(&r);
-            let b = self.n.to_mont(&r_inv);
+            let mut r_mont = self.n.enter_mont(&r);
+            let b = self.n.enter_mont(&r_inv);
             let a = self.n.pow_public(&r_mont, self.e);
             // r r^-1 = 1, else r shares a factor with n (never in practice): draw again.
-            let check = self.n.from_mont(&self.n.mul(&r_mont, &b));
+            let check = self.n.leave_mont(&self.n.mul(&r_mont, &b));
             let ok = bool::from(check.ct_eq(&one::<F>()));
             r.zeroize();
             r_inv.zeroize();
@@ -314,8 +314,8 @@ impl<const H: usize, const F: usize> Crt<H, F> {
         mr.zeroize();
         fault::inject(&mut m);
         // m^e must give c back.
-        let mut m_mont = self.n.to_mont(&m);
-        let back = self.n.from_mont(&self.n.pow_public(&m_mont, self.e));
+        let mut m_mont = self.n.enter_mont(&m);
+        let back = self.n.leave_mont(&self.n.pow_public(&m_mont, self.e));
         m_mont.zeroize();
         if !bool::from(back.ct_eq(&c)) {
             m.zeroize();
