@@ -22,9 +22,9 @@
 //!   (constant-time PKCS#1 v1.5 with implicit rejection); OpenSSL: `CmsContentInfo::from_der`
 //!   and `decrypt`.
 //! - `smime_rsa2048_private_op`: the RSA-2048 private-key operation alone (a PKCS#1 v1.5
-//!   SHA-256 signature over 32 bytes): hermes-pki's `Signer::sign` (the `rsa` crate, blinded,
-//!   CRT, result checked) beside `openssl::sign::Signer`. It is the fixed cost of every `sign`
-//!   and `decrypt`.
+//!   SHA-256 signature over 32 bytes): hermes-pki's `Signer::sign` (its own fixed-width CRT
+//!   operation, blinded, result checked) beside `openssl::sign::Signer`. It is the fixed cost
+//!   of every `sign` and `decrypt`.
 //! - `smime_message_sign_1MB` / `smime_message_encrypt_1MB`: the same at the MIME level, an RFC
 //!   5322 message in, an S/MIME message out. hermes-pki: `sign_message` (detached:
 //!   `multipart/signed`) / `encrypt_message` (split off the outer header, canonical form,

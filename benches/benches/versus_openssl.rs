@@ -2,7 +2,11 @@
 //!
 //! Groups, each with a `hermes-pki` and an `openssl` function on identical input:
 //! - `cert_parse_thumbprint`: parse one PEM certificate and compute its SHA-512 thumbprint;
-//! - `rsa2048_keygen`: generate an RSA-2048 key pair.
+//! - `rsa2048_keygen`: generate an RSA-2048 key pair;
+//! - `rsa{2048,3072,4096}_sign`: one RSASSA-PKCS1-v1_5 SHA-256 signature over 32 bytes with the
+//!   same key on every side (the private operation dominates): hermes-pki's `Signer::sign`
+//!   (its fixed-width CRT operation, blinded, result checked), the `rsa` crate's
+//!   `sign_with_rng` (blinded, CRT, checked; function `rsa-crate`) and `openssl::sign::Signer`.
 //!
 //! `scripts/bench-report.py` turns criterion's estimates into the ratios quoted in the README.
 #![allow(missing_docs)]
@@ -93,5 +97,72 @@ fn rsa2048_keygen(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, cert_parse_thumbprint, rsa2048_keygen);
+/// One PKCS#1 v1.5 SHA-256 signature with the same `bits`-bit key through hermes-pki, the `rsa`
+/// crate and OpenSSL; the three signatures are checked equal first (v1.5 is deterministic).
+fn rsa_sign(c: &mut Criterion, bits: usize) {
+    use hermes_pki::key::{HashAlg, SignatureScheme, Signer};
+    use rsa::pkcs8::DecodePrivateKey;
+    use sha2::Digest;
+
+    let ours = PrivateKey::generate(KeySpec::Rsa(bits)).expect("generates");
+    let der = ours.to_pkcs8_der().expect("pkcs8");
+    let theirs = PKey::private_key_from_pkcs8(&der).expect("openssl reads it");
+    let crate_key = rsa::RsaPrivateKey::from_pkcs8_der(&der).expect("rsa crate reads it");
+    let data = [0x42u8; 32];
+    let scheme = SignatureScheme::RsaPkcs1v15(HashAlg::Sha256);
+    let openssl_sign = |data: &[u8]| {
+        let mut s = openssl::sign::Signer::new(MessageDigest::sha256(), &theirs).expect("signer");
+        s.update(data).expect("update");
+        s.sign_to_vec().expect("signs")
+    };
+    let mut rng = getrandom::rand_core::UnwrapErr(getrandom::SysRng);
+    let crate_sign = |rng: &mut getrandom::rand_core::UnwrapErr<getrandom::SysRng>, data: &[u8]| {
+        crate_key
+            .sign_with_rng(
+                rng,
+                rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
+                &sha2::Sha256::digest(data),
+            )
+            .expect("signs")
+    };
+    let sig = Signer::sign(&ours, scheme, &data).expect("signs");
+    assert!(sig == openssl_sign(&data), "same signature as OpenSSL");
+    assert!(
+        sig == crate_sign(&mut rng, &data),
+        "same signature as the rsa crate"
+    );
+
+    let mut group = c.benchmark_group(format!("rsa{bits}_sign"));
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(6));
+    group.bench_function("hermes-pki", |b| {
+        b.iter(|| Signer::sign(&ours, scheme, black_box(&data)).expect("signs"))
+    });
+    group.bench_function("rsa-crate", |b| {
+        b.iter(|| crate_sign(&mut rng, black_box(&data)))
+    });
+    group.bench_function("openssl", |b| b.iter(|| openssl_sign(black_box(&data))));
+    group.finish();
+}
+
+fn rsa2048_sign(c: &mut Criterion) {
+    rsa_sign(c, 2048);
+}
+
+fn rsa3072_sign(c: &mut Criterion) {
+    rsa_sign(c, 3072);
+}
+
+fn rsa4096_sign(c: &mut Criterion) {
+    rsa_sign(c, 4096);
+}
+
+criterion_group!(
+    benches,
+    cert_parse_thumbprint,
+    rsa2048_keygen,
+    rsa2048_sign,
+    rsa3072_sign,
+    rsa4096_sign
+);
 criterion_main!(benches);

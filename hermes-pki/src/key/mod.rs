@@ -35,6 +35,7 @@ pub use encoding::MAX_PEM_BLOCKS;
 mod generate;
 mod ops;
 pub(crate) mod pbes2;
+mod rsa_crt;
 mod rsa_pkcs1v15;
 #[cfg(test)]
 mod tests;
@@ -171,6 +172,9 @@ pub struct PrivateKey {
     /// DER SubjectPublicKeyInfo, computed once (public data).
     spki: Vec<u8>,
     algorithm: KeyAlgorithm,
+    /// The fixed-width CRT private operation for 2048/3072/4096-bit RSA keys (`None`: other
+    /// keys, handled by the `rsa` crate).
+    rsa_crt: Option<rsa_crt::RsaCrt>,
 }
 
 /// The key material. Every variant zeroizes itself on drop (`RsaPrivateKey`,
@@ -310,16 +314,26 @@ impl PrivateKey {
     /// Wraps key material, computing the public key and algorithm once.
     pub(crate) fn from_inner(inner: Inner) -> Result<Self> {
         let (spki, algorithm) = encoding::public_info(&inner)?;
+        let rsa_crt = match &inner {
+            Inner::Rsa(k) => rsa_crt::RsaCrt::new(&k.key),
+            _ => None,
+        };
         Ok(PrivateKey {
             inner,
             spki,
             algorithm,
+            rsa_crt,
         })
     }
 
     #[cfg(test)]
     pub(crate) fn inner(&self) -> &Inner {
         &self.inner
+    }
+
+    #[cfg(test)]
+    pub(crate) fn rsa_crt(&self) -> Option<&rsa_crt::RsaCrt> {
+        self.rsa_crt.as_ref()
     }
 }
 
@@ -331,7 +345,7 @@ impl Signer for PrivateKey {
         PrivateKey::public_key_der(self)
     }
     fn sign(&self, scheme: SignatureScheme, message: &[u8]) -> Result<Vec<u8>> {
-        ops::sign(&self.inner, scheme, message)
+        ops::sign(&self.inner, self.rsa_crt.as_ref(), scheme, message)
     }
 }
 
@@ -348,7 +362,13 @@ impl Decryptor for PrivateKey {
         encrypted_key: &[u8],
         expected_len: usize,
     ) -> Result<Zeroizing<Vec<u8>>> {
-        ops::decrypt_key_transport(&self.inner, scheme, encrypted_key, expected_len)
+        ops::decrypt_key_transport(
+            &self.inner,
+            self.rsa_crt.as_ref(),
+            scheme,
+            encrypted_key,
+            expected_len,
+        )
     }
     fn ecdh(&self, peer_public_sec1: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         ops::ecdh(&self.inner, peer_public_sec1)

@@ -6,6 +6,7 @@ use signature::hazmat::PrehashSigner;
 use zeroize::Zeroizing;
 
 use super::generate::os_rng;
+use super::rsa_crt::{OpError, RsaCrt, padding};
 use super::{HashAlg, Inner, KeyTransport, SignatureScheme, rsa_pkcs1v15};
 use crate::error::{Error, Result};
 
@@ -48,7 +49,37 @@ fn sign_failed(e: impl std::fmt::Display) -> Error {
     Error::Crypto(format!("signing failed: {e}"))
 }
 
-pub(crate) fn sign(inner: &Inner, scheme: SignatureScheme, message: &[u8]) -> Result<Vec<u8>> {
+/// The fixed-width private operation on an encoded message (a signature: public output).
+fn fast_sign(
+    fast: &RsaCrt,
+    em: std::result::Result<Vec<u8>, padding::PadError>,
+) -> Result<Vec<u8>> {
+    let em = em.map_err(|_| sign_failed("the RSA key is too short for this hash"))?;
+    match fast.private_op(&em) {
+        Ok(sig) => Ok(sig.to_vec()),
+        Err(OpError::OutOfRange) => Err(sign_failed("encoded message out of range")),
+        Err(OpError::Failed) => Err(sign_failed("RSA private key operation failed its check")),
+    }
+}
+
+/// EMSA-PSS (salt length = hash length, random salt) then the fixed-width private operation.
+fn fast_pss<D: Digest>(fast: &RsaCrt, k: &super::RsaKey, hashed: &[u8]) -> Result<Vec<u8>> {
+    use rsa::traits::PublicKeyParts;
+    let mut salt = Zeroizing::new(vec![0u8; <D as Digest>::output_size()]);
+    getrandom::fill(&mut salt).map_err(sign_failed)?;
+    let mod_bits = k.key.n().as_ref().bits_vartime() as usize;
+    fast_sign(
+        fast,
+        padding::pss_encode::<D>(hashed, &salt, mod_bits, fast.size()),
+    )
+}
+
+pub(crate) fn sign(
+    inner: &Inner,
+    fast: Option<&RsaCrt>,
+    scheme: SignatureScheme,
+    message: &[u8],
+) -> Result<Vec<u8>> {
     match (inner, scheme) {
         (Inner::Rsa(k), SignatureScheme::RsaPkcs1v15(hash)) => {
             let hashed = digest(hash, message)?;
@@ -57,12 +88,23 @@ pub(crate) fn sign(inner: &Inner, scheme: SignatureScheme, message: &[u8]) -> Re
                 HashAlg::Sha384 => Pkcs1v15Sign::new::<Sha384>(),
                 _ => Pkcs1v15Sign::new::<Sha512>(),
             };
+            if let Some(fast) = fast {
+                let em = padding::pkcs1v15_sign_encode(&padding.prefix, &hashed, fast.size());
+                return fast_sign(fast, em);
+            }
             k.key
                 .sign_with_rng(&mut os_rng()?, padding, &hashed)
                 .map_err(sign_failed)
         }
         (Inner::Rsa(k), SignatureScheme::RsaPss(hash)) => {
             let hashed = digest(hash, message)?;
+            if let Some(fast) = fast {
+                return match hash {
+                    HashAlg::Sha256 => fast_pss::<Sha256>(fast, k, &hashed),
+                    HashAlg::Sha384 => fast_pss::<Sha384>(fast, k, &hashed),
+                    _ => fast_pss::<Sha512>(fast, k, &hashed),
+                };
+            }
             let mut rng = os_rng()?;
             let sig = match hash {
                 HashAlg::Sha256 => k.key.sign_with_rng(&mut rng, Pss::<Sha256>::new(), &hashed),
@@ -111,6 +153,7 @@ fn decryption_failed() -> Error {
 
 pub(crate) fn decrypt_key_transport(
     inner: &Inner,
+    fast: Option<&RsaCrt>,
     scheme: KeyTransport,
     encrypted_key: &[u8],
     expected_len: usize,
@@ -124,6 +167,9 @@ pub(crate) fn decrypt_key_transport(
             ),
         ));
     };
+    if let (Some(fast), Some(oaep)) = (fast, scheme.oaep_hash()) {
+        return fast_oaep(fast, oaep, encrypted_key, expected_len);
+    }
     match scheme {
         KeyTransport::Pkcs1v15 => rsa_pkcs1v15::decrypt(k, encrypted_key, expected_len),
         KeyTransport::OaepSha1 => {
@@ -139,6 +185,39 @@ pub(crate) fn decrypt_key_transport(
             oaep_decrypt(k, Oaep::<Sha512>::new(), encrypted_key, expected_len)
         }
     }
+}
+
+impl KeyTransport {
+    /// The OAEP hash, `None` for PKCS#1 v1.5.
+    fn oaep_hash(self) -> Option<HashAlg> {
+        match self {
+            KeyTransport::Pkcs1v15 => None,
+            KeyTransport::OaepSha1 => Some(HashAlg::Sha1),
+            KeyTransport::OaepSha256 => Some(HashAlg::Sha256),
+            KeyTransport::OaepSha384 => Some(HashAlg::Sha384),
+            KeyTransport::OaepSha512 => Some(HashAlg::Sha512),
+        }
+    }
+}
+
+/// RSAES-OAEP decryption with the fixed-width private operation: every failure (ciphertext
+/// out of range, bad padding, wrong length, a fault) is the same [`Error::Crypto`].
+fn fast_oaep(
+    fast: &RsaCrt,
+    hash: HashAlg,
+    encrypted_key: &[u8],
+    expected_len: usize,
+) -> Result<Zeroizing<Vec<u8>>> {
+    let em = fast
+        .private_op(encrypted_key)
+        .map_err(|_| decryption_failed())?;
+    let plain = match hash {
+        HashAlg::Sha1 => padding::oaep_decode::<sha1::Sha1>(&em, expected_len),
+        HashAlg::Sha256 => padding::oaep_decode::<Sha256>(&em, expected_len),
+        HashAlg::Sha384 => padding::oaep_decode::<Sha384>(&em, expected_len),
+        HashAlg::Sha512 => padding::oaep_decode::<Sha512>(&em, expected_len),
+    };
+    plain.map_err(|_| decryption_failed())
 }
 
 /// RSAES-OAEP decryption (blinded) of a key of `expected_len` bytes; every failure is the same

@@ -1,0 +1,492 @@
+//! Fixed-width Montgomery arithmetic on little-endian 64-bit limbs.
+//!
+//! Everything here is constant time in the values: no branch and no memory index depends on
+//! an operand or an exponent (loop bounds and window positions depend only on the width `N`).
+//! Conditional subtractions and table lookups are done with masks.
+
+use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
+
+/// `a + b * c + carry` as (low, high).
+#[inline(always)]
+fn mac(a: u64, b: u64, c: u64, carry: u64) -> (u64, u64) {
+    let t = u128::from(a) + u128::from(b) * u128::from(c) + u128::from(carry);
+    (t as u64, (t >> 64) as u64)
+}
+
+/// `a + b + carry` as (sum, carry out).
+#[inline(always)]
+fn adc(a: u64, b: u64, carry: u64) -> (u64, u64) {
+    let t = u128::from(a) + u128::from(b) + u128::from(carry);
+    (t as u64, (t >> 64) as u64)
+}
+
+/// `a - b - borrow` as (difference, borrow out: 0 or 1).
+#[inline(always)]
+fn sbb(a: u64, b: u64, borrow: u64) -> (u64, u64) {
+    let t = u128::from(a)
+        .wrapping_sub(u128::from(b))
+        .wrapping_sub(u128::from(borrow));
+    (t as u64, ((t >> 64) as u64) & 1)
+}
+
+/// `a - b` and the borrow out (1 when `a < b`).
+#[inline(always)]
+pub(super) fn sub<const N: usize>(a: &[u64; N], b: &[u64; N]) -> ([u64; N], u64) {
+    let mut out = [0u64; N];
+    let mut borrow = 0;
+    for i in 0..N {
+        (out[i], borrow) = sbb(a[i], b[i], borrow);
+    }
+    (out, borrow)
+}
+
+/// `a + b` and the carry out.
+#[inline(always)]
+pub(super) fn add<const N: usize>(a: &[u64; N], b: &[u64; N]) -> ([u64; N], u64) {
+    let mut out = [0u64; N];
+    let mut carry = 0;
+    for i in 0..N {
+        (out[i], carry) = adc(a[i], b[i], carry);
+    }
+    (out, carry)
+}
+
+/// `mask` all ones selects `a`, zero selects `b`.
+#[inline(always)]
+fn select<const N: usize>(mask: u64, a: &[u64; N], b: &[u64; N]) -> [u64; N] {
+    let mut out = [0u64; N];
+    for i in 0..N {
+        out[i] = (a[i] & mask) | (b[i] & !mask);
+    }
+    out
+}
+
+/// All ones when `bit` is 1, zero when it is 0.
+#[inline(always)]
+fn mask_of(bit: u64) -> u64 {
+    0u64.wrapping_sub(bit & 1)
+}
+
+/// Full product `a * b` (`W` = `2 * N` limbs).
+pub(super) fn mul_wide<const N: usize, const W: usize>(a: &[u64; N], b: &[u64; N]) -> [u64; W] {
+    const { assert!(W == 2 * N) };
+    let mut w = [0u64; W];
+    for i in 0..N {
+        let mut carry = 0;
+        for j in 0..N {
+            (w[i + j], carry) = mac(w[i + j], a[i], b[j], carry);
+        }
+        w[i + N] = carry;
+    }
+    w
+}
+
+/// An odd modulus with its Montgomery constants (`R = 2^(64 N)`). Zeroized on drop: the
+/// modulus may be a secret prime.
+pub(super) struct Modulus<const N: usize> {
+    /// The modulus.
+    pub(super) n: [u64; N],
+    /// `-n^-1 mod 2^64`.
+    n0: u64,
+    /// `R mod n`: one in Montgomery form.
+    pub(super) one: [u64; N],
+    /// `R^2 mod n`.
+    pub(super) r2: [u64; N],
+    /// `R^3 mod n`.
+    pub(super) r3: [u64; N],
+}
+
+impl<const N: usize> Drop for Modulus<N> {
+    fn drop(&mut self) {
+        self.n.zeroize();
+        self.n0.zeroize();
+        self.one.zeroize();
+        self.r2.zeroize();
+        self.r3.zeroize();
+    }
+}
+
+impl<const N: usize> Modulus<N> {
+    /// The constants for `n`; `None` unless `n` is odd and greater than 1 (public facts).
+    pub(super) fn new(n: [u64; N]) -> Option<Self> {
+        let gt_one = n[1..].iter().any(|&w| w != 0) || n[0] > 1;
+        if n[0] & 1 == 0 || !gt_one {
+            return None;
+        }
+        // Newton iteration for n[0]^-1 mod 2^64: 3 correct bits, doubled five times.
+        let mut inv = n[0];
+        for _ in 0..5 {
+            inv = inv.wrapping_mul(2u64.wrapping_sub(n[0].wrapping_mul(inv)));
+        }
+        let mut m = Modulus {
+            n,
+            n0: inv.wrapping_neg(),
+            one: [0; N],
+            r2: [0; N],
+            r3: [0; N],
+        };
+        // R mod n and R^2 mod n by doubling 1 modulo n, in constant time.
+        let mut x = [0u64; N];
+        x[0] = 1;
+        for i in 0..(128 * N) {
+            x = m.double(&x);
+            if i + 1 == 64 * N {
+                m.one = x;
+            }
+        }
+        m.r2 = x;
+        m.r3 = m.mul(&m.r2, &m.r2);
+        x.zeroize();
+        Some(m)
+    }
+
+    /// `2 x mod n` for `x < n`.
+    fn double(&self, x: &[u64; N]) -> [u64; N] {
+        let (d, carry) = add(x, x);
+        let (s, borrow) = sub(&d, &self.n);
+        select(mask_of(carry | (borrow ^ 1)), &s, &d)
+    }
+
+    /// `t - n` if `hi` is set or `t >= n`, else `t` (for `hi * R + t < 2 n`).
+    #[inline(always)]
+    fn reduce_once(&self, t: &[u64; N], hi: u64) -> [u64; N] {
+        let (s, borrow) = sub(t, &self.n);
+        select(mask_of(hi | (borrow ^ 1)), &s, t)
+    }
+
+    /// `a + b mod n` for `a, b < n`.
+    pub(super) fn add(&self, a: &[u64; N], b: &[u64; N]) -> [u64; N] {
+        let (s, carry) = add(a, b);
+        self.reduce_once(&s, carry)
+    }
+
+    /// `a - b mod n` for `a, b < n`.
+    pub(super) fn sub(&self, a: &[u64; N], b: &[u64; N]) -> [u64; N] {
+        let (d, borrow) = sub(a, b);
+        let (s, _) = add(&d, &self.n);
+        select(mask_of(borrow), &s, &d)
+    }
+
+    /// Montgomery product `a b R^-1 mod n` (CIOS), for `a < R` and `b < n`.
+    pub(super) fn mul(&self, a: &[u64; N], b: &[u64; N]) -> [u64; N] {
+        let n = &self.n;
+        let mut t = [0u64; N];
+        let mut hi = 0u64;
+        for bi in b.iter() {
+            let mut carry = 0;
+            for j in 0..N {
+                (t[j], carry) = mac(t[j], a[j], *bi, carry);
+            }
+            let (s, hi2) = adc(hi, carry, 0);
+            let m = t[0].wrapping_mul(self.n0);
+            let (_, mut carry) = mac(t[0], m, n[0], 0);
+            for j in 1..N {
+                (t[j - 1], carry) = mac(t[j], m, n[j], carry);
+            }
+            let (s, c) = adc(s, carry, 0);
+            t[N - 1] = s;
+            hi = hi2 + c;
+        }
+        self.reduce_once(&t, hi)
+    }
+
+    /// Montgomery square `a^2 R^-1 mod n` for `a < n`: the half product, doubled, plus the
+    /// diagonal, then a separate Montgomery reduction. `W` must be `2 * N`.
+    pub(super) fn sqr<const W: usize>(&self, a: &[u64; N]) -> [u64; N] {
+        const { assert!(W == 2 * N) };
+        let mut w = [0u64; W];
+        // Off-diagonal products a[i] a[j], i < j.
+        for i in 0..N {
+            let mut carry = 0;
+            for j in (i + 1)..N {
+                (w[i + j], carry) = mac(w[i + j], a[i], a[j], carry);
+            }
+            w[i + N] = carry;
+        }
+        // Doubled.
+        let mut top = 0;
+        for x in w.iter_mut() {
+            let v = *x;
+            *x = (v << 1) | top;
+            top = v >> 63;
+        }
+        // Plus the squares on the diagonal.
+        let mut carry = 0;
+        for i in 0..N {
+            let sq = u128::from(a[i]) * u128::from(a[i]);
+            let (lo, c) = adc(w[2 * i], sq as u64, carry);
+            let (hi, c) = adc(w[2 * i + 1], (sq >> 64) as u64, c);
+            w[2 * i] = lo;
+            w[2 * i + 1] = hi;
+            carry = c;
+        }
+        // Montgomery reduction of the 2N-limb square.
+        let n = &self.n;
+        let mut carry_hi = 0u64;
+        for i in 0..N {
+            let m = w[i].wrapping_mul(self.n0);
+            let mut carry = 0;
+            for j in 0..N {
+                (w[i + j], carry) = mac(w[i + j], m, n[j], carry);
+            }
+            (w[i + N], carry_hi) = adc(w[i + N], carry, carry_hi);
+        }
+        let mut t = [0u64; N];
+        t.copy_from_slice(&w[N..]);
+        let out = self.reduce_once(&t, carry_hi);
+        w.zeroize();
+        t.zeroize();
+        out
+    }
+
+    /// `a R mod n` (into Montgomery form) for `a < R`.
+    pub(super) fn enter_mont(&self, a: &[u64; N]) -> [u64; N] {
+        self.mul(a, &self.r2)
+    }
+
+    /// `a R^-1 mod n` (out of Montgomery form).
+    pub(super) fn leave_mont(&self, a: &[u64; N]) -> [u64; N] {
+        let mut one = [0u64; N];
+        one[0] = 1;
+        self.mul(a, &one)
+    }
+
+    /// `base^exp` in Montgomery form, `base` in Montgomery form, with a secret exponent:
+    /// a fixed 5-bit window over all `64 N` bits of `exp`, every table entry read on each
+    /// lookup. `W` must be `2 * N`.
+    pub(super) fn pow_secret<const W: usize>(&self, base: &[u64; N], exp: &[u64; N]) -> [u64; N] {
+        const WINDOW: usize = 5;
+        let mut table = [[0u64; N]; 1 << WINDOW];
+        table[0] = self.one;
+        table[1] = *base;
+        for i in 2..(1 << WINDOW) {
+            table[i] = if i % 2 == 0 {
+                self.sqr::<W>(&table[i / 2])
+            } else {
+                self.mul(&table[i - 1], base)
+            };
+        }
+        let bits = 64 * N;
+        let windows = bits.div_ceil(WINDOW);
+        let mut acc = self.one;
+        for win in (0..windows).rev() {
+            if win + 1 != windows {
+                for _ in 0..WINDOW {
+                    acc = self.sqr::<W>(&acc);
+                }
+            }
+            let mut idx = window_bits(exp, win * WINDOW, WINDOW);
+            let mut entry = lookup(&table, idx);
+            acc = self.mul(&acc, &entry);
+            idx.zeroize();
+            entry.zeroize();
+        }
+        table.zeroize();
+        acc
+    }
+
+    /// `base^e` in Montgomery form for a public exponent `e` (square and multiply; `e` is
+    /// public, so its bits may steer branches).
+    pub(super) fn pow_public(&self, base: &[u64; N], e: u64) -> [u64; N] {
+        let mut acc = self.one;
+        for bit in (0..(64 - e.leading_zeros())).rev() {
+            acc = self.mul(&acc, &acc);
+            if (e >> bit) & 1 == 1 {
+                acc = self.mul(&acc, base);
+            }
+        }
+        acc
+    }
+}
+
+/// Bits `start .. start + len` (len <= 63) of `x`; bits past the top are zero. The positions are
+/// public; the value read is not, and only shifts and masks touch it.
+#[inline(always)]
+fn window_bits<const N: usize>(x: &[u64; N], start: usize, len: usize) -> u32 {
+    let word = start / 64;
+    let shift = start % 64;
+    let mut v = x[word] >> shift;
+    if shift + len > 64 && word + 1 < N {
+        v |= x[word + 1] << (64 - shift);
+    }
+    (v & ((1u64 << len) - 1)) as u32
+}
+
+/// `table[idx]`, reading every entry and keeping the one whose index matches by mask.
+#[inline(always)]
+fn lookup<const N: usize, const T: usize>(table: &[[u64; N]; T], idx: u32) -> [u64; N] {
+    let mut out = [0u64; N];
+    for (i, entry) in table.iter().enumerate() {
+        let mask = mask_of(u64::from((i as u32).ct_eq(&idx).unwrap_u8()));
+        for j in 0..N {
+            out[j] |= entry[j] & mask;
+        }
+    }
+    out
+}
+
+/// Big-endian bytes (at most `8 N` significant: leading bytes beyond must be zero) into limbs;
+/// `None` when the value does not fit (a public fact: the width of a key part).
+pub(super) fn from_be<const N: usize>(bytes: &[u8]) -> Option<[u64; N]> {
+    let width = 8 * N;
+    let (extra, body) = bytes.split_at(bytes.len().saturating_sub(width));
+    if extra.iter().fold(0u8, |acc, b| acc | b) != 0 {
+        return None;
+    }
+    let mut out = [0u64; N];
+    for (i, b) in body.iter().rev().enumerate() {
+        out[i / 8] |= u64::from(*b) << (8 * (i % 8));
+    }
+    Some(out)
+}
+
+/// Limbs into exactly `len` big-endian bytes (the caller knows the value fits).
+pub(super) fn to_be<const N: usize>(x: &[u64; N], out: &mut [u8]) {
+    for (i, o) in out.iter_mut().rev().enumerate() {
+        *o = if i < 8 * N {
+            (x[i / 8] >> (8 * (i % 8))) as u8
+        } else {
+            0
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn to_big(x: &[u64]) -> rsa::BoxedUint {
+        rsa::BoxedUint::from_words(x.iter().copied())
+    }
+
+    #[test]
+    fn window_bits_reads_across_limbs() {
+        let x = [0xF000_0000_0000_0000u64, 0b101];
+        assert_eq!(window_bits(&x, 60, 5), 0b1_1111);
+        assert_eq!(window_bits(&x, 62, 5), 0b1_0111);
+        assert_eq!(window_bits(&x, 125, 5), 0);
+        assert_eq!(window_bits(&x, 64, 3), 0b101);
+    }
+
+    #[test]
+    fn lookup_returns_the_indexed_entry() {
+        let mut table = [[0u64; 2]; 32];
+        for (i, e) in table.iter_mut().enumerate() {
+            *e = [i as u64 * 3 + 1, !(i as u64)];
+        }
+        for i in 0..32u32 {
+            assert_eq!(lookup(&table, i), table[i as usize]);
+        }
+    }
+
+    /// Reference `base^exp mod n` by square and multiply with crypto-bigint's `mul_mod`.
+    fn ref_pow(base: &[u64; 4], exp: &[u64; 4], n: &[u64; 4]) -> rsa::BoxedUint {
+        let nz = to_big(n).to_nz().expect("nonzero");
+        let b = to_big(base);
+        let mut acc = to_big(&[1, 0, 0, 0]);
+        for bit in (0..256).rev() {
+            acc = acc.mul_mod(&acc, &nz);
+            if (exp[bit / 64] >> (bit % 64)) & 1 == 1 {
+                acc = acc.mul_mod(&b, &nz);
+            }
+        }
+        acc
+    }
+
+    #[test]
+    fn montgomery_ops_match_crypto_bigint() {
+        // A 256-bit odd modulus with the top bit set, and operands at and near its edges.
+        let n = [
+            0xFFFF_FFFF_0000_0001u64,
+            0x1234_5678_9ABC_DEF0,
+            0x0FED_CBA9_8765_4321,
+            0xC000_0000_0000_0007,
+        ];
+        let m = Modulus::new(n).expect("odd modulus");
+        let nz = to_big(&n).to_nz().expect("nonzero");
+        // R mod n = 2^256 - n, since n > 2^255.
+        let (r_mod, _) = sub(&[0u64; 4], &n);
+        assert_eq!(m.one, r_mod);
+        assert_eq!(to_big(&m.r2), to_big(&r_mod).mul_mod(&to_big(&r_mod), &nz));
+        let (nm1, _) = sub(&n, &[1, 0, 0, 0]);
+        let samples = [
+            [0u64; 4],
+            [1, 0, 0, 0],
+            nm1,
+            [
+                0x0123_4567_89AB_CDEF,
+                0xDEAD_BEEF_0BAD_F00D,
+                0x5555_5555_AAAA_AAAA,
+                0x7FFF_FFFF_FFFF_FFFF,
+            ],
+            [u64::MAX, u64::MAX, 3, 0xBFFF_FFFF_FFFF_FFFF],
+        ];
+        for a in &samples {
+            for b in &samples {
+                // mul(a, b) R == a b (mod n)
+                let got = to_big(&m.mul(a, b));
+                assert_eq!(
+                    got.mul_mod(&to_big(&r_mod), &nz),
+                    to_big(a).mul_mod(&to_big(b), &nz),
+                    "mul {a:x?} {b:x?}"
+                );
+                assert_eq!(
+                    to_big(&m.add(a, b)),
+                    to_big(a).add_mod(&to_big(b), &nz),
+                    "add {a:x?} {b:x?}"
+                );
+                assert_eq!(
+                    to_big(&m.sub(a, b)),
+                    to_big(a).sub_mod(&to_big(b), &nz),
+                    "sub {a:x?} {b:x?}"
+                );
+            }
+            assert_eq!(m.sqr::<8>(a), m.mul(a, a), "sqr {a:x?}");
+            assert_eq!(m.leave_mont(&m.enter_mont(a)), *a);
+        }
+        // Exponentiation: the secret-exponent window and the public square-and-multiply agree
+        // with the reference, for small and full-width exponents.
+        let exps = [
+            [0u64; 4],
+            [1, 0, 0, 0],
+            [0x1_0001, 0, 0, 0],
+            [u64::MAX, 0x8000_0000_0000_0001, 0x1234, u64::MAX],
+            nm1,
+        ];
+        for base in &samples[1..] {
+            for exp in &exps {
+                let got = m.leave_mont(&m.pow_secret::<8>(&m.enter_mont(base), exp));
+                assert_eq!(
+                    to_big(&got),
+                    ref_pow(base, exp, &n),
+                    "pow {base:x?}^{exp:x?}"
+                );
+            }
+            let public = m.leave_mont(&m.pow_public(&m.enter_mont(base), 0x1_0001));
+            assert_eq!(to_big(&public), ref_pow(base, &exps[2], &n));
+        }
+    }
+
+    #[test]
+    fn modulus_refuses_even_and_trivial_values() {
+        assert!(Modulus::new([4u64, 1]).is_none());
+        assert!(Modulus::new([1u64, 0]).is_none());
+        assert!(Modulus::new([3u64, 0]).is_some());
+    }
+
+    #[test]
+    fn wide_product_and_byte_conversions() {
+        let a = [u64::MAX, u64::MAX];
+        let w: [u64; 4] = mul_wide(&a, &a);
+        // (2^128 - 1)^2 = 2^256 - 2^129 + 1
+        assert_eq!(w, [1, 0, u64::MAX - 1, u64::MAX]);
+        let bytes = [0u8, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+        let x: [u64; 2] = from_be(&bytes).expect("fits");
+        assert_eq!(x, [0x0203_0405_0607_0809, 0x01]);
+        let mut out = [0u8; 11];
+        to_be(&x, &mut out);
+        assert_eq!(out, bytes);
+        assert!(from_be::<1>(&[1, 0, 0, 0, 0, 0, 0, 0, 0]).is_none());
+    }
+}
