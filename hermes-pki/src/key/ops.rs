@@ -171,7 +171,7 @@ pub(crate) fn decrypt_key_transport(
         return fast_oaep(fast, oaep, encrypted_key, expected_len);
     }
     match scheme {
-        KeyTransport::Pkcs1v15 => rsa_pkcs1v15::decrypt(k, encrypted_key, expected_len),
+        KeyTransport::Pkcs1v15 => rsa_pkcs1v15::decrypt(k, fast, encrypted_key, expected_len),
         KeyTransport::OaepSha1 => {
             oaep_decrypt(k, Oaep::<sha1::Sha1>::new(), encrypted_key, expected_len)
         }

@@ -21,8 +21,8 @@
 //! so the answer for a given key and ciphertext is always the same, and an attacker learns
 //! nothing about the padding from it: the content decryption that follows simply fails.
 
+use super::rsa_crt::OpError;
 use hmac::{KeyInit, Mac};
-use rsa::BoxedUint;
 use rsa::traits::{PrivateKeyParts, PublicKeyParts};
 use sha2::{Digest, Sha256};
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeGreater};
@@ -96,6 +96,7 @@ fn synthetic_key(
 /// rejection. Errors only for public reasons (a bad `expected_len`, an RNG or fault failure).
 pub(crate) fn decrypt(
     rsa_key: &RsaKey,
+    fast: Option<&super::rsa_crt::RsaCrt>,
     ciphertext: &[u8],
     expected_len: usize,
 ) -> Result<Zeroizing<Vec<u8>>> {
@@ -123,24 +124,19 @@ pub(crate) fn decrypt(
     // Ciphertext length and range are public: out-of-range input gets the synthetic key.
     let mut em = Zeroizing::new(vec![0u8; k]);
     let mut in_range = Choice::from(0);
-    if ciphertext.len() <= k {
-        let mut padded = vec![0u8; k];
-        padded[k - ciphertext.len()..].copy_from_slice(ciphertext);
-        let c = BoxedUint::from_be_slice(&padded, key.n_bits_precision())
-            .map_err(|_| Error::Crypto("decryption failed".into()))?;
-        let mut rng = getrandom::SysRng;
-        match rsa::hazmat::rsa_decrypt_and_check(key, Some(&mut rng), &c) {
-            Ok(m) => {
-                let m = Zeroizing::new(m);
-                let bytes = Zeroizing::new(m.to_be_bytes());
-                // m < n fits in k bytes; the storage width (public) may be larger.
-                let take = bytes.len().min(k);
-                em[k - take..].copy_from_slice(&bytes[bytes.len() - take..]);
-                in_range = Choice::from(1);
-            }
-            // c >= n (public): no plaintext; fall through to the synthetic key.
-            Err(rsa::Error::Decryption) => {}
-            Err(_) => return Err(Error::Crypto("RSA private key operation failed".into())),
+    // The fixed-width CRT operation of `rsa_crt` for 2048/3072/4096-bit keys (cached
+    // blinding, result checked with e), the `rsa` crate's for other keys.
+    match super::rsa_crt::raw_decrypt(fast, key, ciphertext) {
+        Ok(m) => {
+            // m < n fits in k bytes.
+            let take = m.len().min(k);
+            em[k - take..].copy_from_slice(&m[m.len() - take..]);
+            in_range = Choice::from(1);
+        }
+        // c >= n, or longer than the modulus (public): no plaintext; the synthetic key.
+        Err(OpError::OutOfRange) => {}
+        Err(OpError::Failed) => {
+            return Err(Error::Crypto("RSA private key operation failed".into()));
         }
     }
 

@@ -85,7 +85,6 @@ impl RsaCrt {
 /// This is the hook for the PKCS#1 v1.5 key-transport path (`rsa_pkcs1v15::decrypt`), which
 /// unpads the result in constant time: [`OpError::OutOfRange`] means `c >= n` (public), any
 /// other failure is [`OpError::Failed`].
-#[allow(dead_code)] // wired into rsa_pkcs1v15.rs at merge time (see the branch's report)
 pub(crate) fn raw_decrypt(
     fast: Option<&RsaCrt>,
     key: &rsa::RsaPrivateKey,
