@@ -335,7 +335,7 @@ fn new(
         Some(path) => Some(OutputFile::reserve(path, false)?),
         None => None,
     };
-    let store = ctx.open()?;
+    let store = ctx.create()?;
     if let Some(name) = ca {
         options = options.ca(find_ca(&store, name)?.id);
     }
@@ -390,7 +390,7 @@ fn sign(
     out: Option<PathBuf>,
 ) -> CliResult<Outcome> {
     let input = read_input(csr)?;
-    let store = ctx.open()?;
+    let store = ctx.create()?;
     let r = Requests::new(&store)
         .submit_csr(&input.bytes, policy, approve, &SystemClock)
         .context(format!("cannot accept the request {}", input.name))?;
