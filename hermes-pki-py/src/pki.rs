@@ -22,8 +22,8 @@ use hermes_pki::smime::{
     ContentCipher, DecryptOptions, EncryptOptions, SignOptions, SignatureForm,
 };
 use hermes_pki::store::{
-    CaId, CertificateFilter, CrlId, CtlEntry, CtlStatus, DomainName, EmailAddress,
-    MasterKeySource, MemoryStore, SettingScope, Store, StoreExt,
+    CaId, CertificateFilter, CrlId, CtlEntry, CtlStatus, DomainName, EmailAddress, MasterKeySource,
+    MemoryStore, SettingScope, Store, StoreExt,
 };
 use hermes_pki::trust::{LeafPolicy, ServerName};
 use pyo3::prelude::*;
@@ -1390,7 +1390,10 @@ impl Pki {
         }
         let clock = clock(at.as_ref())?;
         let r = py
-            .detach(|| self.requests(None).submit_csr(csr, &policy, approve, &clock))
+            .detach(|| {
+                self.requests(None)
+                    .submit_csr(csr, &policy, approve, &clock)
+            })
             .or_raise(py)?;
         results::request_result(py, &r)
     }

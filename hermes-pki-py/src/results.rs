@@ -1,11 +1,11 @@
 //! The core's results as objects of the dataclasses of `hermes_pki._results`: one function
 //! per type, each a field-by-field conversion.
 
+use hermes_pki::lifecycle::{DeletedCertificate, KeyImported};
 use hermes_pki::pki::{
     Layer, NotEncrypted, NotSigned, NotValidReason, Opened, Protected, SignerOutcome, SignerStatus,
     Signing,
 };
-use hermes_pki::lifecycle::{DeletedCertificate, KeyImported};
 use hermes_pki::request::bulk::{BulkReport, Plan, PlannedRow, RowNote};
 use hermes_pki::request::{Delivery, RequestRecord, RequestResult};
 use hermes_pki::select::{Exclusion, LeftOut, Why};
