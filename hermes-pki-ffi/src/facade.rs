@@ -9,17 +9,24 @@ use hermes_pki::bundle;
 use hermes_pki::ca::{CaSpec, CrlSpec, DistinguishedName, IssueSpec, Revocation};
 use hermes_pki::cert::{Serial, Thumbprint};
 use hermes_pki::crl::{CrlOutcome, HttpFetcher, RefreshOptions, RevocationReason, UrlOutcome};
-use hermes_pki::key::KeySpec;
+use hermes_pki::key::{KeySpec, PbeKdf};
+use hermes_pki::lifecycle;
 use hermes_pki::pkcs12::Pkcs12Options;
 use hermes_pki::pki as core_pki;
+use hermes_pki::request::bulk;
+use hermes_pki::request::{RequestId, Requests};
 use hermes_pki::select;
 use hermes_pki::settings::SettingKey;
 use hermes_pki::store::{
     CaId, CaRecord, CertificateFilter, CrlRecord, CtlEntry, CtlStatus, DomainName, EmailAddress,
-    MemoryStore, SettingScope, StoreExt,
+    MasterKeySource, MemoryStore, SettingScope, Store, StoreExt,
 };
 use hermes_pki::time::SystemClock;
 
+use crate::requests::{
+    BulkLimits, BulkPlan, BulkReport, CsrPolicy, KeyDerivation, KeyImport, RequestInfo,
+    RequestOptions, RequestResult, RequestStatus, bulk_options,
+};
 use crate::verdicts::{
     EncryptionSelection, Opened, ProtectResult, SelectedCertificate, Usage, Validation, selected,
 };
@@ -33,6 +40,10 @@ fn thumbprint(hex: &str) -> Result<Thumbprint> {
 
 fn email(addr: &str) -> Result<EmailAddress> {
     Ok(EmailAddress::new(addr)?)
+}
+
+fn request_id(id: u64) -> Result<RequestId> {
+    Ok(RequestId::new(id)?)
 }
 
 fn ca_id(id: u64) -> Result<CaId> {
@@ -399,6 +410,17 @@ pub struct Pki {
     inner: core_pki::Pki,
 }
 
+impl Pki {
+    /// The request operations over the store (no external handler).
+    fn requests(&self, from: Option<&str>) -> Requests<'_, dyn Store + '_> {
+        let r = Requests::new(self.inner.store());
+        match from {
+            Some(f) => r.delivery_from(f),
+            None => r,
+        }
+    }
+}
+
 impl std::fmt::Debug for Pki {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pki").finish_non_exhaustive()
@@ -407,11 +429,23 @@ impl std::fmt::Debug for Pki {
 
 #[uniffi::export]
 impl Pki {
-    /// Opens (creating if needed) the SQLite store in the directory `dir`.
+    /// Opens (creating if needed) the store at `dir`: a directory (the SQLite store) or a
+    /// `postgres://user:password@host:port/db` URL (the PostgreSQL store, with the master key
+    /// file named by the environment variable `HERMES_PKI_MASTER_KEY_FILE`).
     #[uniffi::constructor]
     pub fn open(dir: String) -> Result<Arc<Self>> {
         Ok(Arc::new(Pki {
             inner: core_pki::Pki::open(dir)?,
+        }))
+    }
+
+    /// Opens (creating if needed) the store at `location` (a directory or a `postgres://`
+    /// URL) with the master key file `master_key_file` (created when missing; the same file
+    /// on every node of a PostgreSQL store).
+    #[uniffi::constructor]
+    pub fn open_with_key_file(location: String, master_key_file: String) -> Result<Arc<Self>> {
+        Ok(Arc::new(Pki {
+            inner: core_pki::Pki::open_with(location, MasterKeySource::key_file(master_key_file))?,
         }))
     }
 
@@ -921,6 +955,197 @@ impl Pki {
             &thumbprint(&thumbprint_hex)?,
             &password,
             &Pkcs12Options::new(),
+        )?)
+    }
+
+    // --- certificate requests ------------------------------------------------------------
+
+    /// Requests a certificate: the built-in handler issues at once (with a PKCS#12 delivery
+    /// when `deliver_pkcs12` is set); `csr` keeps a key and a PKCS#10 request for an external
+    /// CA, pending until `request_complete`. `delivery_from`: the From of delivery messages.
+    pub fn request(
+        &self,
+        options: RequestOptions,
+        delivery_from: Option<String>,
+    ) -> Result<RequestResult> {
+        let o = options.to_core()?;
+        Ok((&self
+            .requests(delivery_from.as_deref())
+            .request(&o, &SystemClock)?)
+            .into())
+    }
+
+    /// Accepts a client's PKCS#10 request (PEM or DER), checked under `policy`; issued at
+    /// once with `approve`, else pending until `request_approve`.
+    pub fn submit_csr(
+        &self,
+        csr: Vec<u8>,
+        policy: CsrPolicy,
+        approve: bool,
+    ) -> Result<RequestResult> {
+        let p = policy.to_core()?;
+        Ok((&self
+            .requests(None)
+            .submit_csr(&csr, &p, approve, &SystemClock)?)
+            .into())
+    }
+
+    /// Approves a pending inward CSR request: the internal CA issues its certificate.
+    pub fn request_approve(&self, id: u64) -> Result<RequestResult> {
+        Ok((&self.requests(None).approve(request_id(id)?, &SystemClock)?).into())
+    }
+
+    /// Completes a pending outward CSR request with the external CA's certificate file
+    /// (PEM, DER or PKCS#7; further certificates are stored as its chain).
+    pub fn request_complete(
+        &self,
+        id: u64,
+        certificate: Vec<u8>,
+        delivery_from: Option<String>,
+    ) -> Result<RequestResult> {
+        Ok((&self.requests(delivery_from.as_deref()).complete(
+            request_id(id)?,
+            &certificate,
+            &SystemClock,
+        )?)
+            .into())
+    }
+
+    /// Completes every pending request whose key one of `certificates` carries.
+    pub fn request_complete_matching(
+        &self,
+        certificates: Vec<Arc<Certificate>>,
+    ) -> Result<Vec<RequestResult>> {
+        let cs: Vec<_> = certificates.iter().map(|c| c.inner().clone()).collect();
+        let done = self.requests(None).complete_matching(&cs, &SystemClock)?;
+        Ok(done.iter().map(Into::into).collect())
+    }
+
+    /// The requests with this status (all for `None`), in id order.
+    pub fn requests_list(&self, status: Option<RequestStatus>) -> Result<Vec<RequestInfo>> {
+        let all = self.requests(None).list(status.map(Into::into))?;
+        Ok(all.iter().map(Into::into).collect())
+    }
+
+    /// The request with this id (`NotFound` when there is none).
+    pub fn request_get(&self, id: u64) -> Result<RequestInfo> {
+        Ok((&self.requests(None).get(request_id(id)?)?).into())
+    }
+
+    /// The request's PKCS#10 (DER).
+    pub fn request_csr(&self, id: u64) -> Result<Vec<u8>> {
+        Ok(self.requests(None).csr(request_id(id)?)?)
+    }
+
+    /// The request's PKCS#10 as PEM.
+    pub fn request_csr_pem(&self, id: u64) -> Result<String> {
+        Ok(self.requests(None).csr_pem(request_id(id)?)?)
+    }
+
+    /// Sets when `requests_run_due` tries pending request `id` next.
+    pub fn request_reschedule(&self, id: u64, at: SystemTime) -> Result<RequestInfo> {
+        Ok((&self
+            .requests(None)
+            .reschedule(request_id(id)?, at, &SystemClock)?)
+            .into())
+    }
+
+    /// Cancels pending request `id` (with its key unless a stored certificate carries it).
+    pub fn request_cancel(&self, id: u64) -> Result<RequestInfo> {
+        Ok((&self.requests(None).cancel(request_id(id)?, &SystemClock)?).into())
+    }
+
+    /// Tries pending request `id` again with its external handler (none is registered
+    /// through these bindings: outward and inward CSR requests are `InvalidArgument`).
+    pub fn request_retry(&self, id: u64) -> Result<RequestResult> {
+        Ok((&self.requests(None).retry(request_id(id)?, &SystemClock)?).into())
+    }
+
+    /// Tries every due pending request of an external handler (none is registered through
+    /// these bindings, so the list is empty).
+    pub fn requests_run_due(&self) -> Result<Vec<RequestResult>> {
+        let done = self.requests(None).run_due(&SystemClock)?;
+        Ok(done.iter().map(Into::into).collect())
+    }
+
+    /// Reads a bulk CSV file and plans its requests with `template` (its email and common
+    /// name are replaced by each row's), changing nothing.
+    pub fn bulk_preview(
+        &self,
+        csv: Vec<u8>,
+        template: RequestOptions,
+        skip_existing: bool,
+        limits: Option<BulkLimits>,
+    ) -> Result<BulkPlan> {
+        let options = bulk_options(&template, skip_existing, limits)?;
+        Ok((&bulk::preview(self.inner.store(), &csv, &options, &SystemClock)?).into())
+    }
+
+    /// Requests every row of a bulk CSV file as `bulk_preview` plans it, each in its own
+    /// transaction, stopping at the first failure; `InvalidArgument` while it has row errors.
+    pub fn bulk_run(
+        &self,
+        csv: Vec<u8>,
+        template: RequestOptions,
+        skip_existing: bool,
+        limits: Option<BulkLimits>,
+        delivery_from: Option<String>,
+    ) -> Result<BulkReport> {
+        let options = bulk_options(&template, skip_existing, limits)?;
+        let plan = bulk::preview(self.inner.store(), &csv, &options, &SystemClock)?;
+        let report = bulk::run(
+            &self.requests(delivery_from.as_deref()),
+            &plan,
+            &SystemClock,
+            &mut |_, _| {},
+        )?;
+        Ok((&report).into())
+    }
+
+    // --- lifecycle -----------------------------------------------------------------------
+
+    /// Deletes a stored certificate; returns whether its private key went too (it stays
+    /// while another certificate or a pending request uses it). `NotPermitted` for a CA's
+    /// certificate.
+    pub fn delete_certificate(&self, thumbprint_hex: String) -> Result<bool> {
+        let t = thumbprint(&thumbprint_hex)?;
+        Ok(lifecycle::delete_certificate(self.inner.store(), &t)?.key_removed)
+    }
+
+    /// Removes a trust anchor (the certificate stays stored).
+    pub fn remove_trust_anchor(&self, thumbprint_hex: String) -> Result<()> {
+        let t = thumbprint(&thumbprint_hex)?;
+        Ok(lifecycle::remove_trust_anchor(self.inner.store(), &t)?)
+    }
+
+    /// Attaches a private key (PEM or DER; `password` for an encrypted one) to the stored
+    /// certificates it belongs to (`KeyMismatch` when none).
+    pub fn import_key(&self, key: Vec<u8>, password: Option<Vec<u8>>) -> Result<KeyImport> {
+        let k = lifecycle::import_key(self.inner.store(), &key, password.as_deref())?;
+        Ok(KeyImport {
+            key_id: k.key_id.to_string(),
+            certificates: k.certificates.iter().map(|t| t.to_hex()).collect(),
+            newly_stored: k.newly_stored,
+        })
+    }
+
+    /// The private key of a stored certificate as encrypted PKCS#8 PEM under `passphrase`.
+    pub fn export_key(
+        &self,
+        thumbprint_hex: String,
+        passphrase: Vec<u8>,
+        kdf: Option<KeyDerivation>,
+    ) -> Result<String> {
+        let t = thumbprint(&thumbprint_hex)?;
+        let kdf = match kdf {
+            Some(KeyDerivation::Pbkdf2Sha256) => PbeKdf::Pbkdf2Sha256,
+            Some(KeyDerivation::Scrypt) | None => PbeKdf::Scrypt,
+        };
+        Ok(lifecycle::export_key(
+            self.inner.store(),
+            &t,
+            &passphrase,
+            kdf,
         )?)
     }
 

@@ -19,9 +19,11 @@ use hermes_pki::cert;
 uniffi::setup_scaffolding!();
 
 mod facade;
+mod requests;
 mod verdicts;
 
 pub use facade::*;
+pub use requests::*;
 pub use verdicts::*;
 
 /// The version of the hermes-pki library.

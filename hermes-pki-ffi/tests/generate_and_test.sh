@@ -32,7 +32,8 @@ check() { # check FILE SYMBOL...
 }
 check "$out/python/hermes_pki_ffi.py" "def version" "class Certificate" "def load_certificates" "class HermesError" \
     "class Pki" "def protect" "def open_message" "def validate" "def ca_create" "class Validation" \
-    "class ReasonKind" "class Opened" "class ProtectResult" "def import_pkcs12"
+    "class ReasonKind" "class Opened" "class ProtectResult" "def import_pkcs12" "def request" \
+    "def submit_csr" "def bulk_run" "def delete_certificate" "def export_key" "def open_with_key_file"
 check "$out/swift/hermes_pki_ffi.swift" "func version" "class Certificate" "func loadCertificates" \
     "class Pki" "func protect(" "func openMessage(" "func validate(" "func caCreate(" \
     "struct Validation" "enum ReasonKind" "enum Opened" "struct ProtectResult" "enum HermesError"

@@ -11,16 +11,19 @@ use hermes_pki::ca::{
 use hermes_pki::cert::Certificate as CoreCert;
 use hermes_pki::crl::{HttpFetcher, RefreshOptions, RevocationReason, UrlOutcome};
 use hermes_pki::key::{HashAlg, KeyId, KeySpec, PbeKdf};
+use hermes_pki::lifecycle;
 use hermes_pki::pkcs12::Pkcs12Options;
 use hermes_pki::pki::{OpenOptions, ProtectOptions};
+use hermes_pki::request::bulk::{self, BulkLimits, BulkOptions};
+use hermes_pki::request::{CsrPolicy, RequestId, RequestOptions, RequestStatus, Requests};
 use hermes_pki::select;
 use hermes_pki::settings::SettingKey;
 use hermes_pki::smime::{
     ContentCipher, DecryptOptions, EncryptOptions, SignOptions, SignatureForm,
 };
 use hermes_pki::store::{
-    CaId, CertificateFilter, CrlId, CtlEntry, CtlStatus, DomainName, EmailAddress, MemoryStore,
-    SettingScope, Store, StoreExt,
+    CaId, CertificateFilter, CrlId, CtlEntry, CtlStatus, DomainName, EmailAddress, MasterKeySource,
+    MemoryStore, SettingScope, Store, StoreExt,
 };
 use hermes_pki::trust::{LeafPolicy, ServerName};
 use pyo3::prelude::*;
@@ -144,6 +147,39 @@ fn core_certs(list: &[Bound<'_, Certificate>]) -> Vec<CoreCert> {
     list.iter().map(|c| c.get().inner.clone()).collect()
 }
 
+/// A request id from a Python `int` (`InvalidArgumentError` for 0).
+fn request_id(py: Python<'_>, id: u64) -> PyResult<RequestId> {
+    RequestId::new(id).or_raise(py)
+}
+
+/// A request handler's name: a `RequestHandler` or a `str`.
+fn handler_name(obj: &Bound<'_, PyAny>) -> PyResult<String> {
+    match obj.extract::<String>() {
+        Ok(s) => Ok(s),
+        Err(_) => enum_value(obj, "RequestHandler"),
+    }
+}
+
+/// The bulk options: `template` for every row, the limits (the core's defaults where not
+/// given), and whether addresses with a valid signing certificate are skipped.
+fn bulk_options(
+    template: RequestOptions,
+    skip_existing: bool,
+    max_rows: Option<usize>,
+    max_value_chars: Option<usize>,
+) -> BulkOptions {
+    let mut limits = BulkLimits::default();
+    if let Some(n) = max_rows {
+        limits.max_rows = n;
+    }
+    if let Some(n) = max_value_chars {
+        limits.max_value_chars = n;
+    }
+    BulkOptions::new(template)
+        .limits(limits)
+        .skip_existing(skip_existing)
+}
+
 impl Pki {
     fn ca(&self) -> CertificateAuthority<'_, dyn Store + '_> {
         CertificateAuthority::with_config(self.inner.store(), self.config)
@@ -168,6 +204,60 @@ impl Pki {
         let found = py.detach(|| self.ca().find(&key));
         Ok(found.or_raise(py)?.id)
     }
+
+    /// The request operations over the store (no external handler), with the From address
+    /// of delivery messages.
+    fn requests(&self, from: Option<&str>) -> Requests<'_, dyn Store + '_> {
+        let r = Requests::new(self.inner.store());
+        match from {
+            Some(f) => r.delivery_from(f),
+            None => r,
+        }
+    }
+
+    /// `base` with the request options given as keyword arguments.
+    #[allow(clippy::too_many_arguments)]
+    fn request_options(
+        &self,
+        base: RequestOptions,
+        handler: Option<&Bound<'_, PyAny>>,
+        organization: Option<String>,
+        days: u32,
+        key: Option<&Bound<'_, PyAny>>,
+        hash: Option<&Bound<'_, PyAny>>,
+        crl_distribution_point: Option<String>,
+        ca: Option<&Bound<'_, PyAny>>,
+        create_user: bool,
+        deliver_pkcs12: Option<usize>,
+        store_password: bool,
+    ) -> PyResult<RequestOptions> {
+        let mut o = base
+            .days(days)
+            .create_user(create_user)
+            .store_password(store_password);
+        if let Some(h) = handler {
+            o = o.handler(handler_name(h)?);
+        }
+        if let Some(v) = organization {
+            o = o.organization(v);
+        }
+        if let Some(k) = key {
+            o = o.key(key_spec(k.py(), k)?);
+        }
+        if let Some(h) = hash {
+            o = o.hash(hash_alg(h.py(), h)?);
+        }
+        if let Some(u) = crl_distribution_point {
+            o = o.crl_distribution_point(u);
+        }
+        if let Some(c) = ca {
+            o = o.ca(self.ca_id(c)?);
+        }
+        if let Some(n) = deliver_pkcs12 {
+            o = o.deliver_pkcs12(n);
+        }
+        Ok(o)
+    }
 }
 
 #[pymethods]
@@ -175,16 +265,26 @@ impl Pki {
     /// Opens (creating if needed) the SQLite store in the directory `path` (`hermes.db` and
     /// its `master.key`). `allow_ca_key_export` enables `export_ca_key` (off: a CA key that
     /// leaves the store can mint certificates every correspondent trusts).
+    ///
+    /// `path` may instead be a `postgres://user:password@host:port/db` URL: the PostgreSQL
+    /// store shared by several gateway nodes. Its master key file is `master_key_file`, or
+    /// else the file named by the environment variable `HERMES_PKI_MASTER_KEY_FILE` (the same
+    /// file on every node; created when missing). `master_key_file` also replaces the
+    /// `master.key` of a directory store.
     #[classmethod]
-    #[pyo3(signature = (path, *, allow_ca_key_export = false))]
+    #[pyo3(signature = (path, *, master_key_file = None, allow_ca_key_export = false))]
     fn open(
         _cls: &Bound<'_, PyType>,
         py: Python<'_>,
         path: PathBuf,
+        master_key_file: Option<PathBuf>,
         allow_ca_key_export: bool,
     ) -> PyResult<Self> {
         let inner = py
-            .detach(|| hermes_pki::pki::Pki::open(&path))
+            .detach(|| match master_key_file {
+                Some(f) => hermes_pki::pki::Pki::open_with(&path, MasterKeySource::key_file(f)),
+                None => hermes_pki::pki::Pki::open(&path),
+            })
             .or_raise(py)?;
         Ok(Pki {
             inner,
@@ -1182,6 +1282,459 @@ impl Pki {
             })
             .or_raise(py)?;
         Ok(bytes(py, &out))
+    }
+
+    // --- certificate requests ------------------------------------------------------------
+
+    /// Requests a certificate for `email`. With the built-in handler (the default) the CA
+    /// (`ca` or the default one) issues at once: the result has the certificate, and with
+    /// `deliver_pkcs12` (a password length, 8 to 1024) a PKCS#12 delivery. With
+    /// `RequestHandler.CSR` a key is generated and sealed in the store and the request stays
+    /// pending: send `request_csr(id)` to the external CA, then `complete_request`.
+    #[pyo3(signature = (email, common_name, *, handler = None, organization = None,
+        given_name = None, surname = None, days = 365, key = None, hash = None,
+        crl_distribution_point = None, ca = None, create_user = false, deliver_pkcs12 = None,
+        store_password = false, delivery_from = None, at = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn request<'py>(
+        &self,
+        py: Python<'py>,
+        email: String,
+        common_name: String,
+        handler: Option<Bound<'py, PyAny>>,
+        organization: Option<String>,
+        given_name: Option<String>,
+        surname: Option<String>,
+        days: u32,
+        key: Option<Bound<'py, PyAny>>,
+        hash: Option<Bound<'py, PyAny>>,
+        crl_distribution_point: Option<String>,
+        ca: Option<Bound<'py, PyAny>>,
+        create_user: bool,
+        deliver_pkcs12: Option<usize>,
+        store_password: bool,
+        delivery_from: Option<String>,
+        at: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let mut options = RequestOptions::new(email, common_name);
+        if let Some(v) = given_name {
+            options = options.given_name(v);
+        }
+        if let Some(v) = surname {
+            options = options.surname(v);
+        }
+        let options = self.request_options(
+            options,
+            handler.as_ref(),
+            organization,
+            days,
+            key.as_ref(),
+            hash.as_ref(),
+            crl_distribution_point,
+            ca.as_ref(),
+            create_user,
+            deliver_pkcs12,
+            store_password,
+        )?;
+        let clock = clock(at.as_ref())?;
+        let r = py
+            .detach(|| {
+                self.requests(delivery_from.as_deref())
+                    .request(&options, &clock)
+            })
+            .or_raise(py)?;
+        results::request_result(py, &r)
+    }
+
+    /// Accepts a client's PKCS#10 request (`csr`, PEM or DER): its self-signature, key and
+    /// names are checked (`email`: the only address accepted; `allowed_domains`: the domains
+    /// accepted, any when empty). With `approve` the internal CA issues at once; otherwise
+    /// the request is pending until `approve_request`. Nothing is stored when a check fails.
+    #[pyo3(signature = (csr, *, email = None, allowed_domains = Vec::new(),
+        copy_subject_fields = false, days = 365, hash = None, ca = None,
+        crl_distribution_point = None, create_user = false, approve = false, at = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn submit_csr<'py>(
+        &self,
+        py: Python<'py>,
+        csr: &[u8],
+        email: Option<String>,
+        allowed_domains: Vec<String>,
+        copy_subject_fields: bool,
+        days: u32,
+        hash: Option<Bound<'py, PyAny>>,
+        ca: Option<Bound<'py, PyAny>>,
+        crl_distribution_point: Option<String>,
+        create_user: bool,
+        approve: bool,
+        at: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let mut policy = CsrPolicy::new()
+            .copy_subject_fields(copy_subject_fields)
+            .days(days)
+            .create_user(create_user);
+        if let Some(e) = email {
+            policy = policy.email(e);
+        }
+        for d in allowed_domains {
+            policy = policy.allowed_domain(d);
+        }
+        if let Some(h) = &hash {
+            policy = policy.hash(hash_alg(py, h)?);
+        }
+        if let Some(c) = &ca {
+            policy = policy.ca(self.ca_id(c)?);
+        }
+        if let Some(u) = crl_distribution_point {
+            policy = policy.crl_distribution_point(u);
+        }
+        let clock = clock(at.as_ref())?;
+        let r = py
+            .detach(|| {
+                self.requests(None)
+                    .submit_csr(csr, &policy, approve, &clock)
+            })
+            .or_raise(py)?;
+        results::request_result(py, &r)
+    }
+
+    /// Approves a pending inward CSR request: the internal CA issues its certificate.
+    #[pyo3(signature = (id, *, at = None))]
+    fn approve_request<'py>(
+        &self,
+        py: Python<'py>,
+        id: u64,
+        at: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let id = request_id(py, id)?;
+        let clock = clock(at.as_ref())?;
+        let r = py
+            .detach(|| self.requests(None).approve(id, &clock))
+            .or_raise(py)?;
+        results::request_result(py, &r)
+    }
+
+    /// Completes a pending outward CSR request with the certificate file the external CA
+    /// returned (PEM, DER or PKCS#7; further certificates in it are stored as its chain).
+    /// `KeyMismatchError` when no certificate of the file carries the request's key.
+    #[pyo3(signature = (id, certificate, *, delivery_from = None, at = None))]
+    fn complete_request<'py>(
+        &self,
+        py: Python<'py>,
+        id: u64,
+        certificate: &[u8],
+        delivery_from: Option<String>,
+        at: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let id = request_id(py, id)?;
+        let clock = clock(at.as_ref())?;
+        let r = py
+            .detach(|| {
+                self.requests(delivery_from.as_deref())
+                    .complete(id, certificate, &clock)
+            })
+            .or_raise(py)?;
+        results::request_result(py, &r)
+    }
+
+    /// Completes every pending request whose key one of `certificates` carries (call it after
+    /// `import_certificates`); returns the completed requests.
+    #[pyo3(signature = (certificates, *, delivery_from = None, at = None))]
+    fn complete_matching_requests<'py>(
+        &self,
+        py: Python<'py>,
+        certificates: Vec<Bound<'py, Certificate>>,
+        delivery_from: Option<String>,
+        at: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Vec<Obj<'py>>> {
+        let cs = core_certs(&certificates);
+        let clock = clock(at.as_ref())?;
+        let rs = py
+            .detach(|| {
+                self.requests(delivery_from.as_deref())
+                    .complete_matching(&cs, &clock)
+            })
+            .or_raise(py)?;
+        results::request_results(py, &rs)
+    }
+
+    /// The requests with this status (every one when None), in id order.
+    #[pyo3(signature = (*, status = None))]
+    fn list_requests<'py>(
+        &self,
+        py: Python<'py>,
+        status: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Vec<Obj<'py>>> {
+        let status = status
+            .map(|s| RequestStatus::parse(&enum_value(&s, "RequestStatus")?).or_raise(py))
+            .transpose()?;
+        let all = py
+            .detach(|| self.requests(None).list(status))
+            .or_raise(py)?;
+        all.iter().map(|r| results::request_info(py, r)).collect()
+    }
+
+    /// The request with this id; `NotFoundError` when there is none.
+    fn get_request<'py>(&self, py: Python<'py>, id: u64) -> PyResult<Obj<'py>> {
+        let id = request_id(py, id)?;
+        let r = py.detach(|| self.requests(None).get(id)).or_raise(py)?;
+        results::request_info(py, &r)
+    }
+
+    /// The request's PKCS#10 (DER): what the external CA is sent.
+    fn request_csr<'py>(&self, py: Python<'py>, id: u64) -> PyResult<Bound<'py, PyBytes>> {
+        let id = request_id(py, id)?;
+        let der = py.detach(|| self.requests(None).csr(id)).or_raise(py)?;
+        Ok(bytes(py, &der))
+    }
+
+    /// The request's PKCS#10 as PEM.
+    fn request_csr_pem(&self, py: Python<'_>, id: u64) -> PyResult<String> {
+        let id = request_id(py, id)?;
+        py.detach(|| self.requests(None).csr_pem(id)).or_raise(py)
+    }
+
+    /// Sets when `run_due_requests` tries pending request `id` next.
+    #[pyo3(signature = (id, when, *, at = None))]
+    fn reschedule_request<'py>(
+        &self,
+        py: Python<'py>,
+        id: u64,
+        when: Bound<'py, PyAny>,
+        at: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let id = request_id(py, id)?;
+        let when = crate::convert::system_time(&when)?;
+        let clock = clock(at.as_ref())?;
+        let r = py
+            .detach(|| self.requests(None).reschedule(id, when, &clock))
+            .or_raise(py)?;
+        results::request_info(py, &r)
+    }
+
+    /// Cancels pending request `id` (its key goes with it unless a stored certificate
+    /// carries it).
+    #[pyo3(signature = (id, *, at = None))]
+    fn cancel_request<'py>(
+        &self,
+        py: Python<'py>,
+        id: u64,
+        at: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let id = request_id(py, id)?;
+        let clock = clock(at.as_ref())?;
+        let r = py
+            .detach(|| self.requests(None).cancel(id, &clock))
+            .or_raise(py)?;
+        results::request_info(py, &r)
+    }
+
+    /// Tries pending request `id` again with its external handler. Outward CSR requests
+    /// wait for `complete_request` and inward ones for `approve_request`
+    /// (`InvalidArgumentError`); no external handler is registered from Python, so a request
+    /// of another handler is `NotFoundError`.
+    #[pyo3(signature = (id, *, at = None))]
+    fn retry_request<'py>(
+        &self,
+        py: Python<'py>,
+        id: u64,
+        at: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let id = request_id(py, id)?;
+        let clock = clock(at.as_ref())?;
+        let r = py
+            .detach(|| self.requests(None).retry(id, &clock))
+            .or_raise(py)?;
+        results::request_result(py, &r)
+    }
+
+    /// The driver: tries every due pending request of an external handler. No external
+    /// handler is registered from Python, so those requests are skipped (the list is empty).
+    #[pyo3(signature = (*, at = None))]
+    fn run_due_requests<'py>(
+        &self,
+        py: Python<'py>,
+        at: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Vec<Obj<'py>>> {
+        let clock = clock(at.as_ref())?;
+        let rs = py
+            .detach(|| self.requests(None).run_due(&clock))
+            .or_raise(py)?;
+        results::request_results(py, &rs)
+    }
+
+    /// Reads a bulk CSV file (columns `EMAIL`, `COMMONNAME`, and optionally `ORGANIZATION`,
+    /// `GIVENNAME`, `SURNAME`, ...) and plans its requests with the options given, changing
+    /// nothing: the rows to request, those skipped (the address already has a valid signing
+    /// certificate, unless `skip_existing=False`) and the row errors.
+    #[pyo3(signature = (data, *, handler = None, organization = None, days = 365, key = None,
+        hash = None, crl_distribution_point = None, ca = None, create_user = false,
+        deliver_pkcs12 = None, store_password = false, skip_existing = true, max_rows = None,
+        max_value_chars = None, at = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn bulk_preview<'py>(
+        &self,
+        py: Python<'py>,
+        data: &[u8],
+        handler: Option<Bound<'py, PyAny>>,
+        organization: Option<String>,
+        days: u32,
+        key: Option<Bound<'py, PyAny>>,
+        hash: Option<Bound<'py, PyAny>>,
+        crl_distribution_point: Option<String>,
+        ca: Option<Bound<'py, PyAny>>,
+        create_user: bool,
+        deliver_pkcs12: Option<usize>,
+        store_password: bool,
+        skip_existing: bool,
+        max_rows: Option<usize>,
+        max_value_chars: Option<usize>,
+        at: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let template = self.request_options(
+            RequestOptions::new("", ""),
+            handler.as_ref(),
+            organization,
+            days,
+            key.as_ref(),
+            hash.as_ref(),
+            crl_distribution_point,
+            ca.as_ref(),
+            create_user,
+            deliver_pkcs12,
+            store_password,
+        )?;
+        let options = bulk_options(template, skip_existing, max_rows, max_value_chars);
+        let clock = clock(at.as_ref())?;
+        let plan = py
+            .detach(|| bulk::preview(self.store(), data, &options, &clock))
+            .or_raise(py)?;
+        results::bulk_plan(py, &plan)
+    }
+
+    /// Requests every row of a bulk CSV file (as `bulk_preview` plans it), each row in its
+    /// own transaction, stopping at the first failure (the report says which rows were
+    /// issued and which not). `InvalidArgumentError`, nothing requested, while the file has
+    /// row errors.
+    #[pyo3(signature = (data, *, handler = None, organization = None, days = 365, key = None,
+        hash = None, crl_distribution_point = None, ca = None, create_user = false,
+        deliver_pkcs12 = None, store_password = false, skip_existing = true, max_rows = None,
+        max_value_chars = None, delivery_from = None, at = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn bulk_run<'py>(
+        &self,
+        py: Python<'py>,
+        data: &[u8],
+        handler: Option<Bound<'py, PyAny>>,
+        organization: Option<String>,
+        days: u32,
+        key: Option<Bound<'py, PyAny>>,
+        hash: Option<Bound<'py, PyAny>>,
+        crl_distribution_point: Option<String>,
+        ca: Option<Bound<'py, PyAny>>,
+        create_user: bool,
+        deliver_pkcs12: Option<usize>,
+        store_password: bool,
+        skip_existing: bool,
+        max_rows: Option<usize>,
+        max_value_chars: Option<usize>,
+        delivery_from: Option<String>,
+        at: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Obj<'py>> {
+        let template = self.request_options(
+            RequestOptions::new("", ""),
+            handler.as_ref(),
+            organization,
+            days,
+            key.as_ref(),
+            hash.as_ref(),
+            crl_distribution_point,
+            ca.as_ref(),
+            create_user,
+            deliver_pkcs12,
+            store_password,
+        )?;
+        let options = bulk_options(template, skip_existing, max_rows, max_value_chars);
+        let clock = clock(at.as_ref())?;
+        let report = py
+            .detach(|| {
+                let plan = bulk::preview(self.store(), data, &options, &clock)?;
+                bulk::run(
+                    &self.requests(delivery_from.as_deref()),
+                    &plan,
+                    &clock,
+                    &mut |_, _| {},
+                )
+            })
+            .or_raise(py)?;
+        results::bulk_report(py, &report)
+    }
+
+    // --- lifecycle -----------------------------------------------------------------------
+
+    /// Deletes a stored certificate, with its private key unless another stored certificate
+    /// or a pending request uses it. `NotFoundError` when not stored; `NotPermittedError`
+    /// for the certificate of a CA of the store (delete the CA instead).
+    fn delete_certificate<'py>(
+        &self,
+        py: Python<'py>,
+        certificate: &Bound<'py, PyAny>,
+    ) -> PyResult<Obj<'py>> {
+        let t = thumbprint(certificate)?;
+        let d = py
+            .detach(|| lifecycle::delete_certificate(self.store(), &t))
+            .or_raise(py)?;
+        results::deleted_certificate(py, &d)
+    }
+
+    /// Removes a trust anchor (the certificate stays stored). `NotFoundError` when it is not
+    /// one; `NotPermittedError` for the certificate of a CA of the store.
+    fn remove_trust_anchor(&self, py: Python<'_>, certificate: &Bound<'_, PyAny>) -> PyResult<()> {
+        let t = thumbprint(certificate)?;
+        py.detach(|| lifecycle::remove_trust_anchor(self.store(), &t))
+            .or_raise(py)
+    }
+
+    /// Attaches a private key (PEM or DER: PKCS#8, encrypted PKCS#8 with `password`, PKCS#1,
+    /// SEC1) to the stored certificates it belongs to; `KeyMismatchError` when it belongs to
+    /// none.
+    #[pyo3(signature = (key, *, password = None))]
+    fn import_key<'py>(
+        &self,
+        py: Python<'py>,
+        key: &[u8],
+        password: Option<&[u8]>,
+    ) -> PyResult<Obj<'py>> {
+        let k = py
+            .detach(|| lifecycle::import_key(self.store(), key, password))
+            .or_raise(py)?;
+        results::key_import(py, &k)
+    }
+
+    /// The private key of a stored certificate as encrypted PKCS#8 PEM under `passphrase`
+    /// (scrypt unless `kdf` says otherwise). `NotFoundError` when its key is not stored;
+    /// `NotPermittedError` for a CA's key (see `export_ca_key`).
+    #[pyo3(signature = (certificate, passphrase, *, kdf = None))]
+    fn export_key<'py>(
+        &self,
+        py: Python<'py>,
+        certificate: &Bound<'py, PyAny>,
+        passphrase: &[u8],
+        kdf: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let t = thumbprint(certificate)?;
+        let kdf = match &kdf {
+            Some(k) => match enum_value(k, "KeyDerivation")?.as_str() {
+                "scrypt" => PbeKdf::Scrypt,
+                "pbkdf2-sha256" => PbeKdf::Pbkdf2Sha256,
+                other => return Err(invalid(py, format!("unknown key derivation {other:?}"))),
+            },
+            None => PbeKdf::Scrypt,
+        };
+        let pem = py
+            .detach(|| lifecycle::export_key(self.store(), &t, passphrase, kdf))
+            .or_raise(py)?;
+        Ok(bytes(py, pem.as_bytes()))
     }
 
     fn __repr__(&self) -> String {

@@ -1,10 +1,13 @@
 //! The core's results as objects of the dataclasses of `hermes_pki._results`: one function
 //! per type, each a field-by-field conversion.
 
+use hermes_pki::lifecycle::{DeletedCertificate, KeyImported};
 use hermes_pki::pki::{
     Layer, NotEncrypted, NotSigned, NotValidReason, Opened, Protected, SignerOutcome, SignerStatus,
     Signing,
 };
+use hermes_pki::request::bulk::{BulkReport, Plan, PlannedRow, RowNote};
+use hermes_pki::request::{Delivery, RequestRecord, RequestResult};
 use hermes_pki::select::{Exclusion, LeftOut, Why};
 use hermes_pki::settings::Effective;
 use hermes_pki::smime::{ContentCipher, SignatureForm, SignerVerdict, Verification};
@@ -546,5 +549,129 @@ pub(crate) fn verification<'py>(py: Python<'py>, v: &Verification) -> PyResult<O
             .iter()
             .map(|s| verified_signer(py, s))
             .collect::<PyResult<Vec<_>>>()?,
+    })
+}
+
+/// A certificate request's record.
+pub(crate) fn request_info<'py>(py: Python<'py>, r: &RequestRecord) -> PyResult<Obj<'py>> {
+    record!(py, "RequestInfo" {
+        id: r.id.get(),
+        handler: &r.handler,
+        status: member(py, "RequestStatus", r.status.as_str())?,
+        email: &r.email,
+        key_id: r.key_id.as_ref().map(|k| k.to_string()),
+        csr: r.csr.as_deref().map(|c| bytes(py, c)),
+        reference: r.reference.as_deref(),
+        certificate_thumbprint: r.certificate.as_ref().map(|t| t.to_hex()),
+        created: datetime(py, r.created)?,
+        updated: datetime(py, r.updated)?,
+        next_attempt: datetime(py, r.next_attempt)?,
+        attempts: r.attempts,
+        last_error: r.last_error.as_deref(),
+    })
+}
+
+/// A PKCS#12 delivery.
+pub(crate) fn delivery<'py>(py: Python<'py>, d: &Delivery) -> PyResult<Obj<'py>> {
+    record!(py, "Delivery" {
+        password: d.password(),
+        pkcs12: bytes(py, d.pkcs12()),
+        message: bytes(py, d.message()),
+    })
+}
+
+/// What a request came to.
+pub(crate) fn request_result<'py>(py: Python<'py>, r: &RequestResult) -> PyResult<Obj<'py>> {
+    record!(py, "RequestResult" {
+        request: request_info(py, r.record())?,
+        is_pending: r.is_pending(),
+        certificate: opt_cert(py, r.certificate())?,
+        chain: certs(py, r.chain())?,
+        delivery: r.delivery().map(|d| delivery(py, d)).transpose()?,
+    })
+}
+
+/// Several request results.
+pub(crate) fn request_results<'py>(
+    py: Python<'py>,
+    rs: &[RequestResult],
+) -> PyResult<Vec<Obj<'py>>> {
+    rs.iter().map(|r| request_result(py, r)).collect()
+}
+
+/// A row of a bulk file that is (to be) requested.
+fn bulk_row<'py>(py: Python<'py>, p: &PlannedRow) -> PyResult<Obj<'py>> {
+    record!(py, "BulkRow" {
+        line: p.line,
+        email: p.options.get_email(),
+        common_name: p.options.get_common_name(),
+    })
+}
+
+/// Rows of a bulk file.
+fn bulk_rows<'py>(py: Python<'py>, ps: &[PlannedRow]) -> PyResult<Vec<Obj<'py>>> {
+    ps.iter().map(|p| bulk_row(py, p)).collect()
+}
+
+/// A row of a bulk file that is not requested, and why.
+fn bulk_note<'py>(py: Python<'py>, n: &RowNote) -> PyResult<Obj<'py>> {
+    record!(py, "BulkNote" {
+        line: n.line,
+        email: &n.email,
+        message: &n.message,
+    })
+}
+
+/// Notes on rows of a bulk file.
+fn bulk_notes<'py>(py: Python<'py>, ns: &[RowNote]) -> PyResult<Vec<Obj<'py>>> {
+    ns.iter().map(|n| bulk_note(py, n)).collect()
+}
+
+/// What a bulk preview found.
+pub(crate) fn bulk_plan<'py>(py: Python<'py>, p: &Plan) -> PyResult<Obj<'py>> {
+    record!(py, "BulkPlan" {
+        rows: bulk_rows(py, p.rows())?,
+        skipped: bulk_notes(py, p.skipped())?,
+        errors: bulk_notes(py, p.errors())?,
+        ignored_columns: p.ignored_columns().to_vec(),
+    })
+}
+
+/// What a bulk run did.
+pub(crate) fn bulk_report<'py>(py: Python<'py>, r: &BulkReport) -> PyResult<Obj<'py>> {
+    let issued = r
+        .issued()
+        .iter()
+        .map(|i| {
+            record!(py, "BulkIssued" {
+                line: i.line,
+                result: request_result(py, &i.result)?,
+            })
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    record!(py, "BulkReport" {
+        issued: issued,
+        failed: r.failed().map(|n| bulk_note(py, n)).transpose()?,
+        not_issued: bulk_rows(py, r.not_issued())?,
+        is_complete: r.is_complete(),
+    })
+}
+
+/// What deleting a certificate removed.
+pub(crate) fn deleted_certificate<'py>(
+    py: Python<'py>,
+    d: &DeletedCertificate,
+) -> PyResult<Obj<'py>> {
+    record!(py, "DeletedCertificate" {
+        key_removed: d.key_removed,
+    })
+}
+
+/// What importing a private key attached.
+pub(crate) fn key_import<'py>(py: Python<'py>, k: &KeyImported) -> PyResult<Obj<'py>> {
+    record!(py, "KeyImport" {
+        key_id: k.key_id.to_string(),
+        certificates: k.certificates.iter().map(|t| t.to_hex()).collect::<Vec<_>>(),
+        newly_stored: k.newly_stored,
     })
 }

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Callable, List, Tuple
 import pytest
 
 import hermes_pki
-from hermes_pki import OpenedKind, Pki
+from hermes_pki import KeyType, OpenedKind, Pki
 
 if TYPE_CHECKING:
     from conftest import Gateway
@@ -66,6 +66,9 @@ def _operation(gw: Gateway, name: str) -> Callable[[], object]:
     if name == "import_pkcs12":
         p12 = pki.export_pkcs12(gw.alice.certificate, "pw", iterations=100_000)
         return lambda: Pki.in_memory().import_pkcs12(p12, "pw")
+    if name == "request":
+        # RSA-3072 key generation and issuance in one request.
+        return lambda: pki.request("carol@example.com", "Carol", key=KeyType.RSA_3072)
     bundle = b"".join(c.to_pem().encode() for c in pki.list_certificates()) * 2000
     if name == "load_certificates":
         return lambda: hermes_pki.load_certificates(bundle)
@@ -75,7 +78,14 @@ def _operation(gw: Gateway, name: str) -> Callable[[], object]:
 
 @pytest.mark.parametrize(
     "operation",
-    ["protect", "open_message", "import_pkcs12", "load_certificates", "import_certificates"],
+    [
+        "protect",
+        "open_message",
+        "import_pkcs12",
+        "load_certificates",
+        "import_certificates",
+        "request",
+    ],
 )
 def test_another_thread_runs_during_a_call(gw: Gateway, operation: str) -> None:
     inside, took = ticks_during(_operation(gw, operation))

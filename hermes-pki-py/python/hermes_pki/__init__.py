@@ -1,7 +1,7 @@
 """hermes-pki: the certificate and S/MIME engine of an email encryption gateway.
 
 The Rust core does the work; this package converts types and maps errors. Open a store with
-:meth:`Pki.open` (a directory holding the SQLite database) and call the facade's methods:
+:meth:`Pki.open` (a directory holding the SQLite database, or a ``postgres://`` URL) and call the facade's methods:
 bytes in and out, ``datetime`` with time zones, ``int`` serial numbers, enums for kinds,
 keyword-only options, and result objects with attributes. A verdict ("not valid", "bad
 signature", "revoked") is a result; exceptions (all :class:`HermesError`) are for input that
@@ -14,6 +14,7 @@ from ._enums import (
     EncryptPolicy,
     Exclusion,
     HashAlgorithm,
+    KeyDerivation,
     KeyType,
     LayerKind,
     NotEncrypted,
@@ -21,6 +22,8 @@ from ._enums import (
     OpenedKind,
     ReasonKind,
     RefreshOutcome,
+    RequestHandler,
+    RequestStatus,
     RevocationReason,
     SignatureForm,
     SignerProblemKind,
@@ -51,6 +54,16 @@ from ._errors import (
 )
 from ._native import Certificate, LoadProblem, Pki, __version__, load_certificates
 from ._results import (
+    BulkIssued,
+    BulkNote,
+    BulkPlan,
+    BulkReport,
+    BulkRow,
+    DeletedCertificate,
+    Delivery,
+    KeyImport,
+    RequestInfo,
+    RequestResult,
     CaInfo,
     CertificateDetails,
     CreatedCa,
@@ -85,6 +98,11 @@ from ._results import (
 
 __all__ = [
     "BadPasswordError",
+    "BulkIssued",
+    "BulkNote",
+    "BulkPlan",
+    "BulkReport",
+    "BulkRow",
     "CaInfo",
     "Certificate",
     "CertificateDetails",
@@ -96,6 +114,8 @@ __all__ = [
     "CrlOutcome",
     "CrlRefresh",
     "CryptoError",
+    "DeletedCertificate",
+    "Delivery",
     "DuplicateError",
     "EffectiveSetting",
     "EncryptPolicy",
@@ -109,6 +129,8 @@ __all__ = [
     "IoError",
     "Issued",
     "IssuedInfo",
+    "KeyDerivation",
+    "KeyImport",
     "KeyMismatchError",
     "KeyType",
     "Layer",
@@ -132,6 +154,10 @@ __all__ = [
     "ReasonKind",
     "RecipientResult",
     "RefreshOutcome",
+    "RequestHandler",
+    "RequestInfo",
+    "RequestResult",
+    "RequestStatus",
     "RevocationReason",
     "SelectedCertificate",
     "SelectedThumbprint",
@@ -149,8 +175,8 @@ __all__ = [
     "Usage",
     "Validation",
     "ValidationWarning",
-    "VerifiedSigner",
     "Verification",
+    "VerifiedSigner",
     "WarningKind",
     "WeakError",
     "Why",

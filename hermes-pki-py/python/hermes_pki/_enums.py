@@ -218,3 +218,31 @@ class RefreshOutcome(enum.Enum):
     IMPORTED = "imported"
     FETCH_FAILED = "fetch-failed"
     UNREADABLE = "unreadable"
+
+
+class RequestStatus(enum.Enum):
+    """Where a certificate request stands."""
+
+    PENDING = "pending"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class RequestHandler(enum.Enum):
+    """The built-in certificate request handlers (a request's ``handler`` is its name)."""
+
+    #: The store's CA issues at once.
+    BUILT_IN = "built-in"
+    #: Outward: a key and a PKCS#10 request for an external CA; pending until completed.
+    CSR = "csr"
+    #: Inward: a client's PKCS#10 (``submit_csr``); pending until approved.
+    CSR_INWARD = "csr-inward"
+
+
+class KeyDerivation(enum.Enum):
+    """How the passphrase of an exported private key is stretched."""
+
+    #: scrypt (N=2^14, r=8, p=1): the default.
+    SCRYPT = "scrypt"
+    #: PBKDF2-HMAC-SHA256, 600,000 iterations (for tools without scrypt).
+    PBKDF2_SHA256 = "pbkdf2-sha256"

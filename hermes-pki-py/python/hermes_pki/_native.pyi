@@ -6,13 +6,22 @@ from typing import List, Optional, Sequence, Tuple, Union
 from ._enums import (
     ContentCipher,
     HashAlgorithm,
+    KeyDerivation,
     KeyType,
+    RequestHandler,
+    RequestStatus,
     RevocationReason,
     SignatureForm,
     TrustStatus,
     Usage,
 )
 from ._results import (
+    BulkPlan,
+    BulkReport,
+    DeletedCertificate,
+    KeyImport,
+    RequestInfo,
+    RequestResult,
     CaInfo,
     CertificateDetails,
     CreatedCa,
@@ -95,7 +104,11 @@ def load_certificates(data: bytes) -> Tuple[List[Certificate], List[LoadProblem]
 class Pki:
     @classmethod
     def open(
-        cls, path: Union[str, "os.PathLike[str]"], *, allow_ca_key_export: bool = False
+        cls,
+        path: Union[str, "os.PathLike[str]"],
+        *,
+        master_key_file: Union[str, "os.PathLike[str]", None] = None,
+        allow_ca_key_export: bool = False,
     ) -> Pki: ...
     @classmethod
     def in_memory(cls, *, allow_ca_key_export: bool = False) -> Pki: ...
@@ -285,3 +298,115 @@ class Pki:
         cipher: Optional[ContentCipher] = None,
     ) -> bytes: ...
     def decrypt(self, message: bytes) -> bytes: ...
+    # certificate requests
+    def request(
+        self,
+        email: str,
+        common_name: str,
+        *,
+        handler: Union[RequestHandler, str, None] = None,
+        organization: Optional[str] = None,
+        given_name: Optional[str] = None,
+        surname: Optional[str] = None,
+        days: int = 365,
+        key: Optional[KeyType] = None,
+        hash: Optional[HashAlgorithm] = None,
+        crl_distribution_point: Optional[str] = None,
+        ca: Optional[_CaRef] = None,
+        create_user: bool = False,
+        deliver_pkcs12: Optional[int] = None,
+        store_password: bool = False,
+        delivery_from: Optional[str] = None,
+        at: Optional[datetime] = None,
+    ) -> RequestResult: ...
+    def submit_csr(
+        self,
+        csr: bytes,
+        *,
+        email: Optional[str] = None,
+        allowed_domains: Sequence[str] = (),
+        copy_subject_fields: bool = False,
+        days: int = 365,
+        hash: Optional[HashAlgorithm] = None,
+        ca: Optional[_CaRef] = None,
+        crl_distribution_point: Optional[str] = None,
+        create_user: bool = False,
+        approve: bool = False,
+        at: Optional[datetime] = None,
+    ) -> RequestResult: ...
+    def approve_request(self, id: int, *, at: Optional[datetime] = None) -> RequestResult: ...
+    def complete_request(
+        self,
+        id: int,
+        certificate: bytes,
+        *,
+        delivery_from: Optional[str] = None,
+        at: Optional[datetime] = None,
+    ) -> RequestResult: ...
+    def complete_matching_requests(
+        self,
+        certificates: Sequence[Certificate],
+        *,
+        delivery_from: Optional[str] = None,
+        at: Optional[datetime] = None,
+    ) -> List[RequestResult]: ...
+    def list_requests(self, *, status: Optional[RequestStatus] = None) -> List[RequestInfo]: ...
+    def get_request(self, id: int) -> RequestInfo: ...
+    def request_csr(self, id: int) -> bytes: ...
+    def request_csr_pem(self, id: int) -> str: ...
+    def reschedule_request(
+        self, id: int, when: datetime, *, at: Optional[datetime] = None
+    ) -> RequestInfo: ...
+    def cancel_request(self, id: int, *, at: Optional[datetime] = None) -> RequestInfo: ...
+    def retry_request(self, id: int, *, at: Optional[datetime] = None) -> RequestResult: ...
+    def run_due_requests(self, *, at: Optional[datetime] = None) -> List[RequestResult]: ...
+    def bulk_preview(
+        self,
+        data: bytes,
+        *,
+        handler: Union[RequestHandler, str, None] = None,
+        organization: Optional[str] = None,
+        days: int = 365,
+        key: Optional[KeyType] = None,
+        hash: Optional[HashAlgorithm] = None,
+        crl_distribution_point: Optional[str] = None,
+        ca: Optional[_CaRef] = None,
+        create_user: bool = False,
+        deliver_pkcs12: Optional[int] = None,
+        store_password: bool = False,
+        skip_existing: bool = True,
+        max_rows: Optional[int] = None,
+        max_value_chars: Optional[int] = None,
+        at: Optional[datetime] = None,
+    ) -> BulkPlan: ...
+    def bulk_run(
+        self,
+        data: bytes,
+        *,
+        handler: Union[RequestHandler, str, None] = None,
+        organization: Optional[str] = None,
+        days: int = 365,
+        key: Optional[KeyType] = None,
+        hash: Optional[HashAlgorithm] = None,
+        crl_distribution_point: Optional[str] = None,
+        ca: Optional[_CaRef] = None,
+        create_user: bool = False,
+        deliver_pkcs12: Optional[int] = None,
+        store_password: bool = False,
+        skip_existing: bool = True,
+        max_rows: Optional[int] = None,
+        max_value_chars: Optional[int] = None,
+        delivery_from: Optional[str] = None,
+        at: Optional[datetime] = None,
+    ) -> BulkReport: ...
+    # lifecycle
+    def delete_certificate(self, certificate: _CertificateRef) -> DeletedCertificate: ...
+    def remove_trust_anchor(self, certificate: _CertificateRef) -> None: ...
+    def import_key(self, key: bytes, *, password: Optional[bytes] = None) -> KeyImport: ...
+    def export_key(
+        self,
+        certificate: _CertificateRef,
+        passphrase: bytes,
+        *,
+        kdf: Optional[KeyDerivation] = None,
+    ) -> bytes: ...

@@ -6,7 +6,7 @@ UTC, enums); they compute nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import List, Optional
 
@@ -21,6 +21,7 @@ from ._enums import (
     OpenedKind,
     ReasonKind,
     RefreshOutcome,
+    RequestStatus,
     RevocationReason,
     SignatureForm,
     SignerProblemKind,
@@ -415,3 +416,124 @@ class Verification:
     message: bytes
     form: SignatureForm
     signers: List[VerifiedSigner]
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """A certificate request as stored."""
+
+    id: int
+    #: The handler's name (``RequestHandler`` values for the built-in ones).
+    handler: str
+    status: RequestStatus
+    email: str
+    #: The id of the key kept in the store for it (hex), if any.
+    key_id: Optional[str]
+    #: The PKCS#10 request (DER), if any.
+    csr: Optional[bytes]
+    #: The handler's own reference (an order number), if any.
+    reference: Optional[str]
+    #: SHA-512 thumbprint of the issued certificate, once issued.
+    certificate_thumbprint: Optional[str]
+    created: datetime
+    updated: datetime
+    #: When ``run_due_requests`` tries it next (pending requests of external handlers).
+    next_attempt: datetime
+    attempts: int
+    last_error: Optional[str]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A PKCS#12 file for the user, its password, and a mail message carrying the file."""
+
+    #: The generated password (send it by another channel).
+    password: str = field(repr=False)
+    pkcs12: bytes = field(repr=False)
+    #: The message (RFC 5322, CRLF line ends) with the PKCS#12 file attached.
+    message: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RequestResult:
+    """What a request came to: its record, and the certificate once issued."""
+
+    request: RequestInfo
+    is_pending: bool
+    certificate: Optional[Certificate]
+    #: The issuing chain, nearest first.
+    chain: List[Certificate]
+    #: The PKCS#12 delivery, when ``deliver_pkcs12`` asked for one.
+    delivery: Optional[Delivery]
+
+
+@dataclass(frozen=True)
+class BulkRow:
+    """A row of a bulk file that is (to be) requested."""
+
+    #: The line the row starts on (1 is the header row).
+    line: int
+    email: str
+    common_name: str
+
+
+@dataclass(frozen=True)
+class BulkNote:
+    """A row of a bulk file that is not requested, and why."""
+
+    line: int
+    #: The row's address as written (empty if it has none).
+    email: str
+    message: str
+
+
+@dataclass(frozen=True)
+class BulkPlan:
+    """What bulk_preview() found; nothing was changed."""
+
+    rows: List[BulkRow]
+    #: Rows whose address already has a valid signing certificate.
+    skipped: List[BulkNote]
+    errors: List[BulkNote]
+    #: Header columns that are not used, as written.
+    ignored_columns: List[str]
+
+
+@dataclass(frozen=True)
+class BulkIssued:
+    """A row bulk_run() issued."""
+
+    line: int
+    result: RequestResult
+
+
+@dataclass(frozen=True)
+class BulkReport:
+    """What bulk_run() did: it stops at the first failure."""
+
+    issued: List[BulkIssued]
+    #: The row whose request failed, with the error.
+    failed: Optional[BulkNote]
+    #: The failed row and those after it.
+    not_issued: List[BulkRow]
+    is_complete: bool
+
+
+@dataclass(frozen=True)
+class DeletedCertificate:
+    """What delete_certificate() removed."""
+
+    #: Whether the private key went too (no other certificate or pending request uses it).
+    key_removed: bool
+
+
+@dataclass(frozen=True)
+class KeyImport:
+    """What import_key() attached."""
+
+    #: The key's id (hex).
+    key_id: str
+    #: Thumbprints of the stored certificates it belongs to.
+    certificates: List[str]
+    #: Whether the key was not stored before.
+    newly_stored: bool
