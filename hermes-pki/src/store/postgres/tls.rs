@@ -24,7 +24,9 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, InvalidDnsNameError, ServerName, UnixTime};
-use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
 use sha2::Digest;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
@@ -237,12 +239,17 @@ where
 {
     type Stream = RustlsStream<S>;
     type TlsConnect = RustlsConnect;
-    type Error = InvalidDnsNameError;
+    type Error = io::Error;
 
-    fn make_tls_connect(&mut self, domain: &str) -> std::result::Result<RustlsConnect, Self::Error> {
+    fn make_tls_connect(&mut self, domain: &str) -> io::Result<RustlsConnect> {
+        // rust-postgres asks before it knows whether the server offers TLS, with "" for a Unix
+        // socket (where the server never does): a name that cannot be one fails only the
+        // handshake, if there is one.
         Ok(RustlsConnect {
             config: self.config.clone(),
-            name: ServerName::try_from(domain)?.to_owned(),
+            name: ServerName::try_from(domain)
+                .map(|n| n.to_owned())
+                .map_err(|_: InvalidDnsNameError| domain.to_string()),
         })
     }
 }
@@ -250,7 +257,8 @@ where
 /// One connection's handshake.
 pub(super) struct RustlsConnect {
     config: Arc<ClientConfig>,
-    name: ServerName<'static>,
+    /// The server's name, or the host that is not a DNS name or IP address.
+    name: std::result::Result<ServerName<'static>, String>,
 }
 
 /// The handshake in progress.
@@ -265,7 +273,16 @@ where
     type Future = Handshake<S>;
 
     fn connect(self, stream: S) -> Handshake<S> {
-        let handshake = tokio_rustls::TlsConnector::from(self.config).connect(self.name, stream);
+        let name = match self.name {
+            Ok(name) => name,
+            Err(host) => {
+                return Box::pin(std::future::ready(Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("TLS needs a DNS name or an IP address as the host, not {host:?}"),
+                ))));
+            }
+        };
+        let handshake = tokio_rustls::TlsConnector::from(self.config).connect(name, stream);
         Box::pin(async move { handshake.await.map(RustlsStream) })
     }
 }
@@ -335,7 +352,13 @@ fn server_end_point(cert: &[u8]) -> Option<Vec<u8>> {
     ];
     if sha256.contains(&alg) {
         Some(sha2::Sha256::digest(cert).to_vec())
-    } else if [ECDSA_WITH_SHA_224, SHA_224_WITH_RSA_ENCRYPTION, DSA_WITH_SHA_224].contains(&alg) {
+    } else if [
+        ECDSA_WITH_SHA_224,
+        SHA_224_WITH_RSA_ENCRYPTION,
+        DSA_WITH_SHA_224,
+    ]
+    .contains(&alg)
+    {
         Some(sha2::Sha224::digest(cert).to_vec())
     } else if [ECDSA_WITH_SHA_384, SHA_384_WITH_RSA_ENCRYPTION].contains(&alg) {
         Some(sha2::Sha384::digest(cert).to_vec())
