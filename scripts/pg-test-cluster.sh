@@ -12,7 +12,8 @@
 # cluster is thrown away). TLS on over TCP (clients may still connect without it): a test CA
 # (DIR/tls/ca.crt, its key thrown away) issued the server's certificate (DIR/tls/server.crt,
 # P-256, subjectAltName DNS:localhost only, so that 127.0.0.1 is a name mismatch); the tests find
-# the CA beside the server's certificate (SHOW ssl_cert_file). The Unix socket has no TLS.
+# the CA beside the server's certificate (SHOW ssl_cert_file). The Unix socket has no TLS. Needs
+# openssl (scripts/test.sh installs it).
 set -euo pipefail
 
 cmd=${1:?usage: pg-test-cluster.sh start|stop DIR}
