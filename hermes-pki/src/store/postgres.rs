@@ -8,9 +8,12 @@
 //! the retry loop of [`Store::transact`].
 
 mod migrations;
+#[cfg(feature = "postgres-tls")]
+mod tls;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -67,10 +70,16 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 ///   nodes: the database holds only a check value (and, for a passphrase, the scrypt salt).
 /// - **Connections** are pooled: idle connections are kept (up to 8) and reused; a broken one
 ///   is dropped.
-/// - **TLS**: not in this build; a URL that asks for `sslmode=require` is refused with a clear
-///   error (see the README). Errors never show the URL's password.
+/// - **TLS** (feature `postgres-tls`): libpq's URL parameters `sslmode=disable|prefer|require|
+///   verify-ca|verify-full` (default `prefer`) and `sslrootcert=FILE` (PEM CA certificates;
+///   default for `verify-full` and `verify-ca`: the Mozilla roots). `verify-full` checks the
+///   chain and the host name; `verify-ca` the chain only; `prefer` and `require` encrypt without
+///   checking the certificate, unless `sslrootcert` is given, when they check the chain as
+///   libpq does. Without the feature, a URL that asks for TLS is refused
+///   ([`Error::Unsupported`]). Errors never show the URL's password.
 pub struct PostgresStore {
     config: Config,
+    tls: Tls,
     target: String,
     idle: Mutex<Vec<Conn>>,
     master: MasterKey,
@@ -83,6 +92,137 @@ impl std::fmt::Debug for PostgresStore {
             .field("target", &self.target)
             .finish_non_exhaustive()
     }
+}
+
+/// How connections reach the server.
+#[derive(Clone)]
+enum Tls {
+    /// Without TLS (`sslmode=disable`, or `prefer` in a build without TLS).
+    None,
+    /// Through rustls.
+    #[cfg(feature = "postgres-tls")]
+    Rustls(tls::MakeRustls),
+}
+
+/// libpq's `sslmode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SslMode {
+    Disable,
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+impl SslMode {
+    fn parse(value: &str) -> Result<Self> {
+        Ok(match value {
+            "disable" => SslMode::Disable,
+            "prefer" => SslMode::Prefer,
+            "require" => SslMode::Require,
+            "verify-ca" => SslMode::VerifyCa,
+            "verify-full" => SslMode::VerifyFull,
+            _ => {
+                return Err(Error::InvalidArgument(
+                    "sslmode in the PostgreSQL URL must be disable, prefer, require, verify-ca \
+                     or verify-full"
+                        .into(),
+                ));
+            }
+        })
+    }
+
+    #[cfg(not(feature = "postgres-tls"))]
+    fn as_str(self) -> &'static str {
+        match self {
+            SslMode::Disable => "disable",
+            SslMode::Prefer => "prefer",
+            SslMode::Require => "require",
+            SslMode::VerifyCa => "verify-ca",
+            SslMode::VerifyFull => "verify-full",
+        }
+    }
+}
+
+/// Takes `sslmode` and `sslrootcert` out of the query of a `postgres://` URL (rust-postgres
+/// knows neither `verify-ca` / `verify-full` nor `sslrootcert`); a `key=value` connection
+/// string is left as it is (its `sslmode` is rust-postgres': disable, prefer or require).
+fn take_tls_params(url: &str) -> Result<(String, Option<SslMode>, Option<PathBuf>)> {
+    let (head, query) = match url.split_once('?') {
+        Some(split) if super::any::is_postgres_url(url) => split,
+        _ => return Ok((url.to_string(), None, None)),
+    };
+    let (mut mode, mut root) = (None, None);
+    let mut kept = Vec::new();
+    for pair in query.split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            "sslmode" => mode = Some(SslMode::parse(&percent_decode(value)?)?),
+            "sslrootcert" => root = Some(PathBuf::from(percent_decode(value)?)),
+            _ => kept.push(pair),
+        }
+    }
+    let rest = if kept.is_empty() {
+        head.to_string()
+    } else {
+        format!("{head}?{}", kept.join("&"))
+    };
+    Ok((rest, mode, root))
+}
+
+/// A URL query value, `%XX` escapes decoded.
+fn percent_decode(value: &str) -> Result<String> {
+    let bad = || {
+        Error::InvalidArgument(
+            "a parameter of the PostgreSQL URL has a bad %-escape or is not UTF-8".into(),
+        )
+    };
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = value.get(i + 1..i + 3).ok_or_else(bad)?;
+            out.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| bad())
+}
+
+/// The TLS side of the connections for `mode` and `root` (`sslrootcert`).
+#[cfg(feature = "postgres-tls")]
+fn make_tls(mode: SslMode, root: Option<PathBuf>, _target: &str) -> Result<Tls> {
+    use tls::Verify;
+    let verify = match (mode, root.is_some()) {
+        (SslMode::Disable, _) => return Ok(Tls::None),
+        (SslMode::VerifyFull, _) => Verify::Full,
+        // As libpq: a root certificate file makes prefer and require check the chain.
+        (SslMode::VerifyCa, _) | (_, true) => Verify::Chain,
+        (SslMode::Prefer | SslMode::Require, false) => Verify::Nothing,
+    };
+    Ok(Tls::Rustls(tls::MakeRustls::new(verify, root.as_deref())?))
+}
+
+/// Without the `postgres-tls` feature: plain connections, TLS asked for refused.
+#[cfg(not(feature = "postgres-tls"))]
+fn make_tls(mode: SslMode, root: Option<PathBuf>, target: &str) -> Result<Tls> {
+    if matches!(mode, SslMode::Disable | SslMode::Prefer) && root.is_none() {
+        return Ok(Tls::None);
+    }
+    Err(Error::Unsupported {
+        what: "TLS to PostgreSQL",
+        detail: format!(
+            "the URL for {target} asks for TLS (sslmode={}{}), and this build of hermes-pki has \
+             no TLS client (cargo feature `postgres-tls`); connect over a trusted network, a \
+             Unix socket or an SSH/stunnel tunnel",
+            mode.as_str(),
+            if root.is_some() { ", sslrootcert" } else { "" }
+        ),
+    })
 }
 
 /// A connection with its prepared statements.
@@ -112,7 +252,8 @@ impl PostgresStore {
     }
 
     fn open_with(url: &str, source: MasterKeySource, create: bool) -> Result<Self> {
-        let mut config: Config = url.trim().parse().map_err(|_| {
+        let (url, mode, root) = take_tls_params(url.trim())?;
+        let mut config: Config = url.parse().map_err(|_| {
             Error::InvalidArgument(
                 "the PostgreSQL URL does not parse; write it as \
                  postgres://USER:PASSWORD@HOST:PORT/DATABASE (percent-encode special characters)"
@@ -125,12 +266,26 @@ impl PostgresStore {
         if config.get_application_name().is_none() {
             config.application_name("hermes-pki");
         }
+        let mode = mode.unwrap_or(match config.get_ssl_mode() {
+            postgres::config::SslMode::Disable => SslMode::Disable,
+            postgres::config::SslMode::Require => SslMode::Require,
+            _ => SslMode::Prefer,
+        });
+        config.ssl_mode(match mode {
+            SslMode::Disable => postgres::config::SslMode::Disable,
+            SslMode::Prefer => postgres::config::SslMode::Prefer,
+            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
+                postgres::config::SslMode::Require
+            }
+        });
         let target = describe(&config);
-        let mut conn = connect(&config, &target)?;
+        let tls = make_tls(mode, root, &target)?;
+        let mut conn = connect(&config, &tls, &target)?;
         migrations::migrate(&mut conn.client, create)?;
         let master = resolve_master_key(&mut PgMeta(&mut conn.client), source)?;
         let store = PostgresStore {
             config,
+            tls,
             target,
             idle: Mutex::new(Vec::new()),
             master,
@@ -166,7 +321,7 @@ impl PostgresStore {
             match idle {
                 Some(c) if c.client.is_closed() => continue,
                 Some(c) => return Ok(c),
-                None => return connect(&self.config, &self.target),
+                None => return connect(&self.config, &self.tls, &self.target),
             }
         }
     }
@@ -202,23 +357,17 @@ fn describe(config: &Config) -> String {
     format!("postgres://{user}{host}:{port}/{db}")
 }
 
-fn connect_client(config: &Config) -> std::result::Result<Client, postgres::Error> {
-    config.connect(postgres::NoTls)
+fn connect_client(config: &Config, tls: &Tls) -> std::result::Result<Client, postgres::Error> {
+    match tls {
+        Tls::None => config.connect(postgres::NoTls),
+        #[cfg(feature = "postgres-tls")]
+        Tls::Rustls(make) => config.connect(make.clone()),
+    }
 }
 
 /// Opens one connection, turning the client's errors into messages that say what to do.
-fn connect(config: &Config, target: &str) -> Result<Conn> {
-    if config.get_ssl_mode() == postgres::config::SslMode::Require {
-        return Err(Error::Unsupported {
-            what: "TLS to PostgreSQL",
-            detail: format!(
-                "the URL for {target} asks for sslmode=require, and this build of hermes-pki \
-                 has no TLS client; connect over a trusted network, a Unix socket or an \
-                 SSH/stunnel tunnel"
-            ),
-        });
-    }
-    let client = connect_client(config).map_err(|e| connect_error(&e, target))?;
+fn connect(config: &Config, tls: &Tls, target: &str) -> Result<Conn> {
+    let client = connect_client(config, tls).map_err(|e| connect_error(&e, target))?;
     Ok(Conn {
         client,
         statements: RefCell::new(HashMap::new()),
@@ -248,10 +397,22 @@ fn connect_error(e: &postgres::Error, target: &str) -> Error {
             db.message()
         ));
     }
+    #[cfg(feature = "postgres-tls")]
+    if let Some(tls_error) = tls::rustls_error(e) {
+        return tls::handshake_error(tls_error, target);
+    }
     let text = e.to_string();
     let cause = std::error::Error::source(e)
         .map(|s| s.to_string())
         .unwrap_or(text);
+    if cause.contains("server does not support TLS") {
+        return Error::Storage(format!(
+            "the PostgreSQL server of {target} does not offer TLS, and the URL asks for it \
+             (sslmode=require, verify-ca or verify-full); turn TLS on in the server (ssl = on, \
+             with its certificate and key, in postgresql.conf), or connect without TLS \
+             (sslmode=disable) only over a trusted network"
+        ));
+    }
     if cause.contains("password missing") {
         return Error::NotPermitted(format!(
             "the PostgreSQL server asks for a password for {target} and the URL has none; \
@@ -1634,5 +1795,55 @@ impl Transaction for PgTx<'_, '_> {
             &[&user.as_str(), &t.as_bytes().as_slice()],
         )?;
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_parameters_are_taken_out_of_the_url() {
+        let (rest, mode, root) = take_tls_params(
+            "postgres://u:p@db/x?connect_timeout=5&sslmode=verify-full&sslrootcert=%2Fetc%2Fca%20b.pem",
+        )
+        .unwrap();
+        assert_eq!(rest, "postgres://u:p@db/x?connect_timeout=5");
+        assert_eq!(mode, Some(SslMode::VerifyFull));
+        assert_eq!(root, Some(PathBuf::from("/etc/ca b.pem")));
+        let (rest, mode, root) = take_tls_params("postgres://u@db/x?sslmode=verify-ca").unwrap();
+        assert_eq!(
+            (rest.as_str(), mode, root),
+            ("postgres://u@db/x", Some(SslMode::VerifyCa), None)
+        );
+        let (rest, mode, _) = take_tls_params("host=db sslmode=require").unwrap();
+        assert_eq!((rest.as_str(), mode), ("host=db sslmode=require", None));
+        let err = take_tls_params("postgres://db/x?sslmode=allow").unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidArgument);
+        let err = take_tls_params("postgres://db/x?sslrootcert=%zz").unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidArgument);
+    }
+
+    /// Plain connections for disable (and prefer without a TLS client); with one, every other
+    /// mode gets TLS; without one, TLS asked for is refused.
+    #[test]
+    fn tls_is_used_or_refused_by_mode() {
+        let target = "postgres://db/x";
+        assert!(matches!(
+            make_tls(SslMode::Disable, None, target).unwrap(),
+            Tls::None
+        ));
+        let prefer = make_tls(SslMode::Prefer, None, target).unwrap();
+        assert_eq!(matches!(prefer, Tls::None), !cfg!(feature = "postgres-tls"));
+        for mode in [SslMode::Require, SslMode::VerifyCa, SslMode::VerifyFull] {
+            let asked = make_tls(mode, None, target);
+            if cfg!(feature = "postgres-tls") {
+                assert!(!matches!(asked.unwrap(), Tls::None), "{mode:?}");
+            } else {
+                let err = asked.err().unwrap();
+                assert_eq!(err.kind(), crate::ErrorKind::Unsupported, "{err}");
+                assert!(err.to_string().contains("postgres-tls"), "{err}");
+            }
+        }
     }
 }
