@@ -83,7 +83,15 @@ pytest_run() { # pytest_run PYTHON ARGS...: fails on exit 5 (no tests collected)
 
 s_fmt() { cargo fmt --all -- --check; }
 s_clippy() { cargo clippy --workspace --all-targets -- -D warnings; }
-s_test() { cargo test --workspace --no-fail-fast; }
+s_test() {
+    local rc=0
+    cargo test --workspace --no-fail-fast || rc=$?
+    # The cdylibs and binaries the binding steps use (libhermes_pki_ffi.so, uniffi-bindgen,
+    # libhermes_pki_c.so): `cargo test` does not write them, and building them later crate by
+    # crate would rebuild the dependencies with other feature sets (minutes on 2 cores).
+    cargo build --workspace --lib --bins || rc=$?
+    return "$rc"
+}
 s_demo() { # the README's first command: the hermes-pki demo on a fresh SQLite store
     # `cargo test --workspace` has built the binary already (its end-to-end tests run it);
     # building it again alone would rebuild dependencies with another feature set.
