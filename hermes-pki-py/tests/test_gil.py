@@ -64,7 +64,7 @@ def _operation(gw: Gateway, name: str) -> Callable[[], object]:
         msg = pki.protect(BIG, "alice@example.com", ["bob@example.com"]).messages[0].message
         return lambda: pki.open_message(msg)
     if name == "import_pkcs12":
-        p12 = pki.export_pkcs12(gw.alice.certificate, "pw", iterations=100_000)
+        p12 = pki.export_pkcs12(gw.alice.certificate, "pw", iterations=600_000)
         return lambda: Pki.in_memory().import_pkcs12(p12, "pw")
     if name == "request":
         # RSA-3072 key generation and issuance in one request.
