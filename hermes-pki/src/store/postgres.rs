@@ -849,6 +849,50 @@ fn unix(t: std::time::SystemTime) -> i64 {
     unix_seconds(t)
 }
 
+/// The columns of a request row that are not stored as the record holds them.
+struct RequestColumns {
+    status: &'static str,
+    key_id: Option<Vec<u8>>,
+    certificate: Option<Vec<u8>>,
+    created: i64,
+    updated: i64,
+    next_attempt: i64,
+    attempts: i64,
+}
+
+impl RequestColumns {
+    fn of(r: &RequestRecord) -> Self {
+        RequestColumns {
+            status: r.status.as_str(),
+            key_id: r.key_id.as_ref().map(|k| k.as_bytes().to_vec()),
+            certificate: r.certificate.as_ref().map(|t| t.as_bytes().to_vec()),
+            created: unix(r.created),
+            updated: unix(r.updated),
+            next_attempt: unix(r.next_attempt),
+            attempts: i64::from(r.attempts),
+        }
+    }
+
+    /// `$1..$13` of the requests table in column order (handler ... last_error).
+    fn params<'a>(&'a self, r: &'a RequestRecord) -> Vec<&'a (dyn ToSql + Sync)> {
+        vec![
+            &r.handler,
+            &self.status,
+            &r.email,
+            &r.options,
+            &self.key_id,
+            &r.csr,
+            &r.reference,
+            &self.certificate,
+            &self.created,
+            &self.updated,
+            &self.next_attempt,
+            &self.attempts,
+            &r.last_error,
+        ]
+    }
+}
+
 const REQUEST_SELECT: &str = "SELECT id, handler, status, email, options, key_id, csr, reference, \
      certificate, created, updated, next_attempt, attempts, last_error FROM requests";
 
@@ -1285,25 +1329,12 @@ impl Transaction for PgTx<'_, '_> {
     // --- certificate requests (issue 15) ---
 
     fn insert_request(&mut self, request: &RequestRecord) -> Result<RequestId> {
+        let columns = RequestColumns::of(request);
         let row = self.row(
             "INSERT INTO requests (handler, status, email, options, key_id, csr, reference, \
              certificate, created, updated, next_attempt, attempts, last_error) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-            &[
-                &request.handler,
-                &request.status.as_str(),
-                &request.email,
-                &request.options,
-                &request.key_id.as_ref().map(|k| k.as_bytes().to_vec()),
-                &request.csr,
-                &request.reference,
-                &request.certificate.as_ref().map(|t| t.as_bytes().to_vec()),
-                &unix(request.created),
-                &unix(request.updated),
-                &unix(request.next_attempt),
-                &i64::from(request.attempts),
-                &request.last_error,
-            ],
+            &columns.params(request),
         )?;
         let row = row.ok_or_else(|| Error::Storage("INSERT returned no request id".into()))?;
         let id: i64 = col(&row, 0)?;
@@ -1317,27 +1348,15 @@ impl Transaction for PgTx<'_, '_> {
 
     fn update_request(&mut self, request: &RequestRecord) -> Result<()> {
         let id = i64::try_from(request.id.get()).map_err(|_| unknown_request(request.id))?;
+        let columns = RequestColumns::of(request);
+        let mut params = columns.params(request);
+        params.push(&id);
         let n = self.exec(
-            "UPDATE requests SET handler = $2, status = $3, email = $4, options = $5, \
-             key_id = $6, csr = $7, reference = $8, certificate = $9, created = $10, \
-             updated = $11, next_attempt = $12, attempts = $13, last_error = $14 \
-             WHERE id = $1",
-            &[
-                &id,
-                &request.handler,
-                &request.status.as_str(),
-                &request.email,
-                &request.options,
-                &request.key_id.as_ref().map(|k| k.as_bytes().to_vec()),
-                &request.csr,
-                &request.reference,
-                &request.certificate.as_ref().map(|t| t.as_bytes().to_vec()),
-                &unix(request.created),
-                &unix(request.updated),
-                &unix(request.next_attempt),
-                &i64::from(request.attempts),
-                &request.last_error,
-            ],
+            "UPDATE requests SET handler = $1, status = $2, email = $3, options = $4, \
+             key_id = $5, csr = $6, reference = $7, certificate = $8, created = $9, \
+             updated = $10, next_attempt = $11, attempts = $12, last_error = $13 \
+             WHERE id = $14",
+            &params,
         )?;
         if n == 0 {
             return Err(unknown_request(request.id));
