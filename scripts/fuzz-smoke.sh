@@ -222,7 +222,19 @@ seed smime_verify_message "${mail_seeds[@]}"
 seed smime_decrypt_message mail-encrypted.eml mail-signed-encrypted.eml
 seed gateway_open "${mail_seeds[@]}"
 seed pem_key rsa.key ec.key ed.key mixed.pem rsa.pkcs1.pem
-for t in smime_verify_message smime_decrypt_message gateway_open pem_key; do
+# csr_check: requests as `openssl req` writes them (RSA with SAN and emailAddress, P-256 with
+# organisation and names, DER and PEM, one with a DNS name the policy refuses).
+(
+    cd "$seeds"
+    openssl req -new -key rsa.key -subj "/CN=Seed CSR/emailAddress=seed@example.com" \
+        -addext "subjectAltName=email:seed@example.com" -out csr-rsa.pem 2>/dev/null
+    openssl req -new -key ec.key -subj "/CN=Seed EC/O=Example/GN=Seed/SN=Request/emailAddress=ec@example.com" \
+        -addext "subjectAltName=email:ec@example.com" -outform DER -out csr-ec.der 2>/dev/null
+    openssl req -new -key ec.key -subj "/CN=Seed DNS" \
+        -addext "subjectAltName=DNS:www.example.com,email:dns@example.com" -out csr-dns.pem 2>/dev/null
+)
+seed csr_check csr-rsa.pem csr-ec.der csr-dns.pem
+for t in smime_verify_message smime_decrypt_message gateway_open pem_key csr_check; do
     if [[ -d fuzz/seeds/$t ]]; then cp -n fuzz/seeds/$t/* "fuzz/corpus/$t/" 2>/dev/null || true; fi
 done
 
@@ -234,9 +246,9 @@ log=$(mktemp)
 # (default 3): scripts/fuzz-long.sh runs them for long.
 new_seconds=${FUZZ_SECONDS_NEW:-3}
 for target in pem_bundle der_certificate pkcs7 load_auto pkcs8 encrypted_pkcs8 pkcs12 ca_import chain_build crl_import ber cms_verify cms_decrypt \
-    smime_verify_message smime_decrypt_message gateway_open pem_key; do
+    smime_verify_message smime_decrypt_message gateway_open pem_key csr_check; do
     case $target in
-        smime_verify_message | smime_decrypt_message | gateway_open | pem_key) t=$new_seconds ;;
+        smime_verify_message | smime_decrypt_message | gateway_open | pem_key | csr_check) t=$new_seconds ;;
         *) t=$seconds ;;
     esac
     echo "== fuzzing $target for ${t}s"
