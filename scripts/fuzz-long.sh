@@ -39,15 +39,19 @@ for target in "${targets[@]}"; do
     cp -n "fuzz/seeds/$target/"* "fuzz/corpus/$target/" 2>/dev/null || true
     echo "== fuzzing $target for ${seconds}s ($(date -u +%H:%M) UTC)"
     log="fuzz/long-$target.log"
+    # One worker runs in the fuzzer's own process (libFuzzer's -jobs would fork a child and
+    # log elsewhere); more run as -jobs/-workers.
+    parallel=()
+    if ((jobs > 1)); then parallel=(-jobs="$jobs" -workers="$jobs"); fi
     if ! cargo fuzz run -O "$target" "fuzz/corpus/$target" -- \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 \
-        -jobs="$jobs" -workers="$jobs" -print_final_stats=1 >"$log" 2>&1; then
+        "${parallel[@]}" -print_final_stats=1 >"$log" 2>&1; then
         tail -n 40 "$log" >&2
         echo "fuzz target $target failed (input under fuzz/artifacts/$target)" >&2
         failed+=("$target")
     fi
-    grep -hE "^stat::number_of_executed_units|^#[0-9]+ *DONE" "$log" fuzz/fuzz-*.log 2>/dev/null | tail -n 2 || true
-    rm -f fuzz/fuzz-*.log
+    grep -hE "^stat::number_of_executed_units|^#[0-9]+ *DONE" "$log" fuzz-*.log 2>/dev/null | tail -n 2 || true
+    rm -f fuzz-*.log
     # Keep what adds coverage.
     cargo fuzz run -O "$target" "fuzz/seeds/$target" "fuzz/corpus/$target" -- -merge=1 \
         >/dev/null 2>&1 || echo "merging the corpus of $target failed" >&2
