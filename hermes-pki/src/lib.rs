@@ -43,6 +43,7 @@ pub mod lifecycle;
 pub mod pkcs12;
 pub mod pki;
 pub mod request;
+pub mod revocation;
 pub mod select;
 pub mod settings;
 pub mod smime;
