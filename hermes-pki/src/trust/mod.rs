@@ -202,7 +202,7 @@ impl ValidationOptions {
             max_intermediates: 8,
             budget: Budget::default(),
             check_anchor_validity: true,
-            min_rsa_bits: 2048,
+            min_rsa_bits: crate::key::MIN_RSA_BITS,
             strict: false,
             policies: PolicyInputs::default(),
             reject_stale_crls: false,
