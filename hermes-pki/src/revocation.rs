@@ -13,8 +13,8 @@
 //! - the default "a validator over a store checks the store's CRLs" is wired by the layer that
 //!   knows both: [`Validator::new`](crate::trust::Validator::new) is defined in `crl` (an
 //!   inherent `impl` of the trust engine's type, so it keeps its path and its behaviour) and
-//!   hands the validator a [`StoreRevocation`]: the function that makes the store's
-//!   [`CrlChecker`](crate::crl::CrlChecker) for each validation, with the validator's
+//!   hands the validator a `StoreRevocation` (crate-internal): the function that makes the
+//!   store's [`CrlChecker`](crate::crl::CrlChecker) for each validation, with the validator's
 //!   intermediates (separate CRL signers) and its SHA-1 option.
 //!   [`Validator::without_store`](crate::trust::Validator::without_store) has none, and a
 //!   checker given with [`Validator::revocation`](crate::trust::Validator::revocation) (such
