@@ -28,7 +28,8 @@
 //! use hermes_pki::revocation::{RevocationMode, RevocationReason};
 //!
 //! assert_eq!("required".parse::<RevocationMode>().unwrap(), RevocationMode::Required);
-//! assert_eq!("key-compromise".parse::<RevocationReason>().unwrap(), RevocationReason::KeyCompromise);
+//! let reason: RevocationReason = "key-compromise".parse().unwrap();
+//! assert_eq!(reason, RevocationReason::KeyCompromise);
 //! assert_eq!(RevocationReason::KeyCompromise.code(), 1);
 //! ```
 
@@ -44,7 +45,9 @@ pub enum RevocationStatus {
     /// Known not to be revoked.
     Good {
         /// nextUpdate of the revocation information used (a CRL); past it, the information is
-        /// stale (see [`ValidationOptions::reject_stale_crls`](crate::trust::ValidationOptions::reject_stale_crls)).
+        /// stale (see [`ValidationOptions::reject_stale_crls`]).
+        ///
+        /// [`ValidationOptions::reject_stale_crls`]: crate::trust::ValidationOptions::reject_stale_crls
         next_update: Option<SystemTime>,
     },
     /// Revoked.
@@ -60,8 +63,8 @@ pub enum RevocationStatus {
 
 /// Asked by validation about every certificate on a chain (except the trust anchor).
 ///
-/// A [`Validator`](crate::trust::Validator) over a store uses the store's CRLs ([`CrlChecker`](crate::crl::CrlChecker))
-/// unless another checker is given.
+/// A [`Validator`](crate::trust::Validator) over a store uses the store's CRLs
+/// ([`CrlChecker`](crate::crl::CrlChecker)) unless another checker is given.
 pub trait RevocationChecker {
     /// The status of `cert`, issued by `issuer`, at `at`. `Err` only when the checker itself
     /// fails (a store error); validation then fails with that error.
@@ -103,14 +106,17 @@ impl RevocationChecker for NoRevocationInfo {
 /// `revocation` setting (`hermes-pki settings set revocation required|best-effort`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RevocationMode {
-    /// No usable CRL for a certificate: it is valid, with [`Warning::NoRevocationInfo`](crate::trust::Warning::NoRevocationInfo); a
-    /// stale CRL is used, with [`Warning::StaleCrl`](crate::trust::Warning::StaleCrl). The default: mail keeps flowing when a
-    /// CA's CRL cannot be fetched.
+    /// No usable CRL for a certificate: it is valid, with
+    /// [`Warning::NoRevocationInfo`](crate::trust::Warning::NoRevocationInfo); a stale CRL is
+    /// used, with [`Warning::StaleCrl`](crate::trust::Warning::StaleCrl). The default: mail
+    /// keeps flowing when a CA's CRL cannot be fetched.
     #[default]
     BestEffort,
     /// Every certificate below the trust anchor needs a valid, current CRL of its issuer that
-    /// covers it; without one it is not valid ([`Reason::NoRevocationInfo`](crate::trust::Reason::NoRevocationInfo),
-    /// [`Reason::StaleCrl`](crate::trust::Reason::StaleCrl)). RFC 5280 6.3 and NIST PKITS semantics.
+    /// covers it; without one it is not valid
+    /// ([`Reason::NoRevocationInfo`](crate::trust::Reason::NoRevocationInfo),
+    /// [`Reason::StaleCrl`](crate::trust::Reason::StaleCrl)). RFC 5280 6.3 and NIST PKITS
+    /// semantics.
     Required,
 }
 
