@@ -82,6 +82,7 @@ pytest_run() { # pytest_run PYTHON ARGS...: fails on exit 5 (no tests collected)
 }
 
 s_fmt() { cargo fmt --all -- --check; }
+s_layers() { python3 scripts/check-layers.py; } # exit 1 on an import against DESIGN.md's layers
 s_clippy() { cargo clippy --workspace --all-targets -- -D warnings; }
 s_test() {
     local rc=0
@@ -174,6 +175,7 @@ s_fuzz() {
 
 total_start=$(date +%s)
 step "cargo fmt --check" s_fmt
+step "layers" s_layers
 step "cargo clippy -D warnings" s_clippy
 step "cargo test --workspace" s_test
 step "main job: hermes-pki demo on a fresh SQLite store" s_demo

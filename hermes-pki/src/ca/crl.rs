@@ -10,12 +10,12 @@ use x509_cert::ext::{Extension, Extensions};
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Time;
 
-use super::sign::{algorithm_identifier, extension, scheme_for};
+use super::sign::{extension, scheme_for};
 use super::{CertificateAuthority, hash_of, require_ca, stored_certificate, stored_key};
 use crate::cert::{Certificate, Serial, oid};
 use crate::crl::{Crl, RevocationReason, store_own_crl};
 use crate::error::{Error, Result};
-use crate::key::{HashAlg, Signer};
+use crate::key::{HashAlg, Signer, algorithm_identifier};
 use crate::store::{CaId, CrlId, CrlRecord, ReadTransaction, RevokedEntry, Store, StoreExt};
 use crate::time::{Clock, add_days, from_unix_seconds, unix_seconds};
 

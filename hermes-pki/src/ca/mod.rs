@@ -46,7 +46,7 @@ use std::time::SystemTime;
 
 use crate::cert::{Certificate, KeyAlgorithm, Serial, load_certificates, normalize_email, oid};
 use crate::error::{Error, ErrorKind, Result};
-use crate::key::{HashAlg, KeySpec, PrivateKey, Signer};
+use crate::key::{HashAlg, KeySpec, MIN_RSA_BITS, PrivateKey, Signer};
 use crate::store::{
     CaId, CaRecord, CtlEntry, IssuedRecord, NewCa, ReadTransaction, Store, StoreExt, Transaction,
 };
@@ -271,7 +271,7 @@ impl IssueSpec {
             ));
         }
         check_rsa_size(self.key)?;
-        scheme_for(&KeyAlgorithm::Rsa { bits: 2048 }, self.hash)?;
+        scheme_for(&KeyAlgorithm::Rsa { bits: MIN_RSA_BITS }, self.hash)?;
         if let Some(url) = &self.crl_distribution_point {
             profile::check_crl_url(url)?;
         }
@@ -302,9 +302,9 @@ impl IssueSpec {
     pub(crate) fn prepare(&self, spki: &[u8], alg: &KeyAlgorithm) -> Result<Prepared> {
         let email = self.validate()?;
         match alg {
-            KeyAlgorithm::Rsa { bits } if *bits < 2048 => {
+            KeyAlgorithm::Rsa { bits } if *bits < MIN_RSA_BITS => {
                 return Err(Error::Weak(format!(
-                    "a {bits}-bit RSA key is too weak; use 2048 bits or more"
+                    "a {bits}-bit RSA key is too weak; use {MIN_RSA_BITS} bits or more"
                 )));
             }
             KeyAlgorithm::Rsa { bits } if *bits > 8192 => {
@@ -452,7 +452,7 @@ pub struct CertificateAuthority<'s, S: Store + ?Sized> {
 fn check_rsa_size(key: KeySpec) -> Result<()> {
     match key {
         KeySpec::Rsa(2048 | 3072 | 4096) | KeySpec::EcP256 | KeySpec::EcP384 => Ok(()),
-        KeySpec::Rsa(bits) if bits < 2048 => Err(Error::Weak(format!(
+        KeySpec::Rsa(bits) if bits < MIN_RSA_BITS => Err(Error::Weak(format!(
             "a {bits}-bit RSA key is too weak; use 2048, 3072 or 4096 bits"
         ))),
         KeySpec::Rsa(bits) => Err(Error::InvalidArgument(format!(
@@ -752,10 +752,10 @@ impl<'s, S: Store + ?Sized> CertificateAuthority<'s, S> {
             )));
         }
         if let KeyAlgorithm::Rsa { bits } = key.algorithm()
-            && bits < 2048
+            && bits < MIN_RSA_BITS
         {
             return Err(Error::Weak(format!(
-                "the CA key has {bits} bits; at least 2048 are needed"
+                "the CA key has {bits} bits; at least {MIN_RSA_BITS} are needed"
             )));
         }
         scheme_for(&key.algorithm(), HashAlg::Sha256)?;

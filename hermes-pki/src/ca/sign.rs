@@ -6,7 +6,7 @@
 //! subject and issuer names as the exact DER it was given (an issuer name is copied byte for
 //! byte from the issuing certificate, so chain building by name always matches).
 
-use der::asn1::{AnyRef, BitString, Null, ObjectIdentifier};
+use der::asn1::{AnyRef, BitString, ObjectIdentifier};
 use der::{Encode, Sequence};
 use sha2::{Digest, Sha256};
 use spki::AlgorithmIdentifierOwned;
@@ -17,10 +17,9 @@ use x509_cert::time::{Time, Validity};
 
 use std::time::SystemTime;
 
-use crate::cert::oid;
 use crate::cert::{Certificate, KeyAlgorithm, Serial};
 use crate::error::{Error, Result};
-use crate::key::{HashAlg, SignatureScheme, Signer};
+use crate::key::{HashAlg, SignatureScheme, Signer, algorithm_identifier};
 
 /// TBSCertificate, with names and the public key as raw DER.
 #[derive(Sequence)]
@@ -77,39 +76,6 @@ pub(crate) fn scheme_for(alg: &KeyAlgorithm, hash: HashAlg) -> Result<SignatureS
             format!("{other} cannot sign certificates here"),
         )),
     }
-}
-
-/// The AlgorithmIdentifier of a signature scheme.
-pub(crate) fn algorithm_identifier(scheme: SignatureScheme) -> Result<AlgorithmIdentifierOwned> {
-    let null = || AnyRef::from(Null).into();
-    let (oid, parameters) = match scheme {
-        SignatureScheme::RsaPkcs1v15(h) => (
-            match h {
-                HashAlg::Sha256 => oid::SHA256_WITH_RSA,
-                HashAlg::Sha384 => oid::SHA384_WITH_RSA,
-                HashAlg::Sha512 => oid::SHA512_WITH_RSA,
-                _ => return Err(Error::Weak("SHA-1 signatures are not made".into())),
-            },
-            Some(null()),
-        ),
-        SignatureScheme::Ecdsa(h) => (
-            match h {
-                HashAlg::Sha256 => oid::ECDSA_SHA256,
-                HashAlg::Sha384 => oid::ECDSA_SHA384,
-                HashAlg::Sha512 => oid::ECDSA_SHA512,
-                _ => return Err(Error::Weak("SHA-1 signatures are not made".into())),
-            },
-            None,
-        ),
-        SignatureScheme::Ed25519 => (oid::ED25519, None),
-        other => {
-            return Err(Error::unsupported(
-                "certificate signature scheme",
-                format!("{other:?}"),
-            ));
-        }
-    };
-    Ok(AlgorithmIdentifierOwned { oid, parameters })
 }
 
 fn time(t: SystemTime) -> Result<Time> {

@@ -685,7 +685,7 @@ mod tests {
 
     #[test]
     fn rsassa_pss_keys_verify_only_pss_signatures_with_their_parameters() {
-        use crate::ca::sign::algorithm_identifier;
+        use crate::key::algorithm_identifier;
         use crate::key::{HashAlg, KeySpec, PrivateKey, SignatureScheme, Signer};
         use rsa::pkcs1::RsaPssParamsRef;
         let key = PrivateKey::generate(KeySpec::Rsa(2048)).unwrap();

@@ -13,10 +13,9 @@ use crate::cert::Certificate;
 use crate::cert::signature::signs_with_sha1;
 use crate::error::Result;
 use crate::key::KeyId;
+use crate::revocation::{RevocationChecker, RevocationStatus};
 use crate::store::{CrlId, CrlRecord, ReadTransaction, RevokedEntry};
-use crate::trust::{
-    LeafPolicy, RevocationChecker, RevocationStatus, ValidationOptions, Validator, names_match,
-};
+use crate::trust::{LeafPolicy, ValidationOptions, Validator, names_match};
 
 /// The revocation checker over a store's CRL store (RFC 5280 6.3):
 ///
@@ -406,6 +405,32 @@ fn reasons_served(
 fn revoked_at(entry: &RevokedEntry, at: SystemTime) -> bool {
     let reason = entry.reason.and_then(RevocationReason::from_code);
     entry.date <= at || reason.is_none_or(RevocationReason::is_compromise)
+}
+
+/// The [`StoreRevocation`](crate::revocation::StoreRevocation) of a [`Validator`] over a
+/// store: the store's [`CrlChecker`], with the validator's intermediates as extra CRL signers.
+fn store_crls<'t>(
+    tx: &'t dyn ReadTransaction,
+    certificates: &'t [Certificate],
+    allow_sha1: bool,
+) -> Box<dyn RevocationChecker + 't> {
+    Box::new(
+        CrlChecker::new(tx)
+            .certificates(certificates)
+            .allow_sha1(allow_sha1),
+    )
+}
+
+// The trust engine's store constructor lives here, above `trust`, because its default
+// checker is the store's CRLs (see `crate::revocation`).
+impl<'a> Validator<'a> {
+    /// A validator over a store: its root store gives the anchors, its certificate store the
+    /// intermediates, its trust list the white- and blacklist, its CRL store the revocation
+    /// status ([`CrlChecker`]; another checker given with
+    /// [`revocation`](Validator::revocation) replaces it).
+    pub fn new(tx: &'a dyn ReadTransaction) -> Self {
+        Validator::over_store(tx, store_crls)
+    }
 }
 
 impl RevocationChecker for CrlChecker<'_> {

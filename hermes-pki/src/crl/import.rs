@@ -8,11 +8,12 @@ use crate::cert::load::{decode_body, scan_pem};
 use crate::cert::{Certificate, tlv};
 use crate::error::{Error, Result};
 use crate::key::KeyId;
+use crate::revocation::NoRevocationInfo;
 use crate::store::{
     CrlId, CrlRecord, CrlStatus, NewCrl, ReadTransaction, Store, StoreExt, Transaction,
 };
 use crate::time::{Clock, to_rfc3339};
-use crate::trust::{LeafPolicy, NoRevocationInfo, ValidationOptions, Validator};
+use crate::trust::{LeafPolicy, ValidationOptions, Validator};
 
 /// How far in the future a thisUpdate may be (clock skew between the CA and this host).
 const CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);

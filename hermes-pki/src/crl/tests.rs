@@ -1316,10 +1316,8 @@ mod rfc5280_6_3_3 {
     use super::super::dp::{CertDp, ReasonMask, distribution_points, parse_crl_dps};
     use super::*;
     use crate::ca::profile::{ca_extensions, smime_extensions};
-    use crate::ca::sign::{
-        TbsParts, algorithm_identifier, extension, key_identifier, random_serial, sign_certificate,
-    };
-    use crate::key::{PrivateKey, SignatureScheme};
+    use crate::ca::sign::{TbsParts, extension, key_identifier, random_serial, sign_certificate};
+    use crate::key::{PrivateKey, SignatureScheme, algorithm_identifier};
 
     const ROOT: &str = "CN=Root,O=Example";
     const MAIL_CA: &str = "CN=Mail CA,O=Example";

@@ -4,7 +4,7 @@ use getrandom::SysRng;
 use getrandom::rand_core::UnwrapErr;
 use p256::elliptic_curve::Generate;
 
-use super::{Inner, KeySpec, PrivateKey, RsaKey};
+use super::{Inner, KeySpec, MIN_RSA_BITS, PrivateKey, RsaKey};
 use crate::error::{Error, Result};
 
 /// The OS RNG as an infallible `CryptoRng`, after checking that it works (so the
@@ -29,7 +29,7 @@ pub(crate) fn generate(spec: KeySpec) -> Result<PrivateKey> {
         KeySpec::Rsa(bits) => {
             // A real-world RSA size below 2048 (512, 768, 1024, 1536, ...) is weak; any other
             // size that is not 2048/3072/4096 (2000, 8192, ...) is simply not offered.
-            if bits < 2048 && bits % 256 == 0 {
+            if bits < MIN_RSA_BITS && bits % 256 == 0 {
                 return Err(Error::Weak(format!(
                     "RSA-{bits} is too small; use 2048, 3072 or 4096 bits"
                 )));

@@ -30,7 +30,9 @@ use zeroize::Zeroizing;
 use crate::cert::{Certificate, KeyAlgorithm};
 use crate::error::{Error, Result};
 
+mod algorithm;
 mod encoding;
+pub(crate) use algorithm::algorithm_identifier;
 pub use encoding::MAX_PEM_BLOCKS;
 mod generate;
 mod ops;
@@ -39,6 +41,12 @@ mod rsa_crt;
 mod rsa_pkcs1v15;
 #[cfg(test)]
 mod tests;
+
+/// The smallest RSA key this library accepts: for keys it generates, CA keys, certificate
+/// requests, new signatures, and (by default) on a validated chain or a verified signer; a
+/// message encrypted to a shorter RSA key is reported as weak. 2048 bits (112-bit security,
+/// NIST SP 800-57 and SP 800-131A).
+pub const MIN_RSA_BITS: usize = 2048;
 
 /// What kind of key to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,10 +15,10 @@ use x509_cert::ext::pkix::name::{DirectoryString, GeneralName};
 use x509_cert::name::Name;
 use x509_cert::request::{CertReq, CertReqInfo, ExtensionReq, Version};
 
-use crate::ca::sign::{algorithm_identifier, extension, scheme_for};
+use crate::ca::sign::{extension, scheme_for};
 use crate::cert::{KeyAlgorithm, key_algorithm_of, normalize_email, oid, verify_signature};
 use crate::error::{Error, Result};
-use crate::key::{HashAlg, PrivateKey, Signer};
+use crate::key::{HashAlg, MIN_RSA_BITS, PrivateKey, Signer, algorithm_identifier};
 
 use super::options::RequestOptions;
 
@@ -261,9 +261,9 @@ impl CheckedCsr {
 
         let key_algorithm = key_algorithm_of(&req.info.public_key);
         match &key_algorithm {
-            KeyAlgorithm::Rsa { bits } if *bits < 2048 => {
+            KeyAlgorithm::Rsa { bits } if *bits < MIN_RSA_BITS => {
                 return Err(Error::Weak(format!(
-                    "the request's key is RSA with {bits} bits; at least 2048 are needed"
+                    "the request's key is RSA with {bits} bits; at least {MIN_RSA_BITS} are needed"
                 )));
             }
             KeyAlgorithm::Rsa { bits } if *bits > 8192 => {

@@ -420,7 +420,7 @@ fn inward_csr_refusals_store_nothing() {
             let sig = crate::key::Signer::sign(&key, scheme, &tbs).unwrap();
             der::Encode::to_der(&x509_cert::request::CertReq {
                 info,
-                algorithm: crate::ca::sign::algorithm_identifier(scheme).unwrap(),
+                algorithm: crate::key::algorithm_identifier(scheme).unwrap(),
                 signature: der::asn1::BitString::from_bytes(&sig).unwrap(),
             })
             .unwrap()

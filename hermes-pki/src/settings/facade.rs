@@ -5,8 +5,8 @@ use super::key::SettingKey;
 use super::lookup::{self, Effective};
 use super::value::SettingValue;
 use crate::error::Result;
+use crate::revocation::RevocationMode;
 use crate::store::{DomainName, EmailAddress, SettingScope, Store, StoreExt};
-use crate::trust::RevocationMode;
 
 /// The settings, users and domains of a [`Store`]. Each method is one transaction: a change
 /// that fails leaves the store as it was.

@@ -8,7 +8,7 @@ use super::value::{
     parse_thumbprints,
 };
 use crate::error::{Error, Result};
-use crate::trust::RevocationMode;
+use crate::revocation::RevocationMode;
 
 /// A setting. Each has a default, a text form (`sign`, `encrypt`, ...) and the values it takes;
 /// [`Settings`](super::Settings) stores them per scope and looks them up user → domain →

@@ -6,8 +6,8 @@ use std::fmt;
 use super::key::SettingKey;
 use super::value::SettingValue;
 use crate::error::{Error, Result};
+use crate::revocation::RevocationMode;
 use crate::store::{ReadTransaction, SettingScope};
-use crate::trust::RevocationMode;
 
 /// Where an effective value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -75,8 +75,8 @@ pub use key::SettingKey;
 pub use lookup::{Effective, Source, effective, global_flag, revocation_mode, show, stored};
 pub use value::{CipherPreference, EncryptPolicy, SettingValue, SignatureHash};
 
+pub use crate::revocation::RevocationMode;
 pub use crate::store::{DomainName, EmailAddress, SettingScope};
-pub use crate::trust::RevocationMode;
 
 #[cfg(test)]
 mod tests;

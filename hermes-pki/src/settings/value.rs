@@ -6,7 +6,7 @@ use std::str::FromStr;
 use crate::cert::Thumbprint;
 use crate::error::{Error, Result};
 use crate::key::HashAlg;
-use crate::trust::RevocationMode;
+use crate::revocation::RevocationMode;
 
 /// What happens when a recipient has no usable certificate (the `encrypt` setting).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

@@ -441,7 +441,7 @@ impl SignerPolicy {
     /// MD2, MD4 and MD5 are always weak.
     pub fn new() -> Self {
         SignerPolicy {
-            min_rsa_bits: 2048,
+            min_rsa_bits: crate::key::MIN_RSA_BITS,
             allow_sha1: false,
         }
     }
@@ -722,9 +722,12 @@ fn signing_plan(key: &KeyAlgorithm, options: &SignOptions) -> Result<SigningPlan
         return Err(sha1_refused());
     }
     match key {
-        KeyAlgorithm::Rsa { bits } if *bits < 2048 => Err(Error::Weak(format!(
-            "an RSA-{bits} key is too weak for new signatures; use 2048 bits or more"
-        ))),
+        KeyAlgorithm::Rsa { bits } if *bits < crate::key::MIN_RSA_BITS => {
+            Err(Error::Weak(format!(
+                "an RSA-{bits} key is too weak for new signatures; use {} bits or more",
+                crate::key::MIN_RSA_BITS
+            )))
+        }
         KeyAlgorithm::Rsa { .. } if options.rsa_pss => {
             let alg = pss_algorithm(hash)?;
             Ok(SigningPlan {
@@ -746,7 +749,7 @@ fn signing_plan(key: &KeyAlgorithm, options: &SignOptions) -> Result<SigningPlan
         }),
         KeyAlgorithm::EcP256 | KeyAlgorithm::EcP384 => {
             let scheme = SignatureScheme::Ecdsa(hash);
-            let alg = crate::ca::sign::algorithm_identifier(scheme)?;
+            let alg = crate::key::algorithm_identifier(scheme)?;
             Ok(SigningPlan {
                 scheme,
                 digest: hash,
@@ -755,7 +758,7 @@ fn signing_plan(key: &KeyAlgorithm, options: &SignOptions) -> Result<SigningPlan
             })
         }
         KeyAlgorithm::Ed25519 => {
-            let alg = crate::ca::sign::algorithm_identifier(SignatureScheme::Ed25519)?;
+            let alg = crate::key::algorithm_identifier(SignatureScheme::Ed25519)?;
             Ok(SigningPlan {
                 scheme: SignatureScheme::Ed25519,
                 // RFC 8419 section 3.1: SHA-512 with Ed25519 signed attributes.
@@ -1325,7 +1328,7 @@ fn effective_algorithm(
         oid::RSA_ENCRYPTION => Ok(pkcs1v15_algorithm(digest)),
         oid::EC_PUBLIC_KEY => match digest {
             HashAlg::Sha1 => Err("ECDSA with SHA-1 is not supported".into()),
-            h => crate::ca::sign::algorithm_identifier(SignatureScheme::Ecdsa(h))
+            h => crate::key::algorithm_identifier(SignatureScheme::Ecdsa(h))
                 .map_err(|e| e.to_string()),
         },
         ECDSA_SHA1 => Err("ECDSA with SHA-1 is not supported".into()),
@@ -1572,7 +1575,9 @@ fn check(
         }
     }
     let short_rsa = match report.certificate.as_ref().map(Certificate::key_algorithm) {
-        Some(KeyAlgorithm::Rsa { bits }) if bits < 2048 || bits < policy.min_rsa_bits => {
+        Some(KeyAlgorithm::Rsa { bits })
+            if bits < crate::key::MIN_RSA_BITS || bits < policy.min_rsa_bits =>
+        {
             report.weak.push(format!("RSA-{bits} signer key"));
             (bits < policy.min_rsa_bits).then_some(Weakness::ShortRsaKey {
                 bits,

@@ -717,7 +717,7 @@ fn signatures_without_signed_attributes_are_over_the_content() {
         &sha512,
         None,
         SignatureScheme::Ed25519,
-        &crate::ca::sign::algorithm_identifier(SignatureScheme::Ed25519).unwrap(),
+        &crate::key::algorithm_identifier(SignatureScheme::Ed25519).unwrap(),
         CONTENT,
     );
     let result = verify(&message_with(&f.ed25519, &sha512, info), false).unwrap();
@@ -736,7 +736,7 @@ fn signer_identified_by_subject_key_identifier() {
         &sha256,
         Some(&attrs),
         SignatureScheme::Ecdsa(HashAlg::Sha256),
-        &crate::ca::sign::algorithm_identifier(SignatureScheme::Ecdsa(HashAlg::Sha256)).unwrap(),
+        &crate::key::algorithm_identifier(SignatureScheme::Ecdsa(HashAlg::Sha256)).unwrap(),
         &attrs,
     );
     // Among other certificates, the one with that key identifier is found.
@@ -767,7 +767,7 @@ fn with_attributes(attrs: Vec<Vec<u8>>) -> SignatureStatus {
         &sha256,
         Some(&set),
         SignatureScheme::Ecdsa(HashAlg::Sha256),
-        &crate::ca::sign::algorithm_identifier(SignatureScheme::Ecdsa(HashAlg::Sha256)).unwrap(),
+        &crate::key::algorithm_identifier(SignatureScheme::Ecdsa(HashAlg::Sha256)).unwrap(),
         &set,
     );
     let result = verify(&message_with(&f.p256, &sha256, info), false).unwrap();
@@ -853,7 +853,7 @@ fn unsupported_digest_algorithm_is_reported() {
         &sm3,
         None,
         SignatureScheme::Ecdsa(HashAlg::Sha256),
-        &crate::ca::sign::algorithm_identifier(SignatureScheme::Ecdsa(HashAlg::Sha256)).unwrap(),
+        &crate::key::algorithm_identifier(SignatureScheme::Ecdsa(HashAlg::Sha256)).unwrap(),
         CONTENT,
     );
     let result = verify(&message_with(&f.p256, &sm3, info), false).unwrap();
@@ -882,7 +882,7 @@ fn md5_is_a_weak_algorithm_verdict() {
         &md5,
         None,
         SignatureScheme::Ecdsa(HashAlg::Sha256),
-        &crate::ca::sign::algorithm_identifier(SignatureScheme::Ecdsa(HashAlg::Sha256)).unwrap(),
+        &crate::key::algorithm_identifier(SignatureScheme::Ecdsa(HashAlg::Sha256)).unwrap(),
         CONTENT,
     );
     let result = verify(&message_with(&f.p256, &md5, info), false).unwrap();

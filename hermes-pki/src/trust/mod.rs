@@ -48,13 +48,17 @@ pub use profile::ProfileRule;
 pub use reason::Reason;
 pub use verify::Validator;
 
+// The revocation types validation uses, at their former paths.
+pub use crate::revocation::{
+    NoRevocationInfo, RevocationChecker, RevocationMode, RevocationStatus,
+};
+
 pub(crate) use names::names_match;
 
 use std::net::IpAddr;
 use std::time::SystemTime;
 
 use crate::cert::{Certificate, EKU_EMAIL_PROTECTION};
-use crate::crl::RevocationReason;
 
 /// extendedKeyUsage id-kp-serverAuth.
 pub const EKU_SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
@@ -116,67 +120,6 @@ pub fn can_be_anchor(cert: &Certificate) -> bool {
     cert.is_ca() || (verify::is_version_1(cert) && cert.is_self_signed())
 }
 
-/// Revocation status of one certificate, as a [`RevocationChecker`] reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RevocationStatus {
-    /// Known not to be revoked.
-    Good {
-        /// nextUpdate of the revocation information used (a CRL); past it, the information is
-        /// stale (see [`ValidationOptions::reject_stale_crls`]).
-        next_update: Option<SystemTime>,
-    },
-    /// Revoked.
-    Revoked {
-        /// The CRL reason, if given.
-        reason: Option<RevocationReason>,
-        /// The revocation date.
-        date: SystemTime,
-    },
-    /// No revocation information (no usable CRL for the issuer).
-    Unknown,
-}
-
-/// Asked by validation about every certificate on a chain (except the trust anchor).
-///
-/// A [`Validator`] over a store uses the store's CRLs ([`CrlChecker`](crate::crl::CrlChecker))
-/// unless another checker is given.
-pub trait RevocationChecker {
-    /// The status of `cert`, issued by `issuer`, at `at`. `Err` only when the checker itself
-    /// fails (a store error); validation then fails with that error.
-    fn status(
-        &self,
-        cert: &Certificate,
-        issuer: &Certificate,
-        at: SystemTime,
-    ) -> crate::Result<RevocationStatus>;
-
-    /// Whether this checker consults revocation information at all (default `true`). A
-    /// checker that does not ([`NoRevocationInfo`]) turns revocation checking off: an
-    /// [`Unknown`](RevocationStatus::Unknown) status from it earns no warning.
-    fn looks_up_revocation(&self) -> bool {
-        true
-    }
-}
-
-/// A checker that knows nothing: every status is [`RevocationStatus::Unknown`].
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoRevocationInfo;
-
-impl RevocationChecker for NoRevocationInfo {
-    fn status(
-        &self,
-        _: &Certificate,
-        _: &Certificate,
-        _: SystemTime,
-    ) -> crate::Result<RevocationStatus> {
-        Ok(RevocationStatus::Unknown)
-    }
-
-    fn looks_up_revocation(&self) -> bool {
-        false
-    }
-}
-
 /// Something a valid result should still tell the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -229,50 +172,6 @@ impl std::fmt::Display for Warning {
     }
 }
 
-/// What validation does when revocation information is missing or unusable: the store's
-/// `revocation` setting (`hermes-pki settings set revocation required|best-effort`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum RevocationMode {
-    /// No usable CRL for a certificate: it is valid, with [`Warning::NoRevocationInfo`]; a
-    /// stale CRL is used, with [`Warning::StaleCrl`]. The default: mail keeps flowing when a
-    /// CA's CRL cannot be fetched.
-    #[default]
-    BestEffort,
-    /// Every certificate below the trust anchor needs a valid, current CRL of its issuer that
-    /// covers it; without one it is not valid ([`Reason::NoRevocationInfo`],
-    /// [`Reason::StaleCrl`]). RFC 5280 6.3 and NIST PKITS semantics.
-    Required,
-}
-
-impl RevocationMode {
-    /// The setting's value as stored and typed: `best-effort` or `required`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RevocationMode::BestEffort => "best-effort",
-            RevocationMode::Required => "required",
-        }
-    }
-}
-
-impl std::str::FromStr for RevocationMode {
-    type Err = crate::Error;
-    fn from_str(s: &str) -> crate::Result<Self> {
-        match s {
-            "best-effort" => Ok(RevocationMode::BestEffort),
-            "required" => Ok(RevocationMode::Required),
-            other => Err(crate::Error::InvalidArgument(format!(
-                "revocation must be \"best-effort\" or \"required\", not {other:?}"
-            ))),
-        }
-    }
-}
-
-impl std::fmt::Display for RevocationMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// How to validate.
 #[derive(Debug, Clone)]
 pub struct ValidationOptions {
@@ -303,7 +202,7 @@ impl ValidationOptions {
             max_intermediates: 8,
             budget: Budget::default(),
             check_anchor_validity: true,
-            min_rsa_bits: 2048,
+            min_rsa_bits: crate::key::MIN_RSA_BITS,
             strict: false,
             policies: PolicyInputs::default(),
             reject_stale_crls: false,

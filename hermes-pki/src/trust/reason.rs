@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use super::ProfileRule;
 use crate::cert::{Thumbprint, UsageError};
-use crate::crl::RevocationReason;
+use crate::revocation::RevocationReason;
 use crate::time::to_rfc3339;
 
 /// One reason a certificate failed validation.

@@ -13,8 +13,8 @@ use super::{
 };
 use crate::cert::signature::signs_with_sha1;
 use crate::cert::{Certificate, EKU_ANY, KeyAlgorithm, Thumbprint, oid};
-use crate::crl::CrlChecker;
 use crate::error::Result;
+use crate::revocation::StoreRevocation;
 use crate::store::{CtlEntry, CtlStatus, ReadTransaction};
 
 static NO_REVOCATION: NoRevocationInfo = NoRevocationInfo;
@@ -35,11 +35,16 @@ const UNDERSTOOD_CRITICAL: &[der::asn1::ObjectIdentifier] = &[
 /// Validates certificates against trust anchors: those of a store's root store and any given
 /// with [`anchors`](Self::anchors), through the store's certificates and any intermediates
 /// given with [`intermediates`](Self::intermediates) (e.g. those carried in a signed message).
+///
+/// [`Validator::new`] (a validator over a store, checking the store's CRLs) is defined in
+/// [`crate::crl`], which sits above this module: see [`crate::revocation`] for the wiring.
 pub struct Validator<'a> {
     tx: Option<&'a dyn ReadTransaction>,
     anchors: Vec<Certificate>,
     intermediates: Vec<Certificate>,
     revocation: Option<&'a dyn RevocationChecker>,
+    /// Makes the store's checker when no checker is given (set with a store).
+    store_revocation: Option<StoreRevocation>,
 }
 
 impl std::fmt::Debug for Validator<'_> {
@@ -85,15 +90,19 @@ enum Stop {
 }
 
 impl<'a> Validator<'a> {
-    /// A validator over a store: its root store gives the anchors, its certificate store the
-    /// intermediates, its trust list the white- and blacklist, its CRL store the revocation
-    /// status ([`CrlChecker`]).
-    pub fn new(tx: &'a dyn ReadTransaction) -> Self {
+    /// A validator over a store whose revocation information `store_revocation` reaches
+    /// (unless a checker is given with [`revocation`](Self::revocation)). The public
+    /// constructor is [`Validator::new`], with the store's CRLs.
+    pub(crate) fn over_store(
+        tx: &'a dyn ReadTransaction,
+        store_revocation: StoreRevocation,
+    ) -> Self {
         Validator {
             tx: Some(tx),
             anchors: Vec::new(),
             intermediates: Vec::new(),
             revocation: None,
+            store_revocation: Some(store_revocation),
         }
     }
 
@@ -105,6 +114,7 @@ impl<'a> Validator<'a> {
             anchors: Vec::new(),
             intermediates: Vec::new(),
             revocation: None,
+            store_revocation: None,
         }
     }
 
@@ -133,15 +143,15 @@ impl<'a> Validator<'a> {
     fn checks_revocation(&self) -> bool {
         match self.revocation {
             Some(c) => c.looks_up_revocation(),
-            None => self.tx.is_some(),
+            None => self.store_revocation.is_some(),
         }
     }
 
     /// The checker for this search: the one given, else the store's CRLs (with the
-    /// intermediates given, for separate CRL signers), else none.
-    fn store_checker(&self) -> Option<CrlChecker<'_>> {
-        match (self.revocation, self.tx) {
-            (None, Some(tx)) => Some(CrlChecker::new(tx).certificates(&self.intermediates)),
+    /// intermediates given, for separate CRL signers, and the SHA-1 option), else none.
+    fn store_checker(&self, allow_sha1: bool) -> Option<Box<dyn RevocationChecker + '_>> {
+        match (self.revocation, self.tx, self.store_revocation) {
+            (None, Some(tx), Some(make)) => Some(make(tx, &self.intermediates, allow_sha1)),
             _ => None,
         }
     }
@@ -161,12 +171,10 @@ impl<'a> Validator<'a> {
                 }],
             });
         }
-        let store_checker = self
-            .store_checker()
-            .map(|c| c.allow_sha1(options.sha1_allowed()));
+        let store_checker = self.store_checker(options.sha1_allowed());
         let revocation: &dyn RevocationChecker = match (self.revocation, &store_checker) {
             (Some(checker), _) => checker,
-            (None, Some(checker)) => checker,
+            (None, Some(checker)) => checker.as_ref(),
             (None, None) => &NO_REVOCATION,
         };
         let mut search = Search {

@@ -611,7 +611,7 @@ pub(super) fn recover(
             let mut weak = Vec::new();
             match key.algorithm() {
                 KeyAlgorithm::Rsa { bits } => {
-                    if bits < 2048 {
+                    if bits < crate::key::MIN_RSA_BITS {
                         weak.push(format!("RSA key transport with a {bits}-bit key"));
                     }
                 }
