@@ -525,88 +525,13 @@ pub fn short(t: &Thumbprint) -> String {
     t.to_hex().chars().take(16).collect()
 }
 
-/// Parses an RFC 3339 time (`2026-01-31T12:00:00Z`, `2026-01-31T13:00:00+01:00`, fractions of
-/// a second ignored) or a plain date (`2026-01-31`, midnight UTC).
+/// Parses an RFC 3339 time or a plain date ([`hermes_pki::time::parse_rfc3339`]), with a hint
+/// on the accepted forms when it is neither.
 pub fn parse_rfc3339(s: &str) -> CliResult<SystemTime> {
-    let bad = || {
-        CliError::new(format!("{s:?} is not an RFC 3339 time"))
+    hermes_pki::time::parse_rfc3339(s).map_err(|e| {
+        CliError::from(e)
             .hint("write it like 2026-01-31T12:00:00Z, 2026-01-31T13:00:00+01:00 or 2026-01-31")
-    };
-    let s = s.trim();
-    let num = |part: Option<&str>, len: usize| -> CliResult<i64> {
-        match part {
-            Some(p) if p.len() == len && p.bytes().all(|b| b.is_ascii_digit()) => {
-                p.parse::<i64>().map_err(|_| bad())
-            }
-            _ => Err(bad()),
-        }
-    };
-    let (date, time) = match s.find(['T', 't', ' ']) {
-        Some(i) => (s.get(..i).unwrap_or(""), s.get(i + 1..)),
-        None => (s, None),
-    };
-    let mut d = date.split('-');
-    let (y, m, day) = (num(d.next(), 4)?, num(d.next(), 2)?, num(d.next(), 2)?);
-    if d.next().is_some() || !(1..=12).contains(&m) || !(1..=days_in_month(y, m)).contains(&day) {
-        return Err(bad());
-    }
-    let mut secs = days_from_civil(y, m, day) * 86_400;
-    if let Some(time) = time {
-        let (clock, offset) = if let Some(t) = time.strip_suffix(['Z', 'z']) {
-            (t, 0)
-        } else if let Some(i) = time.rfind(['+', '-']) {
-            let (t, o) = time.split_at(i);
-            let sign = if o.starts_with('-') { -1 } else { 1 };
-            let mut hm = o.get(1..).unwrap_or("").split(':');
-            let (oh, om) = (num(hm.next(), 2)?, num(hm.next(), 2)?);
-            if hm.next().is_some() || oh > 23 || om > 59 {
-                return Err(bad());
-            }
-            (t, sign * (oh * 3600 + om * 60))
-        } else {
-            return Err(bad());
-        };
-        let clock = match clock.split_once('.') {
-            Some((c, frac)) if !frac.is_empty() && frac.bytes().all(|b| b.is_ascii_digit()) => c,
-            Some(_) => return Err(bad()),
-            None => clock,
-        };
-        let mut hms = clock.split(':');
-        let (h, mi, se) = (
-            num(hms.next(), 2)?,
-            num(hms.next(), 2)?,
-            num(hms.next(), 2)?,
-        );
-        if hms.next().is_some() || h > 23 || mi > 59 || se > 60 {
-            return Err(bad());
-        }
-        secs += h * 3600 + mi * 60 + se.min(59) - offset;
-    }
-    Ok(hermes_pki::time::from_unix_seconds(secs))
-}
-
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if is_leap(y) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    })
 }
 
 #[cfg(test)]

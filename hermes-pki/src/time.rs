@@ -69,6 +69,91 @@ pub fn to_rfc3339(t: SystemTime) -> String {
     )
 }
 
+/// Parses an RFC 3339 time (`2026-01-31T12:00:00Z`, `2026-01-31T13:00:00+01:00`, fractions of
+/// a second ignored, a leap second read as :59) or a plain date (`2026-01-31`, midnight UTC).
+/// The separator between date and time may be `T`, `t` or a space; the offset is required
+/// after a time.
+///
+/// ```
+/// use hermes_pki::time::{parse_rfc3339, to_rfc3339};
+///
+/// let t = parse_rfc3339("2026-01-31T13:00:00.250+01:00")?;
+/// assert_eq!(to_rfc3339(t), "2026-01-31T12:00:00Z");
+/// assert_eq!(to_rfc3339(parse_rfc3339("2024-02-29")?), "2024-02-29T00:00:00Z");
+/// assert!(parse_rfc3339("2025-02-29").is_err());
+/// # Ok::<(), hermes_pki::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`](crate::Error::InvalidArgument) naming the text when it is not
+/// such a time.
+pub fn parse_rfc3339(text: &str) -> crate::Result<SystemTime> {
+    let bad = || crate::Error::InvalidArgument(format!("{text:?} is not an RFC 3339 time"));
+    let num = |part: Option<&str>, len: usize| -> crate::Result<i64> {
+        match part {
+            Some(p) if p.len() == len && p.bytes().all(|b| b.is_ascii_digit()) => {
+                p.parse::<i64>().map_err(|_| bad())
+            }
+            _ => Err(bad()),
+        }
+    };
+    let s = text.trim();
+    let (date, time) = match s.find(['T', 't', ' ']) {
+        Some(i) => (s.get(..i).unwrap_or(""), s.get(i + 1..)),
+        None => (s, None),
+    };
+    let mut d = date.split('-');
+    let (y, m, day) = (num(d.next(), 4)?, num(d.next(), 2)?, num(d.next(), 2)?);
+    // The checks above bound month and day to two digits, so the casts below are exact.
+    if d.next().is_some() || !(1..=12).contains(&m) || !(1..=days_in_month(y, m)).contains(&day) {
+        return Err(bad());
+    }
+    let mut secs = days_from_civil(y, m as u32, day as u32) * 86_400;
+    if let Some(time) = time {
+        let (clock, offset) = if let Some(t) = time.strip_suffix(['Z', 'z']) {
+            (t, 0)
+        } else if let Some(i) = time.rfind(['+', '-']) {
+            let (t, o) = time.split_at(i);
+            let sign = if o.starts_with('-') { -1 } else { 1 };
+            let mut hm = o.get(1..).unwrap_or("").split(':');
+            let (oh, om) = (num(hm.next(), 2)?, num(hm.next(), 2)?);
+            if hm.next().is_some() || oh > 23 || om > 59 {
+                return Err(bad());
+            }
+            (t, sign * (oh * 3600 + om * 60))
+        } else {
+            return Err(bad());
+        };
+        let clock = match clock.split_once('.') {
+            Some((c, frac)) if !frac.is_empty() && frac.bytes().all(|b| b.is_ascii_digit()) => c,
+            Some(_) => return Err(bad()),
+            None => clock,
+        };
+        let mut hms = clock.split(':');
+        let (h, mi, se) = (
+            num(hms.next(), 2)?,
+            num(hms.next(), 2)?,
+            num(hms.next(), 2)?,
+        );
+        if hms.next().is_some() || h > 23 || mi > 59 || se > 60 {
+            return Err(bad());
+        }
+        secs += h * 3600 + mi * 60 + se.min(59) - offset;
+    }
+    Ok(from_unix_seconds(secs))
+}
+
+/// The number of days in month `m` (1 to 12) of year `y`.
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if is_leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
 /// `t` moved by `years` calendar years (same month, day and time of day; 29 February becomes
 /// 28 February in a year that has none).
 ///
@@ -135,6 +220,40 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_times_parse() {
+        let t = parse_rfc3339("2026-01-31T12:00:00Z").unwrap();
+        assert_eq!(to_rfc3339(t), "2026-01-31T12:00:00Z");
+        let t = parse_rfc3339("2026-01-31T13:00:00.250+01:00").unwrap();
+        assert_eq!(to_rfc3339(t), "2026-01-31T12:00:00Z");
+        let t = parse_rfc3339("2026-01-31T11:30:00-00:30").unwrap();
+        assert_eq!(to_rfc3339(t), "2026-01-31T12:00:00Z");
+        assert_eq!(unix_seconds(parse_rfc3339("1970-01-01").unwrap()), 0);
+        assert_eq!(
+            to_rfc3339(parse_rfc3339("2024-02-29").unwrap()),
+            "2024-02-29T00:00:00Z"
+        );
+        for bad in [
+            "",
+            "2026",
+            "2025-02-29",
+            "2026-13-01",
+            "2026-01-31T25:00:00Z",
+            "2026-01-31T12:00:00",
+            "2026-01-31T12:00Z",
+            "tomorrow",
+            "2026-01-31T12:00:00+1:00",
+            "2026-01-31T12:00:00.Z",
+            "\u{ff12}\u{ff10}\u{ff12}\u{ff16}-01-31",
+        ] {
+            let e = parse_rfc3339(bad).unwrap_err();
+            assert!(
+                matches!(e, crate::Error::InvalidArgument(_)),
+                "{bad:?}: {e:?}"
+            );
+        }
+    }
 
     #[test]
     fn rfc3339_formats_known_instants() {

@@ -24,24 +24,9 @@ fn load(issued: &Issued) -> Certificate {
     cert
 }
 
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146097 + doe - 719468
-}
-
 /// Parses OpenSSL's `-dateopt iso_8601` output, `2026-11-22 20:05:01Z`.
 fn iso(s: &str) -> SystemTime {
-    let n = |a: usize, b: usize| s[a..b].parse::<i64>().unwrap();
-    let secs = days_from_civil(n(0, 4), n(5, 7), n(8, 10)) * 86400
-        + n(11, 13) * 3600
-        + n(14, 16) * 60
-        + n(17, 19);
-    UNIX_EPOCH + Duration::from_secs(secs as u64)
+    hermes_pki::time::parse_rfc3339(s).unwrap()
 }
 
 fn openssl_dates(dir: &Path, issued: &Issued) -> (SystemTime, SystemTime) {

@@ -70,38 +70,9 @@ fn suite_path() -> PathBuf {
     }
 }
 
-/// RFC 3339 as limbo writes it (`2024-01-01T00:00:00+00:00`, `...Z`), to a SystemTime.
+/// RFC 3339 as limbo writes it (`2024-01-01T00:00:00+00:00`, with or without a fraction).
 fn parse_time(s: &str) -> Option<SystemTime> {
-    let (date, rest) = s.split_once('T')?;
-    let mut d = date.split('-').map(|p| p.parse::<i64>());
-    let (y, m, day) = (d.next()?.ok()?, d.next()?.ok()?, d.next()?.ok()?);
-    // hh:mm:ss, an optional fraction (dropped: validity is in whole seconds), then the offset.
-    let time = rest.get(..8)?;
-    let mut t = time.split(':').map(|p| p.parse::<i64>());
-    let (hh, mm, ss) = (t.next()?.ok()?, t.next()?.ok()?, t.next()?.ok()?);
-    let after = &rest[8..];
-    let offset = after.trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
-    let off_secs = if offset.is_empty() || offset == "Z" {
-        0
-    } else {
-        let sign = if offset.starts_with('-') { -1 } else { 1 };
-        let (oh, om) = offset[1..].split_once(':')?;
-        sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60)
-    };
-    // Days from civil (H. Hinnant).
-    let yy = if m <= 2 { y - 1 } else { y };
-    let era = yy.div_euclid(400);
-    let yoe = yy.rem_euclid(400);
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let secs = days * 86_400 + hh * 3600 + mm * 60 + ss - off_secs;
-    Some(if secs >= 0 {
-        UNIX_EPOCH + Duration::from_secs(secs as u64)
-    } else {
-        UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs())
-    })
+    hermes_pki::time::parse_rfc3339(s).ok()
 }
 
 fn eku_oid(name: &str) -> Option<&'static str> {
