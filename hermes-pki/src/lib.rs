@@ -48,6 +48,7 @@ pub mod settings;
 pub mod smime;
 pub mod store;
 pub mod time;
+pub(crate) mod tlv;
 pub mod trust;
 
 pub use error::{Error, ErrorKind, Result};

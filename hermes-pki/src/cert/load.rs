@@ -9,9 +9,10 @@ use std::collections::HashSet;
 
 use der::{Decode, Tag, Tagged};
 
-use super::{Certificate, Thumbprint, oid, tlv};
+use super::{Certificate, Thumbprint, oid};
 use crate::ber::{self, BerLimits};
 use crate::error::{Error, Result};
+use crate::tlv;
 
 /// At most this many PEM blocks are looked at in one input.
 const MAX_PEM_BLOCKS: usize = 100_000;

@@ -14,7 +14,6 @@ pub(crate) mod oid;
 pub(crate) mod pre1970;
 pub(crate) mod signature;
 mod thumbprint;
-pub(crate) mod tlv;
 
 pub use load::{
     LoadProblem, LoadReport, load_certificates, parse_der, parse_pem_bundle, parse_pkcs7,
@@ -32,6 +31,7 @@ use der::asn1::{BitStringRef, ObjectIdentifier, OctetStringRef};
 use der::{Decode, Tag, Tagged};
 
 use crate::error::{Error, Result};
+use crate::tlv;
 
 /// A certificate serial number: the big-endian bytes of the (positive) INTEGER, without a
 /// leading zero, shown as upper-case hex.

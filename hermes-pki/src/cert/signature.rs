@@ -20,8 +20,9 @@ use signature::Verifier;
 use signature::hazmat::PrehashVerifier;
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoRef};
 
-use super::{oid, tlv};
+use super::oid;
 use crate::error::{Error, Result};
+use crate::tlv;
 
 /// The hash functions signatures may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

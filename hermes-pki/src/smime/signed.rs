@@ -26,12 +26,12 @@ use sha2::Digest;
 use spki::AlgorithmIdentifierOwned;
 
 use crate::cert::oid;
-use crate::cert::tlv::{self, Tlv};
 use crate::cert::{
     Certificate, KeyAlgorithm, Thumbprint, verify_signature, verify_signature_with_params,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::{HashAlg, SignatureScheme, Signer};
+use crate::tlv::{self, Tlv};
 
 #[cfg(test)]
 #[path = "signed_tests.rs"]

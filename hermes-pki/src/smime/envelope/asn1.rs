@@ -5,8 +5,8 @@
 use der::Tag;
 use der::asn1::ObjectIdentifier as Oid;
 
-use crate::cert::tlv::{self, Tlv};
 use crate::error::{Error, Result};
+use crate::tlv::{self, Tlv};
 
 // Content types (RFC 5652, RFC 5083).
 pub(super) const ID_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.1");
