@@ -286,4 +286,15 @@ mod tests {
         assert_eq!(integer(0), [0x02, 0x01, 0x00]);
         assert_eq!(integer(128), [0x02, 0x02, 0x00, 0x80]);
     }
+
+    #[test]
+    fn length_helpers_agree() {
+        for len in [
+            0, 1, 0x7F, 0x80, 0xFF, 0x100, 0xFFFF, 0x1_0000, 0xFF_FFFF, 0x100_0000,
+        ] {
+            let mut out = Vec::new();
+            push_length(&mut out, len);
+            assert_eq!(out.len(), length_len(len), "{len:#x}");
+        }
+    }
 }
