@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 use super::asn1::{self, Reader, TAG_INTEGER, TAG_OCTET_STRING, TAG_SEQUENCE, malformed};
 use crate::error::{Error, Result};
 use crate::key::KdfLimits;
+use crate::tlv;
 
 pub(super) const PBE_SHA1_3DES: Oid = pkcs12::PKCS_12_PBE_WITH_SHAAND3_KEY_TRIPLE_DES_CBC;
 pub(super) const PBE_SHA1_2DES: Oid = pkcs12::PKCS_12_PBE_WITH_SHAAND2_KEY_TRIPLE_DES_CBC;
@@ -255,12 +256,12 @@ pub(super) fn make_mac_data(
         .map_err(|_| Error::InvalidArgument("iteration count too large".into()))?;
     let key = hash.derive(password, salt, Pkcs12KeyType::Mac, rounds, hash.len());
     let mac = hash.hmac(&key, data)?;
-    let alg = asn1::sequence(&[&asn1::oid(&hash.oid()), &[0x05, 0x00]]);
-    let digest_info = asn1::sequence(&[&alg, &asn1::tlv(TAG_OCTET_STRING, &mac)]);
-    Ok(asn1::sequence(&[
+    let alg = tlv::sequence(&[&tlv::oid(&hash.oid()), &[0x05, 0x00]]);
+    let digest_info = tlv::sequence(&[&alg, &tlv::octet_string(&mac)]);
+    Ok(tlv::sequence(&[
         &digest_info,
-        &asn1::tlv(TAG_OCTET_STRING, salt),
-        &asn1::integer(iterations),
+        &tlv::octet_string(salt),
+        &tlv::integer(iterations),
     ]))
 }
 
@@ -386,11 +387,8 @@ impl LegacyCipher {
 
     /// The DER AlgorithmIdentifier with `pkcs-12PbeParams`.
     pub(super) fn algorithm_identifier(self, salt: &[u8], iterations: u32) -> Vec<u8> {
-        let params = asn1::sequence(&[
-            &asn1::tlv(TAG_OCTET_STRING, salt),
-            &asn1::integer(iterations),
-        ]);
-        asn1::sequence(&[&asn1::oid(&self.oid()), &params])
+        let params = tlv::sequence(&[&tlv::octet_string(salt), &tlv::integer(iterations)]);
+        tlv::sequence(&[&tlv::oid(&self.oid()), &params])
     }
 }
 
