@@ -162,9 +162,9 @@ impl SmimeCapability {
         if *self == SmimeCapability::RsaesOaep {
             // RFC 4055 section 5: advertise the parameters this library decrypts with.
             let params = encode_value(&rsa::pkcs1::RsaOaepParamsRef::new::<sha2::Sha256>())?;
-            return Ok(der_tlv(0x30, &[&id, &params]));
+            return Ok(tlv::sequence(&[&id, &params]));
         }
-        Ok(der_tlv(0x30, &[&id]))
+        Ok(tlv::sequence(&[&id]))
     }
 }
 
@@ -477,41 +477,6 @@ impl SignerPolicy {
 // DER writing
 // ---------------------------------------------------------------------------------------------
 
-/// Appends a DER length.
-fn push_len(out: &mut Vec<u8>, len: usize) {
-    if let Ok(short) = u8::try_from(len)
-        && short < 0x80
-    {
-        out.push(short);
-        return;
-    }
-    let bytes = len.to_be_bytes();
-    let skip = bytes.iter().take_while(|b| **b == 0).count();
-    let significant = bytes.get(skip..).unwrap_or_default();
-    // At most size_of::<usize>() bytes: fits in the low seven bits.
-    out.push(0x80 | (significant.len() as u8 & 0x7f));
-    out.extend_from_slice(significant);
-}
-
-/// One DER element with `tag` (a one-byte identifier) whose contents are `parts` concatenated.
-fn der_tlv(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
-    let len: usize = parts.iter().map(|p| p.len()).sum();
-    let mut out = Vec::with_capacity(len + 10);
-    out.push(tag);
-    push_len(&mut out, len);
-    for p in parts {
-        out.extend_from_slice(p);
-    }
-    out
-}
-
-/// A DER `SET OF` (or `[n] IMPLICIT SET OF` with another `tag`): elements sorted by encoding.
-fn der_set_of(tag: u8, mut elements: Vec<Vec<u8>>) -> Vec<u8> {
-    elements.sort();
-    let parts: Vec<&[u8]> = elements.iter().map(Vec::as_slice).collect();
-    der_tlv(tag, &parts)
-}
-
 fn encoding_failed(e: impl fmt::Display) -> Error {
     Error::Crypto(format!("cannot encode the signed message: {e}"))
 }
@@ -524,13 +489,13 @@ fn encode_value(value: &impl Encode) -> Result<Vec<u8>> {
 /// value.
 fn attribute(kind: ObjectIdentifier, value: &[u8]) -> Result<Vec<u8>> {
     let kind = encode_value(&kind)?;
-    Ok(der_tlv(0x30, &[&kind, &der_tlv(0x31, &[value])]))
+    Ok(tlv::sequence(&[&kind, &tlv::tlv(tlv::SET, &[value])]))
 }
 
 /// An AlgorithmIdentifier for a digest: the OID, parameters absent (RFC 5754 section 2).
 fn digest_algorithm(hash: HashAlg) -> Result<Vec<u8>> {
     let oid = encode_value(&hash_oid(hash))?;
-    Ok(der_tlv(0x30, &[&oid]))
+    Ok(tlv::sequence(&[&oid]))
 }
 
 /// signingTime: UTCTime from 1950 to 2049, GeneralizedTime otherwise (RFC 5652 section 11.3).
@@ -554,7 +519,7 @@ fn signed_attributes(content_digest: &[u8], options: &SignOptions) -> Result<Vec
             ATTR_SIGNING_TIME,
             &signing_time_value(options.signing_time)?,
         )?,
-        attribute(ATTR_MESSAGE_DIGEST, &der_tlv(0x04, &[content_digest]))?,
+        attribute(ATTR_MESSAGE_DIGEST, &tlv::octet_string(content_digest))?,
     ];
     if !options.capabilities.is_empty() {
         let caps = options
@@ -563,9 +528,9 @@ fn signed_attributes(content_digest: &[u8], options: &SignOptions) -> Result<Vec
             .map(SmimeCapability::encode)
             .collect::<Result<Vec<_>>>()?;
         let parts: Vec<&[u8]> = caps.iter().map(Vec::as_slice).collect();
-        attrs.push(attribute(ATTR_SMIME_CAPABILITIES, &der_tlv(0x30, &parts))?);
+        attrs.push(attribute(ATTR_SMIME_CAPABILITIES, &tlv::sequence(&parts))?);
     }
-    Ok(der_set_of(0x31, attrs))
+    Ok(tlv::set_of(attrs))
 }
 
 /// `SignerInfo` (version 1, issuerAndSerialNumber). `signed_attrs` is the DER `SET OF` as
@@ -578,26 +543,26 @@ fn signer_info(
     signature: &[u8],
 ) -> Result<Vec<u8>> {
     let version = [0x02, 0x01, 0x01];
-    let serial = der_tlv(
-        0x02,
+    let serial = tlv::tlv(
+        tlv::INTEGER,
         &[signer.x509().tbs_certificate().serial_number().as_bytes()],
     );
-    let sid = der_tlv(0x30, &[signer.issuer_der(), &serial]);
+    let sid = tlv::sequence(&[signer.issuer_der(), &serial]);
     let attrs = signed_attrs.map(|set| {
         let mut field = set.to_vec();
         if let Some(tag) = field.first_mut() {
-            *tag = 0xA0;
+            *tag = tlv::context_tag(0, true);
         }
         field
     });
     let sig_alg = encode_value(signature_alg)?;
-    let sig = der_tlv(0x04, &[signature]);
+    let sig = tlv::octet_string(signature);
     let mut parts: Vec<&[u8]> = vec![&version, &sid, digest_alg];
     if let Some(a) = &attrs {
         parts.push(a);
     }
     parts.extend([sig_alg.as_slice(), sig.as_slice()]);
-    Ok(der_tlv(0x30, &parts))
+    Ok(tlv::sequence(&parts))
 }
 
 /// `ContentInfo { id-signedData, SignedData }` around the given parts: digest algorithms,
@@ -609,26 +574,30 @@ fn signed_data_message(
     signer_infos: Vec<Vec<u8>>,
 ) -> Result<Vec<u8>> {
     let version = [0x02, 0x01, 0x01];
-    let digest_algs = der_set_of(0x31, digest_algs);
+    let digest_algs = tlv::set_of(digest_algs);
     let data = encode_value(&ID_DATA)?;
     let encap = match econtent {
-        Some(c) => der_tlv(0x30, &[&data, &der_tlv(0xA0, &[&der_tlv(0x04, &[c])])]),
-        None => der_tlv(0x30, &[&data]),
+        Some(c) => tlv::sequence(&[&data, &tlv::context(0, &[&tlv::octet_string(c)])]),
+        None => tlv::sequence(&[&data]),
     };
-    let certs =
-        certificates.map(|certs| der_set_of(0xA0, certs.iter().map(|c| c.to_vec()).collect()));
-    let signer_infos = der_set_of(0x31, signer_infos);
+    let certs = certificates.map(|certs| {
+        tlv::sorted(
+            tlv::context_tag(0, true),
+            certs.iter().map(|c| c.to_vec()).collect(),
+        )
+    });
+    let signer_infos = tlv::set_of(signer_infos);
     let mut parts: Vec<&[u8]> = vec![&version, &digest_algs, &encap];
     if let Some(c) = &certs {
         parts.push(c);
     }
     parts.push(&signer_infos);
-    let signed_data = der_tlv(0x30, &parts);
+    let signed_data = tlv::sequence(&parts);
     let content_type = encode_value(&ID_SIGNED_DATA)?;
-    Ok(der_tlv(
-        0x30,
-        &[&content_type, &der_tlv(0xA0, &[&signed_data])],
-    ))
+    Ok(tlv::sequence(&[
+        &content_type,
+        &tlv::context(0, &[&signed_data]),
+    ]))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,12 +1,14 @@
-//! The DER of EnvelopedData / AuthEnvelopedData: object identifiers, a small writer, and a
-//! reader that keeps the exact bytes of what it walks (issuer names, key wrap algorithm
-//! identifiers and authenticated attributes are used as they were in the message).
+//! The DER of EnvelopedData / AuthEnvelopedData: object identifiers, the writers of
+//! [`crate::tlv`] with the few EnvelopedData needs on top, and a reader that keeps the exact
+//! bytes of what it walks (issuer names, key wrap algorithm identifiers and authenticated
+//! attributes are used as they were in the message).
 
 use der::Tag;
 use der::asn1::ObjectIdentifier as Oid;
 
 use crate::error::{Error, Result};
 use crate::tlv::{self, Tlv};
+pub(super) use crate::tlv::{octet_string, oid, sequence, set_of, tlv};
 
 // Content types (RFC 5652, RFC 5083).
 pub(super) const ID_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.1");
@@ -85,50 +87,16 @@ pub(super) fn oid_name(oid: &Oid) -> String {
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-/// The DER length octets of `len`.
+/// The DER length octets of `len` (as [`crate::tlv::push_length`] writes them).
 pub(super) fn length(len: usize) -> Vec<u8> {
-    if len < 0x80 {
-        return vec![len as u8];
-    }
-    let bytes = len.to_be_bytes();
-    let skip = bytes.iter().take_while(|b| **b == 0).count();
-    let mut out = Vec::with_capacity(1 + bytes.len() - skip);
-    out.push(0x80 | (bytes.len() - skip) as u8);
-    out.extend_from_slice(&bytes[skip..]);
+    let mut out = Vec::with_capacity(tlv::length_len(len));
+    tlv::push_length(&mut out, len);
     out
-}
-
-/// One element: `tag`, then the concatenation of `parts` as its contents.
-pub(super) fn tlv(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
-    let len: usize = parts.iter().map(|p| p.len()).sum();
-    let len_octets = length(len);
-    let mut out = Vec::with_capacity(1 + len_octets.len() + len);
-    out.push(tag);
-    out.extend_from_slice(&len_octets);
-    for p in parts {
-        out.extend_from_slice(p);
-    }
-    out
-}
-
-/// `SEQUENCE { parts }`.
-pub(super) fn sequence(parts: &[&[u8]]) -> Vec<u8> {
-    tlv(0x30, parts)
-}
-
-/// An OBJECT IDENTIFIER.
-pub(super) fn oid(oid: &Oid) -> Vec<u8> {
-    tlv(0x06, &[oid.as_bytes()])
-}
-
-/// An OCTET STRING.
-pub(super) fn octet_string(bytes: &[u8]) -> Vec<u8> {
-    tlv(0x04, &[bytes])
 }
 
 /// A small non-negative INTEGER (0..=127).
 pub(super) fn small_integer(value: u8) -> Vec<u8> {
-    tlv(0x02, &[&[value & 0x7F]])
+    tlv::integer(u32::from(value & 0x7F))
 }
 
 /// `AlgorithmIdentifier { oid, parameters }` (`params` is a whole element, or absent).
@@ -137,13 +105,6 @@ pub(super) fn algorithm(id: &Oid, params: Option<&[u8]>) -> Vec<u8> {
         Some(p) => sequence(&[&oid(id), p]),
         None => sequence(&[&oid(id)]),
     }
-}
-
-/// `SET OF` with its elements in DER order (sorted by their encodings).
-pub(super) fn set_of(mut elements: Vec<Vec<u8>>) -> Vec<u8> {
-    elements.sort();
-    let parts: Vec<&[u8]> = elements.iter().map(Vec::as_slice).collect();
-    tlv(0x31, &parts)
 }
 
 // ---------------------------------------------------------------------------------------------
