@@ -1205,7 +1205,7 @@ mod tests {
         assert_ne!(&*out, &ber[..]);
         assert_eq!(&*out, &expected[..]);
         let ci = cms::content_info::ContentInfo::from_der(&out).unwrap();
-        assert_eq!(ci.content_type, crate::cert::oid::PKCS7_SIGNED_DATA);
+        assert_eq!(ci.content_type, crate::cert::oid::ID_SIGNED_DATA);
         let sd: cms::signed_data::SignedData = ci.content.decode_as().unwrap();
         // The three segments of the content are one OCTET STRING now.
         let content = sd.encap_content_info.econtent.unwrap();

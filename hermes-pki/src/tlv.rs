@@ -124,14 +124,6 @@ pub(crate) fn push_length(out: &mut Vec<u8>, len: usize) {
     out.extend_from_slice(significant);
 }
 
-/// Appends one element with the one-octet identifier `tag` and contents `value`.
-pub(crate) fn push_tlv(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
-    out.reserve(1 + length_len(value.len()) + value.len());
-    out.push(tag);
-    push_length(out, value.len());
-    out.extend_from_slice(value);
-}
-
 /// One element with the one-octet identifier `tag` whose contents are `parts` concatenated.
 /// The vector is allocated once at its final size (callers wrap secrets in `Zeroizing`).
 pub(crate) fn tlv(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
@@ -265,9 +257,6 @@ mod tests {
             [0x30, 0x05, 0x05, 0x00, 0x02, 0x01, 0x07]
         );
         assert_eq!(sequence(&[]), [0x30, 0x00]);
-        let mut out = vec![0xFF];
-        push_tlv(&mut out, OCTET_STRING, &[1, 2]);
-        assert_eq!(out, [0xFF, 0x04, 0x02, 1, 2]);
         // SET OF sorts by encoding; the tag of `sorted` is the caller's.
         let set = set_of(vec![vec![0x02, 0x01, 0x09], vec![0x02, 0x01, 0x03]]);
         assert_eq!(set, [0x31, 0x06, 0x02, 0x01, 0x03, 0x02, 0x01, 0x09]);

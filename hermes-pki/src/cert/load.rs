@@ -247,7 +247,7 @@ fn pkcs7_entries(input: &[u8]) -> Result<Vec<Result<Certificate>>> {
 /// certificates are, is left unchanged by the BER conversion).
 fn pkcs7_der_entries(der: &[u8]) -> Result<Vec<Result<Certificate>>> {
     let ci = cms::content_info::ContentInfo::from_der(der).map_err(p7_malformed)?;
-    if ci.content_type != oid::PKCS7_SIGNED_DATA {
+    if ci.content_type != oid::ID_SIGNED_DATA {
         return Err(Error::unsupported(
             "PKCS#7 content type",
             format!(

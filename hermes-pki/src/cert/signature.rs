@@ -135,17 +135,13 @@ fn parse_pss_params(alg: &AlgorithmIdentifierOwned) -> Result<Scheme> {
     })
 }
 
-/// ecdsa-with-SHA1 (RFC 3279 2.2.3).
-const ECDSA_SHA1: der::asn1::ObjectIdentifier =
-    der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.4.1");
-
 /// Whether a certificate or CRL signature algorithm hashes with SHA-1
 /// (sha1WithRSAEncryption, id-dsa-with-sha1 or bare id-dsa, ecdsa-with-SHA1). RSASSA-PSS over
 /// SHA-1 is refused outright by the verifier.
 pub(crate) fn signs_with_sha1(alg: &der::asn1::ObjectIdentifier) -> bool {
     matches!(
         *alg,
-        oid::SHA1_WITH_RSA | oid::DSA_SHA1 | oid::DSA | ECDSA_SHA1
+        oid::SHA1_WITH_RSA | oid::DSA_SHA1 | oid::DSA | oid::ECDSA_SHA1
     )
 }
 

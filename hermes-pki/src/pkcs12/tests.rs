@@ -315,11 +315,11 @@ fn to_ber(der: &[u8]) -> Vec<u8> {
         } else if t.tag == TAG_OCTET_STRING && t.value.len() > 10 {
             out.extend([0x24, 0x80]);
             for chunk in t.value.chunks(7) {
-                tlv::push_tlv(&mut out, TAG_OCTET_STRING, chunk);
+                out.extend(tlv::tlv(TAG_OCTET_STRING, &[chunk]));
             }
             out.extend([0, 0]);
         } else {
-            tlv::push_tlv(&mut out, t.tag, t.value);
+            out.extend(tlv::tlv(t.tag, &[t.value]));
         }
     }
     out

@@ -25,7 +25,14 @@ use der::{Decode, Encode, Tag};
 use sha2::Digest;
 use spki::AlgorithmIdentifierOwned;
 
-use crate::cert::oid;
+use crate::cert::oid::{
+    self, AES128_CBC, AES128_GCM, AES192_CBC, AES256_CBC, AES256_GCM, ATTR_CONTENT_TYPE,
+    ATTR_MESSAGE_DIGEST, ATTR_SIGNING_TIME, ATTR_SMIME_CAPABILITIES, DES_EDE3_CBC, DSA as ID_DSA,
+    DSA_SHA1 as DSA_WITH_SHA1, DSA_SHA224 as DSA_WITH_SHA224, DSA_SHA256 as DSA_WITH_SHA256,
+    DSA_SHA384 as DSA_WITH_SHA384, DSA_SHA512 as DSA_WITH_SHA512, ECDSA_SHA1,
+    ID_AUTH_ENVELOPED_DATA, ID_DATA, ID_ENVELOPED_DATA, ID_SIGNED_DATA, MD2, MD2_WITH_RSA, MD4,
+    MD4_WITH_RSA, MD5, MD5_WITH_RSA, RSAES_OAEP,
+};
 use crate::cert::{
     Certificate, KeyAlgorithm, Thumbprint, verify_signature, verify_signature_with_params,
 };
@@ -44,41 +51,6 @@ pub const MAX_SIGNERS: usize = 16;
 /// The most entries the `certificates` field of a message may hold for [`verify_data`]; a
 /// message with more is refused ([`Error::LimitExceeded`]).
 pub const MAX_CERTIFICATES: usize = 200;
-
-const fn oid_of(dotted: &str) -> ObjectIdentifier {
-    ObjectIdentifier::new_unwrap(dotted)
-}
-
-const ID_DATA: ObjectIdentifier = oid_of("1.2.840.113549.1.7.1");
-const ID_SIGNED_DATA: ObjectIdentifier = oid::PKCS7_SIGNED_DATA;
-const ID_ENVELOPED_DATA: ObjectIdentifier = oid_of("1.2.840.113549.1.7.3");
-const ID_AUTH_ENVELOPED_DATA: ObjectIdentifier = oid_of("1.2.840.113549.1.9.16.1.23");
-const ATTR_CONTENT_TYPE: ObjectIdentifier = oid_of("1.2.840.113549.1.9.3");
-const ATTR_MESSAGE_DIGEST: ObjectIdentifier = oid_of("1.2.840.113549.1.9.4");
-const ATTR_SIGNING_TIME: ObjectIdentifier = oid_of("1.2.840.113549.1.9.5");
-const ATTR_SMIME_CAPABILITIES: ObjectIdentifier = oid_of("1.2.840.113549.1.9.15");
-const ECDSA_SHA1: ObjectIdentifier = oid_of("1.2.840.10045.4.1");
-const MD2: ObjectIdentifier = oid_of("1.2.840.113549.2.2");
-const MD4: ObjectIdentifier = oid_of("1.2.840.113549.2.4");
-const MD5: ObjectIdentifier = oid_of("1.2.840.113549.2.5");
-const MD2_WITH_RSA: ObjectIdentifier = oid_of("1.2.840.113549.1.1.2");
-const MD4_WITH_RSA: ObjectIdentifier = oid_of("1.2.840.113549.1.1.3");
-const MD5_WITH_RSA: ObjectIdentifier = oid_of("1.2.840.113549.1.1.4");
-// DSA (RFC 3279 2.3.2, RFC 3370 3.1, RFC 5758 3.1).
-const ID_DSA: ObjectIdentifier = oid_of("1.2.840.10040.4.1");
-const DSA_WITH_SHA1: ObjectIdentifier = oid_of("1.2.840.10040.4.3");
-const DSA_WITH_SHA224: ObjectIdentifier = oid_of("2.16.840.1.101.3.4.3.1");
-const DSA_WITH_SHA256: ObjectIdentifier = oid_of("2.16.840.1.101.3.4.3.2");
-const DSA_WITH_SHA384: ObjectIdentifier = oid_of("2.16.840.1.101.3.4.3.3");
-const DSA_WITH_SHA512: ObjectIdentifier = oid_of("2.16.840.1.101.3.4.3.4");
-
-const AES128_CBC: &str = "2.16.840.1.101.3.4.1.2";
-const AES192_CBC: &str = "2.16.840.1.101.3.4.1.22";
-const AES256_CBC: &str = "2.16.840.1.101.3.4.1.42";
-const AES128_GCM: &str = "2.16.840.1.101.3.4.1.6";
-const AES256_GCM: &str = "2.16.840.1.101.3.4.1.46";
-const DES_EDE3_CBC: &str = "1.2.840.113549.3.7";
-const RSAES_OAEP: &str = "1.2.840.113549.1.1.7";
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -124,30 +96,41 @@ impl SmimeCapability {
     /// The capability's OID, dotted (e.g. `2.16.840.1.101.3.4.1.42` for AES-256-CBC).
     pub fn oid(&self) -> String {
         match self {
-            SmimeCapability::Aes256Gcm => AES256_GCM.into(),
-            SmimeCapability::Aes128Gcm => AES128_GCM.into(),
-            SmimeCapability::Aes256Cbc => AES256_CBC.into(),
-            SmimeCapability::Aes128Cbc => AES128_CBC.into(),
-            SmimeCapability::Aes192Cbc => AES192_CBC.into(),
-            SmimeCapability::TripleDesCbc => DES_EDE3_CBC.into(),
-            SmimeCapability::RsaesOaep => RSAES_OAEP.into(),
             SmimeCapability::Other(oid) => oid.clone(),
+            named => named.known_oid().map(|o| o.to_string()).unwrap_or_default(),
         }
     }
 
     /// The capability for a dotted OID: a named variant when the OID is one of them,
     /// [`SmimeCapability::Other`] otherwise.
     pub fn from_oid(dotted: &str) -> SmimeCapability {
-        match dotted.trim() {
-            AES256_GCM => SmimeCapability::Aes256Gcm,
-            AES128_GCM => SmimeCapability::Aes128Gcm,
-            AES256_CBC => SmimeCapability::Aes256Cbc,
-            AES128_CBC => SmimeCapability::Aes128Cbc,
-            AES192_CBC => SmimeCapability::Aes192Cbc,
-            DES_EDE3_CBC => SmimeCapability::TripleDesCbc,
-            RSAES_OAEP => SmimeCapability::RsaesOaep,
-            other => SmimeCapability::Other(other.to_string()),
-        }
+        let dotted = dotted.trim();
+        [
+            SmimeCapability::Aes256Gcm,
+            SmimeCapability::Aes128Gcm,
+            SmimeCapability::Aes256Cbc,
+            SmimeCapability::Aes128Cbc,
+            SmimeCapability::Aes192Cbc,
+            SmimeCapability::TripleDesCbc,
+            SmimeCapability::RsaesOaep,
+        ]
+        .into_iter()
+        .find(|c| c.known_oid().is_some_and(|o| o.to_string() == dotted))
+        .unwrap_or_else(|| SmimeCapability::Other(dotted.to_string()))
+    }
+
+    /// The OID of a named variant (`None` for [`SmimeCapability::Other`]).
+    fn known_oid(&self) -> Option<ObjectIdentifier> {
+        Some(match self {
+            SmimeCapability::Aes256Gcm => AES256_GCM,
+            SmimeCapability::Aes128Gcm => AES128_GCM,
+            SmimeCapability::Aes256Cbc => AES256_CBC,
+            SmimeCapability::Aes128Cbc => AES128_CBC,
+            SmimeCapability::Aes192Cbc => AES192_CBC,
+            SmimeCapability::TripleDesCbc => DES_EDE3_CBC,
+            SmimeCapability::RsaesOaep => RSAES_OAEP,
+            SmimeCapability::Other(_) => return None,
+        })
     }
 
     /// `SMIMECapability ::= SEQUENCE { capabilityID OBJECT IDENTIFIER, parameters ANY OPTIONAL }`
