@@ -655,18 +655,9 @@ mod tests {
         }
     }
 
-    /// A DER SEQUENCE (minimal length, below 64 KiB) of the given contents.
+    /// A DER SEQUENCE (minimal length) of the given contents.
     fn seq(content: &[u8]) -> Vec<u8> {
-        let mut v = vec![0x30];
-        if content.len() < 0x80 {
-            v.push(content.len() as u8);
-        } else if content.len() < 0x100 {
-            v.extend([0x81, content.len() as u8]);
-        } else {
-            v.extend([0x82, (content.len() >> 8) as u8, content.len() as u8]);
-        }
-        v.extend_from_slice(content);
-        v
+        tlv::sequence(&[content])
     }
 
     /// A DSA SubjectPublicKeyInfo with the given parameters (None: omitted) and public value.
