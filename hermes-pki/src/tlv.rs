@@ -144,12 +144,12 @@ pub(crate) fn sequence(parts: &[&[u8]]) -> Vec<u8> {
 
 /// `SET OF` with its elements in DER order (sorted by their encodings).
 pub(crate) fn set_of(elements: Vec<Vec<u8>>) -> Vec<u8> {
-    sorted(SET, elements)
+    set_of_tagged(SET, elements)
 }
 
 /// A `SET OF` under the identifier `tag` (e.g. `[0] IMPLICIT SET OF`): the elements sorted by
 /// their encodings, as DER orders them.
-pub(crate) fn sorted(tag: u8, mut elements: Vec<Vec<u8>>) -> Vec<u8> {
+pub(crate) fn set_of_tagged(tag: u8, mut elements: Vec<Vec<u8>>) -> Vec<u8> {
     elements.sort();
     let parts: Vec<&[u8]> = elements.iter().map(Vec::as_slice).collect();
     tlv(tag, &parts)
@@ -257,11 +257,11 @@ mod tests {
             [0x30, 0x05, 0x05, 0x00, 0x02, 0x01, 0x07]
         );
         assert_eq!(sequence(&[]), [0x30, 0x00]);
-        // SET OF sorts by encoding; the tag of `sorted` is the caller's.
+        // SET OF sorts by encoding; the tag of `set_of_tagged` is the caller's.
         let set = set_of(vec![vec![0x02, 0x01, 0x09], vec![0x02, 0x01, 0x03]]);
         assert_eq!(set, [0x31, 0x06, 0x02, 0x01, 0x03, 0x02, 0x01, 0x09]);
         assert_eq!(
-            sorted(0xA0, vec![vec![0x05, 0x00]]),
+            set_of_tagged(0xA0, vec![vec![0x05, 0x00]]),
             [0xA0, 0x02, 0x05, 0x00]
         );
         assert_eq!(context(0, &[&[0x05, 0x00]]), [0xA0, 0x02, 0x05, 0x00]);

@@ -564,7 +564,7 @@ fn signed_data_message(
         None => tlv::sequence(&[&data]),
     };
     let certs = certificates.map(|certs| {
-        tlv::sorted(
+        tlv::set_of_tagged(
             tlv::context_tag(0, true),
             certs.iter().map(|c| c.to_vec()).collect(),
         )
