@@ -46,6 +46,7 @@ use std::borrow::Cow;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::tlv::{length_len, push_length};
 
 /// Limits for converting untrusted BER.
 ///
@@ -243,28 +244,6 @@ struct Header {
     header_len: usize,
     /// Whether the length octets are the minimal definite form.
     minimal: bool,
-}
-
-/// The number of length octets DER uses for `len`.
-fn length_len(len: usize) -> usize {
-    if len < 0x80 {
-        1
-    } else {
-        1 + (usize::BITS - len.leading_zeros()).div_ceil(8) as usize
-    }
-}
-
-/// Appends the DER length octets of `len`.
-fn push_length(out: &mut Vec<u8>, len: usize) {
-    if len < 0x80 {
-        out.push(len as u8);
-        return;
-    }
-    let bytes = len.to_be_bytes();
-    let skip = bytes.iter().take_while(|b| **b == 0).count();
-    let significant = bytes.get(skip..).unwrap_or_default();
-    out.push(0x80 | significant.len() as u8);
-    out.extend_from_slice(significant);
 }
 
 enum Mode<'p, 'o> {
@@ -1002,17 +981,6 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn length_helpers_agree() {
-        for len in [
-            0, 1, 0x7F, 0x80, 0xFF, 0x100, 0xFFFF, 0x1_0000, 0xFF_FFFF, 0x100_0000,
-        ] {
-            let mut out = Vec::new();
-            push_length(&mut out, len);
-            assert_eq!(out.len(), length_len(len), "{len:#x}");
-        }
-    }
-
     /// Deterministic xorshift64 for the round-trip test.
     struct Rng(u64);
 
@@ -1237,7 +1205,7 @@ mod tests {
         assert_ne!(&*out, &ber[..]);
         assert_eq!(&*out, &expected[..]);
         let ci = cms::content_info::ContentInfo::from_der(&out).unwrap();
-        assert_eq!(ci.content_type, crate::cert::oid::PKCS7_SIGNED_DATA);
+        assert_eq!(ci.content_type, crate::cert::oid::ID_SIGNED_DATA);
         let sd: cms::signed_data::SignedData = ci.content.decode_as().unwrap();
         // The three segments of the content are one OCTET STRING now.
         let content = sd.encap_content_info.econtent.unwrap();

@@ -63,6 +63,7 @@ pub mod settings;
 pub mod smime;
 pub mod store;
 pub mod time;
+pub(crate) mod tlv;
 pub mod trust;
 
 pub use error::{Error, ErrorKind, Result};

@@ -6,17 +6,8 @@ use der::asn1::{Any, Ia5StringRef, ObjectIdentifier, PrintableStringRef, Utf8Str
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
 
+use crate::cert::oid;
 use crate::error::{Error, Result};
-
-const OID_CN: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
-const OID_SURNAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.4");
-const OID_C: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.6");
-const OID_L: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.7");
-const OID_ST: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.8");
-const OID_O: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.10");
-const OID_OU: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.11");
-const OID_GIVEN_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.42");
-const OID_EMAIL: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.1");
 
 /// ISO 3166-1 alpha-2 country codes (officially assigned).
 const COUNTRIES: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI \
@@ -175,24 +166,24 @@ impl DistinguishedName {
             let p = PrintableStringRef::new(c)
                 .map_err(|_| Error::InvalidArgument(format!("country {c:?} is not printable")))?;
             out.push((
-                OID_C,
+                oid::AT_COUNTRY,
                 Any::encode_from(&p).map_err(|e| Error::InvalidArgument(e.to_string()))?,
             ));
         }
         for (oid, v) in [
-            (OID_ST, &self.state),
-            (OID_L, &self.locality),
-            (OID_O, &self.organization),
-            (OID_OU, &self.organizational_unit),
+            (oid::AT_STATE, &self.state),
+            (oid::AT_LOCALITY, &self.locality),
+            (oid::AT_ORGANIZATION, &self.organization),
+            (oid::AT_ORGANIZATIONAL_UNIT, &self.organizational_unit),
         ] {
             if let Some(v) = v {
                 out.push((oid, utf8(v)?));
             }
         }
-        out.push((OID_CN, utf8(&self.common_name)?));
+        out.push((oid::AT_COMMON_NAME, utf8(&self.common_name)?));
         for (oid, v) in [
-            (OID_GIVEN_NAME, &self.given_name),
-            (OID_SURNAME, &self.surname),
+            (oid::AT_GIVEN_NAME, &self.given_name),
+            (oid::AT_SURNAME, &self.surname),
         ] {
             if let Some(v) = v {
                 out.push((oid, utf8(v)?));
@@ -203,7 +194,7 @@ impl DistinguishedName {
             let ia5 = Ia5StringRef::new(&e)
                 .map_err(|_| Error::InvalidArgument(format!("email address {e:?} is not ASCII")))?;
             out.push((
-                OID_EMAIL,
+                oid::EMAIL_ADDRESS,
                 Any::encode_from(&ia5).map_err(|e| Error::InvalidArgument(e.to_string()))?,
             ));
         }

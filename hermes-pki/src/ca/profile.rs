@@ -21,9 +21,6 @@ use super::sign::extension;
 use crate::cert::{KeyAlgorithm, oid};
 use crate::error::{Error, Result};
 
-const EKU_EMAIL_PROTECTION: der::asn1::ObjectIdentifier =
-    der::asn1::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.4");
-
 fn ski_ext(ski: &[u8]) -> Result<x509_cert::ext::Extension> {
     let v = SubjectKeyIdentifier(
         OctetString::new(ski).map_err(|e| Error::Crypto(format!("key identifier: {e}")))?,
@@ -100,7 +97,7 @@ pub(crate) fn smime_extensions(
         extension(
             oid::CE_EXT_KEY_USAGE,
             false,
-            &ExtendedKeyUsage(vec![EKU_EMAIL_PROTECTION]),
+            &ExtendedKeyUsage(vec![oid::KP_EMAIL_PROTECTION]),
         )?,
         extension(oid::CE_SUBJECT_ALT_NAME, false, &san)?,
         ski_ext(ski)?,

@@ -9,9 +9,10 @@ use std::collections::HashSet;
 
 use der::{Decode, Tag, Tagged};
 
-use super::{Certificate, Thumbprint, oid, tlv};
+use super::{Certificate, Thumbprint, oid};
 use crate::ber::{self, BerLimits};
 use crate::error::{Error, Result};
+use crate::tlv;
 
 /// At most this many PEM blocks are looked at in one input.
 const MAX_PEM_BLOCKS: usize = 100_000;
@@ -246,7 +247,7 @@ fn pkcs7_entries(input: &[u8]) -> Result<Vec<Result<Certificate>>> {
 /// certificates are, is left unchanged by the BER conversion).
 fn pkcs7_der_entries(der: &[u8]) -> Result<Vec<Result<Certificate>>> {
     let ci = cms::content_info::ContentInfo::from_der(der).map_err(p7_malformed)?;
-    if ci.content_type != oid::PKCS7_SIGNED_DATA {
+    if ci.content_type != oid::ID_SIGNED_DATA {
         return Err(Error::unsupported(
             "PKCS#7 content type",
             format!(
@@ -551,21 +552,7 @@ mod tests {
 
     /// A DER element with a definite length.
     fn der(tag: u8, content: &[u8]) -> Vec<u8> {
-        let mut out = vec![tag];
-        let len = content.len();
-        if len < 0x80 {
-            out.push(len as u8);
-        } else {
-            let bytes: Vec<u8> = len
-                .to_be_bytes()
-                .into_iter()
-                .skip_while(|b| *b == 0)
-                .collect();
-            out.push(0x80 | bytes.len() as u8);
-            out.extend_from_slice(&bytes);
-        }
-        out.extend_from_slice(content);
-        out
+        tlv::tlv(tag, &[content])
     }
 
     #[test]

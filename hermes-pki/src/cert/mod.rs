@@ -14,7 +14,6 @@ pub(crate) mod oid;
 pub(crate) mod pre1970;
 pub(crate) mod signature;
 mod thumbprint;
-pub(crate) mod tlv;
 
 pub use load::{
     LoadProblem, LoadReport, load_certificates, parse_der, parse_pem_bundle, parse_pkcs7,
@@ -32,6 +31,7 @@ use der::asn1::{BitStringRef, ObjectIdentifier, OctetStringRef};
 use der::{Decode, Tag, Tagged};
 
 use crate::error::{Error, Result};
+use crate::tlv;
 
 /// A certificate serial number: the big-endian bytes of the (positive) INTEGER, without a
 /// leading zero, shown as upper-case hex.
@@ -1037,21 +1037,7 @@ mod tests {
 
     /// A DER element with a definite length.
     fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-        let mut out = vec![tag];
-        let len = content.len();
-        if len < 0x80 {
-            out.push(len as u8);
-        } else {
-            let bytes: Vec<u8> = len
-                .to_be_bytes()
-                .into_iter()
-                .skip_while(|b| *b == 0)
-                .collect();
-            out.push(0x80 | bytes.len() as u8);
-            out.extend_from_slice(&bytes);
-        }
-        out.extend_from_slice(content);
-        out
+        tlv::tlv(tag, &[content])
     }
 
     /// A self-signed certificate with one extension of this raw value.

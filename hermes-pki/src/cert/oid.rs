@@ -1,5 +1,8 @@
-//! Object identifiers the `cert` module needs.
+//! The object identifiers of the crate, each declared once: here, or taken from
+//! `const_oid::db` where the database has it (a test checks those against their dotted form).
+//! Other modules import them from here; a name table for display (cert/name.rs) matches on them.
 
+use const_oid::db::{rfc2985, rfc4519, rfc5280, rfc5753, rfc5911, rfc5912};
 use der::asn1::ObjectIdentifier as Oid;
 
 pub(crate) const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
@@ -20,6 +23,16 @@ pub(crate) const DSA_SHA1: Oid = Oid::new_unwrap("1.2.840.10040.4.3");
 pub(crate) const DSA_SHA224: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.1");
 /// id-dsa-with-sha256 (RFC 5758 3.1).
 pub(crate) const DSA_SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.2");
+/// id-dsa-with-sha384 (NIST CSOR).
+pub(crate) const DSA_SHA384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.3");
+/// id-dsa-with-sha512 (NIST CSOR).
+pub(crate) const DSA_SHA512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.4");
+/// ecdsa-with-SHA1 (RFC 3279 2.2.3).
+pub(crate) const ECDSA_SHA1: Oid = Oid::new_unwrap("1.2.840.10045.4.1");
+pub(crate) const MD2: Oid = rfc5912::ID_MD_2;
+pub(crate) const MD4: Oid = Oid::new_unwrap("1.2.840.113549.2.4");
+pub(crate) const MD5: Oid = rfc5912::ID_MD_5;
+pub(crate) const SHA224: Oid = rfc5912::ID_SHA_224;
 pub(crate) const SHA1: Oid = Oid::new_unwrap("1.3.14.3.2.26");
 pub(crate) const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
 pub(crate) const SHA384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.2");
@@ -32,7 +45,33 @@ pub(crate) const P256: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
 pub(crate) const P384: Oid = Oid::new_unwrap("1.3.132.0.34");
 pub(crate) const ED25519: Oid = Oid::new_unwrap("1.3.101.112");
 
+// Name attribute types (RFC 4519, PKCS#9, and the CA/B Forum EV jurisdiction types).
 pub(crate) const EMAIL_ADDRESS: Oid = Oid::new_unwrap("1.2.840.113549.1.9.1");
+pub(crate) const AT_COMMON_NAME: Oid = rfc4519::CN;
+pub(crate) const AT_SURNAME: Oid = rfc4519::SN;
+pub(crate) const AT_SERIAL_NUMBER: Oid = rfc4519::SERIAL_NUMBER;
+pub(crate) const AT_COUNTRY: Oid = rfc4519::C;
+pub(crate) const AT_LOCALITY: Oid = rfc4519::L;
+pub(crate) const AT_STATE: Oid = rfc4519::ST;
+pub(crate) const AT_STREET: Oid = rfc4519::STREET;
+pub(crate) const AT_ORGANIZATION: Oid = rfc4519::O;
+pub(crate) const AT_ORGANIZATIONAL_UNIT: Oid = rfc4519::OU;
+pub(crate) const AT_TITLE: Oid = rfc4519::TITLE;
+pub(crate) const AT_DESCRIPTION: Oid = rfc4519::DESCRIPTION;
+pub(crate) const AT_BUSINESS_CATEGORY: Oid = rfc4519::BUSINESS_CATEGORY;
+pub(crate) const AT_POSTAL_CODE: Oid = rfc4519::POSTAL_CODE;
+pub(crate) const AT_NAME: Oid = rfc4519::NAME;
+pub(crate) const AT_GIVEN_NAME: Oid = rfc4519::GIVEN_NAME;
+pub(crate) const AT_INITIALS: Oid = rfc4519::INITIALS;
+pub(crate) const AT_GENERATION_QUALIFIER: Oid = rfc4519::GENERATION_QUALIFIER;
+pub(crate) const AT_DN_QUALIFIER: Oid = rfc4519::DN_QUALIFIER;
+pub(crate) const AT_PSEUDONYM: Oid = Oid::new_unwrap("2.5.4.65");
+pub(crate) const AT_ORGANIZATION_IDENTIFIER: Oid = Oid::new_unwrap("2.5.4.97");
+pub(crate) const AT_DOMAIN_COMPONENT: Oid = rfc4519::DOMAIN_COMPONENT;
+pub(crate) const AT_USER_ID: Oid = rfc4519::UID;
+pub(crate) const AT_JURISDICTION_LOCALITY: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.60.2.1.1");
+pub(crate) const AT_JURISDICTION_STATE: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.60.2.1.2");
+pub(crate) const AT_JURISDICTION_COUNTRY: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.60.2.1.3");
 
 pub(crate) const CE_SUBJECT_KEY_ID: Oid = Oid::new_unwrap("2.5.29.14");
 pub(crate) const CE_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.15");
@@ -57,7 +96,145 @@ pub(crate) const CE_POLICY_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.36");
 
 /// extendedKeyUsage emailProtection.
 pub const EKU_EMAIL_PROTECTION: &str = "1.3.6.1.5.5.7.3.4";
+/// id-kp-emailProtection as an OID (the same as [`EKU_EMAIL_PROTECTION`]).
+pub(crate) const KP_EMAIL_PROTECTION: Oid = rfc5280::ID_KP_EMAIL_PROTECTION;
+/// extendedKeyUsage id-kp-serverAuth.
+pub const EKU_SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
+/// extendedKeyUsage id-kp-clientAuth.
+pub const EKU_CLIENT_AUTH: &str = "1.3.6.1.5.5.7.3.2";
 /// extendedKeyUsage anyExtendedKeyUsage.
 pub const EKU_ANY: &str = "2.5.29.37.0";
 
-pub(crate) const PKCS7_SIGNED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.2");
+// CMS / PKCS#7 content types (RFC 5652, RFC 5083).
+pub(crate) const ID_DATA: Oid = rfc5911::ID_DATA;
+pub(crate) const ID_SIGNED_DATA: Oid = rfc5911::ID_SIGNED_DATA;
+pub(crate) const ID_ENVELOPED_DATA: Oid = rfc5911::ID_ENVELOPED_DATA;
+pub(crate) const ID_ENCRYPTED_DATA: Oid = rfc5911::ID_ENCRYPTED_DATA;
+pub(crate) const ID_AUTH_ENVELOPED_DATA: Oid = rfc5911::ID_CT_AUTH_ENVELOPED_DATA;
+
+// CMS signed attributes (RFC 5652 section 11, RFC 8551 section 2.5.2).
+pub(crate) const ATTR_CONTENT_TYPE: Oid = rfc5911::ID_CONTENT_TYPE;
+pub(crate) const ATTR_MESSAGE_DIGEST: Oid = rfc5911::ID_MESSAGE_DIGEST;
+pub(crate) const ATTR_SIGNING_TIME: Oid = rfc5911::ID_SIGNING_TIME;
+pub(crate) const ATTR_SMIME_CAPABILITIES: Oid = rfc5911::SMIME_CAPABILITIES;
+
+// PKCS#9 attributes and PKCS#12 bag types (RFC 2985, RFC 7292, RFC 9579).
+pub(crate) const FRIENDLY_NAME: Oid = rfc2985::PKCS_9_AT_FRIENDLY_NAME;
+pub(crate) const LOCAL_KEY_ID: Oid = rfc2985::PKCS_9_AT_LOCAL_KEY_ID;
+/// extensionRequest, the CSR attribute carrying the requested extensions.
+pub(crate) const EXTENSION_REQUEST: Oid = rfc2985::PKCS_9_AT_EXTENSION_REQUEST;
+pub(crate) const CERT_BAG: Oid = Oid::new_unwrap("1.2.840.113549.1.12.10.1.3");
+pub(crate) const SAFE_CONTENTS_BAG: Oid = Oid::new_unwrap("1.2.840.113549.1.12.10.1.6");
+/// certTypes x509Certificate (PKCS#9): a certBag holding a DER X.509 certificate.
+pub(crate) const X509_CERTIFICATE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.22.1");
+/// PBMAC1 (RFC 9579), written by OpenSSL 3.4+ with `-pbmac1_pbkdf2`.
+pub(crate) const PBMAC1: Oid = Oid::new_unwrap("1.2.840.113549.1.5.14");
+
+// Content encryption (RFC 3565, RFC 5084, RFC 3370, RFC 8018).
+pub(crate) const AES128_CBC: Oid = rfc5911::ID_AES_128_CBC;
+pub(crate) const AES192_CBC: Oid = rfc5911::ID_AES_192_CBC;
+pub(crate) const AES256_CBC: Oid = rfc5911::ID_AES_256_CBC;
+pub(crate) const AES128_GCM: Oid = rfc5911::ID_AES_128_GCM;
+pub(crate) const AES192_GCM: Oid = rfc5911::ID_AES_192_GCM;
+pub(crate) const AES256_GCM: Oid = rfc5911::ID_AES_256_GCM;
+pub(crate) const AES128_CCM: Oid = rfc5911::ID_AES_128_CCM;
+pub(crate) const AES256_CCM: Oid = rfc5911::ID_AES_256_CCM;
+pub(crate) const DES_EDE3_CBC: Oid = rfc5911::DES_EDE_3_CBC;
+pub(crate) const DES_CBC: Oid = Oid::new_unwrap("1.3.14.3.2.7");
+pub(crate) const RC2_CBC: Oid = rfc5911::RC_2_CBC;
+
+// Key wrap (RFC 3394 / RFC 3565).
+pub(crate) const AES128_WRAP: Oid = rfc5911::ID_AES_128_WRAP;
+pub(crate) const AES192_WRAP: Oid = rfc5911::ID_AES_192_WRAP;
+pub(crate) const AES256_WRAP: Oid = rfc5911::ID_AES_256_WRAP;
+
+// Key transport (RFC 8017, RFC 4055).
+pub(crate) const RSAES_OAEP: Oid = rfc5912::ID_RSAES_OAEP;
+pub(crate) const P_SPECIFIED: Oid = rfc5912::ID_P_SPECIFIED;
+
+// Key agreement (RFC 5753, SEC 1).
+pub(crate) const ECDH_STD_SHA1: Oid = rfc5753::DH_SINGLE_PASS_STD_DH_SHA_1_KDF_SCHEME;
+pub(crate) const ECDH_STD_SHA224: Oid = rfc5753::DH_SINGLE_PASS_STD_DH_SHA_224_KDF_SCHEME;
+pub(crate) const ECDH_STD_SHA256: Oid = rfc5753::DH_SINGLE_PASS_STD_DH_SHA_256_KDF_SCHEME;
+pub(crate) const ECDH_STD_SHA384: Oid = rfc5753::DH_SINGLE_PASS_STD_DH_SHA_384_KDF_SCHEME;
+pub(crate) const ECDH_STD_SHA512: Oid = rfc5753::DH_SINGLE_PASS_STD_DH_SHA_512_KDF_SCHEME;
+pub(crate) const ECDH_COFACTOR_SHA1: Oid = rfc5753::DH_SINGLE_PASS_COFACTOR_DH_SHA_1_KDF_SCHEME;
+pub(crate) const ECDH_COFACTOR_SHA224: Oid = rfc5753::DH_SINGLE_PASS_COFACTOR_DH_SHA_224_KDF_SCHEME;
+pub(crate) const ECDH_COFACTOR_SHA256: Oid = rfc5753::DH_SINGLE_PASS_COFACTOR_DH_SHA_256_KDF_SCHEME;
+pub(crate) const ECDH_COFACTOR_SHA384: Oid = rfc5753::DH_SINGLE_PASS_COFACTOR_DH_SHA_384_KDF_SCHEME;
+pub(crate) const ECDH_COFACTOR_SHA512: Oid = rfc5753::DH_SINGLE_PASS_COFACTOR_DH_SHA_512_KDF_SCHEME;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The constants taken from `const_oid::db` are the OIDs their names say.
+    #[test]
+    fn database_constants_are_the_expected_oids() {
+        for (oid, dotted) in [
+            (MD2, "1.2.840.113549.2.2"),
+            (MD5, "1.2.840.113549.2.5"),
+            (SHA224, "2.16.840.1.101.3.4.2.4"),
+            (AT_COMMON_NAME, "2.5.4.3"),
+            (AT_SURNAME, "2.5.4.4"),
+            (AT_SERIAL_NUMBER, "2.5.4.5"),
+            (AT_COUNTRY, "2.5.4.6"),
+            (AT_LOCALITY, "2.5.4.7"),
+            (AT_STATE, "2.5.4.8"),
+            (AT_STREET, "2.5.4.9"),
+            (AT_ORGANIZATION, "2.5.4.10"),
+            (AT_ORGANIZATIONAL_UNIT, "2.5.4.11"),
+            (AT_TITLE, "2.5.4.12"),
+            (AT_DESCRIPTION, "2.5.4.13"),
+            (AT_BUSINESS_CATEGORY, "2.5.4.15"),
+            (AT_POSTAL_CODE, "2.5.4.17"),
+            (AT_NAME, "2.5.4.41"),
+            (AT_GIVEN_NAME, "2.5.4.42"),
+            (AT_INITIALS, "2.5.4.43"),
+            (AT_GENERATION_QUALIFIER, "2.5.4.44"),
+            (AT_DN_QUALIFIER, "2.5.4.46"),
+            (AT_DOMAIN_COMPONENT, "0.9.2342.19200300.100.1.25"),
+            (AT_USER_ID, "0.9.2342.19200300.100.1.1"),
+            (KP_EMAIL_PROTECTION, EKU_EMAIL_PROTECTION),
+            (ID_DATA, "1.2.840.113549.1.7.1"),
+            (ID_SIGNED_DATA, "1.2.840.113549.1.7.2"),
+            (ID_ENVELOPED_DATA, "1.2.840.113549.1.7.3"),
+            (ID_ENCRYPTED_DATA, "1.2.840.113549.1.7.6"),
+            (ID_AUTH_ENVELOPED_DATA, "1.2.840.113549.1.9.16.1.23"),
+            (ATTR_CONTENT_TYPE, "1.2.840.113549.1.9.3"),
+            (ATTR_MESSAGE_DIGEST, "1.2.840.113549.1.9.4"),
+            (ATTR_SIGNING_TIME, "1.2.840.113549.1.9.5"),
+            (ATTR_SMIME_CAPABILITIES, "1.2.840.113549.1.9.15"),
+            (FRIENDLY_NAME, "1.2.840.113549.1.9.20"),
+            (LOCAL_KEY_ID, "1.2.840.113549.1.9.21"),
+            (EXTENSION_REQUEST, "1.2.840.113549.1.9.14"),
+            (AES128_CBC, "2.16.840.1.101.3.4.1.2"),
+            (AES192_CBC, "2.16.840.1.101.3.4.1.22"),
+            (AES256_CBC, "2.16.840.1.101.3.4.1.42"),
+            (AES128_GCM, "2.16.840.1.101.3.4.1.6"),
+            (AES192_GCM, "2.16.840.1.101.3.4.1.26"),
+            (AES256_GCM, "2.16.840.1.101.3.4.1.46"),
+            (AES128_CCM, "2.16.840.1.101.3.4.1.7"),
+            (AES256_CCM, "2.16.840.1.101.3.4.1.47"),
+            (DES_EDE3_CBC, "1.2.840.113549.3.7"),
+            (RC2_CBC, "1.2.840.113549.3.2"),
+            (AES128_WRAP, "2.16.840.1.101.3.4.1.5"),
+            (AES192_WRAP, "2.16.840.1.101.3.4.1.25"),
+            (AES256_WRAP, "2.16.840.1.101.3.4.1.45"),
+            (RSAES_OAEP, "1.2.840.113549.1.1.7"),
+            (P_SPECIFIED, "1.2.840.113549.1.1.9"),
+            (ECDH_STD_SHA1, "1.3.133.16.840.63.0.2"),
+            (ECDH_STD_SHA224, "1.3.132.1.11.0"),
+            (ECDH_STD_SHA256, "1.3.132.1.11.1"),
+            (ECDH_STD_SHA384, "1.3.132.1.11.2"),
+            (ECDH_STD_SHA512, "1.3.132.1.11.3"),
+            (ECDH_COFACTOR_SHA1, "1.3.133.16.840.63.0.3"),
+            (ECDH_COFACTOR_SHA224, "1.3.132.1.14.0"),
+            (ECDH_COFACTOR_SHA256, "1.3.132.1.14.1"),
+            (ECDH_COFACTOR_SHA384, "1.3.132.1.14.2"),
+            (ECDH_COFACTOR_SHA512, "1.3.132.1.14.3"),
+        ] {
+            assert_eq!(oid.to_string(), dotted);
+        }
+    }
+}

@@ -17,7 +17,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use der::Tag;
 
-use super::tlv::{self, Tlv};
+use crate::tlv::{self, Tlv};
 
 /// How deep [`mask_pre1970_times`] looks into nested constructed elements. Certificate
 /// validity times are at depth 3 and CRL revocation dates at depth 4.

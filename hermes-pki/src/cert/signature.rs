@@ -20,8 +20,9 @@ use signature::Verifier;
 use signature::hazmat::PrehashVerifier;
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoRef};
 
-use super::{oid, tlv};
+use super::oid;
 use crate::error::{Error, Result};
+use crate::tlv;
 
 /// The hash functions signatures may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,17 +135,13 @@ fn parse_pss_params(alg: &AlgorithmIdentifierOwned) -> Result<Scheme> {
     })
 }
 
-/// ecdsa-with-SHA1 (RFC 3279 2.2.3).
-const ECDSA_SHA1: der::asn1::ObjectIdentifier =
-    der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.4.1");
-
 /// Whether a certificate or CRL signature algorithm hashes with SHA-1
 /// (sha1WithRSAEncryption, id-dsa-with-sha1 or bare id-dsa, ecdsa-with-SHA1). RSASSA-PSS over
 /// SHA-1 is refused outright by the verifier.
 pub(crate) fn signs_with_sha1(alg: &der::asn1::ObjectIdentifier) -> bool {
     matches!(
         *alg,
-        oid::SHA1_WITH_RSA | oid::DSA_SHA1 | oid::DSA | ECDSA_SHA1
+        oid::SHA1_WITH_RSA | oid::DSA_SHA1 | oid::DSA | oid::ECDSA_SHA1
     )
 }
 
@@ -658,18 +655,9 @@ mod tests {
         }
     }
 
-    /// A DER SEQUENCE (minimal length, below 64 KiB) of the given contents.
+    /// A DER SEQUENCE (minimal length) of the given contents.
     fn seq(content: &[u8]) -> Vec<u8> {
-        let mut v = vec![0x30];
-        if content.len() < 0x80 {
-            v.push(content.len() as u8);
-        } else if content.len() < 0x100 {
-            v.extend([0x81, content.len() as u8]);
-        } else {
-            v.extend([0x82, (content.len() >> 8) as u8, content.len() as u8]);
-        }
-        v.extend_from_slice(content);
-        v
+        tlv::sequence(&[content])
     }
 
     /// A DSA SubjectPublicKeyInfo with the given parameters (None: omitted) and public value.

@@ -7,8 +7,8 @@ use der::asn1::ObjectIdentifier;
 
 use super::RevocationReason;
 use super::parse::reason_flags;
-use crate::cert::tlv::{self, Tlv};
 use crate::cert::{Certificate, oid};
+use crate::tlv::{self, Tlv};
 use crate::trust::names_match;
 
 /// issuerAltName (RFC 5280 4.2.1.7).

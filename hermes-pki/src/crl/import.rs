@@ -4,8 +4,8 @@ use std::time::{Duration, SystemTime};
 
 use super::cmp_numbers;
 use super::parse::Crl;
+use crate::cert::Certificate;
 use crate::cert::load::{decode_body, scan_pem};
-use crate::cert::{Certificate, tlv};
 use crate::error::{Error, Result};
 use crate::key::KeyId;
 use crate::revocation::NoRevocationInfo;
@@ -13,6 +13,7 @@ use crate::store::{
     CrlId, CrlRecord, CrlStatus, NewCrl, ReadTransaction, Store, StoreExt, Transaction,
 };
 use crate::time::{Clock, to_rfc3339};
+use crate::tlv;
 use crate::trust::{LeafPolicy, ValidationOptions, Validator};
 
 /// How far in the future a thisUpdate may be (clock skew between the CA and this host).

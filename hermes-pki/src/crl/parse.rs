@@ -17,10 +17,10 @@ use x509_cert::time::Time;
 
 use super::RevocationReason;
 use super::dp::{DistributionPointName, names_include};
-use crate::cert::tlv::{self, Tlv};
 use crate::cert::{Serial, name, oid};
 use crate::error::{Error, Result};
 use crate::store::RevokedEntry;
+use crate::tlv::{self, Tlv};
 use crate::trust::names_match;
 
 /// The most entries a CRL may list (a bound on memory for hostile input).

@@ -10,14 +10,8 @@ use zeroize::Zeroizing;
 
 use super::{Inner, KdfLimits, PrivateKey, RsaKey};
 use crate::cert::KeyAlgorithm;
+use crate::cert::oid::{EC_PUBLIC_KEY, ED25519, P256, P384, RSA_ENCRYPTION, RSASSA_PSS};
 use crate::error::{Error, Result};
-
-pub(crate) const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
-pub(crate) const RSASSA_PSS: Oid = Oid::new_unwrap("1.2.840.113549.1.1.10");
-pub(crate) const EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
-pub(crate) const P256: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
-pub(crate) const P384: Oid = Oid::new_unwrap("1.3.132.0.34");
-pub(crate) const ED25519: Oid = Oid::new_unwrap("1.3.101.112");
 
 const WHAT: &str = "private key";
 

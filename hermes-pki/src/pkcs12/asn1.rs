@@ -1,4 +1,4 @@
-//! The little ASN.1 PKCS#12 needs: a DER element reader and a DER writer. BER input (Windows
+//! The little ASN.1 PKCS#12 needs: a DER element reader (the writer is [`crate::tlv`]). BER input (Windows
 //! writes PKCS#12 with indefinite lengths and constructed OCTET STRINGs) is first converted with
 //! [`crate::ber::to_der_secret`].
 //!
@@ -7,18 +7,19 @@
 use der::asn1::ObjectIdentifier;
 
 use crate::error::{Error, Result};
+use crate::tlv;
 
-pub(super) const TAG_INTEGER: u8 = 0x02;
-pub(super) const TAG_OCTET_STRING: u8 = 0x04;
-pub(super) const TAG_OID: u8 = 0x06;
+pub(super) const TAG_INTEGER: u8 = tlv::INTEGER;
+pub(super) const TAG_OCTET_STRING: u8 = tlv::OCTET_STRING;
+pub(super) const TAG_OID: u8 = tlv::OID;
 pub(super) const TAG_BMP_STRING: u8 = 0x1E;
 pub(super) const TAG_UTF8_STRING: u8 = 0x0C;
-pub(super) const TAG_SEQUENCE: u8 = 0x30;
-pub(super) const TAG_SET: u8 = 0x31;
+pub(super) const TAG_SEQUENCE: u8 = tlv::SEQUENCE;
+pub(super) const TAG_SET: u8 = tlv::SET;
 /// `[0]` constructed (EXPLICIT tagging).
-pub(super) const TAG_CONTEXT_0: u8 = 0xA0;
+pub(super) const TAG_CONTEXT_0: u8 = tlv::context_tag(0, true);
 /// `[0]` primitive (IMPLICIT OCTET STRING).
-pub(super) const TAG_CONTEXT_0_PRIMITIVE: u8 = 0x80;
+pub(super) const TAG_CONTEXT_0_PRIMITIVE: u8 = tlv::context_tag(0, false);
 
 /// What errors of this module are about.
 pub(super) const WHAT: &str = "PKCS#12 file";
@@ -82,19 +83,6 @@ fn parse_header(data: &[u8]) -> Result<Header> {
         len,
         header_len,
     })
-}
-
-/// The minimal DER encoding of a length.
-fn length_bytes(len: usize) -> Vec<u8> {
-    if len < 0x80 {
-        return vec![len as u8];
-    }
-    let bytes = len.to_be_bytes();
-    let skip = bytes.iter().take_while(|b| **b == 0).count();
-    let significant = bytes.get(skip..).unwrap_or_default();
-    let mut out = vec![0x80 | significant.len() as u8];
-    out.extend_from_slice(significant);
-    out
 }
 
 /// Reads DER elements one after the other.
@@ -190,41 +178,6 @@ pub(super) fn integer_u64(value: &[u8], what: &str) -> Result<u64> {
     }
 }
 
-/// Appends a DER element to `out`.
-pub(super) fn write_tlv(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
-    out.push(tag);
-    out.extend_from_slice(&length_bytes(value.len()));
-    out.extend_from_slice(value);
-}
-
-/// A DER element as a new vector.
-pub(super) fn tlv(tag: u8, value: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(value.len() + 6);
-    write_tlv(&mut out, tag, value);
-    out
-}
-
-/// The encoding of a small non-negative INTEGER.
-pub(super) fn integer(n: u32) -> Vec<u8> {
-    let bytes = n.to_be_bytes();
-    let skip = bytes.iter().take_while(|b| **b == 0).count().min(3);
-    let mut value = bytes.get(skip..).unwrap_or_default().to_vec();
-    if value.first().is_some_and(|b| b & 0x80 != 0) {
-        value.insert(0, 0);
-    }
-    tlv(TAG_INTEGER, &value)
-}
-
-/// The encoding of an OBJECT IDENTIFIER.
-pub(super) fn oid(oid: &ObjectIdentifier) -> Vec<u8> {
-    tlv(TAG_OID, oid.as_bytes())
-}
-
-/// A SEQUENCE of the given encoded elements.
-pub(super) fn sequence(parts: &[&[u8]]) -> Vec<u8> {
-    tlv(TAG_SEQUENCE, &parts.concat())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,14 +201,14 @@ mod tests {
 
     #[test]
     fn integers_and_lengths() {
-        assert_eq!(integer(0), [0x02, 0x01, 0x00]);
-        assert_eq!(integer(128), [0x02, 0x02, 0x00, 0x80]);
-        assert_eq!(integer(2048), [0x02, 0x02, 0x08, 0x00]);
+        assert_eq!(tlv::integer(0), [0x02, 0x01, 0x00]);
+        assert_eq!(tlv::integer(128), [0x02, 0x02, 0x00, 0x80]);
+        assert_eq!(tlv::integer(2048), [0x02, 0x02, 0x08, 0x00]);
         assert_eq!(integer_u64(&[0x00, 0x80, 0, 0, 0], "n").unwrap(), 1 << 31);
         assert_eq!(integer_u64(&[0x01; 12], "n").unwrap(), u64::MAX);
         assert!(integer_u64(&[0x80], "n").is_err());
         assert!(integer_u64(&[], "n").is_err());
-        let long = tlv(TAG_OCTET_STRING, &[0u8; 300]);
+        let long = tlv::tlv(TAG_OCTET_STRING, &[&[0u8; 300]]);
         assert_eq!(&long[..4], &[0x04, 0x82, 0x01, 0x2C]);
         let mut r = Reader::new(&long);
         assert_eq!(r.next().unwrap().value.len(), 300);

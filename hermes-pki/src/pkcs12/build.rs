@@ -4,14 +4,13 @@
 use der::Encode;
 use zeroize::Zeroizing;
 
-use super::asn1::{
-    self, TAG_BMP_STRING, TAG_CONTEXT_0, TAG_CONTEXT_0_PRIMITIVE, TAG_OCTET_STRING, TAG_SET,
-};
+use super::asn1::{TAG_BMP_STRING, TAG_CONTEXT_0_PRIMITIVE, TAG_SET};
 use super::crypto::{self, LegacyCipher, MacHash};
 use super::{Pkcs12Options, oids};
 use crate::cert::Certificate;
 use crate::error::{Error, Result};
 use crate::key::PrivateKey;
+use crate::tlv;
 
 /// Salt length for PBKDF2 and the modern MAC.
 const SALT_LEN: usize = 16;
@@ -81,35 +80,33 @@ pub(super) fn safe_bag(
     value: &[u8],
     attrs: &[Vec<u8>],
 ) -> Vec<u8> {
-    let oid = asn1::oid(bag_id);
-    let value = asn1::tlv(TAG_CONTEXT_0, value);
+    let oid = tlv::oid(bag_id);
+    let value = tlv::context(0, &[value]);
     if attrs.is_empty() {
-        return asn1::sequence(&[&oid, &value]);
+        return tlv::sequence(&[&oid, &value]);
     }
     // DER: SET OF sorted by encoding.
-    let mut sorted = attrs.to_vec();
-    sorted.sort();
-    let set = asn1::tlv(TAG_SET, &sorted.concat());
-    asn1::sequence(&[&oid, &value, &set])
+    let set = tlv::set_of(attrs.to_vec());
+    tlv::sequence(&[&oid, &value, &set])
 }
 
 pub(super) fn attribute(ty: &der::asn1::ObjectIdentifier, value: &[u8]) -> Vec<u8> {
-    asn1::sequence(&[&asn1::oid(ty), &asn1::tlv(TAG_SET, value)])
+    tlv::sequence(&[&tlv::oid(ty), &tlv::tlv(TAG_SET, &[value])])
 }
 
 pub(super) fn cert_bag(cert: &Certificate, attrs: &[Vec<u8>]) -> Vec<u8> {
-    let cert_bag = asn1::sequence(&[
-        &asn1::oid(&oids::X509_CERTIFICATE),
-        &asn1::tlv(TAG_CONTEXT_0, &asn1::tlv(TAG_OCTET_STRING, cert.der())),
+    let cert_bag = tlv::sequence(&[
+        &tlv::oid(&oids::X509_CERTIFICATE),
+        &tlv::context(0, &[&tlv::octet_string(cert.der())]),
     ]);
     safe_bag(&oids::CERT_BAG, &cert_bag, attrs)
 }
 
 /// `ContentInfo` of type data holding `bytes`.
 pub(super) fn data_content_info(bytes: &[u8]) -> Vec<u8> {
-    asn1::sequence(&[
-        &asn1::oid(&oids::DATA),
-        &asn1::tlv(TAG_CONTEXT_0, &asn1::tlv(TAG_OCTET_STRING, bytes)),
+    tlv::sequence(&[
+        &tlv::oid(&oids::DATA),
+        &tlv::context(0, &[&tlv::octet_string(bytes)]),
     ])
 }
 
@@ -136,7 +133,7 @@ pub(super) fn export(
         let bmp: Vec<u8> = name.encode_utf16().flat_map(u16::to_be_bytes).collect();
         attrs.push(attribute(
             &oids::FRIENDLY_NAME,
-            &asn1::tlv(TAG_BMP_STRING, &bmp),
+            &tlv::tlv(TAG_BMP_STRING, &[&bmp]),
         ));
     }
     let local_key_id = {
@@ -145,7 +142,7 @@ pub(super) fn export(
     };
     attrs.push(attribute(
         &oids::LOCAL_KEY_ID,
-        &asn1::tlv(TAG_OCTET_STRING, &local_key_id),
+        &tlv::octet_string(&local_key_id),
     ));
 
     // Certificates: the end-entity certificate, then the chain without duplicates.
@@ -157,27 +154,27 @@ pub(super) fn export(
             cert_bags.push(cert_bag(c, &[]));
         }
     }
-    let cert_safe = asn1::sequence(&cert_bags.iter().map(Vec::as_slice).collect::<Vec<_>>());
+    let cert_safe = tlv::sequence(&cert_bags.iter().map(Vec::as_slice).collect::<Vec<_>>());
     let (cert_alg, cert_ct) = encrypt(&cert_safe, password, options, LegacyCipher::Rc2_40)?;
-    let encrypted_content_info = asn1::sequence(&[
-        &asn1::oid(&oids::DATA),
+    let encrypted_content_info = tlv::sequence(&[
+        &tlv::oid(&oids::DATA),
         &cert_alg,
-        &asn1::tlv(TAG_CONTEXT_0_PRIMITIVE, &cert_ct),
+        &tlv::tlv(TAG_CONTEXT_0_PRIMITIVE, &[&cert_ct]),
     ]);
-    let encrypted_data = asn1::sequence(&[&asn1::integer(0), &encrypted_content_info]);
-    let cert_ci = asn1::sequence(&[
-        &asn1::oid(&oids::ENCRYPTED_DATA),
-        &asn1::tlv(TAG_CONTEXT_0, &encrypted_data),
+    let encrypted_data = tlv::sequence(&[&tlv::integer(0), &encrypted_content_info]);
+    let cert_ci = tlv::sequence(&[
+        &tlv::oid(&oids::ENCRYPTED_DATA),
+        &tlv::context(0, &[&encrypted_data]),
     ]);
 
     // The key: a pkcs8ShroudedKeyBag in a data ContentInfo (its own encryption protects it).
     let pkcs8 = key.to_pkcs8_der()?;
     let (key_alg, key_ct) = encrypt(&pkcs8, password, options, LegacyCipher::TripleDes3Key)?;
-    let epki = asn1::sequence(&[&key_alg, &asn1::tlv(TAG_OCTET_STRING, &key_ct)]);
-    let key_safe = asn1::sequence(&[&safe_bag(&oids::SHROUDED_KEY_BAG, &epki, &attrs)]);
+    let epki = tlv::sequence(&[&key_alg, &tlv::octet_string(&key_ct)]);
+    let key_safe = tlv::sequence(&[&safe_bag(&oids::SHROUDED_KEY_BAG, &epki, &attrs)]);
     let key_ci = data_content_info(&key_safe);
 
-    let auth_safe = asn1::sequence(&[&cert_ci, &key_ci]);
+    let auth_safe = tlv::sequence(&[&cert_ci, &key_ci]);
     let (hash, salt) = if options.legacy {
         (MacHash::Sha1, random_salt(true)?)
     } else {
@@ -186,8 +183,8 @@ pub(super) fn export(
     let password_bmp: Zeroizing<Vec<u8>> = crypto::bmp_password(password);
     let mac_data =
         crypto::make_mac_data(hash, &password_bmp, &salt, options.iterations, &auth_safe)?;
-    Ok(asn1::sequence(&[
-        &asn1::integer(3),
+    Ok(tlv::sequence(&[
+        &tlv::integer(3),
         &data_content_info(&auth_safe),
         &mac_data,
     ]))

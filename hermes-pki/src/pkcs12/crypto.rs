@@ -12,8 +12,10 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::asn1::{self, Reader, TAG_INTEGER, TAG_OCTET_STRING, TAG_SEQUENCE, malformed};
+use crate::cert::oid;
 use crate::error::{Error, Result};
 use crate::key::KdfLimits;
+use crate::tlv;
 
 pub(super) const PBE_SHA1_3DES: Oid = pkcs12::PKCS_12_PBE_WITH_SHAAND3_KEY_TRIPLE_DES_CBC;
 pub(super) const PBE_SHA1_2DES: Oid = pkcs12::PKCS_12_PBE_WITH_SHAAND2_KEY_TRIPLE_DES_CBC;
@@ -22,8 +24,7 @@ pub(super) const PBE_SHA1_RC2_40: Oid = pkcs12::PKCS_12_PBEWITH_SHAAND40_BIT_RC2
 pub(super) const PBE_SHA1_RC4_128: Oid = pkcs12::PKCS_12_PBE_WITH_SHAAND128_BIT_RC4;
 pub(super) const PBE_SHA1_RC4_40: Oid = pkcs12::PKCS_12_PBE_WITH_SHAAND40_BIT_RC4;
 pub(super) const PBES2: Oid = pkcs5::pbes2::PBES2_OID;
-/// PBMAC1 (RFC 9579), written by OpenSSL 3.4+ with `-pbmac1_pbkdf2`.
-pub(super) const PBMAC1: Oid = Oid::new_unwrap("1.2.840.113549.1.5.14");
+use crate::cert::oid::PBMAC1;
 
 /// The hash of a PKCS#12 MAC (HMAC keyed through the PKCS#12 KDF).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,24 +39,25 @@ pub(super) enum MacHash {
 impl MacHash {
     /// The hash named by a DigestInfo algorithm OID.
     pub(super) fn from_oid(oid: &Oid) -> Option<Self> {
-        match oid.to_string().as_str() {
-            "1.3.14.3.2.26" => Some(MacHash::Sha1),
-            "2.16.840.1.101.3.4.2.4" => Some(MacHash::Sha224),
-            "2.16.840.1.101.3.4.2.1" => Some(MacHash::Sha256),
-            "2.16.840.1.101.3.4.2.2" => Some(MacHash::Sha384),
-            "2.16.840.1.101.3.4.2.3" => Some(MacHash::Sha512),
-            _ => None,
-        }
+        [
+            MacHash::Sha1,
+            MacHash::Sha224,
+            MacHash::Sha256,
+            MacHash::Sha384,
+            MacHash::Sha512,
+        ]
+        .into_iter()
+        .find(|h| h.oid() == *oid)
     }
 
     /// The DigestInfo algorithm OID.
     pub(super) fn oid(self) -> Oid {
         match self {
-            MacHash::Sha1 => Oid::new_unwrap("1.3.14.3.2.26"),
-            MacHash::Sha224 => Oid::new_unwrap("2.16.840.1.101.3.4.2.4"),
-            MacHash::Sha256 => Oid::new_unwrap("2.16.840.1.101.3.4.2.1"),
-            MacHash::Sha384 => Oid::new_unwrap("2.16.840.1.101.3.4.2.2"),
-            MacHash::Sha512 => Oid::new_unwrap("2.16.840.1.101.3.4.2.3"),
+            MacHash::Sha1 => oid::SHA1,
+            MacHash::Sha224 => oid::SHA224,
+            MacHash::Sha256 => oid::SHA256,
+            MacHash::Sha384 => oid::SHA384,
+            MacHash::Sha512 => oid::SHA512,
         }
     }
 
@@ -255,12 +257,12 @@ pub(super) fn make_mac_data(
         .map_err(|_| Error::InvalidArgument("iteration count too large".into()))?;
     let key = hash.derive(password, salt, Pkcs12KeyType::Mac, rounds, hash.len());
     let mac = hash.hmac(&key, data)?;
-    let alg = asn1::sequence(&[&asn1::oid(&hash.oid()), &[0x05, 0x00]]);
-    let digest_info = asn1::sequence(&[&alg, &asn1::tlv(TAG_OCTET_STRING, &mac)]);
-    Ok(asn1::sequence(&[
+    let alg = tlv::sequence(&[&tlv::oid(&hash.oid()), &[0x05, 0x00]]);
+    let digest_info = tlv::sequence(&[&alg, &tlv::octet_string(&mac)]);
+    Ok(tlv::sequence(&[
         &digest_info,
-        &asn1::tlv(TAG_OCTET_STRING, salt),
-        &asn1::integer(iterations),
+        &tlv::octet_string(salt),
+        &tlv::integer(iterations),
     ]))
 }
 
@@ -386,11 +388,8 @@ impl LegacyCipher {
 
     /// The DER AlgorithmIdentifier with `pkcs-12PbeParams`.
     pub(super) fn algorithm_identifier(self, salt: &[u8], iterations: u32) -> Vec<u8> {
-        let params = asn1::sequence(&[
-            &asn1::tlv(TAG_OCTET_STRING, salt),
-            &asn1::integer(iterations),
-        ]);
-        asn1::sequence(&[&asn1::oid(&self.oid()), &params])
+        let params = tlv::sequence(&[&tlv::octet_string(salt), &tlv::integer(iterations)]);
+        tlv::sequence(&[&tlv::oid(&self.oid()), &params])
     }
 }
 

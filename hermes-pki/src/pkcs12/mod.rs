@@ -73,21 +73,18 @@ mod parse;
 #[cfg(test)]
 mod tests;
 
-/// Object identifiers of PKCS#12 and CMS.
+/// Object identifiers of PKCS#12 and CMS, by their short names here (declared in
+/// `cert::oid`, or by the `pkcs12` crate).
 mod oids {
     use der::asn1::ObjectIdentifier as Oid;
 
-    pub(super) const DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.1");
-    pub(super) const SIGNED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.2");
-    pub(super) const ENVELOPED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.3");
-    pub(super) const ENCRYPTED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.6");
+    pub(super) use crate::cert::oid::{
+        CERT_BAG, FRIENDLY_NAME, ID_DATA as DATA, ID_ENCRYPTED_DATA as ENCRYPTED_DATA,
+        ID_ENVELOPED_DATA as ENVELOPED_DATA, ID_SIGNED_DATA as SIGNED_DATA, LOCAL_KEY_ID,
+        SAFE_CONTENTS_BAG, X509_CERTIFICATE,
+    };
     pub(super) const KEY_BAG: Oid = pkcs12::PKCS_12_KEY_BAG_OID;
     pub(super) const SHROUDED_KEY_BAG: Oid = pkcs12::PKCS_12_PKCS8_KEY_BAG_OID;
-    pub(super) const CERT_BAG: Oid = Oid::new_unwrap("1.2.840.113549.1.12.10.1.3");
-    pub(super) const SAFE_CONTENTS_BAG: Oid = Oid::new_unwrap("1.2.840.113549.1.12.10.1.6");
-    pub(super) const X509_CERTIFICATE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.22.1");
-    pub(super) const FRIENDLY_NAME: Oid = Oid::new_unwrap("1.2.840.113549.1.9.20");
-    pub(super) const LOCAL_KEY_ID: Oid = Oid::new_unwrap("1.2.840.113549.1.9.21");
 }
 
 /// Iteration count [`export`] uses unless told otherwise, for PBKDF2 and for the MAC.

@@ -15,6 +15,7 @@ use crate::ber::{BerLimits, to_der_secret};
 use crate::cert::{Certificate, Sha256Thumbprint};
 use crate::error::{Error, Result};
 use crate::key::PrivateKey;
+use crate::tlv;
 
 /// How deeply `safeContentsBag`s may nest.
 const MAX_BAG_NESTING: usize = 4;
@@ -209,7 +210,7 @@ impl Ctx<'_> {
             )));
         }
         let alg = e.expect(TAG_SEQUENCE, "content encryption algorithm")?;
-        let alg_der = asn1::tlv(TAG_SEQUENCE, alg.value);
+        let alg_der = tlv::sequence(&[alg.value]);
         let encrypted = e.next().map_err(|_| {
             Error::unsupported(
                 "PKCS#12 EncryptedData",
@@ -268,7 +269,7 @@ impl Ctx<'_> {
         match bag_id {
             oids::KEY_BAG => {
                 let pki = asn1::single(bag_value, TAG_SEQUENCE, "keyBag")?;
-                let der = Zeroizing::new(asn1::tlv(TAG_SEQUENCE, pki.value));
+                let der = Zeroizing::new(tlv::sequence(&[pki.value]));
                 let key = PrivateKey::from_pkcs8_der(&der)?;
                 self.keys.push((key, attrs));
             }
@@ -278,7 +279,7 @@ impl Ctx<'_> {
                 let alg = e.expect(TAG_SEQUENCE, "key encryption algorithm")?;
                 let data = e.expect(TAG_OCTET_STRING, "encrypted key")?.value;
                 e.finish("EncryptedPrivateKeyInfo")?;
-                let plain = self.decrypt(&asn1::tlv(TAG_SEQUENCE, alg.value), data)?;
+                let plain = self.decrypt(&tlv::sequence(&[alg.value]), data)?;
                 let key = PrivateKey::from_pkcs8_der(&plain).map_err(|e| match e {
                     Error::Unsupported { .. } | Error::Weak(_) => e,
                     // A "successful" decryption with a wrong key yields garbage.

@@ -3,6 +3,7 @@ use std::collections::HashSet;
 use super::asn1::{self, Reader, TAG_CONTEXT_0, TAG_OCTET_STRING, TAG_SEQUENCE};
 use super::*;
 use crate::ErrorKind;
+use crate::tlv;
 
 const ALICE_PEM: &str = include_str!("testdata/alice.pem");
 const ALICE_KEY: &str = include_str!("testdata/alice.key");
@@ -170,9 +171,9 @@ fn pfx_parts(p12: &[u8]) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
     let a = r.next().unwrap();
     let m = r.next().unwrap();
     (
-        asn1::tlv(v.tag, v.value),
-        asn1::tlv(a.tag, a.value),
-        asn1::tlv(m.tag, m.value),
+        tlv::tlv(v.tag, &[v.value]),
+        tlv::tlv(a.tag, &[a.value]),
+        tlv::tlv(m.tag, &[m.value]),
     )
 }
 
@@ -183,12 +184,12 @@ fn with_mac_iterations(p12: &[u8], iterations: &[u8]) -> Vec<u8> {
     let mut r = Reader::new(mac.value);
     let di = r.next().unwrap();
     let salt = r.next().unwrap();
-    let new_mac = asn1::sequence(&[
-        &asn1::tlv(di.tag, di.value),
-        &asn1::tlv(salt.tag, salt.value),
-        &asn1::tlv(asn1::TAG_INTEGER, iterations),
+    let new_mac = tlv::sequence(&[
+        &tlv::tlv(di.tag, &[di.value]),
+        &tlv::tlv(salt.tag, &[salt.value]),
+        &tlv::tlv(tlv::INTEGER, &[iterations]),
     ]);
-    asn1::sequence(&[&v, &a, &new_mac])
+    tlv::sequence(&[&v, &a, &new_mac])
 }
 
 #[test]
@@ -314,11 +315,11 @@ fn to_ber(der: &[u8]) -> Vec<u8> {
         } else if t.tag == TAG_OCTET_STRING && t.value.len() > 10 {
             out.extend([0x24, 0x80]);
             for chunk in t.value.chunks(7) {
-                asn1::write_tlv(&mut out, TAG_OCTET_STRING, chunk);
+                out.extend(tlv::tlv(TAG_OCTET_STRING, &[chunk]));
             }
             out.extend([0, 0]);
         } else {
-            asn1::write_tlv(&mut out, t.tag, t.value);
+            out.extend(tlv::tlv(t.tag, &[t.value]));
         }
     }
     out
@@ -338,8 +339,8 @@ fn ber_with_indefinite_lengths_is_read() {
     r.next().unwrap(); // contentType data
     let content = r.expect(TAG_CONTEXT_0, "content").unwrap();
     let octets = asn1::single(content.value, TAG_OCTET_STRING, "octets").unwrap();
-    let rebuilt = to_ber(&asn1::sequence(&[
-        &asn1::integer(3),
+    let rebuilt = to_ber(&tlv::sequence(&[
+        &tlv::integer(3),
         &build::data_content_info(&to_ber(octets.value)),
     ]));
     let contents = import(&rebuilt, "test").unwrap();
@@ -349,9 +350,9 @@ fn ber_with_indefinite_lengths_is_read() {
 
 /// A PFX without MAC whose single data safe holds `bags` (SafeBag encodings).
 fn unprotected_pfx(bags: &[Vec<u8>]) -> Vec<u8> {
-    let safe = asn1::sequence(&bags.iter().map(Vec::as_slice).collect::<Vec<_>>());
-    let auth = asn1::sequence(&[&build::data_content_info(&safe)]);
-    asn1::sequence(&[&asn1::integer(3), &build::data_content_info(&auth)])
+    let safe = tlv::sequence(&bags.iter().map(Vec::as_slice).collect::<Vec<_>>());
+    let auth = tlv::sequence(&[&build::data_content_info(&safe)]);
+    tlv::sequence(&[&tlv::integer(3), &build::data_content_info(&auth)])
 }
 
 fn key_bag(k: &PrivateKey) -> Vec<u8> {

@@ -25,12 +25,6 @@ use super::options::RequestOptions;
 /// The largest PKCS#10 request read (a request is a few KB).
 pub const MAX_CSR_LEN: usize = 64 * 1024;
 
-const OID_GIVEN_NAME: der::asn1::ObjectIdentifier =
-    der::asn1::ObjectIdentifier::new_unwrap("2.5.4.42");
-const OID_SURNAME: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap("2.5.4.4");
-const OID_EXTENSION_REQ: der::asn1::ObjectIdentifier =
-    der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.14");
-
 fn encoding(e: der::Error) -> Error {
     Error::Crypto(format!("cannot encode the certificate request: {e}"))
 }
@@ -368,8 +362,8 @@ impl CheckedCsr {
         options.common_name = cn;
         if policy.copy_subject_fields {
             options.organization = text(subject.organization())?;
-            options.given_name = text(subject.by_oid::<DirectoryString>(OID_GIVEN_NAME))?;
-            options.surname = text(subject.by_oid::<DirectoryString>(OID_SURNAME))?;
+            options.given_name = text(subject.by_oid::<DirectoryString>(oid::AT_GIVEN_NAME))?;
+            options.surname = text(subject.by_oid::<DirectoryString>(oid::AT_SURNAME))?;
         }
         // The name fields, days, hash and URL; the key spec of the template is not used.
         options.check()?;
@@ -407,7 +401,7 @@ fn requested_names(req: &CertReq) -> Result<Vec<GeneralName>> {
     let malformed = |e: der::Error| Error::malformed("extensionRequest of the request", e);
     let mut out = Vec::new();
     for attr in req.info.attributes.iter() {
-        if attr.oid != OID_EXTENSION_REQ {
+        if attr.oid != oid::EXTENSION_REQUEST {
             continue;
         }
         for value in attr.values.iter() {

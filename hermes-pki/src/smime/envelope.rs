@@ -50,10 +50,10 @@ use std::sync::Arc;
 use der::Tag;
 use zeroize::Zeroizing;
 
-use crate::cert::tlv::is_context;
 use crate::cert::{Certificate, KeyAlgorithm, Serial};
 use crate::error::{Error, Result};
 use crate::key::{Decryptor, KeyTransport, PrivateKey};
+use crate::tlv::is_context;
 
 mod asn1;
 mod content;

@@ -359,15 +359,11 @@ pub(crate) fn cms_kind(der: &[u8]) -> CmsKind {
         let len = usize::from(*rest.get(1)?);
         rest.get(2..2 + len)
     })();
-    const SIGNED: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
-    const ENVELOPED: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x03];
-    const AUTH_ENVELOPED: &[u8] = &[
-        0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x01, 0x17,
-    ];
+    use crate::cert::oid::{ID_AUTH_ENVELOPED_DATA, ID_ENVELOPED_DATA, ID_SIGNED_DATA};
     match oid {
-        Some(SIGNED) => CmsKind::Signed,
-        Some(ENVELOPED) => CmsKind::Enveloped,
-        Some(AUTH_ENVELOPED) => CmsKind::AuthEnveloped,
+        Some(o) if o == ID_SIGNED_DATA.as_bytes() => CmsKind::Signed,
+        Some(o) if o == ID_ENVELOPED_DATA.as_bytes() => CmsKind::Enveloped,
+        Some(o) if o == ID_AUTH_ENVELOPED_DATA.as_bytes() => CmsKind::AuthEnveloped,
         _ => CmsKind::Other,
     }
 }

@@ -25,13 +25,20 @@ use der::{Decode, Encode, Tag};
 use sha2::Digest;
 use spki::AlgorithmIdentifierOwned;
 
-use crate::cert::oid;
-use crate::cert::tlv::{self, Tlv};
+use crate::cert::oid::{
+    self, AES128_CBC, AES128_GCM, AES192_CBC, AES256_CBC, AES256_GCM, ATTR_CONTENT_TYPE,
+    ATTR_MESSAGE_DIGEST, ATTR_SIGNING_TIME, ATTR_SMIME_CAPABILITIES, DES_EDE3_CBC, DSA as ID_DSA,
+    DSA_SHA1 as DSA_WITH_SHA1, DSA_SHA224 as DSA_WITH_SHA224, DSA_SHA256 as DSA_WITH_SHA256,
+    DSA_SHA384 as DSA_WITH_SHA384, DSA_SHA512 as DSA_WITH_SHA512, ECDSA_SHA1,
+    ID_AUTH_ENVELOPED_DATA, ID_DATA, ID_ENVELOPED_DATA, ID_SIGNED_DATA, MD2, MD2_WITH_RSA, MD4,
+    MD4_WITH_RSA, MD5, MD5_WITH_RSA, RSAES_OAEP,
+};
 use crate::cert::{
     Certificate, KeyAlgorithm, Thumbprint, verify_signature, verify_signature_with_params,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::{HashAlg, SignatureScheme, Signer};
+use crate::tlv::{self, Tlv};
 
 #[cfg(test)]
 #[path = "signed_tests.rs"]
@@ -44,41 +51,6 @@ pub const MAX_SIGNERS: usize = 16;
 /// The most entries the `certificates` field of a message may hold for [`verify_data`]; a
 /// message with more is refused ([`Error::LimitExceeded`]).
 pub const MAX_CERTIFICATES: usize = 200;
-
-const fn oid_of(dotted: &str) -> ObjectIdentifier {
-    ObjectIdentifier::new_unwrap(dotted)
-}
-
-const ID_DATA: ObjectIdentifier = oid_of("1.2.840.113549.1.7.1");
-const ID_SIGNED_DATA: ObjectIdentifier = oid::PKCS7_SIGNED_DATA;
-const ID_ENVELOPED_DATA: ObjectIdentifier = oid_of("1.2.840.113549.1.7.3");
-const ID_AUTH_ENVELOPED_DATA: ObjectIdentifier = oid_of("1.2.840.113549.1.9.16.1.23");
-const ATTR_CONTENT_TYPE: ObjectIdentifier = oid_of("1.2.840.113549.1.9.3");
-const ATTR_MESSAGE_DIGEST: ObjectIdentifier = oid_of("1.2.840.113549.1.9.4");
-const ATTR_SIGNING_TIME: ObjectIdentifier = oid_of("1.2.840.113549.1.9.5");
-const ATTR_SMIME_CAPABILITIES: ObjectIdentifier = oid_of("1.2.840.113549.1.9.15");
-const ECDSA_SHA1: ObjectIdentifier = oid_of("1.2.840.10045.4.1");
-const MD2: ObjectIdentifier = oid_of("1.2.840.113549.2.2");
-const MD4: ObjectIdentifier = oid_of("1.2.840.113549.2.4");
-const MD5: ObjectIdentifier = oid_of("1.2.840.113549.2.5");
-const MD2_WITH_RSA: ObjectIdentifier = oid_of("1.2.840.113549.1.1.2");
-const MD4_WITH_RSA: ObjectIdentifier = oid_of("1.2.840.113549.1.1.3");
-const MD5_WITH_RSA: ObjectIdentifier = oid_of("1.2.840.113549.1.1.4");
-// DSA (RFC 3279 2.3.2, RFC 3370 3.1, RFC 5758 3.1).
-const ID_DSA: ObjectIdentifier = oid_of("1.2.840.10040.4.1");
-const DSA_WITH_SHA1: ObjectIdentifier = oid_of("1.2.840.10040.4.3");
-const DSA_WITH_SHA224: ObjectIdentifier = oid_of("2.16.840.1.101.3.4.3.1");
-const DSA_WITH_SHA256: ObjectIdentifier = oid_of("2.16.840.1.101.3.4.3.2");
-const DSA_WITH_SHA384: ObjectIdentifier = oid_of("2.16.840.1.101.3.4.3.3");
-const DSA_WITH_SHA512: ObjectIdentifier = oid_of("2.16.840.1.101.3.4.3.4");
-
-const AES128_CBC: &str = "2.16.840.1.101.3.4.1.2";
-const AES192_CBC: &str = "2.16.840.1.101.3.4.1.22";
-const AES256_CBC: &str = "2.16.840.1.101.3.4.1.42";
-const AES128_GCM: &str = "2.16.840.1.101.3.4.1.6";
-const AES256_GCM: &str = "2.16.840.1.101.3.4.1.46";
-const DES_EDE3_CBC: &str = "1.2.840.113549.3.7";
-const RSAES_OAEP: &str = "1.2.840.113549.1.1.7";
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -124,30 +96,41 @@ impl SmimeCapability {
     /// The capability's OID, dotted (e.g. `2.16.840.1.101.3.4.1.42` for AES-256-CBC).
     pub fn oid(&self) -> String {
         match self {
-            SmimeCapability::Aes256Gcm => AES256_GCM.into(),
-            SmimeCapability::Aes128Gcm => AES128_GCM.into(),
-            SmimeCapability::Aes256Cbc => AES256_CBC.into(),
-            SmimeCapability::Aes128Cbc => AES128_CBC.into(),
-            SmimeCapability::Aes192Cbc => AES192_CBC.into(),
-            SmimeCapability::TripleDesCbc => DES_EDE3_CBC.into(),
-            SmimeCapability::RsaesOaep => RSAES_OAEP.into(),
             SmimeCapability::Other(oid) => oid.clone(),
+            named => named.known_oid().map(|o| o.to_string()).unwrap_or_default(),
         }
     }
 
     /// The capability for a dotted OID: a named variant when the OID is one of them,
     /// [`SmimeCapability::Other`] otherwise.
     pub fn from_oid(dotted: &str) -> SmimeCapability {
-        match dotted.trim() {
-            AES256_GCM => SmimeCapability::Aes256Gcm,
-            AES128_GCM => SmimeCapability::Aes128Gcm,
-            AES256_CBC => SmimeCapability::Aes256Cbc,
-            AES128_CBC => SmimeCapability::Aes128Cbc,
-            AES192_CBC => SmimeCapability::Aes192Cbc,
-            DES_EDE3_CBC => SmimeCapability::TripleDesCbc,
-            RSAES_OAEP => SmimeCapability::RsaesOaep,
-            other => SmimeCapability::Other(other.to_string()),
-        }
+        let dotted = dotted.trim();
+        [
+            SmimeCapability::Aes256Gcm,
+            SmimeCapability::Aes128Gcm,
+            SmimeCapability::Aes256Cbc,
+            SmimeCapability::Aes128Cbc,
+            SmimeCapability::Aes192Cbc,
+            SmimeCapability::TripleDesCbc,
+            SmimeCapability::RsaesOaep,
+        ]
+        .into_iter()
+        .find(|c| c.known_oid().is_some_and(|o| o.to_string() == dotted))
+        .unwrap_or_else(|| SmimeCapability::Other(dotted.to_string()))
+    }
+
+    /// The OID of a named variant (`None` for [`SmimeCapability::Other`]).
+    fn known_oid(&self) -> Option<ObjectIdentifier> {
+        Some(match self {
+            SmimeCapability::Aes256Gcm => AES256_GCM,
+            SmimeCapability::Aes128Gcm => AES128_GCM,
+            SmimeCapability::Aes256Cbc => AES256_CBC,
+            SmimeCapability::Aes128Cbc => AES128_CBC,
+            SmimeCapability::Aes192Cbc => AES192_CBC,
+            SmimeCapability::TripleDesCbc => DES_EDE3_CBC,
+            SmimeCapability::RsaesOaep => RSAES_OAEP,
+            SmimeCapability::Other(_) => return None,
+        })
     }
 
     /// `SMIMECapability ::= SEQUENCE { capabilityID OBJECT IDENTIFIER, parameters ANY OPTIONAL }`
@@ -162,9 +145,9 @@ impl SmimeCapability {
         if *self == SmimeCapability::RsaesOaep {
             // RFC 4055 section 5: advertise the parameters this library decrypts with.
             let params = encode_value(&rsa::pkcs1::RsaOaepParamsRef::new::<sha2::Sha256>())?;
-            return Ok(der_tlv(0x30, &[&id, &params]));
+            return Ok(tlv::sequence(&[&id, &params]));
         }
-        Ok(der_tlv(0x30, &[&id]))
+        Ok(tlv::sequence(&[&id]))
     }
 }
 
@@ -477,41 +460,6 @@ impl SignerPolicy {
 // DER writing
 // ---------------------------------------------------------------------------------------------
 
-/// Appends a DER length.
-fn push_len(out: &mut Vec<u8>, len: usize) {
-    if let Ok(short) = u8::try_from(len)
-        && short < 0x80
-    {
-        out.push(short);
-        return;
-    }
-    let bytes = len.to_be_bytes();
-    let skip = bytes.iter().take_while(|b| **b == 0).count();
-    let significant = bytes.get(skip..).unwrap_or_default();
-    // At most size_of::<usize>() bytes: fits in the low seven bits.
-    out.push(0x80 | (significant.len() as u8 & 0x7f));
-    out.extend_from_slice(significant);
-}
-
-/// One DER element with `tag` (a one-byte identifier) whose contents are `parts` concatenated.
-fn der_tlv(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
-    let len: usize = parts.iter().map(|p| p.len()).sum();
-    let mut out = Vec::with_capacity(len + 10);
-    out.push(tag);
-    push_len(&mut out, len);
-    for p in parts {
-        out.extend_from_slice(p);
-    }
-    out
-}
-
-/// A DER `SET OF` (or `[n] IMPLICIT SET OF` with another `tag`): elements sorted by encoding.
-fn der_set_of(tag: u8, mut elements: Vec<Vec<u8>>) -> Vec<u8> {
-    elements.sort();
-    let parts: Vec<&[u8]> = elements.iter().map(Vec::as_slice).collect();
-    der_tlv(tag, &parts)
-}
-
 fn encoding_failed(e: impl fmt::Display) -> Error {
     Error::Crypto(format!("cannot encode the signed message: {e}"))
 }
@@ -524,13 +472,13 @@ fn encode_value(value: &impl Encode) -> Result<Vec<u8>> {
 /// value.
 fn attribute(kind: ObjectIdentifier, value: &[u8]) -> Result<Vec<u8>> {
     let kind = encode_value(&kind)?;
-    Ok(der_tlv(0x30, &[&kind, &der_tlv(0x31, &[value])]))
+    Ok(tlv::sequence(&[&kind, &tlv::tlv(tlv::SET, &[value])]))
 }
 
 /// An AlgorithmIdentifier for a digest: the OID, parameters absent (RFC 5754 section 2).
 fn digest_algorithm(hash: HashAlg) -> Result<Vec<u8>> {
     let oid = encode_value(&hash_oid(hash))?;
-    Ok(der_tlv(0x30, &[&oid]))
+    Ok(tlv::sequence(&[&oid]))
 }
 
 /// signingTime: UTCTime from 1950 to 2049, GeneralizedTime otherwise (RFC 5652 section 11.3).
@@ -554,7 +502,7 @@ fn signed_attributes(content_digest: &[u8], options: &SignOptions) -> Result<Vec
             ATTR_SIGNING_TIME,
             &signing_time_value(options.signing_time)?,
         )?,
-        attribute(ATTR_MESSAGE_DIGEST, &der_tlv(0x04, &[content_digest]))?,
+        attribute(ATTR_MESSAGE_DIGEST, &tlv::octet_string(content_digest))?,
     ];
     if !options.capabilities.is_empty() {
         let caps = options
@@ -563,9 +511,9 @@ fn signed_attributes(content_digest: &[u8], options: &SignOptions) -> Result<Vec
             .map(SmimeCapability::encode)
             .collect::<Result<Vec<_>>>()?;
         let parts: Vec<&[u8]> = caps.iter().map(Vec::as_slice).collect();
-        attrs.push(attribute(ATTR_SMIME_CAPABILITIES, &der_tlv(0x30, &parts))?);
+        attrs.push(attribute(ATTR_SMIME_CAPABILITIES, &tlv::sequence(&parts))?);
     }
-    Ok(der_set_of(0x31, attrs))
+    Ok(tlv::set_of(attrs))
 }
 
 /// `SignerInfo` (version 1, issuerAndSerialNumber). `signed_attrs` is the DER `SET OF` as
@@ -578,26 +526,26 @@ fn signer_info(
     signature: &[u8],
 ) -> Result<Vec<u8>> {
     let version = [0x02, 0x01, 0x01];
-    let serial = der_tlv(
-        0x02,
+    let serial = tlv::tlv(
+        tlv::INTEGER,
         &[signer.x509().tbs_certificate().serial_number().as_bytes()],
     );
-    let sid = der_tlv(0x30, &[signer.issuer_der(), &serial]);
+    let sid = tlv::sequence(&[signer.issuer_der(), &serial]);
     let attrs = signed_attrs.map(|set| {
         let mut field = set.to_vec();
         if let Some(tag) = field.first_mut() {
-            *tag = 0xA0;
+            *tag = tlv::context_tag(0, true);
         }
         field
     });
     let sig_alg = encode_value(signature_alg)?;
-    let sig = der_tlv(0x04, &[signature]);
+    let sig = tlv::octet_string(signature);
     let mut parts: Vec<&[u8]> = vec![&version, &sid, digest_alg];
     if let Some(a) = &attrs {
         parts.push(a);
     }
     parts.extend([sig_alg.as_slice(), sig.as_slice()]);
-    Ok(der_tlv(0x30, &parts))
+    Ok(tlv::sequence(&parts))
 }
 
 /// `ContentInfo { id-signedData, SignedData }` around the given parts: digest algorithms,
@@ -609,26 +557,30 @@ fn signed_data_message(
     signer_infos: Vec<Vec<u8>>,
 ) -> Result<Vec<u8>> {
     let version = [0x02, 0x01, 0x01];
-    let digest_algs = der_set_of(0x31, digest_algs);
+    let digest_algs = tlv::set_of(digest_algs);
     let data = encode_value(&ID_DATA)?;
     let encap = match econtent {
-        Some(c) => der_tlv(0x30, &[&data, &der_tlv(0xA0, &[&der_tlv(0x04, &[c])])]),
-        None => der_tlv(0x30, &[&data]),
+        Some(c) => tlv::sequence(&[&data, &tlv::context(0, &[&tlv::octet_string(c)])]),
+        None => tlv::sequence(&[&data]),
     };
-    let certs =
-        certificates.map(|certs| der_set_of(0xA0, certs.iter().map(|c| c.to_vec()).collect()));
-    let signer_infos = der_set_of(0x31, signer_infos);
+    let certs = certificates.map(|certs| {
+        tlv::set_of_tagged(
+            tlv::context_tag(0, true),
+            certs.iter().map(|c| c.to_vec()).collect(),
+        )
+    });
+    let signer_infos = tlv::set_of(signer_infos);
     let mut parts: Vec<&[u8]> = vec![&version, &digest_algs, &encap];
     if let Some(c) = &certs {
         parts.push(c);
     }
     parts.push(&signer_infos);
-    let signed_data = der_tlv(0x30, &parts);
+    let signed_data = tlv::sequence(&parts);
     let content_type = encode_value(&ID_SIGNED_DATA)?;
-    Ok(der_tlv(
-        0x30,
-        &[&content_type, &der_tlv(0xA0, &[&signed_data])],
-    ))
+    Ok(tlv::sequence(&[
+        &content_type,
+        &tlv::context(0, &[&signed_data]),
+    ]))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ use crate::ca::{CaSpec, CertificateAuthority, DistinguishedName, IssueSpec};
 use crate::key::{KeySpec, PrivateKey};
 use crate::store::MemoryStore;
 use crate::time::{FixedClock, from_unix_seconds};
+use crate::tlv::{set_of_tagged as der_set_of, tlv as der_tlv};
 
 /// 2026-01-01T00:00:00Z
 const NOW: i64 = 1_767_225_600;

@@ -58,12 +58,8 @@ pub(crate) use names::names_match;
 use std::net::IpAddr;
 use std::time::SystemTime;
 
+pub use crate::cert::oid::{EKU_CLIENT_AUTH, EKU_SERVER_AUTH};
 use crate::cert::{Certificate, EKU_EMAIL_PROTECTION};
-
-/// extendedKeyUsage id-kp-serverAuth.
-pub const EKU_SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
-/// extendedKeyUsage id-kp-clientAuth.
-pub const EKU_CLIENT_AUTH: &str = "1.3.6.1.5.5.7.3.2";
 
 /// What the end certificate must be good for.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,61 +1,24 @@
-//! The DER of EnvelopedData / AuthEnvelopedData: object identifiers, a small writer, and a
-//! reader that keeps the exact bytes of what it walks (issuer names, key wrap algorithm
-//! identifiers and authenticated attributes are used as they were in the message).
+//! The DER of EnvelopedData / AuthEnvelopedData: object identifiers, the writers of
+//! [`crate::tlv`] with the few EnvelopedData needs on top, and a reader that keeps the exact
+//! bytes of what it walks (issuer names, key wrap algorithm identifiers and authenticated
+//! attributes are used as they were in the message).
 
 use der::Tag;
 use der::asn1::ObjectIdentifier as Oid;
 
-use crate::cert::tlv::{self, Tlv};
 use crate::error::{Error, Result};
+use crate::tlv::{self, Tlv};
+pub(super) use crate::tlv::{octet_string, oid, sequence, set_of, tlv};
 
-// Content types (RFC 5652, RFC 5083).
-pub(super) const ID_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.1");
-pub(super) const ID_SIGNED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.2");
-pub(super) const ID_ENVELOPED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.3");
-pub(super) const ID_AUTH_ENVELOPED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.1.23");
-
-// Content encryption (RFC 3565, RFC 5084, RFC 3370, RFC 8018).
-pub(super) const AES128_CBC: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.2");
-pub(super) const AES192_CBC: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.22");
-pub(super) const AES256_CBC: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.42");
-pub(super) const AES128_GCM: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.6");
-pub(super) const AES192_GCM: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.26");
-pub(super) const AES256_GCM: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.46");
-pub(super) const AES128_CCM: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.7");
-pub(super) const AES256_CCM: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.47");
-pub(super) const DES_EDE3_CBC: Oid = Oid::new_unwrap("1.2.840.113549.3.7");
-pub(super) const DES_CBC: Oid = Oid::new_unwrap("1.3.14.3.2.7");
-pub(super) const RC2_CBC: Oid = Oid::new_unwrap("1.2.840.113549.3.2");
-
-// Key wrap (RFC 3394 / RFC 3565).
-pub(super) const AES128_WRAP: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.5");
-pub(super) const AES192_WRAP: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.25");
-pub(super) const AES256_WRAP: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.45");
-
-// Key transport (RFC 8017, RFC 4055).
-pub(super) const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
-pub(super) const RSAES_OAEP: Oid = Oid::new_unwrap("1.2.840.113549.1.1.7");
-pub(super) const MGF1: Oid = Oid::new_unwrap("1.2.840.113549.1.1.8");
-pub(super) const P_SPECIFIED: Oid = Oid::new_unwrap("1.2.840.113549.1.1.9");
-pub(super) const SHA1: Oid = Oid::new_unwrap("1.3.14.3.2.26");
-pub(super) const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
-pub(super) const SHA384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.2");
-pub(super) const SHA512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.3");
-
-// Key agreement (RFC 5753, SEC 1).
-pub(super) const EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
-pub(super) const P256: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
-pub(super) const P384: Oid = Oid::new_unwrap("1.3.132.0.34");
-pub(super) const ECDH_STD_SHA1: Oid = Oid::new_unwrap("1.3.133.16.840.63.0.2");
-pub(super) const ECDH_STD_SHA224: Oid = Oid::new_unwrap("1.3.132.1.11.0");
-pub(super) const ECDH_STD_SHA256: Oid = Oid::new_unwrap("1.3.132.1.11.1");
-pub(super) const ECDH_STD_SHA384: Oid = Oid::new_unwrap("1.3.132.1.11.2");
-pub(super) const ECDH_STD_SHA512: Oid = Oid::new_unwrap("1.3.132.1.11.3");
-pub(super) const ECDH_COFACTOR_SHA1: Oid = Oid::new_unwrap("1.3.133.16.840.63.0.3");
-pub(super) const ECDH_COFACTOR_SHA224: Oid = Oid::new_unwrap("1.3.132.1.14.0");
-pub(super) const ECDH_COFACTOR_SHA256: Oid = Oid::new_unwrap("1.3.132.1.14.1");
-pub(super) const ECDH_COFACTOR_SHA384: Oid = Oid::new_unwrap("1.3.132.1.14.2");
-pub(super) const ECDH_COFACTOR_SHA512: Oid = Oid::new_unwrap("1.3.132.1.14.3");
+// The OIDs EnvelopedData and AuthEnvelopedData use (declared once, in `cert::oid`).
+pub(super) use crate::cert::oid::{
+    AES128_CBC, AES128_CCM, AES128_GCM, AES128_WRAP, AES192_CBC, AES192_GCM, AES192_WRAP,
+    AES256_CBC, AES256_CCM, AES256_GCM, AES256_WRAP, DES_CBC, DES_EDE3_CBC, EC_PUBLIC_KEY,
+    ECDH_COFACTOR_SHA1, ECDH_COFACTOR_SHA224, ECDH_COFACTOR_SHA256, ECDH_COFACTOR_SHA384,
+    ECDH_COFACTOR_SHA512, ECDH_STD_SHA1, ECDH_STD_SHA224, ECDH_STD_SHA256, ECDH_STD_SHA384,
+    ECDH_STD_SHA512, ID_AUTH_ENVELOPED_DATA, ID_DATA, ID_ENVELOPED_DATA, ID_SIGNED_DATA, MGF1,
+    P_SPECIFIED, P256, P384, RC2_CBC, RSA_ENCRYPTION, RSAES_OAEP, SHA1, SHA256, SHA384, SHA512,
+};
 
 /// What the parse errors of this module call the input.
 pub(super) const WHAT: &str = "CMS message";
@@ -85,50 +48,16 @@ pub(super) fn oid_name(oid: &Oid) -> String {
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-/// The DER length octets of `len`.
+/// The DER length octets of `len` (as [`crate::tlv::push_length`] writes them).
 pub(super) fn length(len: usize) -> Vec<u8> {
-    if len < 0x80 {
-        return vec![len as u8];
-    }
-    let bytes = len.to_be_bytes();
-    let skip = bytes.iter().take_while(|b| **b == 0).count();
-    let mut out = Vec::with_capacity(1 + bytes.len() - skip);
-    out.push(0x80 | (bytes.len() - skip) as u8);
-    out.extend_from_slice(&bytes[skip..]);
+    let mut out = Vec::with_capacity(tlv::length_len(len));
+    tlv::push_length(&mut out, len);
     out
-}
-
-/// One element: `tag`, then the concatenation of `parts` as its contents.
-pub(super) fn tlv(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
-    let len: usize = parts.iter().map(|p| p.len()).sum();
-    let len_octets = length(len);
-    let mut out = Vec::with_capacity(1 + len_octets.len() + len);
-    out.push(tag);
-    out.extend_from_slice(&len_octets);
-    for p in parts {
-        out.extend_from_slice(p);
-    }
-    out
-}
-
-/// `SEQUENCE { parts }`.
-pub(super) fn sequence(parts: &[&[u8]]) -> Vec<u8> {
-    tlv(0x30, parts)
-}
-
-/// An OBJECT IDENTIFIER.
-pub(super) fn oid(oid: &Oid) -> Vec<u8> {
-    tlv(0x06, &[oid.as_bytes()])
-}
-
-/// An OCTET STRING.
-pub(super) fn octet_string(bytes: &[u8]) -> Vec<u8> {
-    tlv(0x04, &[bytes])
 }
 
 /// A small non-negative INTEGER (0..=127).
 pub(super) fn small_integer(value: u8) -> Vec<u8> {
-    tlv(0x02, &[&[value & 0x7F]])
+    tlv::integer(u32::from(value & 0x7F))
 }
 
 /// `AlgorithmIdentifier { oid, parameters }` (`params` is a whole element, or absent).
@@ -137,13 +66,6 @@ pub(super) fn algorithm(id: &Oid, params: Option<&[u8]>) -> Vec<u8> {
         Some(p) => sequence(&[&oid(id), p]),
         None => sequence(&[&oid(id)]),
     }
-}
-
-/// `SET OF` with its elements in DER order (sorted by their encodings).
-pub(super) fn set_of(mut elements: Vec<Vec<u8>>) -> Vec<u8> {
-    elements.sort();
-    let parts: Vec<&[u8]> = elements.iter().map(Vec::as_slice).collect();
-    tlv(0x31, &parts)
 }
 
 // ---------------------------------------------------------------------------------------------

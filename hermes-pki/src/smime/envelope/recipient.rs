@@ -17,10 +17,10 @@ use zeroize::Zeroizing;
 use super::asn1::{self, AlgId, Elements, algorithm, malformed, sequence, tlv};
 use super::content::random_bytes;
 use super::{DecryptOptions, RecipientId};
-use crate::cert::tlv::{Tlv, is_context};
 use crate::cert::{Certificate, KeyAlgorithm, Serial};
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::{Decryptor, KeyTransport};
+use crate::tlv::{Tlv, is_context};
 
 // ---------------------------------------------------------------------------------------------
 // Writing
@@ -548,7 +548,7 @@ fn originator_point<'a>(
     originator: &'a [u8],
     curve: &der::asn1::ObjectIdentifier,
 ) -> Result<&'a [u8]> {
-    let el = crate::cert::tlv::single(originator)
+    let el = crate::tlv::single(originator)
         .map_err(|e| malformed(format!("KeyAgreeRecipientInfo originator: {e}")))?;
     if !is_context(el.tag, 1, true) {
         return Err(Error::unsupported(
