@@ -55,9 +55,4 @@ pub(crate) const CE_CERTIFICATE_ISSUER: Oid = Oid::new_unwrap("2.5.29.29");
 pub(crate) const CE_FRESHEST_CRL: Oid = Oid::new_unwrap("2.5.29.46");
 pub(crate) const CE_POLICY_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.36");
 
-/// extendedKeyUsage emailProtection.
-pub const EKU_EMAIL_PROTECTION: &str = "1.3.6.1.5.5.7.3.4";
-/// extendedKeyUsage anyExtendedKeyUsage.
-pub const EKU_ANY: &str = "2.5.29.37.0";
-
 pub(crate) const PKCS7_SIGNED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.2");

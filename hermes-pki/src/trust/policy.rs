@@ -31,7 +31,9 @@
 //! [`PolicyError::LimitExceeded`], not long work.
 //!
 //! Policy qualifiers are not interpreted (RFC 5280 leaves that to the application, and nothing
-//! here displays them), so they are dropped when the extension is decoded.
+//! here displays them): x509-cert decodes them with the rest of certificatePolicies (so a
+//! qualifier that is not well-formed DER makes the extension malformed), and
+//! [`CertPolicyData::from_certificate`] keeps only the policy identifiers.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

@@ -20,9 +20,17 @@
 //! As rustls-webpki does, the subject commonName is never treated as a DNS name: neither for
 //! name constraints nor for server-name matching. Only subjectAltName dNSName entries count.
 //!
-//! Work is bounded: one [`check`] call does at most [`MAX_COMPARISONS`] name-against-subtree
-//! comparisons and fails closed ([`NameConstraintViolation::TooComplex`]) beyond that (the
-//! pathological "many names times many constraints" certificates of x509-limbo).
+//! Work is bounded twice. The validator charges [`comparisons`] to the path's
+//! [`Budget`](super::Budget) before each [`check`], so one budget covers the whole search (as
+//! rustls-webpki's); and one [`check`] call on its own does at most [`MAX_COMPARISONS`]
+//! name-against-subtree comparisons and fails closed ([`NameConstraintViolation::TooComplex`])
+//! beyond that (the pathological "many names times many constraints" certificates of
+//! x509-limbo).
+//!
+//! The code is laid out by name form, as rustls-webpki's `subject_name/`: `dns` (the one
+//! DNS-name syntax check, dNSName constraints, server-name matching), `email` (rfc822Name),
+//! `uri`, `ip`, `directory` (directoryName and [`names_match`]), `subject` (the names a
+//! certificate presents); this file holds the constraints, [`check`] and the budget.
 
 mod directory;
 mod dns;
