@@ -793,7 +793,7 @@ fn check_tls_leaf(leaf: &Certificate, r: &mut Vec<Reason>) {
             .and_then(|exts| exts.iter().find(|e| e.extn_id == *id))
     };
     if let Some(ekus) = leaf.extended_key_usage()
-        && ekus.iter().any(|e| *e == Eku::ANY)
+        && ekus.contains(&Eku::ANY)
     {
         r.push(Reason::Malformed {
             subject: subject(),
