@@ -56,25 +56,9 @@ pub(crate) struct SubjectNames {
 }
 
 impl SubjectNames {
-    /// The well-formed dNSName entries of the subjectAltName, lower case (`*.` kept).
-    #[cfg(test)]
-    pub(crate) fn dns_names(&self) -> impl Iterator<Item = String> + '_ {
-        self.dns.iter().filter_map(|p| match &p.parsed {
-            Some(DnsPattern::Exact(n)) => Some(n.clone()),
-            Some(DnsPattern::Wildcard(base)) => Some(format!("*.{base}")),
-            None => None,
-        })
-    }
-
     /// The iPAddress entries of the subjectAltName (those of 4 or 16 octets).
     pub(crate) fn ip_addresses(&self) -> impl Iterator<Item = IpAddr> + '_ {
         self.ips.iter().filter_map(|p| p.parsed)
-    }
-
-    /// Does the subjectAltName have any dNSName or iPAddress entry (well formed or not)?
-    #[cfg(test)]
-    pub(crate) fn has_server_names(&self) -> bool {
-        !self.dns.is_empty() || !self.ips.is_empty()
     }
 
     /// Adds a dNSName.
