@@ -159,7 +159,9 @@ impl Certificate {
     /// extendedKeyUsage OIDs (dotted), or None when absent.
     #[getter]
     fn extended_key_usage(&self) -> Option<Vec<String>> {
-        self.inner.extended_key_usage().map(<[String]>::to_vec)
+        self.inner
+            .extended_key_usage()
+            .map(|ekus| ekus.iter().map(ToString::to_string).collect())
     }
 
     /// basicConstraints cA.

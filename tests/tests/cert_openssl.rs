@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hermes_pki::cert::{
-    BasicConstraints, Certificate, KeyAlgorithm, KeyUsage, UsageError, load_certificates,
+    BasicConstraints, Certificate, Eku, KeyAlgorithm, KeyUsage, UsageError, load_certificates,
 };
 use hermes_pki::{Error, ErrorKind};
 use hermes_pki_tests::{
@@ -315,7 +315,7 @@ fn ca_and_leaf_with_every_extension() {
     );
     assert_eq!(
         cert.extended_key_usage().unwrap(),
-        ["1.3.6.1.5.5.7.3.4", "1.3.6.1.5.5.7.3.2"]
+        [Eku::EMAIL_PROTECTION, Eku::CLIENT_AUTH]
     );
     assert_eq!(
         cert.basic_constraints(),
@@ -403,7 +403,7 @@ fn ca_and_leaf_with_every_extension() {
         Some("keyUsage = digitalSignature, keyEncipherment\nextendedKeyUsage = serverAuth"),
         30,
     ));
-    assert_eq!(c.extended_key_usage().unwrap(), ["1.3.6.1.5.5.7.3.1"]);
+    assert_eq!(c.extended_key_usage().unwrap(), [Eku::SERVER_AUTH]);
     assert_eq!(
         c.usable_for_signing(),
         Err(UsageError::ExtendedKeyUsageMissing)

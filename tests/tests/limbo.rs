@@ -20,7 +20,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use hermes_pki::cert::Certificate;
+use hermes_pki::cert::{Certificate, Eku};
 use hermes_pki::crl::Crls;
 use hermes_pki::store::{MemoryStore, StoreExt};
 use hermes_pki::time::FixedClock;
@@ -149,7 +149,11 @@ fn run_case(case: &Testcase) -> Outcome {
     // x509-limbo judges RFC 5280 and CA/B Forum conformance: every case runs under the strict
     // RFC 5280 profile (the library's default for mail turns those rules into warnings).
     let mut options = ValidationOptions::new(at, policy)
-        .required_eku(required.or(default_eku))
+        .required_eku(
+            required
+                .or(default_eku)
+                .map(|oid| oid.parse::<Eku>().expect("a dotted OID")),
+        )
         .rfc5280_strict(true);
     if let Some(depth) = case.max_chain_depth {
         options = options.max_intermediates(depth);

@@ -97,7 +97,7 @@ pub(crate) fn smime_extensions(
         extension(
             oid::CE_EXT_KEY_USAGE,
             false,
-            &ExtendedKeyUsage(vec![oid::KP_EMAIL_PROTECTION]),
+            &ExtendedKeyUsage(vec![crate::cert::Eku::EMAIL_PROTECTION.oid()]),
         )?,
         extension(oid::CE_SUBJECT_ALT_NAME, false, &san)?,
         ski_ext(ski)?,

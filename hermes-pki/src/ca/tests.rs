@@ -246,7 +246,7 @@ fn issued_certificate_has_the_smime_profile() {
     assert!(ku.digital_signature && ku.key_agreement && ku.key_encipherment && !ku.key_cert_sign);
     assert_eq!(
         cert.extended_key_usage().unwrap(),
-        [crate::cert::EKU_EMAIL_PROTECTION]
+        [crate::cert::Eku::EMAIL_PROTECTION]
     );
     assert!(cert.usable_for_signing().is_ok());
     assert!(cert.usable_for_encryption().is_ok());

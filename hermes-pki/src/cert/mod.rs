@@ -8,6 +8,7 @@
 //! Loaders for files as users have them (PEM bundles, DER, PKCS#7 certs-only) are in
 //! [`load_certificates`] and friends.
 
+mod eku;
 pub(crate) mod load;
 pub(crate) mod name;
 pub(crate) mod oid;
@@ -15,10 +16,10 @@ pub(crate) mod pre1970;
 pub(crate) mod signature;
 mod thumbprint;
 
+pub use eku::Eku;
 pub use load::{
     LoadProblem, LoadReport, load_certificates, parse_der, parse_pem_bundle, parse_pkcs7,
 };
-pub use oid::{EKU_ANY, EKU_EMAIL_PROTECTION};
 pub use signature::{verify_signature, verify_signature_with_params};
 pub use thumbprint::{Sha256Thumbprint, Sha512Thumbprint, Thumbprint};
 
@@ -198,7 +199,7 @@ struct Inner {
     not_after: SystemTime,
     emails: Vec<String>,
     key_usage: Option<KeyUsage>,
-    extended_key_usage: Option<Vec<String>>,
+    extended_key_usage: Option<Vec<Eku>>,
     basic_constraints: Option<BasicConstraints>,
     subject_key_id: Option<Vec<u8>>,
     authority_key_id: Option<Vec<u8>>,
@@ -365,7 +366,7 @@ pub(crate) fn key_algorithm_of(spki: &x509_cert::spki::SubjectPublicKeyInfoOwned
 #[derive(Default)]
 struct Extensions {
     key_usage: Option<KeyUsage>,
-    extended_key_usage: Option<Vec<String>>,
+    extended_key_usage: Option<Vec<Eku>>,
     basic_constraints: Option<BasicConstraints>,
     subject_key_id: Option<Vec<u8>>,
     authority_key_id: Option<Vec<u8>>,
@@ -422,10 +423,10 @@ fn parse_basic_constraints(value: &[u8]) -> der::Result<BasicConstraints> {
     Ok(BasicConstraints { ca, path_len })
 }
 
-fn parse_eku(value: &[u8]) -> der::Result<Vec<String>> {
+fn parse_eku(value: &[u8]) -> der::Result<Vec<Eku>> {
     expect_sequence(value)?
         .iter()
-        .map(|t| ObjectIdentifier::from_der(t.raw).map(|o: ObjectIdentifier| o.to_string()))
+        .map(|t| ObjectIdentifier::from_der(t.raw).map(Eku::new))
         .collect()
 }
 
@@ -810,8 +811,8 @@ impl Certificate {
         self.inner.key_usage
     }
 
-    /// extendedKeyUsage OIDs (dotted strings), if present.
-    pub fn extended_key_usage(&self) -> Option<&[String]> {
+    /// extendedKeyUsage purposes, in the certificate's order, if present.
+    pub fn extended_key_usage(&self) -> Option<&[Eku]> {
         self.inner.extended_key_usage.as_deref()
     }
 
@@ -928,7 +929,7 @@ impl Certificate {
             Some(ekus)
                 if !ekus
                     .iter()
-                    .any(|o| o == EKU_EMAIL_PROTECTION || o == EKU_ANY) =>
+                    .any(|o| *o == Eku::EMAIL_PROTECTION || *o == Eku::ANY) =>
             {
                 Err(UsageError::ExtendedKeyUsageMissing)
             }

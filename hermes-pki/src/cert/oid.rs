@@ -94,16 +94,6 @@ pub(crate) const CE_CERTIFICATE_ISSUER: Oid = Oid::new_unwrap("2.5.29.29");
 pub(crate) const CE_FRESHEST_CRL: Oid = Oid::new_unwrap("2.5.29.46");
 pub(crate) const CE_POLICY_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.36");
 
-/// extendedKeyUsage emailProtection.
-pub const EKU_EMAIL_PROTECTION: &str = "1.3.6.1.5.5.7.3.4";
-/// id-kp-emailProtection as an OID (the same as [`EKU_EMAIL_PROTECTION`]).
-pub(crate) const KP_EMAIL_PROTECTION: Oid = rfc5280::ID_KP_EMAIL_PROTECTION;
-/// extendedKeyUsage id-kp-serverAuth.
-pub const EKU_SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
-/// extendedKeyUsage id-kp-clientAuth.
-pub const EKU_CLIENT_AUTH: &str = "1.3.6.1.5.5.7.3.2";
-/// extendedKeyUsage anyExtendedKeyUsage.
-pub const EKU_ANY: &str = "2.5.29.37.0";
 
 // CMS / PKCS#7 content types (RFC 5652, RFC 5083).
 pub(crate) const ID_DATA: Oid = rfc5911::ID_DATA;
@@ -195,7 +185,6 @@ mod tests {
             (AT_DN_QUALIFIER, "2.5.4.46"),
             (AT_DOMAIN_COMPONENT, "0.9.2342.19200300.100.1.25"),
             (AT_USER_ID, "0.9.2342.19200300.100.1.1"),
-            (KP_EMAIL_PROTECTION, EKU_EMAIL_PROTECTION),
             (ID_DATA, "1.2.840.113549.1.7.1"),
             (ID_SIGNED_DATA, "1.2.840.113549.1.7.2"),
             (ID_ENVELOPED_DATA, "1.2.840.113549.1.7.3"),

@@ -58,8 +58,7 @@ pub(crate) use names::names_match;
 use std::net::IpAddr;
 use std::time::SystemTime;
 
-pub use crate::cert::oid::{EKU_CLIENT_AUTH, EKU_SERVER_AUTH};
-use crate::cert::{Certificate, EKU_EMAIL_PROTECTION};
+use crate::cert::{Certificate, Eku};
 
 /// What the end certificate must be good for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,10 +99,10 @@ impl LeafPolicy {
     }
 
     /// The EKU this policy requires by default.
-    pub fn default_eku(&self) -> Option<&'static str> {
+    pub fn default_eku(&self) -> Option<Eku> {
         match self {
-            LeafPolicy::SmimeSigning | LeafPolicy::SmimeEncryption => Some(EKU_EMAIL_PROTECTION),
-            LeafPolicy::TlsServer(_) => Some(EKU_SERVER_AUTH),
+            LeafPolicy::SmimeSigning | LeafPolicy::SmimeEncryption => Some(Eku::EMAIL_PROTECTION),
+            LeafPolicy::TlsServer(_) => Some(Eku::SERVER_AUTH),
             LeafPolicy::Any => None,
         }
     }
@@ -173,7 +172,7 @@ impl std::fmt::Display for Warning {
 pub struct ValidationOptions {
     at: SystemTime,
     leaf: LeafPolicy,
-    required_eku: Option<String>,
+    required_eku: Option<Eku>,
     max_intermediates: usize,
     budget: Budget,
     check_anchor_validity: bool,
@@ -190,7 +189,7 @@ impl ValidationOptions {
     /// intermediates, the default [`Budget`], anchors' validity checked, RSA keys of 2048 bits
     /// or more.
     pub fn new(at: SystemTime, leaf: LeafPolicy) -> Self {
-        let required_eku = leaf.default_eku().map(str::to_string);
+        let required_eku = leaf.default_eku();
         ValidationOptions {
             at,
             leaf,
@@ -244,10 +243,9 @@ impl ValidationOptions {
         self
     }
 
-    /// Requires this extended key usage (dotted OID) instead of the policy's default; `None`
-    /// requires none.
-    pub fn required_eku(mut self, eku: Option<&str>) -> Self {
-        self.required_eku = eku.map(str::to_string);
+    /// Requires this extended key usage instead of the policy's default; `None` requires none.
+    pub fn required_eku(mut self, eku: Option<Eku>) -> Self {
+        self.required_eku = eku;
         self
     }
 

@@ -17,6 +17,7 @@ use std::fmt;
 use der::asn1::ObjectIdentifier;
 use x509_cert::ext::pkix::name::GeneralName;
 
+use super::names::is_preferred_name_syntax;
 use super::verify::is_self_issued;
 use crate::cert::{Certificate, oid};
 
@@ -199,7 +200,7 @@ pub(crate) fn check(cert: &Certificate, pos: Position) -> Vec<ProfileRule> {
     if let Ok(Some((_, san))) = tbs.get_extension::<x509_cert::ext::pkix::SubjectAltName>() {
         for name in &san.0 {
             if let GeneralName::DnsName(d) = name
-                && !valid_dns_name(d.as_str())
+                && !is_preferred_name_syntax(d.as_str())
             {
                 out.push(ProfileRule::InvalidSanDnsName(d.as_str().to_string()));
             }
@@ -209,33 +210,4 @@ pub(crate) fn check(cert: &Certificate, pos: Position) -> Vec<ProfileRule> {
         out.push(ProfileRule::EndEntityIsCa);
     }
     out
-}
-
-/// A host name in preferred name syntax (letters, digits, hyphens; labels of 1-63 octets, no
-/// hyphen at either end), optionally with `*` as the whole first label; the last label is not
-/// all digits (that would be an IP address written as a name).
-fn valid_dns_name(name: &str) -> bool {
-    let name = name.strip_suffix('.').unwrap_or(name);
-    if name.is_empty() || name.len() > 253 {
-        return false;
-    }
-    let labels: Vec<&str> = name.split('.').collect();
-    for (i, label) in labels.iter().enumerate() {
-        if i == 0 && *label == "*" && labels.len() > 1 {
-            continue;
-        }
-        let ok = !label.is_empty()
-            && label.len() <= 63
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            && !label.starts_with('-')
-            && !label.ends_with('-');
-        if !ok {
-            return false;
-        }
-    }
-    !labels
-        .last()
-        .is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit()))
 }

@@ -9,7 +9,7 @@ use super::*;
 use crate::ca::DistinguishedName;
 use crate::ca::profile::{ca_extensions, smime_extensions};
 use crate::ca::sign::{TbsParts, extension, key_identifier, random_serial, sign_certificate};
-use crate::cert::{Certificate, UsageError};
+use crate::cert::{Certificate, Eku, UsageError};
 use crate::key::{HashAlg, KeySpec, PrivateKey, SignatureScheme};
 use crate::store::{CtlEntry, CtlStatus, MemoryStore, StoreExt};
 use crate::time::{add_days, from_unix_seconds};
@@ -335,9 +335,7 @@ fn leaf_usage_eku_and_ca_reasons() {
                 extension(
                     crate::cert::oid::CE_EXT_KEY_USAGE,
                     false,
-                    &x509_cert::ext::pkix::ExtendedKeyUsage(vec![ObjectIdentifier::new_unwrap(
-                        EKU_SERVER_AUTH,
-                    )]),
+                    &x509_cert::ext::pkix::ExtendedKeyUsage(vec![Eku::SERVER_AUTH.oid()]),
                 )
                 .unwrap(),
                 ca_extensions(s, i, None).unwrap().remove(3),
@@ -533,8 +531,8 @@ fn a_whitelisted_end_certificate_is_valid_without_a_chain_and_after_expiry_if_al
     };
     assert_eq!(chain.len(), 1);
     // Usage rules still hold for a whitelisted certificate.
-    let server_only =
-        ValidationOptions::new(now(), LeafPolicy::SmimeSigning).required_eku(Some(EKU_SERVER_AUTH));
+    let server_only = ValidationOptions::new(now(), LeafPolicy::SmimeSigning)
+        .required_eku(Some(Eku::SERVER_AUTH));
     assert!(!validate(&store, &l.cert, &server_only).is_valid());
 
     let later = ValidationOptions::new(add_days(now(), 400), LeafPolicy::SmimeEncryption);

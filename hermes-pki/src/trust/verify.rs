@@ -12,7 +12,7 @@ use super::{
     ValidationOptions, Warning,
 };
 use crate::cert::signature::signs_with_sha1;
-use crate::cert::{Certificate, EKU_ANY, KeyAlgorithm, Thumbprint, oid};
+use crate::cert::{Certificate, Eku, KeyAlgorithm, Thumbprint, oid};
 use crate::error::Result;
 use crate::revocation::StoreRevocation;
 use crate::store::{CtlEntry, CtlStatus, ReadTransaction};
@@ -742,11 +742,11 @@ fn check_issuer(path: &[Certificate], i: usize, o: &ValidationOptions, r: &mut V
         r.push(Reason::IssuerCannotSignCertificates { subject: subject() });
     }
     if let (Some(required), Some(ekus)) = (&o.required_eku, ca.extended_key_usage())
-        && !ekus.iter().any(|e| e == required || e == EKU_ANY)
+        && !ekus.iter().any(|e| e == required || *e == Eku::ANY)
     {
         r.push(Reason::ExtendedKeyUsage {
             subject: subject(),
-            required: required.clone(),
+            required: required.to_string(),
         });
     }
 }
@@ -755,11 +755,11 @@ fn check_issuer(path: &[Certificate], i: usize, o: &ValidationOptions, r: &mut V
 fn check_leaf(leaf: &Certificate, o: &ValidationOptions, r: &mut Vec<Reason>) {
     let subject = || leaf.subject().to_string();
     if let (Some(required), Some(ekus)) = (&o.required_eku, leaf.extended_key_usage())
-        && !ekus.iter().any(|e| e == required || e == EKU_ANY)
+        && !ekus.iter().any(|e| e == required || *e == Eku::ANY)
     {
         r.push(Reason::ExtendedKeyUsage {
             subject: subject(),
-            required: required.clone(),
+            required: required.to_string(),
         });
     }
     match &o.leaf {
@@ -801,7 +801,7 @@ fn check_tls_leaf(leaf: &Certificate, r: &mut Vec<Reason>) {
             .and_then(|exts| exts.iter().find(|e| e.extn_id == *id))
     };
     if let Some(ekus) = leaf.extended_key_usage()
-        && ekus.iter().any(|e| e == EKU_ANY)
+        && ekus.contains(&Eku::ANY)
     {
         r.push(Reason::Malformed {
             subject: subject(),
