@@ -33,6 +33,8 @@ use crate::cert::{
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::{HashAlg, SignatureScheme, Signer};
 
+use super::weakness::Weakness;
+
 #[cfg(test)]
 #[path = "signed_tests.rs"]
 mod tests;
@@ -314,9 +316,9 @@ pub struct SignerReport {
     pub signature_algorithm: String,
     /// Whether the signature verifies.
     pub status: SignatureStatus,
-    /// Weaknesses of a signature that otherwise verifies (e.g. `SHA-1 digest`,
-    /// `RSA-1024 signer key`).
-    pub weak: Vec<String>,
+    /// Weaknesses of a signature that otherwise verifies ([`Weakness::Sha1Digest`],
+    /// [`Weakness::Sha1SignatureHash`], [`Weakness::SmallRsaSignerKey`]).
+    pub weak: Vec<Weakness>,
     /// The S/MIME capabilities the signer announced (empty when absent), strongest first as
     /// listed, without repeats.
     pub capabilities: Vec<SmimeCapability>,
@@ -372,43 +374,6 @@ impl fmt::Display for SignatureStatus {
             SignatureStatus::Unsupported(why) => {
                 write!(f, "the signature cannot be checked: {why}")
             }
-        }
-    }
-}
-
-/// Why a signature counts as weak ([`SignatureStatus::WeakAlgorithm`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Weakness {
-    /// A broken hash function (MD2, MD4, MD5) as the digest or in the signature algorithm;
-    /// `name` says which.
-    BrokenHash {
-        /// The hash function's name (`MD5`).
-        name: &'static str,
-    },
-    /// SHA-1, which [`SignerPolicy::allow_sha1`] refuses here.
-    Sha1,
-    /// An RSA signer key shorter than [`SignerPolicy::min_rsa_bits`].
-    ShortRsaKey {
-        /// The key's modulus size.
-        bits: usize,
-        /// The smallest size accepted.
-        minimum: usize,
-    },
-    /// Another weakness the signature check reported, in its words.
-    Other(String),
-}
-
-impl fmt::Display for Weakness {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Weakness::BrokenHash { name } => write!(f, "{name}, a broken hash function"),
-            Weakness::Sha1 => f.write_str("SHA-1, which this configuration refuses"),
-            Weakness::ShortRsaKey { bits, minimum } => write!(
-                f,
-                "an RSA-{bits} signer key (at least {minimum} bits are required)"
-            ),
-            Weakness::Other(why) => f.write_str(why),
         }
     }
 }
@@ -1489,7 +1454,7 @@ fn check(
         if !policy.allow_sha1 {
             return SignatureStatus::WeakAlgorithm(Weakness::Sha1);
         }
-        report.weak.push("SHA-1 digest".into());
+        report.weak.push(Weakness::Sha1Digest);
     }
     let content_digest = digests.get(digest);
     let signed_bytes: Vec<u8>;
@@ -1547,7 +1512,7 @@ fn check(
         if !policy.allow_sha1 {
             return SignatureStatus::WeakAlgorithm(Weakness::Sha1);
         }
-        report.weak.push("SHA-1 signature hash".into());
+        report.weak.push(Weakness::Sha1SignatureHash);
     }
     // DSA keys without parameters take them from their issuer among the certificates at hand.
     let pool: Vec<Certificate> = carried.iter().chain(extra).cloned().collect();
@@ -1573,7 +1538,7 @@ fn check(
     }
     let short_rsa = match report.certificate.as_ref().map(Certificate::key_algorithm) {
         Some(KeyAlgorithm::Rsa { bits }) if bits < 2048 || bits < policy.min_rsa_bits => {
-            report.weak.push(format!("RSA-{bits} signer key"));
+            report.weak.push(Weakness::SmallRsaSignerKey { bits });
             (bits < policy.min_rsa_bits).then_some(Weakness::ShortRsaKey {
                 bits,
                 minimum: policy.min_rsa_bits,

@@ -937,7 +937,8 @@ fn the_signer_policy_makes_short_rsa_keys_and_sha1_weak() {
         })
     );
     assert!(s.status.to_string().contains("RSA-2048"), "{}", s.status);
-    assert_eq!(s.weak, vec!["RSA-2048 signer key".to_string()]);
+    assert_eq!(s.weak, vec![Weakness::SmallRsaSignerKey { bits: 2048 }]);
+    assert_eq!(s.weak[0].to_string(), "RSA-2048 signer key");
     // The default policy: valid; an EC signer is not affected by the RSA minimum.
     assert_eq!(
         only_signer(&verify(&der, false).unwrap()).status,
@@ -1008,7 +1009,8 @@ fn sha1_signatures_verify_and_are_reported_weak() {
     assert_eq!(s.status, SignatureStatus::Valid);
     assert_eq!(s.digest, Some(HashAlg::Sha1));
     assert_eq!(s.signature_algorithm, "sha1WithRSAEncryption");
-    assert_eq!(s.weak, vec!["SHA-1 digest".to_string()]);
+    assert_eq!(s.weak, vec![Weakness::Sha1Digest]);
+    assert_eq!(s.weak[0].to_string(), "SHA-1 digest");
     // Where SHA-1 is refused, the same signature is a weak-algorithm verdict.
     let result = verify_data_with(&der, None, &[], &SignerPolicy::new().allow_sha1(false)).unwrap();
     let s = only_signer(&result);
