@@ -17,10 +17,10 @@ use spki::AlgorithmIdentifierOwned;
 
 use super::content::pkcs7_check;
 use super::*;
-use crate::smime::{LegacyCipher, Weakness};
 use crate::ErrorKind;
 use crate::ca::{CaSpec, CertificateAuthority, DistinguishedName, IssueSpec};
 use crate::key::KeySpec;
+use crate::smime::{LegacyCipher, Weakness};
 use crate::store::MemoryStore;
 use crate::time::SystemClock;
 
