@@ -139,7 +139,7 @@ fn layer_json(l: &Layer) -> Value {
             "cipher": e.cipher,
             "authenticated": e.authenticated,
             "recipient": who(e.recipient_certificate.as_ref()),
-            "weak": e.weak,
+            "weak": e.weak.iter().map(ToString::to_string).collect::<Vec<_>>(),
         }),
         Layer::Signed(s) => json!({
             "type": "signed",

@@ -237,8 +237,7 @@ pub fn run_smime(ctx: &Ctx, cmd: SmimeCmd) -> CliResult<Outcome> {
         SmimeCmd::Decrypt { io } => {
             let input = read_input(&io.input)?;
             let d = smime.decrypt(&input.bytes, &decrypt_options(&store)?)?;
-            let info =
-                json!({"cipher": d.cipher, "authenticated": d.authenticated, "weak": d.weak});
+            let info = json!({"cipher": d.cipher, "authenticated": d.authenticated, "weak": d.weak.iter().map(ToString::to_string).collect::<Vec<_>>()});
             write_out(&io.output, d.message.to_vec(), info, "decrypted")
         }
         SmimeCmd::Verify {
@@ -375,8 +374,7 @@ pub fn run_cms(ctx: &Ctx, cmd: CmsCmd) -> CliResult<Outcome> {
             let options = decrypt_options(&store)?;
             let d = store
                 .read_transaction(|tx| smime::decrypt_data(&der, &StoreKeys::new(tx), &options))?;
-            let info =
-                json!({"cipher": d.cipher, "authenticated": d.authenticated, "weak": d.weak});
+            let info = json!({"cipher": d.cipher, "authenticated": d.authenticated, "weak": d.weak.iter().map(ToString::to_string).collect::<Vec<_>>()});
             write_out(&io.output, d.content.to_vec(), info, "decrypted")
         }
     }
@@ -580,7 +578,7 @@ fn verdict(
             "valid": verdict.is_valid(),
             "reasons": reasons,
             "warnings": warnings,
-            "weak": report.weak,
+            "weak": report.weak.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "signing_time": report.signing_time.map(hermes_pki::time::to_rfc3339),
         }));
     }

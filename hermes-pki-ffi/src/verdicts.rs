@@ -690,7 +690,7 @@ fn layers(ls: &[core_pki::Layer]) -> Vec<Layer> {
                 recipient_certificate: e.recipient_certificate.as_ref().map(wrap),
                 cipher: e.cipher.clone(),
                 authenticated: e.authenticated,
-                weak: e.weak.clone(),
+                weak: e.weak.iter().map(ToString::to_string).collect(),
             },
             core_pki::Layer::Signed(s) => Layer::Signed {
                 form: match s.form {

@@ -452,7 +452,7 @@ fn layer<'py>(py: Python<'py>, l: &Layer) -> PyResult<Obj<'py>> {
             cipher: &e.cipher,
             authenticated: e.authenticated,
             recipient_certificate: opt_cert(py, e.recipient_certificate.as_ref())?,
-            weak: e.weak.clone(),
+            weak: e.weak.iter().map(ToString::to_string).collect::<Vec<_>>(),
             form: py.None(),
             signers: Vec::<Obj<'py>>::new(),
         }),

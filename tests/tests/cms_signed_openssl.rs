@@ -506,7 +506,8 @@ fn openssl_sha1_signatures_verify_and_are_weak() {
     assert_valid_by(report, &cert);
     assert_eq!(report.digest, Some(HashAlg::Sha1));
     assert_eq!(report.signature_algorithm, "sha1WithRSAEncryption");
-    assert_eq!(report.weak, vec!["SHA-1 digest".to_string()]);
+    assert_eq!(report.weak, vec![Weakness::Sha1Digest]);
+    assert_eq!(report.weak[0].to_string(), "SHA-1 digest");
 }
 
 #[test]
@@ -536,7 +537,11 @@ fn openssl_rsa_1024_signatures_verify_and_are_weak() {
         verify_data_with(&der, None, &[], &SignerPolicy::new().min_rsa_bits(1024)).unwrap();
     let report = only_signer(&result);
     assert_valid_by(report, &cert);
-    assert_eq!(report.weak, vec!["RSA-1024 signer key".to_string()]);
+    assert_eq!(
+        report.weak,
+        vec![Weakness::SmallRsaSignerKey { bits: 1024 }]
+    );
+    assert_eq!(report.weak[0].to_string(), "RSA-1024 signer key");
 }
 
 fn openssl_pss_verifies_here(salt: Option<&str>) {

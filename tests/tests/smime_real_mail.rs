@@ -469,7 +469,7 @@ fn weak_signer_keys_and_digests_are_verdicts() {
             assert!(
                 v.signed.signers[0]
                     .weak
-                    .contains(&"RSA-1024 signer key".to_string())
+                    .contains(&Weakness::SmallRsaSignerKey { bits: 1024 })
             );
         } else {
             assert!(matches!(
@@ -489,11 +489,7 @@ fn weak_signer_keys_and_digests_are_verdicts() {
     // Allowed explicitly (refused by default, below): valid, and reported weak.
     let v = verify_message_with(&sha1, &[], &SignerPolicy::new().allow_sha1(true)).unwrap();
     assert_eq!(v.signed.signers[0].status, SignatureStatus::Valid);
-    assert!(
-        v.signed.signers[0]
-            .weak
-            .contains(&"SHA-1 digest".to_string())
-    );
+    assert!(v.signed.signers[0].weak.contains(&Weakness::Sha1Digest));
     for refusing in [
         verify_message(&sha1, &[]).unwrap(),
         verify_message_with(&sha1, &[], &SignerPolicy::new().allow_sha1(false)).unwrap(),

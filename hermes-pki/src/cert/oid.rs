@@ -94,7 +94,6 @@ pub(crate) const CE_CERTIFICATE_ISSUER: Oid = Oid::new_unwrap("2.5.29.29");
 pub(crate) const CE_FRESHEST_CRL: Oid = Oid::new_unwrap("2.5.29.46");
 pub(crate) const CE_POLICY_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.36");
 
-
 // CMS / PKCS#7 content types (RFC 5652, RFC 5083).
 pub(crate) const ID_DATA: Oid = rfc5911::ID_DATA;
 pub(crate) const ID_SIGNED_DATA: Oid = rfc5911::ID_SIGNED_DATA;

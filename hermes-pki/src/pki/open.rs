@@ -22,7 +22,7 @@ use crate::smime::DECRYPTION_FAILED;
 use crate::smime::mime;
 use crate::smime::{
     DecryptOptions, RecipientId, SignatureForm, SignatureStatus, SmimeLayer, VerifyOptions,
-    smime_layer,
+    Weakness, smime_layer,
 };
 use crate::store::StoreExt;
 use crate::trust::{Reason, Validation};
@@ -268,7 +268,7 @@ pub struct EncryptedLayer {
     /// Whether the content was authenticated (AuthEnvelopedData).
     pub authenticated: bool,
     /// Weak algorithms met.
-    pub weak: Vec<String>,
+    pub weak: Vec<Weakness>,
 }
 
 /// What verifying a layer found.

@@ -54,6 +54,9 @@ use crate::cert::{Certificate, KeyAlgorithm, Serial};
 use crate::error::{Error, Result};
 use crate::key::{Decryptor, KeyTransport, PrivateKey};
 use crate::tlv::is_context;
+use crate::tlv::{Tlv, is_context};
+
+use super::weakness::Weakness;
 
 mod asn1;
 mod content;
@@ -368,7 +371,7 @@ pub struct Decrypted {
     /// Whether the content was authenticated (AuthEnvelopedData with a verified tag).
     pub authenticated: bool,
     /// Weak algorithms the message used (empty for a modern message).
-    pub weak: Vec<String>,
+    pub weak: Vec<Weakness>,
 }
 
 impl std::fmt::Debug for Decrypted {
@@ -522,9 +525,9 @@ fn normalise(input: &[u8]) -> Result<Cow<'_, [u8]>> {
 ///
 /// Every check on public data comes first: structure ([`crate::ErrorKind::Parse`]), algorithms
 /// ([`Error::Unsupported`]: AuthEnvelopedData only with AES-GCM, a 12-byte nonce and a tag of
-/// 12 to 16 bytes matching its parameters), options ([`Error::NotPermitted`]), at most
-/// [`MAX_RECIPIENT_INFOS`] recipients ([`Error::LimitExceeded`]). No recipient with a key here
-/// is [`Error::NotFound`].
+/// 12 to 16 bytes matching its parameters), at most [`MAX_RECIPIENT_INFOS`] recipients
+/// ([`Error::LimitExceeded`]), then options ([`Error::NotPermitted`]). No recipient with a key
+/// here is [`Error::NotFound`].
 ///
 /// Then, whatever goes wrong with the key or the ciphertext (a wrong key, a damaged encrypted
 /// key, bad padding, a tag that does not verify) gives one [`Error::Crypto`] with one message.
@@ -536,53 +539,215 @@ pub fn decrypt_data(
     options: &DecryptOptions,
 ) -> Result<Decrypted> {
     let der = normalise(der)?;
-    let ci = asn1::single(&der, Tag::Sequence, "ContentInfo")?;
-    let mut r = Elements::new(ci.value, "ContentInfo");
-    let content_type = r.expect(Tag::ObjectIdentifier, "content type")?.value;
-    let wrapped = r
-        .optional_context(0, true)?
-        .ok_or_else(|| malformed("ContentInfo: the content is missing"))?;
-    r.finish()?;
-    let aead = if content_type == asn1::ID_ENVELOPED_DATA.as_bytes() {
-        false
-    } else if content_type == asn1::ID_AUTH_ENVELOPED_DATA.as_bytes() {
-        true
-    } else if content_type == asn1::ID_SIGNED_DATA.as_bytes() {
-        return Err(Error::unsupported(
-            "CMS content type",
-            "this is a signed message (SignedData), not an encrypted one",
-        ));
-    } else {
-        return Err(Error::unsupported(
-            "CMS content type",
-            format!(
-                "{}; an encrypted message is EnvelopedData or AuthEnvelopedData",
-                asn1::oid_name_bytes(content_type)
-            ),
-        ));
-    };
-    let name = if aead {
-        "AuthEnvelopedData"
-    } else {
-        "EnvelopedData"
-    };
-    let body = asn1::single(wrapped.value, Tag::Sequence, name)?;
-    let mut r = Elements::new(body.value, name);
-    r.expect(Tag::Integer, "version")?;
-    r.optional_context(0, true)?; // originatorInfo: certificates, not needed to decrypt
-    let recipient_infos = r.expect(Tag::Set, "recipient infos")?;
-    let eci = r.expect(Tag::Sequence, "encrypted content info")?;
-    let attrs = r.optional_context(1, true)?; // unprotectedAttrs, or authAttrs (AAD)
-    let mac = if aead {
-        let mac = r.expect(Tag::OctetString, "mac")?.value;
-        r.optional_context(2, true)?; // unauthAttrs
-        Some(mac)
-    } else {
-        None
-    };
-    r.finish()?;
+    let envelope = ParsedEnvelope::parse(&der)?;
+    envelope.check_options(options)?;
+    let (rid, entry, key) = recipient_with_key(&envelope.recipients, keys)?;
+    let alg = &envelope.content.alg;
+    let recovered = recipient::recover(entry, key.as_ref(), alg.key_len(), options)?;
+    let (cipher, legacy) = (alg.name(), alg.legacy());
+    let content = envelope.content.decrypt(&recovered)?;
+    let authenticated = envelope.kind.is_authenticated();
+    if options.require_authenticated && !authenticated {
+        // Decrypted, so a wrong key or bad padding failed above the same way as always; the
+        // content is dropped (and wiped) unread.
+        return Err(Error::NotPermitted(format!(
+            "the content is encrypted with {cipher} without authentication, and this \
+             configuration requires authenticated content (AES-GCM, or CBC with an inner \
+             signature that verifies: see Pki::open_message)"
+        )));
+    }
+    let mut weak = recovered.weak;
+    weak.extend(legacy.map(Weakness::LegacyContentCipher));
+    Ok(Decrypted {
+        content,
+        recipient: rid.clone(),
+        cipher,
+        authenticated,
+        weak,
+    })
+}
 
-    // EncryptedContentInfo { contentType, contentEncryptionAlgorithm, [0] encryptedContent }
+/// The CMS structure an encrypted message is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EnvelopeKind {
+    /// EnvelopedData (RFC 5652 section 6): CBC content, not authenticated.
+    Enveloped,
+    /// AuthEnvelopedData (RFC 5083): AES-GCM content, authenticated.
+    AuthEnveloped,
+}
+
+impl EnvelopeKind {
+    /// The kind a ContentInfo's contentType (the OID's contents octets) names; another content
+    /// type is [`Error::Unsupported`].
+    fn from_content_type(content_type: &[u8]) -> Result<Self> {
+        if content_type == asn1::ID_ENVELOPED_DATA.as_bytes() {
+            Ok(EnvelopeKind::Enveloped)
+        } else if content_type == asn1::ID_AUTH_ENVELOPED_DATA.as_bytes() {
+            Ok(EnvelopeKind::AuthEnveloped)
+        } else if content_type == asn1::ID_SIGNED_DATA.as_bytes() {
+            Err(Error::unsupported(
+                "CMS content type",
+                "this is a signed message (SignedData), not an encrypted one",
+            ))
+        } else {
+            Err(Error::unsupported(
+                "CMS content type",
+                format!(
+                    "{}; an encrypted message is EnvelopedData or AuthEnvelopedData",
+                    asn1::oid_name_bytes(content_type)
+                ),
+            ))
+        }
+    }
+
+    /// Whether the content is authenticated (AuthEnvelopedData).
+    fn is_authenticated(self) -> bool {
+        self == EnvelopeKind::AuthEnveloped
+    }
+
+    /// The ASN.1 type name, for error messages.
+    fn name(self) -> &'static str {
+        match self {
+            EnvelopeKind::Enveloped => "EnvelopedData",
+            EnvelopeKind::AuthEnveloped => "AuthEnvelopedData",
+        }
+    }
+}
+
+/// An EnvelopedData or AuthEnvelopedData as read from a message, with every check on public
+/// data done (structure, algorithms, lengths, the recipient limit) and no key used yet.
+struct ParsedEnvelope<'a> {
+    /// EnvelopedData or AuthEnvelopedData.
+    kind: EnvelopeKind,
+    /// The recipient infos this library can decrypt, each key of a KeyAgreeRecipientInfo on
+    /// its own (at most [`MAX_RECIPIENT_INFOS`]).
+    recipients: Vec<(RecipientId, recipient::Entry<'a>)>,
+    /// The encrypted content.
+    content: EncryptedContent<'a>,
+}
+
+/// The encrypted content of a [`ParsedEnvelope`], with what decrypting it takes besides the key.
+struct EncryptedContent<'a> {
+    /// The content-encryption algorithm with its parameters.
+    alg: content::ContentAlg,
+    /// The encrypted content, of a length the algorithm accepts.
+    ciphertext: Vec<u8>,
+    /// The additional authenticated data: the authAttrs of an AuthEnvelopedData as a SET OF
+    /// (RFC 5083 section 2.1), empty otherwise.
+    aad: Vec<u8>,
+    /// The authentication tag of an AuthEnvelopedData, of the length its parameters announce.
+    mac: Option<&'a [u8]>,
+}
+
+impl EncryptedContent<'_> {
+    /// Decrypts the content with the key `recovered` holds; a key that was not recovered fails
+    /// like a wrong one, with the one [`Error::Crypto`] of every secret-dependent failure.
+    fn decrypt(self, recovered: &recipient::Recovered) -> Result<Zeroizing<Vec<u8>>> {
+        self.alg.decrypt(
+            &recovered.cek,
+            recovered.ok,
+            self.ciphertext,
+            &self.aad,
+            self.mac,
+        )
+    }
+}
+
+impl<'a> ParsedEnvelope<'a> {
+    /// Reads a ContentInfo (DER) holding an EnvelopedData or AuthEnvelopedData:
+    ///
+    /// ```text
+    /// EnvelopedData ::= SEQUENCE { version, originatorInfo [0] OPTIONAL, recipientInfos,
+    ///     encryptedContentInfo, unprotectedAttrs [1] OPTIONAL }
+    /// AuthEnvelopedData ::= SEQUENCE { version, originatorInfo [0] OPTIONAL, recipientInfos,
+    ///     authEncryptedContentInfo, authAttrs [1] OPTIONAL, mac, unauthAttrs [2] OPTIONAL }
+    /// ```
+    fn parse(der: &'a [u8]) -> Result<Self> {
+        let ci = asn1::single(der, Tag::Sequence, "ContentInfo")?;
+        let mut r = Elements::new(ci.value, "ContentInfo");
+        let content_type = r.expect(Tag::ObjectIdentifier, "content type")?.value;
+        let wrapped = r
+            .optional_context(0, true)?
+            .ok_or_else(|| malformed("ContentInfo: the content is missing"))?;
+        r.finish()?;
+        let kind = EnvelopeKind::from_content_type(content_type)?;
+        let aead = kind.is_authenticated();
+        let name = kind.name();
+        let body = asn1::single(wrapped.value, Tag::Sequence, name)?;
+        let mut r = Elements::new(body.value, name);
+        r.expect(Tag::Integer, "version")?;
+        r.optional_context(0, true)?; // originatorInfo: certificates, not needed to decrypt
+        let recipient_infos = r.expect(Tag::Set, "recipient infos")?;
+        let eci = r.expect(Tag::Sequence, "encrypted content info")?;
+        let attrs = r.optional_context(1, true)?; // unprotectedAttrs, or authAttrs (AAD)
+        let mac = if aead {
+            let mac = r.expect(Tag::OctetString, "mac")?.value;
+            r.optional_context(2, true)?; // unauthAttrs
+            Some(mac)
+        } else {
+            None
+        };
+        r.finish()?;
+
+        let (alg, ciphertext) = parse_encrypted_content(eci, aead)?;
+        alg.check_lengths(&ciphertext, mac)?;
+        let aad = match attrs {
+            Some(a) if aead => authenticated_attributes(a),
+            _ => Vec::new(),
+        };
+        let recipients = parse_recipient_infos(recipient_infos, name)?;
+        Ok(ParsedEnvelope {
+            kind,
+            recipients,
+            content: EncryptedContent {
+                alg,
+                ciphertext,
+                aad,
+                mac,
+            },
+        })
+    }
+
+    /// What `options` refuse before any key is looked up: a legacy content cipher unless
+    /// allowed ([`Error::NotPermitted`]).
+    fn check_options(&self, options: &DecryptOptions) -> Result<()> {
+        if let Some(cipher) = self.content.alg.legacy()
+            && !options.allow_legacy_ciphers
+        {
+            return Err(Error::NotPermitted(format!(
+                "the message is encrypted with {cipher}, a legacy cipher this configuration \
+                 refuses; allow it with DecryptOptions::allow_legacy_ciphers(true)"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The first of `recipients` that `keys` has a key for ([`Error::NotFound`] when none).
+#[allow(clippy::type_complexity)]
+fn recipient_with_key<'r, 'a>(
+    recipients: &'r [(RecipientId, recipient::Entry<'a>)],
+    keys: &dyn RecipientKeys,
+) -> Result<(
+    &'r RecipientId,
+    &'r recipient::Entry<'a>,
+    Box<dyn Decryptor>,
+)> {
+    for (rid, entry) in recipients {
+        if let Some(key) = keys.key_for(rid)? {
+            return Ok((rid, entry, key));
+        }
+    }
+    Err(Error::NotFound(format!(
+        "no private key here for any of the message's {} recipient(s)",
+        recipients.len()
+    )))
+}
+
+/// EncryptedContentInfo ::= SEQUENCE { contentType, contentEncryptionAlgorithm,
+/// encryptedContent [0] IMPLICIT OCTET STRING OPTIONAL }: the algorithm (checked for the
+/// structure, `aead` for AuthEnvelopedData) and the encrypted content, which must be there.
+fn parse_encrypted_content(eci: Tlv<'_>, aead: bool) -> Result<(content::ContentAlg, Vec<u8>)> {
     let mut e = Elements::new(eci.value, "EncryptedContentInfo");
     e.expect(Tag::ObjectIdentifier, "content type")?;
     let alg = asn1::algorithm_id(
@@ -607,29 +772,24 @@ pub fn decrypt_data(
         }
     };
     e.finish()?;
+    Ok((content::ContentAlg::parse(&alg, aead)?, ciphertext))
+}
 
-    let alg = content::ContentAlg::parse(&alg, aead)?;
-    if alg.is_legacy() && !options.allow_legacy_ciphers {
-        return Err(Error::NotPermitted(format!(
-            "the message is encrypted with {}, a legacy cipher this configuration refuses; \
-             allow it with DecryptOptions::allow_legacy_ciphers(true)",
-            alg.name()
-        )));
+/// RFC 5083 section 2.1: the authenticated attributes, DER with a SET OF tag, are the AAD.
+fn authenticated_attributes(attrs: Tlv<'_>) -> Vec<u8> {
+    let mut aad = attrs.raw.to_vec();
+    if let Some(tag) = aad.first_mut() {
+        *tag = 0x31; // [1] IMPLICIT -> SET OF
     }
-    alg.check_lengths(&ciphertext, mac)?;
-    // RFC 5083 section 2.1: the authenticated attributes, DER with a SET OF tag, are the AAD.
-    let aad = match (aead, attrs) {
-        (true, Some(a)) => {
-            let mut aad = a.raw.to_vec();
-            if let Some(tag) = aad.first_mut() {
-                *tag = 0x31; // [1] IMPLICIT -> SET OF
-            }
-            aad
-        }
-        _ => Vec::new(),
-    };
+    aad
+}
 
-    // Recipient infos: at most MAX_RECIPIENT_INFOS, read one at a time.
+/// The recipient infos of `structure` (an EnvelopedData or AuthEnvelopedData), read one at a
+/// time: at most [`MAX_RECIPIENT_INFOS`] ([`Error::LimitExceeded`]), at least one.
+fn parse_recipient_infos<'a>(
+    recipient_infos: Tlv<'a>,
+    structure: &str,
+) -> Result<Vec<(RecipientId, recipient::Entry<'a>)>> {
     let mut entries = Vec::new();
     let mut infos = Elements::new(recipient_infos.value, "RecipientInfos");
     let mut count = 0usize;
@@ -645,44 +805,9 @@ pub fn decrypt_data(
         recipient::parse_recipient_info(el, &mut entries, room, MAX_RECIPIENT_INFOS)?;
     }
     if count == 0 {
-        return Err(malformed(format!("{name}: there are no recipient infos")));
-    }
-
-    let mut chosen = None;
-    for (rid, entry) in &entries {
-        if let Some(key) = keys.key_for(rid)? {
-            chosen = Some((rid, entry, key));
-            break;
-        }
-    }
-    let Some((rid, entry, key)) = chosen else {
-        return Err(Error::NotFound(format!(
-            "no private key here for any of the message's {} recipient(s)",
-            entries.len()
-        )));
-    };
-
-    let recovered = recipient::recover(entry, key.as_ref(), alg.key_len(), options)?;
-    let content = alg.decrypt(&recovered.cek, recovered.ok, ciphertext, &aad, mac)?;
-    if options.require_authenticated && !aead {
-        // Decrypted, so a wrong key or bad padding failed above the same way as always; the
-        // content is dropped (and wiped) unread.
-        return Err(Error::NotPermitted(format!(
-            "the content is encrypted with {} without authentication, and this configuration \
-             requires authenticated content (AES-GCM, or CBC with an inner signature that \
-             verifies: see Pki::open_message)",
-            alg.name()
+        return Err(malformed(format!(
+            "{structure}: there are no recipient infos"
         )));
     }
-    let mut weak = recovered.weak;
-    if alg.is_legacy() {
-        weak.push(format!("{} content encryption", alg.name()));
-    }
-    Ok(Decrypted {
-        content,
-        recipient: rid.clone(),
-        cipher: alg.name(),
-        authenticated: aead,
-        weak,
-    })
+    Ok(entries)
 }

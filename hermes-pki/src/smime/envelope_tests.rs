@@ -20,6 +20,7 @@ use super::*;
 use crate::ErrorKind;
 use crate::ca::{CaSpec, CertificateAuthority, DistinguishedName, IssueSpec};
 use crate::key::KeySpec;
+use crate::smime::{LegacyCipher, Weakness};
 use crate::store::MemoryStore;
 use crate::time::SystemClock;
 
@@ -1145,17 +1146,18 @@ fn legacy_ciphers_are_read_and_reported_weak() {
         ct,
     );
 
-    for (msg, name) in [
-        (&des3, "3DES-CBC"),
-        (&rc2, "RC2-CBC (40-bit)"),
-        (&single_des, "DES-CBC"),
+    for (msg, name, cipher) in [
+        (&des3, "3DES-CBC", LegacyCipher::DesEde3Cbc),
+        (&rc2, "RC2-CBC (40-bit)", LegacyCipher::Rc2Cbc { bits: 40 }),
+        (&single_des, "DES-CBC", LegacyCipher::DesCbc),
     ] {
         let legacy = DecryptOptions::new().allow_legacy_ciphers(true);
         let d = decrypt_data(msg, &keys_of(&f.rsa), &legacy).unwrap();
         assert_eq!(&d.content[..], content, "{name}");
         assert_eq!(d.cipher, name);
         assert!(!d.authenticated);
-        assert_eq!(d.weak, vec![format!("{name} content encryption")]);
+        assert_eq!(d.weak, vec![Weakness::LegacyContentCipher(cipher)]);
+        assert_eq!(d.weak[0].to_string(), format!("{name} content encryption"));
 
         let keys = Fixed::new(&f.rsa.key);
         // Refused by default, and when explicitly refused: before any key operation.

@@ -17,6 +17,7 @@ use super::signed::{
     SignOptions, SignedContent, SignerPolicy, SignerReport, SmimeCapability, sign_data,
     verify_data_with,
 };
+use super::weakness::Weakness;
 use crate::cert::Certificate;
 use crate::error::{Error, Result};
 use crate::key::{Decryptor, Signer};
@@ -229,7 +230,7 @@ pub struct DecryptedMessage {
     /// Whether the content was authenticated (AuthEnvelopedData).
     pub authenticated: bool,
     /// Weak algorithms met (read, but reported).
-    pub weak: Vec<String>,
+    pub weak: Vec<Weakness>,
 }
 
 impl std::fmt::Debug for DecryptedMessage {

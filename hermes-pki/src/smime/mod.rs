@@ -51,6 +51,7 @@ mod envelope;
 mod message;
 pub(crate) mod mime;
 mod signed;
+mod weakness;
 
 pub(crate) use envelope::DECRYPTION_FAILED;
 pub use envelope::*;
@@ -59,3 +60,4 @@ pub use mime::{
     MAX_CONTENT_FIELD, MAX_DEPTH, MAX_HEADER_BLOCK, MAX_HEADER_FIELDS, MAX_PARAMETERS, MAX_PARTS,
 };
 pub use signed::*;
+pub use weakness::{LegacyCipher, Weakness};

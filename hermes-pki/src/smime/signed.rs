@@ -16,6 +16,7 @@
 //! unparseable certificate entries are tolerated, and work is bounded
 //! ([`MAX_SIGNERS`], [`MAX_CERTIFICATES`]).
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 use std::time::SystemTime;
@@ -39,6 +40,8 @@ use crate::cert::{
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::{HashAlg, SignatureScheme, Signer};
 use crate::tlv::{self, Tlv};
+
+use super::weakness::Weakness;
 
 #[cfg(test)]
 #[path = "signed_tests.rs"]
@@ -297,9 +300,9 @@ pub struct SignerReport {
     pub signature_algorithm: String,
     /// Whether the signature verifies.
     pub status: SignatureStatus,
-    /// Weaknesses of a signature that otherwise verifies (e.g. `SHA-1 digest`,
-    /// `RSA-1024 signer key`).
-    pub weak: Vec<String>,
+    /// Weaknesses of a signature that otherwise verifies ([`Weakness::Sha1Digest`],
+    /// [`Weakness::Sha1SignatureHash`], [`Weakness::SmallRsaSignerKey`]).
+    pub weak: Vec<Weakness>,
     /// The S/MIME capabilities the signer announced (empty when absent), strongest first as
     /// listed, without repeats.
     pub capabilities: Vec<SmimeCapability>,
@@ -321,8 +324,8 @@ pub enum SignatureStatus {
     /// below [`SignerPolicy::min_rsa_bits`], SHA-1 where the policy refuses it).
     WeakAlgorithm(Weakness),
     /// The signature does not verify, or the signed attributes are not as RFC 5652 requires;
-    /// the message says which.
-    BadSignature(String),
+    /// the [`SignatureFailure`] says which.
+    BadSignature(SignatureFailure),
     /// No certificate matching the signer identifier was carried or given.
     SignerCertificateNotFound,
     /// The digest or signature algorithm (or the signer's key type) is not supported.
@@ -359,40 +362,91 @@ impl fmt::Display for SignatureStatus {
     }
 }
 
-/// Why a signature counts as weak ([`SignatureStatus::WeakAlgorithm`]).
+/// Why a signature is [`SignatureStatus::BadSignature`]: the signed attributes are not as
+/// RFC 5652 requires, or the signature value does not verify. `Display` gives the text shown
+/// after "the signature is not valid: ".
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Weakness {
-    /// A broken hash function (MD2, MD4, MD5) as the digest or in the signature algorithm;
-    /// `name` says which.
-    BrokenHash {
-        /// The hash function's name (`MD5`).
-        name: &'static str,
-    },
-    /// SHA-1, which [`SignerPolicy::allow_sha1`] refuses here.
-    Sha1,
-    /// An RSA signer key shorter than [`SignerPolicy::min_rsa_bits`].
-    ShortRsaKey {
-        /// The key's modulus size.
-        bits: usize,
-        /// The smallest size accepted.
-        minimum: usize,
-    },
-    /// Another weakness the signature check reported, in its words.
-    Other(String),
+pub enum SignatureFailure {
+    /// A signed attribute appears more than once.
+    RepeatedAttribute(SignedAttribute),
+    /// A signed attribute does not have exactly one value.
+    AttributeNotSingleValued(SignedAttribute),
+    /// There are signed attributes, but no contentType among them.
+    MissingContentType,
+    /// The contentType attribute is not the eContentType (id-data).
+    ContentTypeMismatch,
+    /// There are signed attributes, but no messageDigest among them.
+    MissingMessageDigest,
+    /// The messageDigest attribute is not an OCTET STRING.
+    MessageDigestNotOctetString,
+    /// The signature value was checked with the signer's key and failed; the text is the
+    /// check's (`cryptographic operation failed: the signature does not verify`, or why the
+    /// key or the signature value could not be read).
+    Signature(String),
 }
 
-impl fmt::Display for Weakness {
+impl fmt::Display for SignatureFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Weakness::BrokenHash { name } => write!(f, "{name}, a broken hash function"),
-            Weakness::Sha1 => f.write_str("SHA-1, which this configuration refuses"),
-            Weakness::ShortRsaKey { bits, minimum } => write!(
-                f,
-                "an RSA-{bits} signer key (at least {minimum} bits are required)"
-            ),
-            Weakness::Other(why) => f.write_str(why),
+            SignatureFailure::RepeatedAttribute(a) => {
+                write!(f, "the signed attributes hold {a} more than once")
+            }
+            SignatureFailure::AttributeNotSingleValued(a) => {
+                write!(f, "the {a} attribute must have exactly one value")
+            }
+            SignatureFailure::MissingContentType => {
+                f.write_str("the signed attributes lack contentType")
+            }
+            SignatureFailure::ContentTypeMismatch => {
+                f.write_str("the contentType attribute does not match the eContentType")
+            }
+            SignatureFailure::MissingMessageDigest => {
+                f.write_str("the signed attributes lack messageDigest")
+            }
+            SignatureFailure::MessageDigestNotOctetString => {
+                f.write_str("the messageDigest attribute is not an OCTET STRING")
+            }
+            SignatureFailure::Signature(why) => f.write_str(why),
         }
+    }
+}
+
+/// A signed attribute the verification reads (RFC 5652 section 11, RFC 8551 section 2.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SignedAttribute {
+    /// contentType (1.2.840.113549.1.9.3).
+    ContentType,
+    /// messageDigest (1.2.840.113549.1.9.4).
+    MessageDigest,
+    /// signingTime (1.2.840.113549.1.9.5).
+    SigningTime,
+    /// smimeCapabilities (1.2.840.113549.1.9.15).
+    SmimeCapabilities,
+}
+
+impl SignedAttribute {
+    /// The attribute type.
+    fn oid(self) -> ObjectIdentifier {
+        match self {
+            SignedAttribute::ContentType => ATTR_CONTENT_TYPE,
+            SignedAttribute::MessageDigest => ATTR_MESSAGE_DIGEST,
+            SignedAttribute::SigningTime => ATTR_SIGNING_TIME,
+            SignedAttribute::SmimeCapabilities => ATTR_SMIME_CAPABILITIES,
+        }
+    }
+}
+
+impl fmt::Display for SignedAttribute {
+    /// The attribute's ASN.1 name (`contentType`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SignedAttribute::ContentType => "contentType",
+            SignedAttribute::MessageDigest => "messageDigest",
+            SignedAttribute::SigningTime => "signingTime",
+            SignedAttribute::SmimeCapabilities => "smimeCapabilities",
+        })
     }
 }
 
@@ -1157,23 +1211,22 @@ pub fn verify_data_with(
     })
 }
 
-/// The single attribute of `kind`: `Ok(None)` when absent, an error text when repeated or not
-/// single-valued.
+/// The single attribute of `kind`: `Ok(None)` when absent, a [`SignatureFailure`] when
+/// repeated or not single-valued.
 fn single_attribute<'a, 'b>(
     attrs: &'b [Attribute<'a>],
-    kind: ObjectIdentifier,
-    name: &str,
-) -> std::result::Result<Option<&'b Tlv<'a>>, String> {
-    let mut found = attrs.iter().filter(|a| a.kind == kind);
+    kind: SignedAttribute,
+) -> std::result::Result<Option<&'b Tlv<'a>>, SignatureFailure> {
+    let mut found = attrs.iter().filter(|a| a.kind == kind.oid());
     let Some(first) = found.next() else {
         return Ok(None);
     };
     if found.next().is_some() {
-        return Err(format!("the signed attributes hold {name} more than once"));
+        return Err(SignatureFailure::RepeatedAttribute(kind));
     }
     match first.values.as_slice() {
         [value] => Ok(Some(value)),
-        _ => Err(format!("the {name} attribute must have exactly one value")),
+        _ => Err(SignatureFailure::AttributeNotSingleValued(kind)),
     }
 }
 
@@ -1381,7 +1434,7 @@ fn evaluate(
     let attrs = signer.signed_attrs.as_ref().map(|(_, a)| a.as_slice());
     let signing_time = attrs
         .and_then(|a| {
-            single_attribute(a, ATTR_SIGNING_TIME, "signingTime")
+            single_attribute(a, SignedAttribute::SigningTime)
                 .ok()
                 .flatten()
         })
@@ -1389,7 +1442,7 @@ fn evaluate(
         .map(|t| t.to_system_time());
     let capabilities = attrs
         .and_then(|a| {
-            single_attribute(a, ATTR_SMIME_CAPABILITIES, "smimeCapabilities")
+            single_attribute(a, SignedAttribute::SmimeCapabilities)
                 .ok()
                 .flatten()
         })
@@ -1429,115 +1482,201 @@ fn check(
     // is wrong with the signature (nothing here depends on the content or its digest).
     let candidates = candidates(&signer.sid, carried, extra);
     report.certificate = candidates.first().cloned();
+    match check_signature(signer, &candidates, carried, extra, digests, policy, report) {
+        Ok(status) | Err(status) => status,
+    }
+}
+
+/// The steps of [`check`], in order; the first that fails decides the status.
+fn check_signature(
+    signer: &ParsedSigner<'_>,
+    candidates: &[Certificate],
+    carried: &[Certificate],
+    extra: &[Certificate],
+    digests: &mut ContentDigests<'_>,
+    policy: &SignerPolicy,
+    report: &mut SignerReport,
+) -> std::result::Result<SignatureStatus, SignatureStatus> {
+    refuse_broken_hashes(signer).map_err(SignatureStatus::WeakAlgorithm)?;
+    let digest = supported_digest(signer, report.digest, policy, &mut report.weak)?;
+    let content_digest = digests.get(digest);
+    let message = signed_message(signer, &content_digest, digests.content)?;
+    if candidates.is_empty() {
+        return Err(SignatureStatus::SignerCertificateNotFound);
+    }
+    let algorithm =
+        effective_algorithm(&signer.signature_alg, digest).map_err(SignatureStatus::Unsupported)?;
+    signature_hash(&algorithm, digest, policy, &mut report.weak)
+        .map_err(SignatureStatus::WeakAlgorithm)?;
+    // DSA keys without parameters take them from their issuer among the certificates at hand.
+    let pool: Vec<Certificate> = carried.iter().chain(extra).cloned().collect();
+    let (verified_by, first_error) =
+        verify_by_candidates(candidates, &pool, &algorithm, &message, signer.signature);
+    if verified_by.is_some() {
+        report.certificate = verified_by;
+    }
+    let short_rsa = short_rsa_key(report.certificate.as_ref(), policy, &mut report.weak);
+    Ok(verdict(first_error, short_rsa))
+}
+
+/// A broken hash function (MD2, MD4, MD5) as the digest or in the signature algorithm.
+fn refuse_broken_hashes(signer: &ParsedSigner<'_>) -> std::result::Result<(), Weakness> {
     for o in [&signer.digest_alg.oid, &signer.signature_alg.oid] {
         if let Some(name) = broken_hash(o) {
-            return SignatureStatus::WeakAlgorithm(Weakness::BrokenHash { name });
+            return Err(Weakness::BrokenHash { name });
         }
     }
-    let Some(digest) = report.digest else {
-        return SignatureStatus::Unsupported(format!(
+    Ok(())
+}
+
+/// The digest algorithm, if supported: SHA-1 is [`Weakness::Sha1`] unless `policy` allows it,
+/// and then noted in `weak`.
+fn supported_digest(
+    signer: &ParsedSigner<'_>,
+    digest: Option<HashAlg>,
+    policy: &SignerPolicy,
+    weak: &mut Vec<Weakness>,
+) -> std::result::Result<HashAlg, SignatureStatus> {
+    let Some(digest) = digest else {
+        return Err(SignatureStatus::Unsupported(format!(
             "digest algorithm {}; supported are SHA-1, SHA-256, SHA-384 and SHA-512",
             signer.digest_alg.oid
-        ));
+        )));
     };
     if digest == HashAlg::Sha1 {
         if !policy.allow_sha1 {
-            return SignatureStatus::WeakAlgorithm(Weakness::Sha1);
+            return Err(SignatureStatus::WeakAlgorithm(Weakness::Sha1));
         }
-        report.weak.push("SHA-1 digest".into());
+        weak.push(Weakness::Sha1Digest);
     }
-    let content_digest = digests.get(digest);
-    let signed_bytes: Vec<u8>;
-    let message: &[u8] = match &signer.signed_attrs {
-        Some((field, attrs)) => {
-            match single_attribute(attrs, ATTR_CONTENT_TYPE, "contentType") {
-                Err(e) => return SignatureStatus::BadSignature(e),
-                Ok(None) => {
-                    return SignatureStatus::BadSignature(
-                        "the signed attributes lack contentType".into(),
-                    );
-                }
-                Ok(Some(ct)) => {
-                    if ObjectIdentifier::from_der(ct.raw).ok() != Some(ID_DATA) {
-                        return SignatureStatus::BadSignature(
-                            "the contentType attribute does not match the eContentType".into(),
-                        );
-                    }
-                }
-            }
-            match single_attribute(attrs, ATTR_MESSAGE_DIGEST, "messageDigest") {
-                Err(e) => return SignatureStatus::BadSignature(e),
-                Ok(None) => {
-                    return SignatureStatus::BadSignature(
-                        "the signed attributes lack messageDigest".into(),
-                    );
-                }
-                Ok(Some(md)) => {
-                    if md.tag != Tag::OctetString {
-                        return SignatureStatus::BadSignature(
-                            "the messageDigest attribute is not an OCTET STRING".into(),
-                        );
-                    }
-                    if md.value != content_digest.as_slice() {
-                        return SignatureStatus::ContentChanged;
-                    }
-                }
-            }
-            // RFC 5652 5.4: the signature covers the DER of the SET OF, not the [0] tag.
-            signed_bytes = std::iter::once(0x31)
-                .chain(field.raw.iter().skip(1).copied())
-                .collect();
-            &signed_bytes
-        }
-        None => digests.content,
+    Ok(digest)
+}
+
+/// The bytes the signature is over: with signed attributes, the DER of the attributes once
+/// [`check_signed_attributes`] accepts them; without (old clients), the content.
+fn signed_message<'c>(
+    signer: &ParsedSigner<'_>,
+    content_digest: &[u8],
+    content: &'c [u8],
+) -> std::result::Result<Cow<'c, [u8]>, SignatureStatus> {
+    let Some((field, attrs)) = &signer.signed_attrs else {
+        return Ok(Cow::Borrowed(content));
     };
-    if candidates.is_empty() {
-        return SignatureStatus::SignerCertificateNotFound;
+    check_signed_attributes(attrs, content_digest)?;
+    // RFC 5652 5.4: the signature covers the DER of the SET OF, not the [0] tag.
+    Ok(Cow::Owned(
+        std::iter::once(0x31)
+            .chain(field.raw.iter().skip(1).copied())
+            .collect(),
+    ))
+}
+
+/// RFC 5652 5.3 and 11: contentType is there and is the eContentType (id-data), messageDigest
+/// is there and matches the content ([`SignatureStatus::ContentChanged`] when not).
+fn check_signed_attributes(
+    attrs: &[Attribute<'_>],
+    content_digest: &[u8],
+) -> std::result::Result<(), SignatureStatus> {
+    content_type_attribute(attrs).map_err(SignatureStatus::BadSignature)?;
+    let md = message_digest_attribute(attrs).map_err(SignatureStatus::BadSignature)?;
+    if md != content_digest {
+        return Err(SignatureStatus::ContentChanged);
     }
-    let algorithm = match effective_algorithm(&signer.signature_alg, digest) {
-        Ok(a) => a,
-        Err(e) => return SignatureStatus::Unsupported(e),
-    };
+    Ok(())
+}
+
+/// The contentType signed attribute: present once, single-valued, and id-data.
+fn content_type_attribute(attrs: &[Attribute<'_>]) -> std::result::Result<(), SignatureFailure> {
+    let ct = single_attribute(attrs, SignedAttribute::ContentType)?
+        .ok_or(SignatureFailure::MissingContentType)?;
+    if ObjectIdentifier::from_der(ct.raw).ok() != Some(ID_DATA) {
+        return Err(SignatureFailure::ContentTypeMismatch);
+    }
+    Ok(())
+}
+
+/// The value of the messageDigest signed attribute: present once, single-valued, an OCTET
+/// STRING.
+fn message_digest_attribute<'a>(
+    attrs: &[Attribute<'a>],
+) -> std::result::Result<&'a [u8], SignatureFailure> {
+    let md = single_attribute(attrs, SignedAttribute::MessageDigest)?
+        .ok_or(SignatureFailure::MissingMessageDigest)?;
+    if md.tag != Tag::OctetString {
+        return Err(SignatureFailure::MessageDigestNotOctetString);
+    }
+    Ok(md.value)
+}
+
+/// A signature algorithm hashing with SHA-1 over a stronger digest: [`Weakness::Sha1`] unless
+/// `policy` allows it, and then noted in `weak`.
+fn signature_hash(
+    algorithm: &AlgorithmIdentifierOwned,
+    digest: HashAlg,
+    policy: &SignerPolicy,
+    weak: &mut Vec<Weakness>,
+) -> std::result::Result<(), Weakness> {
     if signs_with_sha1(&algorithm.oid) && digest != HashAlg::Sha1 {
         if !policy.allow_sha1 {
-            return SignatureStatus::WeakAlgorithm(Weakness::Sha1);
+            return Err(Weakness::Sha1);
         }
-        report.weak.push("SHA-1 signature hash".into());
+        weak.push(Weakness::Sha1SignatureHash);
     }
-    // DSA keys without parameters take them from their issuer among the certificates at hand.
-    let pool: Vec<Certificate> = carried.iter().chain(extra).cloned().collect();
+    Ok(())
+}
+
+/// Verifies `signature` over `message` with each candidate's key in turn: the first candidate
+/// whose key verifies it, or (when none does) the first candidate's error.
+fn verify_by_candidates(
+    candidates: &[Certificate],
+    pool: &[Certificate],
+    algorithm: &AlgorithmIdentifierOwned,
+    message: &[u8],
+    signature: &[u8],
+) -> (Option<Certificate>, Option<Error>) {
     let mut first_error = None;
-    for cert in &candidates {
-        let inherited = inherited_dsa_parameters(cert, &pool);
+    for cert in candidates {
+        let inherited = inherited_dsa_parameters(cert, pool);
         match verify_signature_with_params(
             cert.public_key_der(),
             inherited.as_deref(),
-            &algorithm,
+            algorithm,
             message,
-            signer.signature,
+            signature,
         ) {
-            Ok(()) => {
-                report.certificate = Some(cert.clone());
-                first_error = None;
-                break;
-            }
+            Ok(()) => return (Some(cert.clone()), None),
             Err(e) => {
                 first_error.get_or_insert(e);
             }
         }
     }
-    let short_rsa = match report.certificate.as_ref().map(Certificate::key_algorithm) {
+    (None, first_error)
+}
+
+/// An RSA signer key below [`MIN_RSA_BITS`](crate::key::MIN_RSA_BITS) or below the policy's minimum is noted in `weak`; below
+/// the minimum it is also the [`Weakness::ShortRsaKey`] returned.
+fn short_rsa_key(
+    certificate: Option<&Certificate>,
+    policy: &SignerPolicy,
+    weak: &mut Vec<Weakness>,
+) -> Option<Weakness> {
+    match certificate.map(Certificate::key_algorithm) {
         Some(KeyAlgorithm::Rsa { bits })
             if bits < crate::key::MIN_RSA_BITS || bits < policy.min_rsa_bits =>
         {
-            report.weak.push(format!("RSA-{bits} signer key"));
+            weak.push(Weakness::SmallRsaSignerKey { bits });
             (bits < policy.min_rsa_bits).then_some(Weakness::ShortRsaKey {
                 bits,
                 minimum: policy.min_rsa_bits,
             })
         }
         _ => None,
-    };
+    }
+}
+
+/// The status once the signature was checked: `first_error` from verifying it (`None`: it
+/// verifies), `short_rsa` from [`short_rsa_key`].
+fn verdict(first_error: Option<Error>, short_rsa: Option<Weakness>) -> SignatureStatus {
     match (first_error, short_rsa) {
         (None, None) => SignatureStatus::Valid,
         (None, Some(w)) => SignatureStatus::WeakAlgorithm(w),
@@ -1552,6 +1691,6 @@ fn check(
         (Some(e), _) if e.kind() == ErrorKind::Unsupported => {
             SignatureStatus::Unsupported(e.to_string())
         }
-        (Some(e), _) => SignatureStatus::BadSignature(e.to_string()),
+        (Some(e), _) => SignatureStatus::BadSignature(SignatureFailure::Signature(e.to_string())),
     }
 }

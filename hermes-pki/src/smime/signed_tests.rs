@@ -245,7 +245,8 @@ fn changed_signature_byte_is_bad_signature() {
             let result = verify(&changed, true).unwrap();
             let status = &only_signer(&result).status;
             assert!(
-                matches!(status, SignatureStatus::BadSignature(m) if m.contains("does not verify")),
+                matches!(status, SignatureStatus::BadSignature(m @ SignatureFailure::Signature(_))
+                    if m.to_string().contains("does not verify")),
                 "{status:?}"
             );
         }
@@ -786,16 +787,21 @@ fn signed_attributes_must_be_as_rfc_5652_requires() {
         with_attributes(vec![content_type(ID_DATA).unwrap(), md(&good_md).unwrap()]),
         SignatureStatus::Valid
     );
-    let bad = |status: SignatureStatus, needle: &str| match status {
-        SignatureStatus::BadSignature(m) => assert!(m.contains(needle), "{m}"),
+    let bad = |status: SignatureStatus, failure: SignatureFailure, needle: &str| match status {
+        SignatureStatus::BadSignature(m) => {
+            assert!(m.to_string().contains(needle), "{m}");
+            assert_eq!(m, failure);
+        }
         other => panic!("expected a bad signature about {needle}, got {other:?}"),
     };
     bad(
         with_attributes(vec![md(&good_md).unwrap()]),
+        SignatureFailure::MissingContentType,
         "lack contentType",
     );
     bad(
         with_attributes(vec![content_type(ID_DATA).unwrap()]),
+        SignatureFailure::MissingMessageDigest,
         "lack messageDigest",
     );
     bad(
@@ -803,6 +809,7 @@ fn signed_attributes_must_be_as_rfc_5652_requires() {
             content_type(ID_SIGNED_DATA).unwrap(),
             md(&good_md).unwrap(),
         ]),
+        SignatureFailure::ContentTypeMismatch,
         "does not match the eContentType",
     );
     bad(
@@ -811,6 +818,7 @@ fn signed_attributes_must_be_as_rfc_5652_requires() {
             md(&good_md).unwrap(),
             md(&[0u8; 32]).unwrap(),
         ]),
+        SignatureFailure::RepeatedAttribute(SignedAttribute::MessageDigest),
         "more than once",
     );
     // Two values in one messageDigest attribute.
@@ -827,6 +835,7 @@ fn signed_attributes_must_be_as_rfc_5652_requires() {
     );
     bad(
         with_attributes(vec![content_type(ID_DATA).unwrap(), two_values]),
+        SignatureFailure::AttributeNotSingleValued(SignedAttribute::MessageDigest),
         "exactly one value",
     );
     assert_eq!(
@@ -835,6 +844,212 @@ fn signed_attributes_must_be_as_rfc_5652_requires() {
             md(&[1u8; 32]).unwrap()
         ]),
         SignatureStatus::ContentChanged
+    );
+}
+
+/// A signed attribute of `kind` whose values are the DER elements in `values`.
+fn attr(kind: SignedAttribute, values: &[u8]) -> Attribute<'_> {
+    Attribute {
+        kind: kind.oid(),
+        values: tlv::elements(values).unwrap(),
+    }
+}
+
+#[test]
+fn signed_attribute_steps_give_typed_failures() {
+    use SignedAttribute::{ContentType, MessageDigest};
+    let id_data = ID_DATA.to_der().unwrap();
+    let octets = [0x04, 0x02, 0xab, 0xcd];
+    let utf8 = [0x0c, 0x01, 0x41];
+
+    assert_eq!(
+        content_type_attribute(&[]),
+        Err(SignatureFailure::MissingContentType)
+    );
+    assert_eq!(
+        content_type_attribute(&[attr(ContentType, &id_data)]),
+        Ok(())
+    );
+    assert_eq!(
+        content_type_attribute(&[attr(ContentType, &id_data), attr(ContentType, &id_data)]),
+        Err(SignatureFailure::RepeatedAttribute(ContentType))
+    );
+    assert_eq!(
+        content_type_attribute(&[attr(ContentType, &[])]),
+        Err(SignatureFailure::AttributeNotSingleValued(ContentType))
+    );
+    assert_eq!(
+        content_type_attribute(&[attr(ContentType, &octets)]),
+        Err(SignatureFailure::ContentTypeMismatch)
+    );
+
+    assert_eq!(
+        message_digest_attribute(&[]),
+        Err(SignatureFailure::MissingMessageDigest)
+    );
+    assert_eq!(
+        message_digest_attribute(&[attr(MessageDigest, &octets)]),
+        Ok(&[0xab, 0xcd][..])
+    );
+    assert_eq!(
+        message_digest_attribute(&[attr(MessageDigest, &utf8)]),
+        Err(SignatureFailure::MessageDigestNotOctetString)
+    );
+
+    // Both, against the content's digest: contentType is looked at first.
+    let attrs = [attr(ContentType, &id_data), attr(MessageDigest, &octets)];
+    assert_eq!(check_signed_attributes(&attrs, &[0xab, 0xcd]), Ok(()));
+    assert_eq!(
+        check_signed_attributes(&attrs, &[0xab, 0xce]),
+        Err(SignatureStatus::ContentChanged)
+    );
+    assert_eq!(
+        check_signed_attributes(&attrs[1..], &[0xab, 0xce]),
+        Err(SignatureStatus::BadSignature(
+            SignatureFailure::MissingContentType
+        ))
+    );
+}
+
+#[test]
+fn bad_signature_texts_are_unchanged() {
+    use SignatureFailure::*;
+    use SignedAttribute::{ContentType, MessageDigest};
+    let does_not_verify = "cryptographic operation failed: the signature does not verify";
+    for (failure, text) in [
+        (
+            RepeatedAttribute(ContentType),
+            "the signed attributes hold contentType more than once",
+        ),
+        (
+            AttributeNotSingleValued(MessageDigest),
+            "the messageDigest attribute must have exactly one value",
+        ),
+        (MissingContentType, "the signed attributes lack contentType"),
+        (
+            ContentTypeMismatch,
+            "the contentType attribute does not match the eContentType",
+        ),
+        (
+            MissingMessageDigest,
+            "the signed attributes lack messageDigest",
+        ),
+        (
+            MessageDigestNotOctetString,
+            "the messageDigest attribute is not an OCTET STRING",
+        ),
+        (Signature(does_not_verify.into()), does_not_verify),
+    ] {
+        assert_eq!(failure.to_string(), text);
+        assert_eq!(
+            SignatureStatus::BadSignature(failure).to_string(),
+            format!("the signature is not valid: {text}")
+        );
+    }
+}
+
+#[test]
+fn sha1_signature_hashes_and_short_rsa_keys_are_noted_or_refused() {
+    let sha1_rsa = AlgorithmIdentifierOwned {
+        oid: oid::SHA1_WITH_RSA,
+        parameters: None,
+    };
+    let sha256_rsa = AlgorithmIdentifierOwned {
+        oid: oid::SHA256_WITH_RSA,
+        parameters: None,
+    };
+    let allow_sha1 = SignerPolicy::new().allow_sha1(true);
+    // SHA-1 inside the signature algorithm over a SHA-256 digest.
+    let mut weak = Vec::new();
+    assert_eq!(
+        signature_hash(&sha1_rsa, HashAlg::Sha256, &SignerPolicy::new(), &mut weak),
+        Err(Weakness::Sha1)
+    );
+    assert!(weak.is_empty());
+    assert_eq!(
+        signature_hash(&sha1_rsa, HashAlg::Sha256, &allow_sha1, &mut weak),
+        Ok(())
+    );
+    assert_eq!(weak, vec![Weakness::Sha1SignatureHash]);
+    // Over a SHA-1 digest it is the digest's weakness (noted by supported_digest), not again.
+    let mut weak = Vec::new();
+    assert_eq!(
+        signature_hash(&sha1_rsa, HashAlg::Sha1, &SignerPolicy::new(), &mut weak),
+        Ok(())
+    );
+    assert_eq!(
+        signature_hash(
+            &sha256_rsa,
+            HashAlg::Sha256,
+            &SignerPolicy::new(),
+            &mut weak
+        ),
+        Ok(())
+    );
+    assert!(weak.is_empty());
+
+    // An RSA-2048 signer: nothing by default; under a 3072-bit minimum, noted and refused. No
+    // certificate, or an EC key: nothing.
+    let f = fixture();
+    let strict = SignerPolicy::new().min_rsa_bits(3072);
+    assert_eq!(
+        short_rsa_key(Some(&f.rsa.cert), &SignerPolicy::new(), &mut weak),
+        None
+    );
+    assert_eq!(short_rsa_key(Some(&f.p256.cert), &strict, &mut weak), None);
+    assert_eq!(short_rsa_key(None, &strict, &mut weak), None);
+    assert!(weak.is_empty());
+    assert_eq!(
+        short_rsa_key(Some(&f.rsa.cert), &strict, &mut weak),
+        Some(Weakness::ShortRsaKey {
+            bits: 2048,
+            minimum: 3072
+        })
+    );
+    assert_eq!(weak, vec![Weakness::SmallRsaSignerKey { bits: 2048 }]);
+}
+
+#[test]
+fn the_verdict_weighs_the_signature_check_and_the_key_size() {
+    let short = Weakness::ShortRsaKey {
+        bits: 512,
+        minimum: 2048,
+    };
+    let weak = |w: &Weakness| SignatureStatus::WeakAlgorithm(w.clone());
+    let does_not_verify = || Error::Crypto("the signature does not verify".into());
+    assert_eq!(verdict(None, None), SignatureStatus::Valid);
+    assert_eq!(verdict(None, Some(short.clone())), weak(&short));
+    // A short key the check refused to use at all: weak in the policy's terms.
+    assert_eq!(
+        verdict(Some(Error::Weak("RSA-512".into())), Some(short.clone())),
+        weak(&short)
+    );
+    assert_eq!(
+        verdict(
+            Some(Error::unsupported("RSA key", "512 bits")),
+            Some(short.clone())
+        ),
+        weak(&short)
+    );
+    // A signature that does not verify stays a bad signature, short key or not.
+    for short_rsa in [Some(short.clone()), None] {
+        assert_eq!(
+            verdict(Some(does_not_verify()), short_rsa),
+            SignatureStatus::BadSignature(SignatureFailure::Signature(
+                "cryptographic operation failed: the signature does not verify".into()
+            ))
+        );
+    }
+    assert_eq!(
+        verdict(Some(Error::Weak("MD5".into())), None),
+        SignatureStatus::WeakAlgorithm(Weakness::Other("too weak: MD5".into()))
+    );
+    assert_eq!(
+        verdict(
+            Some(Error::unsupported("signature algorithm", "1.2.3")),
+            None
+        ),
+        SignatureStatus::Unsupported("unsupported signature algorithm: 1.2.3".into())
     );
 }
 
@@ -938,7 +1153,8 @@ fn the_signer_policy_makes_short_rsa_keys_and_sha1_weak() {
         })
     );
     assert!(s.status.to_string().contains("RSA-2048"), "{}", s.status);
-    assert_eq!(s.weak, vec!["RSA-2048 signer key".to_string()]);
+    assert_eq!(s.weak, vec![Weakness::SmallRsaSignerKey { bits: 2048 }]);
+    assert_eq!(s.weak[0].to_string(), "RSA-2048 signer key");
     // The default policy: valid; an EC signer is not affected by the RSA minimum.
     assert_eq!(
         only_signer(&verify(&der, false).unwrap()).status,
@@ -1009,7 +1225,8 @@ fn sha1_signatures_verify_and_are_reported_weak() {
     assert_eq!(s.status, SignatureStatus::Valid);
     assert_eq!(s.digest, Some(HashAlg::Sha1));
     assert_eq!(s.signature_algorithm, "sha1WithRSAEncryption");
-    assert_eq!(s.weak, vec!["SHA-1 digest".to_string()]);
+    assert_eq!(s.weak, vec![Weakness::Sha1Digest]);
+    assert_eq!(s.weak[0].to_string(), "SHA-1 digest");
     // Where SHA-1 is refused, the same signature is a weak-algorithm verdict.
     let result = verify_data_with(&der, None, &[], &SignerPolicy::new().allow_sha1(false)).unwrap();
     let s = only_signer(&result);

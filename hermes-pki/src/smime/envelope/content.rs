@@ -22,6 +22,7 @@ use zeroize::Zeroizing;
 use super::ContentCipher;
 use super::asn1::{self, AlgId, Elements, malformed};
 use crate::error::{Error, Result};
+use crate::smime::weakness::LegacyCipher;
 
 /// A block cipher used in CBC mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,21 +58,20 @@ impl BlockCipher {
     }
 
     fn name(self) -> String {
-        match self {
-            BlockCipher::Aes128 => "AES-128-CBC".into(),
-            BlockCipher::Aes192 => "AES-192-CBC".into(),
-            BlockCipher::Aes256 => "AES-256-CBC".into(),
-            BlockCipher::DesEde3 => "3DES-CBC".into(),
-            BlockCipher::Des => "DES-CBC".into(),
-            BlockCipher::Rc2(bits) => format!("RC2-CBC ({bits}-bit)"),
+        match self.legacy() {
+            Some(old) => old.to_string(),
+            None => format!("AES-{}-CBC", self.key_len() * 8),
         }
     }
 
-    fn is_legacy(self) -> bool {
-        !matches!(
-            self,
-            BlockCipher::Aes128 | BlockCipher::Aes192 | BlockCipher::Aes256
-        )
+    /// The old cipher this is, if it is one (read only, never written).
+    fn legacy(self) -> Option<LegacyCipher> {
+        match self {
+            BlockCipher::Aes128 | BlockCipher::Aes192 | BlockCipher::Aes256 => None,
+            BlockCipher::DesEde3 => Some(LegacyCipher::DesEde3Cbc),
+            BlockCipher::Des => Some(LegacyCipher::DesCbc),
+            BlockCipher::Rc2(bits) => Some(LegacyCipher::Rc2Cbc { bits }),
+        }
     }
 }
 
@@ -222,9 +222,12 @@ impl ContentAlg {
         }
     }
 
-    /// Whether this is an old cipher that is only read, never written.
-    pub(super) fn is_legacy(&self) -> bool {
-        matches!(self, ContentAlg::Cbc { cipher, .. } if cipher.is_legacy())
+    /// The old cipher this is, if it is one (only read, never written).
+    pub(super) fn legacy(&self) -> Option<LegacyCipher> {
+        match self {
+            ContentAlg::Cbc { cipher, .. } => cipher.legacy(),
+            ContentAlg::Gcm { .. } => None,
+        }
     }
 
     /// Checks the length of the ciphertext (and tag), which are public, before any key is used.

@@ -20,6 +20,7 @@ use super::{DecryptOptions, RecipientId};
 use crate::cert::{Certificate, KeyAlgorithm, Serial};
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::{Decryptor, KeyTransport};
+use crate::smime::weakness::Weakness;
 use crate::tlv::{Tlv, is_context};
 
 // ---------------------------------------------------------------------------------------------
@@ -381,7 +382,7 @@ pub(super) struct Recovered {
     /// Whether `cek` is the real one, as far as the recovery can tell.
     pub ok: Choice,
     /// Weaknesses seen on the way (a short RSA key).
-    pub weak: Vec<String>,
+    pub weak: Vec<Weakness>,
 }
 
 /// The hash of an OAEP hash or MGF1 hash AlgorithmIdentifier (parameters absent or NULL).
@@ -612,7 +613,7 @@ pub(super) fn recover(
             match key.algorithm() {
                 KeyAlgorithm::Rsa { bits } => {
                     if bits < crate::key::MIN_RSA_BITS {
-                        weak.push(format!("RSA key transport with a {bits}-bit key"));
+                        weak.push(Weakness::SmallRsaKeyTransport { bits });
                     }
                 }
                 other => {
