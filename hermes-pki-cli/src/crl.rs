@@ -443,7 +443,7 @@ fn refresh(ctx: &Ctx, force: bool, timeout: u64) -> CliResult<Outcome> {
     let mut limits = Vec::new();
     for limit in &report.limits {
         let _ = writeln!(human, "limit: {limit}");
-        warn(&format!("limit reached: {limit}"));
+        warn(format!("limit reached: {limit}"));
         limits.push(Value::from(limit.to_string()));
     }
     let failures = report.failures().count();
