@@ -2,7 +2,7 @@
 //! the distribution points of the stored certificates.
 
 use std::fmt::Write as _;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::Subcommand;
 use hermes_pki::ca::{CertificateAuthority, CrlSpec, Revocation};
@@ -11,6 +11,8 @@ use hermes_pki::crl::{
     CrlFetcher, CrlImport, CrlOutcome, Crls, FetchError, HttpFetcher, RefreshOptions,
     RevocationReason, UrlOutcome, parse_crls,
 };
+use hermes_pki::settings::{SettingKey, global_flag};
+use hermes_pki::store::StoreExt;
 use hermes_pki::time::SystemClock;
 use indicatif::ProgressBar;
 use serde_json::{Value, json};
@@ -378,6 +380,13 @@ impl CrlFetcher for ProgressFetcher<'_> {
         self.bar.inc(1);
         r
     }
+
+    fn fetch_until(&self, url: &str, deadline: Instant) -> Result<Vec<u8>, FetchError> {
+        self.bar.set_message(url.to_string());
+        let r = self.inner.fetch_until(url, deadline);
+        self.bar.inc(1);
+        r
+    }
 }
 
 fn refresh(ctx: &Ctx, force: bool, timeout: u64) -> CliResult<Outcome> {
@@ -385,8 +394,13 @@ fn refresh(ctx: &Ctx, force: bool, timeout: u64) -> CliResult<Outcome> {
     let crls = Crls::new(&store);
     let urls = crls.distribution_points()?;
     let bar = progress(urls.len() as u64, "fetching");
+    // Private addresses only when the gateway setting says so.
+    let allow_private =
+        store.read_transaction(|tx| global_flag(tx, SettingKey::CrlFetchAllowPrivate))?;
     let fetcher = ProgressFetcher {
-        inner: HttpFetcher::new().timeout(Duration::from_secs(timeout.max(1))),
+        inner: HttpFetcher::new()
+            .timeout(Duration::from_secs(timeout.max(1)))
+            .allow_private_addresses(allow_private),
         bar: &bar,
     };
     let report = crls.refresh(&fetcher, &RefreshOptions::new().force(force), &SystemClock);
@@ -426,13 +440,22 @@ fn refresh(ctx: &Ctx, force: bool, timeout: u64) -> CliResult<Outcome> {
         let _ = writeln!(human, "{}: {line}", u.url);
         items.push(j);
     }
+    let mut limits = Vec::new();
+    for limit in &report.limits {
+        let _ = writeln!(human, "limit: {limit}");
+        warn(format!("limit reached: {limit}"));
+        limits.push(Value::from(limit.to_string()));
+    }
     let failures = report.failures().count();
     let _ = writeln!(
         human,
         "{} distribution point(s), {failures} failed",
         report.urls.len()
     );
-    let outcome = Outcome::new(human, json!({ "urls": items, "failures": failures }));
+    let outcome = Outcome::new(
+        human,
+        json!({ "urls": items, "failures": failures, "limits": limits }),
+    );
     if failures > 0 {
         report_error(&format!(
             "{failures} of {} CRL distribution point(s) could not be refreshed; the CRLs stored \

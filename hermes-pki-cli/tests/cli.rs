@@ -1637,7 +1637,24 @@ fn crl_refresh_fetches_distribution_points() {
     let gateway = env.other("gateway");
     gateway.ok(&["root", "import", &root]);
     gateway.ok(&["cert", "import", &alice, &inter]);
-    let doc = gateway.json(&["crl", "refresh"]);
+    // The distribution point is on 127.0.0.1: refused until the setting allows it, and
+    // nothing is fetched.
+    let out = gateway
+        .cmd()
+        .args(["--json", "crl", "refresh"])
+        .assert()
+        .code(1);
+    let doc: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(doc["failures"], 1);
+    assert!(
+        doc["urls"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("crl-fetch-allow-private"),
+        "{doc}"
+    );
+    gateway.ok(&["settings", "set", "crl-fetch-allow-private", "on"]);
+    let doc = gateway.json(&["crl", "refresh", "--force"]);
     assert_eq!(doc["failures"], 0);
     assert_eq!(doc["urls"][0]["url"], url.as_str());
     assert_eq!(doc["urls"][0]["outcome"], "fetched");
@@ -2339,7 +2356,8 @@ fn settings_revocation_set_show_unset() {
             "signature-hash",
             "allow-legacy-ciphers",
             "require-authenticated",
-            "allow-sha1"
+            "allow-sha1",
+            "crl-fetch-allow-private"
         ]
     );
     for i in items {

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use hermes_pki::bundle;
 use hermes_pki::ca::{CaSpec, CrlSpec, DistinguishedName, IssueSpec, Revocation};
 use hermes_pki::cert::{Serial, Thumbprint};
-use hermes_pki::crl::{CrlOutcome, HttpFetcher, RefreshOptions, RevocationReason, UrlOutcome};
+use hermes_pki::crl::{CrlOutcome, RefreshOptions, RevocationReason, UrlOutcome};
 use hermes_pki::key::{KeySpec, PbeKdf};
 use hermes_pki::lifecycle;
 use hermes_pki::pkcs12::Pkcs12Options;
@@ -741,7 +741,7 @@ impl Pki {
     /// due (or all, with `force`), and imports them. Fetch problems are in the answer.
     pub fn crl_refresh(&self, force: bool) -> Result<Vec<CrlRefreshOutcome>> {
         let report = self.inner.crls().refresh(
-            &HttpFetcher::new(),
+            &self.inner.crl_fetcher()?,
             &RefreshOptions::new().force(force),
             &SystemClock,
         )?;

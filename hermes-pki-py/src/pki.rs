@@ -9,7 +9,7 @@ use hermes_pki::ca::{
     CaConfig, CaSpec, CertificateAuthority, CrlSpec, DistinguishedName, IssueSpec, Revocation,
 };
 use hermes_pki::cert::Certificate as CoreCert;
-use hermes_pki::crl::{HttpFetcher, RefreshOptions, RevocationReason, UrlOutcome};
+use hermes_pki::crl::{RefreshOptions, RevocationReason, UrlOutcome};
 use hermes_pki::key::{HashAlg, KeyId, KeySpec, PbeKdf};
 use hermes_pki::lifecycle;
 use hermes_pki::pkcs12::Pkcs12Options;
@@ -857,7 +857,8 @@ impl Pki {
         if let Some(i) = interval {
             options = options.interval(i);
         }
-        let mut fetcher = HttpFetcher::new();
+        // Private addresses only when the gateway setting crl-fetch-allow-private is on.
+        let mut fetcher = self.inner.crl_fetcher().or_raise(py)?;
         if let Some(t) = timeout {
             fetcher = fetcher.timeout(t).connect_timeout(t);
         }

@@ -8,6 +8,12 @@ use std::time::{Duration, Instant};
 use hermes_pki::crl::{CrlFetcher, FetchError, HttpFetcher};
 use hermes_pki_tests::http_server::{ContentLength, HttpServer, Response};
 
+/// A fetcher with the defaults that may reach the local test server (private addresses are
+/// refused by default: see the `crl_fetch_guard` tests).
+fn fetcher() -> HttpFetcher {
+    HttpFetcher::new().allow_private_addresses(true)
+}
+
 /// 3 KiB of every byte value in turn: a body that text handling would mangle.
 fn binary_body() -> Vec<u8> {
     (0..=255u8).cycle().take(3 * 1024).collect()
@@ -19,7 +25,7 @@ fn a_200_body_comes_back_byte_for_byte() {
     let body = binary_body();
     server.route("/ca.crl", Response::ok(body.clone()));
 
-    let got = HttpFetcher::new().fetch(&server.url("/ca.crl")).unwrap();
+    let got = fetcher().fetch(&server.url("/ca.crl")).unwrap();
 
     assert_eq!(got, body);
     assert_eq!(server.hits("/ca.crl"), 1);
@@ -43,7 +49,7 @@ fn a_streamed_body_without_content_length_comes_back_whole() {
             .chunk_size(700),
     );
 
-    assert_eq!(HttpFetcher::new().fetch(&server.url("/ca.crl")), Ok(body));
+    assert_eq!(fetcher().fetch(&server.url("/ca.crl")), Ok(body));
 }
 
 #[test]
@@ -51,7 +57,7 @@ fn a_404_is_a_status_error() {
     let server = HttpServer::start();
     let url = server.url("/missing.crl");
 
-    let err = HttpFetcher::new().fetch(&url).unwrap_err();
+    let err = fetcher().fetch(&url).unwrap_err();
 
     assert_eq!(
         err,
@@ -73,7 +79,7 @@ fn a_500_is_a_status_error() {
     let url = server.url("/ca.crl");
 
     assert_eq!(
-        HttpFetcher::new().fetch(&url),
+        fetcher().fetch(&url),
         Err(FetchError::Status { url, status: 500 })
     );
 }
@@ -86,7 +92,7 @@ fn a_slow_body_times_out() {
         Response::ok(binary_body()).delay_before_body(Duration::from_secs(5)),
     );
     let url = server.url("/slow.crl");
-    let fetcher = HttpFetcher::new().timeout(Duration::from_millis(500));
+    let fetcher = fetcher().timeout(Duration::from_millis(500));
 
     let start = Instant::now();
     let result = fetcher.fetch(&url);
@@ -107,7 +113,7 @@ fn slow_headers_time_out() {
         Response::ok(binary_body()).delay_before_headers(Duration::from_secs(5)),
     );
     let url = server.url("/slow.crl");
-    let fetcher = HttpFetcher::new().timeout(Duration::from_millis(500));
+    let fetcher = fetcher().timeout(Duration::from_millis(500));
 
     let start = Instant::now();
     let result = fetcher.fetch(&url);
@@ -126,7 +132,7 @@ fn a_body_over_the_limit_with_content_length_is_too_large() {
     server.route("/big.crl", Response::ok(vec![0x5a; 5000]));
     let url = server.url("/big.crl");
 
-    let err = HttpFetcher::new().max_bytes(1000).fetch(&url).unwrap_err();
+    let err = fetcher().max_bytes(1000).fetch(&url).unwrap_err();
 
     assert_eq!(
         err,
@@ -153,7 +159,7 @@ fn a_streamed_body_over_the_limit_is_too_large() {
     let url = server.url("/big.crl");
 
     assert_eq!(
-        HttpFetcher::new().max_bytes(1000).fetch(&url),
+        fetcher().max_bytes(1000).fetch(&url),
         Err(FetchError::TooLarge { url, limit: 1000 })
     );
 }
@@ -171,7 +177,7 @@ fn an_announced_length_over_the_limit_is_refused_before_the_body() {
     let url = server.url("/huge.crl");
 
     let start = Instant::now();
-    let result = HttpFetcher::new().max_bytes(1000).fetch(&url);
+    let result = fetcher().max_bytes(1000).fetch(&url);
 
     assert_eq!(result, Err(FetchError::TooLarge { url, limit: 1000 }));
     assert!(
@@ -190,7 +196,7 @@ fn a_body_of_exactly_the_limit_is_accepted() {
         Response::ok(body.clone()).content_length(ContentLength::Omit),
     );
     server.route("/exact-with-length.crl", Response::ok(body.clone()));
-    let fetcher = HttpFetcher::new().max_bytes(1000);
+    let fetcher = fetcher().max_bytes(1000);
 
     assert_eq!(fetcher.fetch(&server.url("/exact.crl")), Ok(body.clone()));
     assert_eq!(
@@ -206,7 +212,7 @@ fn a_refused_connection_is_a_network_error() {
     drop(listener);
     let url = format!("http://{addr}/ca.crl");
 
-    let err = HttpFetcher::new().fetch(&url).unwrap_err();
+    let err = fetcher().fetch(&url).unwrap_err();
 
     match &err {
         FetchError::Network { url: u, detail } => {
@@ -274,7 +280,7 @@ fn https_needs_the_https_feature() {
     drop(listener);
     let url = format!("https://{addr}/ca.crl");
 
-    let err = HttpFetcher::new().fetch(&url).unwrap_err();
+    let err = fetcher().fetch(&url).unwrap_err();
 
     if HttpFetcher::supports_https() {
         assert!(matches!(err, FetchError::Network { .. }), "{err:?}");
@@ -291,7 +297,7 @@ fn passwords_in_urls_are_not_shown() {
     let server = HttpServer::start();
     let url = format!("http://admin:hunter2@{}/missing.crl", server.addr());
 
-    let err = HttpFetcher::new().fetch(&url).unwrap_err();
+    let err = fetcher().fetch(&url).unwrap_err();
 
     assert_eq!(
         err,
@@ -315,10 +321,7 @@ fn a_redirect_is_followed() {
     );
     server.route("/newest/ca.crl", Response::ok(body.clone()));
 
-    assert_eq!(
-        HttpFetcher::new().fetch(&server.url("/old/ca.crl")),
-        Ok(body)
-    );
+    assert_eq!(fetcher().fetch(&server.url("/old/ca.crl")), Ok(body));
     assert_eq!(server.hits("/old/ca.crl"), 1);
     assert_eq!(server.hits("/new/ca.crl"), 1);
     assert_eq!(server.hits("/newest/ca.crl"), 1);
@@ -331,7 +334,7 @@ fn a_redirect_loop_stops_after_three_redirects() {
     server.route("/b.crl", Response::redirect("/a.crl"));
     let url = server.url("/a.crl");
 
-    let err = HttpFetcher::new().fetch(&url).unwrap_err();
+    let err = fetcher().fetch(&url).unwrap_err();
 
     assert_eq!(
         err,
@@ -352,7 +355,7 @@ fn a_redirect_to_ftp_is_not_followed() {
     );
     let url = server.url("/ca.crl");
 
-    let err = HttpFetcher::new().fetch(&url).unwrap_err();
+    let err = fetcher().fetch(&url).unwrap_err();
 
     match &err {
         FetchError::UnsupportedUrl { url: u, detail } => {
@@ -376,7 +379,7 @@ fn a_redirect_to_https_needs_the_https_feature() {
     server.route("/old.crl", Response::redirect(&target));
     let url = server.url("/old.crl");
 
-    let err = HttpFetcher::new().fetch(&url).unwrap_err();
+    let err = fetcher().fetch(&url).unwrap_err();
 
     if HttpFetcher::supports_https() {
         assert!(
@@ -400,7 +403,7 @@ fn a_redirect_to_https_needs_the_https_feature() {
 #[test]
 fn a_new_route_is_served_on_the_next_fetch() {
     let server = HttpServer::start();
-    let fetcher = HttpFetcher::default();
+    let fetcher = HttpFetcher::default().allow_private_addresses(true);
     let url = server.url("/ca.crl");
     server.route("/ca.crl", Response::ok(vec![1, 2, 3]));
     assert_eq!(fetcher.fetch(&url), Ok(vec![1, 2, 3]));
@@ -413,7 +416,7 @@ fn a_new_route_is_served_on_the_next_fetch() {
 fn a_fetcher_works_behind_references_and_boxes() {
     let server = HttpServer::start();
     server.route("/ca.crl", Response::ok(vec![9; 10]));
-    let fetcher: Box<dyn CrlFetcher> = Box::new(HttpFetcher::new());
+    let fetcher: Box<dyn CrlFetcher> = Box::new(fetcher());
     let by_ref: &dyn CrlFetcher = &fetcher;
 
     assert_eq!(by_ref.fetch(&server.url("/ca.crl")), Ok(vec![9; 10]));

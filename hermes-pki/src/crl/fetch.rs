@@ -5,14 +5,31 @@
 //! (rustls with the *ring* provider and the Mozilla root certificates); without it an `https`
 //! URL is refused with [`FetchError::UnsupportedUrl`]. CRLs are signed, so most distribution
 //! points are plain HTTP anyway.
+//!
+//! [`HttpFetcher`] connects only to public addresses unless told otherwise
+//! ([`HttpFetcher::allow_private_addresses`]): it resolves the host itself, refuses loopback,
+//! private, link-local and other non-global addresses ([`FetchError::ForbiddenAddress`]), then
+//! connects to the addresses it checked, and follows redirects itself, checking each target
+//! the same way.
+
+mod address;
 
 use std::fmt;
 use std::io::Read;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+
+pub(crate) use address::is_public;
 
 /// Downloads a CRL from a distribution point URL. Implement it to fetch through a proxy, a cache,
 /// LDAP, or a test double.
+///
+/// [`Crls::refresh`](super::Crls::refresh) calls it from several threads at once, hence the
+/// `Send + Sync` bound.
 ///
 /// ```
 /// use hermes_pki::crl::{CrlFetcher, FetchError};
@@ -29,14 +46,34 @@ use std::time::Duration;
 /// let fetcher = Fixed(vec![0x30, 0x00]);
 /// assert_eq!(fetcher.fetch("http://crl.example.com/ca.crl").unwrap(), [0x30, 0x00]);
 /// ```
-pub trait CrlFetcher {
+pub trait CrlFetcher: Send + Sync {
     /// The body at `url` (DER or PEM CRL bytes), or why not.
     fn fetch(&self, url: &str) -> std::result::Result<Vec<u8>, FetchError>;
+
+    /// As [`fetch`](Self::fetch), giving up by `deadline` ([`FetchError::Timeout`]) when it can.
+    /// [`Crls::refresh`](super::Crls::refresh) calls this with its overall deadline. The
+    /// default ignores the deadline and calls `fetch`; [`HttpFetcher`] honours it.
+    fn fetch_until(
+        &self,
+        url: &str,
+        deadline: Instant,
+    ) -> std::result::Result<Vec<u8>, FetchError> {
+        let _ = deadline;
+        self.fetch(url)
+    }
 }
 
 impl<T: CrlFetcher + ?Sized> CrlFetcher for &T {
     fn fetch(&self, url: &str) -> std::result::Result<Vec<u8>, FetchError> {
         (**self).fetch(url)
+    }
+
+    fn fetch_until(
+        &self,
+        url: &str,
+        deadline: Instant,
+    ) -> std::result::Result<Vec<u8>, FetchError> {
+        (**self).fetch_until(url, deadline)
     }
 }
 
@@ -44,11 +81,27 @@ impl<T: CrlFetcher + ?Sized> CrlFetcher for Box<T> {
     fn fetch(&self, url: &str) -> std::result::Result<Vec<u8>, FetchError> {
         (**self).fetch(url)
     }
+
+    fn fetch_until(
+        &self,
+        url: &str,
+        deadline: Instant,
+    ) -> std::result::Result<Vec<u8>, FetchError> {
+        (**self).fetch_until(url, deadline)
+    }
 }
 
 impl<T: CrlFetcher + ?Sized> CrlFetcher for Arc<T> {
     fn fetch(&self, url: &str) -> std::result::Result<Vec<u8>, FetchError> {
         (**self).fetch(url)
+    }
+
+    fn fetch_until(
+        &self,
+        url: &str,
+        deadline: Instant,
+    ) -> std::result::Result<Vec<u8>, FetchError> {
+        (**self).fetch_until(url, deadline)
     }
 }
 
@@ -96,6 +149,26 @@ pub enum FetchError {
         /// What went wrong, in one line.
         detail: String,
     },
+    /// The host of the URL, or of a redirect's target, resolves to an address that is not a
+    /// public one (loopback, private, link-local, shared, documentation, multicast, ...), and
+    /// private addresses are not allowed ([`HttpFetcher::allow_private_addresses`], the gateway
+    /// setting `crl-fetch-allow-private`). Nothing was sent to it.
+    ForbiddenAddress {
+        /// The URL, made safe to show.
+        url: String,
+        /// The host that resolved to `address` (the URL's, or a redirect target's).
+        host: String,
+        /// The address refused.
+        address: IpAddr,
+    },
+    /// Not fetched: [`Crls::refresh`](super::Crls::refresh)'s deadline passed before this
+    /// URL's turn ([`RefreshOptions::deadline`](super::RefreshOptions::deadline)).
+    Skipped {
+        /// The URL, made safe to show.
+        url: String,
+        /// Why, in one line.
+        reason: String,
+    },
 }
 
 impl FetchError {
@@ -106,7 +179,9 @@ impl FetchError {
             | Self::Status { url, .. }
             | Self::Timeout { url }
             | Self::TooLarge { url, .. }
-            | Self::Network { url, .. } => url,
+            | Self::Network { url, .. }
+            | Self::ForbiddenAddress { url, .. }
+            | Self::Skipped { url, .. } => url,
         }
     }
 }
@@ -138,6 +213,15 @@ impl fmt::Display for FetchError {
             Self::Network { url, detail } => {
                 write!(f, "CRL download from {url} failed: {detail}")
             }
+            Self::ForbiddenAddress { url, host, address } => write!(
+                f,
+                "CRL download from {url} refused: {host} resolves to {address}, which is not a \
+                 public address (loopback, private, link-local or reserved); allow it with the \
+                 setting crl-fetch-allow-private (HttpFetcher::allow_private_addresses)"
+            ),
+            Self::Skipped { url, reason } => {
+                write!(f, "CRL download from {url} skipped: {reason}")
+            }
         }
     }
 }
@@ -164,17 +248,32 @@ const MAX_SHOWN_URL: usize = 200;
 /// make us allocate the whole limit before any byte arrives.
 const MAX_PREALLOCATION: u64 = 1024 * 1024;
 
-/// Blocking HTTP(S) fetcher on `ureq`: timeouts, a body size limit, a few redirects, no cookies.
+/// Blocking HTTP(S) fetcher on `ureq`: timeouts, a body size limit, a few redirects, no cookies,
+/// public addresses only.
 ///
 /// Defaults: connect timeout 10 s (name resolution included), whole-request timeout 30 s
 /// (connecting, redirects and reading the body, all together), at most 64 MiB of body, at most 3
-/// redirects, `User-Agent: hermes-pki/<version>`. A body over the limit is refused while it is
-/// read, and at once when the server announces a larger `Content-Length`. Only a 2xx answer
-/// counts as a CRL; any other status is [`FetchError::Status`].
+/// redirects, `User-Agent: hermes-pki/<version>`, private addresses refused. A body over the
+/// limit is refused while it is read, and at once when the server announces a larger
+/// `Content-Length`. Only a 2xx answer counts as a CRL; any other status is
+/// [`FetchError::Status`].
+///
+/// Addresses: the fetcher resolves each host itself and refuses it when any of its addresses is
+/// not public (loopback, private (RFC 1918, fc00::/7), link-local (169.254/16, fe80::/10),
+/// unspecified, broadcast, documentation, shared (100.64/10), benchmarking, multicast, reserved,
+/// or one of those in an IPv4-mapped, NAT64 or 6to4 IPv6 form): [`FetchError::ForbiddenAddress`],
+/// and nothing is sent. Otherwise it connects to the addresses it checked (no second lookup that
+/// a DNS server could answer differently). Redirects are followed by the fetcher, each target
+/// checked the same way, `http` and `https` only. [`allow_private_addresses`](Self::allow_private_addresses)
+/// turns the address check off (for a CRL server on the internal network, or a test server).
 ///
 /// The usual proxy environment variables (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`,
-/// in upper or lower case) are honoured; for any other routing implement [`CrlFetcher`].
-/// `https://` needs the crate's `https` feature (see [`HttpFetcher::supports_https`]).
+/// in upper or lower case) are honoured; the proxy's own address is not checked (it is the
+/// administrator's choice). Through a proxy, the proxy resolves and connects: the fetcher
+/// resolves the host first and refuses a private one, but cannot stop the proxy from resolving
+/// it differently, so the proxy should refuse internal addresses too. For any other routing
+/// implement [`CrlFetcher`]. `https://` needs the crate's `https` feature (see
+/// [`HttpFetcher::supports_https`]).
 ///
 /// ```no_run
 /// use std::time::Duration;
@@ -189,12 +288,20 @@ const MAX_PREALLOCATION: u64 = 1024 * 1024;
 ///     Err(FetchError::Status { status: 404, .. }) => println!("no CRL published there"),
 ///     Err(e) => eprintln!("{e}"),
 /// }
+/// // A distribution point in a certificate cannot reach into the local network.
+/// assert!(matches!(
+///     fetcher.fetch("http://127.0.0.1:8080/admin"),
+///     Err(FetchError::ForbiddenAddress { .. })
+/// ));
 /// ```
 #[derive(Clone)]
 pub struct HttpFetcher {
     connect_timeout: Duration,
     timeout: Duration,
     max_bytes: u64,
+    allow_private: bool,
+    /// Socket addresses let through although not public (the unit tests' servers).
+    exempt: Vec<SocketAddr>,
     agent: ureq::Agent,
 }
 
@@ -214,27 +321,84 @@ impl fmt::Debug for HttpFetcher {
 
 impl HttpFetcher {
     /// A fetcher with the defaults: connect timeout 10 s, whole-request timeout 30 s, at most
-    /// 64 MiB of body, at most 3 redirects, user agent `hermes-pki/<version>`.
+    /// 64 MiB of body, at most 3 redirects, user agent `hermes-pki/<version>`, public addresses
+    /// only.
     pub fn new() -> Self {
-        Self::with_settings(DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_MAX_BYTES)
+        Self::with_settings(
+            DEFAULT_CONNECT_TIMEOUT,
+            DEFAULT_TIMEOUT,
+            DEFAULT_MAX_BYTES,
+            false,
+            Vec::new(),
+        )
     }
 
     /// Sets the overall timeout: from the start of connecting to the last byte of the body,
     /// redirects included.
     pub fn timeout(self, d: Duration) -> Self {
-        Self::with_settings(self.connect_timeout, d, self.max_bytes)
+        Self::with_settings(
+            self.connect_timeout,
+            d,
+            self.max_bytes,
+            self.allow_private,
+            self.exempt,
+        )
     }
 
     /// Sets the timeout for resolving the host name and then for connecting (and the TLS
     /// handshake, for `https`). The overall [`timeout`](Self::timeout) still applies.
     pub fn connect_timeout(self, d: Duration) -> Self {
-        Self::with_settings(d, self.timeout, self.max_bytes)
+        Self::with_settings(
+            d,
+            self.timeout,
+            self.max_bytes,
+            self.allow_private,
+            self.exempt,
+        )
     }
 
     /// Sets the largest body accepted, in bytes. A body of exactly `n` bytes is accepted; a
     /// longer one is [`FetchError::TooLarge`].
     pub fn max_bytes(self, n: u64) -> Self {
-        Self::with_settings(self.connect_timeout, self.timeout, n)
+        Self::with_settings(
+            self.connect_timeout,
+            self.timeout,
+            n,
+            self.allow_private,
+            self.exempt,
+        )
+    }
+
+    /// Whether hosts that resolve to loopback, private, link-local or other non-public
+    /// addresses may be fetched from (default: no, [`FetchError::ForbiddenAddress`]). The
+    /// gateway setting `crl-fetch-allow-private` says it for a store (see
+    /// [`Pki::crl_fetcher`](crate::pki::Pki::crl_fetcher)).
+    pub fn allow_private_addresses(self, allow: bool) -> Self {
+        Self::with_settings(
+            self.connect_timeout,
+            self.timeout,
+            self.max_bytes,
+            allow,
+            self.exempt,
+        )
+    }
+
+    /// This fetcher, also letting `address` through (the unit tests' local servers).
+    #[cfg(test)]
+    fn exempt(mut self, address: SocketAddr) -> Self {
+        self.exempt.push(address);
+        Self::with_settings(
+            self.connect_timeout,
+            self.timeout,
+            self.max_bytes,
+            self.allow_private,
+            self.exempt,
+        )
+    }
+
+    /// Whether this fetcher may connect to non-public addresses.
+    pub fn allows_private_addresses(&self) -> bool {
+        self.allow_private
     }
 
     /// Whether this build can fetch `https://` URLs (the crate's `https` feature).
@@ -243,11 +407,17 @@ impl HttpFetcher {
     }
 
     /// A fetcher with these settings and a fresh agent (connection pool) built from them.
-    fn with_settings(connect_timeout: Duration, timeout: Duration, max_bytes: u64) -> Self {
+    fn with_settings(
+        connect_timeout: Duration,
+        timeout: Duration,
+        max_bytes: u64,
+        allow_private: bool,
+        exempt: Vec<SocketAddr>,
+    ) -> Self {
+        // Redirects are followed in `fetch`, so that each target's address is checked.
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .max_redirects(MAX_REDIRECTS)
-            .max_redirects_will_error(true)
+            .max_redirects(0)
             .save_redirect_history(false)
             .user_agent(USER_AGENT)
             .accept(ACCEPT)
@@ -255,11 +425,18 @@ impl HttpFetcher {
             .timeout_resolve(Some(connect_timeout))
             .timeout_connect(Some(connect_timeout))
             .build();
+        let resolver = CheckingResolver {
+            allow_private,
+            proxy: config.proxy().map(|p| (p.host().to_owned(), p.port())),
+            exempt: exempt.clone(),
+        };
         Self {
             connect_timeout,
             timeout,
             max_bytes,
-            agent: ureq::Agent::new_with_config(config),
+            allow_private,
+            exempt,
+            agent: ureq::Agent::with_parts(config, DefaultConnector::new(), resolver),
         }
     }
 
@@ -297,6 +474,14 @@ impl HttpFetcher {
             detail: one_line(&detail),
         };
         match error {
+            ureq::Error::Other(e) if e.is::<Forbidden>() => match e.downcast::<Forbidden>() {
+                Ok(forbidden) => FetchError::ForbiddenAddress {
+                    url,
+                    host: forbidden.host,
+                    address: forbidden.address,
+                },
+                Err(e) => network(e.to_string()),
+            },
             ureq::Error::Timeout(_) => FetchError::Timeout { url },
             ureq::Error::Io(e)
                 if matches!(
@@ -311,28 +496,52 @@ impl HttpFetcher {
                 url,
                 limit: self.max_bytes,
             },
-            // The URL itself was checked before the request: this is a redirect's target.
+            // The URL itself was checked before the request.
             ureq::Error::BadUri(detail) => FetchError::UnsupportedUrl {
                 url,
-                detail: one_line(&format!(
-                    "redirected to a URL that cannot be fetched ({detail})"
-                )),
-            },
-            // A redirect to https in a build without TLS.
-            ureq::Error::TlsRequired if !Self::supports_https() => FetchError::UnsupportedUrl {
-                url,
-                detail: format!("redirected to https, but {HTTPS_DISABLED}"),
+                detail: one_line(&format!("not a valid URL ({detail})")),
             },
             ureq::Error::HostNotFound => network("the host name does not resolve".to_owned()),
-            ureq::Error::TooManyRedirects => {
-                network(format!("more than {MAX_REDIRECTS} redirects"))
-            }
             ureq::Error::Protocol(e) => network(format!("invalid HTTP response ({e})")),
             ureq::Error::LargeResponseHeader(..) => {
                 network("the response headers are too large".to_owned())
             }
             ureq::Error::Io(e) => network(e.to_string()),
             other => network(other.to_string()),
+        }
+    }
+
+    /// Behind a proxy (which resolves the host itself), resolves `uri`'s host here first and
+    /// refuses a non-public address; without a proxy for `uri`, or with private addresses
+    /// allowed, nothing to do (the resolver checks).
+    fn check_proxied(&self, uri: &ureq::http::Uri, shown: &str) -> Result<(), FetchError> {
+        let Some(proxy) = self.agent.config().proxy() else {
+            return Ok(());
+        };
+        if self.allow_private || proxy.is_no_proxy(uri) || proxy.resolve_target() {
+            return Ok(());
+        }
+        let host = uri.host().unwrap_or_default().to_owned();
+        let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
+            Some(s) if s.eq_ignore_ascii_case("https") => 443,
+            _ => 80,
+        });
+        let addresses = lookup(&host, port, self.connect_timeout).map_err(|e| match e {
+            None => FetchError::Timeout {
+                url: shown.to_owned(),
+            },
+            Some(detail) => FetchError::Network {
+                url: shown.to_owned(),
+                detail: one_line(&format!("the host name does not resolve ({detail})")),
+            },
+        })?;
+        match addresses.iter().find(|a| !is_public(a.ip())) {
+            Some(bad) => Err(FetchError::ForbiddenAddress {
+                url: shown.to_owned(),
+                host: shown_host(&host),
+                address: bad.ip(),
+            }),
+            None => Ok(()),
         }
     }
 }
@@ -345,25 +554,218 @@ impl Default for HttpFetcher {
 
 impl CrlFetcher for HttpFetcher {
     fn fetch(&self, url: &str) -> std::result::Result<Vec<u8>, FetchError> {
+        self.get(url, None)
+    }
+
+    fn fetch_until(
+        &self,
+        url: &str,
+        deadline: Instant,
+    ) -> std::result::Result<Vec<u8>, FetchError> {
+        self.get(url, Some(deadline))
+    }
+}
+
+impl HttpFetcher {
+    /// Fetches `url`, following redirects by hand, within the timeout and by `deadline`.
+    fn get(&self, url: &str, deadline: Option<Instant>) -> Result<Vec<u8>, FetchError> {
         let shown = shown_url(url);
         check_url(url).map_err(|detail| FetchError::UnsupportedUrl {
             url: shown.clone(),
             detail,
         })?;
-        let response = self
-            .agent
-            .get(url)
-            .call()
-            .map_err(|e| self.map_error(e, &shown))?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(FetchError::Status {
-                url: shown,
-                status: status.as_u16(),
-            });
+        let start = Instant::now();
+        let mut current = url.to_owned();
+        let mut redirects = 0;
+        loop {
+            // One budget for every hop and the body, as the timeout promises.
+            let mut remaining = self.timeout.saturating_sub(start.elapsed());
+            if let Some(deadline) = deadline {
+                remaining = remaining.min(deadline.saturating_duration_since(Instant::now()));
+            }
+            if remaining.is_zero() {
+                return Err(FetchError::Timeout { url: shown });
+            }
+            let uri: ureq::http::Uri =
+                current.parse().map_err(|e: ureq::http::uri::InvalidUri| {
+                    FetchError::UnsupportedUrl {
+                        url: shown.clone(),
+                        detail: one_line(&format!("not a valid URL ({e})")),
+                    }
+                })?;
+            self.check_proxied(&uri, &shown)?;
+            let response = self
+                .agent
+                .get(uri.clone())
+                .config()
+                .timeout_global(Some(remaining))
+                .build()
+                .call()
+                .map_err(|e| self.map_error(e, &shown))?;
+            let status = response.status();
+            let location = response
+                .headers()
+                .get(ureq::http::header::LOCATION)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+            if let Some(location) = location.filter(|_| is_redirect(status.as_u16())) {
+                if redirects == MAX_REDIRECTS {
+                    return Err(FetchError::Network {
+                        url: shown,
+                        detail: format!("more than {MAX_REDIRECTS} redirects"),
+                    });
+                }
+                redirects += 1;
+                drop(response);
+                current = redirect_target(&uri, &location).map_err(|detail| {
+                    FetchError::UnsupportedUrl {
+                        url: shown.clone(),
+                        detail,
+                    }
+                })?;
+                continue;
+            }
+            if !status.is_success() {
+                return Err(FetchError::Status {
+                    url: shown,
+                    status: status.as_u16(),
+                });
+            }
+            return self.read_body(response.into_body(), &shown);
         }
-        self.read_body(response.into_body(), &shown)
     }
+}
+
+/// The error a [`CheckingResolver`] returns through `ureq` for a refused address.
+#[derive(Debug)]
+struct Forbidden {
+    host: String,
+    address: IpAddr,
+}
+
+impl fmt::Display for Forbidden {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} resolves to {}, not a public address",
+            self.host, self.address
+        )
+    }
+}
+
+impl std::error::Error for Forbidden {}
+
+/// `ureq`'s resolver (std `ToSocketAddrs`, with the connect timeout), which then refuses the
+/// host when any of its addresses is not public. `ureq` connects only to the addresses a
+/// resolver returns, so the addresses checked are the addresses used.
+#[derive(Debug)]
+struct CheckingResolver {
+    allow_private: bool,
+    /// The configured proxy's host and port: resolved without the check.
+    proxy: Option<(String, u16)>,
+    /// Socket addresses let through although not public (the unit tests' servers).
+    exempt: Vec<SocketAddr>,
+}
+
+impl Resolver for CheckingResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let addresses = DefaultResolver::default().resolve(uri, config, timeout)?;
+        let is_proxy = self.proxy.as_ref().is_some_and(|(host, port)| {
+            uri.host().is_some_and(|h| h.eq_ignore_ascii_case(host))
+                && uri.port_u16().is_none_or(|p| p == *port)
+        });
+        if self.allow_private || is_proxy {
+            return Ok(addresses);
+        }
+        match addresses
+            .iter()
+            .find(|a| !is_public(a.ip()) && !self.exempt.contains(a))
+        {
+            Some(bad) => Err(ureq::Error::Other(Box::new(Forbidden {
+                host: shown_host(uri.host().unwrap_or_default()),
+                address: bad.ip(),
+            }))),
+            None => Ok(addresses),
+        }
+    }
+}
+
+/// Resolves `host:port` with std's resolver, giving up after `timeout` (the lookup goes on in
+/// its thread). `Err(None)`: timed out; `Err(Some(why))`: failed.
+fn lookup(host: &str, port: u16, timeout: Duration) -> Result<Vec<SocketAddr>, Option<String>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let target = (
+        host.trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned(),
+        port,
+    );
+    std::thread::spawn(move || {
+        let result = target
+            .to_socket_addrs()
+            .map(Iterator::collect::<Vec<_>>)
+            .map_err(|e| e.to_string());
+        let _ = tx.send(result);
+    });
+    match rx.recv_timeout(timeout) {
+        Ok(Ok(addresses)) if !addresses.is_empty() => Ok(addresses),
+        Ok(Ok(_)) => Err(Some("no address".to_owned())),
+        Ok(Err(e)) => Err(Some(e)),
+        Err(_) => Err(None),
+    }
+}
+
+/// Whether an HTTP status is a redirect with a `Location` to follow.
+fn is_redirect(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
+}
+
+/// The URL a redirect from `base` to `location` (absolute, or relative as RFC 3986 section 5.2
+/// allows for the usual forms) leads to, checked as [`check_url`] does; otherwise why not.
+fn redirect_target(base: &ureq::http::Uri, location: &str) -> Result<String, String> {
+    let location = location.trim();
+    let has_scheme = location.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    let scheme = base.scheme_str().unwrap_or("http");
+    let authority = base.authority().map_or("", |a| a.as_str());
+    let target = if has_scheme {
+        location.to_owned()
+    } else if location.starts_with("//") {
+        format!("{scheme}:{location}")
+    } else if location.starts_with('/') {
+        format!("{scheme}://{authority}{location}")
+    } else {
+        let path = base.path();
+        let directory = path.rfind('/').map_or("/", |i| &path[..=i]);
+        if location.starts_with('?') {
+            format!("{scheme}://{authority}{path}{location}")
+        } else {
+            format!("{scheme}://{authority}{directory}{location}")
+        }
+    };
+    match check_url(&target) {
+        Ok(()) => Ok(target),
+        Err(detail) if detail == HTTPS_DISABLED => {
+            Err(format!("redirected to https, but {HTTPS_DISABLED}"))
+        }
+        Err(detail) => Err(one_line(&format!(
+            "redirected to a URL that cannot be fetched ({}: {detail})",
+            shown_url(&target)
+        ))),
+    }
+}
+
+/// A host name made safe to show: one line, at most 100 characters.
+fn shown_host(host: &str) -> String {
+    one_line(&shorten(host, 100))
 }
 
 /// The detail of [`FetchError::UnsupportedUrl`] for `https` in a build without TLS.
@@ -417,7 +819,7 @@ fn check_url(url: &str) -> Result<(), String> {
 
 /// `url` made safe to show: a password in it replaced by `***`, control characters escaped, at
 /// most [`MAX_SHOWN_URL`] characters.
-fn shown_url(url: &str) -> String {
+pub(super) fn shown_url(url: &str) -> String {
     let mut shown = url.to_owned();
     if let Some(start) = url.find("://").map(|i| i + 3) {
         let authority_end = url[start..]
@@ -456,7 +858,104 @@ fn one_line(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpListener;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     use super::*;
+
+    /// A server on 127.0.0.1 answering each connection with `answer` (a whole HTTP response),
+    /// counting connections.
+    fn serve(answer: String) -> (SocketAddr, Arc<AtomicUsize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let count = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::clone(&count);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { break };
+                seen.fetch_add(1, Ordering::SeqCst);
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let _ = stream.write_all(answer.as_bytes());
+            }
+        });
+        (addr, count)
+    }
+
+    #[test]
+    fn a_redirect_to_a_private_address_is_refused() {
+        let (target, target_hits) =
+            serve("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok".into());
+        let (start, start_hits) = serve(format!(
+            "HTTP/1.1 302 Found\r\nLocation: http://{target}/inside\r\nContent-Length: 0\r\n\
+             Connection: close\r\n\r\n"
+        ));
+        let url = format!("http://{start}/ca.crl");
+        // The first server is let through as if it were public; the redirect's target is not.
+        let err = HttpFetcher::new().exempt(start).fetch(&url).unwrap_err();
+        assert_eq!(
+            err,
+            FetchError::ForbiddenAddress {
+                url: url.clone(),
+                host: "127.0.0.1".into(),
+                address: target.ip(),
+            }
+        );
+        assert_eq!(start_hits.load(Ordering::SeqCst), 1);
+        assert_eq!(target_hits.load(Ordering::SeqCst), 0);
+        // With private addresses allowed, the redirect is followed.
+        let fetcher = HttpFetcher::new().allow_private_addresses(true);
+        assert!(fetcher.allows_private_addresses());
+        assert_eq!(fetcher.fetch(&url), Ok(b"ok".to_vec()));
+        assert_eq!(target_hits.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn private_hosts_are_refused_before_any_byte_is_sent() {
+        let (addr, hits) =
+            serve("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into());
+        for url in [
+            format!("http://{addr}/ca.crl"),
+            format!("http://localhost:{}/ca.crl", addr.port()),
+            format!("http://[::ffff:127.0.0.1]:{}/ca.crl", addr.port()),
+        ] {
+            match HttpFetcher::new().fetch(&url) {
+                Err(FetchError::ForbiddenAddress {
+                    url: u, address, ..
+                }) => {
+                    assert_eq!(u, url);
+                    assert!(!is_public(address), "{address}");
+                }
+                other => panic!("{url}: {other:?}"),
+            }
+        }
+        assert_eq!(hits.load(Ordering::SeqCst), 0);
+        assert!(!HttpFetcher::new().allows_private_addresses());
+    }
+
+    #[test]
+    fn relative_redirects_resolve_against_the_current_url() {
+        let base: ureq::http::Uri = "http://a.example:8080/dir/ca.crl?x=1".parse().unwrap();
+        for (location, want) in [
+            ("/other.crl", "http://a.example:8080/other.crl"),
+            ("new.crl", "http://a.example:8080/dir/new.crl"),
+            ("?y=2", "http://a.example:8080/dir/ca.crl?y=2"),
+            ("//b.example/c.crl", "http://b.example/c.crl"),
+            ("http://c.example/d.crl", "http://c.example/d.crl"),
+        ] {
+            assert_eq!(redirect_target(&base, location).as_deref(), Ok(want));
+        }
+        let err = redirect_target(&base, "ftp://f.example/x.crl").unwrap_err();
+        assert!(
+            err.starts_with("redirected to a URL that cannot be fetched"),
+            "{err}"
+        );
+        assert!(redirect_target(&base, "file:///etc/passwd").is_err());
+    }
 
     #[test]
     fn passwords_are_hidden_and_urls_are_one_line() {
@@ -527,6 +1026,15 @@ mod tests {
                 url: url.clone(),
                 detail: "refused".into(),
             },
+            FetchError::ForbiddenAddress {
+                url: url.clone(),
+                host: "crl.example.com".into(),
+                address: IpAddr::from([10, 0, 0, 1]),
+            },
+            FetchError::Skipped {
+                url: url.clone(),
+                reason: "the refresh deadline (120 s) passed before its turn".into(),
+            },
         ];
         for e in &errors {
             let text = e.to_string();
@@ -541,6 +1049,13 @@ mod tests {
                  max_redirects: 3, https: {}, .. }}",
                 HttpFetcher::supports_https()
             )
+        );
+        assert_eq!(
+            errors[5].to_string(),
+            "CRL download from http://crl.example.com/ca.crl refused: crl.example.com resolves \
+             to 10.0.0.1, which is not a public address (loopback, private, link-local or \
+             reserved); allow it with the setting crl-fetch-allow-private \
+             (HttpFetcher::allow_private_addresses)"
         );
         assert_eq!(
             errors[1].to_string(),

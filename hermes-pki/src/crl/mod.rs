@@ -60,7 +60,7 @@ pub use dp::DistributionPointName;
 pub use fetch::{CrlFetcher, FetchError, HttpFetcher};
 pub use import::{CrlImport, CrlOutcome, Crls, is_pending, parse_crls};
 pub use parse::{Crl, IssuerEntries, MAX_ENTRIES, Scope};
-pub use refresh::{RefreshOptions, RefreshReport, UrlOutcome, UrlReport};
+pub use refresh::{RefreshLimit, RefreshOptions, RefreshReport, UrlOutcome, UrlReport};
 
 pub(crate) use import::store_own_crl;
 pub(crate) use import::{intrinsic_problem, newer, valid_crls_of};

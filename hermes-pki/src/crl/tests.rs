@@ -1119,7 +1119,7 @@ fn distribution_points_are_listed_and_refreshed_when_due() {
     let w = world();
     let crls = Crls::new(&w.store);
     assert_eq!(
-        crls.distribution_points().unwrap(),
+        crls.distribution_points_at(&clock()).unwrap(),
         ["http://crl.example.com/mail.crl"]
     );
     let url = "http://crl.example.com/mail.crl".to_string();

@@ -22,11 +22,11 @@ pub use open::*;
 use std::path::Path;
 
 use crate::ca::CertificateAuthority;
-use crate::crl::Crls;
+use crate::crl::{Crls, HttpFetcher};
 use crate::error::Result;
-use crate::settings::Settings;
+use crate::settings::{SettingKey, Settings, global_flag};
 use crate::smime::Smime;
-use crate::store::{AnyStore, Create, MasterKeySource, Store, StoreLocation};
+use crate::store::{AnyStore, Create, MasterKeySource, Store, StoreExt, StoreLocation};
 
 /// The facade over one store: what the CLI and the bindings call.
 pub struct Pki {
@@ -92,6 +92,15 @@ impl Pki {
     /// The CRL store.
     pub fn crls(&self) -> Crls<'_, dyn Store> {
         Crls::new(&*self.store)
+    }
+
+    /// The fetcher for [`refresh`](Crls::refresh)ing this store's CRLs: an [`HttpFetcher`]
+    /// with the defaults, which may fetch from loopback, private and other non-public
+    /// addresses only when the global setting `crl-fetch-allow-private` is on.
+    pub fn crl_fetcher(&self) -> Result<HttpFetcher> {
+        let allow = (*self.store)
+            .read_transaction(|tx| global_flag(tx, SettingKey::CrlFetchAllowPrivate))?;
+        Ok(HttpFetcher::new().allow_private_addresses(allow))
     }
 
     /// Users, domains and settings.

@@ -64,11 +64,16 @@ pub enum SettingKey {
     /// certificate and CRL signatures below the trust anchor, is accepted (reported as weak)
     /// for old mail. Off: such a signature is "not valid (weak)".
     AllowSha1,
+    /// `crl-fetch-allow-private` (on/off, default off; global only): CRL distribution points
+    /// whose host resolves to a loopback, private, link-local or other non-public address may
+    /// be fetched (a CRL server on the internal network). Off: such a URL is refused
+    /// ([`FetchError::ForbiddenAddress`](crate::crl::FetchError::ForbiddenAddress)).
+    CrlFetchAllowPrivate,
 }
 
 impl SettingKey {
     /// Every key, in the order listings show them.
-    pub const ALL: [SettingKey; 11] = [
+    pub const ALL: [SettingKey; 12] = [
         SettingKey::Sign,
         SettingKey::Encrypt,
         SettingKey::AutoSelect,
@@ -80,6 +85,7 @@ impl SettingKey {
         SettingKey::AllowLegacyCiphers,
         SettingKey::RequireAuthenticated,
         SettingKey::AllowSha1,
+        SettingKey::CrlFetchAllowPrivate,
     ];
 
     /// The key as typed and stored (`sign`, `auto-select`, ...).
@@ -96,6 +102,7 @@ impl SettingKey {
             SettingKey::AllowLegacyCiphers => "allow-legacy-ciphers",
             SettingKey::RequireAuthenticated => "require-authenticated",
             SettingKey::AllowSha1 => "allow-sha1",
+            SettingKey::CrlFetchAllowPrivate => "crl-fetch-allow-private",
         }
     }
 
@@ -140,6 +147,10 @@ impl SettingKey {
                 "accept SHA-1 in mail signatures and in certificate and CRL signatures below the \
                  trust anchor (reported as weak), for old mail"
             }
+            SettingKey::CrlFetchAllowPrivate => {
+                "fetch CRLs from hosts with loopback, private, link-local or other non-public \
+                 addresses (a CRL server on the internal network)"
+            }
         }
     }
 
@@ -151,7 +162,8 @@ impl SettingKey {
             | SettingKey::AddSignerCertificates
             | SettingKey::AllowLegacyCiphers
             | SettingKey::RequireAuthenticated
-            | SettingKey::AllowSha1 => "on or off".into(),
+            | SettingKey::AllowSha1
+            | SettingKey::CrlFetchAllowPrivate => "on or off".into(),
             SettingKey::Encrypt => one_of(&EncryptPolicy::ALL.map(EncryptPolicy::as_str)),
             SettingKey::Cipher => one_of(&CipherPreference::ALL.map(CipherPreference::as_str)),
             SettingKey::Revocation => one_of(&[
@@ -173,7 +185,8 @@ impl SettingKey {
             }
             SettingKey::AllowLegacyCiphers
             | SettingKey::RequireAuthenticated
-            | SettingKey::AllowSha1 => SettingValue::Flag(false),
+            | SettingKey::AllowSha1
+            | SettingKey::CrlFetchAllowPrivate => SettingValue::Flag(false),
             SettingKey::Encrypt => SettingValue::Encrypt(EncryptPolicy::default()),
             SettingKey::Cipher => SettingValue::Cipher(CipherPreference::default()),
             SettingKey::Revocation => SettingValue::Revocation(RevocationMode::default()),
@@ -190,6 +203,7 @@ impl SettingKey {
                 | SettingKey::AllowLegacyCiphers
                 | SettingKey::RequireAuthenticated
                 | SettingKey::AllowSha1
+                | SettingKey::CrlFetchAllowPrivate
         )
     }
 
@@ -209,7 +223,8 @@ impl SettingKey {
                     | SettingKey::AddSignerCertificates
                     | SettingKey::AllowLegacyCiphers
                     | SettingKey::RequireAuthenticated
-                    | SettingKey::AllowSha1,
+                    | SettingKey::AllowSha1
+                    | SettingKey::CrlFetchAllowPrivate,
                 SettingValue::Flag(_)
             ) | (SettingKey::Encrypt, SettingValue::Encrypt(_))
                 | (SettingKey::Cipher, SettingValue::Cipher(_))
@@ -242,7 +257,10 @@ impl SettingKey {
             | SettingKey::AddSignerCertificates
             | SettingKey::AllowLegacyCiphers
             | SettingKey::RequireAuthenticated
-            | SettingKey::AllowSha1 => parse_flag(text).map(SettingValue::Flag).ok_or_else(not),
+            | SettingKey::AllowSha1
+            | SettingKey::CrlFetchAllowPrivate => {
+                parse_flag(text).map(SettingValue::Flag).ok_or_else(not)
+            }
             SettingKey::Encrypt => text.parse().map(SettingValue::Encrypt).map_err(|_| not()),
             SettingKey::Cipher => text.parse().map(SettingValue::Cipher).map_err(|_| not()),
             SettingKey::Revocation => text

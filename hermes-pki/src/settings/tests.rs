@@ -55,6 +55,7 @@ fn keys_have_names_defaults_and_allowed_values() {
             "allow-legacy-ciphers",
             "require-authenticated",
             "allow-sha1",
+            "crl-fetch-allow-private",
         ]
     );
     for key in SettingKey::ALL {
@@ -106,12 +107,13 @@ fn keys_have_names_defaults_and_allowed_values() {
             .iter()
             .filter(|k| k.is_global_only())
             .count(),
-        4
+        5
     );
     for key in [
         SettingKey::AllowLegacyCiphers,
         SettingKey::RequireAuthenticated,
         SettingKey::AllowSha1,
+        SettingKey::CrlFetchAllowPrivate,
     ] {
         assert_eq!(key.default_value(), SettingValue::Flag(false), "{key}");
         assert!(key.is_global_only(), "{key}");
