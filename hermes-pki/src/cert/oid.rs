@@ -2,7 +2,7 @@
 //! `const_oid::db` where the database has it (a test checks those against their dotted form).
 //! Other modules import them from here; a name table for display (cert/name.rs) matches on them.
 
-use const_oid::db::{rfc2985, rfc4519, rfc5280, rfc5753, rfc5911, rfc5912};
+use const_oid::db::{rfc2985, rfc4519, rfc5753, rfc5911, rfc5912};
 use der::asn1::ObjectIdentifier as Oid;
 
 pub(crate) const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");

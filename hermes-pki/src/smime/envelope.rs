@@ -53,7 +53,6 @@ use zeroize::Zeroizing;
 use crate::cert::{Certificate, KeyAlgorithm, Serial};
 use crate::error::{Error, Result};
 use crate::key::{Decryptor, KeyTransport, PrivateKey};
-use crate::tlv::is_context;
 use crate::tlv::{Tlv, is_context};
 
 use super::weakness::Weakness;

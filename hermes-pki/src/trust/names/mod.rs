@@ -54,8 +54,8 @@ use der::{Decode, Tag};
 use x509_cert::ext::pkix::name::GeneralName;
 
 use crate::cert::Certificate;
-use crate::cert::tlv::{self, Tlv, elements};
 use crate::error::{Error, Result};
+use crate::tlv::{self, Tlv, elements};
 use directory::DirName;
 use dns::DnsConstraint;
 use email::EmailConstraint;

@@ -15,8 +15,8 @@ use super::uri::UriHost;
 use super::{NameForm, context_tag, extension_value, single_of};
 use crate::cert::Certificate;
 use crate::cert::oid::EMAIL_ADDRESS;
-use crate::cert::tlv::elements;
 use crate::error::{Error, Result};
+use crate::tlv::elements;
 
 /// A name as presented in a certificate: its text for messages and, when it is well formed, the
 /// parsed value.
