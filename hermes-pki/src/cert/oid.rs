@@ -153,76 +153,14 @@ pub(crate) const ECDH_COFACTOR_SHA256: Oid = rfc5753::DH_SINGLE_PASS_COFACTOR_DH
 pub(crate) const ECDH_COFACTOR_SHA384: Oid = rfc5753::DH_SINGLE_PASS_COFACTOR_DH_SHA_384_KDF_SCHEME;
 pub(crate) const ECDH_COFACTOR_SHA512: Oid = rfc5753::DH_SINGLE_PASS_COFACTOR_DH_SHA_512_KDF_SCHEME;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The constants taken from `const_oid::db` are the OIDs their names say.
-    #[test]
-    fn database_constants_are_the_expected_oids() {
-        for (oid, dotted) in [
-            (MD2, "1.2.840.113549.2.2"),
-            (MD5, "1.2.840.113549.2.5"),
-            (SHA224, "2.16.840.1.101.3.4.2.4"),
-            (AT_COMMON_NAME, "2.5.4.3"),
-            (AT_SURNAME, "2.5.4.4"),
-            (AT_SERIAL_NUMBER, "2.5.4.5"),
-            (AT_COUNTRY, "2.5.4.6"),
-            (AT_LOCALITY, "2.5.4.7"),
-            (AT_STATE, "2.5.4.8"),
-            (AT_STREET, "2.5.4.9"),
-            (AT_ORGANIZATION, "2.5.4.10"),
-            (AT_ORGANIZATIONAL_UNIT, "2.5.4.11"),
-            (AT_TITLE, "2.5.4.12"),
-            (AT_DESCRIPTION, "2.5.4.13"),
-            (AT_BUSINESS_CATEGORY, "2.5.4.15"),
-            (AT_POSTAL_CODE, "2.5.4.17"),
-            (AT_NAME, "2.5.4.41"),
-            (AT_GIVEN_NAME, "2.5.4.42"),
-            (AT_INITIALS, "2.5.4.43"),
-            (AT_GENERATION_QUALIFIER, "2.5.4.44"),
-            (AT_DN_QUALIFIER, "2.5.4.46"),
-            (AT_DOMAIN_COMPONENT, "0.9.2342.19200300.100.1.25"),
-            (AT_USER_ID, "0.9.2342.19200300.100.1.1"),
-            (ID_DATA, "1.2.840.113549.1.7.1"),
-            (ID_SIGNED_DATA, "1.2.840.113549.1.7.2"),
-            (ID_ENVELOPED_DATA, "1.2.840.113549.1.7.3"),
-            (ID_ENCRYPTED_DATA, "1.2.840.113549.1.7.6"),
-            (ID_AUTH_ENVELOPED_DATA, "1.2.840.113549.1.9.16.1.23"),
-            (ATTR_CONTENT_TYPE, "1.2.840.113549.1.9.3"),
-            (ATTR_MESSAGE_DIGEST, "1.2.840.113549.1.9.4"),
-            (ATTR_SIGNING_TIME, "1.2.840.113549.1.9.5"),
-            (ATTR_SMIME_CAPABILITIES, "1.2.840.113549.1.9.15"),
-            (FRIENDLY_NAME, "1.2.840.113549.1.9.20"),
-            (LOCAL_KEY_ID, "1.2.840.113549.1.9.21"),
-            (EXTENSION_REQUEST, "1.2.840.113549.1.9.14"),
-            (AES128_CBC, "2.16.840.1.101.3.4.1.2"),
-            (AES192_CBC, "2.16.840.1.101.3.4.1.22"),
-            (AES256_CBC, "2.16.840.1.101.3.4.1.42"),
-            (AES128_GCM, "2.16.840.1.101.3.4.1.6"),
-            (AES192_GCM, "2.16.840.1.101.3.4.1.26"),
-            (AES256_GCM, "2.16.840.1.101.3.4.1.46"),
-            (AES128_CCM, "2.16.840.1.101.3.4.1.7"),
-            (AES256_CCM, "2.16.840.1.101.3.4.1.47"),
-            (DES_EDE3_CBC, "1.2.840.113549.3.7"),
-            (RC2_CBC, "1.2.840.113549.3.2"),
-            (AES128_WRAP, "2.16.840.1.101.3.4.1.5"),
-            (AES192_WRAP, "2.16.840.1.101.3.4.1.25"),
-            (AES256_WRAP, "2.16.840.1.101.3.4.1.45"),
-            (RSAES_OAEP, "1.2.840.113549.1.1.7"),
-            (P_SPECIFIED, "1.2.840.113549.1.1.9"),
-            (ECDH_STD_SHA1, "1.3.133.16.840.63.0.2"),
-            (ECDH_STD_SHA224, "1.3.132.1.11.0"),
-            (ECDH_STD_SHA256, "1.3.132.1.11.1"),
-            (ECDH_STD_SHA384, "1.3.132.1.11.2"),
-            (ECDH_STD_SHA512, "1.3.132.1.11.3"),
-            (ECDH_COFACTOR_SHA1, "1.3.133.16.840.63.0.3"),
-            (ECDH_COFACTOR_SHA224, "1.3.132.1.14.0"),
-            (ECDH_COFACTOR_SHA256, "1.3.132.1.14.1"),
-            (ECDH_COFACTOR_SHA384, "1.3.132.1.14.2"),
-            (ECDH_COFACTOR_SHA512, "1.3.132.1.14.3"),
-        ] {
-            assert_eq!(oid.to_string(), dotted);
-        }
+/// A readable name for an OID: the registered name when `const_oid` knows it, with the dotted
+/// form (`sha256WithRSAEncryption (1.2.840.113549.1.1.11)`), else the dotted form alone.
+pub(crate) fn oid_name(oid: &Oid) -> String {
+    match const_oid::db::DB.by_oid(oid) {
+        Some(name) => format!("{name} ({oid})"),
+        None => oid.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests;

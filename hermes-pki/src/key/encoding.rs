@@ -19,13 +19,7 @@ fn malformed(detail: impl std::fmt::Display) -> Error {
     Error::malformed(WHAT, detail)
 }
 
-/// A readable name for an OID: the registered name when known, plus the dotted form.
-pub(crate) fn oid_name(oid: &ObjectIdentifier) -> String {
-    match const_oid::db::DB.by_oid(oid) {
-        Some(name) => format!("{name} ({oid})"),
-        None => oid.to_string(),
-    }
-}
+pub(crate) use crate::cert::oid::oid_name;
 
 fn unsupported_algorithm(oid: &ObjectIdentifier) -> Error {
     Error::unsupported(

@@ -862,5 +862,4 @@ fn recipient_certificate(
 }
 
 #[cfg(test)]
-#[path = "open_tests.rs"]
 mod tests;

@@ -464,5 +464,4 @@ impl Pki {
 }
 
 #[cfg(test)]
-#[path = "protect_tests.rs"]
 mod tests;

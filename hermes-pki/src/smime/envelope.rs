@@ -61,7 +61,6 @@ mod asn1;
 mod content;
 mod recipient;
 #[cfg(test)]
-#[path = "envelope_tests.rs"]
 mod tests;
 
 use asn1::{Elements, malformed};

@@ -845,5 +845,4 @@ fn signer_candidates(tx: &dyn ReadTransaction, s: &SignerReport) -> Result<Vec<C
 }
 
 #[cfg(test)]
-#[path = "message_tests.rs"]
 mod tests;

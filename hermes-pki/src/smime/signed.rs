@@ -44,7 +44,6 @@ use crate::tlv::{self, Tlv};
 use super::weakness::Weakness;
 
 #[cfg(test)]
-#[path = "signed_tests.rs"]
 mod tests;
 
 /// The most `SignerInfo`s [`verify_data`] looks at; a message with more is refused

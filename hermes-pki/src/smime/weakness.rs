@@ -11,7 +11,6 @@
 use std::fmt;
 
 #[cfg(test)]
-#[path = "weakness_tests.rs"]
 mod tests;
 
 /// Something weak about a signature or an encrypted message.

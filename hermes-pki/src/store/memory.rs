@@ -1177,11 +1177,4 @@ impl Transaction for MemTx<'_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn memory_store_passes_the_conformance_suite() {
-        super::super::conformance::run_all(&mut || Ok(Box::new(MemoryStore::new()))).unwrap();
-    }
-}
+mod tests;

@@ -37,13 +37,7 @@ pub(super) fn oid_name_bytes(value: &[u8]) -> String {
     }
 }
 
-/// A readable name for an OID.
-pub(super) fn oid_name(oid: &Oid) -> String {
-    match const_oid::db::DB.by_oid(oid) {
-        Some(name) => format!("{name} ({oid})"),
-        None => oid.to_string(),
-    }
-}
+pub(super) use crate::cert::oid::oid_name;
 
 // ---------------------------------------------------------------------------------------------
 // Writing

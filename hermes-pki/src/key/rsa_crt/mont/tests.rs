@@ -1,0 +1,135 @@
+use super::*;
+
+fn to_big(x: &[u64]) -> rsa::BoxedUint {
+    rsa::BoxedUint::from_words(x.iter().copied())
+}
+
+#[test]
+fn window_bits_reads_across_limbs() {
+    let x = [0xF000_0000_0000_0000u64, 0b101];
+    assert_eq!(window_bits(&x, 60, 5), 0b1_1111);
+    assert_eq!(window_bits(&x, 62, 5), 0b1_0111);
+    assert_eq!(window_bits(&x, 125, 5), 0);
+    assert_eq!(window_bits(&x, 64, 3), 0b101);
+}
+
+#[test]
+fn lookup_returns_the_indexed_entry() {
+    let mut table = [[0u64; 2]; 32];
+    for (i, e) in table.iter_mut().enumerate() {
+        *e = [i as u64 * 3 + 1, !(i as u64)];
+    }
+    for i in 0..32u32 {
+        assert_eq!(lookup(&table, i), table[i as usize]);
+    }
+}
+
+/// Reference `base^exp mod n` by square and multiply with crypto-bigint's `mul_mod`.
+fn ref_pow(base: &[u64; 4], exp: &[u64; 4], n: &[u64; 4]) -> rsa::BoxedUint {
+    let nz = to_big(n).to_nz().expect("nonzero");
+    let b = to_big(base);
+    let mut acc = to_big(&[1, 0, 0, 0]);
+    for bit in (0..256).rev() {
+        acc = acc.mul_mod(&acc, &nz);
+        if (exp[bit / 64] >> (bit % 64)) & 1 == 1 {
+            acc = acc.mul_mod(&b, &nz);
+        }
+    }
+    acc
+}
+
+#[test]
+fn montgomery_ops_match_crypto_bigint() {
+    // A 256-bit odd modulus with the top bit set, and operands at and near its edges.
+    let n = [
+        0xFFFF_FFFF_0000_0001u64,
+        0x1234_5678_9ABC_DEF0,
+        0x0FED_CBA9_8765_4321,
+        0xC000_0000_0000_0007,
+    ];
+    let m = Modulus::new(n).expect("odd modulus");
+    let nz = to_big(&n).to_nz().expect("nonzero");
+    // R mod n = 2^256 - n, since n > 2^255.
+    let (r_mod, _) = sub(&[0u64; 4], &n);
+    assert_eq!(m.one, r_mod);
+    assert_eq!(to_big(&m.r2), to_big(&r_mod).mul_mod(&to_big(&r_mod), &nz));
+    let (nm1, _) = sub(&n, &[1, 0, 0, 0]);
+    let samples = [
+        [0u64; 4],
+        [1, 0, 0, 0],
+        nm1,
+        [
+            0x0123_4567_89AB_CDEF,
+            0xDEAD_BEEF_0BAD_F00D,
+            0x5555_5555_AAAA_AAAA,
+            0x7FFF_FFFF_FFFF_FFFF,
+        ],
+        [u64::MAX, u64::MAX, 3, 0xBFFF_FFFF_FFFF_FFFF],
+    ];
+    for a in &samples {
+        for b in &samples {
+            // mul(a, b) R == a b (mod n)
+            let got = to_big(&m.mul(a, b));
+            assert_eq!(
+                got.mul_mod(&to_big(&r_mod), &nz),
+                to_big(a).mul_mod(&to_big(b), &nz),
+                "mul {a:x?} {b:x?}"
+            );
+            assert_eq!(
+                to_big(&m.add(a, b)),
+                to_big(a).add_mod(&to_big(b), &nz),
+                "add {a:x?} {b:x?}"
+            );
+            assert_eq!(
+                to_big(&m.sub(a, b)),
+                to_big(a).sub_mod(&to_big(b), &nz),
+                "sub {a:x?} {b:x?}"
+            );
+        }
+        assert_eq!(m.sqr::<8>(a), m.mul(a, a), "sqr {a:x?}");
+        assert_eq!(m.leave_mont(&m.enter_mont(a)), *a);
+    }
+    // Exponentiation: the secret-exponent window and the public square-and-multiply agree
+    // with the reference, for small and full-width exponents.
+    let exps = [
+        [0u64; 4],
+        [1, 0, 0, 0],
+        [0x1_0001, 0, 0, 0],
+        [u64::MAX, 0x8000_0000_0000_0001, 0x1234, u64::MAX],
+        nm1,
+    ];
+    for base in &samples[1..] {
+        for exp in &exps {
+            let got = m.leave_mont(&m.pow_secret::<8>(&m.enter_mont(base), exp));
+            assert_eq!(
+                to_big(&got),
+                ref_pow(base, exp, &n),
+                "pow {base:x?}^{exp:x?}"
+            );
+        }
+        let public = m.leave_mont(&m.pow_public(&m.enter_mont(base), 0x1_0001));
+        assert_eq!(to_big(&public), ref_pow(base, &exps[2], &n));
+    }
+}
+
+#[test]
+fn modulus_refuses_even_and_trivial_values() {
+    assert!(Modulus::new([4u64, 1]).is_none());
+    assert!(Modulus::new([1u64, 0]).is_none());
+    assert!(Modulus::new([3u64, 0]).is_some());
+}
+
+#[test]
+fn wide_product_and_byte_conversions() {
+    let a = [u64::MAX, u64::MAX];
+    let w: [u64; 4] = mul_wide(&a, &a);
+    // (2^128 - 1)^2 = 2^256 - 2^129 + 1
+    assert_eq!(w, [1, 0, u64::MAX - 1, u64::MAX]);
+    let bytes = [0u8, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    let x: [u64; 2] = from_be(&bytes).expect("fits");
+    assert_eq!(x, [0x0203_0405_0607_0809, 0x01]);
+    let mut out = [0u8; 11];
+    to_be(&x, &mut out);
+    assert_eq!(out, bytes);
+    assert!(from_be::<1>(&[1, 0, 0, 0, 0, 0, 0, 0, 0]).is_none());
+}
