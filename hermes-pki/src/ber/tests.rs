@@ -519,8 +519,8 @@ fn random_ber_round_trips_to_the_original_der() {
 fn openssl_streamed_cms_converts_to_what_openssl_re_encodes() {
     use der::{Decode, Tagged};
 
-    let ber = include_bytes!("ber_testdata/signed-stream.der");
-    let expected = include_bytes!("ber_testdata/signed-stream.openssl-der.der");
+    let ber = include_bytes!("../ber_testdata/signed-stream.der");
+    let expected = include_bytes!("../ber_testdata/signed-stream.openssl-der.der");
     // The fixture is BER: indefinite lengths from the start.
     assert_eq!(&ber[..2], &[0x30, 0x80]);
     assert!(cms::content_info::ContentInfo::from_der(ber).is_err());

@@ -49,7 +49,7 @@ fn problems_are_capped() {
 
 /// `openssl cms -sign -stream` output: SignedData in BER (indefinite lengths, segmented
 /// content) holding the signer's certificate.
-const BER_SIGNED: &[u8] = include_bytes!("../ber_testdata/signed-stream.der");
+const BER_SIGNED: &[u8] = include_bytes!("../../ber_testdata/signed-stream.der");
 
 #[test]
 fn ber_pkcs7_is_read() {

@@ -7,13 +7,13 @@ fn cert(pem: &str) -> Certificate {
 }
 
 fn dsa_sha1() -> Certificate {
-    cert(include_str!("testdata/dsa2048_sha1.pem"))
+    cert(include_str!("../testdata/dsa2048_sha1.pem"))
 }
 fn dsa_sha224() -> Certificate {
-    cert(include_str!("testdata/dsa2048_sha224.pem"))
+    cert(include_str!("../testdata/dsa2048_sha224.pem"))
 }
 fn dsa_sha256() -> Certificate {
-    cert(include_str!("testdata/dsa2048_sha256.pem"))
+    cert(include_str!("../testdata/dsa2048_sha256.pem"))
 }
 
 /// The signature BIT STRING contents of a certificate.
@@ -219,7 +219,7 @@ fn broken_dsa_signatures_are_bad_signatures_not_panics() {
 
 #[test]
 fn small_dsa_keys_are_weak() {
-    let params = include_bytes!("testdata/dsa512-params.der");
+    let params = include_bytes!("../testdata/dsa512-params.der");
     assert_eq!(bit_len(parse_dss_parms(params).unwrap().p), 512);
     let spki = dsa_spki(Some(params), &[0x42; 60]);
     let err = verify_signature(&spki, &alg(oid::DSA_SHA1), b"message", &seq(&[])).unwrap_err();
@@ -269,7 +269,7 @@ fn dsa_keys_outside_the_fips_sizes_are_unsupported_or_malformed() {
 
 #[test]
 fn md5_and_md2_with_rsa_are_weak_not_unsupported() {
-    let c = cert(include_str!("testdata/rsa2048_md5.pem"));
+    let c = cert(include_str!("../testdata/rsa2048_md5.pem"));
     let err = c.verify_issued_by(&c).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Weak, "{err}");
     assert!(err.to_string().contains("md5WithRSAEncryption"), "{err}");
@@ -291,7 +291,7 @@ fn md5_and_md2_with_rsa_are_weak_not_unsupported() {
 
 #[test]
 fn small_rsa_keys_are_weak() {
-    let c = cert(include_str!("testdata/rsa512.pem"));
+    let c = cert(include_str!("../testdata/rsa512.pem"));
     assert_eq!(c.key_algorithm(), KeyAlgorithm::Rsa { bits: 512 });
     let err = c.verify_issued_by(&c).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Weak, "{err}");
@@ -300,7 +300,7 @@ fn small_rsa_keys_are_weak() {
 
 #[test]
 fn key_type_must_fit_the_algorithm() {
-    let rsa = cert(include_str!("testdata/rsa2048_md5.pem"));
+    let rsa = cert(include_str!("../testdata/rsa2048_md5.pem"));
     let dsa = dsa_sha256();
     let err = verify_signature(
         rsa.public_key_der(),
