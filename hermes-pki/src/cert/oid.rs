@@ -76,6 +76,8 @@ pub(crate) const AT_JURISDICTION_COUNTRY: Oid = Oid::new_unwrap("1.3.6.1.4.1.311
 pub(crate) const CE_SUBJECT_KEY_ID: Oid = Oid::new_unwrap("2.5.29.14");
 pub(crate) const CE_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.15");
 pub(crate) const CE_SUBJECT_ALT_NAME: Oid = Oid::new_unwrap("2.5.29.17");
+/// issuerAltName (RFC 5280 4.2.1.7).
+pub(crate) const CE_ISSUER_ALT_NAME: Oid = Oid::new_unwrap("2.5.29.18");
 pub(crate) const CE_BASIC_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.19");
 pub(crate) const CE_CRL_DISTRIBUTION_POINTS: Oid = Oid::new_unwrap("2.5.29.31");
 pub(crate) const CE_AUTHORITY_KEY_ID: Oid = Oid::new_unwrap("2.5.29.35");

@@ -11,9 +11,6 @@ use crate::cert::{Certificate, oid};
 use crate::tlv::{self, Tlv};
 use crate::trust::names_match;
 
-/// issuerAltName (RFC 5280 4.2.1.7).
-const CE_ISSUER_ALT_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.18");
-
 /// A distribution point name (RFC 5280 4.2.1.13), as a CRL's issuingDistributionPoint or a
 /// certificate's cRLDistributionPoints gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,8 +36,9 @@ impl DistributionPointName {
             }
             Ok(DistributionPointName::FullName(names))
         } else if tlv::is_context(t.tag, 1, true) {
-            Ok(DistributionPointName::RelativeToCrlIssuer(wrap(
-                0x31, t.value,
+            Ok(DistributionPointName::RelativeToCrlIssuer(tlv::tlv(
+                0x31,
+                &[t.value],
             )))
         } else {
             Err(der::ErrorKind::Failed.into())
@@ -74,35 +72,16 @@ impl DistributionPointName {
                     }
                     let mut rdns = name.value.to_vec();
                     rdns.extend_from_slice(rdn);
-                    Some(directory_name(&wrap(0x30, &rdns)))
+                    Some(directory_name(&tlv::sequence(&[&rdns])))
                 })
                 .collect(),
         }
     }
 }
 
-/// DER of `content` under the one-octet `tag`.
-fn wrap(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = content.len();
-    match u8::try_from(len) {
-        Ok(short) if short < 0x80 => out.push(short),
-        _ => {
-            let bytes = len.to_be_bytes();
-            let skip = bytes.iter().take_while(|b| **b == 0).count();
-            let long = &bytes[skip..];
-            // At most size_of::<usize>() octets: the count always fits.
-            out.push(0x80 | u8::try_from(long.len()).unwrap_or(0));
-            out.extend_from_slice(long);
-        }
-    }
-    out.extend_from_slice(content);
-    out
-}
-
 /// The GeneralName directoryName `[4]` holding the Name `name_der`.
 pub(crate) fn directory_name(name_der: &[u8]) -> Vec<u8> {
-    wrap(0xa4, name_der)
+    tlv::tlv(0xa4, &[name_der])
 }
 
 /// The Name DER inside a directoryName GeneralName, if `general_name` is one.
@@ -276,7 +255,7 @@ fn extension_value<'c>(cert: &'c Certificate, id: &ObjectIdentifier) -> Option<&
 
 /// The issuer's alternative names (GeneralName DER each), if the certificate carries them.
 fn issuer_alt_names(cert: &Certificate) -> Vec<Vec<u8>> {
-    extension_value(cert, &CE_ISSUER_ALT_NAME)
+    extension_value(cert, &crate::cert::oid::CE_ISSUER_ALT_NAME)
         .and_then(|v| tlv::single(v).ok())
         .filter(|t| t.tag == Tag::Sequence)
         .and_then(|t| tlv::elements(t.value).ok())
