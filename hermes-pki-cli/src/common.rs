@@ -539,34 +539,19 @@ mod tests {
     use super::*;
     use hermes_pki::time::{to_rfc3339, unix_seconds};
 
+    /// The forms themselves are tested with `hermes_pki::time::parse_rfc3339`; here, that the
+    /// CLI's wrapper passes a time through and adds its hint to a refusal.
     #[test]
     fn rfc3339_times_parse() {
-        let t = parse_rfc3339("2026-01-31T12:00:00Z").unwrap();
-        assert_eq!(to_rfc3339(t), "2026-01-31T12:00:00Z");
         let t = parse_rfc3339("2026-01-31T13:00:00.250+01:00").unwrap();
         assert_eq!(to_rfc3339(t), "2026-01-31T12:00:00Z");
-        let t = parse_rfc3339("2026-01-31T11:30:00-00:30").unwrap();
-        assert_eq!(to_rfc3339(t), "2026-01-31T12:00:00Z");
         assert_eq!(unix_seconds(parse_rfc3339("1970-01-01").unwrap()), 0);
-        assert_eq!(
-            to_rfc3339(parse_rfc3339("2024-02-29").unwrap()),
-            "2024-02-29T00:00:00Z"
+        let e = parse_rfc3339("2025-02-29").unwrap_err().to_string();
+        assert!(e.contains("\"2025-02-29\" is not an RFC 3339 time"), "{e}");
+        assert!(
+            e.contains("hint: write it like 2026-01-31T12:00:00Z"),
+            "{e}"
         );
-        for bad in [
-            "",
-            "2026",
-            "2025-02-29",
-            "2026-13-01",
-            "2026-01-31T25:00:00Z",
-            "2026-01-31T12:00:00",
-            "2026-01-31T12:00Z",
-            "tomorrow",
-            "2026-01-31T12:00:00+1:00",
-            "2026-01-31T12:00:00.Z",
-            "２０２６-01-31",
-        ] {
-            assert!(parse_rfc3339(bad).is_err(), "{bad:?} parsed");
-        }
     }
 
     #[test]
