@@ -382,8 +382,12 @@ pub(crate) fn resolve_master_key(
     match source {
         MasterKeySource::Provided(key) => check_master_key(meta, key),
         MasterKeySource::KeyFile(path) => {
+            // The check value first, then the file: a creator writes the file before the check
+            // value, so a check value seen here means the file is there unless it was truly
+            // lost (the other order raced with a concurrent creator of a fresh store).
+            let has_check = meta.meta(META_CHECK)?.is_some();
             let exists = std::fs::symlink_metadata(&path).is_ok();
-            if !exists && meta.meta(META_CHECK)?.is_some() {
+            if has_check && !exists {
                 return Err(Error::WrongMasterKey(format!(
                     "the master key file {} does not exist, but this store already has a master \
                      key; copy the master key file of the store (from its backup, or from the \
