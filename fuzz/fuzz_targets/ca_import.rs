@@ -20,7 +20,9 @@ fuzz_target!(|data: &[u8]| {
     let clock = FixedClock::from_unix(1_767_225_600);
     match ca.import(cert, key, Some(b"password"), false, &clock) {
         Ok(record) => {
-            let stored = ca.certificate(record.id).expect("the imported CA has its certificate");
+            let stored = ca
+                .certificate(record.id)
+                .expect("the imported CA has its certificate");
             assert!(stored.is_ca());
             let key = store
                 .read_transaction(|tx| tx.key_for_certificate(stored.thumbprint()))
