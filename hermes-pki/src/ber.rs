@@ -584,85 +584,108 @@ impl<'a, 'p, 'o> Walker<'a, 'p, 'o> {
     /// `limit` (the end of the enclosing element if `enclosed`, else of the input).
     fn header(&self, pos: usize, limit: usize, enclosed: bool) -> Result<Header> {
         let data = self.input.get(pos..limit).unwrap_or_default();
-        let Some(&first) = data.first() else {
-            return Err(self.malformed("truncated: an element was expected", pos));
-        };
-        let universal = first & 0xC0 == 0;
-        let constructed = first & 0x20 != 0;
-        let mut number = u32::from(first & 0x1F);
-        let mut i = 1;
-        if number == 0x1F {
-            number = 0;
-            loop {
-                let Some(&b) = data.get(i) else {
-                    return Err(self.malformed("truncated tag", pos));
-                };
-                if i == 1 && b == 0x80 {
-                    return Err(self.malformed("tag number with a leading zero", pos));
-                }
-                if number > u32::MAX >> 7 {
-                    return Err(self.malformed("tag number too large", pos));
-                }
-                number = (number << 7) | u32::from(b & 0x7F);
-                i += 1;
-                if b & 0x80 == 0 {
-                    break;
-                }
-            }
-            if number < 0x1F {
-                return Err(
-                    self.malformed("tag number below 31 written in the multi-byte form", pos)
-                );
-            }
-        }
-        let id_len = i;
-        let Some(&first_len) = data.get(i) else {
-            return Err(self.malformed("truncated length", pos));
-        };
-        i += 1;
-        let (len, minimal) = match first_len {
-            0..=0x7F => (Some(usize::from(first_len)), true),
-            0x80 => (None, true),
-            0xFF => return Err(self.malformed("reserved length octet 0xFF", pos)),
-            _ => {
-                let n = usize::from(first_len & 0x7F);
-                let Some(bytes) = data.get(i..i + n) else {
-                    return Err(self.malformed("truncated length", pos));
-                };
-                i += n;
-                let zeros = bytes.iter().take_while(|b| **b == 0).count();
-                let significant = bytes.get(zeros..).unwrap_or_default();
-                if significant.len() > size_of::<usize>() {
-                    return Err(self.malformed("length runs past the end of the input", pos));
-                }
-                let len = significant
-                    .iter()
-                    .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
-                (Some(len), len >= 0x80 && zeros == 0)
-            }
-        };
-        if let Some(len) = len
-            && len > data.len() - i
-        {
-            return Err(self.malformed(
-                if enclosed {
-                    "length runs past the end of the enclosing element"
-                } else {
-                    "length runs past the end of the input"
-                },
-                pos,
-            ));
-        }
-        Ok(Header {
-            id_len,
-            universal,
-            constructed,
-            number,
-            len,
-            header_len: i,
-            minimal,
-        })
+        let end = if enclosed { End::Enclosing } else { End::Input };
+        header(data, end).map_err(|detail| self.malformed(detail, pos))
     }
+}
+
+/// Where the element read by [`header`] must end.
+#[derive(Clone, Copy)]
+enum End {
+    /// Within `data`, the enclosing element's contents.
+    Enclosing,
+    /// Within `data`, the input.
+    Input,
+    /// Anywhere: `data` may be only the first bytes of the input.
+    Unchecked,
+}
+
+/// Reads the identifier and length octets (BER: indefinite lengths and non-minimal lengths
+/// allowed) of the element that starts `data`.
+fn header(data: &[u8], end: End) -> std::result::Result<Header, &'static str> {
+    let Some(&first) = data.first() else {
+        return Err("truncated: an element was expected");
+    };
+    let universal = first & 0xC0 == 0;
+    let constructed = first & 0x20 != 0;
+    let mut number = u32::from(first & 0x1F);
+    let mut i = 1;
+    if number == 0x1F {
+        number = 0;
+        loop {
+            let Some(&b) = data.get(i) else {
+                return Err("truncated tag");
+            };
+            if i == 1 && b == 0x80 {
+                return Err("tag number with a leading zero");
+            }
+            if number > u32::MAX >> 7 {
+                return Err("tag number too large");
+            }
+            number = (number << 7) | u32::from(b & 0x7F);
+            i += 1;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        if number < 0x1F {
+            return Err("tag number below 31 written in the multi-byte form");
+        }
+    }
+    let id_len = i;
+    let Some(&first_len) = data.get(i) else {
+        return Err("truncated length");
+    };
+    i += 1;
+    let (len, minimal) = match first_len {
+        0..=0x7F => (Some(usize::from(first_len)), true),
+        0x80 => (None, true),
+        0xFF => return Err("reserved length octet 0xFF"),
+        _ => {
+            let n = usize::from(first_len & 0x7F);
+            let Some(bytes) = data.get(i..i + n) else {
+                return Err("truncated length");
+            };
+            i += n;
+            let zeros = bytes.iter().take_while(|b| **b == 0).count();
+            let significant = bytes.get(zeros..).unwrap_or_default();
+            if significant.len() > size_of::<usize>() {
+                return Err("length runs past the end of the input");
+            }
+            let len = significant
+                .iter()
+                .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+            (Some(len), len >= 0x80 && zeros == 0)
+        }
+    };
+    if let Some(len) = len
+        && len > data.len() - i
+    {
+        match end {
+            End::Enclosing => return Err("length runs past the end of the enclosing element"),
+            End::Input => return Err("length runs past the end of the input"),
+            End::Unchecked => {}
+        }
+    }
+    Ok(Header {
+        id_len,
+        universal,
+        constructed,
+        number,
+        len,
+        header_len: i,
+        minimal,
+    })
+}
+
+/// The identifier octet (low tag numbers only), the length of the identifier and length octets,
+/// and the contents length (`None`: indefinite) of the BER element that starts `data`, or `None`
+/// if it does not start with one. For telling what an input holds from its first bytes (`data`
+/// may be a prefix of it: the contents are not checked to be there).
+pub(crate) fn sniff_header(data: &[u8]) -> Option<(u8, usize, Option<usize>)> {
+    let h = header(data, End::Unchecked).ok()?;
+    let tag = *data.first()?;
+    (h.number < 0x1F).then_some((tag, h.header_len, h.len))
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! The little ASN.1 PKCS#12 needs: a DER element reader (the writer is [`crate::tlv`]). BER input (Windows
+//! The little ASN.1 PKCS#12 needs: a cursor over DER elements with PKCS#12's error messages, on
+//! top of the crate's one DER reader and writer ([`crate::tlv`]). BER input (Windows
 //! writes PKCS#12 with indefinite lengths and constructed OCTET STRINGs) is first converted with
 //! [`crate::ber::to_der_secret`].
 //!
@@ -38,53 +39,6 @@ pub(super) struct Tlv<'a> {
     pub value: &'a [u8],
 }
 
-struct Header {
-    tag: u8,
-    /// `None`: indefinite length.
-    len: Option<usize>,
-    header_len: usize,
-}
-
-fn parse_header(data: &[u8]) -> Result<Header> {
-    let tag = *data.first().ok_or_else(|| malformed("truncated element"))?;
-    if tag & 0x1F == 0x1F {
-        return Err(malformed(
-            "element with a high tag number (not used by PKCS#12)",
-        ));
-    }
-    if tag == 0 {
-        return Err(malformed("unexpected end-of-contents marker"));
-    }
-    let first = *data.get(1).ok_or_else(|| malformed("truncated length"))?;
-    let (len, header_len) = if first < 0x80 {
-        (Some(usize::from(first)), 2)
-    } else if first == 0x80 {
-        (None, 2)
-    } else {
-        let n = usize::from(first & 0x7F);
-        if n > 4 {
-            return Err(malformed("element length does not fit in 32 bits"));
-        }
-        let bytes = data
-            .get(2..2 + n)
-            .ok_or_else(|| malformed("truncated length"))?;
-        let len = bytes
-            .iter()
-            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
-        (Some(len), 2 + n)
-    };
-    if let Some(len) = len
-        && data.len() - header_len < len
-    {
-        return Err(malformed("element runs past the end of its container"));
-    }
-    Ok(Header {
-        tag,
-        len,
-        header_len,
-    })
-}
-
 /// Reads DER elements one after the other.
 pub(super) struct Reader<'a> {
     data: &'a [u8],
@@ -101,18 +55,26 @@ impl<'a> Reader<'a> {
         self.data.is_empty()
     }
 
-    /// The next element.
+    /// The next element, read with the crate's one DER reader ([`crate::tlv`]); high tag
+    /// numbers and end-of-contents markers are refused here, BER forms by [`crate::tlv`].
     pub(super) fn next(&mut self) -> Result<Tlv<'a>> {
-        let h = parse_header(self.data)?;
-        let len = h
-            .len
-            .ok_or_else(|| malformed("indefinite length where DER was expected"))?;
-        let value = self
-            .data
-            .get(h.header_len..h.header_len + len)
-            .ok_or_else(|| malformed("truncated element"))?;
-        self.data = self.data.get(h.header_len + len..).unwrap_or_default();
-        Ok(Tlv { tag: h.tag, value })
+        match self.data.first() {
+            None => return Err(malformed("truncated element")),
+            Some(0) => return Err(malformed("unexpected end-of-contents marker")),
+            Some(t) if t & 0x1F == 0x1F => {
+                return Err(malformed(
+                    "element with a high tag number (not used by PKCS#12)",
+                ));
+            }
+            Some(_) => {}
+        }
+        let element = tlv::leading(self.data).map_err(malformed)?;
+        let tag = element.raw.first().copied().unwrap_or_default();
+        self.data = self.data.get(element.raw.len()..).unwrap_or_default();
+        Ok(Tlv {
+            tag,
+            value: element.value,
+        })
     }
 
     /// The next element, which must have tag `tag`.

@@ -3,6 +3,7 @@
 
 use std::time::SystemTime;
 
+use der::asn1::ObjectIdentifier;
 use zeroize::Zeroizing;
 
 use super::envelope::{
@@ -662,14 +663,19 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
     /// Remembers what each valid signer can decrypt, for choosing the cipher of mail to them
     /// later.
     fn record_capabilities(&self, signers: &[SignerVerdict], signed: &SignedContent) -> Result<()> {
-        let announced: Vec<(Certificate, Vec<String>)> = signers
+        let announced: Vec<(Certificate, Vec<ObjectIdentifier>)> = signers
             .iter()
             .zip(&signed.signers)
             .filter(|(v, r)| v.is_valid() && !r.capabilities.is_empty())
             .filter_map(|(v, r)| {
-                v.certificate
-                    .clone()
-                    .map(|c| (c, r.capabilities.iter().map(SmimeCapability::oid).collect()))
+                v.certificate.clone().map(|c| {
+                    let oids = r
+                        .capabilities
+                        .iter()
+                        .filter_map(SmimeCapability::object_identifier)
+                        .collect();
+                    (c, oids)
+                })
             })
             .collect();
         if announced.is_empty() {
@@ -714,10 +720,11 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
                 .collect::<Result<Vec<_>>>()
         })?;
         let all_list = |cap: SmimeCapability| {
-            let oid = cap.oid();
-            known
-                .iter()
-                .all(|k| k.as_ref().is_some_and(|list| list.contains(&oid)))
+            cap.object_identifier().is_some_and(|oid| {
+                known
+                    .iter()
+                    .all(|k| k.as_ref().is_some_and(|list| list.contains(&oid)))
+            })
         };
         Ok(if all_list(SmimeCapability::Aes256Gcm) {
             options.cipher(ContentCipher::Aes256Gcm)

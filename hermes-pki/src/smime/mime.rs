@@ -341,23 +341,17 @@ pub(crate) enum CmsKind {
 /// The content type of a CMS ContentInfo (DER or BER), read from its first bytes only.
 pub(crate) fn cms_kind(der: &[u8]) -> CmsKind {
     // ContentInfo ::= SEQUENCE { contentType OBJECT IDENTIFIER, content [0] EXPLICIT ANY }
-    fn header_len(input: &[u8]) -> Option<usize> {
-        match *input.get(1)? {
-            0x80 => Some(2), // BER indefinite length
-            n if n < 0x80 => Some(2),
-            n => Some(2 + usize::from(n & 0x7f)),
-        }
-    }
     let oid = (|| {
-        if *der.first()? != 0x30 {
+        let (tag, header_len, _) = crate::ber::sniff_header(der)?;
+        if tag != crate::tlv::SEQUENCE {
             return None;
         }
-        let rest = der.get(header_len(der)?..)?;
-        if *rest.first()? != 0x06 {
+        let rest = der.get(header_len..)?;
+        let (tag, header_len, len) = crate::ber::sniff_header(rest)?;
+        if tag != crate::tlv::OID {
             return None;
         }
-        let len = usize::from(*rest.get(1)?);
-        rest.get(2..2 + len)
+        rest.get(header_len..header_len.checked_add(len?)?)
     })();
     use crate::cert::oid::{ID_AUTH_ENVELOPED_DATA, ID_ENVELOPED_DATA, ID_SIGNED_DATA};
     match oid {

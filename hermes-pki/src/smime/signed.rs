@@ -103,6 +103,15 @@ impl SmimeCapability {
         }
     }
 
+    /// The capability's OID (`None` for an [`SmimeCapability::Other`] that is not a valid
+    /// dotted OID: one made by the caller, never one read from a signature).
+    pub fn object_identifier(&self) -> Option<ObjectIdentifier> {
+        match self {
+            SmimeCapability::Other(oid) => ObjectIdentifier::new(oid).ok(),
+            named => named.known_oid(),
+        }
+    }
+
     /// The capability for a dotted OID: a named variant when the OID is one of them,
     /// [`SmimeCapability::Other`] otherwise.
     pub fn from_oid(dotted: &str) -> SmimeCapability {

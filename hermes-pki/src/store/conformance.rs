@@ -1193,8 +1193,8 @@ pub fn crl_store(store: &dyn Store) -> Result<()> {
         None
     );
     let caps = vec![
-        "2.16.840.1.101.3.4.1.46".to_string(),
-        "2.16.840.1.101.3.4.1.42".into(),
+        der::asn1::ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.46"),
+        der::asn1::ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.42"),
     ];
     store.transaction(|tx| tx.put_smime_capabilities(&t, &caps))?;
     let _ = store.transaction(|tx| {

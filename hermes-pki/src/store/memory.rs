@@ -13,6 +13,8 @@ use super::{
     RequestStatus, RevokedEntry, SettingScope, Store, Transaction, normalize_query_email,
     unknown_request,
 };
+use der::asn1::ObjectIdentifier;
+
 use crate::cert::{Certificate, Serial, Thumbprint};
 use crate::error::{Error, Result};
 use crate::key::{KeyId, PrivateKey};
@@ -87,7 +89,7 @@ struct State {
     last_crl_id: u64,
     crl_numbers: BTreeMap<CaId, u64>,
     crl_fetches: BTreeMap<String, CrlFetchState>,
-    capabilities: BTreeMap<Thumbprint, Vec<String>>,
+    capabilities: BTreeMap<Thumbprint, Vec<ObjectIdentifier>>,
     users: BTreeSet<EmailAddress>,
     domains: BTreeSet<DomainName>,
     settings: BTreeMap<(SettingScope, String), String>,
@@ -392,7 +394,7 @@ impl ReadTransaction for State {
         Ok(self.crl_fetches.get(url).cloned())
     }
 
-    fn smime_capabilities(&self, thumbprint: &Thumbprint) -> Result<Option<Vec<String>>> {
+    fn smime_capabilities(&self, thumbprint: &Thumbprint) -> Result<Option<Vec<ObjectIdentifier>>> {
         Ok(self.capabilities.get(thumbprint).cloned())
     }
 
@@ -487,7 +489,7 @@ enum Undo {
     LastCrlId(u64),
     CrlNumber(CaId, Option<u64>),
     CrlFetch(String, Option<CrlFetchState>),
-    Capabilities(Thumbprint, Option<Vec<String>>),
+    Capabilities(Thumbprint, Option<Vec<ObjectIdentifier>>),
     /// Put the user back (`true`) or take it out (`false`).
     User(EmailAddress, bool),
     /// Put the domain back (`true`) or take it out (`false`).
@@ -734,7 +736,7 @@ impl ReadTransaction for MemTx<'_> {
         self.state.crl_fetch_state(url)
     }
 
-    fn smime_capabilities(&self, thumbprint: &Thumbprint) -> Result<Option<Vec<String>>> {
+    fn smime_capabilities(&self, thumbprint: &Thumbprint) -> Result<Option<Vec<ObjectIdentifier>>> {
         self.state.smime_capabilities(thumbprint)
     }
 
@@ -1022,7 +1024,11 @@ impl Transaction for MemTx<'_> {
         Ok(())
     }
 
-    fn put_smime_capabilities(&mut self, thumbprint: &Thumbprint, oids: &[String]) -> Result<()> {
+    fn put_smime_capabilities(
+        &mut self,
+        thumbprint: &Thumbprint,
+        oids: &[ObjectIdentifier],
+    ) -> Result<()> {
         let old = self.state.capabilities.insert(*thumbprint, oids.to_vec());
         self.undo.push(Undo::Capabilities(*thumbprint, old));
         Ok(())

@@ -94,6 +94,8 @@ pub use sqlite::SqliteStore;
 
 use std::time::SystemTime;
 
+use der::asn1::ObjectIdentifier;
+
 use crate::cert::{Certificate, Serial, Thumbprint};
 use crate::error::{Error, Result};
 use crate::key::{KeyId, PrivateKey};
@@ -326,9 +328,9 @@ pub trait ReadTransaction {
     /// The fetch history of a distribution point URL.
     fn crl_fetch_state(&self, url: &str) -> Result<Option<CrlFetchState>>;
 
-    /// The S/MIME capabilities (dotted OIDs, strongest first) last announced in a valid
-    /// signature by the holder of this certificate, if any.
-    fn smime_capabilities(&self, thumbprint: &Thumbprint) -> Result<Option<Vec<String>>>;
+    /// The S/MIME capabilities (strongest first) last announced in a valid signature by the
+    /// holder of this certificate, if any.
+    fn smime_capabilities(&self, thumbprint: &Thumbprint) -> Result<Option<Vec<ObjectIdentifier>>>;
 
     // --- users, domains and settings ---------------------------------------------------------
 
@@ -462,7 +464,11 @@ pub trait Transaction: ReadTransaction {
 
     /// Records the S/MIME capabilities a certificate's holder announced (replacing earlier
     /// ones). The certificate need not be stored.
-    fn put_smime_capabilities(&mut self, thumbprint: &Thumbprint, oids: &[String]) -> Result<()>;
+    fn put_smime_capabilities(
+        &mut self,
+        thumbprint: &Thumbprint,
+        oids: &[ObjectIdentifier],
+    ) -> Result<()>;
 
     // --- users, domains and settings ---------------------------------------------------------
 
@@ -660,6 +666,26 @@ impl CertificateFilter {
 }
 
 /// Normalises an email address given to a query.
+/// The stored form of a list of S/MIME capabilities: dotted OIDs separated by spaces (both SQL
+/// backends keep it in one TEXT column).
+pub(crate) fn capabilities_to_text(oids: &[ObjectIdentifier]) -> String {
+    oids.iter()
+        .map(ObjectIdentifier::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Reads a list written by [`capabilities_to_text`].
+pub(crate) fn capabilities_from_text(text: &str) -> Result<Vec<ObjectIdentifier>> {
+    text.split_whitespace()
+        .map(|o| {
+            ObjectIdentifier::new(o).map_err(|_| {
+                Error::Storage(format!("a stored S/MIME capability is not an OID: {o:?}"))
+            })
+        })
+        .collect()
+}
+
 pub(crate) fn normalize_query_email(email: &str) -> Result<String> {
     crate::cert::normalize_email(email).map_err(|e| match e {
         Error::InvalidArgument(m) => Error::InvalidArgument(m),

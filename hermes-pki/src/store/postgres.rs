@@ -34,6 +34,8 @@ use super::{
     ReadTransaction, RequestId, RequestRecord, RequestStatus, RevokedEntry, SettingScope, Store,
     Transaction, normalize_query_email,
 };
+use der::asn1::ObjectIdentifier;
+
 use crate::cert::{Certificate, Serial, Thumbprint};
 use crate::error::{Error, Result};
 use crate::key::{KeyId, PrivateKey};
@@ -1241,18 +1243,13 @@ impl ReadTransaction for PgTx<'_, '_> {
         .transpose()
     }
 
-    fn smime_capabilities(&self, thumbprint: &Thumbprint) -> Result<Option<Vec<String>>> {
+    fn smime_capabilities(&self, thumbprint: &Thumbprint) -> Result<Option<Vec<ObjectIdentifier>>> {
         let row = self.row(
             "SELECT oids FROM smime_capabilities WHERE thumbprint = $1",
             &[&thumbprint.as_bytes().as_slice()],
         )?;
-        row.map(|r| {
-            Ok(col::<String>(&r, 0)?
-                .split_whitespace()
-                .map(str::to_string)
-                .collect())
-        })
-        .transpose()
+        row.map(|r| super::capabilities_from_text(&col::<String>(&r, 0)?))
+            .transpose()
     }
 
     fn has_user(&self, user: &EmailAddress) -> Result<bool> {
@@ -1674,19 +1671,18 @@ impl Transaction for PgTx<'_, '_> {
         Ok(())
     }
 
-    fn put_smime_capabilities(&mut self, thumbprint: &Thumbprint, oids: &[String]) -> Result<()> {
-        if oids
-            .iter()
-            .any(|o| o.is_empty() || o.contains(char::is_whitespace))
-        {
-            return Err(Error::InvalidArgument(
-                "an S/MIME capability is a dotted OID".into(),
-            ));
-        }
+    fn put_smime_capabilities(
+        &mut self,
+        thumbprint: &Thumbprint,
+        oids: &[ObjectIdentifier],
+    ) -> Result<()> {
         self.exec(
             "INSERT INTO smime_capabilities (thumbprint, oids) VALUES ($1, $2) \
              ON CONFLICT (thumbprint) DO UPDATE SET oids = excluded.oids",
-            &[&thumbprint.as_bytes().as_slice(), &oids.join(" ")],
+            &[
+                &thumbprint.as_bytes().as_slice(),
+                &super::capabilities_to_text(oids),
+            ],
         )?;
         Ok(())
     }

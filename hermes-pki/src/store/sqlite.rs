@@ -20,6 +20,8 @@ use super::{
     ReadTransaction, RequestId, RequestRecord, RequestStatus, RevokedEntry, SettingScope, Store,
     Transaction, normalize_query_email, unknown_request,
 };
+use der::asn1::ObjectIdentifier;
+
 use crate::cert::{Certificate, Serial, Thumbprint};
 use crate::error::{Error, Result};
 use crate::key::{KeyId, PrivateKey};
@@ -913,13 +915,15 @@ impl ReadTransaction for SqlTx<'_> {
         Ok(n.flatten().and_then(|n| u64::try_from(n).ok()))
     }
 
-    fn smime_capabilities(&self, thumbprint: &Thumbprint) -> Result<Option<Vec<String>>> {
+    fn smime_capabilities(&self, thumbprint: &Thumbprint) -> Result<Option<Vec<ObjectIdentifier>>> {
         let oids: Option<String> = self
             .conn
             .prepare_cached("SELECT oids FROM smime_capabilities WHERE thumbprint = ?1")?
             .query_row([thumbprint.as_bytes().as_slice()], |r| r.get(0))
             .optional()?;
-        Ok(oids.map(|o| o.split_whitespace().map(str::to_string).collect()))
+        oids.as_deref()
+            .map(super::capabilities_from_text)
+            .transpose()
     }
 
     fn has_user(&self, user: &EmailAddress) -> Result<bool> {
@@ -1381,21 +1385,20 @@ impl Transaction for SqlTx<'_> {
         Ok(())
     }
 
-    fn put_smime_capabilities(&mut self, thumbprint: &Thumbprint, oids: &[String]) -> Result<()> {
-        if oids
-            .iter()
-            .any(|o| o.is_empty() || o.contains(char::is_whitespace))
-        {
-            return Err(Error::InvalidArgument(
-                "an S/MIME capability is a dotted OID".into(),
-            ));
-        }
+    fn put_smime_capabilities(
+        &mut self,
+        thumbprint: &Thumbprint,
+        oids: &[ObjectIdentifier],
+    ) -> Result<()> {
         self.conn
             .prepare_cached(
                 "INSERT INTO smime_capabilities (thumbprint, oids) VALUES (?1, ?2) \
                  ON CONFLICT (thumbprint) DO UPDATE SET oids = excluded.oids",
             )?
-            .execute(params![thumbprint.as_bytes().as_slice(), oids.join(" ")])?;
+            .execute(params![
+                thumbprint.as_bytes().as_slice(),
+                super::capabilities_to_text(oids)
+            ])?;
         Ok(())
     }
 
