@@ -25,12 +25,15 @@
 //! # }
 //! ```
 
+use std::sync::Arc;
+
 use zeroize::Zeroizing;
 
 use crate::cert::{Certificate, KeyAlgorithm};
 use crate::error::{Error, Result};
 
 mod algorithm;
+pub(crate) mod cache;
 mod encoding;
 pub(crate) use algorithm::algorithm_identifier;
 pub use encoding::MAX_PEM_BLOCKS;
@@ -175,7 +178,18 @@ pub trait Decryptor: Send + Sync {
 /// Build one with [`generate`](Self::generate) or one of the parsers
 /// ([`from_bytes`](Self::from_bytes) detects the format). It signs through [`Signer`] and
 /// decrypts through [`Decryptor`].
+///
+/// A `PrivateKey` is a handle: [`clone`](Clone::clone) is cheap and the clones share the
+/// decoded key material (and the RSA blinding state) by reference counting; the material is
+/// zeroized when the last clone is dropped. This is how a store's cache of decoded keys hands
+/// the same key to every caller.
+#[derive(Clone)]
 pub struct PrivateKey {
+    parts: Arc<Parts>,
+}
+
+/// What a [`PrivateKey`] shares between its clones.
+struct Parts {
     inner: Inner,
     /// DER SubjectPublicKeyInfo, computed once (public data).
     spki: Vec<u8>,
@@ -204,7 +218,7 @@ pub(crate) struct RsaKey {
 impl std::fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PrivateKey")
-            .field("algorithm", &self.algorithm)
+            .field("algorithm", &self.parts.algorithm)
             .field("key_id", &self.key_id())
             .finish_non_exhaustive()
     }
@@ -274,7 +288,7 @@ impl PrivateKey {
     }
     /// Unencrypted PKCS#8 DER.
     pub fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>> {
-        encoding::to_pkcs8_der(&self.inner)
+        encoding::to_pkcs8_der(&self.parts.inner)
     }
     /// Unencrypted PKCS#8 PEM.
     pub fn to_pkcs8_pem(&self) -> Result<Zeroizing<String>> {
@@ -293,22 +307,22 @@ impl PrivateKey {
     }
     /// The key's algorithm.
     pub fn algorithm(&self) -> KeyAlgorithm {
-        self.algorithm.clone()
+        self.parts.algorithm.clone()
     }
     /// DER SubjectPublicKeyInfo.
     pub fn public_key_der(&self) -> Vec<u8> {
-        self.spki.clone()
+        self.parts.spki.clone()
     }
     /// The key id: SHA-256 over the SubjectPublicKeyInfo DER (what the store indexes keys by).
     pub fn key_id(&self) -> KeyId {
-        KeyId::of_public_key_der(&self.spki)
+        KeyId::of_public_key_der(&self.parts.spki)
     }
     /// Whether this key is the private half of `cert`'s public key.
     ///
     /// The public keys are compared by value (RSA modulus and exponent; EC curve and point,
     /// compressed or not; Ed25519 bytes), not by their encoding.
     pub fn matches(&self, cert: &Certificate) -> bool {
-        encoding::spki_matches(&self.inner, cert.public_key_der())
+        encoding::spki_matches(&self.parts.inner, cert.public_key_der())
     }
     /// [`matches`](Self::matches), or [`crate::Error::KeyMismatch`].
     pub fn ensure_matches(&self, cert: &Certificate) -> Result<()> {
@@ -327,21 +341,36 @@ impl PrivateKey {
             _ => None,
         };
         Ok(PrivateKey {
-            inner,
-            spki,
-            algorithm,
-            rsa_crt,
+            parts: Arc::new(Parts {
+                inner,
+                spki,
+                algorithm,
+                rsa_crt,
+            }),
         })
     }
 
     #[cfg(test)]
     pub(crate) fn inner(&self) -> &Inner {
-        &self.inner
+        &self.parts.inner
     }
 
     #[cfg(test)]
     pub(crate) fn rsa_crt(&self) -> Option<&rsa_crt::RsaCrt> {
-        self.rsa_crt.as_ref()
+        self.parts.rsa_crt.as_ref()
+    }
+
+    /// Whether `self` and `other` are clones of one key object (share its material).
+    #[cfg(test)]
+    pub(crate) fn same_object(&self, other: &PrivateKey) -> bool {
+        Arc::ptr_eq(&self.parts, &other.parts)
+    }
+
+    /// A probe that says whether this key object (any clone of it) is still alive.
+    #[cfg(test)]
+    pub(crate) fn alive_probe(&self) -> impl Fn() -> bool + use<> {
+        let weak = Arc::downgrade(&self.parts);
+        move || weak.strong_count() > 0
     }
 }
 
@@ -353,7 +382,12 @@ impl Signer for PrivateKey {
         PrivateKey::public_key_der(self)
     }
     fn sign(&self, scheme: SignatureScheme, message: &[u8]) -> Result<Vec<u8>> {
-        ops::sign(&self.inner, self.rsa_crt.as_ref(), scheme, message)
+        ops::sign(
+            &self.parts.inner,
+            self.parts.rsa_crt.as_ref(),
+            scheme,
+            message,
+        )
     }
 }
 
@@ -371,15 +405,15 @@ impl Decryptor for PrivateKey {
         expected_len: usize,
     ) -> Result<Zeroizing<Vec<u8>>> {
         ops::decrypt_key_transport(
-            &self.inner,
-            self.rsa_crt.as_ref(),
+            &self.parts.inner,
+            self.parts.rsa_crt.as_ref(),
             scheme,
             encrypted_key,
             expected_len,
         )
     }
     fn ecdh(&self, peer_public_sec1: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-        ops::ecdh(&self.inner, peer_public_sec1)
+        ops::ecdh(&self.parts.inner, peer_public_sec1)
     }
 }
 

@@ -88,3 +88,12 @@ fn certificates_anchors_trust_list_and_validation_pass_through() {
             .is_valid()
     );
 }
+
+/// The facade is shared between threads as it is (`&Pki` from several threads, or in an
+/// `Arc`): a gateway serves messages on every core through one `Pki`. A compile-time check.
+#[test]
+fn pki_is_send_and_sync() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Pki>();
+    shareable::<crate::key::PrivateKey>();
+}

@@ -122,8 +122,10 @@ fn index_remove<K: std::hash::Hash + Eq>(index: &mut Index<K>, key: K, t: &Thumb
 }
 
 /// A copy of a key (through its PKCS#8 encoding; the intermediate DER is zeroized).
+/// The stored key handed out (or a key taken in): a clone of the handle, sharing the decoded
+/// material (no PKCS#8 round trip, no RSA precomputation; the RSA blinding state is shared).
 fn copy_key(key: &PrivateKey) -> Result<PrivateKey> {
-    PrivateKey::from_pkcs8_der(&key.to_pkcs8_der()?)
+    Ok(key.clone())
 }
 
 impl State {

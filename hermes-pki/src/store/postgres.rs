@@ -1046,8 +1046,17 @@ impl ReadTransaction for PgTx<'_, '_> {
             "SELECT sealed FROM keys WHERE key_id = $1",
             &[&id.as_bytes().as_slice()],
         )?;
-        row.map(|r| self.master.open_private_key(id, &col::<Vec<u8>>(&r, 0)?))
-            .transpose()
+        match row {
+            Some(r) => self
+                .master
+                .open_private_key(id, &col::<Vec<u8>>(&r, 0)?)
+                .map(Some),
+            None => {
+                // Deleted (perhaps by another node): drop a decoded copy at once.
+                self.master.forget_private_key(id);
+                Ok(None)
+            }
+        }
     }
 
     fn has_key(&self, id: &KeyId) -> Result<bool> {
@@ -1423,10 +1432,12 @@ impl Transaction for PgTx<'_, '_> {
     }
 
     fn delete_key(&mut self, id: &KeyId) -> Result<bool> {
-        Ok(self.exec(
+        let n = self.exec(
             "DELETE FROM keys WHERE key_id = $1",
             &[&id.as_bytes().as_slice()],
-        )? > 0)
+        )?;
+        self.master.forget_private_key(id);
+        Ok(n > 0)
     }
 
     fn put_root(&mut self, cert: &Certificate) -> Result<bool> {

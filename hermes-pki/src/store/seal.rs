@@ -4,16 +4,25 @@
 //! encrypted with AES-256-GCM under the store's [`MasterKey`], with a fresh random 96-bit nonce
 //! and the key's [`KeyId`] as associated data (so a sealed blob copied to another row does not
 //! open). The stored form is `version (1 byte) || nonce (12 bytes) || ciphertext || tag`.
+//!
+//! A master key keeps the keys it unsealed, decoded, in a bounded cache (64 keys, least recently
+//! used evicted; `key/cache.rs`): a key is found there only by its id together with
+//! the byte-identical sealed blob the store just read, so a store that changed or deleted the
+//! key (through any handle or process) is never answered from the cache, and nothing is cached
+//! before the blob opened. The cache belongs to this master key (and its clones) and dies with
+//! it: another master key cannot find its entries, and closing a store frees and zeroizes them.
 
 use std::fmt;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::{Aead, KeyInit, Nonce, Payload};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Error, Result};
+use crate::key::cache::KeyCache;
 use crate::key::{KeyId, PrivateKey};
 
 /// Length of a master key in bytes.
@@ -24,8 +33,15 @@ const TAG_LEN: usize = 16;
 
 /// A 256-bit key that seals the private keys of a store. Zeroized on drop; its bytes are never
 /// shown by `Debug`.
+///
+/// It also keeps the private keys it opened with [`open_private_key`](Self::open_private_key)
+/// decoded, in a bounded cache shared by its clones (see the module documentation).
 #[derive(Clone)]
-pub struct MasterKey(Zeroizing<[u8; MASTER_KEY_LEN]>);
+pub struct MasterKey {
+    key: Zeroizing<[u8; MASTER_KEY_LEN]>,
+    /// Keys opened under this master key, by id and sealed bytes.
+    cache: Arc<KeyCache>,
+}
 
 impl fmt::Debug for MasterKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -36,7 +52,7 @@ impl fmt::Debug for MasterKey {
 impl MasterKey {
     /// A master key from 32 bytes the caller keeps (from a KMS, an HSM, a secret manager).
     pub fn from_bytes(bytes: [u8; MASTER_KEY_LEN]) -> Self {
-        MasterKey(Zeroizing::new(bytes))
+        MasterKey::new(Zeroizing::new(bytes))
     }
 
     /// A master key from a slice that must be exactly 32 bytes long.
@@ -49,14 +65,21 @@ impl MasterKey {
             )));
         }
         key.copy_from_slice(bytes);
-        Ok(MasterKey(key))
+        Ok(MasterKey::new(key))
+    }
+
+    fn new(key: Zeroizing<[u8; MASTER_KEY_LEN]>) -> Self {
+        MasterKey {
+            key,
+            cache: Arc::new(KeyCache::default()),
+        }
     }
 
     /// A new random master key from the operating system's generator.
     pub fn generate() -> Result<Self> {
         let mut key = Zeroizing::new([0u8; MASTER_KEY_LEN]);
         random(&mut key[..])?;
-        Ok(MasterKey(key))
+        Ok(MasterKey::new(key))
     }
 
     /// Derives a master key from a passphrase with scrypt (`log_n`, `r`, `p`) and `salt`.
@@ -67,11 +90,11 @@ impl MasterKey {
         let mut key = Zeroizing::new([0u8; MASTER_KEY_LEN]);
         scrypt::scrypt(passphrase, salt, &p, &mut key[..])
             .map_err(|_| Error::Crypto("scrypt key derivation failed".into()))?;
-        Ok(MasterKey(key))
+        Ok(MasterKey::new(key))
     }
 
     fn cipher(&self) -> Result<Aes256Gcm> {
-        Aes256Gcm::new_from_slice(&self.0[..])
+        Aes256Gcm::new_from_slice(&self.key[..])
             .map_err(|_| Error::Crypto("cannot initialise AES-256-GCM".into()))
     }
 
@@ -128,9 +151,28 @@ impl MasterKey {
     }
 
     /// Opens a private key sealed by [`seal_private_key`](Self::seal_private_key) under `id`.
+    ///
+    /// A key this master key (or a clone) opened before from byte-identical `sealed` under the
+    /// same `id` comes from its cache: the same key object, without decrypting and decoding
+    /// again (the result would be the same: AES-GCM opening is deterministic). Anything else is
+    /// opened and decoded, and cached only when that succeeded; a failure is the same error as
+    /// ever ([`Error::BadPassword`] for a wrong master key, id or altered byte).
     pub fn open_private_key(&self, id: &KeyId, sealed: &[u8]) -> Result<PrivateKey> {
-        let der = self.open(id.as_bytes(), sealed)?;
-        PrivateKey::from_pkcs8_der(&der)
+        self.cache.get_or_load(id, sealed, || {
+            let der = self.open(id.as_bytes(), sealed)?;
+            PrivateKey::from_pkcs8_der(&der)
+        })
+    }
+
+    /// Drops the cached key `id`, if any (the store deleted it, or found it gone).
+    pub(crate) fn forget_private_key(&self, id: &KeyId) {
+        self.cache.remove(id);
+    }
+
+    /// How many decoded keys the cache holds.
+    #[cfg(test)]
+    pub(crate) fn cached_key_count(&self) -> usize {
+        self.cache.len()
     }
 
     /// A key check value: a known constant sealed under this key, stored beside the data so a
@@ -274,7 +316,7 @@ pub(crate) fn load_or_create_key_file(path: &Path) -> Result<MasterKey> {
     let tmp = dir.join(format!(".{file_name}.{}.tmp", hex::encode(suffix)));
     let written = (|| {
         let mut f = create_private_file(&tmp)?;
-        f.write_all(&key.0[..])
+        f.write_all(&key.key[..])
             .map_err(|e| Error::io("cannot write", &tmp, e))?;
         f.sync_all()
             .map_err(|e| Error::io("cannot write", &tmp, e))?;

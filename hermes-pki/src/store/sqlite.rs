@@ -721,9 +721,14 @@ impl ReadTransaction for SqlTx<'_> {
             .prepare_cached("SELECT sealed FROM keys WHERE key_id = ?1")?
             .query_row([id.as_bytes().as_slice()], |r| r.get(0))
             .optional()?;
-        sealed
-            .map(|s| self.master.open_private_key(id, &s))
-            .transpose()
+        match sealed {
+            Some(s) => self.master.open_private_key(id, &s).map(Some),
+            None => {
+                // Deleted (perhaps by another process): drop a decoded copy at once.
+                self.master.forget_private_key(id);
+                Ok(None)
+            }
+        }
     }
 
     fn has_key(&self, id: &KeyId) -> Result<bool> {
@@ -1135,6 +1140,7 @@ impl Transaction for SqlTx<'_> {
             .conn
             .prepare_cached("DELETE FROM keys WHERE key_id = ?1")?
             .execute([id.as_bytes().as_slice()])?;
+        self.master.forget_private_key(id);
         Ok(n > 0)
     }
 

@@ -67,7 +67,7 @@ fn scrypt_params_round_trip_and_bounds() {
         },
     )
     .unwrap();
-    assert_eq!(a.0[..], b.0[..]);
+    assert_eq!(a.key[..], b.key[..]);
 }
 
 #[test]
@@ -76,7 +76,7 @@ fn key_file_is_created_private_and_reread() {
     let path = dir.path().join("master.key");
     let a = load_or_create_key_file(&path).unwrap();
     let b = load_or_create_key_file(&path).unwrap();
-    assert_eq!(a.0[..], b.0[..]);
+    assert_eq!(a.key[..], b.key[..]);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

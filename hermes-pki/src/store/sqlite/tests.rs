@@ -129,3 +129,164 @@ fn sqlite_store_passes_the_conformance_suite() {
     })
     .unwrap();
 }
+
+// --- the cache of decoded keys -------------------------------------------------------------
+
+fn key_store(path: &Path, master: [u8; 32]) -> SqliteStore {
+    SqliteStore::open(
+        path,
+        MasterKeySource::Provided(MasterKey::from_bytes(master)),
+    )
+    .unwrap()
+}
+
+fn read_key(store: &SqliteStore, id: &KeyId) -> Option<PrivateKey> {
+    let mut got = None;
+    store
+        .read(&mut |tx| {
+            got = tx.key(id)?;
+            Ok(())
+        })
+        .unwrap();
+    got
+}
+
+fn write(store: &SqliteStore, f: impl Fn(&mut dyn Transaction) -> Result<()>) {
+    store.transact(&mut |tx| f(tx)).unwrap();
+}
+
+#[test]
+fn a_key_read_twice_is_decoded_once_and_shared() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = key_store(&dir.path().join("h.db"), [7; 32]);
+    let key = PrivateKey::generate(crate::key::KeySpec::EcP256).unwrap();
+    let id = key.key_id();
+    write(&store, |tx| tx.put_key(&key).map(drop));
+    let first = read_key(&store, &id).unwrap();
+    let second = read_key(&store, &id).unwrap();
+    assert!(first.same_object(&second), "the second read is a cache hit");
+    assert!(
+        !first.same_object(&key),
+        "the cache holds what was unsealed, not what was put"
+    );
+    assert_eq!(first.public_key_der(), key.public_key_der());
+}
+
+#[test]
+fn a_key_deleted_or_stored_again_through_another_handle_is_not_served_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.db");
+    let a = key_store(&path, [7; 32]);
+    let b = key_store(&path, [7; 32]);
+    let key = PrivateKey::generate(crate::key::KeySpec::EcP256).unwrap();
+    let id = key.key_id();
+    write(&a, |tx| tx.put_key(&key).map(drop));
+    let cached = read_key(&a, &id).unwrap();
+    assert!(a.master.cached_key_count() == 1);
+
+    // Deleted through the other handle: gone for this one at once, and its entry dropped.
+    write(&b, |tx| tx.delete_key(&id).map(drop));
+    assert!(read_key(&a, &id).is_none());
+    assert_eq!(a.master.cached_key_count(), 0);
+
+    // Stored again (sealed anew) and deleted again through the other handle before this
+    // handle looks: this handle's earlier entry is not used.
+    write(&a, |tx| tx.put_key(&key).map(drop));
+    let again = read_key(&a, &id).unwrap();
+    assert!(!again.same_object(&cached));
+    write(&b, |tx| {
+        tx.delete_key(&id)?;
+        tx.put_key(&key).map(drop)
+    });
+    let third = read_key(&a, &id).unwrap();
+    assert!(!third.same_object(&again), "new sealed bytes: decoded anew");
+    assert_eq!(third.public_key_der(), key.public_key_der());
+    write(&b, |tx| tx.delete_key(&id).map(drop));
+    assert!(read_key(&a, &id).is_none());
+}
+
+#[test]
+fn a_sealed_blob_replaced_behind_the_store_is_read_as_it_now_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.db");
+    let store = key_store(&path, [7; 32]);
+    let key = PrivateKey::generate(crate::key::KeySpec::EcP256).unwrap();
+    let other = PrivateKey::generate(crate::key::KeySpec::EcP256).unwrap();
+    let id = key.key_id();
+    write(&store, |tx| tx.put_key(&key).map(drop));
+    assert_eq!(read_key(&store, &id).unwrap().key_id(), id);
+
+    // Another process overwrites the row (with the other key, sealed under this row's id): an
+    // uncached read would return the other key, so the cached one must not be served.
+    let forged = MasterKey::from_bytes([7; 32])
+        .seal(id.as_bytes(), &other.to_pkcs8_der().unwrap())
+        .unwrap();
+    let conn = Connection::open(&path).unwrap();
+    conn.execute(
+        "UPDATE keys SET sealed = ?1 WHERE key_id = ?2",
+        params![forged, id.as_bytes().as_slice()],
+    )
+    .unwrap();
+    drop(conn);
+    assert_eq!(read_key(&store, &id).unwrap().key_id(), other.key_id());
+
+    // A damaged blob fails, every time (a failure is not cached, nor is the old key served).
+    let mut damaged = forged.clone();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 1;
+    let conn = Connection::open(&path).unwrap();
+    conn.execute(
+        "UPDATE keys SET sealed = ?1 WHERE key_id = ?2",
+        params![damaged, id.as_bytes().as_slice()],
+    )
+    .unwrap();
+    drop(conn);
+    for _ in 0..2 {
+        let err = store.read(&mut |tx| tx.key(&id).map(drop)).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::BadPassword, "{err}");
+    }
+}
+
+#[test]
+fn another_master_key_never_opens_a_blob_this_one_has_cached() {
+    let right = MasterKey::from_bytes([7; 32]);
+    let key = PrivateKey::generate(crate::key::KeySpec::EcP256).unwrap();
+    let (id, sealed) = right.seal_private_key(&key).unwrap();
+    let opened = right.open_private_key(&id, &sealed).unwrap();
+    assert!(
+        right
+            .open_private_key(&id, &sealed)
+            .unwrap()
+            .same_object(&opened)
+    );
+    // A clone shares the cache (same master key), another key with other bytes does not.
+    assert!(
+        right
+            .clone()
+            .open_private_key(&id, &sealed)
+            .unwrap()
+            .same_object(&opened)
+    );
+    let wrong = MasterKey::from_bytes([8; 32]);
+    let err = wrong.open_private_key(&id, &sealed).unwrap_err();
+    assert!(matches!(err, Error::BadPassword), "{err:?}");
+    // The same bytes under the same master key but another id (the associated data) fail too.
+    let other_id = PrivateKey::generate(crate::key::KeySpec::EcP256)
+        .unwrap()
+        .key_id();
+    let err = right.open_private_key(&other_id, &sealed).unwrap_err();
+    assert!(matches!(err, Error::BadPassword), "{err:?}");
+
+    // And a store opened with the wrong master key is refused before any key is read.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.db");
+    let store = key_store(&path, [7; 32]);
+    write(&store, |tx| tx.put_key(&key).map(drop));
+    assert!(read_key(&store, &key.key_id()).is_some());
+    let err = SqliteStore::open(
+        &path,
+        MasterKeySource::Provided(MasterKey::from_bytes([8; 32])),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::WrongMasterKey(_)), "{err:?}");
+}
