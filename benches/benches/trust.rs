@@ -6,8 +6,12 @@
 //! the same intermediate (the root in the root store), for S/MIME signing; the OpenSSL side
 //! verifies it with the root in an `X509_STORE` and the intermediate as untrusted, purpose
 //! smimesign. Groups:
-//! - `trust_validate_3_level`: as above;
-//! - `trust_validate_3_level_ctl_1000`: the same with 1,000 trust list entries in the store
+//! - `trust_validate_3_level`: as above, warm: the process-wide caches of chain building
+//!   (parsed certificates, verified signatures) hold what earlier iterations put there;
+//! - `trust_validate_3_level_cold`: the same with those caches emptied before each iteration
+//!   (`hermes_pki::trust::clear_caches`, outside the measured time): every certificate read
+//!   from the store is parsed and every signature verified;
+//! - `trust_validate_3_level_ctl_1000`: warm, with 1,000 trust list entries in the store
 //!   (OpenSSL has no trust list; its side is unchanged).
 #![allow(missing_docs)]
 
@@ -17,10 +21,10 @@ use std::hint::black_box;
 use std::time::SystemTime;
 
 use common::{openssl_builder, openssl_name};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use hermes_pki::cert::{Certificate, Thumbprint};
 use hermes_pki::store::{CtlEntry, SqliteStore, StoreExt};
-use hermes_pki::trust::{LeafPolicy, ValidationOptions, Validator};
+use hermes_pki::trust::{LeafPolicy, ValidationOptions, Validator, clear_caches};
 use openssl::bn::BigNum;
 use openssl::ec::{EcGroup, EcKey};
 use openssl::hash::MessageDigest;
@@ -187,7 +191,7 @@ fn setup() -> Setup {
     }
 }
 
-fn run_group(c: &mut Criterion, name: &str, s: &Setup) {
+fn run_group(c: &mut Criterion, name: &str, s: &Setup, cold: bool) {
     let options = ValidationOptions::new(SystemTime::now(), LeafPolicy::SmimeSigning);
     let v = s
         .store
@@ -195,14 +199,19 @@ fn run_group(c: &mut Criterion, name: &str, s: &Setup) {
         .expect("validates");
     assert!(v.is_valid(), "the bench chain is valid: {:?}", v.reasons());
     let mut group = c.benchmark_group(name);
+    let validate = || {
+        let v = s
+            .store
+            .read_transaction(|tx| Validator::new(tx).validate(black_box(&s.leaf), &options))
+            .expect("validates");
+        black_box(v.is_valid())
+    };
     group.bench_function("hermes-pki", |b| {
-        b.iter(|| {
-            let v = s
-                .store
-                .read_transaction(|tx| Validator::new(tx).validate(black_box(&s.leaf), &options))
-                .expect("validates");
-            black_box(v.is_valid())
-        })
+        if cold {
+            b.iter_batched(clear_caches, |()| validate(), BatchSize::PerIteration)
+        } else {
+            b.iter(validate)
+        }
     });
     group.bench_function("openssl", |b| {
         b.iter(|| {
@@ -221,7 +230,8 @@ fn run_group(c: &mut Criterion, name: &str, s: &Setup) {
 
 fn trust(c: &mut Criterion) {
     let s = setup();
-    run_group(c, "trust_validate_3_level", &s);
+    run_group(c, "trust_validate_3_level", &s, false);
+    run_group(c, "trust_validate_3_level_cold", &s, true);
     s.store
         .transaction(|tx| {
             for i in 0u32..1000 {
@@ -236,7 +246,7 @@ fn trust(c: &mut Criterion) {
             Ok(())
         })
         .expect("ctl");
-    run_group(c, "trust_validate_3_level_ctl_1000", &s);
+    run_group(c, "trust_validate_3_level_ctl_1000", &s, false);
 }
 
 criterion_group!(benches, trust);

@@ -192,6 +192,10 @@ fn not_run() -> Error {
     Error::Storage("the store backend committed without running the transaction closure".into())
 }
 
+/// Makes a certificate of a stored row: (its thumbprint as stored, its DER). See
+/// [`ReadTransaction::issuer_candidates`].
+pub type ParseRow = dyn Fn(&[u8], &[u8]) -> Result<Certificate>;
+
 /// The queries available in every transaction.
 ///
 /// Lists are returned in ascending thumbprint order (byte order of the SHA-512 digest), so every
@@ -272,6 +276,38 @@ pub trait ReadTransaction {
     /// The trust anchors whose subject Name has exactly this DER encoding, in thumbprint
     /// order (what chain building asks for).
     fn roots_by_subject(&self, subject_der: &[u8]) -> Result<Vec<Certificate>>;
+
+    /// What chain building asks for an issuer name, in one query where the backend can: the
+    /// trust anchors whose subject Name has exactly this DER encoding, then the certificates
+    /// with it, each in thumbprint order and with whether it is a trust anchor
+    /// ([`is_root`](Self::is_root)). The same as [`roots_by_subject`](Self::roots_by_subject)
+    /// followed by [`certificates_by_subject`](Self::certificates_by_subject).
+    ///
+    /// `parse` makes a certificate of a stored row (its thumbprint as stored, its DER): the
+    /// trust engine passes its cache of parsed certificates. A backend that keeps certificates
+    /// parsed need not call it; one that calls it must hand it the row's own DER.
+    fn issuer_candidates(
+        &self,
+        subject_der: &[u8],
+        parse: &ParseRow,
+    ) -> Result<Vec<(Certificate, bool)>> {
+        let _ = parse;
+        let mut out: Vec<(Certificate, bool)> = self
+            .roots_by_subject(subject_der)?
+            .into_iter()
+            .map(|c| (c, true))
+            .collect();
+        let roots = out.len();
+        for c in self.certificates_by_subject(subject_der)? {
+            // A certificate with this subject is a root exactly when it is among the roots
+            // with this subject (same thumbprint, same bytes, same subject).
+            let root = out[..roots]
+                .iter()
+                .any(|(r, _)| r.thumbprint() == c.thumbprint());
+            out.push((c, root));
+        }
+        Ok(out)
+    }
 
     // --- certificate authorities -------------------------------------------------------------
 

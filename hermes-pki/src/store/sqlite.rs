@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 
@@ -190,6 +191,11 @@ fn open_connection(path: &Path) -> Result<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "foreign_keys", true)?;
+    // The bundled SQLite is built with STAT4, under which a statement whose parameter is
+    // compared with an indexed column is compiled again on every new binding (most lookups
+    // here: by subject, issuer, key id). The query planner stability guarantee keeps the plan
+    // of the first compilation; without ANALYZE statistics it is the same plan anyway.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     Ok(conn)
 }
 
@@ -784,6 +790,30 @@ impl ReadTransaction for SqlTx<'_> {
             "SELECT der FROM roots WHERE subject_der = ?1 ORDER BY thumbprint",
             [subject_der],
         )
+    }
+
+    fn issuer_candidates(
+        &self,
+        subject_der: &[u8],
+        parse: &super::ParseRow,
+    ) -> Result<Vec<(Certificate, bool)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT 0, thumbprint, der, 1 FROM roots WHERE subject_der = ?1 \
+             UNION ALL \
+             SELECT 1, c.thumbprint, c.der, \
+                    EXISTS (SELECT 1 FROM roots r WHERE r.thumbprint = c.thumbprint) \
+             FROM certificates c WHERE c.subject_der = ?1 \
+             ORDER BY 1, 2",
+        )?;
+        let mut rows = stmt.query([subject_der])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let thumbprint = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+            let der = row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
+            let root: bool = row.get(3)?;
+            out.push((parse(thumbprint, der)?, root));
+        }
+        Ok(out)
     }
 
     fn ca(&self, id: CaId) -> Result<Option<CaRecord>> {

@@ -36,6 +36,7 @@
 //! ```
 
 mod budget;
+mod cache;
 mod names;
 mod policy;
 mod profile;
@@ -43,6 +44,7 @@ mod reason;
 mod verify;
 
 pub use budget::Budget;
+pub use cache::{MAX_CERTIFICATES, MAX_EDGES, cache_sizes, clear_caches};
 pub use policy::PolicyInputs;
 pub use profile::ProfileRule;
 pub use reason::Reason;

@@ -1144,3 +1144,5 @@ fn sha1_signatures_below_the_anchor_are_weak_unless_allowed() {
     let v = validate(&store, &leaf.cert, &opts().allow_sha1(true));
     assert!(v.is_valid(), "{v:?}");
 }
+
+mod cache_tests;

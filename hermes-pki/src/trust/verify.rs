@@ -1,8 +1,10 @@
 //! [`Validator`]: chain building and path validation.
 
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 
 use super::budget::Exhausted;
+use super::cache;
 use super::names::{
     self, NameConstraints, SubjectNames, matches_dns_name, matches_ip, names_match, subject_names,
 };
@@ -63,9 +65,15 @@ struct Candidate {
     anchor: bool,
 }
 
+/// Trust list entries read during one validation: each certificate's is read from the store
+/// once per validation (it is asked about in path building and again in path validation).
+#[derive(Default)]
+struct CtlMemo(RefCell<HashMap<Thumbprint, Option<CtlEntry>>>);
+
 /// State of one search.
 struct Search<'o> {
     options: &'o ValidationOptions,
+    ctl: &'o CtlMemo,
     /// Asked about every certificate below the anchor; one for the whole search, so what it
     /// learns (a pending CRL judged against an issuer) serves every candidate chain.
     revocation: &'o dyn RevocationChecker,
@@ -159,7 +167,8 @@ impl<'a> Validator<'a> {
     /// Validates `leaf` with `options`. `Err` only when the store fails; an invalid
     /// certificate is `Ok(Validation::Invalid { .. })`.
     pub fn validate(&self, leaf: &Certificate, options: &ValidationOptions) -> Result<Validation> {
-        let leaf_entry = self.ctl(leaf.thumbprint())?;
+        let memo = CtlMemo::default();
+        let leaf_entry = self.ctl(leaf.thumbprint(), &memo)?;
         if let Some(e) = leaf_entry
             && e.status == CtlStatus::Blacklisted
         {
@@ -179,6 +188,7 @@ impl<'a> Validator<'a> {
         };
         let mut search = Search {
             options,
+            ctl: &memo,
             revocation,
             budget: options.budget,
             best: None,
@@ -193,6 +203,7 @@ impl<'a> Validator<'a> {
                 options,
                 revocation,
                 &mut search.budget,
+                &memo,
             )? {
                 Ok(warnings) => Ok(Some((vec![leaf.clone()], warnings))),
                 Err(r) => {
@@ -269,19 +280,26 @@ impl<'a> Validator<'a> {
         if is_self_issued(anchor) {
             return Ok(None);
         }
-        let mut candidates = tx.roots_by_subject(anchor.issuer_der())?;
-        candidates.extend(tx.certificates_by_subject(anchor.issuer_der())?);
+        let caches = cache::caches();
+        let candidates =
+            tx.issuer_candidates(anchor.issuer_der(), &|t, der| caches.parse_stored(t, der))?;
         Ok(candidates
             .into_iter()
+            .map(|(c, _)| c)
             .take(4)
-            .find(|c| anchor.verify_issued_by(c).is_ok()))
+            .find(|c| caches.verify_issued_by(anchor, c).is_ok()))
     }
 
-    fn ctl(&self, t: &Thumbprint) -> Result<Option<CtlEntry>> {
-        match self.tx {
-            Some(tx) => tx.ctl_entry(t),
-            None => Ok(None),
+    fn ctl(&self, t: &Thumbprint, memo: &CtlMemo) -> Result<Option<CtlEntry>> {
+        let Some(tx) = self.tx else {
+            return Ok(None);
+        };
+        if let Some(known) = memo.0.borrow().get(t) {
+            return Ok(*known);
         }
+        let entry = tx.ctl_entry(t)?;
+        memo.0.borrow_mut().insert(*t, entry);
+        Ok(entry)
     }
 
     fn is_anchor(&self, cert: &Certificate) -> Result<bool> {
@@ -323,11 +341,8 @@ impl<'a> Validator<'a> {
             push(a.clone(), true, &mut out);
         }
         if let Some(tx) = self.tx {
-            for a in tx.roots_by_subject(name)? {
-                push(a, true, &mut out);
-            }
-            for c in tx.certificates_by_subject(name)? {
-                let anchor = tx.is_root(c.thumbprint())?;
+            let caches = cache::caches();
+            for (c, anchor) in tx.issuer_candidates(name, &|t, der| caches.parse_stored(t, der))? {
                 push(c, anchor, &mut out);
             }
         }
@@ -391,12 +406,12 @@ impl<'a> Validator<'a> {
             // A DSA issuer key that inherits its parameters (RFC 3279 2.3.2) can only be
             // checked once the certificate above it is on the path: `check_path` does it.
             if !inherits_dsa_parameters(&cand.cert)
-                && let Err(e) = current.verify_issued_by(&cand.cert)
+                && let Err(e) = cache::caches().verify_issued_by(&current, &cand.cert)
             {
                 search.links.push(signature_reason(&current, &e));
                 continue;
             }
-            if let Some(e) = self.ctl(cand.cert.thumbprint())?
+            if let Some(e) = self.ctl(cand.cert.thumbprint(), search.ctl)?
                 && e.status == CtlStatus::Blacklisted
             {
                 search
@@ -414,6 +429,7 @@ impl<'a> Validator<'a> {
                     search.options,
                     search.revocation,
                     &mut search.budget,
+                    search.ctl,
                 )? {
                     Ok(warnings) => return Ok(Some(Stop::Found(path.clone(), warnings))),
                     Err(reasons) => {
@@ -452,6 +468,7 @@ impl<'a> Validator<'a> {
         options: &ValidationOptions,
         revocation: &dyn RevocationChecker,
         budget: &mut Budget,
+        ctl: &CtlMemo,
     ) -> Result<PathResult> {
         let mut reasons = Vec::new();
         let mut warnings = Vec::new();
@@ -506,7 +523,7 @@ impl<'a> Validator<'a> {
                     reasons.push(signature_reason(cert, &e));
                 }
             }
-            if let Some(e) = self.ctl(cert.thumbprint())?
+            if let Some(e) = self.ctl(cert.thumbprint(), ctl)?
                 && e.status == CtlStatus::Blacklisted
             {
                 reasons.push(Reason::Blacklisted {
