@@ -18,7 +18,7 @@ pub(crate) enum PadError {
 }
 
 /// `out ^= MGF1(seed, out.len())` with the hash `D`.
-fn mgf1_xor<D: Digest>(out: &mut [u8], seed: &[u8]) {
+pub(crate) fn mgf1_xor<D: Digest>(out: &mut [u8], seed: &[u8]) {
     for (counter, chunk) in out.chunks_mut(<D as Digest>::output_size()).enumerate() {
         let mut h = D::new();
         h.update(seed);
