@@ -312,18 +312,35 @@ fn verify_rsa(
         )));
     }
     // 2048-, 3072- and 4096-bit keys: the fixed-width public operation.
-    if let (Scheme::Pkcs1v15(hash), Some(fast)) = (
-        scheme,
-        crate::rsa_math::RsaPublic::new(
-            parsed.modulus.as_bytes(),
-            parsed.public_exponent.as_bytes(),
-        ),
+    if let Some(fast) = crate::rsa_math::RsaPublic::new(
+        parsed.modulus.as_bytes(),
+        parsed.public_exponent.as_bytes(),
     ) {
-        let prefix = pkcs1v15_padding(*hash).prefix;
-        if fast.verify_pkcs1v15(&prefix, &hash.digest(message), signature) {
-            return Ok(());
+        let digest = |h: Hash| h.digest(message);
+        let verdict = match *scheme {
+            Scheme::Pkcs1v15(hash) => {
+                let prefix = pkcs1v15_padding(hash).prefix;
+                Some(fast.verify_pkcs1v15(&prefix, &digest(hash), signature))
+            }
+            Scheme::Pss { hash, salt_len } => match hash {
+                Hash::Sha256 => {
+                    Some(fast.verify_pss::<sha2::Sha256>(&digest(hash), salt_len, signature))
+                }
+                Hash::Sha384 => {
+                    Some(fast.verify_pss::<sha2::Sha384>(&digest(hash), salt_len, signature))
+                }
+                Hash::Sha512 => {
+                    Some(fast.verify_pss::<sha2::Sha512>(&digest(hash), salt_len, signature))
+                }
+                Hash::Sha1 | Hash::Sha224 => None, // refused below
+            },
+            _ => None,
+        };
+        match verdict {
+            Some(true) => return Ok(()),
+            Some(false) => return Err(bad_signature()),
+            None => {}
         }
-        return Err(bad_signature());
     }
     let key = rsa::RsaPublicKey::from_pkcs1_der(key_bytes)
         .map_err(|e| Error::unsupported("RSA public key", e))?;

@@ -3,9 +3,9 @@
 //! - [`mont`]: Montgomery arithmetic on little-endian 64-bit limbs, constant time in the values;
 //!   the private operation (`key/rsa_crt/`) and the public one build on it.
 //! - [`RsaPublic`]: `x^e mod n` for 2048-, 3072- and 4096-bit moduli (32, 48 or 64 limbs), and
-//!   the EMSA-PKCS1-v1_5 signature check on it. Signature verification (`cert/signature.rs`, for
-//!   certificates, CRLs and CMS) and RSA encryption (`key`, CMS key transport) use it; other
-//!   moduli go through the `rsa` crate.
+//!   the RSASSA-PKCS1-v1_5 and RSASSA-PSS checks on it. Signature verification
+//!   (`cert/signature.rs`: certificates, CRLs and CMS) and RSA encryption (`key`, CMS key
+//!   transport) use it; other moduli go through the `rsa` crate.
 //!
 //! The module sits in the foundation layer: `cert`, which verifies signatures, is below `key`,
 //! which holds the private operation, and both need the arithmetic.
@@ -15,4 +15,4 @@ mod public;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use public::RsaPublic;
+pub(crate) use public::{RsaPublic, mgf1_xor};

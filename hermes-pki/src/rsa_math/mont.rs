@@ -175,6 +175,12 @@ impl<const N: usize> Modulus<N> {
         inv.wrapping_neg()
     }
 
+    /// The bit length of the modulus (public).
+    pub(crate) fn bits(&self) -> usize {
+        let top = self.n.iter().rposition(|&w| w != 0).unwrap_or(0);
+        64 * top + (64 - self.n[top].leading_zeros() as usize)
+    }
+
     /// `2 x mod n` for `x < n`.
     fn double(&self, x: &[u64; N]) -> [u64; N] {
         let (d, carry) = add(x, x);

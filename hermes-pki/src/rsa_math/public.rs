@@ -7,6 +7,7 @@
 //! and multiply; the base (a signature, or a padded message holding a content-encryption key)
 //! only meets constant-time arithmetic.
 
+use sha2::Digest;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -65,6 +66,15 @@ impl RsaPublic {
         }
     }
 
+    /// The bit length of the modulus.
+    pub(crate) fn bits(&self) -> usize {
+        match self {
+            RsaPublic::R2048(p) => p.n.bits(),
+            RsaPublic::R3072(p) => p.n.bits(),
+            RsaPublic::R4096(p) => p.n.bits(),
+        }
+    }
+
     /// `x^e mod n` as exactly `k` big-endian bytes, for a big-endian `x` of at most `k` bytes
     /// below `n`. Zeroized on drop: the input may be a padded content-encryption key.
     pub(crate) fn public_op(&self, x: &[u8]) -> Result<Zeroizing<Vec<u8>>, OutOfRange> {
@@ -99,6 +109,85 @@ impl RsaPublic {
         expected[k - t_len..k - hashed.len()].copy_from_slice(prefix);
         expected[k - hashed.len()..].copy_from_slice(hashed);
         bool::from(em.ct_eq(&expected))
+    }
+
+    /// RSASSA-PSS verification (RFC 8017 section 8.1.2 with EMSA-PSS-VERIFY, section 9.1.2):
+    /// MGF1 with the hash `D`, a salt of exactly `salt_len` bytes, trailer `BC`. `m_hash` is
+    /// the digest of the message. Every inconsistency is `false`.
+    pub(crate) fn verify_pss<D: Digest>(
+        &self,
+        m_hash: &[u8],
+        salt_len: usize,
+        signature: &[u8],
+    ) -> bool {
+        let k = self.size();
+        if signature.len() != k || m_hash.len() != <D as Digest>::output_size() {
+            return false;
+        }
+        let Ok(em) = self.public_op(signature) else {
+            return false;
+        };
+        // emBits = modBits - 1; EM is the last emLen bytes, any byte before them must be zero.
+        let em_bits = self.bits() - 1;
+        let em_len = em_bits.div_ceil(8);
+        let (lead, em) = em.split_at(k - em_len);
+        if lead.iter().any(|&b| b != 0) {
+            return false;
+        }
+        emsa_pss_verify::<D>(em, em_bits, m_hash, salt_len)
+    }
+}
+
+/// EMSA-PSS-VERIFY (RFC 8017 section 9.1.2) of the `emLen`-byte `em` for a hash `m_hash` and a
+/// salt of `s_len` bytes. The inputs are public (a signature and a message digest), so early
+/// returns are fine.
+fn emsa_pss_verify<D: Digest>(em: &[u8], em_bits: usize, m_hash: &[u8], s_len: usize) -> bool {
+    let h_len = <D as Digest>::output_size();
+    let em_len = em.len();
+    // Step 3.
+    if em_len < h_len.saturating_add(s_len).saturating_add(2) {
+        return false;
+    }
+    // Step 4: the trailer.
+    if em.last() != Some(&0xBC) {
+        return false;
+    }
+    // Step 5: maskedDB || H.
+    let db_len = em_len - h_len - 1;
+    let (masked_db, rest) = em.split_at(db_len);
+    let h = &rest[..h_len];
+    // Step 6: the bits above emBits must be zero.
+    let top = 0xFFu8 >> (8 * em_len - em_bits);
+    if masked_db[0] & !top != 0 {
+        return false;
+    }
+    // Steps 7-9: DB = maskedDB xor MGF1(H), its top bits cleared.
+    let mut db = masked_db.to_vec();
+    mgf1_xor::<D>(&mut db, h);
+    db[0] &= top;
+    // Step 10: PS (zeros) || 01 || salt.
+    let ps_len = db_len - s_len - 1;
+    if db[..ps_len].iter().any(|&b| b != 0) || db[ps_len] != 0x01 {
+        return false;
+    }
+    // Steps 11-14: H' = Hash(00 x 8 || mHash || salt) must equal H.
+    let mut hasher = D::new();
+    hasher.update([0u8; 8]);
+    hasher.update(m_hash);
+    hasher.update(&db[ps_len + 1..]);
+    hasher.finalize().as_slice() == h
+}
+
+/// `out ^= MGF1(seed, out.len())` with the hash `D` (RFC 8017 appendix B.2.1).
+pub(crate) fn mgf1_xor<D: Digest>(out: &mut [u8], seed: &[u8]) {
+    for (counter, chunk) in out.chunks_mut(<D as Digest>::output_size()).enumerate() {
+        let mut h = D::new();
+        h.update(seed);
+        h.update((counter as u32).to_be_bytes());
+        let mask = Zeroizing::new(h.finalize().to_vec());
+        for (o, m) in chunk.iter_mut().zip(mask.iter()) {
+            *o ^= m;
+        }
     }
 }
 

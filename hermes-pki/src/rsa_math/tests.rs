@@ -326,3 +326,102 @@ fn wycheproof_pkcs1v15_signature_vectors() {
         "{valid} valid, {invalid} invalid vectors"
     );
 }
+
+#[test]
+fn pss_verification_of_rsa_crate_signatures() {
+    use rsa::Pss;
+    let message = b"PSS through the fixed-width public operation";
+    let mut rng = getrandom::rand_core::UnwrapErr(getrandom::SysRng);
+    for bits in SIZES {
+        let private = key(bits);
+        let fast = ours(&private.to_public_key());
+        for salt_len in [0usize, 20, 32, 64] {
+            let hashed = Sha256::digest(message).to_vec();
+            let sig = private
+                .sign_with_rng(&mut rng, Pss::<Sha256>::new_with_salt(salt_len), &hashed)
+                .expect("signs");
+            assert!(
+                fast.verify_pss::<Sha256>(&hashed, salt_len, &sig),
+                "RSA-{bits} salt {salt_len}"
+            );
+            // Another salt length, hash, digest or a flipped bit: refused.
+            assert!(!fast.verify_pss::<Sha256>(&hashed, salt_len + 1, &sig));
+            assert!(!fast.verify_pss::<Sha384>(&Sha384::digest(message), salt_len, &sig));
+            let mut bad_hash = hashed.clone();
+            bad_hash[31] ^= 1;
+            assert!(!fast.verify_pss::<Sha256>(&bad_hash, salt_len, &sig));
+            let mut bad = sig.clone();
+            bad[bits / 16] ^= 0x10;
+            assert!(!fast.verify_pss::<Sha256>(&hashed, salt_len, &bad));
+            assert!(!fast.verify_pss::<Sha256>(&hashed, salt_len, &sig[1..]));
+        }
+        // SHA-512 with a 64-byte salt, as some CAs sign.
+        let hashed = Sha512::digest(message).to_vec();
+        let sig = private
+            .sign_with_rng(&mut rng, Pss::<Sha512>::new_with_salt(64), &hashed)
+            .expect("signs");
+        assert!(fast.verify_pss::<Sha512>(&hashed, 64, &sig));
+        // A salt too long for the key: refused, no panic.
+        assert!(!fast.verify_pss::<Sha512>(&hashed, fast.size(), &sig));
+        assert!(!fast.verify_pss::<Sha512>(&hashed, usize::MAX, &sig));
+    }
+}
+
+#[test]
+fn wycheproof_pss_signature_vectors() {
+    use wycheproof::rsa_pss_verify::{TestName, TestSet};
+    use wycheproof::{HashFunction, TestResult};
+    let (mut valid, mut invalid) = (0usize, 0usize);
+    for name in [
+        TestName::RsaPss2048Sha256Mgf1SaltLen0,
+        TestName::RsaPss2048Sha256Mgf1SaltLen32,
+        TestName::RsaPss2048Sha384Mgf1SaltLen48,
+        TestName::RsaPss3072Sha256Mgf1SaltLen32,
+        TestName::RsaPss4096Sha256Mgf1SaltLen32,
+        TestName::RsaPss4096Sha384Mgf1SaltLen48,
+        TestName::RsaPss4096Sha512Mgf1SaltLen32,
+        TestName::RsaPss4096Sha512Mgf1SaltLen64,
+        TestName::RsaPssmisc,
+    ] {
+        let set = TestSet::load(name).unwrap();
+        for group in &set.test_groups {
+            if group.mgf_hash != Some(group.hash) {
+                continue; // MGF1 with another hash than the message's: not taken here
+            }
+            let Some(fast) = RsaPublic::new(&group.key.n, &group.key.e) else {
+                continue; // a size the rsa crate handles
+            };
+            let s = group.salt_size;
+            for t in &group.tests {
+                let id = format!("{name:?} tcId {} ({})", t.tc_id, t.comment);
+                let ok = match group.hash {
+                    HashFunction::Sha2_256 => {
+                        fast.verify_pss::<Sha256>(&Sha256::digest(&t.msg), s, &t.sig)
+                    }
+                    HashFunction::Sha2_384 => {
+                        fast.verify_pss::<Sha384>(&Sha384::digest(&t.msg), s, &t.sig)
+                    }
+                    HashFunction::Sha2_512 => {
+                        fast.verify_pss::<Sha512>(&Sha512::digest(&t.msg), s, &t.sig)
+                    }
+                    _ => continue,
+                };
+                match t.result {
+                    TestResult::Valid => {
+                        assert!(ok, "{id}: valid signature refused");
+                        valid += 1;
+                    }
+                    TestResult::Invalid => {
+                        assert!(!ok, "{id}: invalid signature accepted");
+                        invalid += 1;
+                    }
+                    TestResult::Acceptable => {}
+                }
+            }
+        }
+    }
+    assert!(
+        valid > 20 && invalid > 100,
+        "{valid} valid, {invalid} invalid vectors"
+    );
+}
