@@ -312,7 +312,7 @@ fn verify_rsa(
         )));
     }
     // 2048-, 3072- and 4096-bit keys: the fixed-width public operation.
-    if let Some(fast) = crate::rsa_math::RsaPublic::new(
+    if let Some(fast) = crate::rsa_math::RsaPublic::cached(
         parsed.modulus.as_bytes(),
         parsed.public_exponent.as_bytes(),
     ) {

@@ -3,6 +3,8 @@
 //! the OAEP hash), on the fixed-width public operation ([`RsaPublic`]) for 2048-, 3072- and
 //! 4096-bit keys and through the `rsa` crate for other keys.
 
+use std::sync::Arc;
+
 use der::Decode;
 use rsa::pkcs8::DecodePublicKey;
 use sha2::{Digest, Sha256, Sha384, Sha512};
@@ -17,7 +19,7 @@ use crate::rsa_math::RsaPublic;
 /// An RSA public key to encrypt to.
 pub(crate) enum RsaRecipient {
     /// 2048, 3072 or 4096 bits: the fixed-width public operation.
-    Fast(RsaPublic),
+    Fast(Arc<RsaPublic>),
     /// Any other key the `rsa` crate takes.
     Crate(Box<rsa::RsaPublicKey>),
 }
@@ -78,7 +80,7 @@ impl RsaRecipient {
 }
 
 /// The fixed-width form of an SPKI the `rsa` crate would take, when its size is one of ours.
-fn fast_key(der: &[u8]) -> Option<RsaPublic> {
+fn fast_key(der: &[u8]) -> Option<Arc<RsaPublic>> {
     let spki = SubjectPublicKeyInfoRef::from_der(der).ok()?;
     let params_ok = match spki.algorithm.oid {
         oid::RSA_ENCRYPTION => spki
@@ -94,7 +96,7 @@ fn fast_key(der: &[u8]) -> Option<RsaPublic> {
     }
     let bits = spki.subject_public_key.as_bytes()?;
     let key = rsa::pkcs1::RsaPublicKeyRef::from_der(bits).ok()?;
-    RsaPublic::new(key.modulus.as_bytes(), key.public_exponent.as_bytes())
+    RsaPublic::cached(key.modulus.as_bytes(), key.public_exponent.as_bytes())
 }
 
 /// `len` random bytes from the OS.

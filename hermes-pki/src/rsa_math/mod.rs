@@ -15,4 +15,6 @@ mod public;
 #[cfg(test)]
 mod tests;
 
+#[cfg(test)]
+use public::{CACHE_SIZE, Cache};
 pub(crate) use public::{RsaPublic, mgf1_xor};

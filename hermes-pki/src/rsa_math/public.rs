@@ -7,6 +7,9 @@
 //! and multiply; the base (a signature, or a padded message holding a content-encryption key)
 //! only meets constant-time arithmetic.
 
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
 use sha2::Digest;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -55,6 +58,14 @@ impl RsaPublic {
             512 => RsaPublic::R4096(Box::new(Public::new(n, e)?)),
             _ => return None,
         })
+    }
+
+    /// [`RsaPublic::new`] through a process-wide cache of the last [`CACHE_SIZE`] keys, so a
+    /// key that verifies or receives again (an issuing CA, a frequent signer or recipient)
+    /// does not pay for its Montgomery constants again. Keys are public: nothing to wipe.
+    pub(crate) fn cached(n: &[u8], e: &[u8]) -> Option<Arc<Self>> {
+        static RECENT: Cache = Cache::new();
+        RECENT.get(n, e)
     }
 
     /// The modulus length `k` in bytes (256, 384 or 512).
@@ -188,6 +199,56 @@ pub(crate) fn mgf1_xor<D: Digest>(out: &mut [u8], seed: &[u8]) {
         for (o, m) in chunk.iter_mut().zip(mask.iter()) {
             *o ^= m;
         }
+    }
+}
+
+/// How many keys [`RsaPublic::cached`] keeps.
+pub(crate) const CACHE_SIZE: usize = 32;
+
+/// Recently used keys, most recent first, at most [`CACHE_SIZE`].
+pub(crate) struct Cache(Mutex<VecDeque<CacheEntry>>);
+
+struct CacheEntry {
+    n: Box<[u8]>,
+    e: Box<[u8]>,
+    key: Arc<RsaPublic>,
+}
+
+impl Cache {
+    pub(crate) const fn new() -> Self {
+        Cache(Mutex::new(VecDeque::new()))
+    }
+
+    /// The key for `(n, e)`, from the cache or made and added (the oldest dropped beyond
+    /// [`CACHE_SIZE`]); `None` when [`RsaPublic::new`] does not take it.
+    pub(crate) fn get(&self, n: &[u8], e: &[u8]) -> Option<Arc<RsaPublic>> {
+        let (n, e) = (strip(n), strip(e));
+        let find = |list: &VecDeque<CacheEntry>| {
+            list.iter()
+                .position(|entry| *entry.n == *n && *entry.e == *e)
+        };
+        {
+            // The entries are immutable once made: a panic elsewhere cannot leave one half
+            // written, so a poisoned lock is still usable.
+            let mut list = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(entry) = find(&list).and_then(|i| list.remove(i)) {
+                let key = Arc::clone(&entry.key);
+                list.push_front(entry);
+                return Some(key);
+            }
+        }
+        // Made outside the lock; another thread may have added it meanwhile.
+        let key = Arc::new(RsaPublic::new(n, e)?);
+        let mut list = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if find(&list).is_none() {
+            list.push_front(CacheEntry {
+                n: n.into(),
+                e: e.into(),
+                key: Arc::clone(&key),
+            });
+            list.truncate(CACHE_SIZE);
+        }
+        Some(key)
     }
 }
 

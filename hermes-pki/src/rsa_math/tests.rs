@@ -9,8 +9,8 @@ use rsa::traits::PublicKeyParts;
 use rsa::{BoxedUint, Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
-use super::RsaPublic;
 use super::public::OutOfRange;
+use super::{CACHE_SIZE, Cache, RsaPublic};
 
 const SIZES: [usize; 3] = [2048, 3072, 4096];
 
@@ -423,5 +423,45 @@ fn wycheproof_pss_signature_vectors() {
     assert!(
         valid > 20 && invalid > 100,
         "{valid} valid, {invalid} invalid vectors"
+    );
+}
+
+#[test]
+fn the_cache_keeps_recent_keys_and_drops_the_oldest() {
+    let cache = Cache::new();
+    let public = key(2048).to_public_key();
+    let n = public.n().to_be_bytes().to_vec();
+    let e = [1u8, 0, 1];
+    let first = cache.get(&n, &e).expect("taken");
+    // The same key (leading zeros or not): the same constants, not made again.
+    assert!(std::sync::Arc::ptr_eq(
+        &first,
+        &cache.get(&[&[0u8][..], &n].concat(), &e).unwrap()
+    ));
+    // Another exponent is another key, computing the same as a fresh one.
+    let e3 = cache.get(&n, &[3]).expect("taken");
+    assert!(!std::sync::Arc::ptr_eq(&first, &e3));
+    let x = random_below(&n);
+    let fresh = RsaPublic::new(&n, &[3]).unwrap();
+    assert_eq!(e3.public_op(&x).unwrap(), fresh.public_op(&x).unwrap());
+    // Keys it does not take are not kept.
+    assert!(cache.get(&n[1..], &e).is_none());
+    // CACHE_SIZE other moduli (odd 2048-bit values are enough to make constants) push the
+    // first key out; the most recent ones stay.
+    let mut others = Vec::new();
+    for i in 0..CACHE_SIZE {
+        let mut m = random_below(&n);
+        m[0] |= 0x80;
+        m[255] |= 1;
+        m[1] = i as u8;
+        others.push(cache.get(&m, &e).expect("taken"));
+        assert!(std::sync::Arc::ptr_eq(
+            others.last().unwrap(),
+            &cache.get(&m, &e).unwrap()
+        ));
+    }
+    assert!(
+        !std::sync::Arc::ptr_eq(&first, &cache.get(&n, &e).unwrap()),
+        "evicted"
     );
 }
