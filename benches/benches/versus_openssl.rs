@@ -166,17 +166,16 @@ fn rsa_public(c: &mut Criterion, bits: usize) {
     let ours = PrivateKey::generate(KeySpec::Rsa(bits)).expect("generates");
     let spki = ours.public_key_der();
     let data = [0x42u8; 32];
-    let sig = Signer::sign(&ours, SignatureScheme::RsaPkcs1v15(HashAlg::Sha256), &data)
-        .expect("signs");
+    let sig =
+        Signer::sign(&ours, SignatureScheme::RsaPkcs1v15(HashAlg::Sha256), &data).expect("signs");
     let mut bad = sig.clone();
     bad[bits / 16] ^= 1;
     let alg = AlgorithmIdentifierOwned {
         oid: rsa::pkcs8::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11"),
         parameters: Some(rsa::pkcs8::der::Any::null()),
     };
-    let ours_verify = |sig: &[u8]| {
-        hermes_pki::cert::verify_signature(black_box(&spki), &alg, &data, sig).is_ok()
-    };
+    let ours_verify =
+        |sig: &[u8]| hermes_pki::cert::verify_signature(black_box(&spki), &alg, &data, sig).is_ok();
     let crate_verify = |sig: &[u8]| {
         let key = rsa::RsaPublicKey::from_public_key_der(black_box(&spki)).expect("parses");
         key.verify(
