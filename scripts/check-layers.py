@@ -20,7 +20,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "hermes-pki" / "src"
 
 # Lowest layer first. Every top-level module of the core crate must be listed.
 LAYERS: list[tuple[str, list[str]]] = [
-    ("foundation", ["error", "time", "ber", "tlv"]),
+    ("foundation", ["error", "time", "ber", "tlv", "rsa_math"]),
     ("certificates", ["cert"]),
     ("keys", ["key"]),
     ("formats", ["pkcs12"]),

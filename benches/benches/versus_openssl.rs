@@ -6,7 +6,16 @@
 //! - `rsa{2048,3072,4096}_sign`: one RSASSA-PKCS1-v1_5 SHA-256 signature over 32 bytes with the
 //!   same key on every side (the private operation dominates): hermes-pki's `Signer::sign`
 //!   (its fixed-width CRT operation, blinded, result checked), the `rsa` crate's
-//!   `sign_with_rng` (blinded, CRT, checked; function `rsa-crate`) and `openssl::sign::Signer`.
+//!   `sign_with_rng` (blinded, CRT, checked; function `rsa-crate`) and `openssl::sign::Signer`;
+//! - `rsa{2048,3072,4096}_public`: verification of that signature (hash 32 bytes, `s^e mod n`,
+//!   check the encoding) with the same key on every side: hermes-pki's `cert::verify_signature`
+//!   from the SubjectPublicKeyInfo DER (its fixed-width public operation; the key's Montgomery
+//!   constants come from its cache of recent keys after the first call, the DER is parsed every
+//!   time) against `openssl::sign::Verifier` on a key parsed once (its Montgomery constants
+//!   cached in the key). For reference, not in the table: the `rsa` crate from the DER
+//!   (`RsaPublicKey::from_public_key_der` and `verify`, function `rsa-crate`: what hermes-pki
+//!   did before) and OpenSSL from the DER (`PKey::public_key_from_der` every time, function
+//!   `openssl-from-der`: its decoder dominates).
 //!
 //! `scripts/bench-report.py` turns criterion's estimates into the ratios quoted in the README.
 #![allow(missing_docs)]
@@ -145,6 +154,80 @@ fn rsa_sign(c: &mut Criterion, bits: usize) {
     group.finish();
 }
 
+/// Verification of one PKCS#1 v1.5 SHA-256 signature over 32 bytes with the same `bits`-bit
+/// key through hermes-pki, the `rsa` crate and OpenSSL; every side is checked to accept the
+/// signature and refuse a tampered one first.
+fn rsa_public(c: &mut Criterion, bits: usize) {
+    use hermes_pki::key::{HashAlg, SignatureScheme, Signer};
+    use rsa::pkcs8::DecodePublicKey;
+    use rsa::pkcs8::spki::AlgorithmIdentifierOwned;
+    use sha2::Digest;
+
+    let ours = PrivateKey::generate(KeySpec::Rsa(bits)).expect("generates");
+    let spki = ours.public_key_der();
+    let data = [0x42u8; 32];
+    let sig =
+        Signer::sign(&ours, SignatureScheme::RsaPkcs1v15(HashAlg::Sha256), &data).expect("signs");
+    let mut bad = sig.clone();
+    bad[bits / 16] ^= 1;
+    let alg = AlgorithmIdentifierOwned {
+        oid: rsa::pkcs8::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11"),
+        parameters: Some(rsa::pkcs8::der::Any::null()),
+    };
+    let ours_verify =
+        |sig: &[u8]| hermes_pki::cert::verify_signature(black_box(&spki), &alg, &data, sig).is_ok();
+    let crate_verify = |sig: &[u8]| {
+        let key = rsa::RsaPublicKey::from_public_key_der(black_box(&spki)).expect("parses");
+        key.verify(
+            rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
+            &sha2::Sha256::digest(data),
+            sig,
+        )
+        .is_ok()
+    };
+    let openssl_verify_with = |key: &PKey<openssl::pkey::Public>, sig: &[u8]| {
+        let mut v = openssl::sign::Verifier::new(MessageDigest::sha256(), key).expect("verifier");
+        v.verify_oneshot(sig, &data).expect("verifies or not")
+    };
+    let openssl_verify = |sig: &[u8]| {
+        let key = PKey::public_key_from_der(black_box(&spki)).expect("openssl reads it");
+        openssl_verify_with(&key, sig)
+    };
+    let parsed = PKey::public_key_from_der(&spki).expect("openssl reads it");
+    let openssl_parsed = |sig: &[u8]| openssl_verify_with(&parsed, sig);
+    for (name, f) in [
+        ("hermes-pki", &ours_verify as &dyn Fn(&[u8]) -> bool),
+        ("rsa-crate", &crate_verify),
+        ("openssl", &openssl_parsed),
+        ("openssl-from-der", &openssl_verify),
+    ] {
+        assert!(f(&sig), "{name} accepts the signature");
+        assert!(!f(&bad), "{name} refuses a tampered signature");
+    }
+
+    let mut group = c.benchmark_group(format!("rsa{bits}_public"));
+    group.measurement_time(Duration::from_secs(4));
+    group.bench_function("hermes-pki", |b| b.iter(|| ours_verify(black_box(&sig))));
+    group.bench_function("rsa-crate", |b| b.iter(|| crate_verify(black_box(&sig))));
+    group.bench_function("openssl", |b| b.iter(|| openssl_parsed(black_box(&sig))));
+    group.bench_function("openssl-from-der", |b| {
+        b.iter(|| openssl_verify(black_box(&sig)))
+    });
+    group.finish();
+}
+
+fn rsa2048_public(c: &mut Criterion) {
+    rsa_public(c, 2048);
+}
+
+fn rsa3072_public(c: &mut Criterion) {
+    rsa_public(c, 3072);
+}
+
+fn rsa4096_public(c: &mut Criterion) {
+    rsa_public(c, 4096);
+}
+
 fn rsa2048_sign(c: &mut Criterion) {
     rsa_sign(c, 2048);
 }
@@ -163,6 +246,9 @@ criterion_group!(
     rsa2048_keygen,
     rsa2048_sign,
     rsa3072_sign,
-    rsa4096_sign
+    rsa4096_sign,
+    rsa2048_public,
+    rsa3072_public,
+    rsa4096_public
 );
 criterion_main!(benches);

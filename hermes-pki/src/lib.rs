@@ -58,6 +58,7 @@ pub mod pkcs12;
 pub mod pki;
 pub mod request;
 pub mod revocation;
+pub(crate) mod rsa_math;
 pub mod select;
 pub mod settings;
 pub mod smime;

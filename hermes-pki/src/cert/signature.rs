@@ -275,6 +275,16 @@ fn check_pss_key(spki: &SubjectPublicKeyInfoRef<'_>, scheme: &Scheme) -> Result<
     Ok(())
 }
 
+fn pkcs1v15_padding(hash: Hash) -> rsa::Pkcs1v15Sign {
+    match hash {
+        Hash::Sha1 => rsa::Pkcs1v15Sign::new::<sha1::Sha1>(),
+        Hash::Sha224 => rsa::Pkcs1v15Sign::new::<sha2::Sha224>(),
+        Hash::Sha256 => rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
+        Hash::Sha384 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
+        Hash::Sha512 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
+    }
+}
+
 fn verify_rsa(
     spki: &SubjectPublicKeyInfoRef<'_>,
     scheme: &Scheme,
@@ -293,29 +303,51 @@ fn verify_rsa(
         .ok_or_else(|| Error::malformed("public key", "RSA key BIT STRING has unused bits"))?;
     // Sized before the RSA crate sees it: that crate refuses moduli below 1024 bits as a
     // parse error, and such a key is an answer (weak), not unreadable input.
-    let modulus = rsa::pkcs1::RsaPublicKeyRef::from_der(key_bytes)
-        .map_err(|e| Error::malformed("public key", e))?
-        .modulus;
-    let bits = bit_len(modulus.as_bytes());
+    let parsed = rsa::pkcs1::RsaPublicKeyRef::from_der(key_bytes)
+        .map_err(|e| Error::malformed("public key", e))?;
+    let bits = bit_len(parsed.modulus.as_bytes());
     if bits < MIN_KEY_BITS {
         return Err(Error::Weak(format!(
             "RSA key of {bits} bits; at least {MIN_KEY_BITS} are needed"
         )));
     }
+    // 2048-, 3072- and 4096-bit keys: the fixed-width public operation.
+    if let Some(fast) = crate::rsa_math::RsaPublic::cached(
+        parsed.modulus.as_bytes(),
+        parsed.public_exponent.as_bytes(),
+    ) {
+        let digest = |h: Hash| h.digest(message);
+        let verdict = match *scheme {
+            Scheme::Pkcs1v15(hash) => {
+                let prefix = pkcs1v15_padding(hash).prefix;
+                Some(fast.verify_pkcs1v15(&prefix, &digest(hash), signature))
+            }
+            Scheme::Pss { hash, salt_len } => match hash {
+                Hash::Sha256 => {
+                    Some(fast.verify_pss::<sha2::Sha256>(&digest(hash), salt_len, signature))
+                }
+                Hash::Sha384 => {
+                    Some(fast.verify_pss::<sha2::Sha384>(&digest(hash), salt_len, signature))
+                }
+                Hash::Sha512 => {
+                    Some(fast.verify_pss::<sha2::Sha512>(&digest(hash), salt_len, signature))
+                }
+                Hash::Sha1 | Hash::Sha224 => None, // refused below
+            },
+            _ => None,
+        };
+        match verdict {
+            Some(true) => return Ok(()),
+            Some(false) => return Err(bad_signature()),
+            None => {}
+        }
+    }
     let key = rsa::RsaPublicKey::from_pkcs1_der(key_bytes)
         .map_err(|e| Error::unsupported("RSA public key", e))?;
     match *scheme {
-        Scheme::Pkcs1v15(hash) => {
-            let padding = match hash {
-                Hash::Sha1 => rsa::Pkcs1v15Sign::new::<sha1::Sha1>(),
-                Hash::Sha224 => rsa::Pkcs1v15Sign::new::<sha2::Sha224>(),
-                Hash::Sha256 => rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
-                Hash::Sha384 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
-                Hash::Sha512 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
-            };
-            key.verify(padding, &hash.digest(message), signature)
-                .map_err(|_| bad_signature())
-        }
+        Scheme::Pkcs1v15(hash) => key
+            .verify(pkcs1v15_padding(hash), &hash.digest(message), signature)
+            .map_err(|_| bad_signature()),
         Scheme::Pss { hash, salt_len } => {
             // RFC 8017 9.1.2 step 3, checked here so odd parameters can never reach arithmetic
             // on lengths inside the RSA crate.

@@ -41,6 +41,8 @@ mod generate;
 mod ops;
 pub(crate) mod pbes2;
 mod rsa_crt;
+mod rsa_encrypt;
+pub(crate) use rsa_encrypt::RsaRecipient;
 mod rsa_pkcs1v15;
 #[cfg(test)]
 mod tests;

@@ -19,12 +19,11 @@ use rsa::traits::{PrivateKeyParts, PublicKeyParts};
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
 
-mod mont;
 pub(crate) mod padding;
 #[cfg(test)]
 mod tests;
 
-use mont::{Modulus, from_be, mul_wide, to_be};
+use crate::rsa_math::mont::{self, Modulus, from_be, mul_wide, to_be};
 
 /// Why the private operation produced nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,11 +37,11 @@ pub(crate) enum OpError {
 /// The fast private operation for one key, or the reason to use the `rsa` crate instead.
 pub(crate) enum RsaCrt {
     /// 2048-bit modulus, 16 limbs per prime.
-    R2048(Box<Crt<16, 32>>),
+    R2048(Box<Crt<16, 32, 64>>),
     /// 3072-bit modulus, 24 limbs per prime.
-    R3072(Box<Crt<24, 48>>),
+    R3072(Box<Crt<24, 48, 96>>),
     /// 4096-bit modulus, 32 limbs per prime.
-    R4096(Box<Crt<32, 64>>),
+    R4096(Box<Crt<32, 64, 128>>),
 }
 
 impl RsaCrt {
@@ -128,10 +127,14 @@ impl<const F: usize> Drop for Blinding<F> {
     }
 }
 
-/// A two-prime key with `H` limbs per prime and `F = 2 H` limbs for the modulus.
-pub(crate) struct Crt<const H: usize, const F: usize> {
+/// A two-prime key with `H` limbs per prime, `F = 2 H` limbs for the modulus and `W = 2 F`
+/// for a square modulo `n`.
+pub(crate) struct Crt<const H: usize, const F: usize, const W: usize> {
     p: Modulus<H>,
     q: Modulus<H>,
+    /// `R^3 mod p` and `R^3 mod q` (`R = 2^(64 H)`): reduce an `F`-limb input in one step.
+    p_r3: [u64; H],
+    q_r3: [u64; H],
     dp: [u64; H],
     dq: [u64; H],
     /// `q^-1 mod p`.
@@ -144,8 +147,10 @@ pub(crate) struct Crt<const H: usize, const F: usize> {
     blinding: Mutex<Option<Blinding<F>>>,
 }
 
-impl<const H: usize, const F: usize> Drop for Crt<H, F> {
+impl<const H: usize, const F: usize, const W: usize> Drop for Crt<H, F, W> {
     fn drop(&mut self) {
+        self.p_r3.zeroize();
+        self.q_r3.zeroize();
         self.dp.zeroize();
         self.dq.zeroize();
         self.qinv.zeroize();
@@ -164,9 +169,10 @@ fn limbs<const N: usize>(x: &rsa::BoxedUint) -> Option<[u64; N]> {
     from_be(&bytes)
 }
 
-impl<const H: usize, const F: usize> Crt<H, F> {
+impl<const H: usize, const F: usize, const W: usize> Crt<H, F, W> {
     fn new(key: &rsa::RsaPrivateKey) -> Option<Self> {
         const { assert!(F == 2 * H) };
+        const { assert!(W == 2 * F) };
         let primes = key.primes();
         if primes.len() != 2 {
             return None;
@@ -177,16 +183,20 @@ impl<const H: usize, const F: usize> Crt<H, F> {
         if e < 3 {
             return None;
         }
-        let n = Modulus::new(limbs::<F>(key.n().as_ref())?)?;
+        let n = Modulus::new_public::<W>(limbs::<F>(key.n().as_ref())?)?;
         let p = Modulus::new(limbs::<H>(primes[0].as_ref())?)?;
         let q = Modulus::new(limbs::<H>(primes[1].as_ref())?)?;
         let dp = limbs::<H>(key.dp()?)?;
         let dq = limbs::<H>(key.dq()?)?;
         let qinv_big = Zeroizing::new(key.qinv()?.retrieve());
         let qinv = limbs::<H>(&qinv_big)?;
+        let p_r3 = p.mul(&p.r2, &p.r2);
+        let q_r3 = q.mul(&q.r2, &q.r2);
         Some(Crt {
             p,
             q,
+            p_r3,
+            q_r3,
             dp,
             dq,
             qinv,
@@ -206,10 +216,10 @@ impl<const H: usize, const F: usize> Crt<H, F> {
         // x R mod p = lo R + hi R^2 (mod p), and the same mod q.
         let mut xp = self
             .p
-            .add(&self.p.mul(&lo, &self.p.r2), &self.p.mul(&hi, &self.p.r3));
+            .add(&self.p.mul(&lo, &self.p.r2), &self.p.mul(&hi, &self.p_r3));
         let mut xq = self
             .q
-            .add(&self.q.mul(&lo, &self.q.r2), &self.q.mul(&hi, &self.q.r3));
+            .add(&self.q.mul(&lo, &self.q.r2), &self.q.mul(&hi, &self.q_r3));
         lo.zeroize();
         hi.zeroize();
         let mut mp = self.p.pow_secret::<F>(&xp, ep); // Montgomery form mod p
@@ -313,9 +323,7 @@ impl<const H: usize, const F: usize> Crt<H, F> {
         mr.zeroize();
         fault::inject(&mut m);
         // m^e must give c back.
-        let mut m_mont = self.n.enter_mont(&m);
-        let back = self.n.leave_mont(&self.n.pow_public(&m_mont, self.e));
-        m_mont.zeroize();
+        let back = self.n.pow_e::<W>(&m, self.e);
         if !bool::from(back.ct_eq(&c)) {
             m.zeroize();
             return Err(OpError::Failed);

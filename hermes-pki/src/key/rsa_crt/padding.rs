@@ -8,6 +8,8 @@ use sha2::Digest;
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroizing;
 
+pub(crate) use crate::rsa_math::mgf1_xor;
+
 /// Why an encoding or decoding failed. Decoding failures carry no detail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum PadError {
@@ -15,19 +17,6 @@ pub(crate) enum PadError {
     KeyTooShort,
     /// OAEP decoding failed (invalid padding or a message of the wrong length).
     Decryption,
-}
-
-/// `out ^= MGF1(seed, out.len())` with the hash `D`.
-fn mgf1_xor<D: Digest>(out: &mut [u8], seed: &[u8]) {
-    for (counter, chunk) in out.chunks_mut(<D as Digest>::output_size()).enumerate() {
-        let mut h = D::new();
-        h.update(seed);
-        h.update((counter as u32).to_be_bytes());
-        let mask = Zeroizing::new(h.finalize().to_vec());
-        for (o, m) in chunk.iter_mut().zip(mask.iter()) {
-            *o ^= m;
-        }
-    }
 }
 
 /// EMSA-PKCS1-v1_5: `00 01 FF..FF 00 || prefix || hashed`, `k` bytes.

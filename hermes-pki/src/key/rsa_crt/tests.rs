@@ -236,14 +236,21 @@ fn raw_operation_matches_the_rsa_crate_and_handles_edges() {
 }
 
 /// `(a, b)` is a blinding pair: `a = r^e R`, `b = r^-1 R`, so `a b^e` is one (Montgomery form).
-fn assert_pair<const H: usize, const F: usize>(crt: &Crt<H, F>, a: &[u64; F], b: &[u64; F]) {
+fn assert_pair<const H: usize, const F: usize, const W: usize>(
+    crt: &Crt<H, F, W>,
+    a: &[u64; F],
+    b: &[u64; F],
+) {
     let be = crt.n.pow_public(b, crt.e);
     let prod = crt.n.leave_mont(&crt.n.mul(a, &be));
     assert_eq!(prod, super::one::<F>(), "r^e * (r^-1)^e = 1");
     assert_ne!(crt.n.leave_mont(b), super::one::<F>(), "r is not 1");
 }
 
-fn blinding_evolves<const H: usize, const F: usize>(k: &PrivateKey, crt: &Crt<H, F>) {
+fn blinding_evolves<const H: usize, const F: usize, const W: usize>(
+    k: &PrivateKey,
+    crt: &Crt<H, F, W>,
+) {
     let msg = b"blinding";
     let scheme = SignatureScheme::RsaPkcs1v15(HashAlg::Sha256);
     let expected = k.sign(scheme, msg).unwrap();

@@ -64,28 +64,16 @@ fn oaep_algorithm(hash: &der::asn1::ObjectIdentifier) -> Vec<u8> {
 
 /// A KeyTransRecipientInfo (version 0, issuerAndSerialNumber) for an RSA certificate.
 pub(super) fn key_trans(cert: &Certificate, cek: &[u8], scheme: KeyTransport) -> Result<Vec<u8>> {
-    let public = rsa::RsaPublicKey::from_public_key_der(cert.public_key_der())
-        .map_err(|_| cannot_receive(cert, "it is not an rsaEncryption RSA key"))?;
-    let mut rng = getrandom::rand_core::UnwrapErr(getrandom::SysRng);
-    // Probe the RNG first so that the adapter above does not meet a failure.
-    getrandom::fill(&mut [0u8; 1]).map_err(rng_error)?;
+    let public = crate::key::RsaRecipient::from_spki_der(cert.public_key_der())
+        .ok_or_else(|| cannot_receive(cert, "it is not an rsaEncryption RSA key"))?;
     let (alg, encrypted) = match scheme {
         KeyTransport::Pkcs1v15 => (
             algorithm(&asn1::RSA_ENCRYPTION, Some(&[0x05, 0x00])),
-            public.encrypt(&mut rng, rsa::Pkcs1v15Encrypt, cek),
+            public.encrypt(scheme, cek),
         ),
-        KeyTransport::OaepSha256 => (
-            oaep_algorithm(&asn1::SHA256),
-            public.encrypt(&mut rng, rsa::Oaep::<sha2::Sha256>::new(), cek),
-        ),
-        KeyTransport::OaepSha384 => (
-            oaep_algorithm(&asn1::SHA384),
-            public.encrypt(&mut rng, rsa::Oaep::<sha2::Sha384>::new(), cek),
-        ),
-        KeyTransport::OaepSha512 => (
-            oaep_algorithm(&asn1::SHA512),
-            public.encrypt(&mut rng, rsa::Oaep::<sha2::Sha512>::new(), cek),
-        ),
+        KeyTransport::OaepSha256 => (oaep_algorithm(&asn1::SHA256), public.encrypt(scheme, cek)),
+        KeyTransport::OaepSha384 => (oaep_algorithm(&asn1::SHA384), public.encrypt(scheme, cek)),
+        KeyTransport::OaepSha512 => (oaep_algorithm(&asn1::SHA512), public.encrypt(scheme, cek)),
         // Read for old mail, never written.
         KeyTransport::OaepSha1 => {
             return Err(Error::Weak(

@@ -32,7 +32,7 @@ fn sbb(a: u64, b: u64, borrow: u64) -> (u64, u64) {
 
 /// `a - b` and the borrow out (1 when `a < b`).
 #[inline(always)]
-pub(super) fn sub<const N: usize>(a: &[u64; N], b: &[u64; N]) -> ([u64; N], u64) {
+pub(crate) fn sub<const N: usize>(a: &[u64; N], b: &[u64; N]) -> ([u64; N], u64) {
     let mut out = [0u64; N];
     let mut borrow = 0;
     for i in 0..N {
@@ -43,7 +43,7 @@ pub(super) fn sub<const N: usize>(a: &[u64; N], b: &[u64; N]) -> ([u64; N], u64)
 
 /// `a + b` and the carry out.
 #[inline(always)]
-pub(super) fn add<const N: usize>(a: &[u64; N], b: &[u64; N]) -> ([u64; N], u64) {
+pub(crate) fn add<const N: usize>(a: &[u64; N], b: &[u64; N]) -> ([u64; N], u64) {
     let mut out = [0u64; N];
     let mut carry = 0;
     for i in 0..N {
@@ -69,7 +69,7 @@ fn mask_of(bit: u64) -> u64 {
 }
 
 /// Full product `a * b` (`W` = `2 * N` limbs).
-pub(super) fn mul_wide<const N: usize, const W: usize>(a: &[u64; N], b: &[u64; N]) -> [u64; W] {
+pub(crate) fn mul_wide<const N: usize, const W: usize>(a: &[u64; N], b: &[u64; N]) -> [u64; W] {
     const { assert!(W == 2 * N) };
     let mut w = [0u64; W];
     for i in 0..N {
@@ -84,17 +84,15 @@ pub(super) fn mul_wide<const N: usize, const W: usize>(a: &[u64; N], b: &[u64; N
 
 /// An odd modulus with its Montgomery constants (`R = 2^(64 N)`). Zeroized on drop: the
 /// modulus may be a secret prime.
-pub(super) struct Modulus<const N: usize> {
+pub(crate) struct Modulus<const N: usize> {
     /// The modulus.
-    pub(super) n: [u64; N],
+    pub(crate) n: [u64; N],
     /// `-n^-1 mod 2^64`.
     n0: u64,
     /// `R mod n`: one in Montgomery form.
-    pub(super) one: [u64; N],
+    pub(crate) one: [u64; N],
     /// `R^2 mod n`.
-    pub(super) r2: [u64; N],
-    /// `R^3 mod n`.
-    pub(super) r3: [u64; N],
+    pub(crate) r2: [u64; N],
 }
 
 impl<const N: usize> Drop for Modulus<N> {
@@ -103,28 +101,21 @@ impl<const N: usize> Drop for Modulus<N> {
         self.n0.zeroize();
         self.one.zeroize();
         self.r2.zeroize();
-        self.r3.zeroize();
     }
 }
 
 impl<const N: usize> Modulus<N> {
     /// The constants for `n`; `None` unless `n` is odd and greater than 1 (public facts).
-    pub(super) fn new(n: [u64; N]) -> Option<Self> {
+    pub(crate) fn new(n: [u64; N]) -> Option<Self> {
         let gt_one = n[1..].iter().any(|&w| w != 0) || n[0] > 1;
         if n[0] & 1 == 0 || !gt_one {
             return None;
         }
-        // Newton iteration for n[0]^-1 mod 2^64: 3 correct bits, doubled five times.
-        let mut inv = n[0];
-        for _ in 0..5 {
-            inv = inv.wrapping_mul(2u64.wrapping_sub(n[0].wrapping_mul(inv)));
-        }
         let mut m = Modulus {
             n,
-            n0: inv.wrapping_neg(),
+            n0: Self::neg_inv(n[0]),
             one: [0; N],
             r2: [0; N],
-            r3: [0; N],
         };
         // R mod n and R^2 mod n by doubling 1 modulo n, in constant time.
         let mut x = [0u64; N];
@@ -136,9 +127,58 @@ impl<const N: usize> Modulus<N> {
             }
         }
         m.r2 = x;
-        m.r3 = m.mul(&m.r2, &m.r2);
         x.zeroize();
         Some(m)
+    }
+
+    /// The constants for a public modulus `n` of `64 N` bits or a few less (its top limb not
+    /// zero); `None` unless `n` is odd and its top limb is not zero. Faster than [`Self::new`]:
+    /// `R mod n` by doubling `2^(bits - 1)` up to `R`, then `R^2 mod n` from `2^N R` by six
+    /// Montgomery squarings (`(2^N)^(2^6) = 2^(64 N) = R`), about 2 N doublings and 6 squarings
+    /// in place of `128 N` doublings. Loop counts depend on the bit length of `n` (public).
+    pub(crate) fn new_public<const W: usize>(n: [u64; N]) -> Option<Self> {
+        const { assert!(W == 2 * N) };
+        if n[0] & 1 == 0 || n[N - 1] == 0 || (N == 1 && n[0] == 1) {
+            return None;
+        }
+        let inv = Self::neg_inv(n[0]);
+        let mut m = Modulus {
+            n,
+            n0: inv,
+            one: [0; N],
+            r2: [0; N],
+        };
+        let bits = 64 * N - n[N - 1].leading_zeros() as usize;
+        // 2^(bits - 1) < n (n is odd and has `bits` bits).
+        let mut x = [0u64; N];
+        x[(bits - 1) / 64] = 1u64 << ((bits - 1) % 64);
+        for _ in 0..(64 * N - bits + 1) {
+            x = m.double(&x);
+        }
+        m.one = x;
+        for _ in 0..N {
+            x = m.double(&x);
+        }
+        for _ in 0..6 {
+            x = m.sqr::<W>(&x);
+        }
+        m.r2 = x;
+        Some(m)
+    }
+
+    /// `-n0^-1 mod 2^64` for odd `n0`: Newton iteration, 3 correct bits doubled five times.
+    fn neg_inv(n0: u64) -> u64 {
+        let mut inv = n0;
+        for _ in 0..5 {
+            inv = inv.wrapping_mul(2u64.wrapping_sub(n0.wrapping_mul(inv)));
+        }
+        inv.wrapping_neg()
+    }
+
+    /// The bit length of the modulus (public).
+    pub(crate) fn bits(&self) -> usize {
+        let top = self.n.iter().rposition(|&w| w != 0).unwrap_or(0);
+        64 * top + (64 - self.n[top].leading_zeros() as usize)
     }
 
     /// `2 x mod n` for `x < n`.
@@ -156,20 +196,20 @@ impl<const N: usize> Modulus<N> {
     }
 
     /// `a + b mod n` for `a, b < n`.
-    pub(super) fn add(&self, a: &[u64; N], b: &[u64; N]) -> [u64; N] {
+    pub(crate) fn add(&self, a: &[u64; N], b: &[u64; N]) -> [u64; N] {
         let (s, carry) = add(a, b);
         self.reduce_once(&s, carry)
     }
 
     /// `a - b mod n` for `a, b < n`.
-    pub(super) fn sub(&self, a: &[u64; N], b: &[u64; N]) -> [u64; N] {
+    pub(crate) fn sub(&self, a: &[u64; N], b: &[u64; N]) -> [u64; N] {
         let (d, borrow) = sub(a, b);
         let (s, _) = add(&d, &self.n);
         select(mask_of(borrow), &s, &d)
     }
 
     /// Montgomery product `a b R^-1 mod n` (CIOS), for `a < R` and `b < n`.
-    pub(super) fn mul(&self, a: &[u64; N], b: &[u64; N]) -> [u64; N] {
+    pub(crate) fn mul(&self, a: &[u64; N], b: &[u64; N]) -> [u64; N] {
         let n = &self.n;
         let mut t = [0u64; N];
         let mut hi = 0u64;
@@ -193,7 +233,7 @@ impl<const N: usize> Modulus<N> {
 
     /// Montgomery square `a^2 R^-1 mod n` for `a < n`: the half product, doubled, plus the
     /// diagonal, then a separate Montgomery reduction. `W` must be `2 * N`.
-    pub(super) fn sqr<const W: usize>(&self, a: &[u64; N]) -> [u64; N] {
+    pub(crate) fn sqr<const W: usize>(&self, a: &[u64; N]) -> [u64; N] {
         const { assert!(W == 2 * N) };
         let mut w = [0u64; W];
         // Off-diagonal products a[i] a[j], i < j.
@@ -241,12 +281,12 @@ impl<const N: usize> Modulus<N> {
     }
 
     /// `a R mod n` (into Montgomery form) for `a < R`.
-    pub(super) fn enter_mont(&self, a: &[u64; N]) -> [u64; N] {
+    pub(crate) fn enter_mont(&self, a: &[u64; N]) -> [u64; N] {
         self.mul(a, &self.r2)
     }
 
     /// `a R^-1 mod n` (out of Montgomery form).
-    pub(super) fn leave_mont(&self, a: &[u64; N]) -> [u64; N] {
+    pub(crate) fn leave_mont(&self, a: &[u64; N]) -> [u64; N] {
         let mut one = [0u64; N];
         one[0] = 1;
         self.mul(a, &one)
@@ -255,7 +295,7 @@ impl<const N: usize> Modulus<N> {
     /// `base^exp` in Montgomery form, `base` in Montgomery form, with a secret exponent:
     /// a fixed 5-bit window over all `64 N` bits of `exp`, every table entry read on each
     /// lookup. `W` must be `2 * N`.
-    pub(super) fn pow_secret<const W: usize>(&self, base: &[u64; N], exp: &[u64; N]) -> [u64; N] {
+    pub(crate) fn pow_secret<const W: usize>(&self, base: &[u64; N], exp: &[u64; N]) -> [u64; N] {
         const WINDOW: usize = 5;
         let mut table = [[0u64; N]; 1 << WINDOW];
         table[0] = self.one;
@@ -288,7 +328,7 @@ impl<const N: usize> Modulus<N> {
 
     /// `base^e` in Montgomery form for a public exponent `e` (square and multiply; `e` is
     /// public, so its bits may steer branches).
-    pub(super) fn pow_public(&self, base: &[u64; N], e: u64) -> [u64; N] {
+    pub(crate) fn pow_public(&self, base: &[u64; N], e: u64) -> [u64; N] {
         let mut acc = self.one;
         for bit in (0..(64 - e.leading_zeros())).rev() {
             acc = self.mul(&acc, &acc);
@@ -297,6 +337,37 @@ impl<const N: usize> Modulus<N> {
             }
         }
         acc
+    }
+
+    /// `x^e mod n` for `x < n` and a public exponent `e >= 1` (square and multiply, `e` public),
+    /// in and out of Montgomery form: one multiplication by `R^2` in, dedicated squarings, and
+    /// when `e` is odd the last multiplication by the plain `x` takes the result out of
+    /// Montgomery form at no cost. Constant time in `x`.
+    pub(crate) fn pow_e<const W: usize>(&self, x: &[u64; N], e: u64) -> [u64; N] {
+        if e == 0 {
+            return self.leave_mont(&self.one);
+        }
+        let xm = self.enter_mont(x);
+        let top = 63 - e.leading_zeros();
+        let mut acc = xm;
+        // Bits top-1 .. 1 in Montgomery form; bit 0 below.
+        for bit in (1..top).rev() {
+            acc = self.sqr::<W>(&acc);
+            if (e >> bit) & 1 == 1 {
+                acc = self.mul(&acc, &xm);
+            }
+        }
+        if top == 0 {
+            // e = 1.
+            return self.leave_mont(&acc);
+        }
+        acc = self.sqr::<W>(&acc);
+        if e & 1 == 1 {
+            // acc = x^(e-1) R; times plain x, divided by R: x^e, plain.
+            self.mul(&acc, x)
+        } else {
+            self.leave_mont(&acc)
+        }
     }
 }
 
@@ -328,7 +399,7 @@ fn lookup<const N: usize, const T: usize>(table: &[[u64; N]; T], idx: u32) -> [u
 
 /// Big-endian bytes (at most `8 N` significant: leading bytes beyond must be zero) into limbs;
 /// `None` when the value does not fit (a public fact: the width of a key part).
-pub(super) fn from_be<const N: usize>(bytes: &[u8]) -> Option<[u64; N]> {
+pub(crate) fn from_be<const N: usize>(bytes: &[u8]) -> Option<[u64; N]> {
     let width = 8 * N;
     let (extra, body) = bytes.split_at(bytes.len().saturating_sub(width));
     if extra.iter().fold(0u8, |acc, b| acc | b) != 0 {
@@ -342,7 +413,7 @@ pub(super) fn from_be<const N: usize>(bytes: &[u8]) -> Option<[u64; N]> {
 }
 
 /// Limbs into exactly `len` big-endian bytes (the caller knows the value fits).
-pub(super) fn to_be<const N: usize>(x: &[u64; N], out: &mut [u8]) {
+pub(crate) fn to_be<const N: usize>(x: &[u64; N], out: &mut [u8]) {
     for (i, o) in out.iter_mut().rev().enumerate() {
         *o = if i < 8 * N {
             (x[i / 8] >> (8 * (i % 8))) as u8

@@ -133,3 +133,78 @@ fn wide_product_and_byte_conversions() {
     assert_eq!(out, bytes);
     assert!(from_be::<1>(&[1, 0, 0, 0, 0, 0, 0, 0, 0]).is_none());
 }
+
+/// Deterministic pseudo-random limbs (xorshift), for moduli and operands.
+fn limbs<const N: usize>(seed: &mut u64) -> [u64; N] {
+    let mut out = [0u64; N];
+    for w in out.iter_mut() {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        *w = *seed;
+    }
+    out
+}
+
+#[test]
+fn public_constants_equal_the_constant_time_ones() {
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    // Top limbs from full width down to one bit, so `R mod n` needs many doublings too.
+    for top in [u64::MAX, 1u64 << 63, 0x8000_0000_0000_0001, 0xFFFF, 2, 1] {
+        for _ in 0..4 {
+            let mut n: [u64; 4] = limbs(&mut seed);
+            n[0] |= 1;
+            n[3] = top;
+            let slow = Modulus::new(n).expect("odd");
+            let fast = Modulus::new_public::<8>(n).expect("odd, top limb set");
+            assert_eq!(fast.n0, slow.n0, "{n:x?}");
+            assert_eq!(fast.one, slow.one, "{n:x?}");
+            assert_eq!(fast.r2, slow.r2, "{n:x?}");
+            // And against crypto-bigint: R^2 mod n.
+            let nz = to_big(&n).to_nz().expect("nonzero");
+            let r = to_big(&fast.one);
+            assert_eq!(to_big(&fast.r2), r.mul_mod(&r, &nz));
+        }
+    }
+    // Refused: even, top limb zero.
+    assert!(Modulus::<4>::new_public::<8>([4, 0, 0, 1]).is_none());
+    assert!(Modulus::<4>::new_public::<8>([5, 1, 1, 0]).is_none());
+}
+
+#[test]
+fn pow_e_matches_the_reference() {
+    let mut seed = 0x0123_4567_89AB_CDEFu64;
+    let mut n: [u64; 4] = limbs(&mut seed);
+    n[0] |= 1;
+    n[3] |= 1 << 63;
+    let m = Modulus::new_public::<8>(n).expect("odd");
+    let (nm1, _) = sub(&n, &[1, 0, 0, 0]);
+    let mut bases = vec![[0u64; 4], [1, 0, 0, 0], [2, 0, 0, 0], nm1];
+    for _ in 0..6 {
+        let mut b: [u64; 4] = limbs(&mut seed);
+        b[3] >>= 1; // below n
+        bases.push(b);
+    }
+    // Odd and even, one-bit and long exponents: every branch of the square and multiply.
+    for e in [
+        1u64,
+        2,
+        3,
+        4,
+        5,
+        17,
+        0x1_0001,
+        0x1_0000,
+        (1 << 33) - 1,
+        u64::MAX,
+    ] {
+        for b in &bases {
+            assert_eq!(
+                to_big(&m.pow_e::<8>(b, e)),
+                ref_pow(b, &[e, 0, 0, 0], &n),
+                "{b:x?}^{e}"
+            );
+        }
+    }
+    assert_eq!(m.pow_e::<8>(&nm1, 0), [1, 0, 0, 0]);
+}
