@@ -912,10 +912,14 @@ impl ReadTransaction for SqlTx<'_> {
     }
 
     fn crls_by_issuer(&self, issuer_der: &[u8]) -> Result<Vec<CrlRecord>> {
-        self.crl_rows(
-            &format!("{CRL_COLUMNS} WHERE issuer_der = ?1 ORDER BY id"),
+        // Sorted here: with `ORDER BY id` SQLite recompiled the statement at every step
+        // (tens of microseconds a revocation check).
+        let mut rows = self.crl_rows(
+            &format!("{CRL_COLUMNS} WHERE issuer_der = ?1"),
             [issuer_der],
-        )
+        )?;
+        rows.sort_by_key(|r| r.id);
+        Ok(rows)
     }
 
     fn crl_entry(&self, id: CrlId, serial: &Serial) -> Result<Option<RevokedEntry>> {
