@@ -22,12 +22,19 @@
 //!   indexed, committed. OpenSSL: `X509Crl::from_der`, `X509_CRL_verify` with the CA key, and
 //!   one `get_by_serial` (which sorts the entries for binary search); nothing is stored.
 //! - `crl_lookup_1m_listed` / `crl_lookup_1m_unlisted`: one revocation lookup in that CRL for
-//!   a certificate it lists (keyCompromise) / does not list. hermes-pki:
-//!   `CrlChecker::status` in a read transaction of the `SqliteStore` the CRL was imported
-//!   into (find the issuer's applicable CRLs, then one indexed entry lookup); a
-//!   `hermes-pki-memorystore` function does the same on the `MemoryStore` the CRL was made in.
-//!   OpenSSL: `X509Crl::get_by_serial` on the parsed CRL in memory, already sorted (steady
-//!   state).
+//!   a certificate it lists (keyCompromise) / does not list, once the CRL is indexed.
+//!   hermes-pki: `CrlChecker::status` in a new read transaction of the `SqliteStore` the CRL
+//!   was imported into (find the issuer's applicable CRLs in the store, then a binary search
+//!   in the CRL's in-memory serial index); `hermes-pki-open-tx` does the same in one read
+//!   transaction kept open (as a validation does: its revocation checks run in its
+//!   transaction), a new checker each time; `hermes-pki-memorystore` in a read transaction
+//!   of the `MemoryStore` the CRL was made in. OpenSSL: `X509Crl::get_by_serial` on the
+//!   parsed CRL in memory, already sorted (steady state).
+//! - `crl_lookup_1m_first`: the first lookup (listed certificate). hermes-pki: the process's
+//!   CRL indexes dropped (`clear_index_cache`, not timed), then `CrlChecker::status` in the
+//!   `SqliteStore`, which reads the CRL's million entries from the store and builds its index.
+//!   OpenSSL: the CRL parsed (not timed), then its first `get_by_serial`, which sorts the
+//!   entries.
 #![allow(missing_docs, clippy::expect_used)]
 
 use std::hint::black_box;
@@ -39,7 +46,7 @@ use hermes_pki::ca::{
     Revocation,
 };
 use hermes_pki::cert::{Certificate, Serial};
-use hermes_pki::crl::{Crl, CrlChecker, Crls, RevocationReason};
+use hermes_pki::crl::{Crl, CrlChecker, Crls, RevocationReason, clear_index_cache};
 use hermes_pki::key::KeySpec;
 use hermes_pki::store::{MemoryStore, SqliteStore, Store, StoreExt};
 use hermes_pki::time::SystemClock;
@@ -360,6 +367,20 @@ fn crl_1m(c: &mut Criterion) {
         group.warm_up_time(Duration::from_millis(500));
         group.measurement_time(Duration::from_secs(2));
         group.bench_function("hermes-pki", |b| b.iter(|| black_box(in_sqlite())));
+        group.bench_function("hermes-pki-open-tx", |b| {
+            sqlite
+                .read_transaction(|tx| {
+                    b.iter(|| {
+                        black_box(
+                            CrlChecker::new(tx)
+                                .status(cert, &big.ca_cert, at)
+                                .expect("status"),
+                        )
+                    });
+                    Ok(())
+                })
+                .expect("read")
+        });
         group.bench_function("hermes-pki-memorystore", |b| {
             b.iter(|| black_box(in_memory()))
         });
@@ -368,6 +389,32 @@ fn crl_1m(c: &mut Criterion) {
         });
         group.finish();
     }
+
+    // The first lookup: hermes-pki builds the CRL's index from the store's entries, OpenSSL
+    // sorts its parsed CRL's entries.
+    let serial = asn1_serial(big.listed.serial().as_bytes());
+    let mut group = slow_group(c, "crl_lookup_1m_first");
+    group.bench_function("hermes-pki", |b| {
+        b.iter_batched(
+            clear_index_cache,
+            |()| {
+                let status = status_in(&sqlite, &big.listed, &big.ca_cert, at);
+                assert!(matches!(status, RevocationStatus::Revoked { .. }));
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.bench_function("openssl", |b| {
+        b.iter_batched(
+            || X509Crl::from_der(&big.der).expect("parses"),
+            |crl| {
+                assert!(!matches!(crl.get_by_serial(&serial), CrlStatus::NotRevoked));
+                crl
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.finish();
 }
 
 criterion_group!(benches, build_100k, crl_1m);

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::dp::{CertDp, ReasonMask, distribution_points};
+use super::index::IndexCache;
 use super::parse::Crl;
 use super::{RevocationReason, Scope, cmp_numbers, intrinsic_problem, is_pending, newer};
 use crate::cert::Certificate;
@@ -51,11 +52,14 @@ use crate::trust::{LeafPolicy, ValidationOptions, Validator, names_match};
 ///   reason (keyCompromise, cACompromise, aACompromise) or when no reason is given;
 /// - issuer names match as RFC 5280 7.1 says (case and white space folded).
 ///
-/// A CRL of the certificate's issuer is answered from indexed lookups in the store (its
-/// entries for its own certificates are indexed at import); a pending one, or one issued by
-/// another entity, is parsed once per checker.
+/// A CRL of the certificate's issuer is answered from an in-memory index of its serials,
+/// built from the store's entries (its entries for its own certificates, stored at import) on
+/// first use and kept in a process-wide cache (see [`crate::crl`]); a pending one, or one
+/// issued by another entity, is parsed once per checker.
 pub struct CrlChecker<'a> {
     tx: &'a dyn ReadTransaction,
+    /// Where the CRLs' serial indexes are kept.
+    indexes: &'a IndexCache,
     extra: &'a [Certificate],
     nested: bool,
     /// CRLs already judged.
@@ -72,7 +76,8 @@ type Judged = HashMap<(CrlId, Option<KeyId>), Judgement>;
 enum Judgement {
     /// No.
     Unusable,
-    /// Yes, for the certificates of the issuer on the path (its entries are in the store).
+    /// Yes, for the certificates of the issuer on the path (its entries are in the store and
+    /// the index).
     Usable,
     /// Yes, for certificates of another issuer: the CRL parsed, to look their entries up.
     UsableParsed(Arc<Crl>),
@@ -86,7 +91,8 @@ impl std::fmt::Debug for CrlChecker<'_> {
 
 /// Where a CRL's entry for the certificate is looked up.
 enum Lookup {
-    /// The store's index (a CRL of the certificate's issuer).
+    /// The CRL's serial index, or the store when the CRL is not indexed (a CRL of the
+    /// certificate's issuer).
     Store,
     /// The parsed CRL (an indirect CRL of another entity).
     Parsed(Arc<Crl>),
@@ -126,6 +132,7 @@ impl<'a> CrlChecker<'a> {
     pub fn new(tx: &'a dyn ReadTransaction) -> Self {
         CrlChecker {
             tx,
+            indexes: IndexCache::global(),
             extra: &[],
             nested: false,
             judged: RefCell::new(HashMap::new()),
@@ -138,6 +145,13 @@ impl<'a> CrlChecker<'a> {
     /// [`ValidationOptions::allow_sha1`](crate::trust::ValidationOptions::allow_sha1).
     pub fn allow_sha1(mut self, allow: bool) -> Self {
         self.allow_sha1 = allow;
+        self
+    }
+
+    /// Uses `cache` for the CRLs' serial indexes instead of the process's.
+    #[cfg(test)]
+    pub(crate) fn index_cache(mut self, cache: &'a IndexCache) -> Self {
+        self.indexes = cache;
         self
     }
 
@@ -295,6 +309,7 @@ impl<'a> CrlChecker<'a> {
             }
             let inner = CrlChecker {
                 tx: self.tx,
+                indexes: self.indexes,
                 extra: self.extra,
                 nested: true,
                 judged: RefCell::new(HashMap::new()),
@@ -371,7 +386,10 @@ impl<'a> CrlChecker<'a> {
     /// The entry for `cert` on an applicable CRL, if listed.
     fn entry(&self, a: &Applicable, cert: &Certificate) -> Result<Option<RevokedEntry>> {
         match &a.lookup {
-            Lookup::Store => self.tx.crl_entry(a.record.id, cert.serial()),
+            Lookup::Store => match self.indexes.index(self.tx, &a.record)? {
+                Some(index) => Ok(index.get(cert.serial())),
+                None => self.tx.crl_entry(a.record.id, cert.serial()),
+            },
             Lookup::Parsed(crl) => Ok(crl.entry_of(cert.issuer_der(), cert.serial()).cloned()),
         }
     }

@@ -3,6 +3,7 @@
 use std::time::{Duration, SystemTime};
 
 use super::cmp_numbers;
+use super::index::IndexCache;
 use super::parse::Crl;
 use crate::cert::Certificate;
 use crate::cert::load::{decode_body, scan_pem};
@@ -201,7 +202,7 @@ impl<'s, S: Store + ?Sized> Crls<'s, S> {
                 .unwrap_or_else(|| Error::malformed("CRL file", "no CRL found")));
         }
         let at = clock.now();
-        self.store.transaction(|tx| {
+        let imported: Vec<CrlImport> = self.store.transaction(|tx| {
             parsed
                 .iter()
                 .map(|p| match p {
@@ -214,7 +215,16 @@ impl<'s, S: Store + ?Sized> Crls<'s, S> {
                     }),
                 })
                 .collect()
-        })
+        })?;
+        // The replaced CRLs' serial indexes are of no use any more.
+        for i in &imported {
+            if let CrlOutcome::Stored { replaced, .. } = &i.outcome {
+                for id in replaced {
+                    IndexCache::global().forget(*id);
+                }
+            }
+        }
+        Ok(imported)
     }
 
     /// Every stored CRL (valid and invalid), by id.
@@ -250,7 +260,9 @@ impl<'s, S: Store + ?Sized> Crls<'s, S> {
             } else {
                 Err(crate::store::unknown_crl(id))
             }
-        })
+        })?;
+        IndexCache::global().forget(id);
+        Ok(())
     }
 }
 

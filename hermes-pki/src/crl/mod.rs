@@ -19,6 +19,11 @@
 //!   point of the stored certificates; [`Crls::refresh`] fetches those that are due through a
 //!   [`CrlFetcher`] ([`HttpFetcher`] by default) and imports what is valid. The caller drives the
 //!   schedule; nothing here spawns a thread.
+//! - Lookups: the checker looks a certificate's serial up in an in-memory index of the CRL's
+//!   revoked serials, built from the store's entries on first use and kept in a process-wide
+//!   bounded cache keyed by the CRL's id and SHA-256, so a newer CRL (imported by this process
+//!   or another sharing the store) is a new index, never a stale one ([`INDEX_CACHE_CRLS`],
+//!   [`INDEX_CACHE_BYTES`], [`clear_index_cache`]).
 //!
 //! CRLs of the store's own CAs are made by
 //! [`CertificateAuthority::create_crl`](crate::ca::CertificateAuthority::create_crl).
@@ -52,6 +57,7 @@ mod check;
 mod dp;
 mod fetch;
 mod import;
+mod index;
 mod parse;
 mod refresh;
 
@@ -59,6 +65,7 @@ pub use check::CrlChecker;
 pub use dp::DistributionPointName;
 pub use fetch::{CrlFetcher, FetchError, HttpFetcher};
 pub use import::{CrlImport, CrlOutcome, Crls, is_pending, parse_crls};
+pub use index::{INDEX_CACHE_BYTES, INDEX_CACHE_CRLS, clear_index_cache};
 pub use parse::{Crl, IssuerEntries, MAX_ENTRIES, Scope};
 pub use refresh::{RefreshLimit, RefreshOptions, RefreshReport, UrlOutcome, UrlReport};
 
