@@ -26,7 +26,7 @@
 //! | formats | [`pkcs12`] | PKCS#12 parsing (OpenSSL, Windows, macOS, Java; legacy PBEs) and building |
 //! | keys | [`key`] | private keys (generate, PKCS#8 / PKCS#1, password protection), the [`key::Signer`] / [`key::Decryptor`] traits, signature algorithm identifiers, [`key::MIN_RSA_BITS`] |
 //! | certificates | [`cert`] | parsed X.509 certificates (thumbprints, emails, usages, DSA, dates before 1970) and their loaders (PEM, DER, PKCS#7) |
-//! | foundation | [`error`], [`time`], [`ber`] | the one [`Error`] with a stable [`ErrorKind`]; the [`time::Clock`] every time-dependent operation takes; the bounded BER-to-DER converter |
+//! | foundation | [`error`], [`time`], [`ber`], `tlv`, `rsa_math` | the one [`Error`] with a stable [`ErrorKind`]; the [`time::Clock`] every time-dependent operation takes; the bounded BER-to-DER converter; the one small DER reader and writer (`tlv`, crate-private); fixed-width RSA arithmetic (`rsa_math`, crate-private: Montgomery multiplication, the public operation with its padding checks, used by `cert` to verify and by `key` to sign, decrypt and encrypt) |
 //!
 //! A verdict is an answer, not an error: a certificate that does not validate is
 //! [`trust::Validation::Invalid`] with typed [`trust::Reason`]s, a signature that does not
