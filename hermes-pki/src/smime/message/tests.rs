@@ -3,7 +3,7 @@ use std::time::SystemTime;
 use super::*;
 use crate::ca::{CaSpec, CertificateAuthority, CrlSpec, DistinguishedName, IssueSpec, Issued};
 use crate::key::KeySpec;
-use crate::smime::mime::{multipart_parts, to_crlf};
+use crate::smime::mime::{multipart_parts, pkcs7_mime, to_crlf};
 use crate::smime::{ContentCipher, DecryptOptions, EncryptOptions, SignOptions, SignatureStatus};
 use crate::store::{MemoryStore, StoreExt};
 use crate::time::{FixedClock, from_unix_seconds};
