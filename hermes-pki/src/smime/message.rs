@@ -90,9 +90,7 @@ pub fn sign_message_to(
             let b = mime::boundary()?;
             let micalg = micalg(options.digest_for(&key.algorithm()));
             write_outer(&mut out, &head.outer)
-                .and_then(|()| {
-                    mime::write_multipart_signed(&mut out, &b, &canonical, &der, micalg)
-                })
+                .and_then(|()| mime::write_multipart_signed(&mut out, &b, &canonical, &der, micalg))
                 .map_err(stream::write_failed)?;
         }
         SignatureForm::Opaque => {
@@ -717,6 +715,22 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
         sign_message(message, signer, &chain, &key, form, options)
     }
 
+    /// [`sign`](Self::sign) from a reader to a writer (see [`sign_message_to`]); returns the
+    /// number of bytes written.
+    ///
+    /// Errors: those of [`sign`](Self::sign) and [`sign_message_to`].
+    pub fn sign_to(
+        &self,
+        input: impl Read,
+        output: impl Write,
+        signer: &Certificate,
+        form: SignatureForm,
+        options: &SignOptions,
+    ) -> Result<u64> {
+        let (key, chain) = self.key_and_chain(signer, options.signing_time())?;
+        sign_message_to(input, output, signer, &chain, &key, form, options)
+    }
+
     /// Signs `content` as a CMS SignedData (no MIME layer; see [`sign_data`]) with `signer`'s
     /// key from the store, carrying the same chain as [`sign`](Self::sign): up to, not
     /// including, the trust anchor.
@@ -882,6 +896,19 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
         encrypt_message(message, recipients, &options)
     }
 
+    /// [`encrypt`](Self::encrypt) from a reader to a writer (see [`encrypt_message_to`]);
+    /// returns the number of bytes written.
+    pub fn encrypt_to(
+        &self,
+        input: impl Read,
+        output: impl Write,
+        recipients: &[Certificate],
+        options: &EncryptOptions,
+    ) -> Result<u64> {
+        let options = self.choose_cipher(recipients, options)?;
+        encrypt_message_to(input, output, recipients, &options)
+    }
+
     /// The options with the cipher every recipient is known to read, when the caller did not
     /// choose one.
     pub fn choose_cipher(
@@ -917,6 +944,28 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
     pub fn decrypt(&self, message: &[u8], options: &DecryptOptions) -> Result<DecryptedMessage> {
         self.store
             .read_transaction(|tx| decrypt_message(message, &StoreKeys::new(tx), options))
+    }
+
+    /// [`decrypt`](Self::decrypt) from a reader to a writer (see [`decrypt_message_to`]): the
+    /// decrypted message is written to `output`.
+    ///
+    /// Errors: those of [`decrypt_message_to`]; [`Error::Storage`] when the store asks to run
+    /// the read again after the input was consumed (it cannot be read twice).
+    pub fn decrypt_to(
+        &self,
+        input: impl Read,
+        output: impl Write,
+        options: &DecryptOptions,
+    ) -> Result<DecryptedInfo> {
+        let mut io = Some((input, output));
+        self.store.read_transaction(|tx| {
+            let (input, output) = io.take().ok_or_else(|| {
+                Error::Storage(
+                    "the store repeated a read after the message input was consumed".into(),
+                )
+            })?;
+            decrypt_message_to(input, output, &StoreKeys::new(tx), options)
+        })
     }
 
     /// Signs, then encrypts the signed message.

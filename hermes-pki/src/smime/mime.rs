@@ -614,9 +614,9 @@ pub(crate) fn canonicalize(entity: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>> 
             Some(changed) => std::borrow::Cow::Owned(changed),
             None => std::borrow::Cow::Borrowed(e),
         }),
-        std::borrow::Cow::Owned(e) => Ok(std::borrow::Cow::Owned(
-            canonical_part(&e, 0)?.unwrap_or(e),
-        )),
+        std::borrow::Cow::Owned(e) => {
+            Ok(std::borrow::Cow::Owned(canonical_part(&e, 0)?.unwrap_or(e)))
+        }
     }
 }
 

@@ -553,9 +553,15 @@ pub(super) fn encrypt_in_place(
             let mut nonce = [0u8; 12];
             nonce.copy_from_slice(&nonce_bytes);
             let (oid, tag) = if cipher == ContentCipher::Aes128Gcm {
-                (&asn1::AES128_GCM, gcm_seal::<aes::Aes128>(&cek, &nonce, buf)?)
+                (
+                    &asn1::AES128_GCM,
+                    gcm_seal::<aes::Aes128>(&cek, &nonce, buf)?,
+                )
             } else {
-                (&asn1::AES256_GCM, gcm_seal::<aes::Aes256>(&cek, &nonce, buf)?)
+                (
+                    &asn1::AES256_GCM,
+                    gcm_seal::<aes::Aes256>(&cek, &nonce, buf)?,
+                )
             };
             // GCMParameters { aes-nonce, aes-ICVlen 16 } (the default is 12, so 16 is written).
             let params = asn1::sequence(&[&asn1::octet_string(&nonce), &asn1::small_integer(16)]);

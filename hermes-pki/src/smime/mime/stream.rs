@@ -68,10 +68,11 @@ impl<R: Read> Input<R> {
     pub(crate) fn read_head(&mut self) -> Result<(HeadBlock, Vec<u8>)> {
         let mut buf = Vec::new();
         let mut chunk = vec![0u8; 8 * 1024];
+        let mut scan = HeadScan::default();
         loop {
             let n = self.read_chunk(&mut chunk)?;
             buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
-            if let Some((head_end, body_start)) = head_end(&buf, n == 0) {
+            if let Some((head_end, body_start)) = head_end(&buf, n == 0, &mut scan) {
                 let head = split_head_block(buf.get(..head_end).unwrap_or_default())?;
                 let pending = buf.get(body_start..).unwrap_or_default().to_vec();
                 return Ok((head, pending));
@@ -87,7 +88,12 @@ impl<R: Read> Input<R> {
 
     /// Reads the rest of the body (after `pending`, the part already read) into `out`; with
     /// `crlf`, every line end made CRLF as [`super::to_crlf`] does.
-    pub(crate) fn read_body(&mut self, pending: &[u8], crlf: bool, out: &mut Vec<u8>) -> Result<()> {
+    pub(crate) fn read_body(
+        &mut self,
+        pending: &[u8],
+        crlf: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
         let mut conv = Crlf::default();
         let mut push = |data: &[u8], out: &mut Vec<u8>| {
             if crlf {
@@ -123,29 +129,37 @@ impl<R: Read> Input<R> {
     }
 }
 
+/// How far [`head_end`] has looked: each byte is looked at once, however the input arrives.
+#[derive(Default)]
+struct HeadScan {
+    /// The next byte to look at.
+    i: usize,
+    /// Where the current line starts.
+    line_start: usize,
+}
+
 /// Where the header block of `buf` ends: (end of the header block, start of the body), as
 /// [`super::split_raw`] finds it; `None` when more input is needed to tell (`eof` false).
-fn head_end(buf: &[u8], eof: bool) -> Option<(usize, usize)> {
-    let mut i = 0;
-    let mut line_start = 0;
-    while let Some(&b) = buf.get(i) {
+/// `scan` carries on from the previous call on the same (grown) buffer.
+fn head_end(buf: &[u8], eof: bool, scan: &mut HeadScan) -> Option<(usize, usize)> {
+    while let Some(&b) = buf.get(scan.i) {
         if b == b'\n' || b == b'\r' {
-            if b == b'\r' && i + 1 == buf.len() && !eof {
+            if b == b'\r' && scan.i + 1 == buf.len() && !eof {
                 // A CR at the end: a CRLF or a bare CR, the next read tells.
                 return None;
             }
-            let end = if b == b'\r' && buf.get(i + 1) == Some(&b'\n') {
-                i + 2
+            let end = if b == b'\r' && buf.get(scan.i + 1) == Some(&b'\n') {
+                scan.i + 2
             } else {
-                i + 1
+                scan.i + 1
             };
-            if i == line_start {
-                return Some((line_start, end));
+            if scan.i == scan.line_start {
+                return Some((scan.line_start, end));
             }
-            line_start = end;
-            i = end;
+            scan.line_start = end;
+            scan.i = end;
         } else {
-            i += 1;
+            scan.i += 1;
         }
     }
     eof.then_some((buf.len(), buf.len()))
