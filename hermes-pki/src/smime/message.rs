@@ -287,6 +287,38 @@ pub fn encrypt_message(
 ///
 /// Errors: those of [`encrypt_message`]; [`Error::Io`] when reading or writing fails;
 /// [`Error::LimitExceeded`] for a message over the limits of the in-memory form.
+///
+/// ```
+/// use std::sync::Arc;
+/// use hermes_pki::ca::{CaSpec, CertificateAuthority, DistinguishedName, IssueSpec};
+/// use hermes_pki::key::KeySpec;
+/// use hermes_pki::smime::{
+///     DecryptOptions, EncryptOptions, KeyList, decrypt_message_to, encrypt_message_to,
+/// };
+/// use hermes_pki::store::MemoryStore;
+/// use hermes_pki::time::SystemClock;
+///
+/// # fn main() -> hermes_pki::Result<()> {
+/// let store = MemoryStore::new();
+/// let ca = CertificateAuthority::new(&store);
+/// ca.create(&CaSpec::new(DistinguishedName::new("Root")).key(KeySpec::EcP256), &SystemClock)?;
+/// let bob = ca.issue(&IssueSpec::new("bob@example.com", "Bob").key(KeySpec::EcP256), &SystemClock)?;
+/// let (cert, key, _, _) = bob.into_parts();
+///
+/// // Any reader in (a file, a socket, stdin), any writer out: the message is read once and
+/// // never held more than once.
+/// let mail: &[u8] = b"From: alice@example.com\r\nTo: bob@example.com\r\n\r\nHello Bob\r\n";
+/// let mut sealed = Vec::new();
+/// encrypt_message_to(mail, &mut sealed, &[cert.clone()], &EncryptOptions::new())?;
+///
+/// let keys = KeyList::new().with(cert, Arc::new(key))?;
+/// let mut opened = Vec::new();
+/// let info = decrypt_message_to(&sealed[..], &mut opened, &keys, &DecryptOptions::new())?;
+/// assert!(opened.ends_with(b"Hello Bob\r\n"));
+/// assert_eq!(info.cipher, "AES-256-CBC");
+/// # Ok(())
+/// # }
+/// ```
 pub fn encrypt_message_to(
     input: impl Read,
     mut output: impl Write,
