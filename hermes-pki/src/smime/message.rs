@@ -334,6 +334,10 @@ pub fn encrypt_message_to(
     let (head, pending) = input.read_head()?;
     let mut entity = Zeroizing::new(head.entity_head);
     input.read_body(&pending, !head.binary, &mut entity)?;
+    // The spare room of the growth is given back (the buffer is wiped over its capacity),
+    // but for the CBC padding, which goes in place.
+    let room = entity.len() + 16;
+    entity.shrink_to(room);
     let sealed = seal(entity, recipients, options)?;
     let smime_type = if options.content_cipher().is_authenticated() {
         "authEnveloped-data"
@@ -505,6 +509,8 @@ fn decrypt_entity(
             ),
         ));
     }
+    // The spare room of the growth is given back: the buffer is wiped over its capacity.
+    der.shrink_to_fit();
     let decrypted = decrypt_der(Cow::Owned(der), keys, options)?;
     Ok((head.outer, decrypted))
 }
