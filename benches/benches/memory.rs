@@ -9,12 +9,48 @@
 //!
 //! Results go to stdout and to `target/criterion/memory/results.json`, which
 //! `scripts/bench-report.py` reads.
+//!
+//! Second part, peak memory of the S/MIME message layer on a 25 MiB message (a `text/plain`
+//! entity of CRLF lines under From/To/Subject/Date): sign (detached, RSA-2048, SHA-256),
+//! encrypt (AES-256-CBC to one RSA-2048 recipient) and decrypt, each in a fresh child process:
+//! the child prepares its input in memory, resets the kernel's high-water mark of its resident
+//! set (`echo 5 > /proc/self/clear_refs`), reads `VmRSS`, runs the operation once and reads
+//! `VmHWM`. `VmHWM - VmRSS` is the most memory the operation added at any moment (the input,
+//! already in memory, not counted; the output counted when it is a `Vec`). Three ways:
+//! - `hermes-pki/<op>`: the in-memory functions (`sign_message`, `encrypt_message`,
+//!   `decrypt_message`: a slice in, a `Vec` out);
+//! - `hermes-pki/stream-<op>`: the streaming ones (`sign_message_to`, `encrypt_message_to`,
+//!   `decrypt_message_to`) reading the slice and writing to a temporary file (the page cache
+//!   is not the process's memory);
+//! - `openssl/<op>`: OpenSSL's S/MIME functions on the same input (`Pkcs7::sign` /
+//!   `Pkcs7::encrypt` in text mode and `to_smime`; `Pkcs7::from_smime` and `decrypt`), what
+//!   `openssl smime` does.
+//!
+//! The resident set counts Rust's and OpenSSL's `malloc` alike; it also counts buffers freed
+//! during the operation but kept by `malloc` for reuse, so these are upper bounds. The results
+//! go to `target/criterion/memory/message.json`.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::hint::black_box;
 use std::process::Command;
 
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use hermes_pki::ca::{CaSpec, CertificateAuthority, DistinguishedName, IssueSpec};
 use hermes_pki::cert::Certificate;
+use hermes_pki::key::{KeySpec, PrivateKey};
+use hermes_pki::smime::{
+    ContentCipher, DecryptOptions, EncryptOptions, KeyList, SignOptions, SignatureForm,
+    decrypt_message, decrypt_message_to, encrypt_message, encrypt_message_to, sign_message,
+    sign_message_to,
+};
+use hermes_pki::store::MemoryStore;
+use hermes_pki::time::SystemClock;
+use openssl::pkcs7::{Pkcs7, Pkcs7Flags};
+use openssl::pkey::{PKey, Private};
+use openssl::stack::Stack;
+use openssl::symm::Cipher;
 use openssl::x509::X509;
 
 const COUNT: usize = 20_000;
@@ -58,8 +94,211 @@ fn measure(side: &str) -> f64 {
     }
 }
 
+/// The size of the message-level measurements.
+const MESSAGE_SIZE: usize = 25 * 1024 * 1024;
+
+/// The message-level operations measured.
+const MESSAGE_OPS: [&str; 9] = [
+    "hermes-pki/sign",
+    "hermes-pki/stream-sign",
+    "openssl/sign",
+    "hermes-pki/encrypt",
+    "hermes-pki/stream-encrypt",
+    "openssl/encrypt",
+    "hermes-pki/decrypt",
+    "hermes-pki/stream-decrypt",
+    "openssl/decrypt",
+];
+
+/// A 25 MiB RFC 5322 message: outer header fields, then a `text/plain` entity of CRLF lines.
+fn mail() -> Vec<u8> {
+    let mut m = b"From: Alice <user0@example.com>\r\nTo: Bob <user1@example.com>\r\n\
+        Subject: Benchmark\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+        Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+        .to_vec();
+    let mut i = 0u64;
+    while m.len() < MESSAGE_SIZE {
+        m.extend_from_slice(
+            format!("Line {i:08}: the quick brown fox jumps over the lazy dog.\r\n").as_bytes(),
+        );
+        i += 1;
+    }
+    m.truncate(MESSAGE_SIZE - 2);
+    m.extend_from_slice(b"\r\n");
+    m
+}
+
+/// A `kB` field of `/proc/self/status`, in bytes.
+fn status_bytes(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("Linux /proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/self/status"))
+        * 1024
+}
+
+/// An RSA-2048 user made by a hermes-pki CA, and the same as OpenSSL objects.
+fn party() -> (Certificate, Arc<PrivateKey>, X509, PKey<Private>) {
+    let store = MemoryStore::new();
+    let ca = CertificateAuthority::new(&store);
+    ca.create(
+        &CaSpec::new(DistinguishedName::new("Bench S/MIME CA")).key(KeySpec::EcP256),
+        &SystemClock,
+    )
+    .expect("creates a CA");
+    let issued = ca
+        .issue(
+            &IssueSpec::new("user0@example.com", "User 0").key(KeySpec::Rsa(2048)),
+            &SystemClock,
+        )
+        .expect("issues");
+    let (cert, key, _, _) = issued.into_parts();
+    let o_cert = X509::from_der(cert.der()).expect("OpenSSL reads the certificate");
+    let o_key = PKey::private_key_from_pkcs8(&key.to_pkcs8_der().expect("PKCS#8"))
+        .expect("OpenSSL reads the key");
+    (cert, Arc::new(key), o_cert, o_key)
+}
+
+/// In a child process: prepares the input of `op`, runs it once, returns the peak resident
+/// memory it added (bytes).
+fn measure_message(op: &str) -> u64 {
+    let (cert, key, o_cert, o_key) = party();
+    let certs = [cert.clone()];
+    let keys = KeyList::new()
+        .with(cert.clone(), Arc::clone(&key))
+        .expect("key list");
+    let cbc = EncryptOptions::new().cipher(ContentCipher::Aes256Cbc);
+    let sign_options = SignOptions::new(SystemTime::now());
+    let mut o_certs = Stack::new().expect("stack");
+    o_certs.push(o_cert.clone()).expect("push");
+    let mail = mail();
+    let sealed = if op.ends_with("decrypt") {
+        encrypt_message(&mail, &certs, &cbc).expect("encrypts")
+    } else {
+        Vec::new()
+    };
+    let mut file = tempfile::tempfile().expect("a temporary file");
+    std::fs::write("/proc/self/clear_refs", "5").expect("resets the peak resident set size");
+    let before = status_bytes("VmRSS:");
+    // Each arm drops its output before VmHWM is read: the high-water mark has seen it.
+    let out_len = match op {
+        "hermes-pki/sign" => sign_message(
+            &mail,
+            &cert,
+            &[],
+            &*key,
+            SignatureForm::Detached,
+            &sign_options,
+        )
+        .expect("signs")
+        .len() as u64,
+        "hermes-pki/stream-sign" => sign_message_to(
+            &mail[..],
+            &mut file,
+            &cert,
+            &[],
+            &*key,
+            SignatureForm::Detached,
+            &sign_options,
+        )
+        .expect("signs"),
+        "openssl/sign" => {
+            let none = Stack::new().expect("stack");
+            let p7 =
+                Pkcs7::sign(&o_cert, &o_key, &none, &mail, Pkcs7Flags::DETACHED).expect("signs");
+            p7.to_smime(&mail, Pkcs7Flags::DETACHED)
+                .expect("S/MIME")
+                .len() as u64
+        }
+        "hermes-pki/encrypt" => encrypt_message(&mail, &certs, &cbc)
+            .expect("encrypts")
+            .len() as u64,
+        "hermes-pki/stream-encrypt" => {
+            encrypt_message_to(&mail[..], &mut file, &certs, &cbc).expect("encrypts")
+        }
+        "openssl/encrypt" => {
+            let p7 = Pkcs7::encrypt(&o_certs, &mail, Cipher::aes_256_cbc(), Pkcs7Flags::empty())
+                .expect("encrypts");
+            p7.to_smime(&mail, Pkcs7Flags::empty())
+                .expect("S/MIME")
+                .len() as u64
+        }
+        "hermes-pki/decrypt" => decrypt_message(&sealed, &keys, &DecryptOptions::new())
+            .expect("decrypts")
+            .message
+            .len() as u64,
+        "hermes-pki/stream-decrypt" => {
+            decrypt_message_to(&sealed[..], &mut file, &keys, &DecryptOptions::new())
+                .expect("decrypts")
+                .written
+        }
+        "openssl/decrypt" => {
+            let (p7, _) = Pkcs7::from_smime(&sealed).expect("OpenSSL reads the message");
+            p7.decrypt(&o_key, &o_cert, Pkcs7Flags::empty())
+                .expect("decrypts")
+                .len() as u64
+        }
+        other => panic!("unknown operation {other}"),
+    };
+    let peak = status_bytes("VmHWM:");
+    assert!(
+        out_len > MESSAGE_SIZE as u64 / 2,
+        "{op} produced {out_len} bytes"
+    );
+    peak.saturating_sub(before)
+}
+
+/// Runs every message-level measurement in a child process and reports them.
+fn message_report(exe: &std::path::Path) {
+    println!("peak memory added by one operation on a 25 MiB message (VmHWM - VmRSS before):");
+    let mut json = Vec::new();
+    for op in MESSAGE_OPS {
+        let out = Command::new(exe)
+            .args(["--message-memory", op])
+            .output()
+            .expect("re-runs itself");
+        assert!(
+            out.status.success(),
+            "{op} measurement failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let bytes: u64 = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("a number of bytes");
+        println!(
+            "  memory/message/{op:26} {:8.1} MiB  ({:.2} copies of the message)",
+            bytes as f64 / 1048576.0,
+            bytes as f64 / MESSAGE_SIZE as f64
+        );
+        json.push(format!("\"{op}\": {bytes}"));
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/criterion/memory");
+    std::fs::create_dir_all(&dir).expect("create result dir");
+    std::fs::write(
+        dir.join("message.json"),
+        format!(
+            "{{\"message_bytes\": {MESSAGE_SIZE}, {}}}\n",
+            json.join(", ")
+        ),
+    )
+    .expect("write results");
+    message_report(&exe);
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if let Some(pos) = args.iter().position(|a| a == "--message-memory") {
+        println!("{}", measure_message(&args[pos + 1]));
+        return;
+    }
+    if args.iter().any(|a| a == "message") {
+        // `cargo bench --bench memory -- message`: the message-level part only.
+        message_report(&std::env::current_exe().expect("own path"));
+        return;
+    }
     if let Some(pos) = args.iter().position(|a| a == "--side") {
         let side = &args[pos + 1];
         println!("{}", measure(side));
@@ -94,4 +333,5 @@ fn main() {
         ),
     )
     .expect("write results");
+    message_report(&exe);
 }

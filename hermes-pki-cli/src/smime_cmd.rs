@@ -217,28 +217,35 @@ pub fn run_smime(ctx: &Ctx, cmd: SmimeCmd) -> CliResult<Outcome> {
         SmimeCmd::Protect(args) => crate::protect_cmd::run_protect(store, args),
         SmimeCmd::Open(args) => crate::open_cmd::run_open(store, args),
         SmimeCmd::Sign { signer, opaque, io } => {
-            let input = read_input(&io.input)?;
             let signer = resolve_signer(&store, &signer, now)?;
-            let out = smime.sign(&input.bytes, &signer, form(opaque), &SignOptions::new(now))?;
-            write_out(
-                &io.output,
-                out,
-                json!({"signer": signer.subject(), "form": form_name(opaque)}),
-                "signed",
-            )
+            let info = json!({"signer": signer.subject(), "form": form_name(opaque)});
+            stream_out(&io, info, "signed", |input, output| {
+                smime
+                    .sign_to(input, output, &signer, form(opaque), &SignOptions::new(now))
+                    .map(|_| Value::Null)
+            })
         }
         SmimeCmd::Encrypt { options, io } => {
-            let input = read_input(&io.input)?;
             let recipients = resolve_recipients(&store, &options.to, now)?;
             let opts = smime.choose_cipher(&recipients, &encrypt_options(&options))?;
-            let out = smime.encrypt(&input.bytes, &recipients, &opts)?;
-            write_out(&io.output, out, recipients_json(&recipients), "encrypted")
+            stream_out(
+                &io,
+                recipients_json(&recipients),
+                "encrypted",
+                |input, output| {
+                    smime
+                        .encrypt_to(input, output, &recipients, &opts)
+                        .map(|_| Value::Null)
+                },
+            )
         }
         SmimeCmd::Decrypt { io } => {
-            let input = read_input(&io.input)?;
-            let d = smime.decrypt(&input.bytes, &decrypt_options(&store)?)?;
-            let info = json!({"cipher": d.cipher, "authenticated": d.authenticated, "weak": d.weak.iter().map(ToString::to_string).collect::<Vec<_>>()});
-            write_out(&io.output, d.message.to_vec(), info, "decrypted")
+            let options = decrypt_options(&store)?;
+            stream_out(&io, json!({}), "decrypted", |input, output| {
+                smime.decrypt_to(input, output, &options).map(|d| {
+                    json!({"cipher": d.cipher, "authenticated": d.authenticated, "weak": d.weak.iter().map(ToString::to_string).collect::<Vec<_>>()})
+                })
+            })
         }
         SmimeCmd::Verify {
             input,
@@ -494,6 +501,103 @@ fn write_dest(out: &str, bytes: &[u8]) -> CliResult<()> {
             o.write_all(bytes)
                 .and_then(|()| o.flush())
                 .map_err(|e| CliError::new(format!("cannot write stdout: {e}")))
+        }
+    }
+}
+
+/// An output file created at its first byte: a command that fails before writing anything
+/// leaves no file behind.
+struct LazyFile {
+    path: std::path::PathBuf,
+    file: Option<std::fs::File>,
+    written: u64,
+}
+
+impl std::io::Write for LazyFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let file = match &mut self.file {
+            Some(f) => f,
+            None => self.file.insert(std::fs::File::create(&self.path)?),
+        };
+        let n = file.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.as_mut().map_or(Ok(()), std::io::Write::flush)
+    }
+}
+
+/// Runs a streaming S/MIME operation from IN to OUT. IN is a file or stdin, read as the
+/// operation goes; a file OUT is written as the output is produced (created at its first
+/// byte, removed again if the operation fails after that), stdout gets the output once it is
+/// complete, as every command's product. `run` returns what it adds to the JSON document.
+fn stream_out(
+    io: &InOut,
+    mut info: Value,
+    what: &str,
+    run: impl FnOnce(&mut dyn std::io::Read, &mut dyn std::io::Write) -> hermes_pki::Result<Value>,
+) -> CliResult<Outcome> {
+    let mut input: Box<dyn std::io::Read> = if io.input == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::fs::File::open(&io.input).map_err(|e| {
+            CliError::new(format!("cannot read {}: {e}", io.input))
+                .hint("check the file name and path")
+        })?)
+    };
+    let merge = |info: &mut Value, extra: Value| {
+        if let (Some(info), Value::Object(extra)) = (info.as_object_mut(), extra) {
+            info.extend(extra);
+        }
+    };
+    match Dest::from_arg(Some(&io.output)) {
+        Dest::File(path) => {
+            let mut out = LazyFile {
+                path: path.clone(),
+                file: None,
+                written: 0,
+            };
+            let result = run(&mut input, &mut out)
+                .map_err(CliError::from)
+                .and_then(|extra| {
+                    out.file
+                        .as_ref()
+                        .map_or(Ok(()), std::fs::File::sync_all)
+                        .map_err(|e| {
+                            CliError::new(format!("cannot write {}: {e}", path.display()))
+                        })?;
+                    Ok(extra)
+                });
+            let extra = match result {
+                Ok(extra) => extra,
+                Err(e) => {
+                    // A partial output is not left behind.
+                    if out.file.take().is_some() {
+                        let _ = std::fs::remove_file(&path);
+                    }
+                    return Err(e);
+                }
+            };
+            merge(&mut info, extra);
+            info["written"] = path.display().to_string().into();
+            info["bytes"] = out.written.into();
+            Ok(Outcome::new(
+                format!(
+                    "{what}: wrote {} bytes to {}\n",
+                    out.written,
+                    path.display()
+                ),
+                info,
+            ))
+        }
+        Dest::Stdout => {
+            let mut bytes = Vec::new();
+            let extra = run(&mut input, &mut bytes)?;
+            merge(&mut info, extra);
+            info["bytes"] = bytes.len().into();
+            Ok(Outcome::new(String::new(), info).raw(bytes))
         }
     }
 }

@@ -411,6 +411,39 @@ pub fn encrypt_data(
     recipients: &[Certificate],
     options: &EncryptOptions,
 ) -> Result<Vec<u8>> {
+    let sealed = seal(Zeroizing::new(content.to_vec()), recipients, options)?;
+    let mut out = Vec::with_capacity(sealed.len());
+    out.extend_from_slice(&sealed.head);
+    out.extend_from_slice(&sealed.ciphertext);
+    out.extend_from_slice(&sealed.tail);
+    Ok(out)
+}
+
+/// A DER ContentInfo made by [`seal`], in three pieces so that the ciphertext is never
+/// copied: the DER before the encrypted content, the encrypted content, the DER after it.
+pub(crate) struct Sealed {
+    /// Everything up to and including the encrypted content's header.
+    pub head: Vec<u8>,
+    /// The encrypted content (in the allocation that held the plaintext).
+    pub ciphertext: Zeroizing<Vec<u8>>,
+    /// The `mac` of an AuthEnvelopedData; empty for an EnvelopedData.
+    pub tail: Vec<u8>,
+}
+
+impl Sealed {
+    /// The length of the whole ContentInfo.
+    pub fn len(&self) -> usize {
+        self.head.len() + self.ciphertext.len() + self.tail.len()
+    }
+}
+
+/// [`encrypt_data`] on a plaintext buffer it takes over and encrypts in place: the same DER
+/// (see [`Sealed`]), with no second copy of the content.
+pub(crate) fn seal(
+    mut content: Zeroizing<Vec<u8>>,
+    recipients: &[Certificate],
+    options: &EncryptOptions,
+) -> Result<Sealed> {
     if recipients.is_empty() {
         return Err(Error::InvalidArgument(
             "a message needs at least one recipient certificate".into(),
@@ -450,7 +483,7 @@ pub fn encrypt_data(
             }
         }
     }
-    let encrypted = content::encrypt(options.cipher, content)?;
+    let encrypted = content::encrypt_in_place(options.cipher, &mut content)?;
     let mut infos = Vec::with_capacity(recipients.len());
     let mut all_v0 = true;
     for cert in recipients {
@@ -471,15 +504,15 @@ pub fn encrypt_data(
     let version = if authenticated || all_v0 { 0 } else { 2 };
     let recipient_infos = asn1::set_of(infos);
 
-    // Assembled with precomputed headers so the ciphertext is copied once.
-    let content_header = header(0x80, encrypted.ciphertext.len());
+    let ciphertext_len = content.len();
+    let content_header = header(0x80, ciphertext_len);
     let eci_head = [
         asn1::oid(&asn1::ID_DATA),
         encrypted.algorithm.clone(),
         content_header,
     ]
     .concat();
-    let eci_len = eci_head.len() + encrypted.ciphertext.len();
+    let eci_len = eci_head.len() + ciphertext_len;
     let eci_header = header(0x30, eci_len);
     let version = asn1::small_integer(version);
     let mac = match &encrypted.tag {
@@ -495,22 +528,22 @@ pub fn encrypt_data(
         &asn1::ID_ENVELOPED_DATA
     });
     let ci_len = content_type.len() + explicit_header.len() + body_header.len() + body_len;
-    let mut out = header(0x30, ci_len);
-    out.reserve(ci_len);
-    for part in [
-        &content_type,
-        &explicit_header,
-        &body_header,
-        &version,
-        &recipient_infos,
-        &eci_header,
-        &eci_head,
-        &encrypted.ciphertext,
-        &mac,
-    ] {
-        out.extend_from_slice(part);
-    }
-    Ok(out)
+    let head = [
+        header(0x30, ci_len),
+        content_type,
+        explicit_header,
+        body_header,
+        version,
+        recipient_infos,
+        eci_header,
+        eci_head,
+    ]
+    .concat();
+    Ok(Sealed {
+        head,
+        ciphertext: content,
+        tail: mac,
+    })
 }
 
 /// The input as DER: BER (indefinite lengths, constructed strings) is normalised first.
@@ -536,15 +569,82 @@ pub fn decrypt_data(
     keys: &dyn RecipientKeys,
     options: &DecryptOptions,
 ) -> Result<Decrypted> {
-    let der = normalise(der)?;
-    let envelope = ParsedEnvelope::parse(&der)?;
-    envelope.check_options(options)?;
-    let (rid, entry, key) = recipient_with_key(&envelope.recipients, keys)?;
-    let alg = &envelope.content.alg;
-    let recovered = recipient::recover(entry, key.as_ref(), alg.key_len(), options)?;
+    decrypt_der(Cow::Borrowed(der), keys, options)
+}
+
+/// Where the encrypted content of a parsed message is: a range of the DER (a primitive
+/// encoding), or the segments of a constructed one, joined.
+enum CiphertextAt {
+    Range(std::ops::Range<usize>),
+    Joined(Vec<u8>),
+}
+
+/// The range of `part`, a subslice of `whole`, within `whole`.
+fn range_within(whole: &[u8], part: &[u8]) -> Option<std::ops::Range<usize>> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    let end = start.checked_add(part.len())?;
+    (end <= whole.len()).then_some(start..end)
+}
+
+/// [`decrypt_data`] on a buffer it may take over: an owned DER message is decrypted in its
+/// own allocation (the encrypted content moved to its front and decrypted in place, the
+/// whole buffer wiped with the plaintext), so decrypting holds one copy of the message, not
+/// two. BER is converted to DER first (a copy, as in [`decrypt_data`]).
+pub(crate) fn decrypt_der(
+    der: Cow<'_, [u8]>,
+    keys: &dyn RecipientKeys,
+    options: &DecryptOptions,
+) -> Result<Decrypted> {
+    let converted = match normalise(&der)? {
+        Cow::Owned(v) => Some(v),
+        Cow::Borrowed(_) => None,
+    };
+    let der = match converted {
+        Some(v) => Cow::Owned(v),
+        None => der,
+    };
+    let (kind, rid, alg, recovered, aad, mac, at) = {
+        let envelope = ParsedEnvelope::parse(&der)?;
+        envelope.check_options(options)?;
+        let (rid, entry, key) = recipient_with_key(&envelope.recipients, keys)?;
+        let alg = envelope.content.alg.clone();
+        let recovered = recipient::recover(entry, key.as_ref(), alg.key_len(), options)?;
+        let at = match envelope.content.ciphertext {
+            Cow::Borrowed(c) => match range_within(&der, c) {
+                Some(r) => CiphertextAt::Range(r),
+                None => CiphertextAt::Joined(c.to_vec()),
+            },
+            Cow::Owned(v) => CiphertextAt::Joined(v),
+        };
+        (
+            envelope.kind,
+            rid.clone(),
+            alg,
+            recovered,
+            envelope.content.aad,
+            envelope.content.mac.map(<[u8]>::to_vec),
+            at,
+        )
+    };
+    let ciphertext = match (at, der) {
+        (CiphertextAt::Joined(v), _) => v,
+        (CiphertextAt::Range(r), Cow::Owned(mut v)) => {
+            // In place: what follows is cut off, what precedes is shifted out.
+            v.truncate(r.end);
+            v.drain(..r.start);
+            v
+        }
+        (CiphertextAt::Range(r), Cow::Borrowed(b)) => b.get(r).unwrap_or_default().to_vec(),
+    };
     let (cipher, legacy) = (alg.name(), alg.legacy());
-    let content = envelope.content.decrypt(&recovered)?;
-    let authenticated = envelope.kind.is_authenticated();
+    let content = alg.decrypt(
+        &recovered.cek,
+        recovered.ok,
+        ciphertext,
+        &aad,
+        mac.as_deref(),
+    )?;
+    let authenticated = kind.is_authenticated();
     if options.require_authenticated && !authenticated {
         // Decrypted, so a wrong key or bad padding failed above the same way as always; the
         // content is dropped (and wiped) unread.
@@ -558,7 +658,7 @@ pub fn decrypt_data(
     weak.extend(legacy.map(Weakness::LegacyContentCipher));
     Ok(Decrypted {
         content,
-        recipient: rid.clone(),
+        recipient: rid,
         cipher,
         authenticated,
         weak,
@@ -628,27 +728,14 @@ struct ParsedEnvelope<'a> {
 struct EncryptedContent<'a> {
     /// The content-encryption algorithm with its parameters.
     alg: content::ContentAlg,
-    /// The encrypted content, of a length the algorithm accepts.
-    ciphertext: Vec<u8>,
+    /// The encrypted content, of a length the algorithm accepts: borrowed from the message
+    /// when it is one primitive OCTET STRING.
+    ciphertext: Cow<'a, [u8]>,
     /// The additional authenticated data: the authAttrs of an AuthEnvelopedData as a SET OF
     /// (RFC 5083 section 2.1), empty otherwise.
     aad: Vec<u8>,
     /// The authentication tag of an AuthEnvelopedData, of the length its parameters announce.
     mac: Option<&'a [u8]>,
-}
-
-impl EncryptedContent<'_> {
-    /// Decrypts the content with the key `recovered` holds; a key that was not recovered fails
-    /// like a wrong one, with the one [`Error::Crypto`] of every secret-dependent failure.
-    fn decrypt(self, recovered: &recipient::Recovered) -> Result<Zeroizing<Vec<u8>>> {
-        self.alg.decrypt(
-            &recovered.cek,
-            recovered.ok,
-            self.ciphertext,
-            &self.aad,
-            self.mac,
-        )
-    }
 }
 
 impl<'a> ParsedEnvelope<'a> {
@@ -745,7 +832,10 @@ fn recipient_with_key<'r, 'a>(
 /// EncryptedContentInfo ::= SEQUENCE { contentType, contentEncryptionAlgorithm,
 /// encryptedContent [0] IMPLICIT OCTET STRING OPTIONAL }: the algorithm (checked for the
 /// structure, `aead` for AuthEnvelopedData) and the encrypted content, which must be there.
-fn parse_encrypted_content(eci: Tlv<'_>, aead: bool) -> Result<(content::ContentAlg, Vec<u8>)> {
+fn parse_encrypted_content(
+    eci: Tlv<'_>,
+    aead: bool,
+) -> Result<(content::ContentAlg, Cow<'_, [u8]>)> {
     let mut e = Elements::new(eci.value, "EncryptedContentInfo");
     e.expect(Tag::ObjectIdentifier, "content type")?;
     let alg = asn1::algorithm_id(

@@ -1,6 +1,8 @@
 //! S/MIME on whole messages: the MIME layer (canonical form, outer headers kept, the
 //! `multipart/signed` and `application/pkcs7-mime` forms) over CMS.
 
+use std::borrow::Cow;
+use std::io::{Read, Write};
 use std::time::SystemTime;
 
 use der::asn1::ObjectIdentifier;
@@ -8,11 +10,11 @@ use zeroize::Zeroizing;
 
 use super::envelope::{
     ContentCipher, DecryptOptions, Decrypted, EncryptOptions, RecipientId, RecipientKeys,
-    decrypt_data, encrypt_data,
+    decrypt_der, seal,
 };
 use super::mime::{
     self, CmsKind, EntityType, cms_kind, decoded_body, entity_type, is_multipart_signed,
-    is_pkcs7_mime, join, micalg, multipart_parts, multipart_signed, pkcs7_mime, split_message,
+    is_pkcs7_mime, join, micalg, multipart_parts, split_message, stream,
 };
 use super::signed::{
     SignOptions, SignedContent, SignerPolicy, SignerReport, SmimeCapability, sign_data,
@@ -40,6 +42,8 @@ pub enum SignatureForm {
 /// Signs `message` (an RFC 5322 message or a bare MIME entity): its outer header fields
 /// (From, To, Subject, ...) stay outside; the MIME entity is canonicalised (CRLF line ends,
 /// 8-bit parts re-encoded as base64) and signed in the given form.
+///
+/// The same as [`sign_message_to`] writing to a `Vec`.
 pub fn sign_message(
     message: &[u8],
     signer: &Certificate,
@@ -48,19 +52,67 @@ pub fn sign_message(
     form: SignatureForm,
     options: &SignOptions,
 ) -> Result<Vec<u8>> {
-    let split = split_message(message)?;
-    let entity = mime::canonicalize(&split.entity)?;
-    let signed_entity = match form {
+    let mut out = Vec::with_capacity(message.len() + message.len() / 16 + 8 * 1024);
+    sign_message_to(message, &mut out, signer, chain, key, form, options)?;
+    Ok(out)
+}
+
+/// [`sign_message`] from a reader to a writer; returns the number of bytes written.
+///
+/// The message is read once, in chunks, and held once (in canonical form: the bytes that are
+/// hashed); the signed message is written out piece by piece, never assembled. Memory: about
+/// one copy of the message for the detached form (two when a part has to be re-encoded as
+/// base64, or for the opaque form, whose SignedData holds the content). Nothing is written
+/// before the signature is made, so an error leaves `output` untouched (a failed write aside).
+///
+/// Errors: those of [`sign_message`]; [`Error::Io`] when reading or writing fails;
+/// [`Error::LimitExceeded`] for a message over the limits of the in-memory form.
+pub fn sign_message_to(
+    input: impl Read,
+    mut output: impl Write,
+    signer: &Certificate,
+    chain: &[Certificate],
+    key: &dyn Signer,
+    form: SignatureForm,
+    options: &SignOptions,
+) -> Result<u64> {
+    let mut input = stream::Input::new(input);
+    let (head, pending) = input.read_head()?;
+    let mut entity = head.entity_head;
+    input.read_body(&pending, !head.binary, &mut entity)?;
+    let mut out = stream::Counting {
+        inner: &mut output,
+        count: 0,
+    };
+    match form {
         SignatureForm::Detached => {
-            let der = sign_data(&entity, signer, chain, key, true, options)?;
-            multipart_signed(&entity, &der, micalg(options.digest_for(&key.algorithm())))?
+            let canonical = mime::canonicalize(&entity)?;
+            let der = sign_data(&canonical, signer, chain, key, true, options)?;
+            let b = mime::boundary()?;
+            let micalg = micalg(options.digest_for(&key.algorithm()));
+            write_outer(&mut out, &head.outer)
+                .and_then(|()| mime::write_multipart_signed(&mut out, &b, &canonical, &der, micalg))
+                .map_err(stream::write_failed)?;
         }
         SignatureForm::Opaque => {
-            let der = sign_data(&entity, signer, chain, key, false, options)?;
-            pkcs7_mime(&der, "signed-data")
+            let der = {
+                let canonical = mime::canonicalize(&entity)?;
+                sign_data(&canonical, signer, chain, key, false, options)?
+            };
+            drop(entity);
+            write_outer(&mut out, &head.outer)
+                .and_then(|()| mime::write_pkcs7_mime(&mut out, &[&der], "signed-data"))
+                .map_err(stream::write_failed)?;
         }
-    };
-    Ok(join(&split.outer, &signed_entity))
+    }
+    out.flush().map_err(stream::write_failed)?;
+    Ok(out.count)
+}
+
+/// The outer header fields and `MIME-Version: 1.0` (the start of [`mime::join`]).
+fn write_outer(out: &mut dyn Write, outer: &[u8]) -> std::io::Result<()> {
+    out.write_all(outer)?;
+    out.write_all(b"MIME-Version: 1.0\r\n")
 }
 
 /// A verified signed message (signatures checked; no trust decision). Its `Debug` shows
@@ -110,6 +162,21 @@ fn is_signed_entity(entity: &[u8]) -> bool {
         return true;
     }
     matches!(cms_body(entity, &t), Ok(Some((_, CmsKind::Signed))))
+}
+
+/// [`verify_message_with`] on a message read from `input` (read once, at most the
+/// message size limit of the in-memory form; held whole while it is verified).
+///
+/// Errors: those of [`verify_message_with`]; [`Error::Io`] when reading fails.
+pub fn verify_message_from(
+    input: impl Read,
+    extra_certs: &[Certificate],
+    policy: &SignerPolicy,
+) -> Result<VerifiedMessage> {
+    let mut input = stream::Input::new(input);
+    let mut message = Vec::new();
+    input.read_body(&[], false, &mut message)?;
+    verify_message_with(&message, extra_certs, policy)
 }
 
 /// Verifies a signed message of either form. `extra_certs` are searched for signer
@@ -198,24 +265,101 @@ pub fn verify_message_with(
 /// Encrypts `message` to exactly `recipients`: the outer header fields stay, the MIME entity
 /// (in CRLF form) is encrypted into `application/pkcs7-mime; smime-type=enveloped-data`
 /// (`authEnveloped-data` for AES-GCM, RFC 8551 3.4).
+///
+/// The same as [`encrypt_message_to`] writing to a `Vec`.
 pub fn encrypt_message(
     message: &[u8],
     recipients: &[Certificate],
     options: &EncryptOptions,
 ) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(message.len() / 3 * 4 + message.len() / 28 + 8 * 1024);
+    encrypt_message_to(message, &mut out, recipients, options)?;
+    Ok(out)
+}
+
+/// [`encrypt_message`] from a reader to a writer; returns the number of bytes written.
+///
+/// The message is read once, in chunks, into one buffer that is then encrypted in place
+/// (AES-CBC or AES-GCM); the DER (with definite lengths, as
+/// [`encrypt_data`](super::encrypt_data) writes it) and its base64 are written out as they
+/// are produced. Memory: about one copy of the message. Nothing is written before the content
+/// is encrypted, so an error leaves `output` untouched (a failed write aside). The plaintext
+/// buffer is wiped when dropped.
+///
+/// Errors: those of [`encrypt_message`]; [`Error::Io`] when reading or writing fails;
+/// [`Error::LimitExceeded`] for a message over the limits of the in-memory form.
+///
+/// ```
+/// use std::sync::Arc;
+/// use hermes_pki::ca::{CaSpec, CertificateAuthority, DistinguishedName, IssueSpec};
+/// use hermes_pki::key::KeySpec;
+/// use hermes_pki::smime::{
+///     DecryptOptions, EncryptOptions, KeyList, decrypt_message_to, encrypt_message_to,
+/// };
+/// use hermes_pki::store::MemoryStore;
+/// use hermes_pki::time::SystemClock;
+///
+/// # fn main() -> hermes_pki::Result<()> {
+/// let store = MemoryStore::new();
+/// let ca = CertificateAuthority::new(&store);
+/// ca.create(&CaSpec::new(DistinguishedName::new("Root")).key(KeySpec::EcP256), &SystemClock)?;
+/// let bob = ca.issue(&IssueSpec::new("bob@example.com", "Bob").key(KeySpec::EcP256), &SystemClock)?;
+/// let (cert, key, _, _) = bob.into_parts();
+///
+/// // Any reader in (a file, a socket, stdin), any writer out: the message is read once and
+/// // never held more than once.
+/// let mail: &[u8] = b"From: alice@example.com\r\nTo: bob@example.com\r\n\r\nHello Bob\r\n";
+/// let mut sealed = Vec::new();
+/// encrypt_message_to(mail, &mut sealed, &[cert.clone()], &EncryptOptions::new())?;
+///
+/// let keys = KeyList::new().with(cert, Arc::new(key))?;
+/// let mut opened = Vec::new();
+/// let info = decrypt_message_to(&sealed[..], &mut opened, &keys, &DecryptOptions::new())?;
+/// assert!(opened.ends_with(b"Hello Bob\r\n"));
+/// assert_eq!(info.cipher, "AES-256-CBC");
+/// # Ok(())
+/// # }
+/// ```
+pub fn encrypt_message_to(
+    input: impl Read,
+    mut output: impl Write,
+    recipients: &[Certificate],
+    options: &EncryptOptions,
+) -> Result<u64> {
     if recipients.is_empty() {
         return Err(Error::InvalidArgument(
             "encrypting needs at least one recipient certificate".into(),
         ));
     }
-    let split = split_message(message)?;
-    let der = encrypt_data(&split.entity, recipients, options)?;
+    let mut input = stream::Input::new(input);
+    let (head, pending) = input.read_head()?;
+    let mut entity = Zeroizing::new(head.entity_head);
+    input.read_body(&pending, !head.binary, &mut entity)?;
+    // The spare room of the growth is given back (the buffer is wiped over its capacity),
+    // but for the CBC padding, which goes in place.
+    let room = entity.len() + 16;
+    entity.shrink_to(room);
+    let sealed = seal(entity, recipients, options)?;
     let smime_type = if options.content_cipher().is_authenticated() {
         "authEnveloped-data"
     } else {
         "enveloped-data"
     };
-    Ok(join(&split.outer, &pkcs7_mime(&der, smime_type)))
+    let mut out = stream::Counting {
+        inner: &mut output,
+        count: 0,
+    };
+    write_outer(&mut out, &head.outer)
+        .and_then(|()| {
+            mime::write_pkcs7_mime(
+                &mut out,
+                &[&sealed.head, &sealed.ciphertext, &sealed.tail],
+                smime_type,
+            )
+        })
+        .and_then(|()| out.flush())
+        .map_err(stream::write_failed)?;
+    Ok(out.count)
 }
 
 /// A decrypted message.
@@ -253,46 +397,123 @@ pub fn decrypt_message(
     keys: &dyn RecipientKeys,
     options: &DecryptOptions,
 ) -> Result<DecryptedMessage> {
-    let split = split_message(message)?;
-    let t = entity_type(&split.entity)?;
-    // The CMS content type decides, not the smime-type parameter; what is not CMS at all is
-    // left to the CMS layer to describe.
-    let der = match cms_body(&split.entity, &t)? {
-        Some((_, CmsKind::Signed)) => {
-            return Err(Error::malformed(
-                "S/MIME message",
-                format!(
-                    "it is not encrypted (its type is {}, and it holds signed data)",
-                    t.mime_type
-                ),
-            ));
-        }
-        Some((der, _)) => der,
-        None => {
-            return Err(Error::malformed(
-                "S/MIME message",
-                format!("it is not encrypted (its type is {})", t.mime_type),
-            ));
-        }
-    };
+    let (outer, decrypted) = decrypt_entity(message, keys, options)?;
     let Decrypted {
         content,
         recipient,
         cipher,
         authenticated,
         weak,
-    } = decrypt_data(&der, keys, options)?;
+    } = decrypted;
     // The entity as it was encrypted (a binary entity keeps its bytes).
-    let inner = Zeroizing::new(content.to_vec());
-    let message = Zeroizing::new(join(&split.outer, &inner));
+    let message = Zeroizing::new(join(&outer, &content));
     Ok(DecryptedMessage {
-        inner,
+        inner: content,
         message,
         recipient,
         cipher,
         authenticated,
         weak,
     })
+}
+
+/// What [`decrypt_message_to`] found besides the message it wrote.
+#[derive(Debug, Clone)]
+pub struct DecryptedInfo {
+    /// The length of the decrypted entity.
+    pub inner_len: usize,
+    /// The number of bytes written: the outer header fields with the decrypted entity.
+    pub written: u64,
+    /// Which recipient's key opened it.
+    pub recipient: RecipientId,
+    /// The content cipher, readable.
+    pub cipher: String,
+    /// Whether the content was authenticated (AuthEnvelopedData).
+    pub authenticated: bool,
+    /// Weak algorithms met (read, but reported).
+    pub weak: Vec<Weakness>,
+}
+
+/// [`decrypt_message`] from a reader to a writer: the decrypted message (the outer header
+/// fields with the decrypted entity, [`DecryptedMessage::message`]) is written to `output`.
+///
+/// The message is read once, in chunks, its base64 decoded as it arrives into one buffer
+/// holding the DER, and the encrypted content is decrypted in place in that buffer, so memory
+/// is about one copy of the message. The plaintext is written only once it decrypted correctly
+/// (the padding checked, for GCM the tag verified): on an error nothing has been written (a
+/// failed write aside). The buffer is wiped when dropped.
+///
+/// Errors: those of [`decrypt_message`]; [`Error::Io`] when reading or writing fails.
+pub fn decrypt_message_to(
+    input: impl Read,
+    mut output: impl Write,
+    keys: &dyn RecipientKeys,
+    options: &DecryptOptions,
+) -> Result<DecryptedInfo> {
+    let (outer, d) = decrypt_entity(input, keys, options)?;
+    let mut out = stream::Counting {
+        inner: &mut output,
+        count: 0,
+    };
+    write_outer(&mut out, &outer)
+        .and_then(|()| out.write_all(&d.content))
+        .and_then(|()| out.flush())
+        .map_err(stream::write_failed)?;
+    Ok(DecryptedInfo {
+        inner_len: d.content.len(),
+        written: out.count,
+        recipient: d.recipient,
+        cipher: d.cipher,
+        authenticated: d.authenticated,
+        weak: d.weak,
+    })
+}
+
+/// Reads an encrypted message and decrypts its entity: (the outer header fields, what the
+/// CMS layer decrypted).
+fn decrypt_entity(
+    input: impl Read,
+    keys: &dyn RecipientKeys,
+    options: &DecryptOptions,
+) -> Result<(Vec<u8>, Decrypted)> {
+    let mut input = stream::Input::new(input);
+    let (head, pending) = input.read_head()?;
+    let t = entity_type(&head.entity_head)?;
+    if !is_pkcs7_mime(&t) && !t.is_named_smime(&["p7m", "p7c"]) {
+        return Err(Error::malformed(
+            "S/MIME message",
+            format!("it is not encrypted (its type is {})", t.mime_type),
+        ));
+    }
+    // The body decoded as it is read (base64, or the DER itself); another transfer encoding
+    // is read whole and decoded as the in-memory layer does.
+    let mut der = Vec::new();
+    match t.encoding.as_deref() {
+        Some("base64") => input.read_base64(&pending, &mut der)?,
+        None | Some("7bit" | "8bit" | "binary") => {
+            input.read_body(&pending, !head.binary, &mut der)?;
+        }
+        Some(_) => {
+            let mut entity = head.entity_head.clone();
+            input.read_body(&pending, !head.binary, &mut entity)?;
+            der = decoded_body(&entity)?;
+        }
+    }
+    // The CMS content type decides, not the smime-type parameter; what is not CMS at all is
+    // left to the CMS layer to describe.
+    if cms_kind(&der) == CmsKind::Signed {
+        return Err(Error::malformed(
+            "S/MIME message",
+            format!(
+                "it is not encrypted (its type is {}, and it holds signed data)",
+                t.mime_type
+            ),
+        ));
+    }
+    // The spare room of the growth is given back: the buffer is wiped over its capacity.
+    der.shrink_to_fit();
+    let decrypted = decrypt_der(Cow::Owned(der), keys, options)?;
+    Ok((head.outer, decrypted))
 }
 
 /// The keys of a store's certificates, found by issuer and serial or subject key identifier.
@@ -533,6 +754,22 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
         sign_message(message, signer, &chain, &key, form, options)
     }
 
+    /// [`sign`](Self::sign) from a reader to a writer (see [`sign_message_to`]); returns the
+    /// number of bytes written.
+    ///
+    /// Errors: those of [`sign`](Self::sign) and [`sign_message_to`].
+    pub fn sign_to(
+        &self,
+        input: impl Read,
+        output: impl Write,
+        signer: &Certificate,
+        form: SignatureForm,
+        options: &SignOptions,
+    ) -> Result<u64> {
+        let (key, chain) = self.key_and_chain(signer, options.signing_time())?;
+        sign_message_to(input, output, signer, &chain, &key, form, options)
+    }
+
     /// Signs `content` as a CMS SignedData (no MIME layer; see [`sign_data`]) with `signer`'s
     /// key from the store, carrying the same chain as [`sign`](Self::sign): up to, not
     /// including, the trust anchor.
@@ -703,6 +940,19 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
         encrypt_message(message, recipients, &options)
     }
 
+    /// [`encrypt`](Self::encrypt) from a reader to a writer (see [`encrypt_message_to`]);
+    /// returns the number of bytes written.
+    pub fn encrypt_to(
+        &self,
+        input: impl Read,
+        output: impl Write,
+        recipients: &[Certificate],
+        options: &EncryptOptions,
+    ) -> Result<u64> {
+        let options = self.choose_cipher(recipients, options)?;
+        encrypt_message_to(input, output, recipients, &options)
+    }
+
     /// The options with the cipher every recipient is known to read, when the caller did not
     /// choose one.
     pub fn choose_cipher(
@@ -739,6 +989,28 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
     pub fn decrypt(&self, message: &[u8], options: &DecryptOptions) -> Result<DecryptedMessage> {
         self.store
             .read_transaction(|tx| decrypt_message(message, &StoreKeys::new(tx), options))
+    }
+
+    /// [`decrypt`](Self::decrypt) from a reader to a writer (see [`decrypt_message_to`]): the
+    /// decrypted message is written to `output`.
+    ///
+    /// Errors: those of [`decrypt_message_to`]; [`Error::Storage`] when the store asks to run
+    /// the read again after the input was consumed (it cannot be read twice).
+    pub fn decrypt_to(
+        &self,
+        input: impl Read,
+        output: impl Write,
+        options: &DecryptOptions,
+    ) -> Result<DecryptedInfo> {
+        let mut io = Some((input, output));
+        self.store.read_transaction(|tx| {
+            let (input, output) = io.take().ok_or_else(|| {
+                Error::Storage(
+                    "the store repeated a read after the message input was consumed".into(),
+                )
+            })?;
+            decrypt_message_to(input, output, &StoreKeys::new(tx), options)
+        })
     }
 
     /// Signs, then encrypts the signed message.

@@ -11,6 +11,8 @@ use mail_parser::{MessageParser, MimeHeaders};
 
 use crate::error::{Error, Result};
 
+pub(crate) mod stream;
+
 /// The largest message accepted (the issue asks for tens of MB).
 pub(crate) const MAX_MESSAGE: usize = 256 * 1024 * 1024;
 
@@ -210,6 +212,34 @@ pub(crate) fn split_message(message: &[u8]) -> Result<Split> {
     // Header block in CRLF form; the body too, unless the entity says it is binary (line
     // ends are canonicalised for text, RFC 8551 3.1.1, not inside binary content).
     let (raw_head, raw_body) = split_raw(message);
+    let head = split_head_block(raw_head)?;
+    let body_crlf = if head.binary {
+        std::borrow::Cow::Borrowed(raw_body)
+    } else {
+        to_crlf(raw_body)
+    };
+    let mut entity = head.entity_head;
+    entity.extend_from_slice(&body_crlf);
+    Ok(Split {
+        outer: head.outer,
+        entity,
+    })
+}
+
+/// A message's header block, split as [`split_message`] splits it.
+pub(crate) struct HeadBlock {
+    /// The header fields that stay outside (CRLF form).
+    pub outer: Vec<u8>,
+    /// The entity's header: its Content-* fields (a Content-Type added when missing) and the
+    /// blank line; the body follows it.
+    pub entity_head: Vec<u8>,
+    /// Whether the entity says it is binary (its body's line ends are then left alone).
+    pub binary: bool,
+}
+
+/// Splits a raw header block (any line ends, without the blank line that ends it) into the
+/// outer fields and the entity's header.
+pub(crate) fn split_head_block(raw_head: &[u8]) -> Result<HeadBlock> {
     if raw_head.len() > MAX_HEADER_BLOCK {
         return Err(Error::LimitExceeded(format!(
             "a MIME header block is larger than {MAX_HEADER_BLOCK} bytes"
@@ -223,12 +253,6 @@ pub(crate) fn split_message(message: &[u8]) -> Result<Split> {
             .eq_ignore_ascii_case(b"content-transfer-encoding")
             && f.to_ascii_lowercase().windows(6).any(|w| w == b"binary")
     });
-    let body_crlf = if binary {
-        std::borrow::Cow::Borrowed(raw_body)
-    } else {
-        to_crlf(raw_body)
-    };
-    let body: &[u8] = &body_crlf;
     let mut outer = Vec::new();
     let mut content = Vec::new();
     for (name, field) in fields(head) {
@@ -246,10 +270,12 @@ pub(crate) fn split_message(message: &[u8]) -> Result<Split> {
         with_type.extend_from_slice(&content);
         content = with_type;
     }
-    let mut entity = content;
-    entity.extend_from_slice(b"\r\n");
-    entity.extend_from_slice(body);
-    Ok(Split { outer, entity })
+    content.extend_from_slice(b"\r\n");
+    Ok(HeadBlock {
+        outer,
+        entity_head: content,
+        binary,
+    })
 }
 
 /// Splits raw input (any line ends) after the blank line that ends the header block:
@@ -574,9 +600,18 @@ pub(crate) fn boundary() -> Result<String> {
 
 /// Makes an entity safe to sign: CRLF line ends, and every leaf part whose body has 8-bit
 /// bytes (or NUL, or lines over 998 octets) under 7bit/8bit/binary transfer encoding
-/// re-encoded as base64 (with its Content-Type kept), so no relay can change it.
-pub(crate) fn canonicalize(entity: &[u8]) -> Result<Vec<u8>> {
-    canonical_part(&to_crlf(entity), 0)
+/// re-encoded as base64 (with its Content-Type kept), so no relay can change it. Borrowed
+/// when the entity already is safe (no copy).
+pub(crate) fn canonicalize(entity: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>> {
+    match to_crlf(entity) {
+        std::borrow::Cow::Borrowed(e) => Ok(match canonical_part(e, 0)? {
+            Some(changed) => std::borrow::Cow::Owned(changed),
+            None => std::borrow::Cow::Borrowed(e),
+        }),
+        std::borrow::Cow::Owned(e) => {
+            Ok(std::borrow::Cow::Owned(canonical_part(&e, 0)?.unwrap_or(e)))
+        }
+    }
 }
 
 fn needs_encoding(body: &[u8]) -> bool {
@@ -584,7 +619,8 @@ fn needs_encoding(body: &[u8]) -> bool {
         || body.split(|b| *b == b'\n').any(|line| line.len() > 999)
 }
 
-fn canonical_part(entity: &[u8], depth: usize) -> Result<Vec<u8>> {
+/// The canonical form of `entity` (CRLF form), `None` when it is the entity itself.
+fn canonical_part(entity: &[u8], depth: usize) -> Result<Option<Vec<u8>>> {
     if depth > MAX_DEPTH {
         return Err(Error::LimitExceeded(format!(
             "MIME parts are nested more than {MAX_DEPTH} deep"
@@ -601,11 +637,11 @@ fn canonical_part(entity: &[u8], depth: usize) -> Result<Vec<u8>> {
         let mut any = false;
         for p in &parts {
             let c = canonical_part(p, depth + 1)?;
-            any |= c.as_slice() != *p;
+            any |= c.is_some();
             changed.push(c);
         }
         if !any {
-            return Ok(entity.to_vec());
+            return Ok(None);
         }
         // Rebuild: keep the preamble and epilogue, replace the parts.
         let (preamble, epilogue) = preamble_epilogue(body, b);
@@ -613,23 +649,23 @@ fn canonical_part(entity: &[u8], depth: usize) -> Result<Vec<u8>> {
         let mut out = head.to_vec();
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(preamble);
-        for c in &changed {
+        for (c, p) in changed.iter().zip(&parts) {
             out.extend_from_slice(delimiter.as_bytes());
             out.extend_from_slice(b"\r\n");
-            out.extend_from_slice(c);
+            out.extend_from_slice(c.as_deref().unwrap_or(p));
             out.extend_from_slice(b"\r\n");
         }
         out.extend_from_slice(delimiter.as_bytes());
         out.extend_from_slice(b"--");
         out.extend_from_slice(epilogue);
-        return Ok(out);
+        return Ok(Some(out));
     }
     let plain = matches!(
         t.encoding.as_deref(),
         None | Some("7bit" | "8bit" | "binary")
     );
     if !plain || !needs_encoding(body) || t.mime_type == "message/rfc822" {
-        return Ok(entity.to_vec());
+        return Ok(None);
     }
     // Re-encode the body as base64; drop the old Content-Transfer-Encoding field.
     let mut out = Vec::with_capacity(body.len() * 4 / 3 + head.len() + 64);
@@ -643,20 +679,36 @@ fn canonical_part(entity: &[u8], depth: usize) -> Result<Vec<u8>> {
     }
     out.extend_from_slice(b"Content-Transfer-Encoding: base64\r\n\r\n");
     out.extend_from_slice(&encode_base64(body));
-    Ok(out)
+    Ok(Some(out))
 }
 
 /// `multipart/signed` around `content` (canonical) and a detached signature.
+#[cfg(test)]
 pub(crate) fn multipart_signed(content: &[u8], signature: &[u8], micalg: &str) -> Result<Vec<u8>> {
-    let b = boundary()?;
-    let mut out = format!(
-        "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; \
-         micalg={micalg};\r\n\tboundary=\"{b}\"\r\n\r\n\
-         This is an S/MIME signed message\r\n\r\n--{b}\r\n"
-    )
-    .into_bytes();
-    out.extend_from_slice(content);
-    out.extend_from_slice(
+    let mut out = Vec::with_capacity(content.len() + signature.len() * 4 / 3 + 1024);
+    write_multipart_signed(&mut out, &boundary()?, content, signature, micalg)
+        .map_err(stream::write_failed)?;
+    Ok(out)
+}
+
+/// [`multipart_signed`] written to `out` with the boundary `b`.
+pub(crate) fn write_multipart_signed(
+    out: &mut dyn std::io::Write,
+    b: &str,
+    content: &[u8],
+    signature: &[u8],
+    micalg: &str,
+) -> std::io::Result<()> {
+    out.write_all(
+        format!(
+            "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; \
+             micalg={micalg};\r\n\tboundary=\"{b}\"\r\n\r\n\
+             This is an S/MIME signed message\r\n\r\n--{b}\r\n"
+        )
+        .as_bytes(),
+    )?;
+    out.write_all(content)?;
+    out.write_all(
         format!(
             "\r\n--{b}\r\nContent-Type: application/pkcs7-signature; name=\"smime.p7s\"\r\n\
              Content-Transfer-Encoding: base64\r\n\
@@ -664,23 +716,42 @@ pub(crate) fn multipart_signed(content: &[u8], signature: &[u8], micalg: &str) -
              Content-Description: S/MIME Cryptographic Signature\r\n\r\n"
         )
         .as_bytes(),
-    );
-    out.extend_from_slice(&encode_base64(signature));
-    out.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
-    Ok(out)
+    )?;
+    let mut b64 = stream::Base64Writer::new(out);
+    b64.write(signature)?;
+    b64.finish()?;
+    out.write_all(format!("\r\n--{b}--\r\n").as_bytes())
 }
 
 /// `application/pkcs7-mime` with `smime-type` around CMS DER.
+#[cfg(test)]
 pub(crate) fn pkcs7_mime(der: &[u8], smime_type: &str) -> Vec<u8> {
-    let mut out = format!(
-        "Content-Type: application/pkcs7-mime; smime-type={smime_type}; name=\"smime.p7m\"\r\n\
-         Content-Transfer-Encoding: base64\r\n\
-         Content-Disposition: attachment; filename=\"smime.p7m\"\r\n\
-         Content-Description: S/MIME Cryptographic Message\r\n\r\n"
-    )
-    .into_bytes();
-    out.extend_from_slice(&encode_base64(der));
+    let mut out = Vec::with_capacity(der.len() * 4 / 3 + der.len() / 38 + 512);
+    // Writing to a Vec does not fail.
+    let _ = write_pkcs7_mime(&mut out, &[der], smime_type);
     out
+}
+
+/// [`pkcs7_mime`] written to `out`, the DER given in pieces (written one after the other).
+pub(crate) fn write_pkcs7_mime(
+    out: &mut dyn std::io::Write,
+    der: &[&[u8]],
+    smime_type: &str,
+) -> std::io::Result<()> {
+    out.write_all(
+        format!(
+            "Content-Type: application/pkcs7-mime; smime-type={smime_type}; name=\"smime.p7m\"\r\n\
+             Content-Transfer-Encoding: base64\r\n\
+             Content-Disposition: attachment; filename=\"smime.p7m\"\r\n\
+             Content-Description: S/MIME Cryptographic Message\r\n\r\n"
+        )
+        .as_bytes(),
+    )?;
+    let mut b64 = stream::Base64Writer::new(out);
+    for piece in der {
+        b64.write(piece)?;
+    }
+    b64.finish()
 }
 
 /// The micalg parameter for a digest (RFC 8551 3.5.3).

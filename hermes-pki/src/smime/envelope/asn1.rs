@@ -189,7 +189,10 @@ pub(super) fn algorithm_id<'a>(el: Tlv<'a>, what: &'static str) -> Result<AlgId<
 /// message, still be constructed: an implicitly tagged `[n]` whose contents are OCTET STRING
 /// segments (RFC 5652 allows the encrypted content to be sent in pieces). Segments are
 /// concatenated; nesting is followed to a small depth.
-pub(super) fn octets_maybe_constructed(el: &Tlv<'_>, what: &'static str) -> Result<Vec<u8>> {
+pub(super) fn octets_maybe_constructed<'a>(
+    el: &Tlv<'a>,
+    what: &'static str,
+) -> Result<std::borrow::Cow<'a, [u8]>> {
     fn collect(value: &[u8], out: &mut Vec<u8>, depth: u8, what: &'static str) -> Result<()> {
         if depth > 4 {
             return Err(malformed(format!("{what}: octet string nested too deeply")));
@@ -211,9 +214,9 @@ pub(super) fn octets_maybe_constructed(el: &Tlv<'_>, what: &'static str) -> Resu
     if el.tag.is_constructed() {
         let mut out = Vec::new();
         collect(el.value, &mut out, 0, what)?;
-        Ok(out)
+        Ok(std::borrow::Cow::Owned(out))
     } else {
-        Ok(el.value.to_vec())
+        Ok(std::borrow::Cow::Borrowed(el.value))
     }
 }
 

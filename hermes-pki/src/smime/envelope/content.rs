@@ -463,14 +463,12 @@ fn gcm_open(
     }
 }
 
-/// What [`encrypt`] produces.
+/// What [`encrypt_in_place`] produces besides the ciphertext.
 pub(super) struct Encrypted {
     /// The random content-encryption key.
     pub cek: Zeroizing<Vec<u8>>,
     /// The DER contentEncryptionAlgorithm AlgorithmIdentifier.
     pub algorithm: Vec<u8>,
-    /// The encrypted content.
-    pub ciphertext: Vec<u8>,
     /// The GCM tag (AuthEnvelopedData `mac`), for GCM.
     pub tag: Option<Vec<u8>>,
 }
@@ -487,16 +485,34 @@ pub(super) fn random_bytes(len: usize) -> Result<Zeroizing<Vec<u8>>> {
     random(len)
 }
 
-/// Encrypts `content` with a fresh random key under `cipher`.
-pub(super) fn encrypt(cipher: ContentCipher, content: &[u8]) -> Result<Encrypted> {
+/// The length of the ciphertext of `plain_len` bytes under `cipher`: PKCS#7 padding to the
+/// next whole block for CBC (a whole block when already aligned), the same length for GCM.
+pub(super) fn ciphertext_len(cipher: ContentCipher, plain_len: usize) -> usize {
+    if cipher.is_authenticated() {
+        plain_len
+    } else {
+        plain_len - plain_len % 16 + 16
+    }
+}
+
+/// Encrypts `buf` (the plaintext) in place with a fresh random key under `cipher`: afterwards
+/// `buf` holds the ciphertext ([`ciphertext_len`] bytes; CBC padding is appended). The buffer
+/// is wiped when dropped, so a failure part way leaves no plaintext behind.
+pub(super) fn encrypt_in_place(
+    cipher: ContentCipher,
+    buf: &mut Zeroizing<Vec<u8>>,
+) -> Result<Encrypted> {
     use cbc::cipher::KeyInit as _;
     fn cbc_seal<C: BlockCipherEncrypt + BlockSizeUser>(
         c: C,
         iv: &[u8],
-        plain: &[u8],
-    ) -> Result<Vec<u8>> {
+        buf: &mut [u8],
+        msg_len: usize,
+    ) -> Result<()> {
         let enc = cbc::Encryptor::<C>::inner_iv_slice_init(c, iv).map_err(cipher_setup)?;
-        Ok(enc.encrypt_padded_vec::<Pkcs7>(plain))
+        enc.encrypt_padded::<Pkcs7>(buf, msg_len)
+            .map_err(|_| Error::Crypto("CBC padding does not fit the buffer".into()))?;
+        Ok(())
     }
     fn gcm_seal<A>(key: &[u8], nonce: &[u8; 12], buf: &mut [u8]) -> Result<Vec<u8>>
     where
@@ -513,18 +529,22 @@ pub(super) fn encrypt(cipher: ContentCipher, content: &[u8]) -> Result<Encrypted
     match cipher {
         ContentCipher::Aes128Cbc | ContentCipher::Aes256Cbc => {
             let iv = random(16)?;
-            let (oid, ciphertext) = if cipher == ContentCipher::Aes128Cbc {
+            let msg_len = buf.len();
+            // The padding goes in the buffer's own allocation (wiped with it).
+            buf.resize(ciphertext_len(cipher, msg_len), 0);
+            let oid = if cipher == ContentCipher::Aes128Cbc {
                 let c = aes::Aes128::new_from_slice(&cek).map_err(cipher_setup)?;
-                (&asn1::AES128_CBC, cbc_seal(c, &iv, content)?)
+                cbc_seal(c, &iv, buf, msg_len)?;
+                &asn1::AES128_CBC
             } else {
                 let c = aes::Aes256::new_from_slice(&cek).map_err(cipher_setup)?;
-                (&asn1::AES256_CBC, cbc_seal(c, &iv, content)?)
+                cbc_seal(c, &iv, buf, msg_len)?;
+                &asn1::AES256_CBC
             };
             let algorithm = asn1::algorithm(oid, Some(&asn1::octet_string(&iv)));
             Ok(Encrypted {
                 cek,
                 algorithm,
-                ciphertext,
                 tag: None,
             })
         }
@@ -532,18 +552,15 @@ pub(super) fn encrypt(cipher: ContentCipher, content: &[u8]) -> Result<Encrypted
             let nonce_bytes = random(12)?;
             let mut nonce = [0u8; 12];
             nonce.copy_from_slice(&nonce_bytes);
-            // Encrypted in place: wiped if encryption fails while it still holds the plaintext.
-            let mut buf = Zeroizing::new(content.to_vec());
-            let ciphertext = &mut buf;
             let (oid, tag) = if cipher == ContentCipher::Aes128Gcm {
                 (
                     &asn1::AES128_GCM,
-                    gcm_seal::<aes::Aes128>(&cek, &nonce, ciphertext)?,
+                    gcm_seal::<aes::Aes128>(&cek, &nonce, buf)?,
                 )
             } else {
                 (
                     &asn1::AES256_GCM,
-                    gcm_seal::<aes::Aes256>(&cek, &nonce, ciphertext)?,
+                    gcm_seal::<aes::Aes256>(&cek, &nonce, buf)?,
                 )
             };
             // GCMParameters { aes-nonce, aes-ICVlen 16 } (the default is 12, so 16 is written).
@@ -552,7 +569,6 @@ pub(super) fn encrypt(cipher: ContentCipher, content: &[u8]) -> Result<Encrypted
             Ok(Encrypted {
                 cek,
                 algorithm,
-                ciphertext: std::mem::take(&mut *buf),
                 tag: Some(tag),
             })
         }

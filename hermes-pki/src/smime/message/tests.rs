@@ -3,8 +3,10 @@ use std::time::SystemTime;
 use super::*;
 use crate::ca::{CaSpec, CertificateAuthority, CrlSpec, DistinguishedName, IssueSpec, Issued};
 use crate::key::KeySpec;
-use crate::smime::mime::{multipart_parts, to_crlf};
-use crate::smime::{ContentCipher, DecryptOptions, EncryptOptions, SignOptions, SignatureStatus};
+use crate::smime::mime::{multipart_parts, pkcs7_mime, to_crlf};
+use crate::smime::{
+    ContentCipher, DecryptOptions, EncryptOptions, SignOptions, SignatureStatus, decrypt_data,
+};
 use crate::store::{MemoryStore, StoreExt};
 use crate::time::{FixedClock, from_unix_seconds};
 use crate::trust::Reason;
@@ -722,4 +724,348 @@ fn a_look_alike_certificate_does_not_hide_the_recipient_key() {
         .unwrap();
     assert!(opened.recipient.matches(&bob));
     assert!(opened.inner.ends_with(b"the numbers are in.\r\n"));
+}
+
+// --- the streaming form ------------------------------------------------------------------------
+
+/// A reader that hands out one byte per read: every chunk boundary the streaming layer can
+/// meet (a CRLF split between reads, the blank line split, base64 quads split).
+struct Trickle<'a>(&'a [u8]);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match (buf.first_mut(), self.0.split_first()) {
+            (Some(slot), Some((b, rest))) => {
+                *slot = *b;
+                self.0 = rest;
+                Ok(1)
+            }
+            _ => Ok(0),
+        }
+    }
+}
+
+/// A reader that fails once its bytes are read.
+struct Failing<'a>(&'a [u8]);
+
+impl std::io::Read for Failing<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.0.is_empty() {
+            return Err(std::io::Error::other("the disk went away"));
+        }
+        let n = buf.len().min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+/// Inputs with every line-end form and shape the splitting has to handle.
+fn stream_inputs() -> Vec<Vec<u8>> {
+    vec![
+        PLAIN.to_vec(),
+        mixed(),
+        b"From: a@example.com\rSubject: CR only\r\rbody\rline\n\r\nend\r".to_vec(),
+        b"Content-Type: text/plain\r\n\r\nno outer header fields\r\n".to_vec(),
+        b"Subject: no blank line, no body\n".to_vec(),
+        b"\r\nonly a body\n".to_vec(),
+        Vec::new(),
+    ]
+}
+
+fn boundary_of(signed: &[u8]) -> String {
+    let text = String::from_utf8_lossy(signed);
+    let start = text.find("boundary=\"").unwrap() + "boundary=\"".len();
+    let len = text[start..].find('"').unwrap();
+    text[start..start + len].to_string()
+}
+
+/// What the streaming signer writes is what the in-memory steps (split, canonical form, CMS,
+/// MIME wrapper) make of the same input, byte for byte, however the input arrives.
+#[test]
+fn streamed_signing_is_the_in_memory_form_byte_for_byte() {
+    let w = world();
+    let (cert, key) = (w.alice.certificate(), w.alice.key());
+    let options = SignOptions::new(now());
+    for input in stream_inputs() {
+        let split = split_message(&input).unwrap();
+        let canonical = mime::canonicalize(&split.entity).unwrap();
+        for form in [SignatureForm::Detached, SignatureForm::Opaque] {
+            let mut streamed = Vec::new();
+            let written = sign_message_to(
+                Trickle(&input),
+                &mut streamed,
+                cert,
+                &[],
+                key,
+                form,
+                &options,
+            )
+            .unwrap();
+            assert_eq!(written, streamed.len() as u64);
+            let detached = form == SignatureForm::Detached;
+            let der = sign_data(&canonical, cert, &[], key, detached, &options).unwrap();
+            let wrapped = match form {
+                SignatureForm::Detached => {
+                    let mut v = Vec::new();
+                    mime::write_multipart_signed(
+                        &mut v,
+                        &boundary_of(&streamed),
+                        &canonical,
+                        &der,
+                        "sha-256",
+                    )
+                    .unwrap();
+                    v
+                }
+                SignatureForm::Opaque => pkcs7_mime(&der, "signed-data"),
+            };
+            assert_eq!(
+                streamed,
+                join(&split.outer, &wrapped),
+                "{form:?} of {:?}",
+                String::from_utf8_lossy(&input)
+            );
+            // The in-memory function gives the same, but for its own random boundary.
+            let in_memory = sign_message(&input, cert, &[], key, form, &options).unwrap();
+            let same = match form {
+                SignatureForm::Detached => String::from_utf8_lossy(&in_memory)
+                    .replace(&boundary_of(&in_memory), &boundary_of(&streamed))
+                    .into_bytes(),
+                SignatureForm::Opaque => in_memory,
+            };
+            assert_eq!(same, streamed);
+            let v = verify_message(&streamed, &[]).unwrap();
+            assert!(v.signed.all_signatures_valid());
+            assert_eq!(v.inner, canonical.as_ref());
+        }
+    }
+}
+
+/// The streaming encryption writes the in-memory layout (outer fields, the
+/// `application/pkcs7-mime` header, the DER in base64 lines), and the DER decrypts with the CMS
+/// layer to exactly the entity the in-memory split gives; the streaming decryption of any
+/// encrypted message writes what `decrypt_message` returns.
+#[test]
+fn streamed_encryption_and_decryption_match_the_in_memory_forms() {
+    let w = world();
+    let to = [w.bob.certificate().clone()];
+    for cipher in [ContentCipher::Aes256Cbc, ContentCipher::Aes128Gcm] {
+        let options = EncryptOptions::new().cipher(cipher);
+        for input in stream_inputs() {
+            let split = split_message(&input).unwrap();
+            let mut streamed = Vec::new();
+            let written =
+                encrypt_message_to(Trickle(&input), &mut streamed, &to, &options).unwrap();
+            assert_eq!(written, streamed.len() as u64);
+            let body_at = streamed.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+            let der = mime::decode_base64(&streamed[body_at..]).unwrap();
+            let smime_type = if cipher.is_authenticated() {
+                "authEnveloped-data"
+            } else {
+                "enveloped-data"
+            };
+            assert_eq!(streamed, join(&split.outer, &pkcs7_mime(&der, smime_type)));
+            w.store
+                .read_transaction(|tx| {
+                    let d = decrypt_data(&der, &StoreKeys::new(tx), &DecryptOptions::new())?;
+                    assert_eq!(*d.content, split.entity);
+                    // Streamed decryption, one byte at a time, against the in-memory one.
+                    let whole =
+                        decrypt_message(&streamed, &StoreKeys::new(tx), &DecryptOptions::new())?;
+                    let mut out = Vec::new();
+                    let info = decrypt_message_to(
+                        Trickle(&streamed),
+                        &mut out,
+                        &StoreKeys::new(tx),
+                        &DecryptOptions::new(),
+                    )?;
+                    assert_eq!(out, *whole.message);
+                    assert_eq!(out, join(&split.outer, &split.entity));
+                    assert_eq!(info.written, out.len() as u64);
+                    assert_eq!(info.inner_len, whole.inner.len());
+                    assert_eq!(info.authenticated, cipher.is_authenticated());
+                    assert_eq!(info.cipher, whole.cipher);
+                    assert_eq!(info.recipient, whole.recipient);
+                    Ok(())
+                })
+                .unwrap();
+        }
+    }
+}
+
+/// A 25 MiB message goes through streaming sign / verify and encrypt / decrypt intact.
+#[test]
+fn a_25_mib_message_round_trips_through_the_streaming_forms() {
+    let w = world();
+    let mut mail =
+        b"From: alice@example.com\r\nTo: bob@example.com\r\nSubject: big\r\n\r\n".to_vec();
+    let mut i = 0u32;
+    while mail.len() < 25 * 1024 * 1024 {
+        mail.extend_from_slice(format!("line {i:09} of a large message\n").as_bytes());
+        i += 1;
+    }
+    let split = split_message(&mail).unwrap();
+
+    let mut signed = Vec::new();
+    sign_message_to(
+        &mail[..],
+        &mut signed,
+        w.alice.certificate(),
+        &[],
+        w.alice.key(),
+        SignatureForm::Detached,
+        &SignOptions::new(now()),
+    )
+    .unwrap();
+    let v = verify_message_from(&signed[..], &[], &SignerPolicy::new()).unwrap();
+    assert!(v.signed.all_signatures_valid());
+    assert_eq!(v.inner, split.entity);
+    drop(signed);
+
+    let mut sealed = Vec::new();
+    encrypt_message_to(
+        &mail[..],
+        &mut sealed,
+        &[w.bob.certificate().clone()],
+        &EncryptOptions::new(),
+    )
+    .unwrap();
+    let mut opened = Vec::new();
+    smime(&w)
+        .decrypt_to(&sealed[..], &mut opened, &DecryptOptions::new())
+        .unwrap();
+    assert_eq!(opened, join(&split.outer, &split.entity));
+}
+
+/// Truncated, damaged or unreadable input ends in a specific error, never a panic, and nothing
+/// is written.
+#[test]
+fn bad_streamed_input_is_a_specific_error_and_writes_nothing() {
+    let w = world();
+    let to = [w.bob.certificate().clone()];
+    let sealed = encrypt_message(PLAIN, &to, &EncryptOptions::new()).unwrap();
+    w.store
+        .read_transaction(|tx| {
+            let keys = StoreKeys::new(tx);
+            let cuts = [0, 20, sealed.len() / 2, sealed.len() - 40, sealed.len() - 3];
+            for cut in cuts {
+                let mut out = Vec::new();
+                let e = decrypt_message_to(
+                    Trickle(&sealed[..cut]),
+                    &mut out,
+                    &keys,
+                    &DecryptOptions::new(),
+                )
+                .unwrap_err();
+                assert!(
+                    matches!(e.kind(), crate::ErrorKind::Parse),
+                    "cut at {cut}: {e}"
+                );
+                assert!(out.is_empty());
+            }
+            // Garbage in the base64 body, and base64 that goes on after its padding.
+            let body_at = sealed.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+            for garbage in [&b"*not base64*"[..], b"QUJD=QUJD\r\n", b"\xff\xfe\r\n"] {
+                let mut bad = sealed[..body_at].to_vec();
+                bad.extend_from_slice(garbage);
+                let mut out = Vec::new();
+                let e = decrypt_message_to(&bad[..], &mut out, &keys, &DecryptOptions::new())
+                    .unwrap_err();
+                assert!(matches!(e.kind(), crate::ErrorKind::Parse), "{e}");
+                assert!(out.is_empty());
+            }
+            // A read that fails is an I/O error.
+            let e = decrypt_message_to(
+                Failing(&sealed[..100]),
+                &mut Vec::new(),
+                &keys,
+                &DecryptOptions::new(),
+            )
+            .unwrap_err();
+            assert!(matches!(e, Error::Io { .. }), "{e}");
+            Ok(())
+        })
+        .unwrap();
+    let mut out = Vec::new();
+    let e = sign_message_to(
+        Failing(PLAIN),
+        &mut out,
+        w.alice.certificate(),
+        &[],
+        w.alice.key(),
+        SignatureForm::Detached,
+        &SignOptions::new(now()),
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::Io { .. }), "{e}");
+    assert!(out.is_empty());
+    let e = encrypt_message_to(Failing(PLAIN), &mut out, &to, &EncryptOptions::new()).unwrap_err();
+    assert!(matches!(e, Error::Io { .. }), "{e}");
+    assert!(out.is_empty());
+}
+
+/// The limits of the in-memory layer hold on the streaming path: the header block size, the
+/// number of header fields, the message size (counted as it is read).
+#[test]
+fn streamed_input_keeps_the_limits() {
+    let w = world();
+    let to = [w.bob.certificate().clone()];
+    let mut long_head = b"From: alice@example.com\r\nX-Filler: ".to_vec();
+    long_head.resize(mime::MAX_HEADER_BLOCK + 100, b'a');
+    long_head.extend_from_slice(b"\r\n\r\nbody\r\n");
+    let mut many_fields = Vec::new();
+    for i in 0..=mime::MAX_HEADER_FIELDS {
+        many_fields.extend_from_slice(format!("X-F{i}: v\r\n").as_bytes());
+    }
+    many_fields.extend_from_slice(b"\r\nbody\r\n");
+    for input in [&long_head, &many_fields] {
+        let mut out = Vec::new();
+        let e = sign_message_to(
+            &input[..],
+            &mut out,
+            w.alice.certificate(),
+            &[],
+            w.alice.key(),
+            SignatureForm::Detached,
+            &SignOptions::new(now()),
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::LimitExceeded(_)), "{e}");
+        let e = encrypt_message_to(&input[..], &mut out, &to, &EncryptOptions::new()).unwrap_err();
+        assert!(matches!(e, Error::LimitExceeded(_)), "{e}");
+        w.store
+            .read_transaction(|tx| {
+                let e = decrypt_message_to(
+                    &input[..],
+                    &mut out,
+                    &StoreKeys::new(tx),
+                    &DecryptOptions::new(),
+                )
+                .unwrap_err();
+                assert!(matches!(e, Error::LimitExceeded(_)), "{e}");
+                Ok(())
+            })
+            .unwrap();
+        assert!(out.is_empty());
+    }
+    // The size limit: a reader that claims to fill every buffer is cut off at the limit,
+    // without the bytes being kept anywhere.
+    struct Endless;
+    impl std::io::Read for Endless {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            Ok(buf.len())
+        }
+    }
+    let mut input = stream::Input::new(Endless);
+    let mut buf = vec![0u8; 1 << 20];
+    let mut total = 0usize;
+    let e = loop {
+        match input.read_chunk(&mut buf) {
+            Ok(n) => total += n,
+            Err(e) => break e,
+        }
+    };
+    assert!(matches!(e, Error::LimitExceeded(_)), "{e}");
+    assert!(total <= mime::MAX_MESSAGE);
 }
