@@ -285,7 +285,7 @@ fn message_report(exe: &std::path::Path) {
         ),
     )
     .expect("write results");
-    message_report(&exe);
+    message_report(exe);
 }
 
 fn main() {
