@@ -22,16 +22,11 @@ fn malformed(detail: impl std::fmt::Display) -> Error {
 
 /// Whether every line ending of `input` is already CRLF.
 fn is_crlf(input: &[u8]) -> bool {
-    let mut prev = 0u8;
-    for (i, &b) in input.iter().enumerate() {
-        match b {
-            b'\n' if prev != b'\r' => return false,
-            b'\r' if input.get(i + 1) != Some(&b'\n') => return false,
-            _ => {}
-        }
-        prev = b;
-    }
-    true
+    // Only the line-end bytes are looked at (memchr: whole vectors at a time in between).
+    memchr::memchr2_iter(b'\r', b'\n', input).all(|i| match input.get(i) {
+        Some(b'\n') => i > 0 && input.get(i - 1) == Some(&b'\r'),
+        _ => input.get(i + 1) == Some(&b'\n'),
+    })
 }
 
 /// `input` with every line ending as CRLF (bare LF and bare CR become CRLF); borrowed when it
@@ -615,8 +610,24 @@ pub(crate) fn canonicalize(entity: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>> 
 }
 
 fn needs_encoding(body: &[u8]) -> bool {
-    body.iter().any(|b| *b >= 0x80 || *b == 0)
-        || body.split(|b| *b == b'\n').any(|line| line.len() > 999)
+    // 8-bit or NUL bytes: a non-short-circuiting test per 64-byte chunk, which the compiler
+    // vectorises (a byte-at-a-time `any` was a fifth of the time of signing a large message).
+    let eight_bit = body.chunks(64).any(|c| {
+        c.iter()
+            .fold(false, |acc, b| acc | (*b >= 0x80) | (*b == 0))
+    });
+    if eight_bit {
+        return true;
+    }
+    // A line longer than 999 bytes (without its LF).
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', body) {
+        if end - start > 999 {
+            return true;
+        }
+        start = end + 1;
+    }
+    body.len() - start > 999
 }
 
 /// The canonical form of `entity` (CRLF form), `None` when it is the entity itself.

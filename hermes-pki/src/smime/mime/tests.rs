@@ -298,3 +298,61 @@ fn quoted_printable_bodies_are_decoded_without_the_other_header_fields() {
     let e = b"Content-Type: text/plain\r\nContent-Transfer-Encoding: \"x\r\n y\"\r\n\r\nbody";
     assert!(decoded_body(e).is_err());
 }
+
+/// `is_crlf` and `needs_encoding` (memchr and chunked scans) answer as the byte-at-a-time
+/// definitions do, on inputs built around the cases: line ends at the edges, CR CR LF, NUL,
+/// 8-bit bytes at chunk boundaries, lines of exactly 999 and 1000 bytes.
+#[test]
+fn fast_scans_match_their_definitions() {
+    fn is_crlf_reference(input: &[u8]) -> bool {
+        let mut prev = 0u8;
+        for (i, &b) in input.iter().enumerate() {
+            match b {
+                b'\n' if prev != b'\r' => return false,
+                b'\r' if input.get(i + 1) != Some(&b'\n') => return false,
+                _ => {}
+            }
+            prev = b;
+        }
+        true
+    }
+    fn needs_encoding_reference(body: &[u8]) -> bool {
+        body.iter().any(|b| *b >= 0x80 || *b == 0)
+            || body.split(|b| *b == b'\n').any(|line| line.len() > 999)
+    }
+    let mut inputs: Vec<Vec<u8>> = vec![
+        vec![],
+        b"\r".to_vec(),
+        b"\n".to_vec(),
+        b"\r\n".to_vec(),
+        b"a\r\nb\r\n".to_vec(),
+        b"a\r\r\nb".to_vec(),
+        b"a\nb\r\n".to_vec(),
+        b"a\r\nb\r".to_vec(),
+        b"\r\na\r\n\n".to_vec(),
+    ];
+    for len in [998, 999, 1000, 1001] {
+        let line = vec![b'x'; len];
+        inputs.push(line.clone());
+        inputs.push([&line[..], b"\r\n"].concat());
+        inputs.push([&b"ab\r\n"[..], &line, b"\r\nok\r\n"].concat());
+        inputs.push([&b"ab\n"[..], &line].concat());
+    }
+    for at in [0, 1, 62, 63, 64, 65, 127, 128, 200] {
+        for byte in [0u8, 0x80, 0xFF, b'\r', b'\n'] {
+            let mut v = b"line one\r\n".repeat(25);
+            if let Some(b) = v.get_mut(at) {
+                *b = byte;
+            }
+            inputs.push(v);
+        }
+    }
+    for input in &inputs {
+        assert_eq!(is_crlf(input), is_crlf_reference(input), "{input:?}");
+        assert_eq!(
+            needs_encoding(input),
+            needs_encoding_reference(input),
+            "{input:?}"
+        );
+    }
+}
