@@ -1823,7 +1823,17 @@ fn smime_sign_encrypt_decrypt_verify_end_to_end() {
         "junk.p7m",
         b"Content-Type: application/pkcs7-mime\r\n\r\nAAAA\r\n",
     );
+    let dec_before = std::fs::read(&dec).unwrap();
     env.fails(&["smime", "decrypt", &junk, &dec], 1, "malformed");
+    // A failed command leaves an existing OUT as it was; OUT is written through a temporary
+    // file beside it, and none is left behind, after a success or a failure.
+    assert_eq!(std::fs::read(&dec).unwrap(), dec_before);
+    let leftovers: Vec<_> = std::fs::read_dir(env.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".hermes-pki-out-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
     // Another store has no key for Bob.
     let other = env.other("other-store");
     other.with_ca();
