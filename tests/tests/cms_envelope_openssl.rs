@@ -464,3 +464,43 @@ impl hermes_pki::smime::RecipientKeys for KeyListFor {
         Ok(Some(Box::new(PrivateKey::from_pkcs8_der(&der)?)))
     }
 }
+
+/// Every RSA size the fixed-width operations serve (2048, 3072, 4096) with every key
+/// transport written here: what is encrypted here decrypts with `openssl cms -decrypt`, and
+/// what OpenSSL encrypts with OAEP-SHA-512 and PKCS#1 v1.5 decrypts here.
+#[test]
+fn every_rsa_size_and_key_transport_both_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let content = content();
+    for bits in [2048u32, 3072, 4096] {
+        let r = recipient(d, &format!("rsa{bits}"), KeyKind::Rsa(bits));
+        for scheme in [
+            KeyTransport::Pkcs1v15,
+            KeyTransport::OaepSha256,
+            KeyTransport::OaepSha384,
+            KeyTransport::OaepSha512,
+        ] {
+            let options = EncryptOptions::new()
+                .cipher(ContentCipher::Aes256Cbc)
+                .key_transport(scheme);
+            let msg = encrypt_data(&content, std::slice::from_ref(&r.cert), &options).unwrap();
+            assert!(
+                openssl_decrypt(d, &msg, &r) == content,
+                "RSA-{bits} {scheme:?}: openssl did not get the content back"
+            );
+        }
+        for keyopts in [
+            &["rsa_padding_mode:pkcs1"][..],
+            &[
+                "rsa_padding_mode:oaep",
+                "rsa_oaep_md:sha512",
+                "rsa_mgf1_md:sha512",
+            ][..],
+        ] {
+            let msg = openssl_encrypt(d, &content, &["-aes-256-cbc"], &[(&r, keyopts)]);
+            let out = decrypt(&msg, &[&r]);
+            assert!(out.content[..] == content[..], "RSA-{bits} {keyopts:?}");
+        }
+    }
+}

@@ -664,3 +664,46 @@ fn content_changed_after_openssl_signed_is_detected() {
         assert!(!ok, "{text}");
     }
 }
+
+/// Every RSA size the fixed-width public operation serves (2048, 3072, 4096) with every
+/// SHA-2 digest, PKCS#1 v1.5 and PSS: OpenSSL's signatures verify here, and the same
+/// signature with one bit changed does not.
+#[test]
+fn openssl_signatures_of_every_rsa_size_and_digest_verify_here() {
+    let env = Env::new();
+    for bits in [2048u32, 3072, 4096] {
+        let signer = env.signer(&format!("rsa{bits}"), KeyKind::Rsa(bits));
+        let cert = env.cert(&signer);
+        for md in ["sha256", "sha384", "sha512"] {
+            for pss in [false, true] {
+                let mut args = vec!["-md", md];
+                if pss {
+                    args.extend(["-keyopt", "rsa_padding_mode:pss"]);
+                    args.extend(["-keyopt", "rsa_pss_saltlen:digest"]);
+                }
+                let der = env.openssl_sign(&[&signer], &args);
+                let result = verify_here(&der, true, &[]);
+                let report = only_signer(&result);
+                assert_valid_by(report, &cert);
+                let expected = if pss {
+                    format!("RSASSA-PSS with SHA-{}", &md[3..])
+                } else {
+                    format!("{md}WithRSAEncryption")
+                };
+                assert_eq!(report.signature_algorithm, expected, "RSA-{bits}");
+
+                // The signature value is the last OCTET STRING of the message: flip a bit
+                // in its middle.
+                let mut bad = der.clone();
+                let at = der.len() - (bits as usize / 8) / 2;
+                bad[at] ^= 0x10;
+                let result = verify_data(&bad, Some(CONTENT), &[]).unwrap();
+                let status = &only_signer(&result).status;
+                assert!(
+                    matches!(status, SignatureStatus::BadSignature(_)),
+                    "RSA-{bits} {md} pss={pss}: a changed signature must not verify: {status:?}"
+                );
+            }
+        }
+    }
+}
