@@ -563,7 +563,38 @@ pub fn roots(store: &dyn Store) -> Result<()> {
         assert!(!tx.is_root(&t)?);
         assert_eq!(tps(&tx.roots()?), sorted(&[&f.ca_renewed]));
         Ok(())
-    })
+    })?;
+
+    // Issuer candidates: the roots of the name, then the stored certificates of the name in
+    // thumbprint order, each flagged whether it is also a root.
+    store.transaction(|tx| {
+        for c in [&f.ca.cert, &f.ca_renewed, &f.alice.cert] {
+            tx.put_certificate(c)?;
+        }
+        Ok(())
+    })?;
+    let parse = |_: &[u8], der: &[u8]| Certificate::from_der(der);
+    let candidates = |name: &[u8]| -> Result<Vec<(Thumbprint, bool)>> {
+        Ok(store
+            .read_transaction(|tx| tx.issuer_candidates(name, &parse))?
+            .iter()
+            .map(|(c, root)| (*c.thumbprint(), *root))
+            .collect())
+    };
+    let renewed = *f.ca_renewed.thumbprint();
+    let mut want = vec![(renewed, true)];
+    want.extend(
+        sorted(&[&f.ca.cert, &f.ca_renewed])
+            .into_iter()
+            .map(|tp| (tp, tp == renewed)),
+    );
+    assert_eq!(candidates(f.ca.cert.subject_der())?, want);
+    assert_eq!(
+        candidates(f.alice.cert.subject_der())?,
+        vec![(*f.alice.cert.thumbprint(), false)]
+    );
+    assert!(candidates(b"\x30\x00")?.is_empty());
+    Ok(())
 }
 
 fn new_ca(name: &str, cert: &Certificate, parent: Option<CaId>) -> NewCa {

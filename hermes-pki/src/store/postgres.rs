@@ -1104,6 +1104,31 @@ impl ReadTransaction for PgTx<'_, '_> {
         )
     }
 
+    fn issuer_candidates(
+        &self,
+        subject_der: &[u8],
+        parse: &super::ParseRow,
+    ) -> Result<Vec<(Certificate, bool)>> {
+        // One round trip: the roots, then the certificates with their root flag, as the
+        // SQLite backend does.
+        self.rows(
+            "SELECT 0 AS part, thumbprint, der, TRUE FROM roots WHERE subject_der = $1 \
+             UNION ALL \
+             SELECT 1, c.thumbprint, c.der, \
+                    EXISTS (SELECT 1 FROM roots r WHERE r.thumbprint = c.thumbprint) \
+             FROM certificates c WHERE c.subject_der = $1 \
+             ORDER BY 1, 2",
+            &[&subject_der],
+        )?
+        .iter()
+        .map(|r| {
+            let thumbprint: Vec<u8> = col(r, 1)?;
+            let der: Vec<u8> = col(r, 2)?;
+            Ok((parse(&thumbprint, &der)?, col::<bool>(r, 3)?))
+        })
+        .collect()
+    }
+
     fn ca(&self, id: CaId) -> Result<Option<CaRecord>> {
         Ok(self
             .ca_rows(&format!("{CA_COLUMNS} WHERE id = $1"), &[&sql_ca_id(id)])?
