@@ -1,7 +1,8 @@
 //! The public operation against the `rsa` crate (random inputs, several exponents, all three
 //! sizes), its edge inputs and refusals, PKCS#1 v1.5 verification of signatures made by the
-//! `rsa` crate and by the `openssl` command (tampered ones refused), and the Wycheproof
-//! RSASSA-PKCS1-v1_5 vectors through `cert::verify_signature`.
+//! `rsa` crate (tampered ones refused), and the Wycheproof RSASSA-PKCS1-v1_5 vectors through
+//! `cert::verify_signature`. Signatures of every size and SHA-2 digest made by `openssl cms`
+//! are verified in the tests crate (`cms_signed_openssl.rs`).
 
 use std::sync::OnceLock;
 
@@ -197,85 +198,6 @@ fn pkcs1v15_verification_of_rsa_crate_signatures() {
         // A prefix and digest too long for the key: refused, no panic.
         let huge = vec![0u8; fast.size()];
         assert!(!fast.verify_pkcs1v15(&huge, &[1], &vec![1u8; fast.size()]));
-    }
-}
-
-/// `openssl args...` in `dir`, panicking with its stderr on failure.
-fn openssl(args: &[&str], dir: &std::path::Path) -> Vec<u8> {
-    let out = std::process::Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("cannot run the openssl command (is OpenSSL installed?)");
-    assert!(
-        out.status.success(),
-        "openssl {} failed:\n{}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
-#[test]
-fn openssl_signatures_verify_through_cert_verify_signature() {
-    use crate::cert::oid;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path();
-    std::fs::write(path.join("msg"), b"signed by openssl").unwrap();
-    for bits in SIZES {
-        let bits_opt = format!("rsa_keygen_bits:{bits}");
-        openssl(
-            &[
-                "genpkey",
-                "-algorithm",
-                "RSA",
-                "-pkeyopt",
-                &bits_opt,
-                "-out",
-                "key.pem",
-            ],
-            path,
-        );
-        let spki = openssl(
-            &["pkey", "-in", "key.pem", "-pubout", "-outform", "DER"],
-            path,
-        );
-        let (n, e) = {
-            use der::Decode;
-            let spki = spki::SubjectPublicKeyInfoRef::from_der(&spki).unwrap();
-            let key =
-                rsa::pkcs1::RsaPublicKeyRef::from_der(spki.subject_public_key.as_bytes().unwrap())
-                    .unwrap();
-            (
-                key.modulus.as_bytes().to_vec(),
-                key.public_exponent.as_bytes().to_vec(),
-            )
-        };
-        assert!(
-            RsaPublic::new(&n, &e).is_some(),
-            "RSA-{bits} takes the fast path"
-        );
-        for (dgst, alg) in [
-            ("-sha256", oid::SHA256_WITH_RSA),
-            ("-sha384", oid::SHA384_WITH_RSA),
-            ("-sha512", oid::SHA512_WITH_RSA),
-        ] {
-            let sig = openssl(&["dgst", dgst, "-sign", "key.pem", "msg"], path);
-            let alg = spki::AlgorithmIdentifierOwned {
-                oid: alg,
-                parameters: Some(der::Any::null()),
-            };
-            crate::cert::verify_signature(&spki, &alg, b"signed by openssl", &sig)
-                .unwrap_or_else(|e| panic!("RSA-{bits} {dgst}: {e}"));
-            let mut bad = sig.clone();
-            bad[bits / 16] ^= 0x40;
-            assert!(
-                crate::cert::verify_signature(&spki, &alg, b"signed by openssl", &bad).is_err()
-            );
-            assert!(
-                crate::cert::verify_signature(&spki, &alg, b"signed by OpenSSL", &sig).is_err()
-            );
-        }
     }
 }
 
