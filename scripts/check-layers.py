@@ -6,6 +6,10 @@ module may use modules of a lower layer. Inside one layer, a module may use anot
 the two do not use each other (no cycle). Anything else is a violation, printed with the file
 and line that makes it, and the exit status is 1.
 
+It also holds the core crate's unit tests to the test layout of issue 18: they run no external
+program (`std::process::Command`); tests against the `openssl` command and other peers live in
+the tests crate (`tests/tests/`).
+
 Usage: python3 scripts/check-layers.py [--quiet]
 """
 
@@ -139,7 +143,18 @@ def main() -> int:
         return 1
     if unknown:
         return 1
-    print("\nno import points up")
+    commands = [
+        f"{path.relative_to(ROOT.parent)}:{i}"
+        for path in sorted(ROOT.rglob("*.rs"))
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\bCommand::new\b|process::Command\b", line)
+    ]
+    if commands:
+        print("\nthe core crate runs an external program (tests of peers go in tests/tests/):")
+        for place in commands:
+            print(f"  {place}")
+        return 1
+    print("\nno import points up; no external program run from the core crate")
     return 0
 
 
