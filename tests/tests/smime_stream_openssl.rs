@@ -3,8 +3,9 @@
 //! verifies and decrypts with `openssl cms`, and what `openssl cms -encrypt` writes decrypts
 //! with `decrypt_message_to` from its file; an opaque signature streamed by `sign_message_to`
 //! verifies with `openssl cms -verify`, and what `openssl cms -sign` writes (opaque with
-//! `-nodetach`, detached, two signers) verifies with `verify_message_to` and
-//! `verify_message_from` from its file. Certificates and keys are made by OpenSSL.
+//! `-nodetach`, as DER and streamed as BER; detached; two signers) verifies with
+//! `verify_message_to` and `verify_message_from` from its file. Certificates and keys are
+//! made by OpenSSL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::path::Path;
@@ -253,8 +254,15 @@ fn large_signatures_verify_both_ways_with_openssl_cms_streamed() {
     assert!(std::fs::read(d.join("opaque-verified.eml")).unwrap() == want);
 
     // OpenSSL's signatures of the entity: opaque (-nodetach: the content inside the
-    // SignedData, which it streams as BER), detached, and detached by two signers.
-    let cases: [(&str, &[&str], usize, SignatureForm); 3] = [
+    // SignedData; DER, and with -stream BER with indefinite lengths), detached, and detached
+    // by two signers.
+    let cases: [(&str, &[&str], usize, SignatureForm); 4] = [
+        (
+            "theirs-opaque-ber.eml",
+            &["-nodetach", "-stream"],
+            1,
+            SignatureForm::Opaque,
+        ),
         (
             "theirs-opaque.eml",
             &["-nodetach"],
