@@ -131,7 +131,8 @@ fn write_outer(out: &mut dyn Write, outer: &[u8]) -> std::io::Result<()> {
 }
 
 /// A verified signed message (signatures checked; no trust decision). Its `Debug` shows
-/// lengths, not the message.
+/// lengths, not the message. It holds the content three times: for a large message,
+/// [`verify_message_to`] writes it out instead.
 #[derive(Clone)]
 pub struct VerifiedMessage {
     /// The signed entity exactly as it was signed.
@@ -280,6 +281,36 @@ impl VerifiedInfo {
 ///
 /// Errors: those of [`verify_message_with`]; [`Error::Io`] when reading or writing fails;
 /// [`Error::LimitExceeded`] for a message over the limits of the in-memory form.
+///
+/// ```
+/// use hermes_pki::ca::{CaSpec, CertificateAuthority, DistinguishedName, IssueSpec};
+/// use hermes_pki::key::KeySpec;
+/// use hermes_pki::smime::{
+///     SignOptions, SignatureForm, SignerPolicy, sign_message_to, verify_message_to,
+/// };
+/// use hermes_pki::store::MemoryStore;
+/// use hermes_pki::time::SystemClock;
+///
+/// # fn main() -> hermes_pki::Result<()> {
+/// let store = MemoryStore::new();
+/// let ca = CertificateAuthority::new(&store);
+/// ca.create(&CaSpec::new(DistinguishedName::new("Root")).key(KeySpec::EcP256), &SystemClock)?;
+/// let alice = ca.issue(&IssueSpec::new("alice@example.com", "Alice").key(KeySpec::EcP256), &SystemClock)?;
+///
+/// let mail: &[u8] = b"From: alice@example.com\r\nSubject: hi\r\n\r\nHello Bob\r\n";
+/// let mut signed = Vec::new();
+/// let options = SignOptions::new(std::time::SystemTime::now());
+/// sign_message_to(mail, &mut signed, alice.certificate(), &[], alice.key(),
+///     SignatureForm::Opaque, &options)?;
+///
+/// let mut shown = Vec::new();
+/// let info = verify_message_to(&signed[..], &mut shown, &[], &SignerPolicy::new())?;
+/// // Written whatever the verdict: look at it before trusting what was written.
+/// assert!(info.all_signatures_valid());
+/// assert!(shown.ends_with(b"Hello Bob\r\n"));
+/// # Ok(())
+/// # }
+/// ```
 pub fn verify_message_to(
     input: impl Read,
     mut output: impl Write,
