@@ -105,7 +105,7 @@ pub fn sign_message_to(
         }
         SignatureForm::Opaque => {
             // The SignedData is written around the content as it stands: its DER before the
-            // content (lengths known, the content being read), the content, then the
+            // content (its lengths known once the content is read), the content, then the
             // certificates and SignerInfos; base64 made as it goes.
             let (der_head, der_tail) =
                 sign_data_pieces(&canonical, signer, chain, key, false, options)?;
