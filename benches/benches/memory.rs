@@ -26,6 +26,11 @@
 //!   `Pkcs7::encrypt` in text mode and `to_smime`; `Pkcs7::from_smime` and `decrypt`), what
 //!   `openssl smime` does.
 //!
+//! Then verification (a message signed here, detached and opaque: `verify_message_with`,
+//! `verify_message_to` to a temporary file, OpenSSL's `from_smime` and `verify`) and opaque
+//! signing (`sign_message`, `sign_message_to`, OpenSSL's `Pkcs7::sign` without `DETACHED`),
+//! measured the same way (`VERIFY_SIGN_OPS`).
+//!
 //! The resident set counts Rust's and OpenSSL's `malloc` alike; it also counts buffers freed
 //! during the operation but kept by `malloc` for reuse, so these are upper bounds. The results
 //! go to `target/criterion/memory/message.json`.
@@ -42,8 +47,8 @@ use hermes_pki::cert::Certificate;
 use hermes_pki::key::{KeySpec, PrivateKey};
 use hermes_pki::smime::{
     ContentCipher, DecryptOptions, EncryptOptions, KeyList, SignOptions, SignatureForm,
-    decrypt_message, decrypt_message_to, encrypt_message, encrypt_message_to, sign_message,
-    sign_message_to,
+    SignerPolicy, decrypt_message, decrypt_message_to, encrypt_message, encrypt_message_to,
+    sign_message, sign_message_to, verify_message_to, verify_message_with,
 };
 use hermes_pki::store::MemoryStore;
 use hermes_pki::time::SystemClock;
@@ -250,11 +255,105 @@ fn measure_message(op: &str) -> u64 {
     peak.saturating_sub(before)
 }
 
+/// The message-level verification and opaque signing operations measured (the same way as
+/// [`MESSAGE_OPS`]): `verify-*` verifies a message signed here (RSA-2048, SHA-256) in that
+/// form; in memory `verify_message_with` (a slice in, a `VerifiedMessage` out), streaming
+/// `verify_message_to` (a slice in, the verified message written to a temporary file), OpenSSL
+/// `Pkcs7::from_smime` and `verify` (no chain check, the content to a `Vec`). `sign-opaque`:
+/// `sign_message` / `sign_message_to` in the opaque form, OpenSSL `Pkcs7::sign` without
+/// `DETACHED` and `to_smime`.
+const VERIFY_SIGN_OPS: [&str; 9] = [
+    "hermes-pki/verify-detached",
+    "hermes-pki/stream-verify-detached",
+    "openssl/verify-detached",
+    "hermes-pki/verify-opaque",
+    "hermes-pki/stream-verify-opaque",
+    "openssl/verify-opaque",
+    "hermes-pki/sign-opaque",
+    "hermes-pki/stream-sign-opaque",
+    "openssl/sign-opaque",
+];
+
+/// In a child process: prepares the input of one of [`VERIFY_SIGN_OPS`], runs it once, returns
+/// the peak resident memory it added (bytes), as [`measure_message`] does.
+fn measure_verify_sign(op: &str) -> u64 {
+    let (cert, key, o_cert, o_key) = party();
+    let sign_options = SignOptions::new(SystemTime::now());
+    let mail = mail();
+    let form = if op.ends_with("opaque") {
+        SignatureForm::Opaque
+    } else {
+        SignatureForm::Detached
+    };
+    let signed = if op.contains("verify") {
+        sign_message(&mail, &cert, &[], &*key, form, &sign_options).expect("signs")
+    } else {
+        Vec::new()
+    };
+    let mut o_certs = Stack::new().expect("stack");
+    o_certs.push(o_cert.clone()).expect("push");
+    let o_store = openssl::x509::store::X509StoreBuilder::new()
+        .expect("store")
+        .build();
+    let mut file = tempfile::tempfile().expect("a temporary file");
+    std::fs::write("/proc/self/clear_refs", "5").expect("resets the peak resident set size");
+    let before = status_bytes("VmRSS:");
+    // Each arm drops its output before VmHWM is read: the high-water mark has seen it.
+    let out_len = match op {
+        "hermes-pki/verify-detached" | "hermes-pki/verify-opaque" => {
+            let v = verify_message_with(&signed, &[], &SignerPolicy::new()).expect("verifies");
+            assert!(v.signed.all_signatures_valid());
+            v.message.len() as u64
+        }
+        "hermes-pki/stream-verify-detached" | "hermes-pki/stream-verify-opaque" => {
+            let info = verify_message_to(&signed[..], &mut file, &[], &SignerPolicy::new())
+                .expect("verifies");
+            assert!(info.all_signatures_valid());
+            info.written
+        }
+        "openssl/verify-detached" | "openssl/verify-opaque" => {
+            let (p7, content) = Pkcs7::from_smime(&signed).expect("OpenSSL reads the message");
+            let mut out = Vec::new();
+            p7.verify(
+                &o_certs,
+                &o_store,
+                content.as_deref(),
+                Some(&mut out),
+                Pkcs7Flags::NOVERIFY,
+            )
+            .expect("verifies");
+            out.len() as u64
+        }
+        "hermes-pki/sign-opaque" => sign_message(&mail, &cert, &[], &*key, form, &sign_options)
+            .expect("signs")
+            .len() as u64,
+        "hermes-pki/stream-sign-opaque" => {
+            sign_message_to(&mail[..], &mut file, &cert, &[], &*key, form, &sign_options)
+                .expect("signs")
+        }
+        "openssl/sign-opaque" => {
+            let none = Stack::new().expect("stack");
+            let p7 =
+                Pkcs7::sign(&o_cert, &o_key, &none, &mail, Pkcs7Flags::empty()).expect("signs");
+            p7.to_smime(&mail, Pkcs7Flags::empty())
+                .expect("S/MIME")
+                .len() as u64
+        }
+        other => panic!("unknown operation {other}"),
+    };
+    let peak = status_bytes("VmHWM:");
+    assert!(
+        out_len > MESSAGE_SIZE as u64 / 2,
+        "{op} produced {out_len} bytes"
+    );
+    peak.saturating_sub(before)
+}
+
 /// Runs every message-level measurement in a child process and reports them.
 fn message_report(exe: &std::path::Path) {
     println!("peak memory added by one operation on a 25 MiB message (VmHWM - VmRSS before):");
     let mut json = Vec::new();
-    for op in MESSAGE_OPS {
+    for op in MESSAGE_OPS.iter().chain(&VERIFY_SIGN_OPS) {
         let out = Command::new(exe)
             .args(["--message-memory", op])
             .output()
@@ -285,13 +384,17 @@ fn message_report(exe: &std::path::Path) {
         ),
     )
     .expect("write results");
-    message_report(exe);
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(pos) = args.iter().position(|a| a == "--message-memory") {
-        println!("{}", measure_message(&args[pos + 1]));
+        let op = &args[pos + 1];
+        if VERIFY_SIGN_OPS.contains(&op.as_str()) {
+            println!("{}", measure_verify_sign(op));
+        } else {
+            println!("{}", measure_message(op));
+        }
         return;
     }
     if args.iter().any(|a| a == "message") {

@@ -1,7 +1,11 @@
 //! The streaming S/MIME message layer against the `openssl cms` command, on files of about
 //! 25 MiB: what `sign_message_to` and `encrypt_message_to` write from one file to another
 //! verifies and decrypts with `openssl cms`, and what `openssl cms -encrypt` writes decrypts
-//! with `decrypt_message_to` from its file. Certificates and keys are made by OpenSSL.
+//! with `decrypt_message_to` from its file; an opaque signature streamed by `sign_message_to`
+//! verifies with `openssl cms -verify`, and what `openssl cms -sign` writes (opaque with
+//! `-nodetach`, as DER and streamed as BER; detached; two signers) verifies with
+//! `verify_message_to` and `verify_message_from` from its file. Certificates and keys are
+//! made by OpenSSL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::path::Path;
@@ -13,7 +17,8 @@ use hermes_pki::cert::Certificate;
 use hermes_pki::key::PrivateKey;
 use hermes_pki::smime::{
     ContentCipher, DecryptOptions, EncryptOptions, KeyList, SignOptions, SignatureForm,
-    decrypt_message_to, encrypt_message_to, sign_message_to,
+    SignatureStatus, SignerPolicy, decrypt_message_to, encrypt_message_to, sign_message_to,
+    verify_message_from, verify_message_to,
 };
 use hermes_pki_tests::{KeyKind, issue, self_signed};
 
@@ -187,4 +192,146 @@ fn streamed_files_verify_and_decrypt_with_openssl_cms_and_back() {
     let ours = std::fs::read(d.join("ours.eml")).unwrap();
     assert!(ours.ends_with(&want), "the decrypted entity differs");
     assert_eq!(info.written, ours.len() as u64);
+}
+
+#[test]
+fn large_signatures_verify_both_ways_with_openssl_cms_streamed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let root = self_signed(d, "root", KeyKind::P256, "/CN=Stream Root", ROOT_EXT);
+    let alice = issue(
+        d,
+        "alice",
+        &root,
+        KeyKind::Rsa(2048),
+        "/CN=alice/emailAddress=alice@example.com",
+        Some(USER_EXT),
+        30,
+    );
+    issue(
+        d,
+        "bob",
+        &root,
+        KeyKind::P256,
+        "/CN=bob/emailAddress=bob@example.com",
+        Some(&USER_EXT.replace("alice@", "bob@")),
+        30,
+    );
+    let cert = Certificate::from_pem(&String::from_utf8(alice.pem()).unwrap()).unwrap();
+    let key = PrivateKey::from_pem(&std::fs::read_to_string(&alice.key).unwrap(), None).unwrap();
+    let mail = large_mail();
+    let want = entity_crlf(&mail);
+    std::fs::write(d.join("mail.eml"), &mail).unwrap();
+    std::fs::write(d.join("entity.eml"), &want).unwrap();
+    let open = |name: &str| std::fs::File::open(d.join(name)).unwrap();
+    let create = |name: &str| std::fs::File::create(d.join(name)).unwrap();
+
+    // Our opaque signature, streamed from file to file, verifies in OpenSSL.
+    sign_message_to(
+        open("mail.eml"),
+        std::io::BufWriter::new(create("opaque.eml")),
+        &cert,
+        &[],
+        &key,
+        SignatureForm::Opaque,
+        &SignOptions::new(SystemTime::now()),
+    )
+    .unwrap();
+    let text = openssl(
+        d,
+        &[
+            "cms",
+            "-verify",
+            "-CAfile",
+            "root.pem",
+            "-in",
+            "opaque.eml",
+            "-out",
+            "opaque-verified.eml",
+        ],
+    );
+    assert!(text.contains("Verification successful"), "{text}");
+    assert!(std::fs::read(d.join("opaque-verified.eml")).unwrap() == want);
+
+    // OpenSSL's signatures of the entity: opaque (-nodetach: the content inside the
+    // SignedData; DER, and with -stream BER with indefinite lengths), detached, and detached
+    // by two signers.
+    let cases: [(&str, &[&str], usize, SignatureForm); 4] = [
+        (
+            "theirs-opaque-ber.eml",
+            &["-nodetach", "-stream"],
+            1,
+            SignatureForm::Opaque,
+        ),
+        (
+            "theirs-opaque.eml",
+            &["-nodetach"],
+            1,
+            SignatureForm::Opaque,
+        ),
+        ("theirs-detached.eml", &[], 1, SignatureForm::Detached),
+        (
+            "theirs-two.eml",
+            &["-signer", "bob.pem", "-inkey", "bob.key"],
+            2,
+            SignatureForm::Detached,
+        ),
+    ];
+    for (out, extra, signers, form) in cases {
+        let mut args = vec![
+            "cms",
+            "-sign",
+            "-binary",
+            "-in",
+            "entity.eml",
+            "-out",
+            out,
+            "-signer",
+            "alice.pem",
+            "-inkey",
+            "alice.key",
+        ];
+        args.extend_from_slice(extra);
+        openssl(d, &args);
+        let verified = format!("{out}.verified");
+        let info = verify_message_to(
+            open(out),
+            std::io::BufWriter::new(create(&verified)),
+            &[],
+            &SignerPolicy::new(),
+        )
+        .unwrap();
+        assert_eq!(info.form, form, "{out}");
+        assert_eq!(info.signers.len(), signers, "{out}");
+        assert!(info.all_signatures_valid(), "{out}: {:?}", info.signers);
+        let written = std::fs::read(d.join(&verified)).unwrap();
+        assert_eq!(info.written, written.len() as u64);
+        assert!(
+            written.ends_with(&want),
+            "{out}: the verified entity differs"
+        );
+        let v = verify_message_from(open(out), &[], &SignerPolicy::new()).unwrap();
+        assert!(v.inner == want, "{out}");
+        assert!(v.message == written, "{out}");
+        assert_eq!(
+            format!("{:?}", v.signed.signers),
+            format!("{:?}", info.signers)
+        );
+    }
+
+    // One byte of OpenSSL's opaque content changed: the verdict says so, and is not an error.
+    let mut changed = std::fs::read(d.join("theirs-opaque.eml")).unwrap();
+    let at = changed.len() / 2;
+    let at = at
+        + changed[at..]
+            .iter()
+            .position(|b| b.is_ascii_alphanumeric())
+            .unwrap();
+    changed[at] = if changed[at] == b'A' { b'B' } else { b'A' };
+    let info = verify_message_to(&changed[..], std::io::sink(), &[], &SignerPolicy::new()).unwrap();
+    assert!(
+        matches!(info.signers[0].status, SignatureStatus::ContentChanged),
+        "{:?}",
+        info.signers[0].status
+    );
 }

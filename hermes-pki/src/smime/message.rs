@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::io::{Read, Write};
+use std::ops::Range;
 use std::time::SystemTime;
 
 use der::asn1::ObjectIdentifier;
@@ -17,8 +18,8 @@ use super::mime::{
     is_pkcs7_mime, join, micalg, multipart_parts, split_message, stream,
 };
 use super::signed::{
-    SignOptions, SignedContent, SignerPolicy, SignerReport, SmimeCapability, sign_data,
-    verify_data_with,
+    SignOptions, SignedContent, SignedFound, SignerPolicy, SignerReport, SmimeCapability,
+    sign_data, sign_data_pieces, verify_data_then, verify_data_with,
 };
 use super::weakness::Weakness;
 use crate::cert::Certificate;
@@ -60,10 +61,12 @@ pub fn sign_message(
 /// [`sign_message`] from a reader to a writer; returns the number of bytes written.
 ///
 /// The message is read once, in chunks, and held once (in canonical form: the bytes that are
-/// hashed); the signed message is written out piece by piece, never assembled. Memory: about
-/// one copy of the message for the detached form (two when a part has to be re-encoded as
-/// base64, or for the opaque form, whose SignedData holds the content). Nothing is written
-/// before the signature is made, so an error leaves `output` untouched (a failed write aside).
+/// hashed); the signed message is written out piece by piece, never assembled: for the opaque
+/// form, the SignedData's DER before the content, the content from that one buffer, then the
+/// rest of the DER. Memory: about one copy of the message in either form (for a moment two
+/// when a part has to be re-encoded as base64: the entity is dropped once its canonical form
+/// is made). Nothing is written before the signature is made, so an error leaves `output`
+/// untouched (a failed write aside).
 ///
 /// Errors: those of [`sign_message`]; [`Error::Io`] when reading or writing fails;
 /// [`Error::LimitExceeded`] for a message over the limits of the in-memory form.
@@ -84,9 +87,15 @@ pub fn sign_message_to(
         inner: &mut output,
         count: 0,
     };
+    // The canonical form: the entity itself when it already is (no copy); otherwise the
+    // copy made, and the entity dropped.
+    let changed = match mime::canonicalize(&entity)? {
+        Cow::Owned(c) => Some(c),
+        Cow::Borrowed(_) => None,
+    };
+    let canonical = changed.unwrap_or(entity);
     match form {
         SignatureForm::Detached => {
-            let canonical = mime::canonicalize(&entity)?;
             let der = sign_data(&canonical, signer, chain, key, true, options)?;
             let b = mime::boundary()?;
             let micalg = micalg(options.digest_for(&key.algorithm()));
@@ -95,13 +104,19 @@ pub fn sign_message_to(
                 .map_err(stream::write_failed)?;
         }
         SignatureForm::Opaque => {
-            let der = {
-                let canonical = mime::canonicalize(&entity)?;
-                sign_data(&canonical, signer, chain, key, false, options)?
-            };
-            drop(entity);
+            // The SignedData is written around the content as it stands: its DER before the
+            // content (its lengths known once the content is read), the content, then the
+            // certificates and SignerInfos; base64 made as it goes.
+            let (der_head, der_tail) =
+                sign_data_pieces(&canonical, signer, chain, key, false, options)?;
             write_outer(&mut out, &head.outer)
-                .and_then(|()| mime::write_pkcs7_mime(&mut out, &[&der], "signed-data"))
+                .and_then(|()| {
+                    mime::write_pkcs7_mime(
+                        &mut out,
+                        &[&der_head, &canonical, &der_tail],
+                        "signed-data",
+                    )
+                })
                 .map_err(stream::write_failed)?;
         }
     }
@@ -116,7 +131,8 @@ fn write_outer(out: &mut dyn Write, outer: &[u8]) -> std::io::Result<()> {
 }
 
 /// A verified signed message (signatures checked; no trust decision). Its `Debug` shows
-/// lengths, not the message.
+/// lengths, not the message. It holds the content three times: for a large message,
+/// [`verify_message_to`] writes it out instead.
 #[derive(Clone)]
 pub struct VerifiedMessage {
     /// The signed entity exactly as it was signed.
@@ -164,8 +180,15 @@ fn is_signed_entity(entity: &[u8]) -> bool {
     matches!(cms_body(entity, &t), Ok(Some((_, CmsKind::Signed))))
 }
 
-/// [`verify_message_with`] on a message read from `input` (read once, at most the
-/// message size limit of the in-memory form; held whole while it is verified).
+/// [`verify_message_with`] on a message read from `input` (read once, at most the message
+/// size limit of the in-memory form).
+///
+/// The message is read into one buffer (the signed entity, line ends made CRLF as it is read,
+/// for `multipart/signed`; the CMS, its base64 decoded as it is read, for the opaque form) and
+/// verified there; the [`VerifiedMessage`] is then made from that buffer. The result holds the
+/// signed content three times ([`VerifiedMessage::message`], [`VerifiedMessage::inner`] and
+/// the content of [`VerifiedMessage::signed`]): for a large message, [`verify_message_to`]
+/// holds about one copy.
 ///
 /// Errors: those of [`verify_message_with`]; [`Error::Io`] when reading fails.
 pub fn verify_message_from(
@@ -173,10 +196,289 @@ pub fn verify_message_from(
     extra_certs: &[Certificate],
     policy: &SignerPolicy,
 ) -> Result<VerifiedMessage> {
+    let read = read_and_verify(input, extra_certs, policy)?;
+    let form = read.form;
+    let ReadSigned {
+        outer,
+        mut buf,
+        inner,
+        found,
+        ..
+    } = read;
+    // The message (outer fields, MIME-Version, the signed entity) made in the buffer itself.
+    let prefix_len = outer.len() + MIME_VERSION.len();
+    let inner_len = inner.len();
+    if let Some(start) = inner.start.checked_sub(prefix_len) {
+        buf.truncate(inner.end);
+        buf.drain(..start);
+        if let Some(prefix) = buf.get_mut(..prefix_len) {
+            let (o, m) = prefix.split_at_mut(outer.len());
+            o.copy_from_slice(&outer);
+            m.copy_from_slice(MIME_VERSION);
+        }
+    } else {
+        buf.truncate(inner.end);
+        buf.drain(..inner.start);
+        buf.splice(0..0, outer.iter().chain(MIME_VERSION).copied());
+    }
+    buf.shrink_to_fit();
+    let content = buf.get(prefix_len..).unwrap_or_default().to_vec();
+    debug_assert_eq!(content.len(), inner_len);
+    Ok(VerifiedMessage {
+        inner: content.clone(),
+        message: buf,
+        form,
+        signed: SignedContent {
+            content,
+            certificates: found.certificates,
+            signers: found.signers,
+        },
+    })
+}
+
+/// What [`verify_message_to`] found besides the message it wrote: [`VerifiedMessage`] without
+/// the message.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct VerifiedInfo {
+    /// The length of the signed entity ([`VerifiedMessage::inner`]).
+    pub inner_len: usize,
+    /// The number of bytes written: the outer header fields with the signed entity.
+    pub written: u64,
+    /// The form it was signed in.
+    pub form: SignatureForm,
+    /// Every parseable certificate the message carries (as [`SignedContent::certificates`]).
+    pub certificates: Vec<Certificate>,
+    /// One report per `SignerInfo`, in message order (as [`SignedContent::signers`]).
+    pub signers: Vec<SignerReport>,
+}
+
+impl VerifiedInfo {
+    /// Whether there is at least one signer and every signature is valid (as
+    /// [`SignedContent::all_signatures_valid`]; no trust decision).
+    pub fn all_signatures_valid(&self) -> bool {
+        !self.signers.is_empty() && self.signers.iter().all(|s| s.status.is_valid())
+    }
+}
+
+/// [`verify_message_with`] from a reader to a writer: the message as it reads unsigned (the
+/// outer header fields with the signed entity, [`VerifiedMessage::message`]) is written to
+/// `output`, and the signers' reports are returned.
+///
+/// **The content is written whatever the verdict**: a signature that does not verify is not
+/// an error but a signer's [`SignatureStatus`](super::SignatureStatus), so the caller must look at
+/// [`VerifiedInfo::signers`] (e.g. [`VerifiedInfo::all_signatures_valid`]) before trusting
+/// what was written. On an error (a message that is not signed or does not parse, a failed
+/// read) nothing has been written (a failed write aside): the content is written only after
+/// every signature has been checked.
+///
+/// Memory: about one copy of the message. For `multipart/signed` the signed part is held
+/// once, in canonical form, and hashed when the signature part (which follows it) has told
+/// which digest algorithms to use; for the opaque form, the CMS is held once (its base64
+/// decoded as it is read) and the content written from inside it. BER input (indefinite
+/// lengths, as streaming signers write it) is converted to DER first, which holds a second
+/// copy for a moment.
+///
+/// Errors: those of [`verify_message_with`]; [`Error::Io`] when reading or writing fails;
+/// [`Error::LimitExceeded`] for a message over the limits of the in-memory form.
+///
+/// ```
+/// use hermes_pki::ca::{CaSpec, CertificateAuthority, DistinguishedName, IssueSpec};
+/// use hermes_pki::key::KeySpec;
+/// use hermes_pki::smime::{
+///     SignOptions, SignatureForm, SignerPolicy, sign_message_to, verify_message_to,
+/// };
+/// use hermes_pki::store::MemoryStore;
+/// use hermes_pki::time::SystemClock;
+///
+/// # fn main() -> hermes_pki::Result<()> {
+/// let store = MemoryStore::new();
+/// let ca = CertificateAuthority::new(&store);
+/// ca.create(&CaSpec::new(DistinguishedName::new("Root")).key(KeySpec::EcP256), &SystemClock)?;
+/// let alice = ca.issue(&IssueSpec::new("alice@example.com", "Alice").key(KeySpec::EcP256), &SystemClock)?;
+///
+/// let mail: &[u8] = b"From: alice@example.com\r\nSubject: hi\r\n\r\nHello Bob\r\n";
+/// let mut signed = Vec::new();
+/// let options = SignOptions::new(std::time::SystemTime::now());
+/// sign_message_to(mail, &mut signed, alice.certificate(), &[], alice.key(),
+///     SignatureForm::Opaque, &options)?;
+///
+/// let mut shown = Vec::new();
+/// let info = verify_message_to(&signed[..], &mut shown, &[], &SignerPolicy::new())?;
+/// // Written whatever the verdict: look at it before trusting what was written.
+/// assert!(info.all_signatures_valid());
+/// assert!(shown.ends_with(b"Hello Bob\r\n"));
+/// # Ok(())
+/// # }
+/// ```
+pub fn verify_message_to(
+    input: impl Read,
+    mut output: impl Write,
+    extra_certs: &[Certificate],
+    policy: &SignerPolicy,
+) -> Result<VerifiedInfo> {
+    let read = read_and_verify(input, extra_certs, policy)?;
+    let inner = read.buf.get(read.inner.clone()).unwrap_or_default();
+    let mut out = stream::Counting {
+        inner: &mut output,
+        count: 0,
+    };
+    write_outer(&mut out, &read.outer)
+        .and_then(|()| out.write_all(inner))
+        .and_then(|()| out.flush())
+        .map_err(stream::write_failed)?;
+    Ok(VerifiedInfo {
+        inner_len: inner.len(),
+        written: out.count,
+        form: read.form,
+        certificates: read.found.certificates,
+        signers: read.found.signers,
+    })
+}
+
+/// The field [`write_outer`] adds after the outer fields.
+const MIME_VERSION: &[u8] = b"MIME-Version: 1.0\r\n";
+
+/// A signed message read and verified: the outer header fields, the one buffer the message
+/// was read into, where the signed entity lies in it, and what verification found.
+struct ReadSigned {
+    outer: Vec<u8>,
+    buf: Vec<u8>,
+    inner: Range<usize>,
+    form: SignatureForm,
+    found: SignedFound,
+}
+
+/// Where `part` (a slice of `whole`) lies in `whole`.
+fn range_in(whole: &[u8], part: &[u8]) -> Option<Range<usize>> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    let end = start.checked_add(part.len())?;
+    (end <= whole.len()).then_some(start..end)
+}
+
+/// Reads a signed message from `input` and verifies it, as [`verify_message_with`] does on
+/// the same bytes (the same checks in the same order, so the same verdicts and errors).
+fn read_and_verify(
+    input: impl Read,
+    extra_certs: &[Certificate],
+    policy: &SignerPolicy,
+) -> Result<ReadSigned> {
     let mut input = stream::Input::new(input);
-    let mut message = Vec::new();
-    input.read_body(&[], false, &mut message)?;
-    verify_message_with(&message, extra_certs, policy)
+    let (head, pending) = input.read_head()?;
+    let t = entity_type(&head.entity_head)?;
+    if is_multipart_signed(&t) {
+        // The entity as split_message makes it: its header, the body in CRLF form unless
+        // binary. The signed part is hashed in place once the signature part, after it,
+        // names the digest algorithms.
+        let mut entity = head.entity_head;
+        input.read_body(&pending, !head.binary, &mut entity)?;
+        let boundary = t.boundary.as_deref().ok_or_else(|| {
+            Error::malformed("S/MIME message", "multipart/signed without a boundary")
+        })?;
+        let (found, inner) = {
+            let parts = multipart_parts(&entity, boundary)?;
+            let [content, signature] = parts.as_slice() else {
+                return Err(Error::malformed(
+                    "S/MIME message",
+                    format!("multipart/signed has {} parts instead of 2", parts.len()),
+                ));
+            };
+            let sig_type = entity_type(signature)?;
+            if !sig_type.mime_type.ends_with("pkcs7-signature")
+                && !sig_type.is_named_smime(&["p7s", "p7m"])
+            {
+                return Err(Error::malformed(
+                    "S/MIME message",
+                    format!(
+                        "the signature part is {} (expected application/pkcs7-signature)",
+                        sig_type.mime_type
+                    ),
+                ));
+            }
+            let der = decoded_body(signature)?;
+            let inner = range_in(&entity, content).ok_or_else(|| {
+                Error::malformed("S/MIME message", "the signed part lies outside the entity")
+            })?;
+            let (found, ()) = verify_data_then(&der, Some(content), extra_certs, policy, |_| ())?;
+            (found, inner)
+        };
+        return Ok(ReadSigned {
+            outer: head.outer,
+            buf: entity,
+            inner,
+            form: SignatureForm::Detached,
+            found,
+        });
+    }
+    if !is_pkcs7_mime(&t) && !t.is_named_smime(&["p7m", "p7c"]) {
+        // Read to the end as the in-memory form does (a message over the limit says so).
+        input.skip_rest()?;
+        return Err(Error::malformed(
+            "S/MIME message",
+            format!("it is not signed (its type is {})", t.mime_type),
+        ));
+    }
+    let body = read_cms_body(&mut input, &head, &pending, &t)?;
+    if matches!(cms_kind(&body), CmsKind::Enveloped | CmsKind::AuthEnveloped) {
+        return Err(Error::malformed(
+            "S/MIME message",
+            format!(
+                "it is not signed (its type is {}, and it is encrypted: decrypt it first)",
+                t.mime_type
+            ),
+        ));
+    }
+    // BER (indefinite lengths) made DER once, here, and the BER dropped: the content is then
+    // verified and kept inside the one DER buffer. (The CMS layer converts with the same
+    // limits, so the errors are the ones it gives.)
+    let converted =
+        match crate::ber::to_der(&body, "CMS message", &crate::ber::BerLimits::default())? {
+            Cow::Owned(der) => Some(der),
+            Cow::Borrowed(_) => None,
+        };
+    let der = converted.unwrap_or(body);
+    let (found, located) = verify_data_then(&der, None, extra_certs, policy, |c| {
+        range_in(&der, c).ok_or_else(|| c.to_vec())
+    })?;
+    let (buf, inner) = match located {
+        Ok(inner) => (der, inner),
+        Err(copy) => {
+            let n = copy.len();
+            (copy, 0..n)
+        }
+    };
+    Ok(ReadSigned {
+        outer: head.outer,
+        buf,
+        inner,
+        form: SignatureForm::Opaque,
+        found,
+    })
+}
+
+/// Reads the rest of an `application/pkcs7-mime` (or `*.p7m`) body after `pending`: base64
+/// decoded as it is read, the DER itself for 7bit/8bit/binary (line ends made CRLF unless
+/// binary, as the in-memory layer reads it), another transfer encoding read whole and decoded
+/// as [`decoded_body`] does.
+fn read_cms_body<R: Read>(
+    input: &mut stream::Input<R>,
+    head: &mime::HeadBlock,
+    pending: &[u8],
+    t: &EntityType,
+) -> Result<Vec<u8>> {
+    let mut der = Vec::new();
+    match t.encoding.as_deref() {
+        Some("base64") => input.read_base64(pending, &mut der)?,
+        None | Some("7bit" | "8bit" | "binary") => {
+            input.read_body(pending, !head.binary, &mut der)?;
+        }
+        Some(_) => {
+            let mut entity = head.entity_head.clone();
+            input.read_body(pending, !head.binary, &mut entity)?;
+            der = decoded_body(&entity)?;
+        }
+    }
+    Ok(der)
 }
 
 /// Verifies a signed message of either form. `extra_certs` are searched for signer
@@ -196,70 +498,14 @@ pub fn verify_message(message: &[u8], extra_certs: &[Certificate]) -> Result<Ver
 }
 
 /// [`verify_message`] with a [`SignerPolicy`] other than the default.
+///
+/// The same as [`verify_message_from`] reading the slice.
 pub fn verify_message_with(
     message: &[u8],
     extra_certs: &[Certificate],
     policy: &SignerPolicy,
 ) -> Result<VerifiedMessage> {
-    let split = split_message(message)?;
-    let t = entity_type(&split.entity)?;
-    if is_multipart_signed(&t) {
-        let boundary = t.boundary.as_deref().ok_or_else(|| {
-            Error::malformed("S/MIME message", "multipart/signed without a boundary")
-        })?;
-        let parts = multipart_parts(&split.entity, boundary)?;
-        let [content, signature] = parts.as_slice() else {
-            return Err(Error::malformed(
-                "S/MIME message",
-                format!("multipart/signed has {} parts instead of 2", parts.len()),
-            ));
-        };
-        let sig_type = entity_type(signature)?;
-        if !sig_type.mime_type.ends_with("pkcs7-signature")
-            && !sig_type.is_named_smime(&["p7s", "p7m"])
-        {
-            return Err(Error::malformed(
-                "S/MIME message",
-                format!(
-                    "the signature part is {} (expected application/pkcs7-signature)",
-                    sig_type.mime_type
-                ),
-            ));
-        }
-        let der = decoded_body(signature)?;
-        let signed = verify_data_with(&der, Some(content), extra_certs, policy)?;
-        let inner = content.to_vec();
-        return Ok(VerifiedMessage {
-            message: join(&split.outer, &inner),
-            inner,
-            form: SignatureForm::Detached,
-            signed,
-        });
-    }
-    match cms_body(&split.entity, &t)? {
-        Some((_, CmsKind::Enveloped | CmsKind::AuthEnveloped)) => Err(Error::malformed(
-            "S/MIME message",
-            format!(
-                "it is not signed (its type is {}, and it is encrypted: decrypt it first)",
-                t.mime_type
-            ),
-        )),
-        // Signed data, or something that is not CMS at all: the CMS layer says what is wrong.
-        Some((der, _)) => {
-            let signed = verify_data_with(&der, None, extra_certs, policy)?;
-            let inner = signed.content.clone();
-            Ok(VerifiedMessage {
-                message: join(&split.outer, &inner),
-                inner,
-                form: SignatureForm::Opaque,
-                signed,
-            })
-        }
-        None => Err(Error::malformed(
-            "S/MIME message",
-            format!("it is not signed (its type is {})", t.mime_type),
-        )),
-    }
+    verify_message_from(message, extra_certs, policy)
 }
 
 /// Encrypts `message` to exactly `recipients`: the outer header fields stay, the MIME entity
@@ -487,18 +733,7 @@ fn decrypt_entity(
     }
     // The body decoded as it is read (base64, or the DER itself); another transfer encoding
     // is read whole and decoded as the in-memory layer does.
-    let mut der = Vec::new();
-    match t.encoding.as_deref() {
-        Some("base64") => input.read_base64(&pending, &mut der)?,
-        None | Some("7bit" | "8bit" | "binary") => {
-            input.read_body(&pending, !head.binary, &mut der)?;
-        }
-        Some(_) => {
-            let mut entity = head.entity_head.clone();
-            input.read_body(&pending, !head.binary, &mut entity)?;
-            der = decoded_body(&entity)?;
-        }
-    }
+    let mut der = read_cms_body(&mut input, &head, &pending, &t)?;
     // The CMS content type decides, not the smime-type parameter; what is not CMS at all is
     // left to the CMS layer to describe.
     if cms_kind(&der) == CmsKind::Signed {

@@ -10,8 +10,9 @@
 //! - Messages: [`sign_message`], [`verify_message`], [`encrypt_message`], [`decrypt_message`]
 //!   keep the outer header fields (From, To, Subject, ...) and work on the MIME entity in
 //!   canonical form, as `multipart/signed` or `application/pkcs7-mime`. Their streaming forms
-//!   [`sign_message_to`], [`encrypt_message_to`], [`decrypt_message_to`] (a reader in, a
-//!   writer out; the in-memory functions run on them) hold about one copy of the message.
+//!   [`sign_message_to`], [`encrypt_message_to`], [`decrypt_message_to`],
+//!   [`verify_message_to`] (a reader in, a writer out; the in-memory functions run on them)
+//!   hold about one copy of the message.
 //! - [`Smime`]: the same over a store: keys from the store, signer certificates validated by
 //!   the trust engine (anchors, trust list, CRLs), sign-then-encrypt and decrypt-then-verify.
 //!

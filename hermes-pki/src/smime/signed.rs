@@ -612,19 +612,52 @@ fn signer_info(
 
 /// `ContentInfo { id-signedData, SignedData }` around the given parts: digest algorithms,
 /// the content (None: detached), the certificates (None: field absent) and the SignerInfos.
+#[cfg(test)]
 fn signed_data_message(
     digest_algs: Vec<Vec<u8>>,
     econtent: Option<&[u8]>,
     certificates: Option<&[&[u8]]>,
     signer_infos: Vec<Vec<u8>>,
 ) -> Result<Vec<u8>> {
+    let (head, tail) = signed_data_pieces(
+        digest_algs,
+        econtent.map(<[u8]>::len),
+        certificates,
+        signer_infos,
+    )?;
+    let content = econtent.unwrap_or_default();
+    let mut out = Vec::with_capacity(head.len() + content.len() + tail.len());
+    out.extend_from_slice(&head);
+    out.extend_from_slice(content);
+    out.extend_from_slice(&tail);
+    Ok(out)
+}
+
+/// The length of an element whose contents are `len` bytes long (one-octet identifier).
+fn element_len(len: usize) -> usize {
+    1 + tlv::length_len(len) + len
+}
+
+/// An element's identifier and length octets.
+fn push_header(out: &mut Vec<u8>, tag: u8, len: usize) {
+    out.push(tag);
+    tlv::push_length(out, len);
+}
+
+/// [`signed_data_message`] in two pieces around the eContent's octets, given their length
+/// (`None`: detached): the DER is `head`, the content, `tail`. The content is never copied,
+/// so a large message can be written out as it stands.
+fn signed_data_pieces(
+    digest_algs: Vec<Vec<u8>>,
+    econtent_len: Option<usize>,
+    certificates: Option<&[&[u8]]>,
+    signer_infos: Vec<Vec<u8>>,
+) -> Result<(Vec<u8>, Vec<u8>)> {
     let version = [0x02, 0x01, 0x01];
     let digest_algs = tlv::set_of(digest_algs);
     let data = encode_value(&ID_DATA)?;
-    let encap = match econtent {
-        Some(c) => tlv::sequence(&[&data, &tlv::context(0, &[&tlv::octet_string(c)])]),
-        None => tlv::sequence(&[&data]),
-    };
+    // encapContentInfo ::= SEQUENCE { eContentType, [0] EXPLICIT OCTET STRING OPTIONAL }
+    let encap_len = data.len() + econtent_len.map_or(0, |n| element_len(element_len(n)));
     let certs = certificates.map(|certs| {
         tlv::set_of_tagged(
             tlv::context_tag(0, true),
@@ -632,17 +665,34 @@ fn signed_data_message(
         )
     });
     let signer_infos = tlv::set_of(signer_infos);
-    let mut parts: Vec<&[u8]> = vec![&version, &digest_algs, &encap];
-    if let Some(c) = &certs {
-        parts.push(c);
-    }
-    parts.push(&signer_infos);
-    let signed_data = tlv::sequence(&parts);
+    let certs_len = certs.as_ref().map_or(0, Vec::len);
+    let signed_data_len =
+        version.len() + digest_algs.len() + element_len(encap_len) + certs_len + signer_infos.len();
     let content_type = encode_value(&ID_SIGNED_DATA)?;
-    Ok(tlv::sequence(&[
-        &content_type,
-        &tlv::context(0, &[&signed_data]),
-    ]))
+    let content_info_len = content_type.len() + element_len(element_len(signed_data_len));
+    let mut head = Vec::with_capacity(64 + digest_algs.len());
+    push_header(&mut head, tlv::SEQUENCE, content_info_len);
+    head.extend_from_slice(&content_type);
+    push_header(
+        &mut head,
+        tlv::context_tag(0, true),
+        element_len(signed_data_len),
+    );
+    push_header(&mut head, tlv::SEQUENCE, signed_data_len);
+    head.extend_from_slice(&version);
+    head.extend_from_slice(&digest_algs);
+    push_header(&mut head, tlv::SEQUENCE, encap_len);
+    head.extend_from_slice(&data);
+    if let Some(n) = econtent_len {
+        push_header(&mut head, tlv::context_tag(0, true), element_len(n));
+        push_header(&mut head, tlv::OCTET_STRING, n);
+    }
+    let mut tail = Vec::with_capacity(certs_len + signer_infos.len());
+    if let Some(c) = &certs {
+        tail.extend_from_slice(c);
+    }
+    tail.extend_from_slice(&signer_infos);
+    Ok((head, tail))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -819,6 +869,26 @@ pub fn sign_data(
     detached: bool,
     options: &SignOptions,
 ) -> Result<Vec<u8>> {
+    let (head, tail) = sign_data_pieces(content, signer, chain, key, detached, options)?;
+    let econtent: &[u8] = if detached { &[] } else { content };
+    let mut out = Vec::with_capacity(head.len() + econtent.len() + tail.len());
+    out.extend_from_slice(&head);
+    out.extend_from_slice(econtent);
+    out.extend_from_slice(&tail);
+    Ok(out)
+}
+
+/// [`sign_data`] in two pieces around the encapsulated content: the DER is `head`, then
+/// `content` (unless `detached`), then `tail`. The content is not copied: the message layer
+/// writes the three pieces out one after the other.
+pub(crate) fn sign_data_pieces(
+    content: &[u8],
+    signer: &Certificate,
+    chain: &[Certificate],
+    key: &dyn Signer,
+    detached: bool,
+    options: &SignOptions,
+) -> Result<(Vec<u8>, Vec<u8>)> {
     let plan = signing_plan(&key.algorithm(), options)?;
     let digest_alg = digest_algorithm(plan.digest)?;
     let attrs = signed_attributes(&digest(plan.digest, content), options)?;
@@ -838,11 +908,47 @@ pub fn sign_data(
             certs.push(cert.der());
         }
     }
-    signed_data_message(
+    signed_data_pieces(
         vec![digest_alg],
-        (!detached).then_some(content),
+        (!detached).then_some(content.len()),
         Some(&certs),
         vec![info],
+    )
+}
+
+/// A SignedData with one SignerInfo per signer (for the tests of the layers above: two
+/// signers over the same content).
+#[cfg(test)]
+pub(crate) fn sign_data_by_each(
+    content: &[u8],
+    signers: &[(&Certificate, &dyn Signer)],
+    detached: bool,
+    options: &SignOptions,
+) -> Result<Vec<u8>> {
+    let mut digest_algs = Vec::new();
+    let mut infos = Vec::new();
+    for (cert, key) in signers {
+        let plan = signing_plan(&key.algorithm(), options)?;
+        let digest_alg = digest_algorithm(plan.digest)?;
+        let attrs = signed_attributes(&digest(plan.digest, content), options)?;
+        let signature = key.sign(plan.scheme, &attrs)?;
+        infos.push(signer_info(
+            cert,
+            &digest_alg,
+            Some(&attrs),
+            &plan.written,
+            &signature,
+        )?);
+        if !digest_algs.contains(&digest_alg) {
+            digest_algs.push(digest_alg);
+        }
+    }
+    let certs: Vec<&[u8]> = signers.iter().map(|(c, _)| c.der()).collect();
+    signed_data_message(
+        digest_algs,
+        (!detached).then_some(content),
+        Some(&certs),
+        infos,
     )
 }
 
@@ -1174,6 +1280,33 @@ pub fn verify_data_with(
     extra_certs: &[Certificate],
     policy: &SignerPolicy,
 ) -> Result<SignedContent> {
+    let (found, content) =
+        verify_data_then(der, detached_content, extra_certs, policy, <[u8]>::to_vec)?;
+    Ok(SignedContent {
+        content,
+        certificates: found.certificates,
+        signers: found.signers,
+    })
+}
+
+/// What [`verify_data_then`] found: [`SignedContent`] without the content.
+pub(crate) struct SignedFound {
+    /// As [`SignedContent::certificates`].
+    pub certificates: Vec<Certificate>,
+    /// As [`SignedContent::signers`].
+    pub signers: Vec<SignerReport>,
+}
+
+/// [`verify_data_with`], handing the content the signatures were checked against to
+/// `with_content` instead of copying it (the streaming message layer writes it out or keeps
+/// the one buffer it is in).
+pub(crate) fn verify_data_then<T>(
+    der: &[u8],
+    detached_content: Option<&[u8]>,
+    extra_certs: &[Certificate],
+    policy: &SignerPolicy,
+    with_content: impl FnOnce(&[u8]) -> T,
+) -> Result<(SignedFound, T)> {
     let der = crate::ber::to_der(der, "CMS message", &crate::ber::BerLimits::default())?;
     let message = parse_message(&der)?;
     if message.econtent_type != ID_DATA {
@@ -1212,11 +1345,14 @@ pub fn verify_data_with(
             report
         })
         .collect();
-    Ok(SignedContent {
-        content: content.to_vec(),
-        certificates: message.certificates,
-        signers,
-    })
+    let kept = with_content(content);
+    Ok((
+        SignedFound {
+            certificates: message.certificates,
+            signers,
+        },
+        kept,
+    ))
 }
 
 /// The single attribute of `kind`: `Ok(None)` when absent, a [`SignatureFailure`] when

@@ -1069,3 +1069,362 @@ fn streamed_input_keeps_the_limits() {
     assert!(matches!(e, Error::LimitExceeded(_)), "{e}");
     assert!(total <= mime::MAX_MESSAGE);
 }
+
+// --- streaming verification --------------------------------------------------------------------
+
+/// Verification as the in-memory layer did it before it ran on the streaming one: the whole
+/// message split, the parts cut from the entity, the CMS layer given the content. The
+/// reference the streaming verification is held to.
+fn reference_verify(
+    message: &[u8],
+    extra: &[Certificate],
+    policy: &SignerPolicy,
+) -> Result<VerifiedMessage> {
+    let split = split_message(message)?;
+    let t = entity_type(&split.entity)?;
+    if is_multipart_signed(&t) {
+        let boundary = t.boundary.as_deref().ok_or_else(|| {
+            Error::malformed("S/MIME message", "multipart/signed without a boundary")
+        })?;
+        let parts = multipart_parts(&split.entity, boundary)?;
+        let [content, signature] = parts.as_slice() else {
+            return Err(Error::malformed(
+                "S/MIME message",
+                format!("multipart/signed has {} parts instead of 2", parts.len()),
+            ));
+        };
+        let sig_type = entity_type(signature)?;
+        if !sig_type.mime_type.ends_with("pkcs7-signature")
+            && !sig_type.is_named_smime(&["p7s", "p7m"])
+        {
+            return Err(Error::malformed(
+                "S/MIME message",
+                format!(
+                    "the signature part is {} (expected application/pkcs7-signature)",
+                    sig_type.mime_type
+                ),
+            ));
+        }
+        let der = decoded_body(signature)?;
+        let signed = verify_data_with(&der, Some(content), extra, policy)?;
+        let inner = content.to_vec();
+        return Ok(VerifiedMessage {
+            message: join(&split.outer, &inner),
+            inner,
+            form: SignatureForm::Detached,
+            signed,
+        });
+    }
+    match cms_body(&split.entity, &t)? {
+        Some((_, CmsKind::Enveloped | CmsKind::AuthEnveloped)) => Err(Error::malformed(
+            "S/MIME message",
+            format!(
+                "it is not signed (its type is {}, and it is encrypted: decrypt it first)",
+                t.mime_type
+            ),
+        )),
+        Some((der, _)) => {
+            let signed = verify_data_with(&der, None, extra, policy)?;
+            let inner = signed.content.clone();
+            Ok(VerifiedMessage {
+                message: join(&split.outer, &inner),
+                inner,
+                form: SignatureForm::Opaque,
+                signed,
+            })
+        }
+        None => Err(Error::malformed(
+            "S/MIME message",
+            format!("it is not signed (its type is {})", t.mime_type),
+        )),
+    }
+}
+
+/// What a verification found, comparable: the message, the entity, the form, the
+/// certificates carried and every signer's report (status, certificate, digest, ...).
+fn outcome(r: &Result<VerifiedMessage>) -> String {
+    match r {
+        Ok(v) => format!(
+            "message {:?}\ninner {:?}\nform {:?}\ncontent {:?}\ncertificates {:?}\nsigners {:?}",
+            String::from_utf8_lossy(&v.message),
+            String::from_utf8_lossy(&v.inner),
+            v.form,
+            String::from_utf8_lossy(&v.signed.content),
+            v.signed
+                .certificates
+                .iter()
+                .map(|c| *c.thumbprint())
+                .collect::<Vec<_>>(),
+            v.signed.signers
+        ),
+        Err(e) => format!("error {:?}: {e}", e.kind()),
+    }
+}
+
+/// Every form the verification has to handle: detached and opaque over each streaming input,
+/// two signers (one of them not carried but given), a changed signature, changed content,
+/// 8-bit content signed as it stands, the whole message in LF form (as a Unix mailbox keeps
+/// it), a changed byte of an opaque SignedData, and messages that are not signed or do not
+/// parse.
+fn signed_cases(w: &World) -> Vec<(String, Vec<u8>)> {
+    let (cert, key) = (w.alice.certificate(), w.alice.key());
+    let options = SignOptions::new(now());
+    let mut cases = Vec::new();
+    for (i, input) in stream_inputs().into_iter().enumerate() {
+        for form in [SignatureForm::Detached, SignatureForm::Opaque] {
+            let signed = sign_message(&input, cert, &[], key, form, &options).unwrap();
+            cases.push((format!("input {i} {form:?}"), signed));
+        }
+    }
+    let detached = sign_message(PLAIN, cert, &[], key, SignatureForm::Detached, &options).unwrap();
+    let opaque = sign_message(PLAIN, cert, &[], key, SignatureForm::Opaque, &options).unwrap();
+    // Two signers over the same entity, both forms.
+    let entity = split_message(PLAIN).unwrap().entity;
+    let both: [(&Certificate, &dyn Signer); 2] = [(cert, key), (w.bob.certificate(), w.bob.key())];
+    let two = crate::smime::signed::sign_data_by_each(&entity, &both, true, &options).unwrap();
+    let mut m = b"Subject: two signers\r\n".to_vec();
+    mime::write_multipart_signed(&mut m, "two-signers", &entity, &two, "sha-256").unwrap();
+    cases.push(("two signers detached".into(), m));
+    let two = crate::smime::signed::sign_data_by_each(&entity, &both, false, &options).unwrap();
+    let mut m = b"Subject: two signers\r\n".to_vec();
+    mime::write_pkcs7_mime(&mut m, &[&two], "signed-data").unwrap();
+    cases.push(("two signers opaque".into(), m));
+    // A changed signature: the last byte of the DER (the end of the signature value).
+    let marker = b"Signature\r\n\r\n";
+    let sig_at = detached
+        .windows(marker.len())
+        .position(|x| x == marker)
+        .unwrap()
+        + marker.len();
+    let close = format!("\r\n--{}--", boundary_of(&detached)).into_bytes();
+    let body_end = sig_at
+        + detached[sig_at..]
+            .windows(close.len())
+            .position(|x| x == close.as_slice())
+            .unwrap();
+    let mut der = mime::decode_base64(&detached[sig_at..body_end]).unwrap();
+    *der.last_mut().unwrap() ^= 0x01;
+    let mut m = detached[..sig_at].to_vec();
+    m.extend_from_slice(&mime::encode_base64(&der));
+    m.extend_from_slice(&detached[body_end..]);
+    cases.push(("changed signature".into(), m));
+    // Changed content.
+    let mut m = detached.clone();
+    let p = m.windows(15).position(|x| x == b"the numbers are").unwrap();
+    m[p] = b'T';
+    cases.push(("changed content".into(), m));
+    // 8-bit content in a multipart/signed as another client may send it (not re-encoded).
+    let eight = "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nGrüße — ✓\r\n".as_bytes();
+    let der = sign_data(eight, cert, &[], key, true, &options).unwrap();
+    let mut m = b"From: a@example.com\r\n".to_vec();
+    mime::write_multipart_signed(&mut m, "eight-bit", eight, &der, "sha-256").unwrap();
+    cases.push(("8-bit".into(), m));
+    // LF line ends everywhere (base64 and the content made CRLF again as they are read).
+    for (name, m) in [("LF detached", &detached), ("LF opaque", &opaque)] {
+        let lf = String::from_utf8_lossy(m)
+            .replace("\r\n", "\n")
+            .into_bytes();
+        cases.push((name.into(), lf));
+    }
+    // A changed byte inside the opaque SignedData (the content or the DER around it).
+    let body_at = opaque.windows(4).position(|x| x == b"\r\n\r\n").unwrap() + 4;
+    let der = mime::decode_base64(&opaque[body_at..]).unwrap();
+    for at in [0, 5, der.len() / 3, der.len() / 2, der.len() - 1] {
+        let mut d = der.clone();
+        d[at] ^= 0x04;
+        let mut m = opaque[..body_at].to_vec();
+        m.extend_from_slice(&mime::encode_base64(&d));
+        cases.push((format!("opaque DER byte {at} changed"), m));
+    }
+    // Not signed, encrypted, three parts, no boundary, truncated.
+    cases.push(("plain".into(), PLAIN.to_vec()));
+    let sealed = encrypt_message(
+        PLAIN,
+        &[w.bob.certificate().clone()],
+        &EncryptOptions::new(),
+    )
+    .unwrap();
+    cases.push(("encrypted".into(), sealed));
+    let text = String::from_utf8_lossy(&detached).into_owned();
+    let b = boundary_of(&detached);
+    let three = text.replacen(
+        &format!("--{b}\r\n"),
+        &format!("--{b}\r\nContent-Type: text/plain\r\n\r\nextra\r\n--{b}\r\n"),
+        1,
+    );
+    cases.push(("three parts".into(), three.into_bytes()));
+    cases.push((
+        "no boundary".into(),
+        text.replacen(&format!("boundary=\"{b}\""), "x=y", 1)
+            .into_bytes(),
+    ));
+    for (m, cut) in [
+        (&detached, detached.len() / 2),
+        (&detached, detached.len() - 20),
+        (&opaque, opaque.len() / 2),
+    ] {
+        cases.push((format!("truncated at {cut}"), m[..cut].to_vec()));
+    }
+    cases
+}
+
+/// The streaming verification (read whole or a byte at a time, the content kept or written
+/// out) finds what the reference in-memory verification finds on the same bytes: the same
+/// message and entity, the same signers with the same statuses, the same errors.
+#[test]
+fn streamed_verification_finds_what_the_in_memory_form_finds() {
+    let w = world();
+    let policy = SignerPolicy::new();
+    let extra = [w.bob.certificate().clone()];
+    let mut statuses = std::collections::BTreeSet::new();
+    for (name, message) in signed_cases(&w) {
+        let reference = reference_verify(&message, &extra, &policy);
+        let expected = outcome(&reference);
+        assert_eq!(
+            outcome(&verify_message_with(&message, &extra, &policy)),
+            expected,
+            "{name}: verify_message_with"
+        );
+        assert_eq!(
+            outcome(&verify_message_from(Trickle(&message), &extra, &policy)),
+            expected,
+            "{name}: verify_message_from, one byte at a time"
+        );
+        let mut out = Vec::new();
+        let to = verify_message_to(Trickle(&message), &mut out, &extra, &policy);
+        match (&reference, to) {
+            (Ok(v), Ok(info)) => {
+                assert_eq!(out, v.message, "{name}: written");
+                assert_eq!(info.written, out.len() as u64, "{name}");
+                assert_eq!(info.inner_len, v.inner.len(), "{name}");
+                assert_eq!(info.form, v.form, "{name}");
+                assert_eq!(
+                    format!("{:?}", info.signers),
+                    format!("{:?}", v.signed.signers),
+                    "{name}: signers"
+                );
+                assert_eq!(info.certificates.len(), v.signed.certificates.len());
+                assert_eq!(
+                    info.all_signatures_valid(),
+                    v.signed.all_signatures_valid(),
+                    "{name}"
+                );
+                for s in &v.signed.signers {
+                    statuses.insert(
+                        format!("{:?}", s.status)
+                            .chars()
+                            .take(12)
+                            .collect::<String>(),
+                    );
+                }
+            }
+            (Err(e), Err(f)) => {
+                assert_eq!(format!("{e}"), format!("{f}"), "{name}: error");
+                assert!(out.is_empty(), "{name}: written on an error");
+            }
+            (r, t) => panic!(
+                "{name}: reference {} but verify_message_to {t:?}",
+                outcome(r)
+            ),
+        }
+    }
+    // The cases reach valid, changed-content and bad-signature verdicts.
+    let joined = statuses.into_iter().collect::<Vec<_>>().join(",");
+    for s in ["Valid", "ContentChang", "BadSignature"] {
+        assert!(joined.contains(s), "{s} not reached: {joined}");
+    }
+}
+
+/// A failed write and a failed read are I/O errors; a verdict is not an error and the content
+/// is written with it.
+#[test]
+fn streamed_verification_reports_io_errors_and_writes_bad_content_with_its_verdict() {
+    let w = world();
+    let signed = sign_message(
+        PLAIN,
+        w.alice.certificate(),
+        &[],
+        w.alice.key(),
+        SignatureForm::Detached,
+        &SignOptions::new(now()),
+    )
+    .unwrap();
+    let e = verify_message_to(
+        Failing(&signed[..signed.len() / 2]),
+        Vec::new(),
+        &[],
+        &SignerPolicy::new(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Io {
+                action: "cannot read",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    struct Full;
+    impl Write for Full {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("disk full"))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let e = verify_message_to(&signed[..], Full, &[], &SignerPolicy::new()).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Io {
+                action: "cannot write",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let mut changed = signed.clone();
+    let p = changed
+        .windows(15)
+        .position(|x| x == b"the numbers are")
+        .unwrap();
+    changed[p] = b'T';
+    let mut out = Vec::new();
+    let info = verify_message_to(&changed[..], &mut out, &[], &SignerPolicy::new()).unwrap();
+    assert!(!info.all_signatures_valid());
+    assert_eq!(info.signers[0].status, SignatureStatus::ContentChanged);
+    assert!(out.ends_with(b"The numbers are in.\r\n"));
+}
+
+/// An opaque signature of a 25 MiB message, streamed out, verifies streamed, and the content
+/// written is the entity that was signed.
+#[test]
+fn a_25_mib_opaque_signature_round_trips_through_the_streaming_forms() {
+    let w = world();
+    let mut mail = b"From: alice@example.com\r\nSubject: big\r\n\r\n".to_vec();
+    let mut i = 0u32;
+    while mail.len() < 25 * 1024 * 1024 {
+        mail.extend_from_slice(format!("line {i:09} of a large message\n").as_bytes());
+        i += 1;
+    }
+    let split = split_message(&mail).unwrap();
+    let mut signed = Vec::new();
+    sign_message_to(
+        &mail[..],
+        &mut signed,
+        w.alice.certificate(),
+        &[],
+        w.alice.key(),
+        SignatureForm::Opaque,
+        &SignOptions::new(now()),
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    let info = verify_message_to(&signed[..], &mut out, &[], &SignerPolicy::new()).unwrap();
+    assert!(info.all_signatures_valid());
+    assert_eq!(info.form, SignatureForm::Opaque);
+    assert_eq!(out, join(&split.outer, &split.entity));
+}

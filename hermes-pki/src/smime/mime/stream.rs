@@ -113,6 +113,13 @@ impl<R: Read> Input<R> {
         }
     }
 
+    /// Reads the rest of the input and drops it (the limit still counts).
+    pub(crate) fn skip_rest(&mut self) -> Result<()> {
+        let mut chunk = vec![0u8; CHUNK];
+        while self.read_chunk(&mut chunk)? > 0 {}
+        Ok(())
+    }
+
     /// Reads the rest of the body (after `pending`) as base64 (whitespace ignored), decoded
     /// into `out`.
     pub(crate) fn read_base64(&mut self, pending: &[u8], out: &mut Vec<u8>) -> Result<()> {

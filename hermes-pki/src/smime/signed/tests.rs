@@ -1538,3 +1538,59 @@ fn der_lengths_are_minimal() {
         );
     }
 }
+
+/// The SignedData as nested elements, each built around the one inside it (how
+/// `signed_data_message` made it before it was split in pieces around the content).
+fn nested_signed_data(
+    digest_algs: Vec<Vec<u8>>,
+    econtent: Option<&[u8]>,
+    certificates: &[&[u8]],
+    signer_infos: Vec<Vec<u8>>,
+) -> Vec<u8> {
+    let version = [0x02, 0x01, 0x01];
+    let digest_algs = tlv::set_of(digest_algs);
+    let data = encode_value(&ID_DATA).unwrap();
+    let encap = match econtent {
+        Some(c) => tlv::sequence(&[&data, &tlv::context(0, &[&tlv::octet_string(c)])]),
+        None => tlv::sequence(&[&data]),
+    };
+    let certs = der_set_of(
+        tlv::context_tag(0, true),
+        certificates.iter().map(|c| c.to_vec()).collect(),
+    );
+    let signer_infos = tlv::set_of(signer_infos);
+    let signed_data = tlv::sequence(&[&version, &digest_algs, &encap, &certs, &signer_infos]);
+    let content_type = encode_value(&ID_SIGNED_DATA).unwrap();
+    tlv::sequence(&[&content_type, &tlv::context(0, &[&signed_data])])
+}
+
+/// The head and tail written around the content (its length given up front) are the nested
+/// encoding byte for byte, at every length where a DER length grows by an octet (the content's
+/// own and each enclosing element's), and for a detached signature.
+#[test]
+fn the_pieces_around_the_content_are_the_nested_encoding() {
+    let digest_algs = vec![digest_algorithm(HashAlg::Sha256).unwrap()];
+    let cert = fixture().p256.cert.der();
+    let infos = vec![der_tlv(
+        0x30,
+        &[&[0x02, 0x01, 0x01], &[0x04, 0x02, 0xab, 0xcd]],
+    )];
+    let mut lengths: Vec<usize> = (0..300).collect();
+    lengths.extend(65_400..65_560);
+    lengths.extend((1 << 24) - 40..(1 << 24) + 4);
+    let big = vec![0x5au8; (1 << 24) + 4];
+    for n in lengths {
+        let content = &big[..n];
+        let (head, tail) =
+            signed_data_pieces(digest_algs.clone(), Some(n), Some(&[cert]), infos.clone()).unwrap();
+        let nested = nested_signed_data(digest_algs.clone(), Some(content), &[cert], infos.clone());
+        assert_eq!(head.len() + n + tail.len(), nested.len(), "length {n}");
+        assert_eq!(head, nested[..head.len()], "head at length {n}");
+        assert_eq!(&nested[head.len()..head.len() + n], content);
+        assert_eq!(tail, nested[head.len() + n..], "tail at length {n}");
+    }
+    let (head, tail) =
+        signed_data_pieces(digest_algs.clone(), None, Some(&[cert]), infos.clone()).unwrap();
+    let nested = nested_signed_data(digest_algs, None, &[cert], infos);
+    assert_eq!([head, tail].concat(), nested);
+}
