@@ -681,7 +681,9 @@ impl OpenReport {
 
 /// A processed message opened by [`Pki::open_from`]: [`OpenedMessage`] with the lengths of
 /// what was written instead of the bytes.
-#[derive(Debug, Clone)]
+///
+/// Its `Debug` shows the outer header's length, not the header (the mail is private).
+#[derive(Clone)]
 pub struct OpenedSummary {
     /// The number of bytes written: the message for delivery ([`OpenedMessage::message`]).
     pub written: u64,
@@ -694,6 +696,18 @@ pub struct OpenedSummary {
     pub senders: Vec<String>,
     /// The layers, outermost first.
     pub layers: Vec<Layer>,
+}
+
+impl fmt::Debug for OpenedSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenedSummary")
+            .field("written", &self.written)
+            .field("entity_len", &self.entity_len)
+            .field("outer_header_len", &self.outer_header.len())
+            .field("senders", &self.senders)
+            .field("layers", &self.layers)
+            .finish()
+    }
 }
 
 impl OpenedSummary {
