@@ -29,7 +29,15 @@
 //! Then verification (a message signed here, detached and opaque: `verify_message_with`,
 //! `verify_message_to` to a temporary file, OpenSSL's `from_smime` and `verify`) and opaque
 //! signing (`sign_message`, `sign_message_to`, OpenSSL's `Pkcs7::sign` without `DETACHED`),
-//! measured the same way (`VERIFY_SIGN_OPS`).
+//! measured the same way (`VERIFY_SIGN_OPS`), and the gateway:
+//!
+//! - `hermes-pki/protect` (`Pki::protect`, slice in, `Vec`s out),
+//!   `hermes-pki/protect_to` (`Pki::protect_to` to a temporary file; `-2groups`: a second
+//!   recipient without a certificate gets the signed message in a second file), signed by an
+//!   RSA-2048 sender and encrypted (AES-256-CBC) to an RSA-2048 recipient;
+//!   `hermes-pki/open_message` / `hermes-pki/open_from` (to a temporary file) opening what
+//!   `protect` made; `openssl/sign-encrypt` and `openssl/decrypt-verify`: `Pkcs7` signing then
+//!   encrypting, decrypting then verifying (no chain validation), as `openssl smime` would.
 //!
 //! The resident set counts Rust's and OpenSSL's `malloc` alike; it also counts buffers freed
 //! during the operation but kept by `malloc` for reuse, so these are upper bounds. The results
@@ -45,6 +53,8 @@ use std::time::SystemTime;
 use hermes_pki::ca::{CaSpec, CertificateAuthority, DistinguishedName, IssueSpec};
 use hermes_pki::cert::Certificate;
 use hermes_pki::key::{KeySpec, PrivateKey};
+use hermes_pki::pki::{MessageGroup, OpenOptions, Opened, Pki, ProtectOptions};
+use hermes_pki::settings::{SettingKey, SettingScope};
 use hermes_pki::smime::{
     ContentCipher, DecryptOptions, EncryptOptions, KeyList, SignOptions, SignatureForm,
     SignerPolicy, decrypt_message, decrypt_message_to, encrypt_message, encrypt_message_to,
@@ -103,7 +113,7 @@ fn measure(side: &str) -> f64 {
 const MESSAGE_SIZE: usize = 25 * 1024 * 1024;
 
 /// The message-level operations measured.
-const MESSAGE_OPS: [&str; 9] = [
+const MESSAGE_OPS: [&str; 16] = [
     "hermes-pki/sign",
     "hermes-pki/stream-sign",
     "openssl/sign",
@@ -113,6 +123,13 @@ const MESSAGE_OPS: [&str; 9] = [
     "hermes-pki/decrypt",
     "hermes-pki/stream-decrypt",
     "openssl/decrypt",
+    "hermes-pki/protect",
+    "hermes-pki/protect_to",
+    "hermes-pki/protect_to-2groups",
+    "openssl/sign-encrypt",
+    "hermes-pki/open_message",
+    "hermes-pki/open_from",
+    "openssl/decrypt-verify",
 ];
 
 /// A 25 MiB RFC 5322 message: outer header fields, then a `text/plain` entity of CRLF lines.
@@ -166,9 +183,192 @@ fn party() -> (Certificate, Arc<PrivateKey>, X509, PKey<Private>) {
     (cert, Arc::new(key), o_cert, o_key)
 }
 
+/// A gateway (`Pki` over a memory store) where user0 (sender) and user1 (recipient) have
+/// RSA-2048 certificates from its CA, `cipher = aes-cbc` for user1, and the same two as OpenSSL
+/// objects (sender, recipient).
+struct Gateway {
+    pki: Pki,
+    sender: (X509, PKey<Private>),
+    recipient: (X509, PKey<Private>),
+}
+
+fn gateway() -> Gateway {
+    let pki = Pki::new(MemoryStore::new());
+    pki.ca()
+        .create(
+            &CaSpec::new(DistinguishedName::new("Bench Gateway CA")).key(KeySpec::EcP256),
+            &SystemClock,
+        )
+        .expect("creates a CA");
+    let mut parties = Vec::new();
+    for who in ["user0@example.com", "user1@example.com"] {
+        let issued = pki
+            .ca()
+            .issue(
+                &IssueSpec::new(who, who).key(KeySpec::Rsa(2048)),
+                &SystemClock,
+            )
+            .expect("issues");
+        let (cert, key, _, _) = issued.into_parts();
+        parties.push((
+            X509::from_der(cert.der()).expect("OpenSSL reads the certificate"),
+            PKey::private_key_from_pkcs8(&key.to_pkcs8_der().expect("PKCS#8"))
+                .expect("OpenSSL reads the key"),
+        ));
+    }
+    pki.settings()
+        .set_text(
+            &SettingScope::user("user1@example.com").expect("an address"),
+            SettingKey::Cipher,
+            "aes-cbc",
+        )
+        .expect("sets the cipher");
+    let recipient = parties.pop().expect("two parties");
+    let sender = parties.pop().expect("two parties");
+    Gateway {
+        pki,
+        sender,
+        recipient,
+    }
+}
+
+/// The gateway operations: `protect` / `protect_to` (signed by user0, encrypted to user1;
+/// `-2groups` also to user2, who has no certificate and gets the signed message) and
+/// `open_message` / `open_from` on what `protect` made for user1; OpenSSL signing then
+/// encrypting (and decrypting then verifying) the same message as `openssl smime` would.
+/// Returns the number of bytes produced.
+fn measure_gateway(op: &str, g: &Gateway, mail: &[u8], sealed: &[u8]) -> u64 {
+    let options = ProtectOptions::new(SystemTime::now());
+    let to_file = |_: &MessageGroup| Ok(tempfile::tempfile().expect("a temporary file"));
+    match op {
+        "hermes-pki/protect" => g
+            .pki
+            .protect(mail, "user0@example.com", &["user1@example.com"], &options)
+            .expect("protects")
+            .messages
+            .iter()
+            .map(|m| m.message.len() as u64)
+            .sum(),
+        "hermes-pki/protect_to" => g
+            .pki
+            .protect_to(
+                mail,
+                "user0@example.com",
+                &["user1@example.com"],
+                &options,
+                to_file,
+            )
+            .expect("protects")
+            .written
+            .iter()
+            .sum(),
+        "hermes-pki/protect_to-2groups" => g
+            .pki
+            .protect_to(
+                mail,
+                "user0@example.com",
+                &["user1@example.com", "user2@example.com"],
+                &options,
+                to_file,
+            )
+            .expect("protects")
+            .written
+            .iter()
+            .sum(),
+        "openssl/sign-encrypt" => {
+            let none = Stack::new().expect("stack");
+            let p7 = Pkcs7::sign(&g.sender.0, &g.sender.1, &none, mail, Pkcs7Flags::DETACHED)
+                .expect("signs");
+            let signed = p7.to_smime(mail, Pkcs7Flags::DETACHED).expect("S/MIME");
+            let mut to = Stack::new().expect("stack");
+            to.push(g.recipient.0.clone()).expect("push");
+            let p7 = Pkcs7::encrypt(&to, &signed, Cipher::aes_256_cbc(), Pkcs7Flags::BINARY)
+                .expect("encrypts");
+            p7.to_smime(&signed, Pkcs7Flags::BINARY)
+                .expect("S/MIME")
+                .len() as u64
+        }
+        "hermes-pki/open_message" => {
+            match g
+                .pki
+                .open_message(sealed, &OpenOptions::new(SystemTime::now()))
+                .expect("opens")
+            {
+                Opened::Processed(m) => m.message.len() as u64,
+                other => panic!("not processed: {}", other.kind()),
+            }
+        }
+        "hermes-pki/open_from" => {
+            let report = g
+                .pki
+                .open_from(
+                    sealed,
+                    &OpenOptions::new(SystemTime::now()),
+                    tempfile::tempfile().expect("a temporary file"),
+                )
+                .expect("opens");
+            assert_eq!(report.kind(), "processed");
+            report.written()
+        }
+        "openssl/decrypt-verify" => {
+            let (p7, _) = Pkcs7::from_smime(sealed).expect("OpenSSL reads the message");
+            let signed = p7
+                .decrypt(&g.recipient.1, &g.recipient.0, Pkcs7Flags::empty())
+                .expect("decrypts");
+            let (p7, content) = Pkcs7::from_smime(&signed).expect("OpenSSL reads the signed part");
+            let mut out = Vec::new();
+            let none = Stack::new().expect("stack");
+            let store = openssl::x509::store::X509StoreBuilder::new()
+                .expect("store")
+                .build();
+            p7.verify(
+                &none,
+                &store,
+                content.as_deref(),
+                Some(&mut out),
+                Pkcs7Flags::NOVERIFY,
+            )
+            .expect("verifies");
+            out.len() as u64
+        }
+        other => panic!("unknown operation {other}"),
+    }
+}
+
 /// In a child process: prepares the input of `op`, runs it once, returns the peak resident
 /// memory it added (bytes).
 fn measure_message(op: &str) -> u64 {
+    if op.contains("protect")
+        || op.contains("open")
+        || op.ends_with("sign-encrypt")
+        || op.ends_with("decrypt-verify")
+    {
+        let g = gateway();
+        let mail = mail();
+        let sealed = if op.contains("open") || op.ends_with("decrypt-verify") {
+            let p = g
+                .pki
+                .protect(
+                    &mail,
+                    "user0@example.com",
+                    &["user1@example.com"],
+                    &ProtectOptions::new(SystemTime::now()),
+                )
+                .expect("protects");
+            p.messages.into_iter().next().expect("one message").message
+        } else {
+            Vec::new()
+        };
+        std::fs::write("/proc/self/clear_refs", "5").expect("resets the peak resident set size");
+        let before = status_bytes("VmRSS:");
+        let out_len = measure_gateway(op, &g, &mail, &sealed);
+        let peak = status_bytes("VmHWM:");
+        assert!(
+            out_len > MESSAGE_SIZE as u64 / 2,
+            "{op} produced {out_len} bytes"
+        );
+        return peak.saturating_sub(before);
+    }
     let (cert, key, o_cert, o_key) = party();
     let certs = [cert.clone()];
     let keys = KeyList::new()

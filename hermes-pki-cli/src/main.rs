@@ -18,6 +18,7 @@ mod crl;
 mod ctl;
 mod demo;
 mod demo_gateway;
+mod gateway_io;
 mod issue;
 mod key;
 mod open_cmd;

@@ -7,6 +7,9 @@
 //! not valid; 4 not S/MIME; 5 S/MIME but unreadable here (no key, damaged). With 4 and 5 the
 //! message is written to OUT as it came (with `--headers`, incoming `X-Hermes-*` fields
 //! removed), so a pipeline can pass it on; 1 is a failure (nothing written).
+//!
+//! IN is read as it comes ([`Pki::open_from`]); a file OUT is created when the answer is known
+//! and written then (removed again if writing fails).
 
 use std::time::SystemTime;
 
@@ -15,13 +18,12 @@ use serde_json::{Value, json};
 
 use hermes_pki::cert::Certificate;
 use hermes_pki::pki::{
-    Layer, NotValidReason, OpenOptions, Opened, OpenedMessage, Pki, SignerOutcome, SignerStatus,
+    Layer, NotValidReason, OpenOptions, OpenReport, OpenedSummary, Pki, SignerOutcome, SignerStatus,
 };
 use hermes_pki::store::AnyStore;
 
-use crate::common::{
-    CliResult, Dest, EXIT_INVALID, EXIT_OK, parse_rfc3339, read_input, short, write_file,
-};
+use crate::common::{CliResult, Dest, EXIT_INVALID, EXIT_OK, parse_rfc3339, short};
+use crate::gateway_io::{LazyFile, open_input};
 use crate::output::Outcome;
 
 /// Exit code: the message is not S/MIME.
@@ -53,23 +55,53 @@ pub fn run_open(store: AnyStore, args: OpenArgs) -> CliResult<Outcome> {
         Some(t) => parse_rfc3339(t)?,
         None => SystemTime::now(),
     };
-    let input = read_input(&args.input)?;
+    let input = open_input(&args.input)?;
     let pki = Pki::new(store);
     let options = OpenOptions::new(at).informational_headers(args.headers);
-    let opened = pki.open_message(&input.bytes, &options)?;
-    let (bytes, code, mut doc, human) = match opened {
-        Opened::NotSmime(message) => (
-            message,
+    match Dest::from_arg(Some(&args.output)) {
+        Dest::File(path) => {
+            let mut out = LazyFile::new(path.clone());
+            let report = match pki.open_from(input, &options, &mut out) {
+                Ok(report) => report,
+                Err(e) => {
+                    out.discard();
+                    return Err(e.into());
+                }
+            };
+            let bytes = match out.finish() {
+                Ok(n) => n,
+                Err(e) => {
+                    let _ = std::fs::remove_file(&path);
+                    return Err(e.into());
+                }
+            };
+            let (code, mut doc, human) = verdict(&report);
+            doc["written"] = path.display().to_string().into();
+            doc["bytes"] = bytes.into();
+            let human = format!("{human}wrote {bytes} bytes to {}\n", path.display());
+            Ok(Outcome::new(human, doc).code(code))
+        }
+        Dest::Stdout => {
+            let mut bytes = Vec::new();
+            let report = pki.open_from(input, &options, &mut bytes)?;
+            let (code, mut doc, human) = verdict(&report);
+            doc["bytes"] = bytes.len().into();
+            // The message takes stdout; the verdict goes to stderr (never fails).
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), human.as_bytes());
+            Ok(Outcome::new(String::new(), doc).raw(bytes).code(code))
+        }
+    }
+}
+
+/// The exit code, the JSON document and the human verdict of an answer.
+fn verdict(report: &OpenReport) -> (u8, Value, String) {
+    match report {
+        OpenReport::NotSmime { .. } => (
             EXIT_NOT_SMIME,
             json!({"outcome": "not-smime"}),
             "not S/MIME: the message is passed on as it came\n".to_string(),
         ),
-        Opened::Unreadable {
-            reason,
-            layers,
-            message,
-        } => (
-            message,
+        OpenReport::Unreadable { reason, layers, .. } => (
             EXIT_UNREADABLE,
             json!({
                 "outcome": "unreadable",
@@ -79,28 +111,11 @@ pub fn run_open(store: AnyStore, args: OpenArgs) -> CliResult<Outcome> {
             }),
             format!("UNREADABLE: {reason}; the message is passed on as it came\n"),
         ),
-        Opened::Processed(m) => {
+        OpenReport::Processed(m) => {
             let code = if m.is_valid() { EXIT_OK } else { EXIT_INVALID };
-            let doc = processed_json(&m);
-            let human = processed_human(&m);
-            (m.message, code, doc, human)
+            (code, processed_json(m), processed_human(m))
         }
-    };
-    let human = match Dest::from_arg(Some(&args.output)) {
-        Dest::File(path) => {
-            write_file(&path, &bytes, false)?;
-            doc["written"] = path.display().to_string().into();
-            doc["bytes"] = bytes.len().into();
-            format!("{human}wrote {} bytes to {}\n", bytes.len(), path.display())
-        }
-        Dest::Stdout => {
-            doc["bytes"] = bytes.len().into();
-            // The message takes stdout; the verdict goes to stderr (never fails).
-            let _ = std::io::Write::write_all(&mut std::io::stderr(), human.as_bytes());
-            return Ok(Outcome::new(String::new(), doc).raw(bytes).code(code));
-        }
-    };
-    Ok(Outcome::new(human, doc).code(code))
+    }
 }
 
 fn who(c: Option<&Certificate>) -> Value {
@@ -150,7 +165,7 @@ fn layer_json(l: &Layer) -> Value {
     }
 }
 
-fn processed_json(m: &OpenedMessage) -> Value {
+fn processed_json(m: &OpenedSummary) -> Value {
     json!({
         "outcome": "processed",
         "valid": m.is_valid(),
@@ -161,7 +176,7 @@ fn processed_json(m: &OpenedMessage) -> Value {
     })
 }
 
-fn processed_human(m: &OpenedMessage) -> String {
+fn processed_human(m: &OpenedSummary) -> String {
     let mut out = String::new();
     for l in &m.layers {
         match l {

@@ -3,10 +3,12 @@
 //! The sender's and each recipient's settings decide: signed or not, encrypted to whom, with
 //! which cipher. When the recipients differ in what they get, there is one message per group:
 //! `OUT` holds the first group's (the encrypted ones come first), `OUT.2`, `OUT.3`... the
-//! others; the summary (and `--json`) says which recipients get which file and why. Every file
-//! is checked writable before any is written. `OUT` may be `-` (stdout) only when there is
-//! one message. A recipient whose `encrypt` is `required` and who has no usable certificate
-//! makes the whole command fail, naming the recipient, and nothing is written.
+//! others; the summary (and `--json`) says which recipients get which file and why. IN is read
+//! as the message is made and each file written as its message is produced
+//! ([`Pki::protect_to`]): a file is created at its first byte, and when the command fails every
+//! file it created is removed. `OUT` may be `-` (stdout) only when there is one message. A
+//! recipient whose `encrypt` is `required` and who has no usable certificate makes the whole
+//! command fail, naming the recipient, and nothing is written.
 
 use std::path::PathBuf;
 use std::time::SystemTime;
@@ -14,11 +16,12 @@ use std::time::SystemTime;
 use clap::Args;
 use serde_json::{Value, json};
 
-use hermes_pki::pki::{Pki, ProtectOptions, Protected, Signing};
+use hermes_pki::pki::{MessageGroup, Pki, ProtectOptions, ProtectReport, ProtectSink, Signing};
 use hermes_pki::smime::{ContentCipher, SignatureForm};
 use hermes_pki::store::AnyStore;
 
-use crate::common::{CliError, CliResult, Dest, OutputFile, parse_rfc3339, read_input, short};
+use crate::common::{CliError, CliResult, Dest, parse_rfc3339, short};
+use crate::gateway_io::{LazyFile, open_input};
 use crate::output::Outcome;
 
 /// `smime protect` arguments.
@@ -75,45 +78,89 @@ pub fn run_protect(store: AnyStore, args: ProtectArgs) -> CliResult<Outcome> {
     } else {
         SignatureForm::Detached
     };
-    let input = read_input(&args.input)?;
+    let input = open_input(&args.input)?;
     let to: Vec<&str> = args.to.iter().map(|s| s.trim()).collect();
     let pki = Pki::new(store);
-    let p = pki.protect(
-        &input.bytes,
-        &args.from,
-        &to,
-        &ProtectOptions::new(at).form(form),
-    )?;
+    let options = ProtectOptions::new(at).form(form);
 
-    let stdout = Dest::from_arg(Some(&args.output)) == Dest::Stdout;
-    if stdout && p.messages.len() > 1 {
-        return Err(CliError::new(format!(
-            "the recipients get {} different messages; they cannot all go to stdout",
-            p.messages.len()
-        ))
-        .hint("give a file name as OUT: the messages go to OUT, OUT.2, ..."));
-    }
-    let (human, json) = describe(&p, &args.output, stdout);
-    if stdout {
-        let bytes = p
-            .messages
-            .first()
-            .map(|m| m.message.clone())
-            .unwrap_or_default();
+    if Dest::from_arg(Some(&args.output)) == Dest::Stdout {
+        // stdout gets the product once it is complete, as every command's.
+        let mut messages = Vec::new();
+        let r = pki.protect_to(input, &args.from, &to, &options, Collect(&mut messages))?;
+        if messages.len() > 1 {
+            return Err(CliError::new(format!(
+                "the recipients get {} different messages; they cannot all go to stdout",
+                messages.len()
+            ))
+            .hint("give a file name as OUT: the messages go to OUT, OUT.2, ..."));
+        }
+        let (_, json) = describe(&r, &args.output, true);
+        let bytes = messages.into_iter().next().unwrap_or_default();
         return Ok(Outcome::new(String::new(), json).raw(bytes));
     }
-    // Every file is checked writable before any is written.
-    let reserved = (0..p.messages.len())
-        .map(|i| OutputFile::reserve(&path_of(&args.output, i), false))
-        .collect::<CliResult<Vec<_>>>()?;
-    for (file, m) in reserved.into_iter().zip(&p.messages) {
-        file.write(&m.message, false)?;
+    let mut created = Vec::new();
+    let result = pki.protect_to(
+        input,
+        &args.from,
+        &to,
+        &options,
+        Files {
+            out: &args.output,
+            created: &mut created,
+        },
+    );
+    match result {
+        Ok(r) => {
+            let (human, json) = describe(&r, &args.output, false);
+            Ok(Outcome::new(human, json))
+        }
+        Err(e) => {
+            // No partial set of messages is left behind.
+            for path in created {
+                let _ = std::fs::remove_file(path);
+            }
+            Err(e.into())
+        }
     }
-    Ok(Outcome::new(human, json))
+}
+
+/// Each group's message in a `Vec` (for stdout).
+struct Collect<'a>(&'a mut Vec<Vec<u8>>);
+
+impl ProtectSink for Collect<'_> {
+    type Writer = Vec<u8>;
+    fn start(&mut self, _: &MessageGroup) -> hermes_pki::Result<Vec<u8>> {
+        Ok(Vec::new())
+    }
+    fn finish(&mut self, _: &MessageGroup, writer: Vec<u8>) -> hermes_pki::Result<()> {
+        self.0.push(writer);
+        Ok(())
+    }
+}
+
+/// Each group's message to its file (OUT, OUT.2, ...), created at its first byte; the paths
+/// created are recorded so that a failure removes them.
+struct Files<'a> {
+    out: &'a str,
+    created: &'a mut Vec<PathBuf>,
+}
+
+impl ProtectSink for Files<'_> {
+    type Writer = LazyFile;
+    fn start(&mut self, group: &MessageGroup) -> hermes_pki::Result<LazyFile> {
+        // Asked for at the group's first byte: the file is created now.
+        let path = path_of(self.out, group.index);
+        let file = LazyFile::create(path.clone())?;
+        self.created.push(path);
+        Ok(file)
+    }
+    fn finish(&mut self, _: &MessageGroup, file: LazyFile) -> hermes_pki::Result<()> {
+        file.finish().map(drop)
+    }
 }
 
 /// The human summary and the JSON document.
-fn describe(p: &Protected, out: &str, stdout: bool) -> (String, Value) {
+fn describe(p: &ProtectReport, out: &str, stdout: bool) -> (String, Value) {
     let mut human = String::new();
     let signing = match &p.signing {
         Signing::Signed { certificate, why } => {
@@ -131,7 +178,8 @@ fn describe(p: &Protected, out: &str, stdout: bool) -> (String, Value) {
         }
     };
     let mut messages = Vec::new();
-    for (i, m) in p.messages.iter().enumerate() {
+    for (i, m) in p.groups.iter().enumerate() {
+        let bytes = p.written.get(i).copied().unwrap_or(0);
         let file = if stdout {
             "-".to_string()
         } else {
@@ -145,13 +193,12 @@ fn describe(p: &Protected, out: &str, stdout: bool) -> (String, Value) {
         };
         let to: Vec<&str> = m.recipients.iter().map(|r| r.as_str()).collect();
         human.push_str(&format!(
-            "{file}: {what}, {} bytes, for {}\n",
-            m.message.len(),
+            "{file}: {what}, {bytes} bytes, for {}\n",
             to.join(", ")
         ));
         messages.push(json!({
             "file": file,
-            "bytes": m.message.len(),
+            "bytes": bytes,
             "signed": m.signed,
             "encrypted": m.cipher.is_some(),
             "cipher": m.cipher.map(cipher_name),

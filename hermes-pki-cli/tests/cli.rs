@@ -3410,6 +3410,53 @@ fn smime_protect_sign_off_and_gcm_setting() {
     assert!(out.contains("smime-type=authEnveloped-data"), "{out}");
 }
 
+#[test]
+fn smime_protect_streams_from_stdin_and_a_failing_file_leaves_no_file_behind() {
+    let (env, _, _) = protect_env();
+    // IN from stdin, two groups to files.
+    let msg = std::fs::read(env.path("msg.eml")).unwrap();
+    env.cmd()
+        .args([
+            "smime",
+            "protect",
+            "--from",
+            "alice@example.com",
+            "--to",
+            "carol@example.org,bob@example.com",
+            "-",
+            &env.p("piped.eml"),
+        ])
+        .write_stdin(msg)
+        .assert()
+        .success();
+    let plain = std::fs::read_to_string(env.path("piped.eml.2")).unwrap();
+    assert!(plain.contains("multipart/signed") && plain.contains("Hello all"));
+    assert!(
+        std::fs::read_to_string(env.path("piped.eml"))
+            .unwrap()
+            .contains("enveloped-data")
+    );
+
+    // The second group's file cannot be created (a directory is in the way): the command
+    // fails naming it, and the first group's file, already written, is removed.
+    std::fs::create_dir(env.path("out.eml.2")).unwrap();
+    env.fails(
+        &[
+            "smime",
+            "protect",
+            "--from",
+            "alice@example.com",
+            "--to",
+            "carol@example.org,bob@example.com",
+            "msg.eml",
+            &env.p("out.eml"),
+        ],
+        1,
+        "out.eml.2",
+    );
+    assert!(!env.path("out.eml").exists());
+}
+
 // --- smime open (the gateway's inbound operation) ----------------------------------------------
 
 /// Runs `smime open --json` with `extra` arguments, expecting exit `code`; its document.
@@ -3539,6 +3586,41 @@ fn smime_open_exit_codes_verdicts_and_informational_fields() {
         &["smime", "open", &env.p("missing.eml"), &out],
         1,
         "missing.eml",
+    );
+}
+
+#[test]
+fn smime_open_streams_from_stdin_and_an_unwritable_out_is_a_failure() {
+    let env = Env::new();
+    env.with_ca();
+    env.issue("alice@example.com", &[]);
+    let msg = env.write(
+        "msg.eml",
+        b"From: alice@example.com\nTo: bob@example.com\nSubject: numbers\n\nHello Bob\n",
+    );
+    let signed = env.p("signed.eml");
+    env.ok(&[
+        "smime",
+        "sign",
+        "--signer",
+        "alice@example.com",
+        &msg,
+        &signed,
+    ]);
+    let out = env.p("out.eml");
+    env.cmd()
+        .args(["smime", "open", "-", &out])
+        .write_stdin(std::fs::read(&signed).unwrap())
+        .assert()
+        .code(0);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.starts_with("From: alice@example.com\r\n") && text.ends_with("Hello Bob\r\n"));
+
+    // OUT in a directory that does not exist: exit 1, naming it.
+    env.fails(
+        &["smime", "open", &signed, &env.p("missing/out.eml")],
+        1,
+        "out.eml",
     );
 }
 

@@ -14,7 +14,8 @@
 mod protect;
 mod store_ops;
 pub use protect::{
-    NotEncrypted, NotSigned, ProtectOptions, Protected, ProtectedMessage, RecipientOutcome, Signing,
+    MessageGroup, NotEncrypted, NotSigned, ProtectOptions, ProtectReport, ProtectSink, Protected,
+    ProtectedMessage, RecipientOutcome, Signing,
 };
 mod open;
 pub use open::*;
@@ -114,5 +115,7 @@ impl Pki {
     }
 }
 
+#[cfg(test)]
+mod test_io;
 #[cfg(test)]
 mod tests;

@@ -10,9 +10,11 @@
 //! unreadable, processed with verdicts.
 
 use std::fmt;
+use std::io::{Read, Write};
 use std::time::SystemTime;
 
 use mail_parser::MessageParser;
+use zeroize::Zeroizing;
 
 use super::Pki;
 use crate::cert::{Certificate, Thumbprint};
@@ -215,26 +217,42 @@ impl OpenedMessage {
     /// every signer is). An encrypted, unsigned message is valid but not
     /// [`signed`](Self::is_signed).
     pub fn is_valid(&self) -> bool {
-        self.layers.iter().all(Layer::is_valid)
+        all_valid(&self.layers)
     }
 
     /// Whether some layer is signed.
     pub fn is_signed(&self) -> bool {
-        self.layers.iter().any(|l| matches!(l, Layer::Signed(_)))
+        any_signed(&self.layers)
     }
 
     /// Whether some layer is encrypted.
     pub fn is_encrypted(&self) -> bool {
-        self.layers.iter().any(|l| matches!(l, Layer::Encrypted(_)))
+        any_encrypted(&self.layers)
     }
 
     /// The signers of every signed layer, outermost first.
     pub fn signers(&self) -> impl Iterator<Item = &SignerOutcome> {
-        self.layers.iter().flat_map(|l| match l {
-            Layer::Signed(s) => s.signers.as_slice(),
-            Layer::Encrypted(_) => &[],
-        })
+        signers_of(&self.layers)
     }
+}
+
+fn all_valid(layers: &[Layer]) -> bool {
+    layers.iter().all(Layer::is_valid)
+}
+
+fn any_signed(layers: &[Layer]) -> bool {
+    layers.iter().any(|l| matches!(l, Layer::Signed(_)))
+}
+
+fn any_encrypted(layers: &[Layer]) -> bool {
+    layers.iter().any(|l| matches!(l, Layer::Encrypted(_)))
+}
+
+fn signers_of(layers: &[Layer]) -> impl Iterator<Item = &SignerOutcome> {
+    layers.iter().flat_map(|l| match l {
+        Layer::Signed(s) => s.signers.as_slice(),
+        Layer::Encrypted(_) => &[],
+    })
 }
 
 /// One S/MIME layer.
@@ -433,25 +451,24 @@ fn to_crlf(text: &[u8]) -> Vec<u8> {
     out
 }
 
-/// `message` without the header fields (with their continuation lines) whose name starts
-/// with [`HEADER_PREFIX`] (case-insensitive).
-fn strip_informational(message: &[u8]) -> Vec<u8> {
+/// Writes `message` without the header fields (with their continuation lines) whose name
+/// starts with [`HEADER_PREFIX`] (case-insensitive).
+fn write_without_informational(message: &[u8], out: &mut dyn Write) -> std::io::Result<()> {
     let (head, rest) = split_header(message);
-    let mut out = Vec::with_capacity(message.len());
     let mut dropping = false;
     for line in head.split_inclusive(|b| *b == b'\n') {
         let continuation = line.first().is_some_and(|b| *b == b' ' || *b == b'\t');
         if !continuation {
             let prefix = HEADER_PREFIX.as_bytes();
-            dropping =
-                line.len() >= prefix.len() && line[..prefix.len()].eq_ignore_ascii_case(prefix);
+            dropping = line
+                .get(..prefix.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(prefix));
         }
         if !dropping {
-            out.extend_from_slice(line);
+            out.write_all(line)?;
         }
     }
-    out.extend_from_slice(rest);
-    out
+    out.write_all(rest)
 }
 
 /// The From and Sender addresses of the header block `head`.
@@ -592,6 +609,163 @@ fn header_safe(text: &str) -> String {
         .collect()
 }
 
+/// What the layers of a message came to, before anything is given out.
+enum Peeled {
+    /// Not S/MIME: the message as it came is the answer.
+    NotSmime,
+    /// Unreadable: the message as it came is the answer.
+    Unreadable {
+        reason: Unreadable,
+        layers: Vec<Layer>,
+    },
+    /// Processed: what came out of the last layer (the outer header fields with the innermost
+    /// entity, which is its last `entity_len` bytes), and the verdicts.
+    Processed {
+        current: Zeroizing<Vec<u8>>,
+        entity_len: usize,
+        outer_header: Vec<u8>,
+        senders: Vec<String>,
+        layers: Vec<Layer>,
+    },
+}
+
+/// What [`Pki::open_from`] answers: [`Opened`] without the message bytes, which went to the
+/// output.
+#[derive(Debug, Clone)]
+pub enum OpenReport {
+    /// Not S/MIME: the message was written as it came (see [`Opened::NotSmime`]).
+    NotSmime {
+        /// The number of bytes written.
+        written: u64,
+    },
+    /// S/MIME, but unreadable here: the message was written as it came (see
+    /// [`Opened::Unreadable`]).
+    Unreadable {
+        /// Why.
+        reason: Unreadable,
+        /// The layers opened before the one that could not be.
+        layers: Vec<Layer>,
+        /// The number of bytes written.
+        written: u64,
+    },
+    /// Opened: the message for delivery was written ([`OpenedMessage::message`]).
+    Processed(OpenedSummary),
+}
+
+impl OpenReport {
+    /// The processed message's summary, when it was processed.
+    pub fn processed(&self) -> Option<&OpenedSummary> {
+        match self {
+            OpenReport::Processed(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// `"not-smime"`, `"unreadable"` or `"processed"`, as [`Opened::kind`].
+    pub fn kind(&self) -> &'static str {
+        match self {
+            OpenReport::NotSmime { .. } => "not-smime",
+            OpenReport::Unreadable { .. } => "unreadable",
+            OpenReport::Processed(_) => "processed",
+        }
+    }
+
+    /// The number of bytes written to the output.
+    pub fn written(&self) -> u64 {
+        match self {
+            OpenReport::NotSmime { written } | OpenReport::Unreadable { written, .. } => *written,
+            OpenReport::Processed(m) => m.written,
+        }
+    }
+}
+
+/// A processed message opened by [`Pki::open_from`]: [`OpenedMessage`] with the lengths of
+/// what was written instead of the bytes.
+///
+/// Its `Debug` shows the outer header's length, not the header (the mail is private).
+#[derive(Clone)]
+pub struct OpenedSummary {
+    /// The number of bytes written: the message for delivery ([`OpenedMessage::message`]).
+    pub written: u64,
+    /// The length of the innermost entity, the end of what was written
+    /// ([`OpenedMessage::entity`]).
+    pub entity_len: usize,
+    /// The outer header fields of the message as it came (CRLF form): unsigned.
+    pub outer_header: Vec<u8>,
+    /// The sender addresses from the outer From and Sender fields, as written.
+    pub senders: Vec<String>,
+    /// The layers, outermost first.
+    pub layers: Vec<Layer>,
+}
+
+impl fmt::Debug for OpenedSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenedSummary")
+            .field("written", &self.written)
+            .field("entity_len", &self.entity_len)
+            .field("outer_header_len", &self.outer_header.len())
+            .field("senders", &self.senders)
+            .field("layers", &self.layers)
+            .finish()
+    }
+}
+
+impl OpenedSummary {
+    /// As [`OpenedMessage::is_valid`].
+    pub fn is_valid(&self) -> bool {
+        all_valid(&self.layers)
+    }
+
+    /// Whether some layer is signed.
+    pub fn is_signed(&self) -> bool {
+        any_signed(&self.layers)
+    }
+
+    /// Whether some layer is encrypted.
+    pub fn is_encrypted(&self) -> bool {
+        any_encrypted(&self.layers)
+    }
+
+    /// The signers of every signed layer, outermost first.
+    pub fn signers(&self) -> impl Iterator<Item = &SignerOutcome> {
+        signers_of(&self.layers)
+    }
+}
+
+/// A failed write of the opened message.
+fn write_failed(source: std::io::Error) -> Error {
+    Error::Io {
+        action: "cannot write",
+        path: "the message output".into(),
+        source,
+    }
+}
+
+/// The message for delivery: the informational fields when asked, then `current` (without
+/// incoming informational fields when asked).
+fn write_processed(
+    current: &[u8],
+    layers: &[Layer],
+    headers: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    if headers {
+        out.write_all(&informational_fields(layers))?;
+        write_without_informational(current, out)
+    } else {
+        out.write_all(current)
+    }
+}
+
+/// The message as it came (without incoming informational fields when asked).
+fn write_as_came(message: &[u8], headers: bool, out: &mut dyn Write) -> std::io::Result<()> {
+    if headers {
+        write_without_informational(message, out)
+    } else {
+        out.write_all(message)
+    }
+}
+
 impl Pki {
     /// Opens an inbound message (DESIGN.md, "The gateway's two operations": open). Named
     /// `open_message` because [`Pki::open`] opens a store.
@@ -613,25 +787,139 @@ impl Pki {
     /// Answers: [`Opened::NotSmime`], [`Opened::Unreadable`] (no key, damaged, too deep) and
     /// [`Opened::Processed`] with a verdict per layer and signer. `Err` only for failures of
     /// the machinery (storage) and a message larger than the S/MIME limit.
+    ///
+    /// [`open_from`](Self::open_from) is the same from a reader to a writer.
     pub fn open_message(&self, message: &[u8], options: &OpenOptions) -> Result<Opened> {
         let as_came = || {
-            if options.headers {
-                strip_informational(message)
-            } else {
-                message.to_vec()
-            }
+            let mut out = Vec::with_capacity(message.len());
+            // Writing to a Vec does not fail.
+            let _ = write_as_came(message, options.headers, &mut out);
+            out
         };
+        Ok(match self.peel(message, options)? {
+            Peeled::NotSmime => Opened::NotSmime(as_came()),
+            Peeled::Unreadable { reason, layers } => Opened::Unreadable {
+                reason,
+                layers,
+                message: as_came(),
+            },
+            Peeled::Processed {
+                mut current,
+                entity_len,
+                outer_header,
+                senders,
+                layers,
+            } => {
+                let entity = current
+                    .get(current.len().saturating_sub(entity_len)..)
+                    .unwrap_or_default()
+                    .to_vec();
+                let message = if options.headers {
+                    let mut out = Vec::with_capacity(current.len() + 256);
+                    let _ = write_processed(&current, &layers, true, &mut out);
+                    out
+                } else {
+                    std::mem::take(&mut *current)
+                };
+                Opened::Processed(OpenedMessage {
+                    message,
+                    entity,
+                    outer_header,
+                    senders,
+                    layers,
+                })
+            }
+        })
+    }
+
+    /// [`open_message`](Self::open_message) from a reader to a writer: the same answers and
+    /// verdicts, and what `open_message` returns as the message ([`OpenedMessage::message`],
+    /// or the message as it came when it is not S/MIME or unreadable) is written to `output`,
+    /// once every layer is processed (and the store taught, when it is): nothing is written
+    /// before the answer is known.
+    ///
+    /// Memory: the message is read once (at most the S/MIME size limit) and held as it came
+    /// (the answer for a message that turns out unreadable is that message); each layer is
+    /// opened into one working buffer with the streaming layer ([`Smime::decrypt_to`]: the
+    /// content decrypted in place), so an encrypted message costs about the message as it came
+    /// plus two copies of its content at the peak, a signed one about three.
+    ///
+    /// [`Smime::decrypt_to`]: crate::smime::Smime::decrypt_to
+    ///
+    /// Errors: those of `open_message`; [`Error::Io`] when reading or writing fails.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use hermes_pki::pki::{OpenOptions, OpenReport, Pki};
+    /// use hermes_pki::store::MemoryStore;
+    ///
+    /// let pki = Pki::new(MemoryStore::new());
+    /// let mail: &[u8] = b"From: alice@example.com\r\n\r\nNot S/MIME\r\n";
+    /// let mut delivered = Vec::new();
+    /// let report = pki.open_from(mail, &OpenOptions::new(SystemTime::now()), &mut delivered)?;
+    /// assert!(matches!(report, OpenReport::NotSmime { written } if written == mail.len() as u64));
+    /// assert_eq!(delivered, mail);
+    /// # Ok::<(), hermes_pki::Error>(())
+    /// ```
+    pub fn open_from(
+        &self,
+        input: impl Read,
+        options: &OpenOptions,
+        mut output: impl Write,
+    ) -> Result<OpenReport> {
+        let mut message = Vec::new();
+        mime::stream::Input::new(input).read_body(&[], false, &mut message)?;
+        let mut out = mime::stream::Counting {
+            inner: &mut output,
+            count: 0,
+        };
+        let peeled = self.peel(&message, options)?;
+        let written = match &peeled {
+            Peeled::NotSmime | Peeled::Unreadable { .. } => {
+                write_as_came(&message, options.headers, &mut out)
+            }
+            Peeled::Processed {
+                current, layers, ..
+            } => write_processed(current, layers, options.headers, &mut out),
+        };
+        written.and_then(|()| out.flush()).map_err(write_failed)?;
+        let written = out.count;
+        Ok(match peeled {
+            Peeled::NotSmime => OpenReport::NotSmime { written },
+            Peeled::Unreadable { reason, layers } => OpenReport::Unreadable {
+                reason,
+                layers,
+                written,
+            },
+            Peeled::Processed {
+                entity_len,
+                outer_header,
+                senders,
+                layers,
+                ..
+            } => OpenReport::Processed(OpenedSummary {
+                written,
+                entity_len,
+                outer_header,
+                senders,
+                layers,
+            }),
+        })
+    }
+
+    /// Peels the layers of `message`: the answer of [`open_message`](Self::open_message) and
+    /// [`open_from`](Self::open_from), before the message is given out.
+    fn peel(&self, message: &[u8], options: &OpenOptions) -> Result<Peeled> {
         // A message over the MIME limits (header block, header fields, content fields and
         // their parameters) is not read further.
         if let Err(e @ Error::LimitExceeded(_)) = mime::check_limits(message) {
-            return Ok(Opened::Unreadable {
+            return Ok(Peeled::Unreadable {
                 reason: unreadable(e)?,
                 layers: Vec::new(),
-                message: as_came(),
             });
         }
         if smime_layer(message).is_none() {
-            return Ok(Opened::NotSmime(as_came()));
+            return Ok(Peeled::NotSmime);
         }
         let (outer_head, _) = split_header(message);
         let outer_header = to_crlf(outer_head);
@@ -657,16 +945,21 @@ impl Pki {
         // nothing of the decrypted header echoed).
         let mut unauthenticated = false;
         let mut layers = Vec::new();
-        let mut current = message.to_vec();
-        let mut entity = Vec::new();
+        // What the last layer opened into (`None`: the message itself), and the length of its
+        // entity (at its end).
+        let mut opened: Option<Zeroizing<Vec<u8>>> = None;
+        let mut entity_len = 0;
         // Self-introduction waits until every layer is open: (layer, each signer's chain).
         let mut introductions = Vec::new();
-        while let Some(kind) = smime_layer(&current) {
+        loop {
+            let current: &[u8] = opened.as_deref().map_or(message, Vec::as_slice);
+            let Some(kind) = smime_layer(current) else {
+                break;
+            };
             if layers.len() == MAX_LAYERS {
-                return Ok(Opened::Unreadable {
+                return Ok(Peeled::Unreadable {
                     reason: Unreadable::TooManyLayers,
                     layers,
-                    message: as_came(),
                 });
             }
             let step = match kind {
@@ -674,24 +967,33 @@ impl Pki {
                     "S/MIME message",
                     "it is neither signed nor encrypted (certificates only, or not CMS)",
                 )),
-                SmimeLayer::Encrypted => smime.decrypt(&current, &decrypt_options).and_then(|d| {
-                    let cert = self
-                        .store
-                        .read_transaction(|tx| recipient_certificate(tx, &d.recipient))?;
-                    Ok((
-                        d.message.to_vec(),
-                        d.inner.to_vec(),
-                        Layer::Encrypted(EncryptedLayer {
-                            recipient: d.recipient.clone(),
-                            recipient_certificate: cert,
-                            cipher: d.cipher.clone(),
-                            authenticated: d.authenticated,
-                            weak: d.weak.clone(),
-                        }),
-                        Vec::new(),
-                    ))
-                }),
-                SmimeLayer::Signed => smime.verify_with(&current, &options.verify).map(|v| {
+                SmimeLayer::Encrypted => {
+                    // Room for the decrypted message (the content is shorter than its
+                    // encoding; the outer header fields may grow by their CRLF form), so that
+                    // the buffer, wiped when dropped, is never moved.
+                    let room = current.len() + split_header(current).0.len() + 64;
+                    let mut next = Zeroizing::new(Vec::with_capacity(room));
+                    smime
+                        .decrypt_to(current, &mut *next, &decrypt_options)
+                        .and_then(|d| {
+                            let cert = self
+                                .store
+                                .read_transaction(|tx| recipient_certificate(tx, &d.recipient))?;
+                            Ok((
+                                next,
+                                d.inner_len,
+                                Layer::Encrypted(EncryptedLayer {
+                                    recipient: d.recipient,
+                                    recipient_certificate: cert,
+                                    cipher: d.cipher,
+                                    authenticated: d.authenticated,
+                                    weak: d.weak,
+                                }),
+                                Vec::new(),
+                            ))
+                        })
+                }
+                SmimeLayer::Signed => smime.verify_with(current, &options.verify).map(|mut v| {
                     let signers = v
                         .signers
                         .iter()
@@ -716,8 +1018,8 @@ impl Pki {
                         })
                         .collect();
                     (
-                        v.message.message.clone(),
-                        v.message.inner.clone(),
+                        Zeroizing::new(std::mem::take(&mut v.message.message)),
+                        v.message.inner.len(),
                         Layer::Signed(SignedLayer {
                             form: v.message.form,
                             signers,
@@ -727,13 +1029,13 @@ impl Pki {
                 }),
             };
             match step {
-                Ok((next, inner, layer, chains)) => {
+                Ok((next, inner_len, layer, chains)) => {
                     if chains.iter().any(|c| !c.is_empty()) {
                         introductions.push((layers.len(), chains));
                     }
                     layers.push(layer);
-                    current = next;
-                    entity = inner;
+                    opened = Some(next);
+                    entity_len = inner_len;
                 }
                 Err(e) => {
                     let reason = if unauthenticated && !is_machinery(&e) {
@@ -741,11 +1043,7 @@ impl Pki {
                     } else {
                         unreadable(e)?
                     };
-                    return Ok(Opened::Unreadable {
-                        reason,
-                        layers,
-                        message: as_came(),
-                    });
+                    return Ok(Peeled::Unreadable { reason, layers });
                 }
             }
             if let Some(Layer::Encrypted(e)) = layers.last() {
@@ -755,14 +1053,13 @@ impl Pki {
         // Authenticated content required: every CBC layer needs a signed layer inside it
         // whose signatures all verify.
         if require_authenticated && !authenticated_throughout(&layers) {
-            return Ok(Opened::Unreadable {
+            return Ok(Peeled::Unreadable {
                 reason: Unreadable::Unsupported(
                     "the content is encrypted without authentication (CBC) and carries no \
                      inner signature that verifies; require-authenticated refuses it"
                         .into(),
                 ),
                 layers,
-                message: as_came(),
             });
         }
         // Only a message opened to the end teaches the store.
@@ -772,21 +1069,13 @@ impl Pki {
                 layer.signers = self.introduce(signers, &chains, &senders)?;
             }
         }
-        let message = if options.headers {
-            let stripped = strip_informational(&current);
-            let mut out = informational_fields(&layers);
-            out.extend_from_slice(&stripped);
-            out
-        } else {
-            current
-        };
-        Ok(Opened::Processed(OpenedMessage {
-            message,
-            entity,
+        Ok(Peeled::Processed {
+            current: opened.unwrap_or_else(|| Zeroizing::new(message.to_vec())),
+            entity_len,
             outer_header,
             senders,
             layers,
-        }))
+        })
     }
 
     /// Self-introduction: when the effective `add-signer-certificates` of the first sender
@@ -861,5 +1150,7 @@ fn recipient_certificate(
     })
 }
 
+#[cfg(test)]
+mod stream_tests;
 #[cfg(test)]
 mod tests;

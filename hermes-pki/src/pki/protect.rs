@@ -6,10 +6,14 @@
 //! the recipient's effective `encrypt` setting deciding what happens without a certificate of
 //! its own. Recipients that get the same thing form a group, and each group gets one message.
 //!
+//! [`Pki::protect_to`] is the same from a reader to a writer per group ([`ProtectSink`]);
+//! [`Pki::protect`] runs on it, collecting each group's message in a `Vec`.
+//!
 //! Nothing is written to the store.
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::io::{Read, Write};
 use std::time::SystemTime;
 
 use super::Pki;
@@ -17,7 +21,7 @@ use crate::cert::{Certificate, Thumbprint};
 use crate::error::{Error, Result};
 use crate::select::{self, LeftOut, Why};
 use crate::settings::{self, CipherPreference, EncryptPolicy, SettingKey, Source};
-use crate::smime::{ContentCipher, EncryptOptions, SignOptions, SignatureForm};
+use crate::smime::{ContentCipher, EncryptOptions, SignOptions, SignatureForm, encrypt_message_to};
 use crate::store::{EmailAddress, ReadTransaction, SettingScope, StoreExt};
 
 /// Options of [`Pki::protect`]: the time at which certificates are selected and validated
@@ -137,7 +141,8 @@ pub struct RecipientOutcome {
     pub left_out: Vec<LeftOut>,
     /// Why the recipient's message is not encrypted (`None` when it is).
     pub why_not: Option<NotEncrypted>,
-    /// The index of the recipient's message in [`Protected::messages`].
+    /// The index of the recipient's message in [`Protected::messages`] (for
+    /// [`Pki::protect_to`]: of its group in [`ProtectReport::groups`]).
     pub message: usize,
 }
 
@@ -288,6 +293,191 @@ fn cipher_order(c: CipherPreference) -> u8 {
     }
 }
 
+/// One group of recipients and what their message is: what [`Pki::protect_to`] tells its
+/// [`ProtectSink`] before the group's first byte, and what its [`ProtectReport`] lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageGroup {
+    /// The group's index: its place in [`ProtectReport::groups`] (and in
+    /// [`Protected::messages`]), and [`RecipientOutcome::message`] of its recipients.
+    pub index: usize,
+    /// Its recipients, in the order they were given.
+    pub recipients: Vec<EmailAddress>,
+    /// Whether its message is signed.
+    pub signed: bool,
+    /// The content cipher its message is encrypted with (`None`: not encrypted).
+    pub cipher: Option<ContentCipher>,
+    /// The certificates its message is encrypted to, each once (empty when not encrypted).
+    pub encrypted_to: Vec<Thumbprint>,
+}
+
+/// Where [`Pki::protect_to`] writes each group's message: a writer per group, asked for at the
+/// group's first byte (so a call that is refused or fails before any output asks for none),
+/// and handed back once the group's message is complete.
+///
+/// Any `FnMut(&MessageGroup) -> Result<W>` with `W: Write` is a sink (its writers are dropped
+/// when their message is complete); implement the trait to get each writer back in
+/// [`finish`](Self::finish) (to collect buffers, or to sync a file). The sink is taken by
+/// value: to keep what it gathers, let it hold a `&mut` to where it goes.
+pub trait ProtectSink {
+    /// The writer of one group's message.
+    type Writer: Write;
+
+    /// The writer for `group`'s message, asked for when its first byte is ready (when its
+    /// message is empty: once it is complete). Groups come one at a time, in index order.
+    fn start(&mut self, group: &MessageGroup) -> Result<Self::Writer>;
+
+    /// `group`'s message is complete (and `writer` flushed). The default drops the writer.
+    fn finish(&mut self, group: &MessageGroup, writer: Self::Writer) -> Result<()> {
+        let _ = (group, writer);
+        Ok(())
+    }
+}
+
+impl<W: Write, F: FnMut(&MessageGroup) -> Result<W>> ProtectSink for F {
+    type Writer = W;
+
+    fn start(&mut self, group: &MessageGroup) -> Result<W> {
+        self(group)
+    }
+}
+
+/// What [`Pki::protect_to`] did: [`Protected`] without the messages (they went to the sink).
+#[derive(Debug, Clone)]
+pub struct ProtectReport {
+    /// Whether (and with which certificate) the sender signed, or why not.
+    pub signing: Signing,
+    /// The groups, in the order of [`Protected::messages`]: encrypted groups first (by cipher
+    /// setting: `aes-cbc`, `aes-gcm`, `auto`), then the unencrypted group.
+    pub groups: Vec<MessageGroup>,
+    /// The number of bytes written for each group, in the order of [`groups`](Self::groups).
+    pub written: Vec<u64>,
+    /// Per recipient, in the order given (each address once).
+    pub recipients: Vec<RecipientOutcome>,
+}
+
+/// One group of the plan: what is told to the sink, and how its message is made.
+struct GroupPlan {
+    info: MessageGroup,
+    /// The recipients' certificates and the encryption options (cipher chosen); `None`: the
+    /// group gets the signed or plain message.
+    encrypt: Option<(Vec<Certificate>, EncryptOptions)>,
+}
+
+/// A group's output: asks the sink for the writer at the first byte, counts what is written.
+/// A failure of the sink is kept (the streaming layer sees an I/O error) and reported as it
+/// was.
+struct GroupOut<'a, S: ProtectSink> {
+    sink: &'a mut S,
+    group: &'a MessageGroup,
+    writer: Option<S::Writer>,
+    written: u64,
+    failed: Option<Error>,
+}
+
+impl<'a, S: ProtectSink> GroupOut<'a, S> {
+    fn new(sink: &'a mut S, group: &'a MessageGroup) -> Self {
+        GroupOut {
+            sink,
+            group,
+            writer: None,
+            written: 0,
+            failed: None,
+        }
+    }
+
+    /// The sink's own error when it caused `e`, else `e`.
+    fn error(&mut self, e: Error) -> Error {
+        self.failed.take().unwrap_or(e)
+    }
+
+    /// The group's message is complete: the writer (asked for now when nothing was written)
+    /// goes back to the sink; the number of bytes written.
+    fn finish(mut self) -> Result<u64> {
+        let writer = match self.writer.take() {
+            Some(w) => w,
+            None => self.sink.start(self.group)?,
+        };
+        self.sink.finish(self.group, writer)?;
+        Ok(self.written)
+    }
+}
+
+impl<S: ProtectSink> Write for GroupOut<'_, S> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let writer = match &mut self.writer {
+            Some(w) => w,
+            None => match self.sink.start(self.group) {
+                Ok(w) => self.writer.insert(w),
+                Err(e) => {
+                    let text = e.to_string();
+                    self.failed = Some(e);
+                    return Err(std::io::Error::other(text));
+                }
+            },
+        };
+        let n = writer.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.writer.as_mut().map_or(Ok(()), Write::flush)
+    }
+}
+
+/// A failed read of the message input.
+fn read_failed(source: std::io::Error) -> Error {
+    Error::Io {
+        action: "cannot read",
+        path: "the message input".into(),
+        source,
+    }
+}
+
+/// A failed write of a group's message.
+fn write_failed(source: std::io::Error) -> Error {
+    Error::Io {
+        action: "cannot write",
+        path: "the message output".into(),
+        source,
+    }
+}
+
+/// Copies `input` to `out` as it is read (a plain message to a single group).
+fn copy(mut input: impl Read, out: &mut dyn Write) -> Result<()> {
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let n = match input.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(read_failed(e)),
+        };
+        out.write_all(chunk.get(..n).unwrap_or_default())
+            .map_err(write_failed)?;
+    }
+    out.flush().map_err(write_failed)
+}
+
+/// Reads `input` whole (at most the S/MIME message limit).
+fn read_all(input: impl Read) -> Result<Vec<u8>> {
+    let limit = crate::smime::mime::MAX_MESSAGE as u64;
+    let mut held = Vec::new();
+    input
+        .take(limit + 1)
+        .read_to_end(&mut held)
+        .map_err(read_failed)?;
+    if held.len() as u64 > limit {
+        return Err(Error::LimitExceeded(format!(
+            "the message is larger than {limit} bytes"
+        )));
+    }
+    Ok(held)
+}
+
 impl Pki {
     /// Signs and/or encrypts `message` (an RFC 5322 message or a MIME entity) from `sender`
     /// to `recipients` as their settings say: one message per group of recipients that get
@@ -313,6 +503,8 @@ impl Pki {
     ///   the group announced it, see [`crate::smime::Smime::choose_cipher`]); that group's message
     ///   is encrypted once to the certificates of all its recipients, each once.
     ///
+    /// The same as [`protect_to`](Self::protect_to) collecting each group's message in a `Vec`.
+    ///
     /// Errors: [`Error::InvalidArgument`] for no recipients or an address that is not one;
     /// [`Error::NotPermitted`] naming every recipient whose `encrypt` is `required` and who
     /// has no usable certificate of its own (nothing is produced); the errors of signing and
@@ -324,6 +516,111 @@ impl Pki {
         recipients: &[&str],
         options: &ProtectOptions,
     ) -> Result<Protected> {
+        /// Each group's message in a `Vec`.
+        struct Collect<'a>(&'a mut Vec<Vec<u8>>);
+        impl ProtectSink for Collect<'_> {
+            type Writer = Vec<u8>;
+            fn start(&mut self, _: &MessageGroup) -> Result<Vec<u8>> {
+                Ok(Vec::new())
+            }
+            fn finish(&mut self, _: &MessageGroup, writer: Vec<u8>) -> Result<()> {
+                self.0.push(writer);
+                Ok(())
+            }
+        }
+        let mut collected = Vec::new();
+        let report = self.protect_to(
+            message,
+            sender,
+            recipients,
+            options,
+            Collect(&mut collected),
+        )?;
+        let messages = report
+            .groups
+            .into_iter()
+            .zip(collected)
+            .map(|(g, message)| ProtectedMessage {
+                message,
+                recipients: g.recipients,
+                signed: g.signed,
+                cipher: g.cipher,
+                encrypted_to: g.encrypted_to,
+            })
+            .collect();
+        Ok(Protected {
+            signing: report.signing,
+            messages,
+            recipients: report.recipients,
+        })
+    }
+
+    /// [`protect`](Self::protect) from a reader to a writer per group: the same rules, the same
+    /// groups and the same report, with each group's message written to the writer `sink` gives
+    /// for it ([`ProtectSink::start`], at the group's first byte) instead of returned.
+    ///
+    /// Memory: the message is read once. With one group it streams as
+    /// [`Smime::sign_to`](crate::smime::Smime::sign_to) /
+    /// [`encrypt_message_to`](crate::smime::encrypt_message_to) do (about one copy of the
+    /// message; a plain unsigned message is copied through in chunks; signed and encrypted:
+    /// the signed message, then the working copy it is encrypted in). With several groups the
+    /// signed (or plain) message is held once, and each encrypted group's message is made in
+    /// its own working copy (encryption is in place), one group at a time: about two copies
+    /// at most, whatever the number of groups.
+    ///
+    /// Nothing is asked of `sink` when the call is refused (`encrypt = required` without a
+    /// certificate) or fails before a group's first byte (a malformed message). A failure after
+    /// that (a sink or writer that fails) leaves the groups written so far incomplete as a set:
+    /// discard them. The errors: those of [`protect`](Self::protect); [`Error::Io`] when reading
+    /// the input or writing fails; a sink's own error as it returned it.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use hermes_pki::ca::{CaSpec, DistinguishedName, IssueSpec};
+    /// use hermes_pki::key::KeySpec;
+    /// use hermes_pki::pki::{MessageGroup, Pki, ProtectOptions};
+    /// use hermes_pki::store::MemoryStore;
+    /// use hermes_pki::time::SystemClock;
+    ///
+    /// # fn main() -> hermes_pki::Result<()> {
+    /// let pki = Pki::new(MemoryStore::new());
+    /// pki.ca().create(&CaSpec::new(DistinguishedName::new("Root")).key(KeySpec::EcP256), &SystemClock)?;
+    /// for who in ["alice@example.com", "bob@example.com"] {
+    ///     pki.ca().issue(&IssueSpec::new(who, who).key(KeySpec::EcP256), &SystemClock)?;
+    /// }
+    /// let mail: &[u8] = b"From: alice@example.com\r\nTo: bob@example.com, carol@example.org\r\n\r\nHi\r\n";
+    ///
+    /// // Bob gets a signed and encrypted message, Carol (no certificate) a signed one: two
+    /// // groups, each written to its own file (here: a temporary file per group).
+    /// let dir = std::env::temp_dir().join(format!("protect-to-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).map_err(|e| hermes_pki::Error::InvalidArgument(e.to_string()))?;
+    /// let file_of = |g: &MessageGroup| dir.join(format!("out.{}.eml", g.index));
+    /// let report = pki.protect_to(
+    ///     mail,
+    ///     "alice@example.com",
+    ///     &["bob@example.com", "carol@example.org"],
+    ///     &ProtectOptions::new(SystemTime::now()),
+    ///     |g: &MessageGroup| {
+    ///         std::fs::File::create(file_of(g))
+    ///             .map_err(|e| hermes_pki::Error::InvalidArgument(e.to_string()))
+    ///     },
+    /// )?;
+    /// assert_eq!(report.groups.len(), 2);
+    /// assert!(report.groups[0].cipher.is_some() && report.groups[1].cipher.is_none());
+    /// let plain = std::fs::read(file_of(&report.groups[1])).unwrap_or_default();
+    /// assert_eq!(plain.len() as u64, report.written[1]);
+    /// # let _ = std::fs::remove_dir_all(&dir);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn protect_to<S: ProtectSink>(
+        &self,
+        input: impl Read,
+        sender: &str,
+        recipients: &[&str],
+        options: &ProtectOptions,
+        mut sink: S,
+    ) -> Result<ProtectReport> {
         let sender = EmailAddress::new(sender)
             .map_err(|e| Error::InvalidArgument(format!("the sender {sender:?}: {e}")))?;
         if recipients.is_empty() {
@@ -352,83 +649,71 @@ impl Pki {
         if !refused.is_empty() {
             return Err(refusal(&refused));
         }
+        let (groups, group_of) = self.groups(&plan)?;
 
         // Sign once; every group carries the same signature.
-        let signed = match &plan.signing {
-            Signing::Signed { certificate, .. } => {
-                let sign_options = SignOptions::new(at).hash(plan.hash);
-                Some(self.smime().sign(
-                    message,
-                    certificate,
-                    options.signature_form(),
-                    &sign_options,
-                )?)
-            }
+        let smime = self.smime();
+        let signer = match &plan.signing {
+            Signing::Signed { certificate, .. } => Some((
+                certificate,
+                SignOptions::new(at).hash(plan.hash),
+                options.signature_form(),
+            )),
             Signing::NotSigned(_) => None,
         };
-        let inner: &[u8] = signed.as_deref().unwrap_or(message);
-
-        // Encrypted groups by cipher preference, then the unencrypted group.
-        let mut encrypted_groups: BTreeMap<u8, (CipherPreference, Vec<usize>)> = BTreeMap::new();
-        let mut plain: Vec<usize> = Vec::new();
-        for (i, d) in plan.decisions.iter().enumerate() {
-            match d.encrypt {
-                Ok(c) => encrypted_groups
-                    .entry(cipher_order(c))
-                    .or_insert_with(|| (c, Vec::new()))
-                    .1
-                    .push(i),
-                Err(_) => plain.push(i),
-            }
-        }
-
-        let mut messages = Vec::new();
-        let mut group_of = vec![0usize; plan.decisions.len()];
-        for (pref, members) in encrypted_groups.values() {
-            let mut certs: Vec<Certificate> = Vec::new();
-            for &i in members {
-                for (c, _) in &plan.decisions[i].selected {
-                    if !certs.iter().any(|x| x.thumbprint() == c.thumbprint()) {
-                        certs.push(c.clone());
+        let mut written = Vec::with_capacity(groups.len());
+        match (groups.as_slice(), signer) {
+            // One group: the message streams from the input to the group's writer.
+            ([g], signer) => {
+                let mut out = GroupOut::new(&mut sink, &g.info);
+                let made = match (&g.encrypt, signer) {
+                    (None, Some((cert, sign_options, form))) => smime
+                        .sign_to(input, &mut out, cert, form, &sign_options)
+                        .map(drop),
+                    (None, None) => copy(input, &mut out),
+                    (Some((certs, encrypt_options)), None) => {
+                        encrypt_message_to(input, &mut out, certs, encrypt_options).map(drop)
                     }
+                    (Some((certs, encrypt_options)), Some((cert, sign_options, form))) => {
+                        let mut signed = Vec::new();
+                        smime.sign_to(input, &mut signed, cert, form, &sign_options)?;
+                        encrypt_message_to(&signed[..], &mut out, certs, encrypt_options).map(drop)
+                    }
+                };
+                if let Err(e) = made {
+                    return Err(out.error(e));
+                }
+                written.push(out.finish()?);
+            }
+            // Several groups: the signed (or plain) message is held once, and each group's
+            // message made from it in turn.
+            (groups, signer) => {
+                let held = match signer {
+                    Some((cert, sign_options, form)) => {
+                        let mut signed = Vec::new();
+                        smime.sign_to(input, &mut signed, cert, form, &sign_options)?;
+                        signed
+                    }
+                    None => read_all(input)?,
+                };
+                for g in groups {
+                    let mut out = GroupOut::new(&mut sink, &g.info);
+                    let made = match &g.encrypt {
+                        Some((certs, encrypt_options)) => {
+                            encrypt_message_to(&held[..], &mut out, certs, encrypt_options)
+                                .map(drop)
+                        }
+                        None => out
+                            .write_all(&held)
+                            .and_then(|()| out.flush())
+                            .map_err(write_failed),
+                    };
+                    if let Err(e) = made {
+                        return Err(out.error(e));
+                    }
+                    written.push(out.finish()?);
                 }
             }
-            let base = match pref {
-                CipherPreference::AesCbc => EncryptOptions::new().cipher(ContentCipher::Aes256Cbc),
-                CipherPreference::AesGcm => EncryptOptions::new().cipher(ContentCipher::Aes256Gcm),
-                CipherPreference::Auto => EncryptOptions::new(),
-            };
-            let smime = self.smime();
-            let encrypt_options = smime.choose_cipher(&certs, &base)?;
-            let out = crate::smime::encrypt_message(inner, &certs, &encrypt_options)?;
-            for &i in members {
-                group_of[i] = messages.len();
-            }
-            messages.push(ProtectedMessage {
-                message: out,
-                recipients: members
-                    .iter()
-                    .map(|&i| plan.decisions[i].recipient.clone())
-                    .collect(),
-                signed: signed.is_some(),
-                cipher: Some(encrypt_options.content_cipher()),
-                encrypted_to: certs.iter().map(|c| *c.thumbprint()).collect(),
-            });
-        }
-        if !plain.is_empty() {
-            for &i in &plain {
-                group_of[i] = messages.len();
-            }
-            messages.push(ProtectedMessage {
-                message: inner.to_vec(),
-                recipients: plain
-                    .iter()
-                    .map(|&i| plan.decisions[i].recipient.clone())
-                    .collect(),
-                signed: signed.is_some(),
-                cipher: None,
-                encrypted_to: Vec::new(),
-            });
         }
 
         let recipients = plan
@@ -455,13 +740,92 @@ impl Pki {
                 }
             })
             .collect();
-        Ok(Protected {
+        Ok(ProtectReport {
             signing: plan.signing,
-            messages,
+            groups: groups.into_iter().map(|g| g.info).collect(),
+            written,
             recipients,
         })
     }
+
+    /// The groups of `plan` (encrypted ones by cipher preference, then the unencrypted one),
+    /// each encrypted group's certificates and cipher chosen; and each recipient's group.
+    fn groups(&self, plan: &Plan) -> Result<(Vec<GroupPlan>, Vec<usize>)> {
+        let signed = plan.signing.is_signed();
+        let mut encrypted_groups: BTreeMap<u8, (CipherPreference, Vec<usize>)> = BTreeMap::new();
+        let mut plain: Vec<usize> = Vec::new();
+        for (i, d) in plan.decisions.iter().enumerate() {
+            match d.encrypt {
+                Ok(c) => encrypted_groups
+                    .entry(cipher_order(c))
+                    .or_insert_with(|| (c, Vec::new()))
+                    .1
+                    .push(i),
+                Err(_) => plain.push(i),
+            }
+        }
+        let recipients_of = |members: &[usize]| -> Vec<EmailAddress> {
+            members
+                .iter()
+                .filter_map(|&i| plan.decisions.get(i).map(|d| d.recipient.clone()))
+                .collect()
+        };
+
+        let mut groups = Vec::new();
+        let mut group_of = vec![0usize; plan.decisions.len()];
+        for (pref, members) in encrypted_groups.values() {
+            let mut certs: Vec<Certificate> = Vec::new();
+            for d in members.iter().filter_map(|&i| plan.decisions.get(i)) {
+                for (c, _) in &d.selected {
+                    if !certs.iter().any(|x| x.thumbprint() == c.thumbprint()) {
+                        certs.push(c.clone());
+                    }
+                }
+            }
+            let base = match pref {
+                CipherPreference::AesCbc => EncryptOptions::new().cipher(ContentCipher::Aes256Cbc),
+                CipherPreference::AesGcm => EncryptOptions::new().cipher(ContentCipher::Aes256Gcm),
+                CipherPreference::Auto => EncryptOptions::new(),
+            };
+            let encrypt_options = self.smime().choose_cipher(&certs, &base)?;
+            for &i in members {
+                if let Some(g) = group_of.get_mut(i) {
+                    *g = groups.len();
+                }
+            }
+            groups.push(GroupPlan {
+                info: MessageGroup {
+                    index: groups.len(),
+                    recipients: recipients_of(members),
+                    signed,
+                    cipher: Some(encrypt_options.content_cipher()),
+                    encrypted_to: certs.iter().map(|c| *c.thumbprint()).collect(),
+                },
+                encrypt: Some((certs, encrypt_options)),
+            });
+        }
+        if !plain.is_empty() {
+            for &i in &plain {
+                if let Some(g) = group_of.get_mut(i) {
+                    *g = groups.len();
+                }
+            }
+            groups.push(GroupPlan {
+                info: MessageGroup {
+                    index: groups.len(),
+                    recipients: recipients_of(&plain),
+                    signed,
+                    cipher: None,
+                    encrypted_to: Vec::new(),
+                },
+                encrypt: None,
+            });
+        }
+        Ok((groups, group_of))
+    }
 }
 
+#[cfg(test)]
+mod stream_tests;
 #[cfg(test)]
 mod tests;
