@@ -23,7 +23,7 @@ use hermes_pki::pki::{
 use hermes_pki::store::AnyStore;
 
 use crate::common::{CliResult, Dest, EXIT_INVALID, EXIT_OK, parse_rfc3339, short};
-use crate::gateway_io::{LazyFile, open_input};
+use crate::gateway_io::{OutFile, open_input};
 use crate::output::Outcome;
 
 /// Exit code: the message is not S/MIME.
@@ -60,21 +60,10 @@ pub fn run_open(store: AnyStore, args: OpenArgs) -> CliResult<Outcome> {
     let options = OpenOptions::new(at).informational_headers(args.headers);
     match Dest::from_arg(Some(&args.output)) {
         Dest::File(path) => {
-            let mut out = LazyFile::new(path.clone());
-            let report = match pki.open_from(input, &options, &mut out) {
-                Ok(report) => report,
-                Err(e) => {
-                    out.discard();
-                    return Err(e.into());
-                }
-            };
-            let bytes = match out.finish() {
-                Ok(n) => n,
-                Err(e) => {
-                    let _ = std::fs::remove_file(&path);
-                    return Err(e.into());
-                }
-            };
+            // On failure the temporary file is dropped (removed) and OUT is left as it was.
+            let mut out = OutFile::new(path.clone());
+            let report = pki.open_from(input, &options, &mut out)?;
+            let bytes = out.commit()?;
             let (code, mut doc, human) = verdict(&report);
             doc["written"] = path.display().to_string().into();
             doc["bytes"] = bytes.into();

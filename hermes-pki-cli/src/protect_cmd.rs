@@ -21,7 +21,7 @@ use hermes_pki::smime::{ContentCipher, SignatureForm};
 use hermes_pki::store::AnyStore;
 
 use crate::common::{CliError, CliResult, Dest, parse_rfc3339, short};
-use crate::gateway_io::{LazyFile, open_input};
+use crate::gateway_io::{OutFile, open_input};
 use crate::output::Outcome;
 
 /// `smime protect` arguments.
@@ -98,30 +98,27 @@ pub fn run_protect(store: AnyStore, args: ProtectArgs) -> CliResult<Outcome> {
         let bytes = messages.into_iter().next().unwrap_or_default();
         return Ok(Outcome::new(String::new(), json).raw(bytes));
     }
-    let mut created = Vec::new();
-    let result = pki.protect_to(
+    // Every group's message goes to a temporary file; they replace OUT, OUT.2, ... only once
+    // all are complete and every target checked, so a failure leaves all of them as they were.
+    let mut done = Vec::new();
+    let r = pki.protect_to(
         input,
         &args.from,
         &to,
         &options,
         Files {
             out: &args.output,
-            created: &mut created,
+            done: &mut done,
         },
-    );
-    match result {
-        Ok(r) => {
-            let (human, json) = describe(&r, &args.output, false);
-            Ok(Outcome::new(human, json))
-        }
-        Err(e) => {
-            // No partial set of messages is left behind.
-            for path in created {
-                let _ = std::fs::remove_file(path);
-            }
-            Err(e.into())
-        }
+    )?;
+    for file in &done {
+        file.check_target()?;
     }
+    for file in done {
+        file.commit()?;
+    }
+    let (human, json) = describe(&r, &args.output, false);
+    Ok(Outcome::new(human, json))
 }
 
 /// Each group's message in a `Vec` (for stdout).
@@ -138,24 +135,21 @@ impl ProtectSink for Collect<'_> {
     }
 }
 
-/// Each group's message to its file (OUT, OUT.2, ...), created at its first byte; the paths
-/// created are recorded so that a failure removes them.
+/// Each group's message to its file (OUT, OUT.2, ...), through a temporary file beside it;
+/// the complete ones are kept in `done` until every group is written.
 struct Files<'a> {
     out: &'a str,
-    created: &'a mut Vec<PathBuf>,
+    done: &'a mut Vec<OutFile>,
 }
 
 impl ProtectSink for Files<'_> {
-    type Writer = LazyFile;
-    fn start(&mut self, group: &MessageGroup) -> hermes_pki::Result<LazyFile> {
-        // Asked for at the group's first byte: the file is created now.
-        let path = path_of(self.out, group.index);
-        let file = LazyFile::create(path.clone())?;
-        self.created.push(path);
-        Ok(file)
+    type Writer = OutFile;
+    fn start(&mut self, group: &MessageGroup) -> hermes_pki::Result<OutFile> {
+        Ok(OutFile::new(path_of(self.out, group.index)))
     }
-    fn finish(&mut self, _: &MessageGroup, file: LazyFile) -> hermes_pki::Result<()> {
-        file.finish().map(drop)
+    fn finish(&mut self, _: &MessageGroup, file: OutFile) -> hermes_pki::Result<()> {
+        self.done.push(file);
+        Ok(())
     }
 }
 

@@ -23,6 +23,7 @@ use crate::common::{
     CliError, CliResult, Ctx, Dest, EXIT_INVALID, parse_rfc3339, read_input, resolve_certificate,
     short, write_file,
 };
+use crate::gateway_io::OutFile;
 use crate::output::Outcome;
 
 /// Input and output: files, `-` for stdin / stdout.
@@ -505,72 +506,6 @@ fn write_dest(out: &str, bytes: &[u8]) -> CliResult<()> {
     }
 }
 
-/// The output file of a streaming command: written to a temporary file beside OUT (created at
-/// the first byte), renamed over OUT only once the operation succeeded. A command that fails
-/// leaves OUT as it was, whether or not it existed, and no temporary file behind.
-struct LazyFile {
-    path: std::path::PathBuf,
-    file: Option<tempfile::NamedTempFile>,
-    written: u64,
-}
-
-impl LazyFile {
-    fn new(path: std::path::PathBuf) -> Self {
-        LazyFile {
-            path,
-            file: None,
-            written: 0,
-        }
-    }
-
-    /// A temporary file in OUT's directory (so the rename stays on one file system), with the
-    /// permissions a newly created OUT would get (0666 less the umask).
-    fn create(&self) -> std::io::Result<tempfile::NamedTempFile> {
-        let dir = match self.path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => std::path::Path::new("."),
-        };
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(".hermes-pki-out-").suffix(".tmp");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            builder.permissions(std::fs::Permissions::from_mode(0o666));
-        }
-        builder.tempfile_in(dir)
-    }
-
-    /// Syncs the output and renames it over OUT (an empty OUT when nothing was written).
-    fn commit(&mut self) -> std::io::Result<()> {
-        let file = match self.file.take() {
-            Some(f) => f,
-            None => self.create()?,
-        };
-        file.as_file().sync_all()?;
-        file.persist(&self.path).map_err(|e| e.error)?;
-        Ok(())
-    }
-}
-
-impl std::io::Write for LazyFile {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let file = match &mut self.file {
-            Some(f) => f,
-            None => {
-                let f = self.create()?;
-                self.file.insert(f)
-            }
-        };
-        let n = file.write(buf)?;
-        self.written += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.file.as_mut().map_or(Ok(()), std::io::Write::flush)
-    }
-}
-
 /// Runs a streaming S/MIME operation from IN to OUT. IN is a file or stdin, read as the
 /// operation goes; a file OUT is written as the output is produced, into a temporary file
 /// beside it that replaces OUT once the operation succeeded (a failure leaves OUT as it was);
@@ -596,25 +531,15 @@ fn stream_out(
     };
     match Dest::from_arg(Some(&io.output)) {
         Dest::File(path) => {
-            let mut out = LazyFile::new(path.clone());
+            let mut out = OutFile::new(path.clone());
             // On failure the temporary file is dropped (removed) and OUT is left as it was.
-            let extra = run(&mut input, &mut out)
-                .map_err(CliError::from)
-                .and_then(|extra| {
-                    out.commit().map_err(|e| {
-                        CliError::new(format!("cannot write {}: {e}", path.display()))
-                    })?;
-                    Ok(extra)
-                })?;
+            let extra = run(&mut input, &mut out)?;
+            let written = out.commit()?;
             merge(&mut info, extra);
             info["written"] = path.display().to_string().into();
-            info["bytes"] = out.written.into();
+            info["bytes"] = written.into();
             Ok(Outcome::new(
-                format!(
-                    "{what}: wrote {} bytes to {}\n",
-                    out.written,
-                    path.display()
-                ),
+                format!("{what}: wrote {written} bytes to {}\n", path.display()),
                 info,
             ))
         }
@@ -757,65 +682,4 @@ fn decrypt_options(store: &impl hermes_pki::store::Store) -> CliResult<DecryptOp
     Ok(DecryptOptions::new()
         .allow_legacy_ciphers(legacy)
         .require_authenticated(authenticated))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::LazyFile;
-    use std::io::Write;
-
-    fn temporaries(dir: &std::path::Path) -> Vec<String> {
-        std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.starts_with(".hermes-pki-out-"))
-            .collect()
-    }
-
-    /// Output given up halfway (the operation failed after its first byte) leaves an existing
-    /// OUT as it was and removes the temporary file; a committed one replaces OUT whole.
-    #[test]
-    fn out_is_replaced_only_when_complete() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("out.eml");
-        std::fs::write(&path, b"the previous output").unwrap();
-
-        let mut out = LazyFile::new(path.clone());
-        out.write_all(b"half of a new ").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"the previous output");
-        assert_eq!(temporaries(dir.path()).len(), 1, "written beside OUT");
-        drop(out);
-        assert_eq!(std::fs::read(&path).unwrap(), b"the previous output");
-        assert!(temporaries(dir.path()).is_empty());
-
-        let mut out = LazyFile::new(path.clone());
-        out.write_all(b"a new ").unwrap();
-        out.write_all(b"output").unwrap();
-        out.commit().unwrap();
-        assert_eq!(out.written, 12);
-        assert_eq!(std::fs::read(&path).unwrap(), b"a new output");
-        assert!(temporaries(dir.path()).is_empty());
-
-        // Nothing written: OUT is created empty, as a command with an empty product would.
-        let empty = dir.path().join("empty.eml");
-        LazyFile::new(empty.clone()).commit().unwrap();
-        assert_eq!(std::fs::read(&empty).unwrap(), b"");
-    }
-
-    /// A new OUT gets the permissions `File::create` would give it (0666 less the umask),
-    /// not the temporary file's 0600.
-    #[cfg(unix)]
-    #[test]
-    fn a_new_out_gets_ordinary_permissions() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let reference = dir.path().join("reference");
-        std::fs::File::create(&reference).unwrap();
-        let path = dir.path().join("out.eml");
-        let mut out = LazyFile::new(path.clone());
-        out.write_all(b"x").unwrap();
-        out.commit().unwrap();
-        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode(&path), mode(&reference));
-    }
 }

@@ -3437,9 +3437,10 @@ fn smime_protect_streams_from_stdin_and_a_failing_file_leaves_no_file_behind() {
             .contains("enveloped-data")
     );
 
-    // The second group's file cannot be created (a directory is in the way): the command
-    // fails naming it, and the first group's file, already written, is removed.
+    // The second group's file cannot be written (a directory is in the way): the command
+    // fails naming it, and the first group's file (here an earlier output) is left as it was.
     std::fs::create_dir(env.path("out.eml.2")).unwrap();
+    std::fs::write(env.path("out.eml"), b"an earlier output").unwrap();
     env.fails(
         &[
             "smime",
@@ -3454,7 +3455,16 @@ fn smime_protect_streams_from_stdin_and_a_failing_file_leaves_no_file_behind() {
         1,
         "out.eml.2",
     );
-    assert!(!env.path("out.eml").exists());
+    assert_eq!(
+        std::fs::read(env.path("out.eml")).unwrap(),
+        b"an earlier output"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(env.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".hermes-pki-out-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
 // --- smime open (the gateway's inbound operation) ----------------------------------------------
