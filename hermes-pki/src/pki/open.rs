@@ -993,40 +993,45 @@ impl Pki {
                             ))
                         })
                 }
-                SmimeLayer::Signed => smime.verify_with(current, &options.verify).map(|mut v| {
-                    let signers = v
-                        .signers
-                        .iter()
-                        .zip(&v.message.signed.signers)
-                        .map(|(verdict, report)| SignerOutcome {
-                            certificate: verdict.certificate.clone(),
-                            verdict: judge(
-                                &report.status,
-                                verdict.certificate.as_ref(),
-                                verdict.validation.as_ref(),
-                                &senders,
-                            ),
-                            stored: Vec::new(),
-                        })
-                        .collect::<Vec<_>>();
-                    let chains: Vec<Vec<Certificate>> = v
-                        .signers
-                        .iter()
-                        .map(|s| match &s.validation {
-                            Some(Validation::Valid { chain, .. }) => chain.clone(),
-                            _ => Vec::new(),
-                        })
-                        .collect();
-                    (
-                        Zeroizing::new(std::mem::take(&mut v.message.message)),
-                        v.message.inner.len(),
-                        Layer::Signed(SignedLayer {
-                            form: v.message.form,
-                            signers,
-                        }),
-                        chains,
+                SmimeLayer::Signed => {
+                    // The layer opens into one buffer (the message as it reads unsigned),
+                    // without the copies a `VerifiedMessage` holds.
+                    let mut next = Zeroizing::new(Vec::with_capacity(current.len()));
+                    smime.verify_into(current, &mut next, &options.verify).map(
+                        |(info, verdicts)| {
+                            let signers = verdicts
+                                .iter()
+                                .zip(&info.signers)
+                                .map(|(verdict, report)| SignerOutcome {
+                                    certificate: verdict.certificate.clone(),
+                                    verdict: judge(
+                                        &report.status,
+                                        verdict.certificate.as_ref(),
+                                        verdict.validation.as_ref(),
+                                        &senders,
+                                    ),
+                                    stored: Vec::new(),
+                                })
+                                .collect::<Vec<_>>();
+                            let chains: Vec<Vec<Certificate>> = verdicts
+                                .iter()
+                                .map(|s| match &s.validation {
+                                    Some(Validation::Valid { chain, .. }) => chain.clone(),
+                                    _ => Vec::new(),
+                                })
+                                .collect();
+                            (
+                                next,
+                                info.inner_len,
+                                Layer::Signed(SignedLayer {
+                                    form: info.form,
+                                    signers,
+                                }),
+                                chains,
+                            )
+                        },
                     )
-                }),
+                }
             };
             match step {
                 Ok((next, inner_len, layer, chains)) => {

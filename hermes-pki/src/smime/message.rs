@@ -1039,7 +1039,7 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
         let (verified, signers) = self.verify_over_store(
             options,
             |extra, policy| verify_message_with(message, extra, policy),
-            |v: &VerifiedMessage| &v.signed,
+            |v: &VerifiedMessage| (&v.signed.signers[..], &v.signed.certificates[..]),
         )?;
         Ok(Verification {
             message: verified,
@@ -1060,19 +1060,41 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
         let (signed, signers) = self.verify_over_store(
             options,
             |extra, policy| verify_data_with(der, detached_content, extra, policy),
-            |s: &SignedContent| s,
+            |s: &SignedContent| (&s.signers[..], &s.certificates[..]),
         )?;
         Ok(CmsVerification { signed, signers })
     }
 
+    /// [`verify_with`](Self::verify_with) of a message in memory into `output` (cleared
+    /// first): the message as it reads unsigned, as [`verify_message_to`] writes it, and what
+    /// it found, without the copies of the content a [`VerifiedMessage`] holds. For the
+    /// gateway's open, which keeps one buffer per layer.
+    pub(crate) fn verify_into(
+        &self,
+        message: &[u8],
+        output: &mut Vec<u8>,
+        options: &VerifyOptions,
+    ) -> Result<(VerifiedInfo, Vec<SignerVerdict>)> {
+        self.verify_over_store(
+            options,
+            |extra, policy| {
+                // Run again with the store's candidates: the output starts over.
+                output.clear();
+                verify_message_to(message, &mut *output, extra, policy)
+            },
+            |v: &VerifiedInfo| (&v.signers[..], &v.certificates[..]),
+        )
+    }
+
     /// Runs `verify` with the options' extra certificates, again with the store's candidates
     /// for signers it did not find, then judges every signer with the trust engine and
-    /// records what valid signers announced they can decrypt.
+    /// records what valid signers announced they can decrypt. `signed_of` gives the signer
+    /// reports and the certificates carried of what `verify` returned.
     fn verify_over_store<T>(
         &self,
         options: &VerifyOptions,
-        verify: impl Fn(&[Certificate], &SignerPolicy) -> Result<T>,
-        signed_of: impl Fn(&T) -> &SignedContent,
+        mut verify: impl FnMut(&[Certificate], &SignerPolicy) -> Result<T>,
+        signed_of: impl Fn(&T) -> (&[SignerReport], &[Certificate]),
     ) -> Result<(T, Vec<SignerVerdict>)> {
         let (verified, mode, policy) = self.store.read_transaction(|tx| {
             let mode = match options.revocation {
@@ -1086,20 +1108,20 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
                 options.policy
             };
             let first = verify(&options.certificates, &policy)?;
-            let signed = signed_of(&first);
-            if signed.signers.iter().all(|s| s.certificate.is_some()) {
+            let (reports, _) = signed_of(&first);
+            if reports.iter().all(|s| s.certificate.is_some()) {
                 return Ok((first, mode, policy));
             }
             // Signer certificates neither carried nor given are looked up in the store.
             let mut extra = options.certificates.clone();
-            for s in &signed.signers {
+            for s in reports {
                 if s.certificate.is_none() {
                     extra.extend(signer_candidates(tx, s)?);
                 }
             }
             Ok((verify(&extra, &policy)?, mode, policy))
         })?;
-        let signed = signed_of(&verified);
+        let (reports, carried) = signed_of(&verified);
         // The signer policy's RSA minimum holds for the chain too.
         let validation_options = ValidationOptions::new(options.at, LeafPolicy::SmimeSigning)
             .revocation(mode)
@@ -1107,14 +1129,13 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
             .min_rsa_bits(policy.rsa_minimum())
             .allow_sha1(policy.sha1_allowed());
         let signers = self.store.read_transaction(|tx| {
-            signed
-                .signers
+            reports
                 .iter()
                 .map(|s| {
                     let validation = match &s.certificate {
                         Some(c) => Some(
                             Validator::new(tx)
-                                .intermediates(signed.certificates.iter().cloned())
+                                .intermediates(carried.iter().cloned())
                                 .intermediates(options.certificates.iter().cloned())
                                 .validate(c, &validation_options)?,
                         ),
@@ -1128,16 +1149,20 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
                 })
                 .collect::<Result<Vec<_>>>()
         })?;
-        self.record_capabilities(&signers, signed)?;
+        self.record_capabilities(&signers, reports)?;
         Ok((verified, signers))
     }
 
     /// Remembers what each valid signer can decrypt, for choosing the cipher of mail to them
     /// later.
-    fn record_capabilities(&self, signers: &[SignerVerdict], signed: &SignedContent) -> Result<()> {
+    fn record_capabilities(
+        &self,
+        signers: &[SignerVerdict],
+        reports: &[SignerReport],
+    ) -> Result<()> {
         let announced: Vec<(Certificate, Vec<ObjectIdentifier>)> = signers
             .iter()
-            .zip(&signed.signers)
+            .zip(reports)
             .filter(|(v, r)| v.is_valid() && !r.capabilities.is_empty())
             .filter_map(|(v, r)| {
                 v.certificate.clone().map(|c| {
