@@ -28,8 +28,10 @@
 //!   in the CRL's in-memory serial index); `hermes-pki-open-tx` does the same in one read
 //!   transaction kept open (as a validation does: its revocation checks run in its
 //!   transaction), a new checker each time; `hermes-pki-memorystore` in a read transaction
-//!   of the `MemoryStore` the CRL was made in. OpenSSL: `X509Crl::get_by_serial` on the
-//!   parsed CRL in memory, already sorted (steady state).
+//!   of the `MemoryStore` the CRL was made in; `hermes-pki-tx-only` is a new SQLite read
+//!   transaction that only reads the issuer's CRL records (what the transaction itself
+//!   costs). OpenSSL: `X509Crl::get_by_serial` on the parsed CRL in memory, already sorted
+//!   (steady state).
 //! - `crl_lookup_1m_first`: the first lookup (listed certificate). hermes-pki: the process's
 //!   CRL indexes dropped (`clear_index_cache`, not timed), then `CrlChecker::status` in the
 //!   `SqliteStore`, which reads the CRL's million entries from the store and builds its index.
@@ -383,6 +385,17 @@ fn crl_1m(c: &mut Criterion) {
         });
         group.bench_function("hermes-pki-memorystore", |b| {
             b.iter(|| black_box(in_memory()))
+        });
+        // What a new read transaction costs by itself: it reads only the issuer's CRL
+        // records (answered from the connection's cache).
+        group.bench_function("hermes-pki-tx-only", |b| {
+            b.iter(|| {
+                black_box(
+                    sqlite
+                        .read_transaction(|tx| tx.crls_by_issuer(big.ca_cert.subject_der()))
+                        .expect("read"),
+                )
+            })
         });
         group.bench_function("openssl", |b| {
             b.iter(|| black_box(o_status(black_box(&serial))))

@@ -121,6 +121,31 @@ fn earliest(a: Option<SystemTime>, b: Option<SystemTime>) -> Option<SystemTime> 
     }
 }
 
+/// Keys whose ids [`key_id_of`] remembers, per thread.
+const RECENT_KEY_IDS: usize = 8;
+
+/// The key id of `cert`'s public key (SHA-256 of its SubjectPublicKeyInfo), remembered for
+/// the last few keys this thread asked for: the issuers of a gateway's correspondents are few,
+/// and hashing the issuer's key was a sixth of a revocation lookup.
+fn key_id_of(cert: &Certificate) -> KeyId {
+    thread_local! {
+        static RECENT: RefCell<Vec<(Vec<u8>, KeyId)>> = const { RefCell::new(Vec::new()) };
+    }
+    let spki = cert.public_key_der();
+    RECENT.with(|recent| {
+        let mut recent = recent.borrow_mut();
+        if let Some((_, id)) = recent.iter().find(|(k, _)| k.as_slice() == spki) {
+            return *id;
+        }
+        let id = KeyId::of_public_key_der(spki);
+        if recent.len() >= RECENT_KEY_IDS {
+            recent.remove(0);
+        }
+        recent.push((spki.to_vec(), id));
+        id
+    })
+}
+
 /// Candidate CRL signers of another key tried per CRL.
 const MAX_SEPARATE_SIGNERS: usize = 4;
 
@@ -205,7 +230,7 @@ impl<'a> CrlChecker<'a> {
         issuer: Option<&Certificate>,
         at: SystemTime,
     ) -> Result<Judgement> {
-        let key = issuer.map(|i| KeyId::of_public_key_der(i.public_key_der()));
+        let key = issuer.map(key_id_of);
         if let Some(known) = self.judged.borrow().get(&(record.id, key)) {
             return Ok(known.clone());
         }
@@ -337,7 +362,7 @@ impl<'a> CrlChecker<'a> {
         dps: &[CertDp],
         at: SystemTime,
     ) -> Result<(Vec<Applicable>, Vec<Applicable>)> {
-        let key = KeyId::of_public_key_der(issuer.public_key_der());
+        let key = key_id_of(issuer);
         let mut complete = Vec::new();
         let mut delta = Vec::new();
         for record in self.records(cert, issuer, dps)? {

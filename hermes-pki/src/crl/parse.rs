@@ -128,6 +128,26 @@ fn malformed(detail: impl std::fmt::Display) -> Error {
     Error::malformed("CRL", detail)
 }
 
+/// The fields of a revoked-certificate entry (userCertificate, revocationDate,
+/// crlEntryExtensions), read without a list per entry (a CRL may hold millions): `None`
+/// unless there are 2 or 3.
+fn entry_fields(value: &[u8]) -> der::Result<Option<(Tlv<'_>, Tlv<'_>, Option<Tlv<'_>>)>> {
+    let mut rest = value;
+    let mut fields: [Option<Tlv<'_>>; 3] = [None; 3];
+    for slot in &mut fields {
+        if rest.is_empty() {
+            break;
+        }
+        let t = tlv::leading(rest)?;
+        rest = rest.get(t.raw.len()..).unwrap_or_default();
+        *slot = Some(t);
+    }
+    Ok(match fields {
+        [Some(s), Some(d), e] if rest.is_empty() => Some((s, d, e)),
+        _ => None,
+    })
+}
+
 fn time_of(raw: &[u8], what: &str) -> Result<SystemTime> {
     Time::from_der(raw)
         .map(|t| t.to_system_time())
@@ -312,11 +332,8 @@ impl Crl {
             if entry.tag() != Tag::Sequence {
                 return Err(malformed("a revoked-certificate entry is not a SEQUENCE"));
             }
-            let fields = tlv::elements(entry.value()).map_err(malformed)?;
-            let (serial, date, exts) = match fields.as_slice() {
-                [s, d] => (s, d, None),
-                [s, d, e] => (s, d, Some(e)),
-                _ => return Err(malformed("a revoked-certificate entry has 2 or 3 fields")),
+            let Some((serial, date, exts)) = entry_fields(entry.value()).map_err(malformed)? else {
+                return Err(malformed("a revoked-certificate entry has 2 or 3 fields"));
             };
             if serial.tag != Tag::Integer || !is_time(date.tag) {
                 return Err(malformed("a revoked-certificate entry has the wrong types"));
@@ -326,7 +343,12 @@ impl Crl {
             }
             // Negative serials (not allowed, found in old CAs, PKITS 4.4.15) are matched as
             // certificates' are: by magnitude.
-            let serial = Serial::from_bytes(&crate::cert::integer_magnitude(serial.value));
+            let serial = if serial.value.first().is_some_and(|b| b & 0x80 != 0) {
+                Serial::from_bytes(&crate::cert::integer_magnitude(serial.value))
+            } else {
+                // Non-negative: the magnitude is the bytes (one allocation less per entry).
+                Serial::from_bytes(serial.value)
+            };
             let mut out = RevokedEntry {
                 serial,
                 date: time_of(date.raw, "revocationDate")?,
@@ -336,7 +358,7 @@ impl Crl {
                 if version != 1 {
                     return Err(malformed("a v1 CRL has entry extensions"));
                 }
-                if let Some(names) = self.read_entry_extensions(e, &mut out)? {
+                if let Some(names) = self.read_entry_extensions(&e, &mut out)? {
                     current = Some(
                         match self.other_issuers.iter().position(|g| g.names == names) {
                             Some(i) => i,
@@ -696,4 +718,79 @@ pub(crate) fn reason_flags(value: &[u8]) -> der::Result<Vec<RevocationReason>> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod entry_tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_has_two_or_three_fields_and_negative_serials_are_magnitudes() {
+        let serial = tlv::tlv(0x02, &[&[0x01, 0x02]]);
+        let date = tlv::tlv(0x17, &[b"260101000000Z"]);
+        let exts = tlv::sequence(&[]);
+        let fields = |parts: &[&[u8]]| {
+            let value: Vec<u8> = parts.concat();
+            entry_fields(&value).map(|f| {
+                f.map(|(s, d, e)| (s.raw.to_vec(), d.raw.to_vec(), e.map(|e| e.raw.to_vec())))
+            })
+        };
+        assert_eq!(
+            fields(&[&serial, &date]).unwrap(),
+            Some((serial.clone(), date.clone(), None))
+        );
+        assert_eq!(
+            fields(&[&serial, &date, &exts]).unwrap(),
+            Some((serial.clone(), date.clone(), Some(exts.clone())))
+        );
+        assert_eq!(fields(&[]).unwrap(), None);
+        assert_eq!(fields(&[&serial]).unwrap(), None);
+        assert_eq!(fields(&[&serial, &date, &exts, &exts]).unwrap(), None);
+        // A truncated field is a DER error.
+        assert!(fields(&[&serial, &date[..date.len() - 1]]).is_err());
+
+        // The same through a whole entry list: a 4-field entry is refused, and a negative
+        // serial (-2, 0xFE) is read as its magnitude, a positive one as it is.
+        let entry = |parts: &[&[u8]]| tlv::sequence(parts);
+        let list = |entries: &[Vec<u8>]| entries.concat();
+        let read = |list: &[u8]| {
+            let algorithm = AlgorithmIdentifierOwned {
+                oid: oid::ECDSA_SHA256,
+                parameters: None,
+            };
+            let mut crl = Crl {
+                der: Vec::new(),
+                sha256: [0; 32],
+                tbs: 0..0,
+                tbs_algorithm: algorithm.clone(),
+                signature_algorithm: algorithm,
+                signature: Vec::new(),
+                issuer: String::new(),
+                issuer_der: Vec::new(),
+                this_update: SystemTime::UNIX_EPOCH,
+                next_update: None,
+                number: None,
+                delta_base: None,
+                authority_key_id: None,
+                scope_der: Vec::new(),
+                scope: Scope::default(),
+                entries: Vec::new(),
+                other_issuers: Vec::new(),
+                problems: Vec::new(),
+            };
+            crl.read_entries(list, 1).map(|()| crl.entries)
+        };
+        let negative = tlv::tlv(0x02, &[&[0xfe]]);
+        let zero_led = tlv::tlv(0x02, &[&[0x00, 0x80]]);
+        let got = read(&list(&[
+            entry(&[&serial, &date]),
+            entry(&[&negative, &date]),
+            entry(&[&zero_led, &date]),
+        ]))
+        .unwrap();
+        let serials: Vec<&[u8]> = got.iter().map(|e| e.serial.as_bytes()).collect();
+        assert_eq!(serials, vec![&[1u8, 2][..], &[2][..], &[0x80][..]]);
+        assert!(read(&list(&[entry(&[&serial, &date, &exts, &exts])])).is_err());
+        assert!(read(&list(&[entry(&[&serial])])).is_err());
+    }
 }

@@ -2,6 +2,8 @@
 
 mod migrations;
 
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -39,6 +41,8 @@ impl From<rusqlite::Error> for Error {
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Idle read connections kept for reuse.
 const MAX_IDLE_READERS: usize = 8;
+/// Issuer names whose CRL records one read connection keeps (all are dropped when full).
+const MAX_CACHED_CRL_ISSUERS: usize = 256;
 
 /// A store in one SQLite file (the embedded default backend).
 ///
@@ -56,8 +60,31 @@ const MAX_IDLE_READERS: usize = 8;
 pub struct SqliteStore {
     path: PathBuf,
     writer: Mutex<Connection>,
-    readers: Mutex<Vec<Connection>>,
+    readers: Mutex<Vec<Reader>>,
     master: MasterKey,
+}
+
+/// A read connection (`query_only`: it never writes) and what it remembers of the CRL store.
+struct Reader {
+    conn: Connection,
+    crls: RefCell<CrlCache>,
+}
+
+/// The CRL records of the issuer names looked up on one read connection, as of one
+/// `PRAGMA data_version` of that connection.
+///
+/// SQLite changes a connection's data_version when, between two of its read transactions,
+/// another connection (of this process or another) committed a change to the file; a
+/// connection's own commits do not change it, but a read connection never writes. So while
+/// the value read in a read transaction (in WAL mode, the one of the snapshot that
+/// transaction sees) equals the one these records were read under, the crls table holds what
+/// it held then: the records are answered from here, without a query. Any other value drops
+/// them all.
+#[derive(Default)]
+struct CrlCache {
+    /// The data_version the records were read under.
+    version: Option<i64>,
+    by_issuer: HashMap<Vec<u8>, Vec<CrlRecord>>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -131,26 +158,29 @@ impl SqliteStore {
         u32::try_from(migrations::latest_version()).unwrap_or(u32::MAX)
     }
 
-    fn take_reader(&self) -> Result<Connection> {
+    fn take_reader(&self) -> Result<Reader> {
         let idle = self
             .readers
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .pop();
         match idle {
-            Some(c) => Ok(c),
+            Some(r) => Ok(r),
             None => {
-                let c = open_connection(&self.path)?;
-                c.pragma_update(None, "query_only", true)?;
-                Ok(c)
+                let conn = open_connection(&self.path)?;
+                conn.pragma_update(None, "query_only", true)?;
+                Ok(Reader {
+                    conn,
+                    crls: RefCell::new(CrlCache::default()),
+                })
             }
         }
     }
 
-    fn return_reader(&self, conn: Connection) {
+    fn return_reader(&self, reader: Reader) {
         let mut idle = self.readers.lock().unwrap_or_else(PoisonError::into_inner);
         if idle.len() < MAX_IDLE_READERS {
-            idle.push(conn);
+            idle.push(reader);
         }
     }
 }
@@ -277,23 +307,34 @@ impl Store for SqliteStore {
         f(&mut SqlTx {
             conn: &tx,
             master: &self.master,
+            crls: None,
         })?;
         tx.commit()?;
         Ok(())
     }
 
     fn read(&self, f: &mut dyn FnMut(&dyn ReadTransaction) -> Result<()>) -> Result<()> {
-        let conn = self.take_reader()?;
+        let reader = self.take_reader()?;
         let result = (|| {
-            let tx = conn.unchecked_transaction()?;
+            // BEGIN and ROLLBACK as kept statements (`unchecked_transaction` compiles both
+            // again each time). If `f` panics, the connection is dropped, not pooled, and
+            // closing it ends the transaction.
+            reader.conn.prepare_cached("BEGIN")?.execute([])?;
             let r = f(&SqlTx {
-                conn: &tx,
+                conn: &reader.conn,
                 master: &self.master,
+                crls: Some(ReaderCrls {
+                    cache: &reader.crls,
+                    checked: Cell::new(false),
+                }),
             });
-            tx.rollback()?;
+            reader.conn.prepare_cached("ROLLBACK")?.execute([])?;
             r
         })();
-        self.return_reader(conn);
+        // A connection left inside a transaction (its ROLLBACK failed) is not reused.
+        if reader.conn.is_autocommit() {
+            self.return_reader(reader);
+        }
         result
     }
 }
@@ -303,6 +344,17 @@ impl Store for SqliteStore {
 struct SqlTx<'a> {
     conn: &'a Connection,
     master: &'a MasterKey,
+    /// In a read transaction, the read connection's CRL records; `None` in a write
+    /// transaction (which sees its own uncommitted writes, and whose connection's own commits
+    /// leave its data_version as it was).
+    crls: Option<ReaderCrls<'a>>,
+}
+
+/// A read transaction's use of its connection's [`CrlCache`].
+struct ReaderCrls<'a> {
+    cache: &'a RefCell<CrlCache>,
+    /// Whether the cache was checked against this transaction's data_version.
+    checked: Cell<bool>,
 }
 
 fn parse_stored(der: &[u8]) -> Result<Certificate> {
@@ -510,6 +562,17 @@ const CRL_COLUMNS: &str = "SELECT id, sha256, issuer, issuer_der, number, delta_
      this_update, next_update, signer_key, problem, entries, source, stored_at FROM crls";
 
 impl SqlTx<'_> {
+    fn query_crls_by_issuer(&self, issuer_der: &[u8]) -> Result<Vec<CrlRecord>> {
+        // Sorted here: with `ORDER BY id` SQLite recompiled the statement at every step
+        // (tens of microseconds a revocation check).
+        let mut rows = self.crl_rows(
+            &format!("{CRL_COLUMNS} WHERE issuer_der = ?1"),
+            [issuer_der],
+        )?;
+        rows.sort_by_key(|r| r.id);
+        Ok(rows)
+    }
+
     fn crl_rows(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<CrlRecord>> {
         let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt
@@ -949,13 +1012,31 @@ impl ReadTransaction for SqlTx<'_> {
     }
 
     fn crls_by_issuer(&self, issuer_der: &[u8]) -> Result<Vec<CrlRecord>> {
-        // Sorted here: with `ORDER BY id` SQLite recompiled the statement at every step
-        // (tens of microseconds a revocation check).
-        let mut rows = self.crl_rows(
-            &format!("{CRL_COLUMNS} WHERE issuer_der = ?1"),
-            [issuer_der],
-        )?;
-        rows.sort_by_key(|r| r.id);
+        let Some(crls) = &self.crls else {
+            return self.query_crls_by_issuer(issuer_der);
+        };
+        if !crls.checked.get() {
+            // Read inside the transaction: the value of the snapshot it reads.
+            let version: i64 = self
+                .conn
+                .prepare_cached("PRAGMA data_version")?
+                .query_row([], |r| r.get(0))?;
+            let mut cache = crls.cache.borrow_mut();
+            if cache.version != Some(version) {
+                cache.by_issuer.clear();
+                cache.version = Some(version);
+            }
+            crls.checked.set(true);
+        }
+        if let Some(rows) = crls.cache.borrow().by_issuer.get(issuer_der) {
+            return Ok(rows.clone());
+        }
+        let rows = self.query_crls_by_issuer(issuer_der)?;
+        let mut cache = crls.cache.borrow_mut();
+        if cache.by_issuer.len() >= MAX_CACHED_CRL_ISSUERS {
+            cache.by_issuer.clear();
+        }
+        cache.by_issuer.insert(issuer_der.to_vec(), rows.clone());
         Ok(rows)
     }
 

@@ -416,3 +416,150 @@ fn concurrent_first_lookups_share_one_index() {
     assert!(built.iter().all(|b| Arc::ptr_eq(b, &built[0])));
     assert_eq!(cache.usage(), (1, built[0].bytes()));
 }
+
+/// The SQLite store answers a read transaction's CRL records from its read connection's
+/// cache while nothing was committed; these lookups run against such a cache, each change
+/// made right after a lookup that filled it, and the very next lookup must see the change.
+mod sqlite_record_cache {
+    use super::*;
+
+    fn revoked(status: &RevocationStatus) -> bool {
+        matches!(status, RevocationStatus::Revoked { .. })
+    }
+
+    fn good(status: &RevocationStatus) -> bool {
+        matches!(status, RevocationStatus::Good { .. })
+    }
+
+    /// Lookups of Alice and Bob on `store` (one read transaction each, as a gateway makes
+    /// them), twice: the second pair is answered from the connection's cache.
+    fn look(w: &World<SqliteStore>, cache: &IndexCache, day: i64) -> (bool, bool) {
+        let first = (
+            revoked(&w.status(&w.store, cache, &w.alice, day)),
+            revoked(&w.status(&w.store, cache, &w.bob, day)),
+        );
+        let again = (
+            revoked(&w.status(&w.store, cache, &w.alice, day)),
+            revoked(&w.status(&w.store, cache, &w.bob, day)),
+        );
+        assert_eq!(first, again);
+        first
+    }
+
+    fn setup() -> (tempfile::TempDir, World<SqliteStore>, IndexCache) {
+        let dir = tempfile::tempdir().unwrap();
+        let w = world(SqliteStore::open_default(dir.path()).unwrap());
+        (dir, w, IndexCache::new(4, 1 << 30))
+    }
+
+    #[test]
+    fn a_newer_crl_through_another_handle_is_seen_by_the_next_lookup() {
+        let (dir, w, cache) = setup();
+        let other = SqliteStore::open_default(dir.path()).unwrap();
+        w.crl(&w.store, &[(&w.alice, RevocationReason::KeyCompromise)], 1);
+        assert_eq!(look(&w, &cache, 1), (true, false));
+        w.crl(&other, &[(&w.bob, RevocationReason::KeyCompromise)], 2);
+        assert_eq!(look(&w, &cache, 2), (false, true));
+        // A serial revoked (a newer CRL adds it) through the other handle.
+        w.crl(
+            &other,
+            &[
+                (&w.alice, RevocationReason::KeyCompromise),
+                (&w.bob, RevocationReason::KeyCompromise),
+            ],
+            3,
+        );
+        assert_eq!(look(&w, &cache, 3), (true, true));
+    }
+
+    #[test]
+    fn a_crl_deleted_through_another_handle_is_gone_for_the_next_lookup() {
+        let (dir, w, cache) = setup();
+        let other = SqliteStore::open_default(dir.path()).unwrap();
+        let record = w.crl(&w.store, &[(&w.alice, RevocationReason::KeyCompromise)], 1);
+        assert_eq!(look(&w, &cache, 1), (true, false));
+        assert!(good(&w.status(&w.store, &cache, &w.bob, 1)));
+        Crls::new(&other).delete(record.id).unwrap();
+        assert_eq!(
+            w.status(&w.store, &cache, &w.alice, 1),
+            RevocationStatus::Unknown
+        );
+        assert_eq!(
+            w.status(&w.store, &cache, &w.bob, 1),
+            RevocationStatus::Unknown
+        );
+    }
+
+    #[test]
+    fn changes_through_the_same_handle_are_seen_by_the_next_lookup() {
+        let (_dir, w, cache) = setup();
+        let record = w.crl(&w.store, &[(&w.alice, RevocationReason::KeyCompromise)], 1);
+        assert_eq!(look(&w, &cache, 1), (true, false));
+        let newer = w.crl(&w.store, &[(&w.bob, RevocationReason::KeyCompromise)], 2);
+        assert_ne!(newer.id, record.id);
+        assert_eq!(look(&w, &cache, 2), (false, true));
+        Crls::new(&w.store).delete(newer.id).unwrap();
+        assert_eq!(
+            w.status(&w.store, &cache, &w.bob, 2),
+            RevocationStatus::Unknown
+        );
+        assert_eq!(
+            w.status(&w.store, &cache, &w.alice, 2),
+            RevocationStatus::Unknown
+        );
+    }
+
+    #[test]
+    fn every_pooled_read_connection_sees_a_change() {
+        let (dir, w, cache) = setup();
+        let other = SqliteStore::open_default(dir.path()).unwrap();
+        w.crl(&w.store, &[(&w.alice, RevocationReason::KeyCompromise)], 1);
+        let at = add_days(now(), 1);
+        let in_tx = |tx: &dyn crate::store::ReadTransaction, cert: &Certificate| {
+            CrlChecker::new(tx)
+                .index_cache(&cache)
+                .status(cert, &w.issuer, at)
+                .unwrap()
+        };
+        // Three read transactions open at once: three pooled connections, each caching the
+        // issuer's records.
+        let fill = || {
+            w.store
+                .read_transaction(|a| {
+                    w.store.read_transaction(|b| {
+                        w.store.read_transaction(|c| {
+                            Ok([in_tx(a, &w.alice), in_tx(b, &w.alice), in_tx(c, &w.alice)])
+                        })
+                    })
+                })
+                .unwrap()
+        };
+        assert!(fill().iter().all(revoked));
+        w.crl(&other, &[(&w.bob, RevocationReason::KeyCompromise)], 1);
+        assert!(fill().iter().all(|s| !revoked(s)));
+    }
+
+    #[test]
+    fn a_read_transaction_keeps_its_snapshot() {
+        let (dir, w, cache) = setup();
+        let other = SqliteStore::open_default(dir.path()).unwrap();
+        w.crl(&w.store, &[(&w.alice, RevocationReason::KeyCompromise)], 1);
+        let at = add_days(now(), 1);
+        w.store
+            .read_transaction(|tx| {
+                let status = |cert: &Certificate| {
+                    CrlChecker::new(tx)
+                        .index_cache(&cache)
+                        .status(cert, &w.issuer, at)
+                };
+                assert!(revoked(&status(&w.alice)?));
+                // Committed meanwhile by another handle: not in this transaction's snapshot.
+                w.crl(&other, &[(&w.bob, RevocationReason::KeyCompromise)], 1);
+                assert!(revoked(&status(&w.alice)?));
+                assert!(good(&status(&w.bob)?));
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(look(&w, &cache, 1), (false, true));
+    }
+}
