@@ -44,10 +44,12 @@
 //! go to `target/criterion/memory/message.json`.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::process::Command;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::SystemTime;
 
 use hermes_pki::ca::{CaSpec, CertificateAuthority, DistinguishedName, IssueSpec};
@@ -148,6 +150,80 @@ fn mail() -> Vec<u8> {
     m.truncate(MESSAGE_SIZE - 2);
     m.extend_from_slice(b"\r\n");
     m
+}
+
+/// Rust's allocations counted: the bytes live now, their peak since [`reset_peaks`], and the
+/// live bytes then. The resident set size also counts what `malloc` keeps of freed buffers
+/// (a `Vec` that grew by doubling leaves its smaller predecessors behind in the heap), so the
+/// live peak is the measure of what one operation holds; OpenSSL's allocations go through
+/// `malloc` directly and are seen only in the resident set.
+struct CountingAlloc;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+static BASE: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(n: usize) {
+    let now = LIVE.fetch_add(n, Ordering::Relaxed) + n;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+// SAFETY: every call is passed to `System` unchanged; only counters are updated around it.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller's contract for `alloc` holds for `System.alloc`.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as for `alloc`.
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from this allocator (from `System`) with `layout`.
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: `ptr` came from this allocator (from `System`) with `layout`.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                grew(new_size - layout.size());
+            } else {
+                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAlloc = CountingAlloc;
+
+/// Starts a measurement: resets the kernel's peak resident set size and the live-bytes peak;
+/// returns the resident set size now.
+fn reset_peaks() -> u64 {
+    std::fs::write("/proc/self/clear_refs", "5").expect("resets the peak resident set size");
+    let live = LIVE.load(Ordering::Relaxed);
+    BASE.store(live, Ordering::Relaxed);
+    PEAK.store(live, Ordering::Relaxed);
+    status_bytes("VmRSS:")
+}
+
+/// The peak of Rust's live bytes since [`reset_peaks`], above what was live then.
+fn live_peak() -> u64 {
+    (PEAK.load(Ordering::Relaxed) - BASE.load(Ordering::Relaxed)) as u64
 }
 
 /// A `kB` field of `/proc/self/status`, in bytes.
@@ -338,14 +414,15 @@ fn measure_gateway(op: &str, g: &Gateway, mail: &[u8], sealed: &[u8]) -> u64 {
 /// In a child process: prepares the input of `op`, runs it once, returns the peak resident
 /// memory it added (bytes).
 fn measure_message(op: &str) -> u64 {
+    // "/open", not "open": every OpenSSL operation's name starts with "openssl".
     if op.contains("protect")
-        || op.contains("open")
+        || op.contains("/open")
         || op.ends_with("sign-encrypt")
         || op.ends_with("decrypt-verify")
     {
         let g = gateway();
         let mail = mail();
-        let sealed = if op.contains("open") || op.ends_with("decrypt-verify") {
+        let sealed = if op.contains("/open") || op.ends_with("decrypt-verify") {
             let p = g
                 .pki
                 .protect(
@@ -359,8 +436,7 @@ fn measure_message(op: &str) -> u64 {
         } else {
             Vec::new()
         };
-        std::fs::write("/proc/self/clear_refs", "5").expect("resets the peak resident set size");
-        let before = status_bytes("VmRSS:");
+        let before = reset_peaks();
         let out_len = measure_gateway(op, &g, &mail, &sealed);
         let peak = status_bytes("VmHWM:");
         assert!(
@@ -385,8 +461,7 @@ fn measure_message(op: &str) -> u64 {
         Vec::new()
     };
     let mut file = tempfile::tempfile().expect("a temporary file");
-    std::fs::write("/proc/self/clear_refs", "5").expect("resets the peak resident set size");
-    let before = status_bytes("VmRSS:");
+    let before = reset_peaks();
     // Each arm drops its output before VmHWM is read: the high-water mark has seen it.
     let out_len = match op {
         "hermes-pki/sign" => sign_message(
@@ -496,8 +571,7 @@ fn measure_verify_sign(op: &str) -> u64 {
         .expect("store")
         .build();
     let mut file = tempfile::tempfile().expect("a temporary file");
-    std::fs::write("/proc/self/clear_refs", "5").expect("resets the peak resident set size");
-    let before = status_bytes("VmRSS:");
+    let before = reset_peaks();
     // Each arm drops its output before VmHWM is read: the high-water mark has seen it.
     let out_len = match op {
         "hermes-pki/verify-detached" | "hermes-pki/verify-opaque" => {
@@ -563,15 +637,24 @@ fn message_report(exe: &std::path::Path) {
             "{op} measurement failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let bytes: u64 = String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .parse()
-            .expect("a number of bytes");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut numbers = text
+            .split_whitespace()
+            .map(|n| n.parse::<u64>().expect("a number of bytes"));
+        let (bytes, live) = (numbers.next().expect("rss"), numbers.next().expect("live"));
+        let copies = |b: u64| b as f64 / MESSAGE_SIZE as f64;
+        // OpenSSL allocates with malloc: only the resident set sees it.
+        let live_text = if op.starts_with("openssl/") {
+            "-".to_string()
+        } else {
+            format!("{:.2}", copies(live))
+        };
         println!(
-            "  memory/message/{op:26} {:8.1} MiB  ({:.2} copies of the message)",
+            "  memory/message/{op:30} {:8.1} MiB  ({:.2} copies of the message; live: {live_text})",
             bytes as f64 / 1048576.0,
-            bytes as f64 / MESSAGE_SIZE as f64
+            copies(bytes)
         );
+        json.push(format!("\"{op}/live\": {live}"));
         json.push(format!("\"{op}\": {bytes}"));
     }
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/criterion/memory");
@@ -590,11 +673,12 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(pos) = args.iter().position(|a| a == "--message-memory") {
         let op = &args[pos + 1];
-        if VERIFY_SIGN_OPS.contains(&op.as_str()) {
-            println!("{}", measure_verify_sign(op));
+        let rss = if VERIFY_SIGN_OPS.contains(&op.as_str()) {
+            measure_verify_sign(op)
         } else {
-            println!("{}", measure_message(op));
-        }
+            measure_message(op)
+        };
+        println!("{rss} {}", live_peak());
         return;
     }
     if args.iter().any(|a| a == "message") {
