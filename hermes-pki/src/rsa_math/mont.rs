@@ -218,6 +218,7 @@ impl<const N: usize> Modulus<N> {
     /// Montgomery product `a b R^-1 mod n`, for `a < R` and `b < n`: operand scanning (CIOS)
     /// for 16 limbs and fewer, product scanning (FIPS) from 24 limbs, whichever measured faster
     /// at that width on x86-64 (`N` is a constant: the choice costs nothing at run time).
+    #[inline(never)]
     pub(crate) fn mul(&self, a: &[u64; N], b: &[u64; N]) -> [u64; N] {
         if N >= 24 {
             self.mul_fips(a, b)
@@ -297,6 +298,7 @@ impl<const N: usize> Modulus<N> {
     /// diagonal, then a Montgomery reduction that shifts a window of `N` limbs down one limb
     /// per step (fixed indices, so its inner loop unrolls as in [`Self::mul_cios`]).
     /// `W` must be `2 * N`.
+    #[inline(never)]
     pub(crate) fn sqr<const W: usize>(&self, a: &[u64; N]) -> [u64; N] {
         const { assert!(W == 2 * N) };
         if N <= 16 {
