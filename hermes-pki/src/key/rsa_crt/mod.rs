@@ -299,8 +299,8 @@ impl<const H: usize, const F: usize, const W: usize> Crt<H, F, W> {
         }
         let cached = guard.as_mut().ok_or(OpError::Failed)?;
         let current = cached.clone();
-        cached.a = self.n.mul(&cached.a, &cached.a);
-        cached.b = self.n.mul(&cached.b, &cached.b);
+        cached.a = self.n.sqr::<W>(&cached.a);
+        cached.b = self.n.sqr::<W>(&cached.b);
         Ok(current)
     }
 

@@ -208,3 +208,73 @@ fn pow_e_matches_the_reference() {
     }
     assert_eq!(m.pow_e::<8>(&nm1, 0), [1, 0, 0, 0]);
 }
+
+/// Textbook `a b R^-1 mod n` (`R = 2^(64 N)`) with crypto-bigint, for any width.
+fn ref_mont_mul<const N: usize>(a: &[u64; N], b: &[u64; N], n: &[u64; N]) -> rsa::BoxedUint {
+    let nz = to_big(n).to_nz().expect("nonzero");
+    // R - n (wrapping), reduced: R mod n.
+    let (r_minus_n, _) = sub(&[0u64; N], n);
+    let r_mod = to_big(&r_minus_n).rem(&nz);
+    let r_inv = r_mod.invert_mod(&nz).expect("R is invertible mod an odd n");
+    to_big(a).mul_mod(&to_big(b), &nz).mul_mod(&r_inv, &nz)
+}
+
+/// The two multiplications (CIOS and FIPS) and the squaring agree with each other and with
+/// the textbook definition at the RSA widths (16, 24, 32 limbs per prime; 32, 48, 64 per
+/// public modulus), on random operands and on 0, 1, n - 1 and `R mod n`, for moduli with the
+/// top bit set and with it clear; and `pow_secret` agrees with the public square and multiply.
+fn mul_variants_agree<const N: usize, const W: usize>(seed: &mut u64) {
+    for round in 0..3 {
+        let mut n: [u64; N] = limbs(seed);
+        n[0] |= 1;
+        if round == 0 {
+            n[N - 1] |= 1 << 63;
+        } else if round == 1 {
+            n[N - 1] >>= 3;
+        }
+        let m = Modulus::new_public::<W>(n).expect("odd, top limb set");
+        let (nm1, _) = sub(&n, &one_limbs::<N>());
+        let mut samples = vec![[0u64; N], one_limbs::<N>(), nm1, m.one];
+        for _ in 0..4 {
+            let mut x: [u64; N] = limbs(seed);
+            x[N - 1] %= n[N - 1];
+            samples.push(x);
+        }
+        for a in &samples {
+            for b in &samples {
+                let cios = m.mul_cios(a, b);
+                assert_eq!(cios, m.mul_fips(a, b), "N={N} {a:x?} {b:x?}");
+                assert_eq!(cios, m.mul(a, b));
+                assert_eq!(to_big(&cios), ref_mont_mul(a, b, &n), "N={N} {a:x?} {b:x?}");
+            }
+            assert_eq!(m.sqr::<W>(a), m.mul_cios(a, a), "N={N} sqr {a:x?}");
+        }
+        // a < R but not below n: the multiplication's first operand may be a plain value.
+        let all_ones = [u64::MAX; N];
+        for b in &samples {
+            assert_eq!(m.mul_fips(&all_ones, b), m.mul_cios(&all_ones, b), "N={N}");
+        }
+        let base = m.enter_mont(&samples[4]);
+        let mut e = [0u64; N];
+        e[0] = 0x1_0001;
+        let by_window = m.leave_mont(&m.pow_secret::<W>(&base, &e));
+        assert_eq!(by_window, m.leave_mont(&m.pow_public(&base, 0x1_0001)));
+        assert_eq!(by_window, m.pow_e::<W>(&samples[4], 0x1_0001));
+    }
+}
+
+fn one_limbs<const N: usize>() -> [u64; N] {
+    let mut x = [0u64; N];
+    x[0] = 1;
+    x
+}
+
+#[test]
+fn multiplications_agree_at_rsa_widths() {
+    let mut seed = 0xD1B5_4A32_D192_ED03u64;
+    mul_variants_agree::<16, 32>(&mut seed);
+    mul_variants_agree::<24, 48>(&mut seed);
+    mul_variants_agree::<32, 64>(&mut seed);
+    mul_variants_agree::<48, 96>(&mut seed);
+    mul_variants_agree::<64, 128>(&mut seed);
+}
