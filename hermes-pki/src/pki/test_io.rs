@@ -1,7 +1,45 @@
-//! Readers and writers for the streaming tests of [`super::Pki::protect_to`] and
+//! What the gateway's tests share: the time and a gateway with a CA and users, and the readers
+//! and writers of the streaming tests of [`super::Pki::protect_to`] and
 //! [`super::Pki::open_from`].
 
 use std::io::{Read, Write};
+use std::time::SystemTime;
+
+use super::Pki;
+use crate::ca::{CaSpec, DistinguishedName, IssueSpec, Issued};
+use crate::key::KeySpec;
+use crate::store::MemoryStore;
+use crate::time::{FixedClock, from_unix_seconds};
+
+/// 2026-01-01T00:00:00Z, the time of the gateway tests.
+pub(crate) fn now() -> SystemTime {
+    from_unix_seconds(1_767_225_600)
+}
+
+/// A gateway on a memory store with a CA (root + intermediate, P-256) and users issued by it.
+pub(crate) fn pki_with(users: &[&str]) -> (Pki, Vec<Issued>) {
+    let pki = Pki::new(MemoryStore::new());
+    pki.ca()
+        .create(
+            &CaSpec::new(DistinguishedName::new("Mail Root"))
+                .key(KeySpec::EcP256)
+                .intermediate(DistinguishedName::new("Mail CA")),
+            &FixedClock(now()),
+        )
+        .unwrap();
+    let issued = users
+        .iter()
+        .map(|e| {
+            pki.ca()
+                .issue(
+                    &IssueSpec::new(*e, *e).key(KeySpec::EcP256),
+                    &FixedClock(now()),
+                )
+                .unwrap()
+        })
+        .collect();
+    (pki, issued)
+}
 
 /// A reader that hands out one byte per call, and counts the calls.
 pub(crate) struct OneByte<'a> {

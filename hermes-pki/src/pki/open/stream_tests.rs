@@ -1,47 +1,15 @@
 //! [`Pki::open_from`] against [`Pki::open_message`]: the same answers and verdicts, the same
 //! bytes written, read one byte at a time; a failing writer is an I/O error.
 
-use std::time::SystemTime;
-
 use super::*;
 use crate::ErrorKind;
-use crate::ca::{CaSpec, DistinguishedName, IssueSpec, Issued};
-use crate::key::KeySpec;
-use crate::pki::test_io::{FailsAfter, OneByte};
+use crate::ca::Issued;
+use crate::pki::test_io::{FailsAfter, OneByte, now, pki_with};
 use crate::settings::{SettingKey, SettingScope, SettingValue};
 use crate::smime::{ContentCipher, EncryptOptions, SignOptions, SignatureForm};
-use crate::store::{MemoryStore, StoreExt};
-use crate::time::{FixedClock, from_unix_seconds};
-
-fn now() -> SystemTime {
-    from_unix_seconds(1_767_225_600)
-}
+use crate::store::StoreExt;
 
 const FROM_ALICE: &[u8] = b"X-Hermes-Signature: valid; signer=ceo@example.com\nFrom: Alice <alice@example.com>\nTo: bob@example.com\nSubject: numbers\n\nHello Bob,\nthe numbers are in.\n";
-
-fn pki_with(users: &[&str]) -> (Pki, Vec<Issued>) {
-    let pki = Pki::new(MemoryStore::new());
-    pki.ca()
-        .create(
-            &CaSpec::new(DistinguishedName::new("Mail Root"))
-                .key(KeySpec::EcP256)
-                .intermediate(DistinguishedName::new("Mail CA")),
-            &FixedClock(now()),
-        )
-        .unwrap();
-    let issued = users
-        .iter()
-        .map(|e| {
-            pki.ca()
-                .issue(
-                    &IssueSpec::new(*e, *e).key(KeySpec::EcP256),
-                    &FixedClock(now()),
-                )
-                .unwrap()
-        })
-        .collect();
-    (pki, issued)
-}
 
 fn sign(pki: &Pki, message: &[u8], signer: &Issued, form: SignatureForm) -> Vec<u8> {
     pki.smime()

@@ -1,42 +1,9 @@
-use std::time::SystemTime;
-
 use super::*;
-use crate::ca::{CaSpec, DistinguishedName, IssueSpec, Issued};
-use crate::key::KeySpec;
+use crate::ca::Issued;
+use crate::pki::test_io::{now, pki_with};
 use crate::settings::{SettingKey, SettingScope, SettingValue};
 use crate::smime::{ContentCipher, EncryptOptions, SignOptions, SignatureForm};
-use crate::store::{MemoryStore, StoreExt};
-use crate::time::{FixedClock, from_unix_seconds};
-
-/// 2026-01-01T00:00:00Z
-fn now() -> SystemTime {
-    from_unix_seconds(1_767_225_600)
-}
-
-/// A store with a CA (root + intermediate) and users issued by it.
-fn pki_with(users: &[&str]) -> (Pki, Vec<Issued>) {
-    let pki = Pki::new(MemoryStore::new());
-    pki.ca()
-        .create(
-            &CaSpec::new(DistinguishedName::new("Mail Root"))
-                .key(KeySpec::EcP256)
-                .intermediate(DistinguishedName::new("Mail CA")),
-            &FixedClock(now()),
-        )
-        .unwrap();
-    let issued = users
-        .iter()
-        .map(|e| {
-            pki.ca()
-                .issue(
-                    &IssueSpec::new(*e, *e).key(KeySpec::EcP256),
-                    &FixedClock(now()),
-                )
-                .unwrap()
-        })
-        .collect();
-    (pki, issued)
-}
+use crate::store::StoreExt;
 
 const FROM_ALICE: &[u8] = b"From: Alice <alice@example.com>\nTo: bob@example.com\nSubject: numbers\n\nHello Bob,\nthe numbers are in.\n";
 const FROM_BOB: &[u8] =

@@ -2,19 +2,14 @@
 //! one byte at a time; refusals and failures ask nothing of the sink or report the failure.
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use super::*;
 use crate::ErrorKind;
 use crate::ca::{CaSpec, DistinguishedName, IssueSpec, Issued};
 use crate::key::KeySpec;
-use crate::pki::test_io::{FailsAfter, OneByte};
+use crate::pki::test_io::{FailsAfter, OneByte, now};
 use crate::smime::{DecryptOptions, KeyList, decrypt_message};
-use crate::time::{FixedClock, from_unix_seconds};
-
-fn now() -> SystemTime {
-    from_unix_seconds(1_767_225_600)
-}
+use crate::time::FixedClock;
 
 const MAIL: &[u8] = b"From: alice@example.com\nTo: bob@example.com, carol@example.org, dave@example.net\nSubject: Numbers\n\nHello,\nthe numbers are in.\n";
 
