@@ -1178,8 +1178,22 @@ impl<'s, S: Store + ?Sized> Smime<'s, S> {
         if announced.is_empty() {
             return Ok(());
         }
-        self.store.transaction(|tx| {
+        // Most mail comes from correspondents whose capabilities are already known: a read
+        // tells, and no write transaction (the writer's lock, a commit) is taken for them.
+        let changed = self.store.read_transaction(|tx| {
+            let mut changed = Vec::new();
             for (c, oids) in &announced {
+                if tx.smime_capabilities(c.thumbprint())?.as_ref() != Some(oids) {
+                    changed.push((c, oids));
+                }
+            }
+            Ok(changed)
+        })?;
+        if changed.is_empty() {
+            return Ok(());
+        }
+        self.store.transaction(|tx| {
+            for (c, oids) in &changed {
                 tx.put_smime_capabilities(c.thumbprint(), oids)?;
             }
             Ok(())

@@ -394,6 +394,72 @@ fn gcm_is_chosen_when_every_recipient_announced_it() {
     );
 }
 
+/// A store over another that counts its write transactions.
+struct CountingWrites<'a> {
+    inner: &'a MemoryStore,
+    writes: std::sync::atomic::AtomicUsize,
+}
+
+impl crate::store::Store for CountingWrites<'_> {
+    fn transact(
+        &self,
+        f: &mut dyn FnMut(&mut dyn crate::store::Transaction) -> Result<()>,
+    ) -> Result<()> {
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.inner.transact(f)
+    }
+
+    fn read(&self, f: &mut dyn FnMut(&dyn ReadTransaction) -> Result<()>) -> Result<()> {
+        self.inner.read(f)
+    }
+}
+
+/// A correspondent's capabilities are written once: verifying more mail that announces the
+/// same list takes no write transaction; a changed list is written again.
+#[test]
+fn known_capabilities_are_not_written_again() {
+    let w = world();
+    let counting = CountingWrites {
+        inner: &w.store,
+        writes: Default::default(),
+    };
+    let writes = || counting.writes.load(std::sync::atomic::Ordering::Relaxed);
+    let signed = |options: SignOptions| {
+        smime(&w)
+            .sign(
+                PLAIN,
+                w.alice.certificate(),
+                SignatureForm::Detached,
+                &options,
+            )
+            .unwrap()
+    };
+    let first = signed(SignOptions::new(now()));
+    let s = Smime::new(&counting);
+    assert!(s.verify(&first, now()).unwrap().is_valid());
+    assert_eq!(writes(), 1, "the first message records the capabilities");
+    for _ in 0..3 {
+        assert!(s.verify(&first, now()).unwrap().is_valid());
+    }
+    assert_eq!(writes(), 1, "the same list again: nothing written");
+    // A message announcing another list is recorded.
+    let other = signed(SignOptions::new(now()).capabilities(vec![SmimeCapability::Aes128Cbc]));
+    assert!(s.verify(&other, now()).unwrap().is_valid());
+    assert_eq!(writes(), 2);
+    assert_eq!(
+        w.store
+            .read_transaction(|tx| tx.smime_capabilities(w.alice.certificate().thumbprint()))
+            .unwrap(),
+        Some(
+            [SmimeCapability::Aes128Cbc]
+                .iter()
+                .filter_map(SmimeCapability::object_identifier)
+                .collect()
+        )
+    );
+}
+
 /// `entity` with its first Content-Type field (and any continuation lines) replaced by
 /// `field` (a whole header line, without the line end); `extra` header lines are added.
 fn relabel(message: &[u8], field: &str, extra: &str) -> Vec<u8> {
