@@ -732,15 +732,6 @@ impl OpenedSummary {
     }
 }
 
-/// A failed write of the opened message.
-fn write_failed(source: std::io::Error) -> Error {
-    Error::Io {
-        action: "cannot write",
-        path: "the message output".into(),
-        source,
-    }
-}
-
 /// The message for delivery: the informational fields when asked, then `current` (without
 /// incoming informational fields when asked).
 fn write_processed(
@@ -882,7 +873,9 @@ impl Pki {
                 current, layers, ..
             } => write_processed(current, layers, options.headers, &mut out),
         };
-        written.and_then(|()| out.flush()).map_err(write_failed)?;
+        written
+            .and_then(|()| out.flush())
+            .map_err(mime::stream::write_failed)?;
         let written = out.count;
         Ok(match peeled {
             Peeled::NotSmime => OpenReport::NotSmime { written },

@@ -21,6 +21,7 @@ use crate::cert::{Certificate, Thumbprint};
 use crate::error::{Error, Result};
 use crate::select::{self, LeftOut, Why};
 use crate::settings::{self, CipherPreference, EncryptPolicy, SettingKey, Source};
+use crate::smime::mime::stream::{Input, write_failed};
 use crate::smime::{ContentCipher, EncryptOptions, SignOptions, SignatureForm, encrypt_message_to};
 use crate::store::{EmailAddress, ReadTransaction, SettingScope, StoreExt};
 
@@ -428,56 +429,6 @@ impl<S: ProtectSink> Write for GroupOut<'_, S> {
     }
 }
 
-/// A failed read of the message input.
-fn read_failed(source: std::io::Error) -> Error {
-    Error::Io {
-        action: "cannot read",
-        path: "the message input".into(),
-        source,
-    }
-}
-
-/// A failed write of a group's message.
-fn write_failed(source: std::io::Error) -> Error {
-    Error::Io {
-        action: "cannot write",
-        path: "the message output".into(),
-        source,
-    }
-}
-
-/// Copies `input` to `out` as it is read (a plain message to a single group).
-fn copy(mut input: impl Read, out: &mut dyn Write) -> Result<()> {
-    let mut chunk = vec![0u8; 64 * 1024];
-    loop {
-        let n = match input.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(read_failed(e)),
-        };
-        out.write_all(chunk.get(..n).unwrap_or_default())
-            .map_err(write_failed)?;
-    }
-    out.flush().map_err(write_failed)
-}
-
-/// Reads `input` whole (at most the S/MIME message limit).
-fn read_all(input: impl Read) -> Result<Vec<u8>> {
-    let limit = crate::smime::mime::MAX_MESSAGE as u64;
-    let mut held = Vec::new();
-    input
-        .take(limit + 1)
-        .read_to_end(&mut held)
-        .map_err(read_failed)?;
-    if held.len() as u64 > limit {
-        return Err(Error::LimitExceeded(format!(
-            "the message is larger than {limit} bytes"
-        )));
-    }
-    Ok(held)
-}
-
 impl Pki {
     /// Signs and/or encrypts `message` (an RFC 5322 message or a MIME entity) from `sender`
     /// to `recipients` as their settings say: one message per group of recipients that get
@@ -670,7 +621,7 @@ impl Pki {
                     (None, Some((cert, sign_options, form))) => smime
                         .sign_to(input, &mut out, cert, form, &sign_options)
                         .map(drop),
-                    (None, None) => copy(input, &mut out),
+                    (None, None) => Input::new(input).copy_to(&mut out),
                     (Some((certs, encrypt_options)), None) => {
                         encrypt_message_to(input, &mut out, certs, encrypt_options).map(drop)
                     }
@@ -694,7 +645,11 @@ impl Pki {
                         smime.sign_to(input, &mut signed, cert, form, &sign_options)?;
                         signed
                     }
-                    None => read_all(input)?,
+                    None => {
+                        let mut held = Vec::new();
+                        Input::new(input).read_body(&[], false, &mut held)?;
+                        held
+                    }
                 };
                 for g in groups {
                     let mut out = GroupOut::new(&mut sink, &g.info);

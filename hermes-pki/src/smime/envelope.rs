@@ -587,7 +587,7 @@ enum CiphertextAt {
 }
 
 /// The range of `part`, a subslice of `whole`, within `whole`.
-fn range_within(whole: &[u8], part: &[u8]) -> Option<std::ops::Range<usize>> {
+pub(super) fn range_within(whole: &[u8], part: &[u8]) -> Option<std::ops::Range<usize>> {
     let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
     let end = start.checked_add(part.len())?;
     (end <= whole.len()).then_some(start..end)

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use super::envelope::{
     ContentCipher, DecryptOptions, Decrypted, EncryptOptions, RecipientId, RecipientKeys,
-    decrypt_der, seal,
+    decrypt_der, range_within, seal,
 };
 use super::mime::{
     self, CmsKind, EntityType, cms_kind, decoded_body, entity_type, is_multipart_signed,
@@ -127,7 +127,7 @@ pub fn sign_message_to(
 /// The outer header fields and `MIME-Version: 1.0` (the start of [`mime::join`]).
 fn write_outer(out: &mut dyn Write, outer: &[u8]) -> std::io::Result<()> {
     out.write_all(outer)?;
-    out.write_all(b"MIME-Version: 1.0\r\n")
+    out.write_all(MIME_VERSION)
 }
 
 /// A verified signed message (signatures checked; no trust decision). Its `Debug` shows
@@ -349,13 +349,6 @@ struct ReadSigned {
     found: SignedFound,
 }
 
-/// Where `part` (a slice of `whole`) lies in `whole`.
-fn range_in(whole: &[u8], part: &[u8]) -> Option<Range<usize>> {
-    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
-    let end = start.checked_add(part.len())?;
-    (end <= whole.len()).then_some(start..end)
-}
-
 /// Reads a signed message from `input` and verifies it, as [`verify_message_with`] does on
 /// the same bytes (the same checks in the same order, so the same verdicts and errors).
 fn read_and_verify(
@@ -396,7 +389,7 @@ fn read_and_verify(
                 ));
             }
             let der = decoded_body(signature)?;
-            let inner = range_in(&entity, content).ok_or_else(|| {
+            let inner = range_within(&entity, content).ok_or_else(|| {
                 Error::malformed("S/MIME message", "the signed part lies outside the entity")
             })?;
             let (found, ()) = verify_data_then(&der, Some(content), extra_certs, policy, |_| ())?;
@@ -438,7 +431,7 @@ fn read_and_verify(
         };
     let der = converted.unwrap_or(body);
     let (found, located) = verify_data_then(&der, None, extra_certs, policy, |c| {
-        range_in(&der, c).ok_or_else(|| c.to_vec())
+        range_within(&der, c).ok_or_else(|| c.to_vec())
     })?;
     let (buf, inner) = match located {
         Ok(inner) => (der, inner),

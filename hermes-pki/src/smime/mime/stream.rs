@@ -138,6 +138,20 @@ impl<R: Read> Input<R> {
         }
     }
 
+    /// Copies the rest of the input to `out` as it is read (the limit still counts), then
+    /// flushes `out`.
+    pub(crate) fn copy_to(&mut self, out: &mut dyn Write) -> Result<()> {
+        let mut chunk = vec![0u8; CHUNK];
+        loop {
+            let n = self.read_chunk(&mut chunk)?;
+            if n == 0 {
+                return out.flush().map_err(write_failed);
+            }
+            out.write_all(chunk.get(..n).unwrap_or_default())
+                .map_err(write_failed)?;
+        }
+    }
+
     /// Reads the rest of the input and drops it (the limit still counts).
     pub(crate) fn skip_rest(&mut self) -> Result<()> {
         let mut chunk = vec![0u8; CHUNK];
