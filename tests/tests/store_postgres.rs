@@ -7,15 +7,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use hermes_pki::ErrorKind;
 use hermes_pki::ca::{CaSpec, CertificateAuthority, CrlSpec, DistinguishedName, IssueSpec};
+use hermes_pki::cert::Serial;
 use hermes_pki::key::KeySpec;
 use hermes_pki::pki::Pki;
 use hermes_pki::store::conformance::fixtures;
 use hermes_pki::store::{
-    AnyStore, Create, CtlEntry, DomainName, EmailAddress, MasterKey, MasterKeySource,
+    AnyStore, Create, CrlId, CtlEntry, DomainName, EmailAddress, MasterKey, MasterKeySource,
     PostgresStore, RequestId, RequestRecord, RequestStatus, SettingScope, SqliteStore, Store,
     StoreExt, StoreLocation, copy_store,
 };
-use hermes_pki::time::SystemClock;
+use hermes_pki::time::{SystemClock, unix_seconds};
 use hermes_pki_tests::pg::{TestDb, admin_url, with_database};
 
 fn key(b: u8) -> MasterKeySource {
@@ -152,6 +153,71 @@ fn schema_is_created_once_by_concurrent_openers_and_a_newer_one_is_refused() {
     let err = PostgresStore::open(&db.url, key(7)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Storage);
     assert!(err.to_string().contains("newer"), "{err}");
+}
+
+/// A database of schema version 6 kept a CRL's entries a row each (`crl_entries`): opening it
+/// packs them into one value per CRL and drops the row table; every lookup answers as the
+/// rows did.
+#[test]
+fn crl_entry_rows_of_version_6_are_packed_on_open() {
+    let Some(db) = TestDb::new("crlpack") else {
+        return;
+    };
+    drop(PostgresStore::open(&db.url, key(7)).unwrap());
+    let mut c = db.client();
+    // Back to version 6: the row table as that version made it, two CRLs, one with rows.
+    c.batch_execute(
+        "DROP TABLE crl_entries_packed;
+         CREATE TABLE crl_entries (
+             crl BIGINT NOT NULL, serial BYTEA NOT NULL, revoked_at BIGINT NOT NULL,
+             reason INTEGER, PRIMARY KEY (crl, serial));
+         UPDATE hermes_schema SET version = 6;
+         INSERT INTO crls (id, sha256, issuer, issuer_der, scope, this_update, entries, stored_at)
+             VALUES (1, '\\x01', 'CN=X', '\\x30', '\\x', 0, 3, 0),
+                    (2, '\\x02', 'CN=X', '\\x30', '\\x', 0, 0, 0);
+         INSERT INTO crl_der (crl, der) VALUES (1, '\\x30'), (2, '\\x30');
+         INSERT INTO crl_entries (crl, serial, revoked_at, reason) VALUES
+             (1, '\\x7f02', 1700000000, 1), (1, '\\x01', -5, NULL), (1, '\\x0100', 7, 255);",
+    )
+    .unwrap();
+    let store = PostgresStore::open(&db.url, key(7)).unwrap();
+    let one = CrlId::new(1).unwrap();
+    let two = CrlId::new(2).unwrap();
+    store
+        .read_transaction(|tx| {
+            let got: Vec<(Vec<u8>, i64, Option<u8>)> = tx
+                .crl_entries(one)?
+                .iter()
+                .map(|e| (e.serial.as_bytes().to_vec(), unix_seconds(e.date), e.reason))
+                .collect();
+            assert_eq!(
+                got,
+                vec![
+                    (vec![1], -5, None),
+                    (vec![1, 0], 7, None),
+                    (vec![0x7f, 2], 1_700_000_000, Some(1)),
+                ]
+            );
+            for e in tx.crl_entries(one)?.iter() {
+                assert_eq!(tx.crl_entry(one, &e.serial)?.as_ref(), Some(&e));
+            }
+            assert_eq!(tx.crl_entry(one, &Serial::from_bytes(&[2]))?, None);
+            assert!(tx.crl_entries(two)?.is_empty());
+            Ok(())
+        })
+        .unwrap();
+    let v: i32 = c
+        .query_one("SELECT version FROM hermes_schema", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(v as u32, PostgresStore::schema_version());
+    let rows = c
+        .query(
+            "SELECT 1 FROM pg_tables WHERE tablename = 'crl_entries'",
+            &[],
+        )
+        .unwrap();
+    assert!(rows.is_empty(), "the row table is gone");
 }
 
 #[test]

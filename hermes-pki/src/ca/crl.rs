@@ -336,7 +336,7 @@ impl<S: Store + ?Sized> CertificateAuthority<'_, S> {
             if !spec.only_these
                 && let Some(newest) = current.first()
             {
-                for e in tx.crl_entries(newest.id)? {
+                for e in tx.crl_entries(newest.id)?.iter() {
                     entries.insert(e.serial.clone(), e);
                 }
             }

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::key::KeyId;
 use crate::revocation::NoRevocationInfo;
 use crate::store::{
-    CrlId, CrlRecord, CrlStatus, NewCrl, ReadTransaction, Store, StoreExt, Transaction,
+    CrlEntries, CrlId, CrlRecord, CrlStatus, NewCrl, ReadTransaction, Store, StoreExt, Transaction,
 };
 use crate::time::{Clock, to_rfc3339};
 use crate::tlv;
@@ -444,7 +444,7 @@ fn import_one(
             // them yet), and only the latest few of an issuer name are kept.
             let id = tx.insert_crl(
                 &record_of(crl, CrlStatus::Valid, None, source, at),
-                crl.entries(),
+                &CrlEntries::new(crl.entries())?,
             )?;
             let mut pending: Vec<CrlId> = existing
                 .iter()
@@ -461,7 +461,7 @@ fn import_one(
         Verdict::Invalid(reason) => {
             let id = tx.insert_crl(
                 &record_of(crl, CrlStatus::Invalid(reason.clone()), None, source, at),
-                &[],
+                &CrlEntries::default(),
             )?;
             // Keep only the latest few invalid CRLs of an issuer: whoever can feed CRLs in
             // cannot grow the store without bound.
@@ -501,7 +501,7 @@ fn import_one(
         tx.delete_crl(r.id)?;
         replaced.push(r.id);
     }
-    let id = tx.insert_crl(&new, crl.entries())?;
+    let id = tx.insert_crl(&new, &CrlEntries::new(crl.entries())?)?;
     done(CrlOutcome::Stored { id, replaced })
 }
 
@@ -522,5 +522,5 @@ pub(crate) fn store_own_crl(
         }
     }
     let record = record_of(crl, CrlStatus::Valid, Some(key), Some("created here"), at);
-    tx.insert_crl(&record, crl.entries())
+    tx.insert_crl(&record, &CrlEntries::new(crl.entries())?)
 }

@@ -1834,7 +1834,10 @@ mod rfc5280_6_3_3 {
                 tx.crl_entries(id)
             })
             .unwrap();
-        assert_eq!(serials(&stored), [s1.clone(), s4.clone(), s5.clone()]);
+        assert_eq!(
+            serials(&stored.to_vec()),
+            [s1.clone(), s4.clone(), s5.clone()]
+        );
         // A certificateIssuer on a CRL that is not indirect makes it unusable.
         let not_indirect = signed_crl(&p.crl_issuer, 2, &[(&s1, None), (&s2, Some(other))], vec![]);
         assert!(

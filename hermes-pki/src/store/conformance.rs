@@ -16,7 +16,7 @@ use super::{
     CaId, CertificateFilter, CtlEntry, CtlStatus, DomainName, EmailAddress, ExpiryFilter,
     IssuedRecord, MAX_SETTING_VALUE_LEN, NewCa, SettingScope, Store, StoreExt,
 };
-use super::{CrlFetchState, CrlId, CrlRecord, CrlStatus, NewCrl, RevokedEntry};
+use super::{CrlEntries, CrlFetchState, CrlId, CrlRecord, CrlStatus, NewCrl, RevokedEntry};
 use crate::cert::{Certificate, Serial, Thumbprint};
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::{KeyId, PrivateKey};
@@ -1107,9 +1107,10 @@ pub fn crl_store(store: &dyn Store) -> Result<()> {
     let entries = [revoked(&[1], Some(1)), revoked(&[0x7f, 2], None)];
     let mut valid = crl_record(1, issuer, Some(5), true);
     valid.record.entries = 2;
-    let id = store.transaction(|tx| tx.insert_crl(&valid, &entries))?;
+    let packed = CrlEntries::new(&entries)?;
+    let id = store.transaction(|tx| tx.insert_crl(&valid, &packed))?;
     let invalid = crl_record(2, issuer, None, false);
-    let bad = store.transaction(|tx| tx.insert_crl(&invalid, &[]))?;
+    let bad = store.transaction(|tx| tx.insert_crl(&invalid, &CrlEntries::default()))?;
     assert_ne!(id, bad);
     store.read_transaction(|tx| {
         let got = tx.crl(id)?.expect("stored CRL");
@@ -1127,7 +1128,8 @@ pub fn crl_store(store: &dyn Store) -> Result<()> {
         );
         assert_eq!(tx.crl_entry(id, &Serial::from_bytes(&[3]))?, None);
         assert_eq!(tx.crl_entry(bad, &Serial::from_bytes(&[1]))?, None);
-        assert_eq!(tx.crl_entries(id)?, entries.to_vec());
+        assert_eq!(tx.crl_entries(id)?.to_vec(), entries.to_vec());
+        assert!(tx.crl_entries(bad)?.is_empty());
         let all: Vec<CrlId> = tx.crls()?.iter().map(|r| r.id).collect();
         assert_eq!(all, vec![id, bad]);
         assert_eq!(
@@ -1138,16 +1140,16 @@ pub fn crl_store(store: &dyn Store) -> Result<()> {
         assert!(tx.crls_by_issuer(f.bob.cert.subject_der())?.is_empty());
         Ok(())
     })?;
-    // The same CRL twice, or a serial twice: refused, nothing written.
+    // The same CRL twice, or a serial twice (refused when packed): nothing written.
     let e = store
-        .transaction(|tx| tx.insert_crl(&valid, &[]))
+        .transaction(|tx| tx.insert_crl(&valid, &CrlEntries::default()))
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Duplicate);
     let e = store
         .transaction(|tx| {
             tx.insert_crl(
                 &crl_record(3, issuer, Some(6), true),
-                &[revoked(&[9], None), revoked(&[9], Some(4))],
+                &CrlEntries::new(&[revoked(&[9], None), revoked(&[9], Some(4))])?,
             )
         })
         .unwrap_err();
@@ -1169,8 +1171,30 @@ pub fn crl_store(store: &dyn Store) -> Result<()> {
         Ok(())
     })?;
     // Ids are not reused.
-    let again = store.transaction(|tx| tx.insert_crl(&valid, &entries))?;
+    let again = store.transaction(|tx| tx.insert_crl(&valid, &packed))?;
     assert!(again.get() > bad.get());
+    // A CRL of some thousands of entries: every lookup, searched in the stored value, finds
+    // what was stored, and nothing else.
+    let serial = |n: u32| Serial::from_bytes(&n.to_be_bytes());
+    let mut many: Vec<RevokedEntry> = (1u32..=3000)
+        .map(|i| revoked(&(i * 3).to_be_bytes(), u8::try_from(i % 11).ok()))
+        .collect();
+    let mut big = crl_record(4, issuer, Some(9), true);
+    big.record.entries = 3000;
+    let big_id = store.transaction(|tx| tx.insert_crl(&big, &CrlEntries::new(&many)?))?;
+    store.read_transaction(|tx| {
+        for i in (1u32..=3000).step_by(97) {
+            let e = &many[usize::try_from(i - 1).unwrap_or(0)];
+            assert_eq!(tx.crl_entry(big_id, &serial(i * 3))?.as_ref(), Some(e));
+            assert_eq!(tx.crl_entry(big_id, &serial(i * 3 + 1))?, None);
+        }
+        assert_eq!(tx.crl_entry(big_id, &serial(0))?, None);
+        assert_eq!(tx.crl_entry(big_id, &serial(9001))?, None);
+        many.sort_by(|a, b| a.serial.cmp(&b.serial));
+        assert_eq!(tx.crl_entries(big_id)?.to_vec(), many);
+        Ok(())
+    })?;
+    assert!(store.transaction(|tx| tx.delete_crl(big_id))?);
     // CRL numbers per CA only grow.
     let ca = store.transaction(|tx| tx.insert_ca(&new_ca("CRL CA", issuer, None)))?;
     assert_eq!(store.read_transaction(|tx| tx.ca_crl_number(ca))?, None);

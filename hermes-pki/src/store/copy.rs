@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use super::{
-    CaId, CaRecord, CrlRecord, CtlEntry, DomainName, EmailAddress, IssuedRecord, NewCa, NewCrl,
-    ReadTransaction, RequestRecord, RevokedEntry, SettingScope, Store, StoreExt, Transaction,
+    CaId, CaRecord, CrlEntries, CrlRecord, CtlEntry, DomainName, EmailAddress, IssuedRecord, NewCa,
+    NewCrl, ReadTransaction, RequestRecord, SettingScope, Store, StoreExt, Transaction,
 };
 use crate::cert::{Certificate, Thumbprint};
 use crate::error::{Error, Result};
@@ -54,7 +54,7 @@ struct Snapshot {
     roots: Vec<Certificate>,
     cas: Vec<(CaRecord, Option<u64>)>,
     issued: Vec<IssuedRecord>,
-    crls: Vec<(CrlRecord, Vec<u8>, Vec<RevokedEntry>)>,
+    crls: Vec<(CrlRecord, Vec<u8>, CrlEntries)>,
     ctl: Vec<CtlEntry>,
     global: Vec<(String, String)>,
     domains: Vec<(DomainName, Vec<(String, String)>)>,

@@ -8,10 +8,10 @@ use super::records::{
     unknown_ca, unknown_scope,
 };
 use super::{
-    CaId, CaRecord, CertificateFilter, CrlFetchState, CrlId, CrlRecord, CtlEntry, DomainName,
-    EmailAddress, IssuedRecord, NewCa, NewCrl, ReadTransaction, RequestId, RequestRecord,
-    RequestStatus, RevokedEntry, SettingScope, Store, Transaction, normalize_query_email,
-    unknown_request,
+    CaId, CaRecord, CertificateFilter, CrlEntries, CrlFetchState, CrlId, CrlRecord, CtlEntry,
+    DomainName, EmailAddress, IssuedRecord, NewCa, NewCrl, ReadTransaction, RequestId,
+    RequestRecord, RequestStatus, RevokedEntry, SettingScope, Store, Transaction,
+    normalize_query_email, unknown_request,
 };
 use der::asn1::ObjectIdentifier;
 
@@ -101,11 +101,11 @@ struct State {
     last_request_id: u64,
 }
 
-/// A stored CRL: its record, DER and entries indexed by serial.
+/// A stored CRL: its record, DER and packed entries.
 struct MemCrl {
     record: CrlRecord,
     der: Vec<u8>,
-    entries: BTreeMap<Serial, RevokedEntry>,
+    entries: CrlEntries,
 }
 
 fn index_add<K: std::hash::Hash + Eq>(index: &mut Index<K>, key: K, t: Thumbprint) {
@@ -374,17 +374,14 @@ impl ReadTransaction for State {
     }
 
     fn crl_entry(&self, id: CrlId, serial: &Serial) -> Result<Option<RevokedEntry>> {
-        Ok(self
-            .crls
-            .get(&id)
-            .and_then(|c| c.entries.get(serial).cloned()))
+        Ok(self.crls.get(&id).and_then(|c| c.entries.get(serial)))
     }
 
-    fn crl_entries(&self, id: CrlId) -> Result<Vec<RevokedEntry>> {
+    fn crl_entries(&self, id: CrlId) -> Result<CrlEntries> {
         Ok(self
             .crls
             .get(&id)
-            .map(|c| c.entries.values().cloned().collect())
+            .map(|c| c.entries.clone())
             .unwrap_or_default())
     }
 
@@ -726,7 +723,7 @@ impl ReadTransaction for MemTx<'_> {
         self.state.crl_entry(id, serial)
     }
 
-    fn crl_entries(&self, id: CrlId) -> Result<Vec<RevokedEntry>> {
+    fn crl_entries(&self, id: CrlId) -> Result<CrlEntries> {
         self.state.crl_entries(id)
     }
 
@@ -964,7 +961,7 @@ impl Transaction for MemTx<'_> {
             None => Ok(false),
         }
     }
-    fn insert_crl(&mut self, crl: &NewCrl, entries: &[RevokedEntry]) -> Result<CrlId> {
+    fn insert_crl(&mut self, crl: &NewCrl, entries: &CrlEntries) -> Result<CrlId> {
         if self
             .state
             .crls
@@ -972,12 +969,6 @@ impl Transaction for MemTx<'_> {
             .any(|c| c.record.sha256 == crl.record.sha256)
         {
             return Err(super::records::duplicate_crl());
-        }
-        let mut map = BTreeMap::new();
-        for e in entries {
-            if map.insert(e.serial.clone(), e.clone()).is_some() {
-                return Err(super::records::duplicate_crl_entry(&e.serial));
-            }
         }
         let id = CrlId::new(self.state.last_crl_id + 1)?;
         self.undo.push(Undo::LastCrlId(self.state.last_crl_id));
@@ -989,7 +980,7 @@ impl Transaction for MemTx<'_> {
             Arc::new(MemCrl {
                 record,
                 der: crl.der.clone(),
-                entries: map,
+                entries: entries.clone(),
             }),
         );
         self.undo.push(Undo::Crl(id, old));

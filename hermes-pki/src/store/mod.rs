@@ -68,6 +68,7 @@ mod any;
 #[doc(hidden)]
 pub mod conformance;
 mod copy;
+mod crl_entries;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -78,6 +79,8 @@ mod sqlite;
 
 pub use any::{AnyStore, Create, StoreLocation, is_postgres_url, redact_url};
 pub use copy::{CopyReport, copy_store, store_is_empty};
+pub use crl_entries::CrlEntries;
+pub(crate) use crl_entries::search_stored;
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::{MAX_ATTEMPTS, PostgresStore};
@@ -352,11 +355,12 @@ pub trait ReadTransaction {
     /// The stored CRLs whose issuer name is `issuer_der` (exact DER), by id.
     fn crls_by_issuer(&self, issuer_der: &[u8]) -> Result<Vec<CrlRecord>>;
 
-    /// The entry for `serial` on CRL `id`, if listed (an indexed lookup: no CRL is parsed).
+    /// The entry for `serial` on CRL `id`, if listed: a search in the stored entries that
+    /// reads a few bytes of them, not all (no CRL is parsed).
     fn crl_entry(&self, id: CrlId, serial: &Serial) -> Result<Option<RevokedEntry>>;
 
-    /// Every entry of CRL `id`, by serial.
-    fn crl_entries(&self, id: CrlId) -> Result<Vec<RevokedEntry>>;
+    /// Every entry of CRL `id`, packed as stored (empty when there is no such CRL).
+    fn crl_entries(&self, id: CrlId) -> Result<CrlEntries>;
 
     /// The last CRL number CA `ca` used, if it made a CRL.
     fn ca_crl_number(&self, ca: CaId) -> Result<Option<u64>>;
@@ -483,9 +487,9 @@ pub trait Transaction: ReadTransaction {
     /// Removes the trust list entry for this thumbprint. Returns whether there was one.
     fn delete_ctl_entry(&mut self, thumbprint: &Thumbprint) -> Result<bool>;
 
-    /// Stores a CRL with its entries. A CRL with the same SHA-256 already stored:
-    /// [`Error::Duplicate`]. Entries must have distinct serials.
-    fn insert_crl(&mut self, crl: &NewCrl, entries: &[RevokedEntry]) -> Result<CrlId>;
+    /// Stores a CRL with its entries ([`CrlEntries::new`] packs them). A CRL with the same
+    /// SHA-256 already stored: [`Error::Duplicate`].
+    fn insert_crl(&mut self, crl: &NewCrl, entries: &CrlEntries) -> Result<CrlId>;
 
     /// Deletes a stored CRL and its entries; `false` if there was none.
     fn delete_crl(&mut self, id: CrlId) -> Result<bool>;

@@ -24,15 +24,15 @@ use postgres::{Client, Config, IsolationLevel, Row, Statement};
 
 use super::records::{
     ca_name_key, check_crl_number, check_setting_key, check_setting_value, duplicate_ca_name,
-    duplicate_crl, duplicate_crl_entry, duplicate_serial, unknown_ca, unknown_scope,
+    duplicate_crl, duplicate_serial, unknown_ca, unknown_scope,
 };
 use super::requests::unknown_request;
 use super::seal::{MasterKey, MasterKeySource, MetaTable, resolve_master_key};
 use super::{
-    CaId, CaRecord, CertificateFilter, CrlFetchState, CrlId, CrlRecord, CrlStatus, CtlEntry,
-    CtlStatus, DomainName, EmailAddress, ExpiryFilter, IssuedRecord, NewCa, NewCrl,
+    CaId, CaRecord, CertificateFilter, CrlEntries, CrlFetchState, CrlId, CrlRecord, CrlStatus,
+    CtlEntry, CtlStatus, DomainName, EmailAddress, ExpiryFilter, IssuedRecord, NewCa, NewCrl,
     ReadTransaction, RequestId, RequestRecord, RequestStatus, RevokedEntry, SettingScope, Store,
-    Transaction, normalize_query_email,
+    Transaction, normalize_query_email, search_stored,
 };
 use der::asn1::ObjectIdentifier;
 
@@ -1217,37 +1217,49 @@ impl ReadTransaction for PgTx<'_, '_> {
     }
 
     fn crl_entry(&self, id: CrlId, serial: &Serial) -> Result<Option<RevokedEntry>> {
-        let row = self.row(
-            "SELECT revoked_at, reason FROM crl_entries WHERE crl = $1 AND serial = $2",
-            &[&sql_crl_id(id), &serial.as_bytes()],
+        // The packed entries are searched in place: each step reads a few bytes with
+        // substring() (the value is stored uncompressed, so PostgreSQL fetches only the
+        // chunks holding them), never the whole value.
+        let id = sql_crl_id(id);
+        let len = self.row(
+            "SELECT length(packed) FROM crl_entries_packed WHERE crl = $1",
+            &[&id],
         )?;
-        row.map(|r| {
-            Ok(RevokedEntry {
-                serial: serial.clone(),
-                date: from_unix_seconds(col(&r, 0)?),
-                reason: col::<Option<i32>>(&r, 1)?.and_then(|r| u8::try_from(r).ok()),
-            })
+        let Some(len) = len else {
+            return Ok(None);
+        };
+        let len = usize::try_from(col::<i32>(&len, 0)?)
+            .map_err(|_| Error::Storage("a stored CRL's entries have a negative length".into()))?;
+        search_stored(len, serial, &mut |at, buf| {
+            let (Ok(from), Ok(count)) = (i32::try_from(at + 1), i32::try_from(buf.len())) else {
+                return Err(Error::Storage("a read past PostgreSQL's value size".into()));
+            };
+            let row = self.row(
+                "SELECT substring(packed FROM $2 FOR $3) FROM crl_entries_packed WHERE crl = $1",
+                &[&id, &from, &count],
+            )?;
+            let got: Vec<u8> = match row {
+                Some(r) => col(&r, 0)?,
+                None => Vec::new(),
+            };
+            if got.len() != buf.len() {
+                return Err(Error::Storage(
+                    "a stored CRL's entries changed during a lookup".into(),
+                ));
+            }
+            buf.copy_from_slice(&got);
+            Ok(())
         })
-        .transpose()
     }
 
-    fn crl_entries(&self, id: CrlId) -> Result<Vec<RevokedEntry>> {
-        let mut entries = self
-            .rows(
-                "SELECT serial, revoked_at, reason FROM crl_entries WHERE crl = $1",
-                &[&sql_crl_id(id)],
-            )?
-            .iter()
-            .map(|r| {
-                Ok(RevokedEntry {
-                    serial: Serial::from_bytes(&col::<Vec<u8>>(r, 0)?),
-                    date: from_unix_seconds(col(r, 1)?),
-                    reason: col::<Option<i32>>(r, 2)?.and_then(|r| u8::try_from(r).ok()),
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        entries.sort_by(|a, b| a.serial.cmp(&b.serial));
-        Ok(entries)
+    fn crl_entries(&self, id: CrlId) -> Result<CrlEntries> {
+        match self.row(
+            "SELECT packed FROM crl_entries_packed WHERE crl = $1",
+            &[&sql_crl_id(id)],
+        )? {
+            Some(r) => CrlEntries::from_bytes(col(&r, 0)?),
+            None => Ok(CrlEntries::default()),
+        }
     }
 
     fn ca_crl_number(&self, ca: CaId) -> Result<Option<u64>> {
@@ -1606,20 +1618,13 @@ impl Transaction for PgTx<'_, '_> {
         )? > 0)
     }
 
-    fn insert_crl(&mut self, crl: &NewCrl, entries: &[RevokedEntry]) -> Result<CrlId> {
+    fn insert_crl(&mut self, crl: &NewCrl, entries: &CrlEntries) -> Result<CrlId> {
         let r = &crl.record;
         if self.exists(
             "SELECT 1 FROM crls WHERE sha256 = $1",
             &[&r.sha256.as_slice()],
         )? {
             return Err(duplicate_crl());
-        }
-        // Entries must have distinct serials: checked before anything is written (a failed
-        // statement would abort the whole PostgreSQL transaction).
-        let mut serials: Vec<&Serial> = entries.iter().map(|e| &e.serial).collect();
-        serials.sort();
-        if let Some(w) = serials.windows(2).find(|w| w[0] == w[1]) {
-            return Err(duplicate_crl_entry(w[0]));
         }
         let problem = match &r.status {
             CrlStatus::Valid => None,
@@ -1651,19 +1656,10 @@ impl Transaction for PgTx<'_, '_> {
             "INSERT INTO crl_der (crl, der) VALUES ($1, $2)",
             &[&id, &crl.der],
         )?;
-        // Entries go in batches of one statement each (a CRL may list a million serials).
-        const BATCH: usize = 1000;
-        for chunk in entries.chunks(BATCH) {
-            let serials: Vec<&[u8]> = chunk.iter().map(|e| e.serial.as_bytes()).collect();
-            let dates: Vec<i64> = chunk.iter().map(|e| unix(e.date)).collect();
-            let reasons: Vec<Option<i32>> = chunk.iter().map(|e| e.reason.map(i32::from)).collect();
-            self.exec(
-                "INSERT INTO crl_entries (crl, serial, revoked_at, reason) \
-                 SELECT $1, s, d, r FROM unnest($2::bytea[], $3::bigint[], $4::integer[]) \
-                 AS u (s, d, r)",
-                &[&id, &serials, &dates, &reasons],
-            )?;
-        }
+        self.exec(
+            "INSERT INTO crl_entries_packed (crl, packed) VALUES ($1, $2)",
+            &[&id, &entries.as_bytes()],
+        )?;
         u64::try_from(id)
             .ok()
             .and_then(|n| CrlId::new(n).ok())
@@ -1671,7 +1667,10 @@ impl Transaction for PgTx<'_, '_> {
     }
 
     fn delete_crl(&mut self, id: CrlId) -> Result<bool> {
-        self.exec("DELETE FROM crl_entries WHERE crl = $1", &[&sql_crl_id(id)])?;
+        self.exec(
+            "DELETE FROM crl_entries_packed WHERE crl = $1",
+            &[&sql_crl_id(id)],
+        )?;
         self.exec("DELETE FROM crl_der WHERE crl = $1", &[&sql_crl_id(id)])?;
         Ok(self.exec("DELETE FROM crls WHERE id = $1", &[&sql_crl_id(id)])? > 0)
     }

@@ -14,14 +14,14 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, param
 
 use super::records::{
     ca_name_key, check_crl_number, check_setting_key, check_setting_value, duplicate_ca_name,
-    duplicate_crl, duplicate_crl_entry, duplicate_serial, unknown_ca, unknown_scope,
+    duplicate_crl, duplicate_serial, unknown_ca, unknown_scope,
 };
 use super::seal::{MasterKey, MasterKeySource, MetaTable, resolve_master_key};
 use super::{
-    CaId, CaRecord, CertificateFilter, CrlFetchState, CrlId, CrlRecord, CrlStatus, CtlEntry,
-    CtlStatus, DomainName, EmailAddress, ExpiryFilter, IssuedRecord, NewCa, NewCrl,
+    CaId, CaRecord, CertificateFilter, CrlEntries, CrlFetchState, CrlId, CrlRecord, CrlStatus,
+    CtlEntry, CtlStatus, DomainName, EmailAddress, ExpiryFilter, IssuedRecord, NewCa, NewCrl,
     ReadTransaction, RequestId, RequestRecord, RequestStatus, RevokedEntry, SettingScope, Store,
-    Transaction, normalize_query_email, unknown_request,
+    Transaction, normalize_query_email, search_stored, unknown_request,
 };
 use der::asn1::ObjectIdentifier;
 
@@ -637,56 +637,6 @@ impl SqlTx<'_> {
     }
 }
 
-/// Rows of `crl_entries` written by one INSERT statement (4 parameters a row, far below
-/// SQLite's limit of 32,766).
-const CRL_ENTRY_BATCH: usize = 256;
-
-/// Writes a CRL's entries, sorted by serial (the table's key order, so the B-tree only grows
-/// at its right edge), [`CRL_ENTRY_BATCH`] rows a statement. A serial listed twice is refused
-/// before anything is written.
-fn insert_crl_entries(conn: &Connection, id: i64, entries: &[RevokedEntry]) -> Result<()> {
-    let mut sorted: Vec<&RevokedEntry> = entries.iter().collect();
-    if !sorted.is_sorted_by(|a, b| a.serial < b.serial) {
-        sorted.sort_unstable_by(|a, b| a.serial.cmp(&b.serial));
-        if let Some((a, _)) = sorted
-            .iter()
-            .zip(sorted.iter().skip(1))
-            .find(|(a, b)| a.serial == b.serial)
-        {
-            return Err(duplicate_crl_entry(&a.serial));
-        }
-    }
-    let row = "(?, ?, ?, ?)";
-    let many = format!(
-        "INSERT INTO crl_entries (crl, serial, revoked_at, reason) VALUES {}",
-        vec![row; CRL_ENTRY_BATCH].join(", ")
-    );
-    let mut chunks = sorted.chunks_exact(CRL_ENTRY_BATCH);
-    let mut stmt = conn.prepare_cached(&many)?;
-    for chunk in &mut chunks {
-        for (i, e) in chunk.iter().enumerate() {
-            let at = i * 4;
-            stmt.raw_bind_parameter(at + 1, id)?;
-            stmt.raw_bind_parameter(at + 2, e.serial.as_bytes())?;
-            stmt.raw_bind_parameter(at + 3, unix_seconds(e.date))?;
-            stmt.raw_bind_parameter(at + 4, e.reason.map(i64::from))?;
-        }
-        stmt.raw_execute()?;
-    }
-    let mut one = conn.prepare_cached(&format!(
-        "INSERT INTO crl_entries (crl, serial, revoked_at, reason) VALUES {row}"
-    ))?;
-    for e in chunks.remainder() {
-        one.execute(params![
-            id,
-            e.serial.as_bytes(),
-            unix_seconds(e.date),
-            e.reason.map(i64::from)
-        ])?;
-    }
-    Ok(())
-}
-
 fn sql_crl_id(id: CrlId) -> i64 {
     i64::try_from(id.get()).unwrap_or(i64::MAX)
 }
@@ -1041,39 +991,36 @@ impl ReadTransaction for SqlTx<'_> {
     }
 
     fn crl_entry(&self, id: CrlId, serial: &Serial) -> Result<Option<RevokedEntry>> {
-        let row = self
+        // The packed entries are searched in place (SQLite's incremental blob reads): a few
+        // bytes a step, never the whole value.
+        let row = sql_crl_id(id);
+        let len: Option<i64> = self
             .conn
-            .prepare_cached(
-                "SELECT revoked_at, reason FROM crl_entries WHERE crl = ?1 AND serial = ?2",
-            )?
-            .query_row(params![sql_crl_id(id), serial.as_bytes()], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?))
-            })
+            .prepare_cached("SELECT length(packed) FROM crl_entries_packed WHERE crl = ?1")?
+            .query_row([row], |r| r.get(0))
             .optional()?;
-        Ok(row.map(|(at, reason)| RevokedEntry {
-            serial: serial.clone(),
-            date: from_unix_seconds(at),
-            reason: reason.and_then(|r| u8::try_from(r).ok()),
-        }))
+        let Some(len) = len else {
+            return Ok(None);
+        };
+        let len = usize::try_from(len)
+            .map_err(|_| Error::Storage("a stored CRL's entries have a negative length".into()))?;
+        let blob = self.conn.blob_open(
+            rusqlite::MAIN_DB,
+            c"crl_entries_packed",
+            c"packed",
+            row,
+            true,
+        )?;
+        search_stored(len, serial, &mut |at, buf| Ok(blob.read_at_exact(buf, at)?))
     }
 
-    fn crl_entries(&self, id: CrlId) -> Result<Vec<RevokedEntry>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT serial, revoked_at, reason FROM crl_entries WHERE crl = ?1 ORDER BY serial",
-        )?;
-        let mut entries = stmt
-            .query_map([sql_crl_id(id)], |r| {
-                Ok(RevokedEntry {
-                    serial: Serial::from_bytes(&r.get::<_, Vec<u8>>(0)?),
-                    date: from_unix_seconds(r.get(1)?),
-                    reason: r
-                        .get::<_, Option<i64>>(2)?
-                        .and_then(|r| u8::try_from(r).ok()),
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        entries.sort_by(|a, b| a.serial.cmp(&b.serial));
-        Ok(entries)
+    fn crl_entries(&self, id: CrlId) -> Result<CrlEntries> {
+        let packed: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT packed FROM crl_entries_packed WHERE crl = ?1")?
+            .query_row([sql_crl_id(id)], |r| r.get(0))
+            .optional()?;
+        packed.map_or_else(|| Ok(CrlEntries::default()), CrlEntries::from_bytes)
     }
 
     fn ca_crl_number(&self, ca: CaId) -> Result<Option<u64>> {
@@ -1464,7 +1411,7 @@ impl Transaction for SqlTx<'_> {
             .execute([thumbprint.as_bytes().as_slice()])?;
         Ok(n > 0)
     }
-    fn insert_crl(&mut self, crl: &NewCrl, entries: &[RevokedEntry]) -> Result<CrlId> {
+    fn insert_crl(&mut self, crl: &NewCrl, entries: &CrlEntries) -> Result<CrlId> {
         let r = &crl.record;
         let exists = self
             .conn
@@ -1502,7 +1449,9 @@ impl Transaction for SqlTx<'_> {
         self.conn
             .prepare_cached("INSERT INTO crl_der (crl, der) VALUES (?1, ?2)")?
             .execute(params![id, crl.der])?;
-        insert_crl_entries(self.conn, id, entries)?;
+        self.conn
+            .prepare_cached("INSERT INTO crl_entries_packed (crl, packed) VALUES (?1, ?2)")?
+            .execute(params![id, entries.as_bytes()])?;
         u64::try_from(id)
             .ok()
             .and_then(|n| CrlId::new(n).ok())
@@ -1511,7 +1460,7 @@ impl Transaction for SqlTx<'_> {
 
     fn delete_crl(&mut self, id: CrlId) -> Result<bool> {
         self.conn
-            .prepare_cached("DELETE FROM crl_entries WHERE crl = ?1")?
+            .prepare_cached("DELETE FROM crl_entries_packed WHERE crl = ?1")?
             .execute([sql_crl_id(id)])?;
         self.conn
             .prepare_cached("DELETE FROM crl_der WHERE crl = ?1")?

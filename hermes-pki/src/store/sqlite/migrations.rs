@@ -9,15 +9,50 @@
 
 use rusqlite::{Connection, TransactionBehavior};
 
+use crate::cert::Serial;
 use crate::error::{Error, Result};
+use crate::store::{CrlEntries, RevokedEntry};
+use crate::time::from_unix_seconds;
 
 /// `PRAGMA application_id` of a hermes-pki database ("HPKI").
 pub(super) const APPLICATION_ID: i64 = 0x4850_4B49;
 
+/// One migration step.
+pub(super) enum Step {
+    /// Schema changes only.
+    Sql(&'static str),
+    /// `before`, then `convert` rewriting the data in Rust, then `after`.
+    Convert {
+        before: &'static str,
+        convert: fn(&Connection) -> Result<()>,
+        after: &'static str,
+    },
+}
+
+impl Step {
+    /// Applies the step on `conn` (inside the migration's transaction).
+    pub(super) fn apply(&self, conn: &Connection) -> Result<()> {
+        match self {
+            Step::Sql(sql) => conn.execute_batch(sql)?,
+            Step::Convert {
+                before,
+                convert,
+                after,
+            } => {
+                conn.execute_batch(before)?;
+                convert(conn)?;
+                conn.execute_batch(after)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The migration steps, oldest first.
-pub(super) const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[Step] = &[
     // 1: certificate store, email index, sealed keys, root store, meta.
-    "
+    Step::Sql(
+        "
     CREATE TABLE meta (
         name  TEXT PRIMARY KEY,
         value BLOB NOT NULL
@@ -63,8 +98,10 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX roots_subject ON roots (subject_der);
     CREATE INDEX roots_ski ON roots (ski);
     ",
+    ),
     // 2: certificate authorities, issued certificates, Certificate Trust List.
-    "
+    Step::Sql(
+        "
     CREATE TABLE cas (
         id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused
         name        TEXT NOT NULL,
@@ -98,9 +135,11 @@ pub(super) const MIGRATIONS: &[&str] = &[
         allow_expired INTEGER NOT NULL
     ) WITHOUT ROWID;
     ",
+    ),
     // 3: CRL store with indexed entries, CA CRL numbers, distribution point fetch history,
     // S/MIME capabilities announced by correspondents.
-    "
+    Step::Sql(
+        "
     ALTER TABLE cas ADD COLUMN crl_number INTEGER;      -- last CRL number the CA used
 
     CREATE TABLE crls (
@@ -148,9 +187,11 @@ pub(super) const MIGRATIONS: &[&str] = &[
         last_error   TEXT
     ) WITHOUT ROWID;
     ",
+    ),
     // 4: users, domains, and settings per scope (global, domain, user). A user's or domain's
     // settings go with it.
-    "
+    Step::Sql(
+        "
     CREATE TABLE users (
         email TEXT PRIMARY KEY                          -- normalised (store::EmailAddress)
     ) WITHOUT ROWID;
@@ -178,9 +219,11 @@ pub(super) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (email, key)
     ) WITHOUT ROWID;
     ",
+    ),
     // 5: manual certificate selections per user: encryption certificates chosen by hand, and
     // the signing certificate chosen by hand (no row: automatic). They go with the user.
-    "
+    Step::Sql(
+        "
     CREATE TABLE user_encryption_certificates (
         email      TEXT NOT NULL REFERENCES users (email) ON DELETE CASCADE,
         thumbprint BLOB NOT NULL,                       -- SHA-512 of the certificate
@@ -192,9 +235,11 @@ pub(super) const MIGRATIONS: &[&str] = &[
         thumbprint BLOB NOT NULL                        -- SHA-512 of the certificate
     ) WITHOUT ROWID;
     ",
+    ),
     // 6: certificate requests (issue 15): pending until completed or cancelled. The key pair
     // of an outward CSR is in `keys` under key_id; `options` is the request module's text form.
-    "
+    Step::Sql(
+        "
     CREATE TABLE requests (
         id           INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused
         handler      TEXT NOT NULL,
@@ -214,6 +259,21 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX requests_status ON requests (status);
     CREATE INDEX requests_key_id ON requests (key_id);
     ",
+    ),
+    // 7: a CRL's entries as one packed value (store::CrlEntries) instead of a row each: a
+    // million entries are written and read at once, and searched in place.
+    Step::Convert {
+        before: "
+    CREATE TABLE crl_entries_packed (
+        crl    INTEGER PRIMARY KEY,                     -- crls.id (deleted with it)
+        packed BLOB NOT NULL                            -- store::CrlEntries, sorted by serial
+    );
+    ",
+        convert: pack_crl_entries,
+        after: "
+    DROP TABLE crl_entries;
+    ",
+    },
 ];
 
 /// The schema version this library writes and understands.
@@ -266,10 +326,42 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
     check_version(v)?;
     let from = usize::try_from(v).unwrap_or(usize::MAX);
     for step in MIGRATIONS.iter().skip(from) {
-        tx.execute_batch(step)?;
+        step.apply(&tx)?;
     }
     tx.pragma_update(None, "user_version", latest_version())?;
     tx.pragma_update(None, "application_id", APPLICATION_ID)?;
     tx.commit()?;
+    Ok(())
+}
+
+/// Step 7's conversion: packs each stored CRL's rows of `crl_entries` into
+/// `crl_entries_packed` (every CRL gets a value, empty when it had no rows).
+fn pack_crl_entries(conn: &Connection) -> Result<()> {
+    let ids: Vec<i64> = conn
+        .prepare("SELECT id FROM crls ORDER BY id")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut rows = conn.prepare(
+        "SELECT serial, revoked_at, reason FROM crl_entries WHERE crl = ?1 ORDER BY serial",
+    )?;
+    let mut insert =
+        conn.prepare("INSERT INTO crl_entries_packed (crl, packed) VALUES (?1, ?2)")?;
+    for id in ids {
+        let entries = rows
+            .query_map([id], |r| {
+                Ok(RevokedEntry {
+                    serial: Serial::from_bytes(&r.get::<_, Vec<u8>>(0)?),
+                    date: from_unix_seconds(r.get(1)?),
+                    // As the rows were read before: a code that is no CRLReason (only a
+                    // caller of insert_crl could have stored one) reads as none.
+                    reason: r
+                        .get::<_, Option<i64>>(2)?
+                        .and_then(|r| u8::try_from(r).ok())
+                        .filter(|&r| r != u8::MAX),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        insert.execute(rusqlite::params![id, CrlEntries::new(&entries)?.as_bytes()])?;
+    }
     Ok(())
 }

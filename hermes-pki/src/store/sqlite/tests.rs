@@ -24,7 +24,7 @@ fn every_older_schema_migrates_to_the_latest_on_open() {
             // A database as the library of that version left it.
             let conn = Connection::open(&path).unwrap();
             for step in &migrations::MIGRATIONS[..version] {
-                conn.execute_batch(step).unwrap();
+                step.apply(&conn).unwrap();
             }
             conn.pragma_update(None, "user_version", version as i64)
                 .unwrap();
@@ -55,6 +55,119 @@ fn every_older_schema_migrates_to_the_latest_on_open() {
             })
             .unwrap();
         assert_eq!(got.as_deref(), Some("off"), "from version {version}");
+    }
+}
+
+/// A store of schema version 6 kept a CRL's entries a row each: the migration packs them,
+/// and every way of reading them gives what the rows held.
+#[test]
+fn crl_entry_rows_are_packed_by_the_migration() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v6.db");
+    let key = || MasterKeySource::Provided(MasterKey::from_bytes([1; 32]));
+    {
+        let conn = Connection::open(&path).unwrap();
+        for step in &migrations::MIGRATIONS[..6] {
+            step.apply(&conn).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 6).unwrap();
+        for (id, sha) in [(1, [1u8; 32]), (2, [2u8; 32])] {
+            conn.execute(
+                "INSERT INTO crls (id, sha256, issuer, issuer_der, scope, this_update, \
+                 problem, entries, stored_at) VALUES (?1, ?2, 'CN=X', X'30', X'', 0, NULL, ?3, 0)",
+                params![id, sha.as_slice(), if id == 1 { 3 } else { 0 }],
+            )
+            .unwrap();
+            conn.execute("INSERT INTO crl_der (crl, der) VALUES (?1, X'30')", [id])
+                .unwrap();
+        }
+        // Inserted out of order; one reason code that is no CRLReason.
+        for (serial, at, reason) in [
+            (&[0x7fu8, 2][..], 1_700_000_000i64, Some(1i64)),
+            (&[1][..], -5, None),
+            (&[1, 0][..], 7, Some(255)),
+        ] {
+            conn.execute(
+                "INSERT INTO crl_entries (crl, serial, revoked_at, reason) VALUES (1, ?1, ?2, ?3)",
+                params![serial, at, reason],
+            )
+            .unwrap();
+        }
+    }
+    let store = SqliteStore::open(&path, key()).unwrap();
+    let one = CrlId::new(1).unwrap();
+    let two = CrlId::new(2).unwrap();
+    store
+        .read(&mut |tx| {
+            let entries = tx.crl_entries(one)?.to_vec();
+            let got: Vec<(Vec<u8>, i64, Option<u8>)> = entries
+                .iter()
+                .map(|e| (e.serial.as_bytes().to_vec(), unix_seconds(e.date), e.reason))
+                .collect();
+            assert_eq!(
+                got,
+                vec![
+                    (vec![1], -5, None),
+                    (vec![1, 0], 7, None),
+                    (vec![0x7f, 2], 1_700_000_000, Some(1)),
+                ]
+            );
+            for e in &entries {
+                assert_eq!(tx.crl_entry(one, &e.serial)?.as_ref(), Some(e));
+            }
+            assert_eq!(tx.crl_entry(one, &Serial::from_bytes(&[2]))?, None);
+            assert!(tx.crl_entries(two)?.is_empty());
+            assert_eq!(tx.crl_entry(two, &Serial::from_bytes(&[1]))?, None);
+            Ok(())
+        })
+        .unwrap();
+    drop(store);
+    let conn = Connection::open(&path).unwrap();
+    let tables: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'crl_entries'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 0, "the row table is gone");
+}
+
+/// A stored packed value that is not one is a storage error, also for a single lookup.
+#[test]
+fn a_corrupt_packed_value_is_a_storage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.db");
+    let key = || MasterKeySource::Provided(MasterKey::from_bytes([1; 32]));
+    drop(SqliteStore::open(&path, key()).unwrap());
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute(
+            "INSERT INTO crls (id, sha256, issuer, issuer_der, scope, this_update, problem, \
+             entries, stored_at) VALUES (1, X'01', 'CN=X', X'30', X'', 0, NULL, 1, 0)",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO crl_entries_packed (crl, packed) VALUES (1, X'0101000000')",
+            [],
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path, key()).unwrap();
+    let id = CrlId::new(1).unwrap();
+    for lookup in [false, true] {
+        let err = store
+            .read(&mut |tx| {
+                if lookup {
+                    tx.crl_entry(id, &Serial::from_bytes(&[1])).map(drop)
+                } else {
+                    tx.crl_entries(id).map(drop)
+                }
+            })
+            .unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Storage, "{err}");
+        assert!(err.to_string().contains("corrupt"), "{err}");
     }
 }
 
