@@ -155,7 +155,7 @@ fn create(
         crl.entries().len(),
         crl.next_update().map(time).unwrap_or_else(|| "-".into())
     );
-    for e in crl.entries() {
+    for e in crl.entries().iter() {
         let _ = writeln!(
             human,
             "  revoked {} since {}{}",

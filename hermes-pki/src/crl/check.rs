@@ -415,7 +415,7 @@ impl<'a> CrlChecker<'a> {
                 Some(index) => Ok(index.get(cert.serial())),
                 None => self.tx.crl_entry(a.record.id, cert.serial()),
             },
-            Lookup::Parsed(crl) => Ok(crl.entry_of(cert.issuer_der(), cert.serial()).cloned()),
+            Lookup::Parsed(crl) => Ok(crl.entry_of(cert.issuer_der(), cert.serial())),
         }
     }
 }

@@ -444,7 +444,7 @@ fn import_one(
             // them yet), and only the latest few of an issuer name are kept.
             let id = tx.insert_crl(
                 &record_of(crl, CrlStatus::Valid, None, source, at),
-                &CrlEntries::new(crl.entries())?,
+                crl.entries(),
             )?;
             let mut pending: Vec<CrlId> = existing
                 .iter()
@@ -501,7 +501,7 @@ fn import_one(
         tx.delete_crl(r.id)?;
         replaced.push(r.id);
     }
-    let id = tx.insert_crl(&new, &CrlEntries::new(crl.entries())?)?;
+    let id = tx.insert_crl(&new, crl.entries())?;
     done(CrlOutcome::Stored { id, replaced })
 }
 
@@ -522,5 +522,5 @@ pub(crate) fn store_own_crl(
         }
     }
     let record = record_of(crl, CrlStatus::Valid, Some(key), Some("created here"), at);
-    tx.insert_crl(&record, &CrlEntries::new(crl.entries())?)
+    tx.insert_crl(&record, crl.entries())
 }

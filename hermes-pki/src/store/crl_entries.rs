@@ -114,48 +114,79 @@ impl CrlEntries {
         let mut sorted: Vec<&RevokedEntry> = entries.iter().collect();
         if !sorted.is_sorted_by(|a, b| a.serial < b.serial) {
             sorted.sort_unstable_by(|a, b| a.serial.cmp(&b.serial));
-            if let Some((a, _)) = sorted
-                .iter()
-                .zip(sorted.iter().skip(1))
-                .find(|(a, b)| a.serial == b.serial)
-            {
-                return Err(duplicate_crl_entry(&a.serial));
-            }
         }
+        CrlEntries::from_sorted(
+            sorted
+                .iter()
+                .map(|e| (e.serial.as_bytes(), unix_seconds(e.date), e.reason)),
+        )
+    }
+
+    /// Packs entries given in serial order, each `(serial bytes, revocation date in Unix
+    /// seconds, reason code)`, serials as [`Serial::as_bytes`] gives them. What
+    /// [`new`](Self::new) refuses is refused here too, and so are serials out of order or not
+    /// minimal (an [`Error::InvalidArgument`]).
+    pub(crate) fn from_sorted<'a, I>(entries: I) -> Result<CrlEntries>
+    where
+        I: ExactSizeIterator<Item = (&'a [u8], i64, Option<u8>)> + Clone,
+    {
         let too_big = || Error::InvalidArgument("the CRL has too many entries to store".into());
-        let serial_bytes: usize = sorted.iter().map(|e| e.serial.as_bytes().len()).sum();
-        let count = u32::try_from(sorted.len()).map_err(|_| too_big())?;
+        let mut serial_bytes = 0usize;
+        let mut previous: Option<&[u8]> = None;
+        for (serial, _, reason) in entries.clone() {
+            if let Some(p) = previous {
+                match p.cmp(serial) {
+                    Ordering::Less => {}
+                    Ordering::Equal => return Err(duplicate_crl_entry(&Serial::from_bytes(p))),
+                    Ordering::Greater => {
+                        return Err(Error::InvalidArgument(
+                            "CRL entries to pack are not in serial order".into(),
+                        ));
+                    }
+                }
+            }
+            if serial.len() > 1 && serial.first() == Some(&0) {
+                return Err(Error::InvalidArgument(
+                    "a serial number to pack has a leading zero byte".into(),
+                ));
+            }
+            if reason == Some(NO_REASON) {
+                return Err(Error::InvalidArgument(format!(
+                    "serial number {}: reason code {NO_REASON} is not a CRLReason",
+                    Serial::from_bytes(serial)
+                )));
+            }
+            previous = Some(serial);
+            serial_bytes += serial.len();
+        }
+        let count = u32::try_from(entries.len()).map_err(|_| too_big())?;
         u32::try_from(serial_bytes).map_err(|_| too_big())?;
-        let (layout, total) = Layout::of(sorted.len(), serial_bytes).ok_or_else(too_big)?;
+        let (layout, total) = Layout::of(entries.len(), serial_bytes).ok_or_else(too_big)?;
         let mut bytes = Vec::with_capacity(total);
         bytes.push(VERSION);
         bytes.extend_from_slice(&count.to_le_bytes());
         let mut at = 0u32;
-        for e in &sorted {
+        for (serial, _, _) in entries.clone() {
             bytes.extend_from_slice(&at.to_le_bytes());
             // Cannot overflow: the sum of all serial lengths fits in a u32 (checked above).
-            at = at.wrapping_add(e.serial.as_bytes().len() as u32);
+            at = at.wrapping_add(serial.len() as u32);
         }
         bytes.extend_from_slice(&at.to_le_bytes());
-        for e in &sorted {
-            bytes.extend_from_slice(e.serial.as_bytes());
+        for (serial, _, _) in entries.clone() {
+            bytes.extend_from_slice(serial);
         }
-        for e in &sorted {
-            bytes.extend_from_slice(&unix_seconds(e.date).to_le_bytes());
+        for (_, date, _) in entries.clone() {
+            bytes.extend_from_slice(&date.to_le_bytes());
         }
-        for e in &sorted {
-            bytes.push(match e.reason {
-                Some(NO_REASON) => {
-                    return Err(Error::InvalidArgument(format!(
-                        "serial number {}: reason code {NO_REASON} is not a CRLReason",
-                        e.serial
-                    )));
-                }
-                Some(code) => code,
-                None => NO_REASON,
-            });
+        for (_, _, reason) in entries {
+            bytes.push(reason.unwrap_or(NO_REASON));
         }
-        debug_assert_eq!(bytes.len(), total);
+        if bytes.len() != total {
+            // Only an iterator that changes between passes could do this.
+            return Err(Error::InvalidArgument(
+                "CRL entries changed while packed".into(),
+            ));
+        }
         Ok(CrlEntries {
             bytes: Arc::new(bytes),
             layout,
