@@ -44,6 +44,8 @@
 //! go to `target/criterion/memory/message.json`.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::process::Command;
@@ -136,20 +138,12 @@ const MESSAGE_OPS: [&str; 16] = [
 
 /// A 25 MiB RFC 5322 message: outer header fields, then a `text/plain` entity of CRLF lines.
 fn mail() -> Vec<u8> {
-    let mut m = b"From: Alice <user0@example.com>\r\nTo: Bob <user1@example.com>\r\n\
+    common::text_message(
+        b"From: Alice <user0@example.com>\r\nTo: Bob <user1@example.com>\r\n\
         Subject: Benchmark\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n\
-        Content-Type: text/plain; charset=us-ascii\r\n\r\n"
-        .to_vec();
-    let mut i = 0u64;
-    while m.len() < MESSAGE_SIZE {
-        m.extend_from_slice(
-            format!("Line {i:08}: the quick brown fox jumps over the lazy dog.\r\n").as_bytes(),
-        );
-        i += 1;
-    }
-    m.truncate(MESSAGE_SIZE - 2);
-    m.extend_from_slice(b"\r\n");
-    m
+        Content-Type: text/plain; charset=us-ascii\r\n\r\n",
+        MESSAGE_SIZE,
+    )
 }
 
 /// Rust's allocations counted: the bytes live now, their peak since [`reset_peaks`], and the

@@ -24,6 +24,8 @@
 //! per message of both threads together and its `elem/s` is messages per second.
 #![allow(missing_docs, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod common;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -44,20 +46,12 @@ const SIZE: usize = 4 * 1024;
 
 /// An RFC 5322 message from Alice to Bob with a `text/plain` body, `SIZE` bytes in all.
 fn message() -> Vec<u8> {
-    let mut m = b"From: Alice <alice@example.com>\r\nTo: Bob <bob@example.com>\r\n\
+    common::text_message(
+        b"From: Alice <alice@example.com>\r\nTo: Bob <bob@example.com>\r\n\
         Subject: Benchmark\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n\
-        Content-Type: text/plain; charset=us-ascii\r\n\r\n"
-        .to_vec();
-    let mut i = 0u64;
-    while m.len() < SIZE {
-        m.extend_from_slice(
-            format!("Line {i:08}: the quick brown fox jumps over the lazy dog.\r\n").as_bytes(),
-        );
-        i += 1;
-    }
-    m.truncate(SIZE - 2);
-    m.extend_from_slice(b"\r\n");
-    m
+        Content-Type: text/plain; charset=us-ascii\r\n\r\n",
+        SIZE,
+    )
 }
 
 /// The OpenSSL side's objects: the same keys and certificates.

@@ -1,5 +1,5 @@
 //! Shared helpers of the benchmarks (included with `mod common;`): the OpenSSL side's certificate
-//! scaffolding.
+//! scaffolding, and the text messages the gateway benchmarks protect and open.
 #![allow(clippy::expect_used, dead_code)]
 
 use openssl::asn1::Asn1Time;
@@ -39,4 +39,22 @@ pub fn openssl_builder(
     b.set_not_after(&Asn1Time::days_from_now(days).expect("t"))
         .expect("not after");
     b
+}
+
+/// `head` (header fields and the blank line after them) followed by numbered CRLF text lines:
+/// exactly `size` bytes, the last two a CRLF. The messages of the memory and throughput
+/// benchmarks (the S/MIME benchmark's entity ends mid-line, so that its detached content
+/// comes back byte for byte).
+pub fn text_message(head: &[u8], size: usize) -> Vec<u8> {
+    let mut m = head.to_vec();
+    let mut i = 0u64;
+    while m.len() < size {
+        m.extend_from_slice(
+            format!("Line {i:08}: the quick brown fox jumps over the lazy dog.\r\n").as_bytes(),
+        );
+        i += 1;
+    }
+    m.truncate(size.saturating_sub(2));
+    m.extend_from_slice(b"\r\n");
+    m
 }
