@@ -101,29 +101,34 @@ struct Pending {
     reason: Option<u8>,
 }
 
-impl Listed {
-    fn serial(&self, e: &Pending) -> &[u8] {
-        self.serials.get(e.at..e.at + e.len).unwrap_or_default()
+impl Pending {
+    /// Its serial's bytes in `serials` (the [`Listed::serials`] it was read into).
+    fn serial<'a>(&self, serials: &'a [u8]) -> &'a [u8] {
+        serials.get(self.at..self.at + self.len).unwrap_or_default()
     }
+}
 
-    /// Sorts `entries` by serial and drops repeats; packs them. Returns a serial listed twice.
-    fn pack(&self, mut entries: Vec<Pending>) -> Result<(CrlEntries, Option<Serial>)> {
-        let by_serial = |a: &Pending, b: &Pending| self.serial(a).cmp(self.serial(b));
-        if !entries.is_sorted_by(|a, b| by_serial(a, b).is_lt()) {
-            entries.sort_unstable_by(by_serial);
-        }
-        let twice = entries
-            .windows(2)
-            .find(|w| by_serial(&w[0], &w[1]).is_eq())
-            .map(|w| Serial::from_bytes(self.serial(&w[0])));
-        if twice.is_some() {
-            entries.dedup_by(|a, b| by_serial(a, b).is_eq());
-        }
-        let packed =
-            CrlEntries::from_sorted(entries.iter().map(|e| (self.serial(e), e.date, e.reason)))
-                .map_err(|e| Error::LimitExceeded(format!("CRL entries: {e}")))?;
-        Ok((packed, twice))
+/// Sorts `entries` (serials in `serials`) by serial, drops repeats and packs them. Returns a
+/// serial listed twice.
+fn pack(serials: &[u8], mut entries: Vec<Pending>) -> Result<(CrlEntries, Option<Serial>)> {
+    let by_serial = |a: &Pending, b: &Pending| a.serial(serials).cmp(b.serial(serials));
+    if !entries.is_sorted_by(|a, b| by_serial(a, b).is_lt()) {
+        entries.sort_unstable_by(by_serial);
     }
+    let twice = entries
+        .windows(2)
+        .find(|w| by_serial(&w[0], &w[1]).is_eq())
+        .map(|w| Serial::from_bytes(w[0].serial(serials)));
+    if twice.is_some() {
+        entries.dedup_by(|a, b| by_serial(a, b).is_eq());
+    }
+    let packed = CrlEntries::from_sorted(
+        entries
+            .iter()
+            .map(|e| (e.serial(serials), e.date, e.reason)),
+    )
+    .map_err(|e| Error::LimitExceeded(format!("CRL entries: {e}")))?;
+    Ok((packed, twice))
 }
 
 /// What a CRL covers, from its issuingDistributionPoint extension (RFC 5280 5.2.5). The
@@ -387,10 +392,6 @@ impl Crl {
             mut own,
             groups,
         } = listed;
-        let listed = Listed {
-            serials,
-            ..Listed::default()
-        };
         let mut others = Vec::new();
         for (names, entries) in groups {
             if names_include(&names, &self.issuer_der) {
@@ -399,10 +400,10 @@ impl Crl {
                 others.push((names, entries));
             }
         }
-        let (entries, mut twice) = listed.pack(own)?;
+        let (entries, mut twice) = pack(&serials, own)?;
         self.entries = entries;
         for (names, entries) in others {
-            let (entries, again) = listed.pack(entries)?;
+            let (entries, again) = pack(&serials, entries)?;
             twice = twice.or(again);
             self.other_issuers.push(IssuerEntries { names, entries });
         }
@@ -935,7 +936,7 @@ mod entry_tests {
             let got: Vec<Vec<u8>> = listed
                 .own
                 .iter()
-                .map(|e| listed.serial(e).to_vec())
+                .map(|e| e.serial(&listed.serials).to_vec())
                 .collect();
             Ok::<_, Error>(got)
         };
