@@ -222,8 +222,15 @@ fn raw_operation_matches_the_rsa_crate_and_handles_edges() {
         assert_eq!(&f.private_op(&n_minus_1).unwrap()[..], &n_minus_1[..]);
         // c >= n and over-long input are refused.
         assert_eq!(f.private_op(&n).unwrap_err(), OpError::OutOfRange);
+        // n + 1, the carry carried (the keys are random: n may end in 0xFF).
         let mut n_plus_1 = n.to_vec();
-        n_plus_1[len - 1] += 1;
+        for b in n_plus_1.iter_mut().rev() {
+            let (sum, carry) = b.overflowing_add(1);
+            *b = sum;
+            if !carry {
+                break;
+            }
+        }
         assert_eq!(f.private_op(&n_plus_1).unwrap_err(), OpError::OutOfRange);
         assert_eq!(
             f.private_op(&vec![0xFF; len]).unwrap_err(),
