@@ -42,11 +42,17 @@ pub struct Serial(Vec<u8>);
 impl Serial {
     /// From the big-endian magnitude bytes; leading zero bytes are stripped.
     pub fn from_bytes(bytes: &[u8]) -> Self {
+        Serial(Serial::minimal(bytes).to_vec())
+    }
+
+    /// The bytes a [`Serial`] of this big-endian magnitude holds: without leading zero bytes,
+    /// one kept for zero itself.
+    pub(crate) fn minimal(bytes: &[u8]) -> &[u8] {
         let start = bytes
             .iter()
             .position(|b| *b != 0)
             .unwrap_or(bytes.len().saturating_sub(1));
-        Serial(bytes.get(start..).unwrap_or_default().to_vec())
+        bytes.get(start..).unwrap_or_default()
     }
     /// Parses hex as an admin types it (`01:A2 ff`, `0x1a2f`); separators and case ignored.
     pub fn from_hex(s: &str) -> Result<Self> {

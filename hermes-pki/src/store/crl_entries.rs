@@ -84,6 +84,39 @@ fn u32_at(bytes: &[u8], at: usize) -> Option<usize> {
     usize::try_from(u32::from_le_bytes(b)).ok()
 }
 
+/// An entry from its stored date and reason byte.
+fn revoked(serial: Serial, date: i64, reason: u8) -> RevokedEntry {
+    RevokedEntry {
+        serial,
+        date: from_unix_seconds(date),
+        reason: (reason != NO_REASON).then_some(reason),
+    }
+}
+
+/// The layout of a stored value of `len` bytes, from its first [`HEADER`] bytes (version and
+/// entry count) and `offset_at`, which reads the `u32` offset at a position of the value (the
+/// last offset says where the serials end): the value's parts must fill it exactly.
+fn stored_layout(
+    len: usize,
+    head: &[u8],
+    offset_at: impl FnOnce(usize) -> Result<usize>,
+) -> Result<Layout> {
+    let (version, count) = match (head.first(), u32_at(head, 1)) {
+        (Some(&v), Some(n)) if len >= HEADER => (v, n),
+        _ => return Err(corrupt("too short")),
+    };
+    if version != VERSION {
+        return Err(corrupt(&format!("unknown format version {version}")));
+    }
+    let serial_bytes = offset_at(HEADER + 4 * count)?;
+    let (layout, total) =
+        Layout::of(count, serial_bytes).ok_or_else(|| corrupt("impossible lengths"))?;
+    if total != len {
+        return Err(corrupt("its length does not match its entry count"));
+    }
+    Ok(layout)
+}
+
 fn i64_at(bytes: &[u8], at: usize) -> Option<i64> {
     let b: [u8; 8] = bytes.get(at..at.checked_add(8)?)?.try_into().ok()?;
     Some(i64::from_le_bytes(b))
@@ -145,7 +178,7 @@ impl CrlEntries {
                     }
                 }
             }
-            if serial.len() > 1 && serial.first() == Some(&0) {
+            if Serial::minimal(serial).len() != serial.len() {
                 return Err(Error::InvalidArgument(
                     "a serial number to pack has a leading zero byte".into(),
                 ));
@@ -235,11 +268,7 @@ impl CrlEntries {
     pub(crate) fn entry_at(&self, i: usize, serial: Serial) -> Option<RevokedEntry> {
         let date = i64_at(&self.bytes, self.layout.dates + 8 * i)?;
         let reason = *self.bytes.get(self.layout.reasons + i)?;
-        Some(RevokedEntry {
-            serial,
-            date: from_unix_seconds(date),
-            reason: (reason != NO_REASON).then_some(reason),
-        })
+        Some(revoked(serial, date, reason))
     }
 
     /// The entry for `serial`, if the CRL lists it (a binary search).
@@ -292,19 +321,10 @@ impl Eq for CrlEntries {}
 
 /// Checks a stored packed value and returns its layout.
 fn check(bytes: &[u8]) -> Result<Layout> {
-    let (version, count) = match (bytes.first(), u32_at(bytes, 1)) {
-        (Some(&v), Some(n)) => (v, n),
-        _ => return Err(corrupt("too short")),
-    };
-    if version != VERSION {
-        return Err(corrupt(&format!("unknown format version {version}")));
-    }
-    let serial_bytes = u32_at(bytes, HEADER + 4 * count).ok_or_else(|| corrupt("truncated"))?;
-    let (layout, total) =
-        Layout::of(count, serial_bytes).ok_or_else(|| corrupt("impossible lengths"))?;
-    if total != bytes.len() {
-        return Err(corrupt("its length does not match its entry count"));
-    }
+    let layout = stored_layout(bytes.len(), bytes.get(..HEADER).unwrap_or_default(), |at| {
+        u32_at(bytes, at).ok_or_else(|| corrupt("truncated"))
+    })?;
+    let (count, serial_bytes) = (layout.count, layout.dates - layout.serials);
     let mut previous: Option<&[u8]> = None;
     let mut start = 0;
     for i in 0..count {
@@ -315,7 +335,7 @@ fn check(bytes: &[u8]) -> Result<Layout> {
         let serial = bytes
             .get(layout.serials + start..layout.serials + next)
             .ok_or_else(|| corrupt("truncated"))?;
-        if serial.len() > 1 && serial.first() == Some(&0) {
+        if Serial::minimal(serial).len() != serial.len() {
             return Err(corrupt("a serial has a leading zero byte"));
         }
         if previous.is_some_and(|p| p >= serial) {
@@ -341,29 +361,19 @@ pub(crate) fn search_stored(
     read: &mut dyn FnMut(usize, &mut [u8]) -> Result<()>,
 ) -> Result<Option<RevokedEntry>> {
     let mut head = [0u8; HEADER];
-    if len < HEADER {
-        return Err(corrupt("too short"));
+    if len >= HEADER {
+        read(0, &mut head)?;
     }
-    read(0, &mut head)?;
-    if head[0] != VERSION {
-        return Err(corrupt(&format!("unknown format version {}", head[0])));
-    }
-    let count = u32_at(&head, 1).ok_or_else(|| corrupt("too short"))?;
     let offset = |i: usize| HEADER + 4 * i;
-    let read_u32 = |at: usize, read: &mut dyn FnMut(usize, &mut [u8]) -> Result<()>| {
+    let layout = stored_layout(len, &head, |at| {
         if at.checked_add(4).is_none_or(|end| end > len) {
             return Err(corrupt("truncated"));
         }
         let mut b = [0u8; 4];
         read(at, &mut b)?;
-        usize::try_from(u32::from_le_bytes(b)).map_err(|_| corrupt("impossible lengths"))
-    };
-    let serial_bytes = read_u32(offset(count), read)?;
-    let (layout, total) =
-        Layout::of(count, serial_bytes).ok_or_else(|| corrupt("impossible lengths"))?;
-    if total != len {
-        return Err(corrupt("its length does not match its entry count"));
-    }
+        u32_at(&b, 0).ok_or_else(|| corrupt("impossible lengths"))
+    })?;
+    let (count, serial_bytes) = (layout.count, layout.dates - layout.serials);
     let key = serial.as_bytes();
     let mut probe = Vec::new();
     let (mut lo, mut hi) = (0, count);
@@ -385,11 +395,11 @@ pub(crate) fn search_stored(
                 read(layout.dates + 8 * mid, &mut date)?;
                 let mut reason = [0u8; 1];
                 read(layout.reasons + mid, &mut reason)?;
-                return Ok(Some(RevokedEntry {
-                    serial: serial.clone(),
-                    date: from_unix_seconds(i64::from_le_bytes(date)),
-                    reason: (reason[0] != NO_REASON).then_some(reason[0]),
-                }));
+                return Ok(Some(revoked(
+                    serial.clone(),
+                    i64::from_le_bytes(date),
+                    reason[0],
+                )));
             }
         }
     }
